@@ -1,0 +1,68 @@
+"""numpy_dist: distributed NumPy arrays over MPI.
+
+Every rank runs the same program (SPMD).  A :class:`DistArray` holds one
+local NumPy block per rank; NumPy functions and ufuncs called on it run
+distributed through ``__array_function__`` / ``__array_ufunc__``::
+
+    import numpy as np, numpy_dist as nd
+    d = nd.asarray(np.arange(12.0).reshape(3, 4))
+    np.sum(d, axis=1)          # runs on every rank, returns a DistArray
+
+Run with ``mpiexec -n 4 python prog.py`` (or plain ``python prog.py``: one rank).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import dispatch as _dispatch  # registers every implementation
+from .comm import agree, agreed, comm_stats, get_comm, reset_comm_stats
+from .context import Context
+from .creation import (
+    arange,
+    asarray,
+    asnumpy,
+    empty,
+    empty_like,
+    eye,
+    from_distarray,
+    from_local,
+    fromfunction,
+    full,
+    full_like,
+    gather,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    redistribute,
+    scatter,
+    zeros,
+    zeros_like,
+)
+from .distarray import DistArray
+from .distribution import Distribution, make_grid_shape
+from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
+from .ownership import ownership_summary
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DistArray", "Distribution", "Context", "make_grid_shape",
+    "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "arange", "linspace", "eye", "identity", "fromfunction",
+    "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
+    "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
+    "ownership_summary",
+]
+
+
+def _namespace_for(api_version: str | None) -> Any:
+    """The array API namespace for ``api_version`` (this module)."""
+    supported = (None, "2023.12", "2024.12", "2025.12")
+    if api_version not in supported:
+        raise ValueError(f"api_version must be one of {supported[1:]}, got {api_version!r}")
+    import sys
+
+    return sys.modules[__name__]

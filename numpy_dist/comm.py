@@ -1,0 +1,347 @@
+"""The communication layer: the only module of numpy_dist that sends messages.
+
+Everything here is a thin wrapper over mpi4py's collectives that also feeds
+the communication counter (:func:`comm_stats`), so tests can assert what an
+operation moved.  Traffic is counted in two classes:
+
+* *data* collectives (``collectives``, ``bytes_sent``): array elements or
+  partial results moving between ranks;
+* *control* collectives (``control_collectives``, ``control_bytes``): the
+  small agreements that keep ranks consistent (error flags, verdicts,
+  metadata checks).  They carry no array data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+__all__ = [
+    "get_comm",
+    "comm_stats",
+    "reset_comm_stats",
+    "agree",
+    "agreed",
+]
+
+_STATS = {
+    "collectives": 0,
+    "bytes_sent": 0,
+    "control_collectives": 0,
+    "control_bytes": 0,
+}
+
+
+def get_comm(comm: MPI.Intracomm | None = None) -> MPI.Intracomm:
+    """Return ``comm``, or ``MPI.COMM_WORLD`` when it is None.
+
+    Raises TypeError (identically on every rank: it looks at the argument
+    only) if ``comm`` is not an mpi4py intracommunicator.
+    """
+    if comm is None:
+        return MPI.COMM_WORLD
+    if not isinstance(comm, MPI.Intracomm):
+        raise TypeError(f"comm must be an mpi4py Intracomm or None, got {type(comm).__name__}")
+    return comm
+
+
+def comm_stats() -> dict[str, int]:
+    """Communication done by this rank since the last :func:`reset_comm_stats`.
+
+    Returns
+    -------
+    dict
+        ``collectives`` and ``bytes_sent`` count data traffic (array elements
+        and partial results this rank sent to *other* ranks);
+        ``control_collectives`` and ``control_bytes`` count the small
+        agreements (error flags, metadata) that carry no array data.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.reset_comm_stats()
+    >>> nd.comm_stats()["bytes_sent"]
+    0
+    """
+    return dict(_STATS)
+
+
+def reset_comm_stats() -> None:
+    """Zero the communication counters of this rank (local, no communication)."""
+    for key in _STATS:
+        _STATS[key] = 0
+
+
+def _count(nbytes: int, control: bool = False) -> None:
+    if control:
+        _STATS["control_collectives"] += 1
+        _STATS["control_bytes"] += int(nbytes)
+    else:
+        _STATS["collectives"] += 1
+        _STATS["bytes_sent"] += int(nbytes)
+
+
+# --------------------------------------------------------------------------
+# Process grids
+# --------------------------------------------------------------------------
+
+_GRID_KEYVAL = MPI.Comm.Create_keyval()
+
+
+def _grid_cache(comm: MPI.Intracomm) -> dict:
+    # Cached as an MPI attribute so the cache lives and dies with ``comm``.
+    cache = comm.Get_attr(_GRID_KEYVAL)
+    if cache is None:
+        cache = {}
+        comm.Set_attr(_GRID_KEYVAL, cache)
+    return cache
+
+
+def grid_subcomm(comm: MPI.Intracomm, proc_grid: tuple[int, ...], keep: tuple[int, ...]) -> MPI.Intracomm:
+    """Sub-communicator of the ranks that differ only in grid dimensions ``keep``.
+
+    The grid is Cartesian over ``comm`` in C order (rank = ravelled coords, no
+    reordering).  Collective the first time a (grid, keep) pair is used;
+    cached on ``comm`` afterwards.  Ranks in the sub-communicator are ordered
+    by their coordinates along ``keep`` (C order), so a rank-ordered combine
+    is a grid-ordered combine.
+    """
+    keep = tuple(sorted(keep))
+    if len(keep) == len(proc_grid) or comm.Get_size() == 1:
+        return comm
+    cache = _grid_cache(comm)
+    key = (tuple(proc_grid), keep)
+    sub = cache.get(key)
+    if sub is None:
+        cart_key = ("cart", tuple(proc_grid))
+        cart = cache.get(cart_key)
+        if cart is None:
+            cart = comm.Create_cart(list(proc_grid), periods=[False] * len(proc_grid), reorder=False)
+            cache[cart_key] = cart
+        remain = [d in keep for d in range(len(proc_grid))]
+        sub = cart.Sub(remain)
+        cache[key] = sub
+    return sub
+
+
+# --------------------------------------------------------------------------
+# Data collectives (counted as data traffic)
+# --------------------------------------------------------------------------
+
+
+def allgather_array(comm: MPI.Intracomm, local: np.ndarray) -> list[np.ndarray]:
+    """Every rank's ``local`` (same dtype everywhere, any shapes), in rank order.
+
+    One ``Allgather`` of shapes (control) and one ``Allgatherv`` of bytes.
+    """
+    local = np.ascontiguousarray(local)
+    size = comm.Get_size()
+    if size == 1:
+        return [local.copy()]
+    shapes = comm.allgather(local.shape)
+    _count(64 * size, control=True)
+    counts = np.array([int(np.prod(s, dtype=np.int64)) * local.dtype.itemsize for s in shapes], dtype=np.int64)
+    displs = np.zeros(size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=displs[1:])
+    recv = np.empty(int(counts.sum()), dtype=np.uint8)
+    send = local.reshape(-1).view(np.uint8) if local.size else np.empty(0, np.uint8)
+    comm.Allgatherv(send, [recv, (counts, displs), MPI.BYTE])
+    _count(send.nbytes * (size - 1))
+    out = []
+    for r in range(size):
+        chunk = recv[displs[r] : displs[r] + counts[r]]
+        out.append(chunk.view(local.dtype).reshape(shapes[r]) if counts[r] else np.empty(shapes[r], local.dtype))
+    return out
+
+
+def alltoallv_bytes(
+    comm: MPI.Intracomm,
+    sendbuf: np.ndarray,
+    sendcounts: np.ndarray,
+    recvcounts: np.ndarray,
+) -> np.ndarray:
+    """One ``Alltoallv`` of raw bytes; counts are per rank, in bytes.
+
+    Displacements are the exclusive prefix sums of the counts.  Bytes a rank
+    sends to itself are not counted as traffic.
+    """
+    size = comm.Get_size()
+    sendcounts = np.asarray(sendcounts, dtype=np.int64)
+    recvcounts = np.asarray(recvcounts, dtype=np.int64)
+    sdispl = np.zeros(size, dtype=np.int64)
+    rdispl = np.zeros(size, dtype=np.int64)
+    np.cumsum(sendcounts[:-1], out=sdispl[1:])
+    np.cumsum(recvcounts[:-1], out=rdispl[1:])
+    recv = np.empty(int(recvcounts.sum()), dtype=np.uint8)
+    comm.Alltoallv([sendbuf, (sendcounts, sdispl), MPI.BYTE], [recv, (recvcounts, rdispl), MPI.BYTE])
+    rank = comm.Get_rank()
+    _count(int(sendcounts.sum()) - int(sendcounts[rank]))
+    return recv
+
+
+def bcast_array(comm: MPI.Intracomm, array: np.ndarray | None, root: int = 0) -> np.ndarray:
+    """Broadcast a NumPy array from ``root`` (shape and dtype travel too)."""
+    rank = comm.Get_rank()
+    meta = comm.bcast((array.shape, array.dtype.str) if rank == root else None, root=root)
+    _count(64, control=True)
+    shape, dtype = meta
+    buf = np.ascontiguousarray(array) if rank == root else np.empty(shape, dtype=dtype)
+    if buf.size:
+        comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
+    _count(buf.nbytes * (comm.Get_size() - 1) if rank == root else 0)
+    return buf
+
+
+def allgather_object(comm: MPI.Intracomm, obj: Any, control: bool = True) -> list[Any]:
+    """``comm.allgather`` of a small picklable object (counted as control by default)."""
+    if comm.Get_size() == 1:
+        return [obj]
+    out = comm.allgather(obj)
+    _count(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
+    return out
+
+
+def bcast_object(comm: MPI.Intracomm, obj: Any, root: int = 0, control: bool = True) -> Any:
+    """``comm.bcast`` of a small picklable object (counted as control by default)."""
+    if comm.Get_size() == 1:
+        return obj
+    out = comm.bcast(obj, root=root)
+    if comm.Get_rank() == root:
+        _count(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
+    else:
+        _count(0, control=control)
+    return out
+
+
+def allreduce_flags(comm: MPI.Intracomm, flags: int) -> int:
+    """Bitwise OR of an integer flag word over ``comm`` (control traffic)."""
+    if comm.Get_size() == 1:
+        return int(flags)
+    out = comm.allreduce(int(flags), op=MPI.BOR)
+    _count(8, control=True)
+    return int(out)
+
+
+def allreduce_scalar(comm: MPI.Intracomm, value: Any, op: MPI.Op = MPI.SUM, control: bool = False) -> Any:
+    """Allreduce of one Python scalar (counted as data unless ``control``)."""
+    if comm.Get_size() == 1:
+        return value
+    out = comm.allreduce(value, op=op)
+    _count(8, control=control)
+    return out
+
+
+def exscan_counts(comm: MPI.Intracomm, count: int) -> tuple[int, int]:
+    """(exclusive prefix sum of ``count`` in rank order, global total)."""
+    counts = allgather_object(comm, int(count))
+    rank = comm.Get_rank()
+    return int(sum(counts[:rank])), int(sum(counts))
+
+
+def barrier(comm: MPI.Intracomm) -> None:
+    """``comm.Barrier()``, counted as a control collective."""
+    if comm.Get_size() > 1:
+        comm.Barrier()
+        _count(0, control=True)
+
+
+# --------------------------------------------------------------------------
+# Collective error agreement
+# --------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException) -> tuple[type, tuple, str]:
+    return (type(exc), exc.args, str(exc))
+
+
+def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
+    """Make a failure seen on any rank the same exception on every rank.
+
+    Every rank passes the exception it saw locally (or None).  If any rank
+    saw one, every rank raises an exception of the type the *lowest* failing
+    rank saw, with that rank's message (prefixed with ``[rank k]`` when other
+    ranks did not see it themselves).  A rank that raised locally re-raises
+    its own exception object when it is the lowest failing rank, so its
+    traceback is kept.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> agree(MPI.COMM_WORLD, None)   # nobody failed: returns None
+    """
+    if comm.Get_size() == 1:
+        if exc is not None:
+            raise exc
+        return
+    mine = None
+    if exc is not None:
+        try:
+            mine = pickle.dumps(_describe(exc))
+        except Exception:  # unpicklable exception type or args
+            mine = pickle.dumps((RuntimeError, (str(exc),), str(exc)))
+    everyone = allgather_object(comm, mine)
+    failing = [r for r, e in enumerate(everyone) if e is not None]
+    if not failing:
+        return
+    first = failing[0]
+    if first == comm.Get_rank() and exc is not None:
+        raise exc
+    etype, args, text = pickle.loads(everyone[first])
+    try:
+        err = etype(*args)
+        if str(err) != text:
+            raise TypeError
+    except Exception:
+        err = etype.__new__(etype)
+        err.args = (text,)
+    if exc is None:
+        # Say where it happened: this rank's data was fine.
+        try:
+            err = etype(f"[rank {first}] {text}") if not isinstance(err, KeyError) else err
+        except Exception:
+            pass
+    raise err from exc
+
+
+@contextlib.contextmanager
+def agreed(comm: MPI.Intracomm) -> Iterator[None]:
+    """Context manager around local (communication-free) work that may fail.
+
+    An exception raised inside the block on any rank is raised on every rank
+    at the end of the block (see :func:`agree`).  The block must not
+    communicate: ranks that fail leave it early.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> with agreed(MPI.COMM_WORLD):
+    ...     x = 1 + 1
+    """
+    if comm.Get_size() == 1:
+        yield
+        return
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - every failure must be agreed on
+        agree(comm, exc)
+        raise  # pragma: no cover - agree always raises here
+    agree(comm, None)
+
+
+def abort(message: str, code: int = 1) -> None:
+    """Print ``message`` to stderr and abort the whole MPI job."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+    MPI.COMM_WORLD.Abort(code)
+
+
+
+def any_rank(comm: MPI.Intracomm, flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on any rank (one tiny control allreduce)."""
+    return bool(allreduce_flags(comm, 1 if flag else 0))

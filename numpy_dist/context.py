@@ -1,0 +1,109 @@
+"""The seed's ``Context`` API, kept so code written for DistArray 0.4 ports.
+
+A thin compatibility layer: every method delegates to the SPMD core (one
+implementation each).  There is no client/engine split any more: every rank
+runs the program, so a ``Context`` is just a communicator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from . import comm as _comm
+from . import creation
+from .distarray import DistArray
+from .distribution import Distribution
+
+__all__ = ["Context"]
+
+
+class Context:
+    """Creates and loads DistArrays on one communicator (the seed's entry point).
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm, optional
+        Default ``COMM_WORLD``.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> ctx = nd.Context()
+    >>> d = ctx.fromarray(np.arange(6.0))
+    >>> d.toarray().tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    """
+
+    def __init__(self, comm: MPI.Intracomm | None = None):
+        self.comm = _comm.get_comm(comm)
+        self._registered: dict[str, Callable] = {}
+
+    @property
+    def targets(self) -> list[int]:
+        return list(range(self.comm.Get_size()))
+
+    def _dist(self, distribution: Any, shape: Any = None) -> Any:
+        if distribution is None and shape is not None:
+            return Distribution(self.comm, shape)
+        return distribution
+
+    def empty(self, distribution: Distribution, dtype: Any = float) -> DistArray:
+        """Uninitialised DistArray with ``distribution``."""
+        return creation.empty(distribution.shape, dtype, dist=distribution)
+
+    def zeros(self, distribution: Distribution, dtype: Any = float) -> DistArray:
+        return creation.zeros(distribution.shape, dtype, dist=distribution)
+
+    def ones(self, distribution: Distribution, dtype: Any = float) -> DistArray:
+        return creation.ones(distribution.shape, dtype, dist=distribution)
+
+    def fromarray(self, arr: Any, distribution: Distribution | None = None) -> DistArray:
+        """Distribute an array every rank holds (default layout: block along axis 0)."""
+        arr = np.asarray(arr)
+        return creation.asarray(arr, dist=self._dist(distribution, arr.shape), comm=self.comm, copy=True)
+
+    fromndarray = fromarray
+
+    def fromfunction(self, function: Callable, shape: Any, **kwargs: Any) -> DistArray:
+        """``np.fromfunction`` over global indices; ``dist=``/``dtype=`` keywords as in the core."""
+        kwargs.setdefault("comm", self.comm)
+        return creation.fromfunction(function, shape, **kwargs)
+
+    def register(self, func: Callable) -> Callable:
+        """Make ``func`` callable as ``ctx.<name>(...)``, running on every rank's local blocks."""
+        self._registered[func.__name__] = func
+        return func
+
+    def __getattr__(self, name: str) -> Any:
+        registered = self.__dict__.get("_registered", {})
+        if name in registered:
+            func = registered[name]
+            return lambda *args, **kwargs: self.apply(func, args, kwargs)
+        # I/O methods (load_npy, save_dnpy ...) appear here as the I/O module lands.
+        raise AttributeError(f"Context has no attribute {name!r}")
+
+    def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,
+              targets: Sequence[int] | None = None) -> list[Any]:
+        """Run ``func`` on every rank with DistArray arguments replaced by their local blocks.
+
+        Returns the list of every rank's result (in rank order) on every rank.
+        ``targets`` limits which ranks' results are returned (all ranks still run).
+        Communication: one allgather of the (picklable) results.
+        """
+
+        def local(x: Any) -> Any:
+            return x.local if isinstance(x, DistArray) else x
+
+        args = tuple(local(a) for a in (args or ()))
+        kwargs = {k: local(v) for k, v in (kwargs or {}).items()}
+        with _comm.agreed(self.comm):
+            result = func(*args, **kwargs)
+        results = _comm.allgather_object(self.comm, result, control=False)
+        return results if targets is None else [results[t] for t in targets]
+
+    def close(self) -> None:
+        """Nothing to release (kept for the seed's API)."""

@@ -1,0 +1,575 @@
+"""Creating DistArrays and gathering them back.
+
+Default distribution everywhere: block along axis 0.  ``dist=`` takes a
+:class:`Distribution`, one code for every axis (``'b'``, ``'c'``, ``'n'``), a
+sequence of codes, or the seed's ``{axis: code}`` dict.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from . import comm as _comm
+from .distarray import DistArray, _root_distribution, check_dtype
+from .distribution import Distribution, normalize_shape
+from .maps import BlockMap, CyclicMap, NoDistMap
+from .redistribute import redistribute_local
+
+__all__ = [
+    "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "arange", "linspace", "eye", "identity", "fromfunction",
+]
+
+
+def resolve_distribution(shape: Any, dist: Any = None, grid_shape: Any = None, comm: Any = None) -> Distribution:
+    """A Distribution for ``shape`` from any accepted ``dist=`` spelling (local, no communication)."""
+    if isinstance(dist, Distribution):
+        shape = normalize_shape(shape)
+        if dist.shape != shape:
+            raise ValueError(f"dist describes shape {dist.shape} but the array has shape {shape}")
+        if comm is not None and _comm.get_comm(comm) != dist.comm:
+            raise ValueError("comm differs from the communicator of dist")
+        if grid_shape is not None and tuple(grid_shape) != dist.grid_shape:
+            raise ValueError("grid_shape conflicts with the grid of dist")
+        return dist
+    return Distribution(_comm.get_comm(comm), shape, dist, grid_shape)
+
+
+def _dist_for(d: DistArray, dist: Any, grid_shape: Any, comm: Any) -> Distribution:
+    if comm is not None and _comm.get_comm(comm) != d.comm:
+        raise ValueError("comm differs from the communicator of the DistArray")
+    if dist is None and grid_shape is None:
+        return d.distribution
+    return resolve_distribution(d.shape, dist, grid_shape, d.comm)
+
+
+# --------------------------------------------------------------------------
+# From data
+# --------------------------------------------------------------------------
+
+
+def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = None,
+            comm: MPI.Intracomm | None = None, copy: bool | None = None, device: Any = None) -> DistArray:
+    """Distribute data that every rank holds (each rank keeps only its part).
+
+    Parameters
+    ----------
+    obj : array_like or DistArray
+        The same global data on every rank (not checked; it is the SPMD
+        contract).  A DistArray is cast and/or redistributed.
+    dtype : dtype, optional
+    dist, grid_shape, comm
+        The distribution (default: block along axis 0 over ``COMM_WORLD``).
+    copy : bool or None
+        ``True`` always copies; ``None`` lets block-distributed local blocks be
+        views of ``obj``; ``False`` raises ValueError when a copy is needed.
+
+    Communication: none (a DistArray input may be redistributed: one Alltoallv).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(10), dist="c")
+    >>> d.dist
+    ('c',)
+    """
+    if device not in (None, "cpu"):
+        raise ValueError(f"unsupported device {device!r}")
+    if isinstance(obj, DistArray):
+        target = _dist_for(obj, dist, grid_shape, comm)
+        out = obj if target == obj.distribution else redistribute(obj, dist=target)
+        if dtype is not None and check_dtype(dtype) != out.dtype:
+            if copy is False:
+                raise ValueError("copy=False is impossible: the dtype differs")
+            return out.astype(dtype)
+        if copy and out is obj:
+            return obj.copy()
+        return out
+    if copy is False and not isinstance(obj, np.ndarray):
+        raise ValueError("copy=False is impossible: the input is not an ndarray")
+    data = np.asarray(obj, dtype=dtype)
+    if copy is False and dtype is not None and data is not obj and not np.shares_memory(data, obj):
+        raise ValueError("copy=False is impossible: the dtype differs")
+    check_dtype(data.dtype)
+    target = resolve_distribution(data.shape, dist, grid_shape, comm)
+    key = target.local_key()
+    local = data[key]
+    views = all(isinstance(k, slice) for k in key) if isinstance(key, tuple) else False
+    if copy is False and not views:
+        raise ValueError("copy=False is impossible for this distribution (its local blocks are not views)")
+    if copy or (not views and local.base is data):
+        local = local.copy()
+    return DistArray._new(local, target)
+
+
+def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, grid_shape: Any = None,
+            comm: MPI.Intracomm | None = None) -> DistArray:
+    """Distribute data that only rank ``root`` holds (other ranks may pass None).
+
+    Communication: one broadcast of shape and dtype, then one Alltoallv
+    from ``root`` (each rank receives only its part).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> x = np.arange(6.0) if MPI.COMM_WORLD.rank == 0 else None
+    >>> nd.asnumpy(nd.scatter(x)).tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    """
+    c = _comm.get_comm(comm)
+    if not isinstance(root, int) or not 0 <= root < c.Get_size():
+        raise ValueError(f"root must be a rank of the communicator, got {root!r}")
+    meta, data = None, None
+    if c.Get_rank() == root:
+        try:
+            data = np.asarray(obj, dtype=dtype)
+            check_dtype(data.dtype)
+            meta = (data.shape, data.dtype.str, None)
+        except Exception as exc:  # bad data on root: every rank must hear of it
+            meta = (None, None, exc)
+    meta = _comm.bcast_object(c, meta, root=root)
+    if meta[2] is not None:
+        _comm.agree(c, meta[2])
+    shape, dt = meta[0], np.dtype(meta[1])
+    target = resolve_distribution(shape, dist, grid_shape, c)
+    if not shape:  # a 0-d value: broadcast it
+        value = _comm.bcast_array(c, data if c.Get_rank() == root else None, root=root)
+        return DistArray._new(value.reshape(()), target)
+    src = _root_distribution(c, shape, root)
+    local = data if c.Get_rank() == root else np.empty(src.local_shape, dtype=dt)
+    return DistArray._new(redistribute_local(np.ascontiguousarray(local), src, target), target)
+
+
+def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
+               comm: MPI.Intracomm | None = None) -> DistArray:
+    """Assemble a DistArray from the blocks each rank holds.
+
+    Parameters
+    ----------
+    block : array_like
+        This rank's local block.
+    dist : Distribution, codes or None
+        A Distribution the blocks must match, or per-axis codes (default block
+        along axis 0) from which the global shape is inferred collectively:
+        ``'b'`` axes concatenate the blocks in grid order, ``'c'`` axes are
+        cyclic (each block's length must match), ``'n'`` axes must agree.
+    grid_shape : tuple of int, optional
+        Needed when codes name more than one distributed axis.
+
+    Communication: one allgather of block shapes and dtypes.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> r = MPI.COMM_WORLD.rank
+    >>> d = nd.from_local(np.full(2, r))
+    >>> d.shape == (2 * MPI.COMM_WORLD.size,)
+    True
+    """
+    local = np.asarray(block)
+    c = _comm.get_comm(comm if not isinstance(dist, Distribution) else dist.comm)
+    check_dtype(local.dtype, "block dtype")
+    everyone = _comm.allgather_object(c, (local.shape, local.dtype.str))
+    dtypes = {dt for _, dt in everyone}
+    if len(dtypes) > 1:
+        raise TypeError(f"the local blocks have different dtypes on different ranks: {sorted(dtypes)}")
+    shapes = [s for s, _ in everyone]
+    if isinstance(dist, Distribution):
+        bad = [r for r, s in enumerate(shapes) if s != dist.local_shape_of(r)]
+        if bad:
+            raise ValueError(f"block shapes do not match dist on ranks {bad}: "
+                             f"got {[shapes[r] for r in bad]}, expected {[dist.local_shape_of(r) for r in bad]}")
+        return DistArray._new(local, dist)
+    target = _infer_distribution(c, shapes, dist, grid_shape)
+    return DistArray._new(local, target)
+
+
+def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_shape: Any) -> Distribution:
+    ndims = {len(s) for s in shapes}
+    if len(ndims) != 1:
+        raise ValueError(f"the local blocks have different numbers of dimensions: {sorted(ndims)}")
+    ndim = ndims.pop()
+    if ndim == 0:
+        return Distribution._from_maps(c, [], (c.Get_size(),), ())
+    from .distribution import _normalize_dist
+
+    codes = _normalize_dist(dist, ndim)
+    distributed = [i for i, code in enumerate(codes) if code != "n"]
+    P = c.Get_size()
+    if grid_shape is None:
+        if len(distributed) > 1:
+            raise ValueError("grid_shape is needed to assemble blocks distributed along several axes")
+        grid = tuple(P if i in distributed else 1 for i in range(ndim))
+    else:
+        from .distribution import _normalize_grid_shape
+
+        grid = _normalize_grid_shape(grid_shape, (0,) * ndim, codes, P)
+    proc_grid = tuple(grid[i] for i in distributed) or (P,)
+    maps = []
+    for axis, code in enumerate(codes):
+        if code == "n":
+            sizes = {s[axis] for s in shapes}
+            if len(sizes) != 1:
+                raise ValueError(f"axis {axis} is not distributed but the blocks have lengths {sorted(sizes)}")
+            maps.append(NoDistMap(sizes.pop()))
+            continue
+        g = distributed.index(axis)
+        lengths = []
+        for p in range(proc_grid[g]):
+            ranks = [r for r in range(P) if np.unravel_index(r, proc_grid)[g] == p]
+            ls = {shapes[r][axis] for r in ranks}
+            if len(ls) != 1:
+                raise ValueError(f"blocks in grid column {p} of axis {axis} have different lengths {sorted(ls)}")
+            lengths.append(ls.pop())
+        size = int(sum(lengths))
+        if code == "b":
+            maps.append(BlockMap(size, len(lengths), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)))
+        else:
+            m = CyclicMap(size, len(lengths))
+            if [m.local_size(p) for p in range(len(lengths))] != lengths:
+                raise ValueError(f"block lengths {lengths} along axis {axis} are not a cyclic layout of {size}")
+            maps.append(m)
+    return Distribution._from_maps(c, maps, proc_grid, tuple(distributed.index(i) if i in distributed else None
+                                                             for i in range(ndim)))
+
+
+def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
+    """Wrap an object exporting the Distributed Array Protocol (zero-copy).
+
+    ``obj`` has a ``__distarray__()`` method or is the protocol's dict.
+
+    Communication: one allgather of the ``dim_data`` (to learn the global layout).
+    """
+    data = obj.__distarray__() if hasattr(obj, "__distarray__") else obj
+    if not isinstance(data, dict) or "buffer" not in data or "dim_data" not in data:
+        raise TypeError("from_distarray needs an object with __distarray__() or a dict with 'buffer' and 'dim_data'")
+    c = _comm.get_comm(comm if comm is not None else getattr(obj, "comm", None))
+    dist = Distribution.from_dim_data(c, data["dim_data"])
+    buf = np.asarray(data["buffer"])
+    _comm.agree(c, None if buf.shape == dist.local_shape else
+                ValueError(f"buffer shape {buf.shape} does not match its dim_data {dist.local_shape}"))
+    return DistArray._new(buf, dist)
+
+
+# --------------------------------------------------------------------------
+# Gathering and redistribution
+# --------------------------------------------------------------------------
+
+
+def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: Any = None) -> DistArray:
+    """The same global array in another distribution.
+
+    Communication: one Alltoallv; elements that keep their owner are not sent.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(8))
+    >>> nd.redistribute(d, dist="c").dist
+    ('c',)
+    """
+    if not isinstance(d, DistArray):
+        raise TypeError(f"redistribute needs a DistArray, got {type(d).__name__}")
+    target = resolve_distribution(d.shape, dist, grid_shape, comm if comm is not None else d.comm)
+    if target == d.distribution:
+        return d
+    if target.comm != d.comm:
+        raise ValueError("redistribute cannot move an array to another communicator")
+    return DistArray._new(redistribute_local(d.local, d.distribution, target), target)
+
+
+def asnumpy(d: DistArray) -> np.ndarray:
+    """The whole array on every rank, as a NumPy array (collective; O(global size) memory).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.asnumpy(nd.arange(4)).tolist()
+    [0, 1, 2, 3]
+    """
+    if not isinstance(d, DistArray):
+        return np.asarray(d)
+    dist = d.distribution
+    full = dist.replicated(dist.shape)
+    return redistribute_local(d.local, dist, full)
+
+
+def gather(d: DistArray, root: int = 0) -> np.ndarray | None:
+    """The whole array on rank ``root`` (None elsewhere).
+
+    Communication: one Alltoallv towards ``root``.
+    """
+    if not isinstance(root, int) or not 0 <= root < d.comm.Get_size():
+        raise ValueError(f"root must be a rank of the communicator, got {root!r}")
+    if d.ndim == 0:
+        return d.local.copy() if d.comm.Get_rank() == root else None
+    target = _root_distribution(d.comm, d.shape, root)
+    out = redistribute_local(d.local, d.distribution, target)
+    return out if d.comm.Get_rank() == root else None
+
+
+def gather_selection(d: DistArray, selections: Sequence[np.ndarray]) -> np.ndarray:
+    """The sub-array ``d[np.ix_(*selections)]`` (non-negative global indices) on every rank.
+
+    Each rank contributes the selected elements it holds (one replica per
+    block); one Allgatherv.  Used for printing summaries and single items,
+    so only the selected elements move.
+    """
+    dist = d.distribution
+    sels = [np.asarray(s, dtype=np.int64) for s in selections]
+    from .redistribute import _replica_info
+
+    def owned(rank: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        rows, pos = [], []
+        for axis, sel in enumerate(sels):
+            m = dist.maps[axis]
+            mine = m.owners(sel) == dist.axis_coord(axis, rank) if dist.axis_grid[axis] is not None else np.ones(sel.size, bool)
+            rows.append(np.flatnonzero(mine))
+            pos.append(m.local_positions(sel[mine]))
+        return rows, pos
+
+    rows, pos = owned(dist.rank)
+    contributes = _replica_info(dist, dist.rank)[0] == 0
+    piece = d.local[np.ix_(*pos)] if (contributes and all(p.size for p in pos)) else np.empty(0, d.dtype)
+    pieces = _comm.allgather_array(d.comm, piece.reshape(-1)) if d.comm.Get_size() > 1 else [piece.reshape(-1)]
+    out = np.empty(tuple(s.size for s in sels), dtype=d.dtype)
+    for r, flat in enumerate(pieces):
+        if flat.size:
+            rrows, _ = owned(r)
+            out[np.ix_(*rrows)] = flat.reshape(tuple(x.size for x in rrows))
+    return out
+
+
+def element(d: DistArray, index: tuple[int, ...]) -> np.generic:
+    """One element by global index (negative allowed), on every rank."""
+    if len(index) != d.ndim:
+        raise IndexError(f"{len(index)} indices given for a {d.ndim}-dimensional array")
+    norm = []
+    for axis, (i, n) in enumerate(zip(index, d.shape)):
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+        norm.append(np.array([i % n]))
+    return gather_selection(d, norm).reshape(())[()]
+
+
+# --------------------------------------------------------------------------
+# From shapes and functions
+# --------------------------------------------------------------------------
+
+
+def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
+          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """Uninitialised DistArray (no communication)."""
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    return DistArray._new(np.empty(target.local_shape, dtype=check_dtype(dtype)), target)
+
+
+def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
+          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """DistArray of zeros (no communication).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.zeros((4, 3), dist=("b", "n")).shape
+    (4, 3)
+    """
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    return DistArray._new(np.zeros(target.local_shape, dtype=check_dtype(dtype)), target)
+
+
+def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
+         comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """DistArray of ones (no communication)."""
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    return DistArray._new(np.ones(target.local_shape, dtype=check_dtype(dtype)), target)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, dist: Any = None,
+         grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """DistArray filled with ``fill_value`` (no communication)."""
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    if isinstance(fill_value, DistArray):
+        fill_value = fill_value.item()
+    dt = check_dtype(np.asarray(fill_value).dtype if dtype is None else dtype)
+    return DistArray._new(np.full(target.local_shape, fill_value, dtype=dt), target)
+
+
+def _like(proto: Any, shape: Any, dist: Any, grid_shape: Any, comm: Any) -> tuple[tuple, Any, Any]:
+    if isinstance(proto, DistArray):
+        shp = proto.shape if shape is None else normalize_shape(shape)
+        if dist is None and grid_shape is None and shp == proto.shape:
+            return shp, proto.distribution, None
+        return shp, dist, comm if comm is not None else proto.comm
+    return (np.shape(proto) if shape is None else normalize_shape(shape)), dist, comm
+
+
+def _like_dtype(proto: Any, dtype: Any) -> Any:
+    return dtype if dtype is not None else np.asarray(proto.local if isinstance(proto, DistArray) else proto).dtype
+
+
+def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
+               dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
+    """Uninitialised, with the shape and (by default) the distribution of ``prototype``."""
+    shp, dd, c = _like(prototype, shape, dist, grid_shape, comm)
+    return empty(shp, _like_dtype(prototype, dtype), dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
+
+
+def zeros_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
+               dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
+    """Zeros with the shape and (by default) the distribution of ``prototype``."""
+    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
+    out.local[...] = 0
+    return out
+
+
+def ones_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
+              dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
+    """Ones with the shape and (by default) the distribution of ``prototype``."""
+    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
+    out.local[...] = 1
+    return out
+
+
+def full_like(prototype: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
+              shape: Any = None, *, dist: Any = None, grid_shape: Any = None, comm: Any = None,
+              device: Any = None) -> DistArray:
+    """``fill_value`` with the shape and (by default) the distribution of ``prototype``."""
+    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
+    out.local[...] = fill_value
+    return out
+
+
+def _local_grids(target: Distribution, dtype: Any) -> list[np.ndarray]:
+    idx = [target.local_indices(a).astype(dtype) for a in range(target.ndim)]
+    return list(np.meshgrid(*idx, indexing="ij", sparse=False)) if idx else []
+
+
+def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, dist: Any = None,
+           grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """Evenly spaced values, like ``np.arange``; each rank computes only its part.
+
+    Values equal NumPy's bit for bit (``start + i * delta``, as NumPy fills).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.arange(1, 10, 3)).tolist()
+    [1, 4, 7]
+    """
+    if stop is None:
+        start, stop = 0, start
+    if step is None:
+        step = 1
+    if step == 0:
+        raise ZeroDivisionError("step must not be zero")
+    # NumPy's own dtype rules on a probe of at most one element (no real data).
+    dt = check_dtype(np.arange(start, type(stop)(start), step, dtype=dtype).dtype)
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        n = len(range(start, stop, step))
+    else:
+        span = (stop - start) / step
+        n = int(np.ceil(min(span.real, span.imag))) if isinstance(span, complex) else int(np.ceil(span))
+    target = resolve_distribution((max(n, 0),), dist, grid_shape, comm)
+    gidx = target.local_indices(0)
+    # As NumPy fills: a[0] = start, a[1] = start + step, a[i] = a[0] + i * (a[1] - a[0]).
+    first, second = np.asarray(start).astype(dt), np.asarray(start + step).astype(dt)
+    local = first + gidx.astype(dt) * (second - first)
+    local[gidx == 0] = first
+    local[gidx == 1] = second
+    return DistArray._new(local, target)
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0, *, dist: Any = None, grid_shape: Any = None,
+             comm: MPI.Intracomm | None = None, device: Any = None) -> Any:
+    """Evenly spaced numbers over an interval (scalar ``start``/``stop``), equal to ``np.linspace``.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.linspace(0, 1, 5)).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if np.ndim(start) or np.ndim(stop):
+        raise NotImplementedError("numpy_dist.linspace supports scalar start and stop")
+    div = (num - 1) if endpoint else num
+    dt = np.result_type(start, stop, 1.0)
+    start_a, stop_a = np.asarray(start, dtype=dt), np.asarray(stop, dtype=dt)
+    delta = np.subtract(stop_a, start_a)
+    target = resolve_distribution((num,), dist, grid_shape, comm)
+    y = target.local_indices(0).astype(dt)
+    step = delta / div if div > 0 else np.nan
+    if div > 0:
+        if step == 0:
+            y = y / div * delta
+        else:
+            y = y * step
+    else:
+        y = y * delta
+    y += start_a
+    if endpoint and num > 1:
+        last = np.flatnonzero(target.local_indices(0) == num - 1)
+        y[last] = stop_a
+    out_dt = dt if dtype is None else check_dtype(dtype)
+    if np.issubdtype(out_dt, np.integer):
+        np.floor(y, out=y)
+    out = DistArray._new(y.astype(out_dt, copy=False), target)
+    return (out, step) if retstep else out
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str = "C", *, dist: Any = None,
+        grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+    """Ones on the ``k``-th diagonal (no communication).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    M = N if M is None else M
+    target = resolve_distribution(normalize_shape((N, M)), dist, grid_shape, comm)
+    rows, cols = target.local_indices(0), target.local_indices(1)
+    local = (cols[None, :] - rows[:, None] == k).astype(check_dtype(dtype))
+    return DistArray._new(local, target)
+
+
+def identity(n: int, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None,
+             comm: MPI.Intracomm | None = None) -> DistArray:
+    """The ``n`` x ``n`` identity (no communication)."""
+    return eye(n, dtype=dtype, dist=dist, grid_shape=grid_shape, comm=comm)
+
+
+def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: Any = None,
+                 grid_shape: Any = None, comm: MPI.Intracomm | None = None, **kwargs: Any) -> DistArray:
+    """Call ``function`` on the global index grids of each rank's block (no communication).
+
+    As ``np.fromfunction``: ``function(*index_grids, **kwargs)`` receives
+    arrays of global indices of dtype ``dtype``; here each rank passes only
+    its block's indices, so the function must be elementwise.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.fromfunction(lambda i, j: i + j, (2, 2))).tolist()
+    [[0.0, 1.0], [1.0, 2.0]]
+    """
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    with _comm.agreed(target.comm):
+        local = np.asarray(function(*_local_grids(target, dtype), **kwargs))
+        if local.shape != target.local_shape:
+            local = np.broadcast_to(local, target.local_shape).copy()
+        check_dtype(local.dtype, "function result dtype")
+    return DistArray._new(local, target)

@@ -1,0 +1,10 @@
+"""The NumPy protocol layer: one registry mapping NumPy functions and ufunc methods to implementations.
+
+Importing this package registers every implementation (one module per chapter).
+"""
+
+from . import registry  # noqa: F401
+from . import ufuncs  # noqa: F401
+from . import creation_funcs  # noqa: F401
+from . import reductions  # noqa: F401
+from . import elementwise  # noqa: F401

@@ -1,0 +1,103 @@
+"""Combining per-rank partial results, deterministically and in grid order.
+
+Partials are exchanged within a grid sub-communicator (one allgather of a
+packed byte buffer) and every rank of the group combines them in rank
+order, so all ranks hold bit-identical results.  Loops here run over the
+ranks of a group, never over elements.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from .. import comm as _comm
+
+__all__ = ["allgather_packed", "chan_combine", "combine_arg"]
+
+
+def allgather_packed(sub, *arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Allgather several arrays (same shapes and dtypes on every rank of ``sub``) in one message."""
+    arrays = tuple(np.ascontiguousarray(a) for a in arrays)
+    if sub.Get_size() == 1:
+        return [arrays]
+    packed = np.concatenate([a.reshape(-1).view(np.uint8) for a in arrays]) if arrays else np.empty(0, np.uint8)
+    everyone = _comm.allgather_array(sub, packed)
+    out = []
+    for buf in everyone:
+        parts, offset = [], 0
+        for a in arrays:
+            parts.append(buf[offset:offset + a.nbytes].view(a.dtype).reshape(a.shape))
+            offset += a.nbytes
+        out.append(tuple(parts))
+    return out
+
+
+def chan_combine(sub, n: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Combine per-rank (count, mean, M2) pairwise in rank order (Chan, Golub & LeVeque 1979).
+
+    ``delta = mean_b - mean_a``; ``M2 = M2_a + M2_b + |delta|^2 n_a n_b / n``.
+    """
+    parts = allgather_packed(sub, n, mean, m2)
+    N, M, S = (np.array(x, copy=True) for x in parts[0])
+    M = M.astype(np.result_type(M.dtype, np.float64), copy=False)
+    S = S.astype(np.result_type(S.dtype, np.float64), copy=False)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for nb, mb, sb in parts[1:]:
+            total = N + nb
+            safe = np.where(total == 0, 1, total)
+            delta = mb - M
+            M = M + delta * (nb / safe)
+            sq = (delta * np.conjugate(delta)).real if np.iscomplexobj(delta) else delta * delta
+            S = S + sb + sq * (N * nb / safe)
+            N = total
+    return N, M, S
+
+
+def _better(v: np.ndarray, best: np.ndarray, kind: str) -> np.ndarray:
+    if v.dtype.kind in "fc":
+        nan_v, nan_b = np.isnan(v), np.isnan(best)
+        strictly = (v < best) if kind == "min" else (v > best)
+        return (nan_v & ~nan_b) | strictly
+    return (v < best) if kind == "min" else (v > best)
+
+
+def _equal(v: np.ndarray, best: np.ndarray) -> np.ndarray:
+    if v.dtype.kind in "fc":
+        return (v == best) | (np.isnan(v) & np.isnan(best))
+    return v == best
+
+
+def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan: bool):
+    """(best value, smallest global index attaining it) per output position; index -1 = none here."""
+    kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
+    if any(local.shape[i] == 0 for i in axes):
+        return np.zeros(kshape, local.dtype), np.full(kshape, -1, np.int64)
+    floating = local.dtype.kind in "fc"
+    if skipnan and floating:
+        reduce = np.fmin if kind == "min" else np.fmax
+    else:
+        reduce = np.minimum if kind == "min" else np.maximum
+    value = reduce.reduce(local, axis=axes, keepdims=True)
+    mask = local == value
+    if floating and not skipnan:
+        mask |= np.isnan(local) & np.isnan(value)
+    big = np.iinfo(np.int64).max
+    index = np.where(mask, gidx, big).min(axis=axes, keepdims=True).astype(np.int64)
+    index[index == big] = -1
+    return value, index
+
+
+def _across(sub, value: np.ndarray, index: np.ndarray, kind: str, skipnan: bool):
+    """Combine (value, index) partials of a group in rank order; first occurrence wins ties."""
+    parts = allgather_packed(sub, value, index)
+    best_v, best_i = (np.array(x, copy=True) for x in parts[0])
+    for v, i in parts[1:]:
+        take = (i >= 0) & ((best_i < 0) | _better(v, best_v, kind) | (_equal(v, best_v) & (i < best_i)))
+        best_v = np.where(take, v, best_v)
+        best_i = np.where(take, i, best_i)
+    return best_v, best_i
+
+
+combine_arg = SimpleNamespace(local=_local, across=_across)

@@ -1,0 +1,504 @@
+"""Reductions and statistics with NumPy's signatures.
+
+Sums, products, extrema and logical reductions are the generic ufunc
+``reduce`` (so ``np.sum(d, axis=1)`` and ``np.add.reduce(d, axis=1)`` are one
+path).  Mean, variance and standard deviation combine (count, mean, M2)
+partials pairwise in grid order (Chan, Golub and LeVeque), never sums of
+squares.  Arg-reductions combine (value, global index) pairs with NumPy's
+first-occurrence and NaN rules.  Results that NumPy gives as scalars are
+NumPy scalars here too, identical on every rank.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
+
+from .. import comm as _comm
+from ..distarray import DistArray
+from ._combine import chan_combine, combine_arg
+from .registry import implements
+from .ufuncs import local_operand, reduce_dist, run_checked, ufunc_reduce
+
+_NoValue = np._NoValue
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+
+
+def _scalarize(result: Any) -> Any:
+    """NumPy returns scalars for 0-d reduction results; so do we (replicated on every rank)."""
+    if isinstance(result, DistArray) and result.ndim == 0:
+        return result.local[()]
+    return result
+
+
+def _reduce(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any = None, out: Any = None, keepdims: bool = False,
+            initial: Any = _NoValue, where: Any = True) -> Any:
+    kwargs: dict[str, Any] = {"axis": axis, "dtype": dtype, "keepdims": keepdims}
+    if initial is not _NoValue:
+        kwargs["initial"] = initial
+    if where is not True:
+        kwargs["where"] = where
+    if out is not None:
+        kwargs["out"] = out
+        return ufunc_reduce(ufunc, (a,), kwargs)
+    return _scalarize(ufunc_reduce(ufunc, (a,), kwargs))
+
+
+@implements(np.sum)
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.sum``: local sums, partials combined within the reduced axes' process groups."""
+    return _reduce(np.add, a, axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.prod)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.prod``."""
+    return _reduce(np.multiply, a, axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.max, np.amax)
+def max(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.max`` / ``np.amax`` (NaN propagates, as in NumPy)."""
+    return _reduce(np.maximum, a, axis, None, out, keepdims, initial, where)
+
+
+@implements(np.min, np.amin)
+def min(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.min`` / ``np.amin``."""
+    return _reduce(np.minimum, a, axis, None, out, keepdims, initial, where)
+
+
+@implements(np.any)
+def any(a, axis=None, out=None, keepdims=False, *, where=True):
+    """``np.any``."""
+    return _reduce(np.logical_or, a, axis, bool, out, keepdims, _NoValue, where)
+
+
+@implements(np.all)
+def all(a, axis=None, out=None, keepdims=False, *, where=True):
+    """``np.all``."""
+    return _reduce(np.logical_and, a, axis, bool, out, keepdims, _NoValue, where)
+
+
+@implements(np.ptp)
+def ptp(a, axis=None, out=None, keepdims=False):
+    """``np.ptp``: max minus min."""
+    hi = _reduce(np.maximum, a, axis, None, None, keepdims)
+    lo = _reduce(np.minimum, a, axis, None, None, keepdims)
+    return np.subtract(hi, lo, out=out) if out is not None else hi - lo
+
+
+@implements(np.count_nonzero)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """``np.count_nonzero``."""
+    nz = np.not_equal(a, 0)
+    result = _reduce(np.add, nz, axis, np.intp, None, keepdims)
+    return int(result) if axis is None and not keepdims else result
+
+
+# --------------------------------------------------------------------------
+# Moments
+# --------------------------------------------------------------------------
+
+
+def _count(a: DistArray, axes: tuple[int, ...], keepdims: bool, where: Any) -> Any:
+    """Elements per output position (an int when there is no mask)."""
+    if where is True:
+        return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    mask = np.broadcast_to(where, a.shape) if not isinstance(where, DistArray) else where
+    return _reduce(np.add, mask, axes, np.intp, None, keepdims)
+
+
+def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tuple:
+    """Global (count, mean, M2) with keepdims shape, on the reduced distribution.
+
+    Local two-pass moments per block, then Chan's pairwise combine in grid order.
+    """
+    dist = a.distribution
+    local = a.local
+    w = None if where is True else np.broadcast_to(local_operand(where, dist), local.shape)
+
+    kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
+
+    def kernel() -> tuple:
+        if w is None:
+            n = np.full(kshape, int(np.prod([local.shape[i] for i in axes])), dtype=np.int64)
+        else:
+            n = np.sum(w, axis=axes, keepdims=True, dtype=np.int64)
+        s = np.sum(local, axis=axes, dtype=dtype, keepdims=True, where=True if w is None else w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s / np.where(n == 0, 1, n)
+        mean = mean.astype(s.dtype, copy=False) if s.dtype.kind in "fc" else mean
+        dev = local - mean
+        sq = (dev * np.conjugate(dev)).real if np.iscomplexobj(dev) else dev * dev
+        m2 = np.sum(sq, axis=axes, dtype=None if dtype is None else np.empty(0, dtype).real.dtype,
+                    keepdims=True, where=True if w is None else w)
+        return n, mean, m2
+
+    n, mean, m2 = run_checked(dist.comm, "mean", kernel)
+    split = reduce_dist(dist, axes)
+    if split:
+        sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
+        n, mean, m2 = chan_combine(sub, n, mean, m2)
+    return n, mean, m2
+
+
+def _moment_dtype(a: DistArray, dtype: Any) -> Any:
+    if dtype is not None:
+        return dtype
+    if a.dtype.kind in "biu":
+        return np.float64
+    if a.dtype == np.float16:
+        return np.float32
+    return None
+
+
+def _finish(values: np.ndarray, dist_axes: tuple[int, ...], a: DistArray, keepdims: bool, out: Any,
+            result_dtype: np.dtype) -> Any:
+    if not keepdims:
+        values = values.reshape(tuple(n for i, n in enumerate(values.shape) if i not in dist_axes))
+    values = values.astype(result_dtype, copy=False)
+    result = DistArray._new(values, a.distribution.reduced(dist_axes, keepdims))
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return _scalarize(result)
+
+
+def _as_dist(a: Any) -> Any:
+    if isinstance(a, DistArray):
+        return a
+    from ..creation import asarray
+
+    return asarray(a)
+
+
+@implements(np.mean)
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """``np.mean`` with NumPy's dtype rules (float64 for integers, float32 for float16)."""
+    a = _as_dist(a)
+    axes = _axes(axis, a.ndim)
+    result_dtype = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
+    n, m, _ = _moments(a, axes, _moment_dtype(a, dtype), where)
+    if _comm.any_rank(a.comm, bool(np.any(n == 0))):
+        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.where(n == 0, np.nan, m)
+    return _finish(m, axes, a, keepdims, out, result_dtype)
+
+
+def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any) -> tuple[np.ndarray, np.dtype]:
+    result_dtype = np.var(np.zeros(2, a.dtype), dtype=dtype).dtype
+    n, _, m2 = _moments(a, axes, _moment_dtype(a, dtype), where)
+    dof = n - ddof
+    if _comm.any_rank(a.comm, bool(np.any(dof <= 0))):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = m2 / np.maximum(dof, 0)
+    return values, result_dtype
+
+
+def _check_ddof(ddof: Any, correction: Any) -> Any:
+    if correction is not _NoValue:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        return correction
+    return ddof
+
+
+@implements(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
+        correction=_NoValue):
+    """``np.var``: Chan's pairwise combine of per-block (count, mean, M2)."""
+    a = _as_dist(a)
+    ddof = _check_ddof(ddof, correction)
+    axes = _axes(axis, a.ndim)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    return _finish(values, axes, a, keepdims, out, result_dtype)
+
+
+@implements(np.std)
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
+        correction=_NoValue):
+    """``np.std``: square root of :func:`var`."""
+    a = _as_dist(a)
+    ddof = _check_ddof(ddof, correction)
+    axes = _axes(axis, a.ndim)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    return _finish(np.sqrt(values), axes, a, keepdims, out, result_dtype)
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """``np.average`` (weights broadcast along ``axis`` as in NumPy)."""
+    a = _as_dist(a)
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        axes = _axes(axis, a.ndim)
+        scl = np.float64(np.prod([a.shape[i] for i in axes]))
+        if returned:
+            scl = np.broadcast_to(scl, np.shape(avg)) if np.ndim(avg) else avg.dtype.type(scl)
+            return avg, scl
+        return avg
+    wshape = np.shape(weights)
+    if wshape != a.shape:
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        if len(wshape) != 1:
+            raise TypeError("1D weights expected when shapes of a and weights differ.")
+        ax = normalize_axis_tuple(axis, a.ndim)
+        if len(ax) != 1:
+            raise TypeError("Single axis expected when shapes of a and weights differ.")
+        if wshape[0] != a.shape[ax[0]]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+        shape = [1] * a.ndim
+        shape[ax[0]] = wshape[0]
+        weights = weights.reshape(shape) if not isinstance(weights, DistArray) else np.asarray(weights).reshape(shape)
+    wdtype = weights.dtype if hasattr(weights, "dtype") else np.asarray(weights).dtype
+    if a.dtype.kind in "biu":
+        result_dtype = np.result_type(a.dtype, wdtype, "f8")
+    else:
+        result_dtype = np.result_type(a.dtype, wdtype)
+    scl = sum(np.broadcast_to(weights, a.shape) if not isinstance(weights, DistArray) else weights,
+              axis=axis, dtype=result_dtype, keepdims=keepdims)
+    scl_local = scl.local if isinstance(scl, DistArray) else np.asarray(scl)
+    if _comm.any_rank(a.comm, bool(np.any(scl_local == 0.0))):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    total = sum(np.multiply(a, weights, dtype=result_dtype), axis=axis, keepdims=keepdims)
+    avg = total / scl
+    if returned:
+        return avg, (scl if np.shape(scl) == np.shape(avg) else np.broadcast_to(scl, np.shape(avg)))
+    return avg
+
+
+# --------------------------------------------------------------------------
+# Arg-reductions
+# --------------------------------------------------------------------------
+
+
+def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan: bool = False) -> Any:
+    a = _as_dist(a)
+    name = f"arg{kind}"
+    if a.size == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+    dist = a.distribution
+    if axis is None:
+        axes = tuple(range(a.ndim))
+    else:
+        axes = normalize_axis_tuple(axis, a.ndim)
+        if a.shape[axes[0]] == 0:
+            raise ValueError(f"attempt to get {name} of an empty sequence")
+    local = a.local
+    # Global index of every local element along the reduced axes (flat C index when axis is None).
+    if axis is None:
+        grids = np.meshgrid(*[dist.local_indices(i) for i in range(a.ndim)], indexing="ij") if a.ndim else []
+        gidx = np.ravel_multi_index(grids, a.shape) if a.ndim else np.zeros((), np.int64)
+    else:
+        shape = [1] * a.ndim
+        shape[axes[0]] = -1
+        gidx = np.broadcast_to(dist.local_indices(axes[0]).reshape(shape), local.shape)
+    value, index = combine_arg.local(local, gidx, axes, kind, skipnan)
+    split = reduce_dist(dist, axes)
+    if split:
+        sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
+        value, index = combine_arg.across(sub, value, index, kind, skipnan)
+    if skipnan and _comm.any_rank(dist.comm, bool(np.any(index < 0))):
+        raise ValueError("All-NaN slice encountered")
+    index = index.astype(np.intp)
+    if not keepdims:
+        index = index.reshape(tuple(n for i, n in enumerate(index.shape) if i not in axes))
+    if axis is None:
+        if keepdims:
+            result = DistArray._new(index, dist.reduced(axes, True))
+            return result if out is None else np.copyto(out, result) or out
+        return np.intp(index.reshape(()))
+    result = DistArray._new(index, dist.reduced(axes, keepdims))
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return result
+
+
+@implements(np.argmin)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    """``np.argmin``: global indices, first occurrence, NaN wins."""
+    return _arg_reduce(a, axis, out, keepdims, "min")
+
+
+@implements(np.argmax)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    """``np.argmax``: global indices, first occurrence, NaN wins."""
+    return _arg_reduce(a, axis, out, keepdims, "max")
+
+
+@implements(np.nanargmin)
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """``np.nanargmin``: NaNs ignored; an all-NaN slice raises ValueError on every rank."""
+    return _arg_reduce(a, axis, out, keepdims, "min", skipnan=True)
+
+
+@implements(np.nanargmax)
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """``np.nanargmax``."""
+    return _arg_reduce(a, axis, out, keepdims, "max", skipnan=True)
+
+
+# --------------------------------------------------------------------------
+# Scans
+# --------------------------------------------------------------------------
+
+
+def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
+    from .ufuncs import ufunc_accumulate
+
+    a = _as_dist(a)
+    if axis is None:
+        if a.ndim != 1:
+            a = np.ravel(a)
+        axis = 0
+    kwargs: dict[str, Any] = {"axis": axis, "dtype": dtype}
+    if out is not None:
+        kwargs["out"] = out
+    if a.ndim == 0:
+        a = np.reshape(a, (1,))
+    return ufunc_accumulate(ufunc, (a,), kwargs)
+
+
+@implements(np.cumsum)
+def cumsum(a, axis=None, dtype=None, out=None):
+    """``np.cumsum``: local scan plus an exclusive scan of block totals."""
+    return _scan(np.add, a, axis, dtype, out)
+
+
+@implements(np.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    """``np.cumprod``."""
+    return _scan(np.multiply, a, axis, dtype, out)
+
+
+# --------------------------------------------------------------------------
+# The nan* family
+# --------------------------------------------------------------------------
+
+
+def _replace_nan(a: Any, value: Any) -> Any:
+    a = _as_dist(a)
+    if a.dtype.kind not in "fc":
+        return a
+    return np.where(np.isnan(a), value, a)
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.nansum``: NaN counts as zero."""
+    return sum(_replace_nan(a, 0), axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.nanprod``: NaN counts as one."""
+    return prod(_replace_nan(a, 1), axis, dtype, out, keepdims, initial, where)
+
+
+def _warn_all_nan(result: Any, comm: Any) -> None:
+    local = result.local if isinstance(result, DistArray) else result
+    if _comm.any_rank(comm, bool(np.any(np.isnan(local)))):
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+
+
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.nanmin``: ``fmin`` reduction; warns on all-NaN slices."""
+    a = _as_dist(a)
+    result = _reduce(np.fmin, a, axis, None, out, keepdims, initial, where)
+    if a.dtype.kind in "fc":
+        _warn_all_nan(result, a.comm)
+    return result
+
+
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
+    """``np.nanmax``: ``fmax`` reduction; warns on all-NaN slices."""
+    a = _as_dist(a)
+    result = _reduce(np.fmax, a, axis, None, out, keepdims, initial, where)
+    if a.dtype.kind in "fc":
+        _warn_all_nan(result, a.comm)
+    return result
+
+
+def _notnan_where(a: DistArray, where: Any) -> Any:
+    if a.dtype.kind not in "fc":
+        return where
+    valid = ~np.isnan(a)
+    return valid if where is True else np.logical_and(valid, where)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """``np.nanmean``: mean over the non-NaN elements."""
+    a = _as_dist(a)
+    return _nan_moment("mean", a, axis, dtype, out, keepdims, where)
+
+
+def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdims: bool, where: Any,
+                ddof: Any = 0) -> Any:
+    axes = _axes(axis, a.ndim)
+    mask = _notnan_where(a, where)
+    if mask is True:
+        if kind == "mean":
+            return mean(a, axis, dtype, out, keepdims)
+        values, rdt = _var_values(a, axes, dtype, ddof, True)
+    else:
+        mask = _as_dist(np.broadcast_to(mask, a.shape)) if not isinstance(mask, DistArray) else mask
+        safe = np.where(mask, a, 0)
+        n, m, m2 = _moments(safe, axes, _moment_dtype(a, dtype), mask)
+        if kind == "mean":
+            rdt = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
+            if _comm.any_rank(a.comm, bool(np.any(n == 0))):
+                warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+            with np.errstate(invalid="ignore"):
+                values = np.where(n == 0, np.nan, m)
+        else:
+            rdt = np.var(np.zeros(2, a.dtype), dtype=dtype).dtype
+            dof = n - ddof
+            if _comm.any_rank(a.comm, bool(np.any(dof <= 0))):
+                warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(dof <= 0, np.nan, m2 / np.maximum(dof, 1))
+    if kind == "std":
+        values = np.sqrt(values)
+    return _finish(values, axes, a, keepdims, out, rdt)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
+           correction=_NoValue):
+    """``np.nanvar``."""
+    return _nan_moment("var", _as_dist(a), axis, dtype, out, keepdims, where, _check_ddof(ddof, correction))
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
+           correction=_NoValue):
+    """``np.nanstd``."""
+    return _nan_moment("std", _as_dist(a), axis, dtype, out, keepdims, where, _check_ddof(ddof, correction))
+
+
+@implements(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """``np.nancumsum``: NaN counts as zero."""
+    return cumsum(_replace_nan(a, 0), axis, dtype, out)
+
+
+@implements(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """``np.nancumprod``: NaN counts as one."""
+    return cumprod(_replace_nan(a, 1), axis, dtype, out)

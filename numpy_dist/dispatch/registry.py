@@ -1,0 +1,164 @@
+"""The one registry: NumPy function (or ufunc method) -> distributed implementation.
+
+``@implements(np.sum)`` registers a function; :func:`lookup` finds it;
+:func:`coverage` lists what is native and what falls back.  A NumPy function
+without an implementation goes through the single fallback path in
+:mod:`numpy_dist.dispatch.protocol` (gather, call NumPy, distribute again),
+governed by :func:`set_fallback`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "implements", "lookup", "qualified_name", "coverage", "set_fallback", "get_fallback",
+    "FallbackWarning", "FallbackError", "UFUNC_METHODS", "native_ufunc_methods",
+]
+
+_IMPLEMENTATIONS: dict[Any, Callable] = {}
+_FALLBACK_MODES = ("warn", "error", "allow")
+_fallback_mode = "warn"
+
+UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
+# Methods of the generic ufunc path; reduceat goes through the fallback.
+_NATIVE_UFUNC_METHODS = ("__call__", "reduce", "accumulate", "outer", "at")
+
+
+class FallbackWarning(UserWarning):
+    """A NumPy function ran through the gather-compute-redistribute fallback."""
+
+
+class FallbackError(TypeError):
+    """Raised instead of falling back when ``set_fallback("error")`` is in force."""
+
+
+def qualified_name(func: Any, method: str | None = None) -> str:
+    """``numpy.sum``, ``numpy.linalg.norm``, ``numpy.add.reduce``."""
+    if isinstance(func, np.ufunc):
+        return f"numpy.{func.__name__}" + (f".{method}" if method and method != "__call__" else "")
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module}.{func.__name__}"
+
+
+def _check_signature(np_func: Any, impl: Callable) -> None:
+    """Every parameter name NumPy's function takes must be accepted by the implementation."""
+    try:
+        theirs = inspect.signature(np_func).parameters
+    except (TypeError, ValueError):
+        return  # C functions without a signature
+    ours = inspect.signature(impl).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in ours.values()):
+        return
+    missing = [n for n, p in theirs.items() if p.kind is not p.VAR_POSITIONAL and p.kind is not p.VAR_KEYWORD
+               and n not in ours and n != "like"]
+    if missing:
+        raise TypeError(f"{impl.__module__}.{impl.__name__} lacks parameters {missing} of {qualified_name(np_func)}")
+
+
+def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the distributed version of ``np_funcs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import implements, lookup
+    >>> lookup(np.sum) is not None
+    True
+    """
+
+    def decorator(impl: Callable) -> Callable:
+        for f in np_funcs:
+            _check_signature(f, impl)
+            if f in _IMPLEMENTATIONS:
+                raise RuntimeError(f"{qualified_name(f)} is implemented twice")
+            _IMPLEMENTATIONS[f] = impl
+        return impl
+
+    return decorator
+
+
+def lookup(func: Any) -> Callable | None:
+    """The registered implementation of ``func``, or None."""
+    return _IMPLEMENTATIONS.get(func)
+
+
+def set_fallback(mode: str) -> str:
+    """Choose what happens when a NumPy function has no distributed implementation.
+
+    ``"warn"`` (default): gather, compute with NumPy, redistribute, and emit
+    :class:`FallbackWarning` once per function; ``"allow"``: the same
+    silently; ``"error"``: raise :class:`FallbackError` before any
+    communication.  Returns the previous mode.  Set it identically on every
+    rank.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> old = nd.set_fallback("error")
+    >>> _ = nd.set_fallback(old)
+    """
+    global _fallback_mode
+    if mode not in _FALLBACK_MODES:
+        raise ValueError(f"mode must be one of {_FALLBACK_MODES}, got {mode!r}")
+    old, _fallback_mode = _fallback_mode, mode
+    return old
+
+
+def get_fallback() -> str:
+    return _fallback_mode
+
+
+def native_ufunc_methods(ufunc: np.ufunc) -> list[str]:
+    """The methods of ``ufunc`` the generic ufunc path runs natively."""
+    if ufunc.signature:  # generalised ufuncs (matmul, vecdot ...) need their own implementation
+        return ["__call__"] if ufunc in _IMPLEMENTATIONS else []
+    return [m for m in _applicable_methods(ufunc) if m in _NATIVE_UFUNC_METHODS]
+
+
+def _applicable_methods(ufunc: np.ufunc) -> list[str]:
+    if ufunc.nin == 2 and ufunc.nout == 1 and not ufunc.signature:
+        return list(UFUNC_METHODS)
+    return ["__call__", "at"] if not ufunc.signature else ["__call__"]
+
+
+def all_ufuncs() -> list[np.ufunc]:
+    """Every ufunc object in the ``numpy`` namespace (aliases counted once)."""
+    seen: dict[int, np.ufunc] = {}
+    for name in dir(np):
+        obj = getattr(np, name)
+        if isinstance(obj, np.ufunc):
+            seen.setdefault(id(obj), obj)
+    return sorted(seen.values(), key=lambda u: u.__name__)
+
+
+def coverage() -> dict[str, list[str]]:
+    """Which NumPy functions and ufunc methods run natively, and which fall back.
+
+    Returns
+    -------
+    dict
+        ``native`` and ``fallback``: sorted lists of qualified names
+        (``numpy.sum``, ``numpy.linalg.norm``, ``numpy.add.reduce``) over
+        every overridable NumPy function and every ufunc method.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> "numpy.sum" in nd.coverage()["native"]
+    True
+    """
+    from numpy.testing.overrides import get_overridable_numpy_array_functions
+
+    native, fallback = set(), set()
+    for f in get_overridable_numpy_array_functions():
+        (native if f in _IMPLEMENTATIONS else fallback).add(qualified_name(f))
+    for u in all_ufuncs():
+        natives = native_ufunc_methods(u)
+        for m in _applicable_methods(u):
+            (native if m in natives else fallback).add(qualified_name(u, m))
+    return {"native": sorted(native), "fallback": sorted(fallback)}

@@ -1,0 +1,461 @@
+"""One generic path per ufunc method, valid for every elementwise NumPy ufunc.
+
+* ``__call__``: operands are aligned with the output's distribution (same
+  distribution: nothing moves; otherwise the redistribution engine moves
+  only what changes owner; NumPy operands are sliced to each rank's block),
+  then NumPy runs on the local blocks, so dtypes follow NEP 50 exactly.
+* ``reduce``: local reduce, then the small partials are combined in grid
+  order within the sub-communicator of the reduced distributed axes only.
+* ``accumulate``: local scan plus an exclusive scan of block totals.
+* ``outer``: ``__call__`` on ``a[..., None, ...]`` and ``b``.
+* ``at``: each rank applies the indices it owns; no data moves.
+
+Floating-point errors and data-dependent exceptions are agreed on: a
+condition seen on any rank is reported on every rank, per ``np.errstate``
+(PEP 209's error handling, made collective).  Facts about individual ufuncs
+are table rows (:data:`ASSOCIATIVE`), not code.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from .. import comm as _comm
+from ..distarray import DistArray
+from ..distribution import Distribution
+from ..maps import BlockMap, NoDistMap
+from ..redistribute import redistribute_local
+from .registry import lookup, qualified_name
+
+__all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist"]
+
+# Associative and commutative ufuncs: partial results may be combined in any
+# grouping.  The value says whether the operation is idempotent (f(x, x) == x),
+# which lets ``initial`` be applied on every rank without changing the result.
+ASSOCIATIVE: dict[np.ufunc, bool] = {
+    np.add: False, np.multiply: False, np.logical_xor: False, np.bitwise_xor: False,
+    np.logical_and: True, np.logical_or: True, np.bitwise_and: True, np.bitwise_or: True,
+    np.maximum: True, np.minimum: True, np.fmax: True, np.fmin: True, np.gcd: True, np.lcm: True,
+}
+
+_FP_BITS = {"divide by zero": 1, "overflow": 2, "underflow": 4, "invalid value": 8}
+_FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "under"), ("invalid value", "invalid"))
+_EXC_BIT = 16
+
+
+# --------------------------------------------------------------------------
+# Collective error handling around local kernels
+# --------------------------------------------------------------------------
+
+
+def run_checked(comm: Any, name: str, kernel: Callable[[], Any]) -> Any:
+    """Run a communication-free ``kernel``; report FP errors and exceptions on every rank.
+
+    One small allreduce of a flag word when the communicator has more than
+    one rank (control traffic); on one rank NumPy reports as usual.
+    """
+    if comm.Get_size() == 1:
+        return kernel()
+    seen = [0]
+
+    def record(kind: str, _flag: int) -> None:
+        seen[0] |= _FP_BITS.get(kind, 0)
+
+    exc = None
+    result = None
+    with np.errstate(all="call", call=record):
+        try:
+            result = kernel()
+        except Exception as e:  # noqa: BLE001 - agreed on below
+            exc = e
+    flags = _comm.allreduce_flags(comm, seen[0] | (_EXC_BIT if exc is not None else 0))
+    if flags & _EXC_BIT:
+        _comm.agree(comm, exc)
+    if flags:
+        _report_fp(flags, name)
+    return result
+
+
+def _report_fp(flags: int, name: str) -> None:
+    settings = np.geterr()
+    for kind, key in _FP_KINDS:
+        if not flags & _FP_BITS[kind]:
+            continue
+        mode = settings[key]
+        message = f"{kind} encountered in {name}"
+        if mode == "warn":
+            warnings.warn(message, RuntimeWarning, stacklevel=5)
+        elif mode == "raise":
+            raise FloatingPointError(message)
+        elif mode == "call":
+            np.geterrcall()(kind, _FP_BITS[kind])
+        elif mode == "print":
+            print(f"Warning: {message}")
+        elif mode == "log":
+            np.geterrcall().write(f"Warning: {message}\n")
+
+
+# --------------------------------------------------------------------------
+# Operand alignment
+# --------------------------------------------------------------------------
+
+
+def _numpy_local(x: np.ndarray, dist: Distribution) -> np.ndarray:
+    """The part of a NumPy operand (held whole on every rank) matching this rank's block."""
+    offset = dist.ndim - x.ndim
+    keys = []
+    for i, n in enumerate(x.shape):
+        j = i + offset
+        if n == 1 and dist.shape[j] != 1:
+            keys.append(slice(None))
+            continue
+        m = dist.maps[j]
+        p = dist.axis_coord(j)
+        sl = m.local_slice(p)
+        keys.append(sl if sl is not None else m.local_indices(p))
+    arrays = [k for k in keys if not isinstance(k, slice)]
+    if len(arrays) > 1:
+        keys = [np.arange(x.shape[i])[k] if isinstance(k, slice) else k for i, k in enumerate(keys)]
+        return x[np.ix_(*keys)]
+    return x[tuple(keys)]
+
+
+def local_operand(x: Any, dist: Distribution) -> Any:
+    """This rank's share of operand ``x`` aligned with ``dist`` (broadcasting allowed).
+
+    Scalars pass through unchanged (NEP 50 treats Python scalars specially).
+    """
+    if isinstance(x, DistArray):
+        if x.comm != dist.comm:
+            raise ValueError("operands live on different communicators")
+        need = dist.broadcast_to(x.shape, dist)
+        if x.distribution == need:
+            return x.local
+        return redistribute_local(x.local, x.distribution, need)
+    if isinstance(x, np.ndarray) and x.ndim:
+        return _numpy_local(x, dist)
+    return x
+
+
+def _template(shape: tuple[int, ...], arrays: list[DistArray]) -> Distribution:
+    """Output distribution: that of a DistArray operand of the output's shape, else derived."""
+    for a in arrays:
+        if a.shape == shape:
+            return a.distribution
+    big = max(arrays, key=lambda a: (a.size, a.ndim))
+    d = big.distribution
+    offset = len(shape) - d.ndim
+    maps: list = [NoDistMap(n) for n in shape[:offset]]
+    axis_grid: list = [None] * offset
+    for i, (m, g) in enumerate(zip(d.maps, d.axis_grid)):
+        n = shape[i + offset]
+        if m.size == n:
+            maps.append(m)
+            axis_grid.append(g)
+        else:
+            maps.append(NoDistMap(n))
+            axis_grid.append(None)
+    return Distribution._from_maps(d.comm, maps, d.proc_grid, tuple(axis_grid))
+
+
+def _wrap(local: Any, dist: Distribution) -> DistArray:
+    return DistArray._new(np.asarray(local) if not isinstance(local, np.ndarray) else local, dist)
+
+
+def _store(out: Any, result: DistArray) -> Any:
+    """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array)."""
+    if isinstance(out, DistArray):
+        if out.distribution == result.distribution:
+            if out.local is not result.local:
+                np.copyto(out.local, result.local, casting="unsafe")
+        else:
+            np.copyto(out.local, redistribute_local(result.local, result.distribution, out.distribution),
+                      casting="unsafe")
+        return out
+    from ..creation import asnumpy
+
+    np.copyto(out, asnumpy(result), casting="unsafe")
+    return out
+
+
+# --------------------------------------------------------------------------
+# The methods
+# --------------------------------------------------------------------------
+
+
+def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """Entry point from ``__array_ufunc__``."""
+    if ufunc.signature is not None:  # generalised ufunc (matmul, vecdot ...)
+        impl = lookup(ufunc)
+        if impl is not None:
+            return impl(*inputs, **kwargs)
+        return _fallback(ufunc, method, inputs, kwargs)
+    if method == "__call__":
+        return ufunc_call(ufunc, inputs, kwargs)
+    if method == "reduce":
+        return ufunc_reduce(ufunc, inputs, kwargs)
+    if method == "accumulate":
+        return ufunc_accumulate(ufunc, inputs, kwargs)
+    if method == "outer":
+        return ufunc_outer(ufunc, inputs, kwargs)
+    if method == "at":
+        return ufunc_at(ufunc, inputs, kwargs)
+    return _fallback(ufunc, method, inputs, kwargs)
+
+
+def _fallback(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    from .protocol import fallback
+
+    func = ufunc if method == "__call__" else getattr(ufunc, method)
+    return fallback(func, inputs, kwargs, qualified_name(ufunc, method))
+
+
+def _outputs(kwargs: dict, nout: int) -> tuple | None:
+    out = kwargs.pop("out", None)
+    if out is None:
+        return None
+    out = out if isinstance(out, tuple) else (out,)
+    if len(out) != nout:
+        raise ValueError(f"The 'out' tuple must have exactly {nout} entries: one per ufunc output")
+    return None if all(o is None for o in out) else out
+
+
+def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """``ufunc(*inputs, **kwargs)`` on DistArrays."""
+    kwargs = dict(kwargs)
+    outs = _outputs(kwargs, ufunc.nout)
+    where = kwargs.pop("where", True)
+    if len(inputs) != ufunc.nin:
+        raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
+    shapes = [np.shape(x) for x in inputs]
+    if not (where is True or np.ndim(where) == 0):
+        shapes.append(np.shape(where))
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError("operands could not be broadcast together with shapes "
+                         + " ".join(str(s).replace(" ", "") for s in shapes)) from None
+    dist_outs = [o for o in (outs or ()) if isinstance(o, DistArray)]
+    for o in outs or ():
+        if o is not None and np.broadcast_shapes(np.shape(o), shape) != np.shape(o):
+            raise ValueError(f"non-broadcastable output operand with shape {np.shape(o)} "
+                             f"doesn't match the broadcast shape {shape}")
+    if outs is not None:
+        shape = np.shape(next(o for o in outs if o is not None))
+    dists = [x for x in inputs if isinstance(x, DistArray)]
+    if isinstance(where, DistArray):
+        dists.append(where)
+    dist = dist_outs[0].distribution if dist_outs and dist_outs[0].shape == shape else _template(shape, dists + dist_outs)
+    local_in = [local_operand(x, dist) for x in inputs]
+    local_where = where if where is True else local_operand(where, dist)
+    if isinstance(local_where, DistArray):  # pragma: no cover - handled by local_operand
+        local_where = local_where.local
+    local_outs = None
+    if outs is not None:
+        local_outs = tuple(o.local if isinstance(o, DistArray) and o.distribution == dist else None for o in outs)
+        if all(lo is None for lo in local_outs):
+            local_outs = None
+    extra = dict(kwargs)
+    if local_outs is not None:
+        extra["out"] = local_outs
+    if local_where is not True:
+        extra["where"] = local_where
+    result = run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in, **extra))
+    results = result if ufunc.nout > 1 else (result,)
+    wrapped = tuple(_wrap(r, dist) for r in results)
+    if outs is not None:
+        wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
+    return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _reduce_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return normalize_axis_tuple(axis, ndim)
+
+
+def reduce_dist(dist: Distribution, axes: tuple[int, ...]) -> list[int]:
+    """The reduced axes that are actually split over more than one process."""
+    return [a for a in axes if dist.axis_grid[a] is not None and dist.maps[a].grid_size > 1]
+
+
+def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """``ufunc.reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=..., where=True)``."""
+    names = ("axis", "dtype", "out", "keepdims", "initial", "where")
+    kw = dict(zip(names, inputs[1:]))
+    kw.update(kwargs)
+    array = inputs[0]
+    if ufunc.nin != 2 or ufunc.nout != 1:
+        raise ValueError(f"reduce only supported for binary functions")
+    if not isinstance(array, DistArray):
+        return _fallback(ufunc, "reduce", inputs, kwargs)
+    out = kw.get("out")
+    if isinstance(out, tuple):
+        out = out[0] if len(out) == 1 else out
+    keepdims = bool(kw.get("keepdims", False))
+    initial = kw.get("initial", np._NoValue)
+    dtype = kw.get("dtype")
+    where = kw.get("where", True)
+    axes = _reduce_axes(kw.get("axis", 0), array.ndim)
+    dist = array.distribution
+    split = reduce_dist(dist, axes)
+    if split and ufunc not in ASSOCIATIVE:
+        return _fallback(ufunc, "reduce", inputs, kwargs)
+    has_initial = initial is not np._NoValue
+    if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
+        raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
+    local_where = where if where is True else local_operand(where, dist)
+    opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
+    if local_where is not True:
+        opts["where"] = local_where
+    if has_initial and (not split or ufunc.identity is None):
+        opts["initial"] = initial  # applied once, or idempotent (max/min) when split
+    local = array.local
+    absent = split and ufunc.identity is None and not has_initial and any(local.shape[a] == 0 for a in axes)
+
+    def kernel() -> np.ndarray:
+        if absent:  # nothing here to reduce: a zero-length partial of the right dtype
+            probe = ufunc.reduce(np.ones((1,) * array.ndim, local.dtype), **{**opts, "where": True})
+            return np.empty(tuple(0 if i in axes else n for i, n in enumerate(local.shape)), probe.dtype)
+        return np.asarray(ufunc.reduce(local, **opts))
+
+    part = run_checked(dist.comm, "reduce", kernel)
+    if split:
+        sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
+        # Ranks with nothing to reduce (no identity) sent zero-length partials.
+        partials = [p for p in _comm.allgather_array(sub, part) if not any(p.shape[a] == 0 for a in axes)]
+        combine_opts: dict[str, Any] = {"axis": 0, "dtype": part.dtype}
+        if has_initial and ufunc.identity is not None:
+            combine_opts["initial"] = initial
+        stacked = np.stack(partials)
+        part = run_checked(dist.comm, "reduce", lambda: np.asarray(ufunc.reduce(stacked, **combine_opts)))
+    if not keepdims:
+        part = part.reshape(tuple(n for i, n in enumerate(part.shape) if i not in axes))
+    result = DistArray._new(part, dist.reduced(axes, keepdims))
+    if out is not None:
+        return _store(out, result)
+    return result
+
+
+def _block_along(dist: Distribution, axis: int) -> Distribution:
+    """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension."""
+    maps = list(dist.maps)
+    maps[axis] = BlockMap(dist.shape[axis], dist.maps[axis].grid_size)
+    return dist.with_maps(maps, dist.axis_grid)
+
+
+def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """``ufunc.accumulate(array, axis=0, dtype=None, out=None)``: local scan + exclusive scan of totals."""
+    names = ("axis", "dtype", "out")
+    kw = dict(zip(names, inputs[1:]))
+    kw.update(kwargs)
+    array = inputs[0]
+    if ufunc.nin != 2 or ufunc.nout != 1:
+        raise ValueError("accumulate only supported for binary functions")
+    if not isinstance(array, DistArray):
+        return _fallback(ufunc, "accumulate", inputs, kwargs)
+    if array.ndim == 0:
+        raise TypeError("cannot accumulate on a scalar")
+    axis = normalize_axis_index(kw.get("axis", 0) if kw.get("axis", 0) is not None else 0, array.ndim)
+    out = kw.get("out")
+    if isinstance(out, tuple):
+        out = out[0]
+    dtype = kw.get("dtype")
+    dist = array.distribution
+    split = reduce_dist(dist, (axis,))
+    if split and ufunc not in ASSOCIATIVE:
+        return _fallback(ufunc, "accumulate", inputs, kwargs)
+    if not split:
+        local = run_checked(dist.comm, "accumulate", lambda: ufunc.accumulate(array.local, axis=axis, dtype=dtype))
+        result = DistArray._new(local, dist)
+        return _store(out, result) if out is not None else result
+    block = _block_along(dist, axis)
+    data = array.local if block == dist else redistribute_local(array.local, dist, block)
+    acc = run_checked(dist.comm, "accumulate", lambda: ufunc.accumulate(data, axis=axis, dtype=dtype))
+    last = np.take(acc, [-1], axis=axis) if acc.shape[axis] else np.take(acc, [], axis=axis)
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (dist.axis_grid[axis],))
+    lasts = _comm.allgather_array(sub, last)
+    before = [x for x in lasts[: sub.Get_rank()] if x.shape[axis]]
+    if before and acc.size:
+        prefix = ufunc.reduce(np.concatenate(before, axis=axis), axis=axis, keepdims=True, dtype=acc.dtype)
+        acc = run_checked(dist.comm, "accumulate", lambda: ufunc(prefix, acc, dtype=acc.dtype))
+    else:
+        run_checked(dist.comm, "accumulate", lambda: None)  # keep the flag collective in step
+    local = acc if block == dist else redistribute_local(acc, block, dist)
+    result = DistArray._new(local, dist)
+    return _store(out, result) if out is not None else result
+
+
+def expand_trailing(x: Any, k: int) -> Any:
+    """``x`` with ``k`` trailing length-1 axes (metadata only for DistArrays)."""
+    if not isinstance(x, DistArray):
+        x = np.asarray(x)
+        return x.reshape(x.shape + (1,) * k)
+    d = x.distribution
+    dist = d.with_maps(list(d.maps) + [NoDistMap(1)] * k, tuple(d.axis_grid) + (None,) * k)
+    return DistArray._new(x.local.reshape(x.local.shape + (1,) * k), dist)
+
+
+def ufunc_outer(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """``ufunc.outer(a, b)``: ``ufunc(a[..., None...], b)``."""
+    if ufunc.nin != 2:
+        raise ValueError("outer product only supported for binary functions")
+    a, b = inputs
+    return ufunc_call(ufunc, (expand_trailing(a, np.ndim(b)), b), kwargs)
+
+
+def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """``ufunc.at(a, indices, b=None)``: unbuffered in place; each rank applies what it owns."""
+    from ..creation import asnumpy
+
+    a, indices = inputs[0], inputs[1]
+    b = inputs[2] if len(inputs) > 2 else None
+    if not isinstance(a, DistArray):
+        return _fallback(ufunc, "at", inputs, kwargs)
+    if isinstance(indices, DistArray):
+        indices = asnumpy(indices)
+    elif isinstance(indices, tuple):
+        indices = tuple(asnumpy(i) if isinstance(i, DistArray) else i for i in indices)
+    if isinstance(b, DistArray):
+        b = asnumpy(b)
+    dist = a.distribution
+    # NumPy's own indexing on a zero-memory broadcast grid of global coordinates
+    # gives the global coordinates of every selected element (and NumPy's errors).
+    coords = [np.broadcast_to(c, a.shape)[indices] for c in np.indices(a.shape, sparse=True)] if a.ndim else []
+    sel_shape = coords[0].shape if coords else ()
+    mine = np.ones(sel_shape, dtype=bool)
+    for axis, c in enumerate(coords):
+        if dist.axis_grid[axis] is not None:
+            mine &= dist.maps[axis].owners(c) == dist.axis_coord(axis)
+    local_idx = tuple(dist.maps[axis].local_positions(c[mine]) for axis, c in enumerate(coords))
+    args: list[Any] = [a.local, local_idx]
+    if ufunc.nin == 2:
+        if b is None:
+            raise TypeError("second operand needed for ufunc")
+        args.append(np.broadcast_to(np.asarray(b), sel_shape)[mine])
+    run_checked(dist.comm, ufunc.__name__, lambda: ufunc.at(*args))
+    return None
+
+
+def elementwise(func: Callable, operands: list, name: str, **kwargs: Any) -> DistArray:
+    """Apply an elementwise NumPy function (not a ufunc) to aligned operands.
+
+    ``operands`` broadcast as in NumPy; DistArray operands are aligned with
+    the output's distribution, NumPy operands sliced to each rank's block,
+    scalars passed unchanged.  ``func(*local_operands, **kwargs)`` must be
+    elementwise.
+    """
+    shapes = [np.shape(x) for x in operands]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError("operands could not be broadcast together with shapes "
+                         + " ".join(str(s).replace(" ", "") for s in shapes)) from None
+    dist = _template(shape, [x for x in operands if isinstance(x, DistArray)])
+    local_in = [local_operand(x, dist) for x in operands]
+    result = run_checked(dist.comm, name, lambda: func(*local_in, **kwargs))
+    return _wrap(result, dist)

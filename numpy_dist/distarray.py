@@ -1,0 +1,304 @@
+"""``DistArray``: global metadata plus one local NumPy block per rank.
+
+Every method is collective over ``d.comm`` unless its docstring says it is
+local.  Operators come from NumPy's operator mixin, so ``a + b`` is
+``np.add(a, b)`` and takes the one ufunc path in :mod:`numpy_dist.dispatch`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from . import comm as _comm
+from .distribution import DAP_VERSION, Distribution
+from .maps import BlockMap, NoDistMap
+
+__all__ = ["DistArray", "check_dtype"]
+
+
+def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """Normalise a dtype; object dtypes are refused (they cannot travel as bytes)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} is not a valid NumPy dtype: {dtype!r}") from exc
+    if dt.hasobject:
+        raise TypeError(f"{name}={dt} is not supported: DistArrays hold fixed-size elements only")
+    return dt
+
+
+class DistArray(NDArrayOperatorsMixin):
+    """An N-d array whose data is split into local NumPy blocks over MPI ranks.
+
+    Parameters
+    ----------
+    distribution : Distribution
+        The layout (global shape, maps, process grid, communicator).
+    dtype : dtype, optional
+        Element type (default float64).
+    buffer : array_like, optional
+        This rank's local block (its shape must be ``distribution.local_shape``);
+        uninitialised memory when omitted.  Zero-copy when it is an ndarray of
+        the right dtype.
+
+    Notes
+    -----
+    Most users create arrays with :func:`numpy_dist.asarray`,
+    :func:`numpy_dist.zeros` and friends rather than this constructor.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(12.0).reshape(3, 4))
+    >>> d.shape, d.dtype
+    ((3, 4), dtype('float64'))
+    >>> float(np.sum(d))
+    66.0
+    """
+
+    __slots__ = ("_dist", "_local", "__weakref__")
+
+    def __init__(self, distribution: Distribution, dtype: Any = float, buffer: Any = None):
+        if not isinstance(distribution, Distribution):
+            raise TypeError(f"distribution must be a Distribution, got {type(distribution).__name__}")
+        dt = check_dtype(dtype)
+        if buffer is None:
+            local = np.empty(distribution.local_shape, dtype=dt)
+        else:
+            local = np.asarray(buffer, dtype=dt)
+            # Local shapes are data each rank passed in: agree on the verdict.
+            bad = local.shape != distribution.local_shape
+            _comm.agree(distribution.comm, ValueError(
+                f"buffer has shape {local.shape} but this rank's block is {distribution.local_shape}") if bad else None)
+        self._dist = distribution
+        self._local = local
+
+    @classmethod
+    def _new(cls, local: np.ndarray, dist: Distribution) -> DistArray:
+        """Wrap a local block that is known to match ``dist`` (never communicates)."""
+        self = object.__new__(cls)
+        self._dist = dist
+        self._local = local
+        return self
+
+    # -- metadata (local) ------------------------------------------------------------
+    @property
+    def local(self) -> np.ndarray:
+        """This rank's block, a NumPy array (possibly empty).  Local."""
+        return self._local
+
+    @property
+    def distribution(self) -> Distribution:
+        return self._dist
+
+    @property
+    def comm(self) -> MPI.Intracomm:
+        return self._dist.comm
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._dist.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._local.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._dist.ndim
+
+    @property
+    def size(self) -> int:
+        return self._dist.size
+
+    @property
+    def itemsize(self) -> int:
+        return self._local.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the global array (not of the local block)."""
+        return self.size * self.itemsize
+
+    @property
+    def dist(self) -> tuple[str, ...]:
+        """Distribution code per axis, e.g. ``('b', 'n')``."""
+        return self._dist.dist
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return self._dist.grid_shape
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def localshapes(self) -> list[tuple[int, ...]]:
+        """Every rank's local block shape (local: computed from metadata)."""
+        return self._dist.localshapes()
+
+    # -- protocols -------------------------------------------------------------------
+    def __distarray__(self) -> dict:
+        """The Distributed Array Protocol: this rank's buffer and ``dim_data`` (zero-copy, local)."""
+        return {"__version__": DAP_VERSION, "buffer": self._local, "dim_data": self._dist.dim_data()}
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """Gather the whole array on every rank (collective).
+
+        ``copy=False`` raises ValueError: gathering always makes a new array.
+        """
+        if copy is False:
+            raise ValueError("converting a DistArray to a NumPy array always copies (it gathers); copy=False is impossible")
+        from .creation import asnumpy
+
+        out = asnumpy(self)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from .dispatch.protocol import array_ufunc
+
+        return array_ufunc(self, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from .dispatch.protocol import array_function
+
+        return array_function(func, types, args, kwargs)
+
+    def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        from . import _namespace_for
+
+        return _namespace_for(api_version)
+
+    # -- representation (collective) ---------------------------------------------------
+    def __repr__(self) -> str:
+        from .formatting import dist_repr
+
+        return dist_repr(self)
+
+    def __str__(self) -> str:
+        from .formatting import dist_str
+
+        return dist_str(self)
+
+    # -- scalar conversions (collective) --------------------------------------------------
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def item(self, *args: Any) -> Any:
+        """The element as a Python scalar, on every rank (collective).
+
+        With no argument the array must have one element; otherwise the
+        arguments index the element as in ``ndarray.item``.
+        """
+        from .creation import element
+
+        if not args:
+            if self.size != 1:
+                raise ValueError("can only convert an array of size 1 to a Python scalar")
+            index = (0,) * self.ndim
+        elif len(args) == 1 and not isinstance(args[0], tuple):
+            flat = int(args[0])
+            if not -self.size <= flat < self.size:
+                raise IndexError(f"index {flat} is out of bounds for size {self.size}")
+            index = np.unravel_index(flat % self.size, self.shape)
+        else:
+            index = args[0] if len(args) == 1 else args
+        return element(self, tuple(int(i) for i in index)).item()
+
+    def _scalar(self, kind: type) -> Any:
+        if self.size != 1:
+            if kind is bool:
+                raise ValueError("The truth value of an array with more than one element is ambiguous. "
+                                 "Use a.any() or a.all()")
+            raise TypeError("only size-1 arrays can be converted to Python scalars")
+        return kind(self.item())
+
+    def __bool__(self) -> bool:
+        return self._scalar(bool)
+
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __float__(self) -> float:
+        return self._scalar(float)
+
+    def __complex__(self) -> complex:
+        return self._scalar(complex)
+
+    def __index__(self) -> int:
+        if not np.issubdtype(self.dtype, np.integer):
+            raise TypeError("only integer arrays can be converted to an index")
+        return self._scalar(int)
+
+    def tolist(self) -> Any:
+        """Nested Python lists of the whole array, on every rank (collective)."""
+        return np.asarray(self).tolist()
+
+    def toarray(self) -> np.ndarray:
+        """The seed's name for gathering the whole array on every rank."""
+        return np.asarray(self)
+
+    tondarray = toarray
+
+    def get_localarrays(self) -> list[np.ndarray]:
+        """Every rank's local block, in rank order, on every rank (collective)."""
+        return _comm.allgather_array(self.comm, self._local)
+
+    def get_ndarrays(self) -> list[np.ndarray]:
+        return self.get_localarrays()
+
+    # -- copies and conversions -------------------------------------------------------------
+    def astype(self, dtype: Any, order: str = "K", casting: str = "unsafe", subok: bool = True,
+               copy: bool = True) -> DistArray:
+        """Cast to ``dtype`` block by block (no communication)."""
+        dt = check_dtype(dtype)
+        if not np.can_cast(self.dtype, dt, casting=casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} according to the rule {casting!r}")
+        if not copy and dt == self.dtype:
+            return self
+        return DistArray._new(self._local.astype(dt, copy=True), self._dist)
+
+    def copy(self, order: str = "K") -> DistArray:
+        """A copy with the same distribution (no communication)."""
+        return DistArray._new(self._local.copy(), self._dist)
+
+    def fill(self, value: Any) -> None:
+        """Fill with a scalar value (no communication)."""
+        self._local.fill(value)
+
+    def redistribute(self, dist: Any = None, grid_shape: Any = None) -> DistArray:
+        """Same values in another distribution (see :func:`numpy_dist.redistribute`)."""
+        from .creation import redistribute
+
+        return redistribute(self, dist=dist, grid_shape=grid_shape)
+
+    @property
+    def T(self) -> DistArray:
+        return np.transpose(self)
+
+    @property
+    def mT(self) -> DistArray:
+        if self.ndim < 2:
+            raise ValueError("matrix transpose needs at least two dimensions")
+        return np.swapaxes(self, -1, -2)
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> DistArray:
+        if device not in ("cpu", None):
+            raise ValueError(f"unsupported device {device!r}")
+        return self
+
+
+def _root_distribution(comm: MPI.Intracomm, shape: tuple[int, ...], root: int) -> Distribution:
+    """All of the array on ``root``, nothing elsewhere (for scatter and gather)."""
+    P = comm.Get_size()
+    if not shape:
+        return Distribution._from_maps(comm, [], (P,), ())
+    bounds = [0] * (root + 1) + [shape[0]] * (P - root)
+    maps = [BlockMap(shape[0], P, bounds)] + [NoDistMap(n) for n in shape[1:]]
+    return Distribution._from_maps(comm, maps, (P,), (0,) + (None,) * (len(shape) - 1))

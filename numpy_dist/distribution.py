@@ -1,0 +1,441 @@
+"""``Distribution``: per-axis maps over a Cartesian process grid on a communicator.
+
+A distribution is global metadata: every rank holds an identical copy and can
+answer, without communicating, which rank holds which global indices.
+
+The process grid ``proc_grid`` is Cartesian over the communicator in C order
+(rank ``r`` has coordinates ``np.unravel_index(r, proc_grid)``).  Each
+distributed axis is laid along its own grid dimension (``axis_grid[i]``); a
+grid dimension that no axis uses is *replicated*: the ranks that differ only
+along it hold identical blocks (the result of a reduction over a distributed
+axis, or an array with no distributed axis at all).
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from . import comm as _comm
+from .maps import DIST_TYPES, BlockMap, CyclicMap, Map, NoDistMap, map_from_global_dim_dict
+
+__all__ = ["Distribution", "make_grid_shape", "normalize_shape", "DAP_VERSION"]
+
+DAP_VERSION = "0.10.0"
+
+DistLike = Any  # a Distribution, a code 'b'/'c'/'u'/'n', a sequence of codes, or {axis: code}
+
+
+def normalize_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
+    """A shape as a tuple of non-negative ints (TypeError/ValueError naming ``name``)."""
+    if isinstance(shape, (numbers.Integral,)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    try:
+        items = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer or a tuple of integers, got {shape!r}") from None
+    out = []
+    for n in items:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"{name} must contain only integers, got {shape!r}")
+        if n < 0:
+            raise ValueError(f"{name} must not contain negative sizes, got {shape!r}")
+        out.append(int(n))
+    return tuple(out)
+
+
+def _normalize_dist(dist: Any, ndim: int) -> tuple[str, ...]:
+    if dist is None:
+        return ("b",) + ("n",) * (ndim - 1) if ndim else ()
+    if isinstance(dist, str):
+        if dist not in DIST_TYPES:
+            raise ValueError(f"dist codes must be one of {DIST_TYPES}, got {dist!r}")
+        return (dist,) * ndim
+    if isinstance(dist, dict):
+        codes = ["n"] * ndim
+        for axis, code in dist.items():
+            if not isinstance(axis, numbers.Integral) or not -ndim <= axis < ndim:
+                raise ValueError(f"dist has an axis {axis!r} out of range for {ndim} dimensions")
+            codes[axis] = code
+        dist = codes
+    try:
+        codes = tuple(dist)
+    except TypeError:
+        raise TypeError(f"dist must be a code, a sequence of codes or a Distribution, got {dist!r}") from None
+    if len(codes) != ndim:
+        raise ValueError(f"dist has {len(codes)} codes but the shape has {ndim} dimensions")
+    for c in codes:
+        if c not in DIST_TYPES:
+            raise ValueError(f"dist codes must be one of {DIST_TYPES}, got {c!r}")
+    if "u" in codes:
+        raise ValueError("dist code 'u' needs explicit indices: use Distribution.from_global_dim_data")
+    return codes
+
+
+def _factorizations(n: int, k: int) -> list[tuple[int, ...]]:
+    if k == 1:
+        return [(n,)]
+    out = []
+    for d in range(1, n + 1):
+        if n % d == 0:
+            out.extend((d,) + rest for rest in _factorizations(n // d, k - 1))
+    return out
+
+
+def make_grid_shape(shape: Sequence[int], dist: Sequence[str], comm_size: int) -> tuple[int, ...]:
+    """Grid shape (one entry per axis, 1 for ``'n'`` axes) balancing processes over distributed axes.
+
+    Chooses, among the factorisations of ``comm_size`` over the distributed
+    axes, the one with the smallest local-block half-perimeter (a proxy for
+    halo traffic), preferring more processes on earlier axes on ties.
+
+    Examples
+    --------
+    >>> make_grid_shape((4, 6), ("b", "b"), 4)
+    (2, 2)
+    >>> make_grid_shape((10, 3), ("b", "n"), 4)
+    (4, 1)
+    """
+    distributed = [i for i, c in enumerate(dist) if c != "n"]
+    grid = [1] * len(shape)
+    if not distributed:
+        return tuple(grid)
+    best = None
+    for fac in _factorizations(comm_size, len(distributed)):
+        cost = sum(max(shape[i], 1) / f for i, f in zip(distributed, fac))
+        key = (cost, tuple(-f for f in fac))
+        if best is None or key < best[0]:
+            best = (key, fac)
+    for i, f in zip(distributed, best[1]):
+        grid[i] = f
+    return tuple(grid)
+
+
+def _comm_of(comm_or_context: Any) -> MPI.Intracomm:
+    if comm_or_context is None or isinstance(comm_or_context, MPI.Comm):
+        return _comm.get_comm(comm_or_context)
+    inner = getattr(comm_or_context, "comm", None)
+    if isinstance(inner, MPI.Intracomm):
+        return inner
+    raise TypeError(f"expected an MPI communicator or a Context, got {type(comm_or_context).__name__}")
+
+
+class Distribution:
+    """How a global array is laid out over the ranks of a communicator.
+
+    Parameters
+    ----------
+    comm_or_context : mpi4py.MPI.Intracomm, Context or None
+        The communicator (``None``: ``COMM_WORLD``).
+    shape : int or tuple of int
+        Global shape.
+    dist : str, sequence of str, dict or None
+        Distribution code per axis: ``'b'`` block, ``'c'`` cyclic, ``'n'`` not
+        distributed; one code for every axis; or the seed's ``{axis: code}``.
+        Default: block along axis 0.  Unstructured ``'u'`` axes, explicit
+        bounds and block sizes go through :meth:`from_global_dim_data`.
+    grid_shape : tuple of int, optional
+        Processes per axis (1 for ``'n'`` axes), or per distributed axis.  The
+        product must equal the communicator size.  Default:
+        :func:`make_grid_shape`.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> d = nd.Distribution(None, (4, 6), dist=("b", "n"))
+    >>> d.shape, d.dist
+    ((4, 6), ('b', 'n'))
+    """
+
+    def __init__(self, comm_or_context: Any = None, shape: Any = None, dist: DistLike = None,
+                 grid_shape: Sequence[int] | None = None):
+        comm = _comm_of(comm_or_context)
+        if shape is None:
+            raise TypeError("Distribution() needs a shape")
+        shape = normalize_shape(shape)
+        codes = _normalize_dist(dist, len(shape))
+        size = comm.Get_size()
+        grid = _normalize_grid_shape(grid_shape, shape, codes, size)
+        maps: list[Map] = []
+        for n, c, g in zip(shape, codes, grid):
+            maps.append(BlockMap(n, g) if c == "b" else CyclicMap(n, g) if c == "c" else NoDistMap(n))
+        self._setup(comm, maps, _default_axis_grid(maps, size))
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def from_shape(cls, comm_or_context: Any, shape: Any, dist: DistLike = None,
+                   grid_shape: Sequence[int] | None = None) -> Distribution:
+        """Same as the constructor (the seed's spelling)."""
+        return cls(comm_or_context, shape, dist, grid_shape)
+
+    @classmethod
+    def from_global_dim_data(cls, comm_or_context: Any, global_dim_data: Sequence[dict]) -> Distribution:
+        """Full control: one of the seed's ``global_dim_data`` dicts per axis.
+
+        ``{'dist_type': 'b', 'bounds': [0, ..., size]}``,
+        ``{'dist_type': 'c', 'size': n, 'proc_grid_size': p, 'block_size': k}``,
+        ``{'dist_type': 'u', 'indices': [array_rank0, array_rank1, ...]}``,
+        ``{'dist_type': 'n', 'size': n}``.  The product of the distributed
+        axes' grid sizes must equal the communicator size.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> from mpi4py import MPI
+        >>> P = MPI.COMM_WORLD.size
+        >>> d = nd.Distribution.from_global_dim_data(None, [{"dist_type": "c", "size": 10, "proc_grid_size": P, "block_size": 2}])
+        >>> d.dist
+        ('c',)
+        """
+        comm = _comm_of(comm_or_context)
+        if isinstance(global_dim_data, dict) or not isinstance(global_dim_data, Sequence):
+            raise TypeError("global_dim_data must be a sequence of dicts, one per axis")
+        maps = [map_from_global_dim_dict(g) for g in global_dim_data]
+        product = int(np.prod([m.grid_size for m in maps if m.dist_type != "n"], dtype=np.int64))
+        if product != comm.Get_size() and any(m.dist_type != "n" for m in maps):
+            raise ValueError(
+                f"global_dim_data describes a process grid of {product} processes "
+                f"but the communicator has {comm.Get_size()}")
+        return cls._from_maps(comm, maps, None, None)
+
+    @classmethod
+    def from_dim_data(cls, comm_or_context: Any, dim_data: Sequence[dict]) -> Distribution:
+        """Collective: build a distribution from this rank's Distributed Array Protocol ``dim_data``.
+
+        Each rank passes its own per-rank dictionaries; the global layout
+        (bounds, unstructured indices) is assembled with one allgather.
+        """
+        comm = _comm_of(comm_or_context)
+        local = [dict(d) for d in dim_data]
+        everyone = _comm.allgather_object(comm, local)
+        gdd = []
+        for axis, dd in enumerate(local):
+            kind = dd.get("dist_type")
+            if kind == "n":
+                gdd.append({"dist_type": "n", "size": dd["size"]})
+            elif kind == "c":
+                gdd.append({"dist_type": "c", "size": dd["size"], "proc_grid_size": dd["proc_grid_size"],
+                            "block_size": dd.get("block_size", 1)})
+            elif kind in ("b", "u"):
+                per_p: dict[int, dict] = {}
+                for r in everyone:
+                    per_p.setdefault(r[axis]["proc_grid_rank"], r[axis])
+                ps = range(dd["proc_grid_size"])
+                if kind == "b":
+                    bounds = [per_p[p]["start"] for p in ps] + [dd["size"]]
+                    pad = dd.get("padding", (0, 0))
+                    gdd.append({"dist_type": "b", "bounds": bounds, "comm_padding": max(pad) if pad else 0})
+                else:
+                    gdd.append({"dist_type": "u", "indices": [per_p[p]["indices"] for p in ps]})
+            else:
+                raise ValueError(f"dim_data[{axis}] has an unknown dist_type {kind!r}")
+        out = cls.from_global_dim_data(comm, gdd)
+        # The grid order must match the ranks' claimed coordinates.
+        mine = tuple(d.get("proc_grid_rank", 0) for d in local)
+        if any(out.axis_coord(i) != mine[i] for i in range(out.ndim) if out.axis_grid[i] is not None):
+            raise ValueError("dim_data proc_grid_rank values do not match the C-order process grid")
+        return out
+
+    @classmethod
+    def _from_maps(cls, comm: MPI.Intracomm, maps: Sequence[Map], proc_grid: tuple[int, ...] | None,
+                   axis_grid: tuple[int | None, ...] | None) -> Distribution:
+        """Build without validation against a shape (internal; never communicates)."""
+        self = cls.__new__(cls)
+        if proc_grid is None:
+            self._setup(comm, list(maps), _default_axis_grid(list(maps), comm.Get_size()))
+        else:
+            self._setup(comm, list(maps), (tuple(proc_grid), tuple(axis_grid)))
+        return self
+
+    def _setup(self, comm: MPI.Intracomm, maps: list[Map], grid: tuple[tuple[int, ...], tuple]) -> None:
+        self.comm = comm
+        self.maps = tuple(maps)
+        self.proc_grid, self.axis_grid = grid
+        self.shape = tuple(m.size for m in maps)
+        self.ndim = len(maps)
+        self.rank = comm.Get_rank()
+        self.nprocs = comm.Get_size()
+        self.coords = self.rank_coords(self.rank)
+
+    # -- queries (all local) -------------------------------------------------------------
+    @property
+    def dist(self) -> tuple[str, ...]:
+        """Distribution code per axis."""
+        return tuple(m.dist_type for m in self.maps)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        """Processes along each array axis (1 for axes that are not distributed)."""
+        return tuple(self.proc_grid[g] if g is not None else 1 for g in self.axis_grid)
+
+    @property
+    def replicated_dims(self) -> tuple[int, ...]:
+        """Grid dimensions along which blocks are replicated."""
+        used = {g for g in self.axis_grid if g is not None}
+        return tuple(g for g in range(len(self.proc_grid)) if g not in used)
+
+    def rank_coords(self, rank: int) -> tuple[int, ...]:
+        return tuple(int(c) for c in np.unravel_index(rank, self.proc_grid))
+
+    def axis_coord(self, axis: int, rank: int | None = None) -> int:
+        """Grid coordinate of ``rank`` (default: this rank) along array axis ``axis``."""
+        g = self.axis_grid[axis]
+        if g is None:
+            return 0
+        coords = self.coords if rank is None else self.rank_coords(rank)
+        return coords[g]
+
+    def local_indices(self, axis: int, rank: int | None = None) -> np.ndarray:
+        """Global indices along ``axis`` held by ``rank`` (default: this rank)."""
+        return self.maps[axis].local_indices(self.axis_coord(axis, rank))
+
+    def local_shape_of(self, rank: int) -> tuple[int, ...]:
+        return tuple(m.local_size(self.axis_coord(i, rank)) for i, m in enumerate(self.maps))
+
+    @cached_property
+    def local_shape(self) -> tuple[int, ...]:
+        """Shape of this rank's local block."""
+        return self.local_shape_of(self.rank)
+
+    def localshapes(self) -> list[tuple[int, ...]]:
+        """Local block shape of every rank, in rank order (no communication)."""
+        return [self.local_shape_of(r) for r in range(self.nprocs)]
+
+    def local_key(self, rank: int | None = None) -> tuple:
+        """Index into a global array selecting ``rank``'s block (slices where possible).
+
+        ``global_array[dist.local_key()]`` is this rank's local block.
+        """
+        keys = []
+        for axis, m in enumerate(self.maps):
+            p = self.axis_coord(axis, rank)
+            sl = m.local_slice(p)
+            keys.append(sl if sl is not None else m.local_indices(p))
+        if sum(not isinstance(k, slice) for k in keys) > 1:
+            return np.ix_(*[np.arange(self.shape[i])[k] if isinstance(k, slice) else k for i, k in enumerate(keys)])
+        return tuple(keys)
+
+    def owner_ranks(self, coords_per_axis: Sequence[int]) -> list[int]:
+        """Ranks holding the element at the given global index (several when replicated)."""
+        grid_coord: list[list[int]] = [list(range(n)) for n in self.proc_grid]
+        for axis, g in enumerate(self.axis_grid):
+            if g is not None:
+                grid_coord[g] = [int(self.maps[axis].owners(np.array([coords_per_axis[axis]]))[0])]
+        return [int(np.ravel_multi_index(c, self.proc_grid)) for c in itertools.product(*grid_coord)]
+
+    def is_block_aligned_axis(self, axis: int) -> bool:
+        """True when ``axis`` is held in contiguous ascending blocks in grid order (or whole)."""
+        m = self.maps[axis]
+        return m.dist_type in ("b", "n") or (m.dist_type == "c" and m.grid_size == 1)
+
+    # -- Distributed Array Protocol ------------------------------------------------------
+    def dim_data(self, rank: int | None = None) -> tuple[dict, ...]:
+        """This rank's (or ``rank``'s) ``dim_data`` tuple."""
+        return tuple(m.dim_dict(self.axis_coord(i, rank)) for i, m in enumerate(self.maps))
+
+    def get_dim_data_per_rank(self) -> list[tuple[dict, ...]]:
+        return [self.dim_data(r) for r in range(self.nprocs)]
+
+    def global_dim_data(self) -> tuple[dict, ...]:
+        return tuple(m.global_dim_dict() for m in self.maps)
+
+    # -- derived distributions (all local) ------------------------------------------------
+    def reduced(self, axes: Sequence[int], keepdims: bool = False) -> Distribution:
+        """Distribution of a reduction over ``axes``: their grid dimensions become replicated."""
+        axes = set(axes)
+        maps, axis_grid = [], []
+        for i, (m, g) in enumerate(zip(self.maps, self.axis_grid)):
+            if i in axes:
+                if keepdims:
+                    maps.append(NoDistMap(1))
+                    axis_grid.append(None)
+            else:
+                maps.append(m)
+                axis_grid.append(g)
+        return Distribution._from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
+
+    def replicated(self, shape: Sequence[int]) -> Distribution:
+        """A fully replicated distribution of ``shape`` on the same grid."""
+        return Distribution._from_maps(self.comm, [NoDistMap(n) for n in shape], self.proc_grid,
+                                       (None,) * len(shape))
+
+    def with_maps(self, maps: Sequence[Map], axis_grid: Sequence[int | None]) -> Distribution:
+        """Same communicator and process grid, other maps."""
+        return Distribution._from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
+
+    def broadcast_to(self, shape: Sequence[int], out_dist: Distribution) -> Distribution:
+        """Distribution an operand of ``shape`` must have to align with ``out_dist`` under broadcasting."""
+        offset = out_dist.ndim - len(shape)
+        maps, axis_grid = [], []
+        for i, n in enumerate(shape):
+            j = i + offset
+            if n == out_dist.shape[j]:
+                maps.append(out_dist.maps[j])
+                axis_grid.append(out_dist.axis_grid[j])
+            else:  # broadcast axis of length 1: held whole, replicated
+                maps.append(NoDistMap(n))
+                axis_grid.append(None)
+        return Distribution._from_maps(out_dist.comm, maps, out_dist.proc_grid, tuple(axis_grid))
+
+    # -- identity --------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Distribution):
+            return NotImplemented
+        return (self is other) or (
+            self.proc_grid == other.proc_grid and self.axis_grid == other.axis_grid
+            and self.maps == other.maps and self.comm == other.comm)
+
+    def __hash__(self) -> int:
+        return hash((self.proc_grid, self.axis_grid, self.maps))
+
+    def __repr__(self) -> str:
+        codes = "".join(self.dist)
+        return (f"Distribution(shape={self.shape}, dist={codes!r}, grid_shape={self.grid_shape}, "
+                f"proc_grid={self.proc_grid}, nprocs={self.nprocs})")
+
+
+def _normalize_grid_shape(grid_shape: Any, shape: tuple[int, ...], codes: tuple[str, ...], size: int) -> tuple[int, ...]:
+    if grid_shape is None:
+        return make_grid_shape(shape, codes, size)
+    gs = normalize_shape(grid_shape, "grid_shape")
+    distributed = [i for i, c in enumerate(codes) if c != "n"]
+    if len(gs) == len(distributed) and len(gs) != len(codes):
+        full = [1] * len(codes)
+        for i, g in zip(distributed, gs):
+            full[i] = g
+        gs = tuple(full)
+    if len(gs) != len(codes):
+        raise ValueError(f"grid_shape {gs} must have one entry per axis ({len(codes)}) "
+                         f"or per distributed axis ({len(distributed)})")
+    for i, (g, c) in enumerate(zip(gs, codes)):
+        if c == "n" and g != 1:
+            raise ValueError(f"grid_shape {gs} puts {g} processes on axis {i}, which is not distributed")
+        if g < 1:
+            raise ValueError(f"grid_shape {gs} must be positive")
+    if distributed and int(np.prod(gs, dtype=np.int64)) != size:
+        raise ValueError(f"grid_shape {gs} has {int(np.prod(gs))} processes but the communicator has {size}")
+    return gs
+
+
+def _default_axis_grid(maps: list[Map], nprocs: int) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    proc_grid: list[int] = []
+    axis_grid: list[int | None] = []
+    for m in maps:
+        if m.dist_type == "n":
+            axis_grid.append(None)
+        else:
+            axis_grid.append(len(proc_grid))
+            proc_grid.append(m.grid_size)
+    if not proc_grid:
+        proc_grid = [nprocs]  # nothing distributed: replicated on every rank
+    return tuple(proc_grid), tuple(axis_grid)
