@@ -100,7 +100,8 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
     target = resolve_distribution(data.shape, dist, grid_shape, comm)
     key = target.local_key()
     local = data[key]
-    views = all(isinstance(k, slice) for k in key) if isinstance(key, tuple) else False
+    # Decided from global metadata, so every rank agrees (a rank-local answer could differ).
+    views = all(m.local_slice(p) is not None for m in target.maps for p in range(m.grid_size))
     if copy is False and not views:
         raise ValueError("copy=False is impossible for this distribution (its local blocks are not views)")
     if copy or (not views and local.base is data):

@@ -54,9 +54,7 @@ def _normalize_dist(dist: Any, ndim: int) -> tuple[str, ...]:
     if dist is None:
         return ("b",) + ("n",) * (ndim - 1) if ndim else ()
     if isinstance(dist, str):
-        if dist not in DIST_TYPES:
-            raise ValueError(f"dist codes must be one of {DIST_TYPES}, got {dist!r}")
-        return (dist,) * ndim
+        dist = (dist,) * ndim if dist in DIST_TYPES else (dist,)
     if isinstance(dist, dict):
         codes = ["n"] * ndim
         for axis, code in dist.items():

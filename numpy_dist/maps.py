@@ -325,7 +325,8 @@ class UnstructuredMap(Map):
         return tuple(a.tobytes() for a in self.indices)
 
 
-def _check_bounds(bounds: Sequence[int], size: int, grid_size: int) -> np.ndarray:
+def _check_bounds(bounds: Sequence[int], size: int | None, grid_size: int) -> np.ndarray:
+    """Validate block bounds (``size`` None: the last bound defines the size)."""
     try:
         b = np.asarray(bounds)
     except Exception as exc:  # ragged or non-numeric
@@ -335,7 +336,7 @@ def _check_bounds(bounds: Sequence[int], size: int, grid_size: int) -> np.ndarra
     b = b.astype(_INDEX)
     if b.size != grid_size + 1:
         raise ValueError(f"bounds must have grid_size + 1 = {grid_size + 1} entries, got {b.size}")
-    if b[0] != 0 or b[-1] != size:
+    if b[0] != 0 or (size is not None and b[-1] != size):
         raise ValueError(f"bounds must start at 0 and end at the size {size}, got {b.tolist()}")
     if np.any(np.diff(b) < 0):
         raise ValueError(f"bounds must be non-decreasing, got {b.tolist()}")
@@ -364,7 +365,7 @@ def map_from_global_dim_dict(gdd: dict, grid_size: int | None = None) -> Map:
                 raise TypeError("bounds must be a sequence of integers") from exc
             if n < 2:
                 raise ValueError("bounds must have at least two entries")
-            size = gdd.get("size", bounds[-1])
+            size = gdd.get("size", int(_check_bounds(bounds, None, n - 1)[-1]))
             return BlockMap(size, n - 1, bounds, gdd.get("comm_padding", 0), gdd.get("boundary_padding", 0))
         if "size" not in gdd:
             raise ValueError("a 'b' global_dim_data dict needs 'bounds' (or 'size' and 'proc_grid_size')")

@@ -1,0 +1,185 @@
+"""Testing helpers: collective assertions and the distribution cases every test runs over.
+
+A test builds NumPy data, distributes it with each case of
+:data:`DIST_CASES`, runs the same code on the DistArray and on the NumPy
+array, and compares with :func:`assert_dist_equal`, whose verdict is agreed
+by all ranks (so a failure seen on one rank fails the test everywhere and
+no rank is left waiting in a collective).
+
+The multi-rank runner is ``python -m numpy_dist.testing`` (see ``runner.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from .. import comm as _comm
+from ..creation import asarray, asnumpy
+from ..distarray import DistArray
+from ..distribution import Distribution
+from ..maps import BlockMap, CyclicMap, NoDistMap, UnstructuredMap
+
+__all__ = ["assert_dist_equal", "assert_all_ranks", "DIST_CASES", "dist_cases", "distribute", "rng_data",
+           "SHAPES_1D", "SHAPES_2D", "SHAPES_3D"]
+
+
+# --------------------------------------------------------------------------
+# Distribution cases
+# --------------------------------------------------------------------------
+
+
+def _axis0(shape: tuple[int, ...], comm: MPI.Intracomm, first: Any) -> Distribution:
+    maps = [first] + [NoDistMap(n) for n in shape[1:]]
+    return Distribution._from_maps(comm, maps, None, None)
+
+
+def _uneven_bounds(n: int, P: int) -> list[int]:
+    """Rank 0 takes about half, the middle ranks share the rest, the last rank is empty."""
+    if P == 1:
+        return [0, n]
+    first = n if P == 2 else (n + 1) // 2
+    middle = np.array_split(np.arange(first, n), P - 2) if P > 2 else []
+    bounds = [0, first] + [first + int(sum(len(m) for m in middle[: i + 1])) for i in range(len(middle))]
+    return bounds + [n]
+
+
+def _shuffled(n: int, P: int, seed: int = 1234) -> list[np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(n)
+    cuts = np.sort(np.random.default_rng(seed + 1).integers(0, n + 1, size=P - 1)) if P > 1 else np.array([], int)
+    return [np.sort(p)[::-1].copy() if i % 2 else p for i, p in enumerate(np.split(perm, cuts))]
+
+
+def _grid2d(shape: tuple[int, ...], comm: MPI.Intracomm, codes: tuple[str, str]) -> Distribution | None:
+    if len(shape) < 2:
+        return None
+    return Distribution(comm, shape, codes + ("n",) * (len(shape) - 2))
+
+
+DIST_CASES: dict[str, Callable[[tuple[int, ...], MPI.Intracomm], Distribution | None]] = {
+    "block": lambda s, c: Distribution(c, s, None) if s else None,
+    "cyclic": lambda s, c: _axis0(s, c, CyclicMap(s[0], c.Get_size())) if s else None,
+    "blockcyclic2": lambda s, c: _axis0(s, c, CyclicMap(s[0], c.Get_size(), 2)) if s else None,
+    "blockcyclic3": lambda s, c: _axis0(s, c, CyclicMap(s[0], c.Get_size(), 3)) if s else None,
+    "uneven": lambda s, c: _axis0(s, c, BlockMap(s[0], c.Get_size(), _uneven_bounds(s[0], c.Get_size()))) if s else None,
+    "unstructured": lambda s, c: _axis0(s, c, UnstructuredMap(_shuffled(s[0], c.Get_size()))) if s else None,
+    "replicated": lambda s, c: Distribution(c, s, "n"),
+    "last": lambda s, c: Distribution(c, s, ("n",) * (len(s) - 1) + ("b",)) if len(s) >= 2 else None,
+    "grid_bb": lambda s, c: _grid2d(s, c, ("b", "b")),
+    "grid_bc": lambda s, c: _grid2d(s, c, ("b", "c")),
+    "grid_cb": lambda s, c: _grid2d(s, c, ("c", "b")),
+}
+
+SHAPES_1D = [(0,), (1,), (3,), (10,), (17,)]
+SHAPES_2D = [(0, 3), (3, 0), (2, 5), (7, 4), (13, 6)]
+SHAPES_3D = [(0, 2, 2), (3, 4, 5), (6, 1, 3)]
+
+
+def dist_cases(ndim: int | None = None) -> list[str]:
+    """Names of the cases that apply to arrays of ``ndim`` dimensions (all when None)."""
+    if ndim is None:
+        return list(DIST_CASES)
+    probe = (4,) * ndim
+    return [k for k, f in DIST_CASES.items() if f(probe, MPI.COMM_SELF) is not None]
+
+
+def distribute(x: np.ndarray, case: str, comm: MPI.Intracomm | None = None) -> DistArray:
+    """``x`` (held whole on every rank) distributed as case ``case`` (0-d arrays: replicated)."""
+    c = _comm.get_comm(comm)
+    x = np.asarray(x)
+    dist = DIST_CASES[case](x.shape, c) if x.ndim else None
+    if dist is None:
+        dist = Distribution(c, x.shape, "n")
+    return asarray(x, dist=dist, copy=True)
+
+
+def rng_data(shape: tuple[int, ...], dtype: Any = np.float64, seed: int = 0) -> np.ndarray:
+    """Deterministic test data (the same on every rank) with negatives, and zeros for ints."""
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dt.kind in "iu":
+        lo = 0 if dt.kind == "u" else -20
+        return rng.integers(lo, 20, size=shape).astype(dt)
+    if dt.kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dt)
+    return (rng.standard_normal(shape) * 10).astype(dt)
+
+
+# --------------------------------------------------------------------------
+# Collective assertions
+# --------------------------------------------------------------------------
+
+
+def assert_all_ranks(ok: bool, message: str = "", comm: MPI.Intracomm | None = None) -> None:
+    """Fail on every rank if ``ok`` is false on any rank (with the failing ranks named)."""
+    c = _comm.get_comm(comm)
+    verdicts = _comm.allgather_object(c, (bool(ok), message))
+    bad = [(r, m) for r, (v, m) in enumerate(verdicts) if not v]
+    if bad:
+        raise AssertionError("; ".join(f"rank {r}: {m}" for r, m in bad))
+
+
+def _default_rtol(dtype: np.dtype) -> float:
+    if dtype.kind not in "fc":
+        return 0.0
+    return {2: 1e-2, 4: 2e-5, 8: 1e-10, 16: 1e-10}.get(np.dtype(dtype).itemsize // (2 if dtype.kind == "c" else 1), 1e-10)
+
+
+def _compare(actual: np.ndarray, expected: np.ndarray, rtol: float | None, atol: float, check_dtype: bool) -> str:
+    if actual.shape != expected.shape:
+        return f"shape {actual.shape} != expected {expected.shape}"
+    if check_dtype and actual.dtype != expected.dtype:
+        return f"dtype {actual.dtype} != expected {expected.dtype}"
+    if expected.dtype.kind in "fc":
+        tol = _default_rtol(expected.dtype) if rtol is None else rtol
+        try:
+            np.testing.assert_allclose(actual, expected, rtol=tol, atol=atol, equal_nan=True)
+        except AssertionError as exc:
+            return str(exc)
+        return ""
+    if not np.array_equal(actual, expected):
+        bad = np.flatnonzero(actual.reshape(-1) != expected.reshape(-1))[:5]
+        return f"values differ at flat indices {bad.tolist()}: {actual.reshape(-1)[bad]} != {expected.reshape(-1)[bad]}"
+    return ""
+
+
+def assert_dist_equal(actual: Any, expected: Any, *, rtol: float | None = None, atol: float = 0.0,
+                      check_dtype: bool = True, check_type: bool = True) -> None:
+    """Gather ``actual`` and compare it with the NumPy result ``expected`` (collective verdict).
+
+    Checks the invariants too: every rank's local block has the shape its
+    distribution says, and scalars are identical on every rank.  Floats are
+    compared with a tolerance suited to their precision (partial results are
+    combined in another order than NumPy sums).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.testing import assert_dist_equal
+    >>> assert_dist_equal(np.sum(nd.arange(5)), np.sum(np.arange(5)))
+    """
+    expected_arr = np.asarray(expected)
+    if isinstance(actual, DistArray):
+        comm = actual.comm
+        local_ok = actual.local.shape == actual.distribution.local_shape
+        assert_all_ranks(local_ok, f"local block {actual.local.shape} != distribution's {actual.distribution.local_shape}", comm)
+        if check_type and not isinstance(expected, (np.ndarray, DistArray)) and np.ndim(expected) == 0 and actual.ndim:
+            assert_all_ranks(False, f"expected a scalar {expected!r}, got a DistArray of shape {actual.shape}", comm)
+        gathered = asnumpy(actual)
+        message = _compare(gathered, expected_arr, rtol, atol, check_dtype)
+        assert_all_ranks(not message, message, comm)
+        return
+    comm = _comm.get_comm(None)
+    if check_type and isinstance(expected, np.ndarray) and expected.ndim > 0:
+        assert_all_ranks(False, f"expected an array of shape {expected.shape}, got {type(actual).__name__}", comm)
+    value = np.asarray(actual)
+    everyone = _comm.allgather_object(comm, value.tobytes() + str(value.dtype).encode())
+    same = all(v == everyone[0] for v in everyone)
+    assert_all_ranks(same, f"scalar result differs across ranks: {actual!r}", comm)
+    message = _compare(value, expected_arr, rtol, atol, check_dtype)
+    assert_all_ranks(not message, message, comm)

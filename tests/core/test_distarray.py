@@ -1,0 +1,126 @@
+"""DistArray metadata, conversions, printing and the communication layer."""
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
+
+COMM = MPI.COMM_WORLD
+RANK, P = COMM.Get_rank(), COMM.Get_size()
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven"])
+def test_scalar_conversions(case):
+    one = distribute(np.array([3.5]), case)
+    assert float(one) == 3.5 and int(one) == 3 and bool(one) and complex(one) == 3.5
+    assert one.item() == 3.5
+    idx = distribute(np.array([2]), case)
+    assert [10, 20, 30][idx] == 30
+    many = distribute(np.arange(6), case)
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(many)
+    with pytest.raises(TypeError):
+        float(many)
+    assert len(many) == 6 and many.item(4) == 4 and many.item(-1) == 5
+    assert many.tolist() == list(range(6))
+    with pytest.raises(IndexError):
+        many.item(6)
+
+
+def test_item_multi_index_and_len_of_0d():
+    x = np.arange(24).reshape(2, 3, 4)
+    d = distribute(x, "grid_bc")
+    assert d.item((1, 2, 3)) == 23 and d.item(1, 0, 2) == x[1, 0, 2]
+    z = nd.asarray(5)
+    with pytest.raises(TypeError):
+        len(z)
+    assert int(z) == 5
+
+
+def test_array_protocol_copy_semantics():
+    d = distribute(np.arange(5.0), "cyclic")
+    assert np.array_equal(np.asarray(d), np.arange(5.0))
+    assert np.asarray(d, dtype=np.int32).dtype == np.int32
+    with pytest.raises(ValueError, match="copy"):
+        d.__array__(copy=False)
+
+
+@pytest.mark.parametrize("case", ["block", "grid_bb", "unstructured", "replicated"])
+@pytest.mark.parametrize("shape", [(0,), (4,), (3, 5), (2000,), (40, 60), (3, 4, 100)], ids=str)
+def test_repr_and_str_match_numpy(case, shape):
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) / 7
+    d = distribute(x, case)
+    nd.reset_comm_stats()
+    text = repr(d)
+    moved = nd.comm_stats()["bytes_sent"]
+    body = np.array2string(x, separator=", ", prefix="DistArray(")
+    assert text.startswith("DistArray(" + body), (text, body)
+    assert "dist=" in text
+    assert str(d) == str(x)
+    if x.size > 1000:  # summarised: only the shown corners move
+        assert moved <= 64 * 7 ** x.ndim * 8
+
+
+def test_astype_copy_fill():
+    x = np.linspace(-2, 2, 9)
+    d = distribute(x, "blockcyclic2")
+    assert_dist_equal(d.astype(np.int16), x.astype(np.int16))
+    with pytest.raises(TypeError, match="cast"):
+        d.astype(np.int16, casting="safe")
+    c = d.copy()
+    c.fill(7.0)
+    assert_dist_equal(c, np.full(9, 7.0))
+    assert_dist_equal(d, x)
+    assert d.astype(np.float64, copy=False) is d
+
+
+def test_comm_stats_count_and_reset():
+    nd.reset_comm_stats()
+    s = nd.comm_stats()
+    assert s == {"collectives": 0, "bytes_sent": 0, "control_collectives": 0, "control_bytes": 0}
+    d = nd.asarray(np.arange(10.0))
+    assert nd.comm_stats()["collectives"] == 0  # asarray keeps each rank's part: no traffic
+    nd.asnumpy(d)
+    if P > 1:
+        assert nd.comm_stats()["bytes_sent"] > 0
+
+
+def test_agree_raises_everywhere():
+    exc = ValueError("bad value on the last rank") if RANK == P - 1 else None
+    with pytest.raises(ValueError, match="bad value"):
+        nd.agree(COMM, exc)
+    nd.agree(COMM, None)
+    with pytest.raises(KeyError):
+        with nd.agreed(COMM):
+            if RANK == 0:
+                raise KeyError("k")
+
+
+def test_grid_subcomm_groups():
+    from numpy_dist.comm import grid_subcomm
+
+    grid = (P, 1)
+    sub = grid_subcomm(COMM, grid, (0,))
+    assert sub.Get_size() == P
+    sub2 = grid_subcomm(COMM, grid, (1,))
+    assert sub2.Get_size() == 1
+    assert grid_subcomm(COMM, grid, (0,)) is sub  # cached
+
+
+def test_other_communicator():
+    sub = COMM.Split(color=RANK % 2, key=RANK)
+    x = np.arange(7.0)
+    d = nd.asarray(x, comm=sub)
+    assert d.comm is sub and d.distribution.nprocs == sub.Get_size()
+    assert np.array_equal(nd.asnumpy(d), x)
+    assert float(np.sum(d)) == x.sum()
+    sub.Free()
+
+
+def test_local_invariant_and_metadata_consistency():
+    d = distribute(np.zeros((9, 4)), "grid_bc")
+    metas = COMM.allgather((d.shape, str(d.dtype), d.dist, d.grid_shape))
+    assert_all_ranks(len(set(metas)) == 1, "global metadata differs across ranks")
+    assert_all_ranks(d.local.shape == d.distribution.local_shape, "local block shape")

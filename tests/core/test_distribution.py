@@ -1,0 +1,108 @@
+"""Distributions: grids, dim_data, derived layouts and bad input (identical errors on every rank)."""
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.distribution import make_grid_shape
+from numpy_dist.testing import assert_all_ranks
+
+P = MPI.COMM_WORLD.Get_size()
+
+
+def test_make_grid_shape_balances():
+    assert make_grid_shape((4, 6), ("b", "b"), 4) == (2, 2)
+    assert make_grid_shape((10, 3), ("b", "n"), 4) == (4, 1)
+    assert make_grid_shape((2, 1000), ("b", "b"), 4) == (1, 4)
+    assert make_grid_shape((5, 5), ("n", "n"), 3) == (1, 1)
+    assert np.prod(make_grid_shape((7, 7, 7), ("b", "b", "b"), 12)) == 12
+
+
+def test_default_is_block_axis0():
+    d = nd.Distribution(None, (8, 3))
+    assert d.dist == ("b", "n") and d.grid_shape == (P, 1)
+    assert sum(s[0] for s in d.localshapes()) == 8
+
+
+def test_codes_spellings():
+    assert nd.Distribution(None, (4, 4), "c").dist == ("c", "c")
+    assert nd.Distribution(None, (4, 4), {1: "b"}).dist == ("n", "b")
+    assert nd.Distribution(None, (4, 4), ["n", "c"]).dist == ("n", "c")
+
+
+def test_grid_shape_given():
+    d = nd.Distribution(None, (6, 6), ("b", "b"), grid_shape=(1, P))
+    assert d.grid_shape == (1, P)
+    d2 = nd.Distribution(None, (6, 6), ("b", "n"), grid_shape=(P,))
+    assert d2.grid_shape == (P, 1)
+
+
+def test_dim_data_round_trip_through_global_dim_data():
+    d = nd.Distribution.from_global_dim_data(None, (
+        {"dist_type": "c", "size": 11, "proc_grid_size": P, "block_size": 2},
+        {"dist_type": "n", "size": 3},
+    ))
+    again = nd.Distribution.from_global_dim_data(None, d.global_dim_data())
+    assert again == d
+    per_rank = nd.Distribution.from_dim_data(None, d.dim_data())
+    assert per_rank == d
+
+
+def test_unstructured_from_global_dim_data():
+    perm = np.random.default_rng(0).permutation(9)
+    d = nd.Distribution.from_global_dim_data(None, ({"dist_type": "u", "indices": np.array_split(perm, P)},))
+    assert d.dist == ("u",)
+    assert nd.Distribution.from_dim_data(None, d.dim_data()) == d
+
+
+def test_block_bounds_from_global_dim_data():
+    bounds = [0] + [min(3 * (i + 1), 10) for i in range(P - 1)] + [10]
+    d = nd.Distribution.from_global_dim_data(None, ({"dist_type": "b", "bounds": bounds},))
+    assert [s[0] for s in d.localshapes()] == list(np.diff(bounds))
+
+
+def test_reduced_replicates_grid_dimension():
+    d = nd.Distribution(None, (6, 8), ("b", "b"))
+    r = d.reduced((0,))
+    assert r.shape == (8,) and r.proc_grid == d.proc_grid and len(r.replicated_dims) == 1
+    k = d.reduced((1,), keepdims=True)
+    assert k.shape == (6, 1) and k.dist == ("b", "n")
+
+
+BAD = [
+    (dict(shape=(4,), dist="x"), ValueError, "dist"),
+    (dict(shape=(4, 4), dist=("b",)), ValueError, "dist"),
+    (dict(shape=(4,), dist="u"), ValueError, "dist"),
+    (dict(shape=(-1,)), ValueError, "shape"),
+    (dict(shape=(2.5,)), TypeError, "shape"),
+    (dict(shape="abc"), TypeError, "shape"),
+    (dict(shape=(4, 4), dist=("b", "b"), grid_shape=(P + 1, 1)), ValueError, "grid_shape"),
+    (dict(shape=(4, 4), dist=("b", "n"), grid_shape=(1, 2)), ValueError, "grid_shape"),
+]
+
+
+@pytest.mark.parametrize("kwargs, exc, word", BAD)
+def test_bad_input_same_error_everywhere(kwargs, exc, word):
+    nd.reset_comm_stats()
+    with pytest.raises(exc, match=word) as info:
+        nd.Distribution(None, **kwargs)
+    stats = nd.comm_stats()
+    # Raised before any communication, with the same message on every rank.
+    assert stats["collectives"] == 0 and stats["control_collectives"] == 0
+    messages = MPI.COMM_WORLD.allgather(str(info.value))
+    assert_all_ranks(len(set(messages)) == 1, f"messages differ: {messages}")
+
+
+def test_global_dim_data_wrong_process_count():
+    with pytest.raises(ValueError, match="communicator"):
+        nd.Distribution.from_global_dim_data(None, ({"dist_type": "c", "size": 4, "proc_grid_size": P + 1},))
+
+
+def test_creation_bad_input_at_any_rank_count():
+    with pytest.raises(ValueError, match="dist"):
+        nd.zeros((3, 3), dist="q")
+    with pytest.raises(TypeError, match="dtype"):
+        nd.zeros(3, dtype=object)
+    with pytest.raises(ValueError, match="shape"):
+        nd.ones((-2, 3))
