@@ -278,6 +278,40 @@ class DistArray(NDArrayOperatorsMixin):
 
         return redistribute(self, dist=dist, grid_shape=grid_shape)
 
+    def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:
+        """``np.reshape`` (global C order)."""
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
+
+    def transpose(self, *axes: Any) -> DistArray:
+        """``np.transpose``."""
+        return np.transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
+
+    def flatten(self, order: str = "C") -> DistArray:
+        """A 1-d copy in global C order."""
+        return np.ravel(self, order=order).copy()
+
+    def compress(self, condition: Any, axis: Any = None, out: Any = None) -> DistArray:
+        return np.compress(condition, self, axis=axis, out=out)
+
+    def put(self, indices: Any, values: Any, mode: str = "raise") -> None:
+        np.put(self, indices, values, mode=mode)
+
+    def _assign_from(self, result: DistArray) -> None:
+        from .redistribute import redistribute_local
+
+        if result.distribution == self._dist:
+            self._local[...] = result.local
+        else:
+            self._local[...] = redistribute_local(result.local, result.distribution, self._dist)
+
+    def sort(self, axis: int = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> None:
+        """Sort in place (``np.sort`` written back into this array's distribution)."""
+        self._assign_from(np.sort(self, axis=axis, kind=kind, order=order, stable=stable))
+
+    def partition(self, kth: Any, axis: int = -1, kind: str = "introselect", order: Any = None) -> None:
+        """Partition in place."""
+        self._assign_from(np.partition(self, kth, axis=axis, kind=kind, order=order))
+
     @property
     def T(self) -> DistArray:
         return np.transpose(self)
@@ -292,6 +326,41 @@ class DistArray(NDArrayOperatorsMixin):
         if device not in ("cpu", None):
             raise ValueError(f"unsupported device {device!r}")
         return self
+
+
+def _method(np_func: Any) -> Any:
+    """An ndarray-style method that calls the NumPy function (and so the registry)."""
+
+    def method(self: DistArray, *args: Any, **kwargs: Any) -> Any:
+        return np_func(self, *args, **kwargs)
+
+    method.__name__ = np_func.__name__
+    method.__doc__ = f"Same as ``numpy.{np_func.__name__}(self, ...)``, distributed."
+    return method
+
+
+# Array methods with NumPy's names, all routed through NumPy's dispatch.
+for _name, _func in {
+    "sum": np.sum, "prod": np.prod, "mean": np.mean, "var": np.var, "std": np.std, "min": np.min,
+    "max": np.max, "ptp": np.ptp, "argmin": np.argmin, "argmax": np.argmax, "any": np.any, "all": np.all,
+    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "conj": np.conjugate,
+    "conjugate": np.conjugate, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "argsort": np.argsort, "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal,
+    "searchsorted": np.searchsorted, "argpartition": np.argpartition,
+}.items():
+    setattr(DistArray, _name, _method(_func))
+
+
+def _real(self: DistArray) -> DistArray:
+    return np.real(self)
+
+
+def _imag(self: DistArray) -> DistArray:
+    return np.imag(self)
+
+
+DistArray.real = property(_real, doc="Real part (no communication).")
+DistArray.imag = property(_imag, doc="Imaginary part (no communication).")
 
 
 def _root_distribution(comm: MPI.Intracomm, shape: tuple[int, ...], root: int) -> Distribution:
