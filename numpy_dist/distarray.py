@@ -184,6 +184,17 @@ class DistArray(NDArrayOperatorsMixin):
 
         return dist_str(self)
 
+    # -- indexing (collective) ----------------------------------------------------------
+    def __getitem__(self, key: Any) -> Any:
+        from .indexing import getitem
+
+        return getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        from .indexing import setitem
+
+        setitem(self, key, value)
+
     # -- scalar conversions (collective) --------------------------------------------------
     def __len__(self) -> int:
         if self.ndim == 0:

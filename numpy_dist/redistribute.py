@@ -167,3 +167,188 @@ def redistribute_local(local: np.ndarray, src: Distribution, dst: Distribution) 
         out[key] = recv[offset:offset + nbytes].view(local.dtype).reshape(plan.recv_shapes[s])
         offset += nbytes
     return out
+
+
+# --------------------------------------------------------------------------
+# Row requests (fancy indexing along one axis): owner request/response
+# --------------------------------------------------------------------------
+
+
+def _group_by(owner: np.ndarray, nparts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order grouping ``owner`` values 0..nparts-1, and the count of each group."""
+    order = np.argsort(owner, kind="stable")
+    return order, np.bincount(owner, minlength=nparts).astype(np.int64)
+
+
+def _exchange(sub, send: np.ndarray, send_counts: np.ndarray, recv_counts: np.ndarray | None = None,
+              row_bytes: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Alltoallv of rows (``row_bytes`` each); exchanges the counts first when unknown."""
+    if recv_counts is None:
+        recv_counts = np.asarray(sub.alltoall(send_counts.tolist()), dtype=np.int64)
+        _comm._count(8 * sub.Get_size(), control=True)
+    buf = np.ascontiguousarray(send).reshape(-1).view(np.uint8) if send.size else np.empty(0, np.uint8)
+    recv = _comm.alltoallv_bytes(sub, buf, send_counts * row_bytes, recv_counts * row_bytes)
+    return recv, recv_counts
+
+
+def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map) -> np.ndarray:
+    """Local block of ``A[rows]`` (rows along axis 0, global, non-negative), axis 0 laid out by ``new_map``.
+
+    ``new_map`` uses the grid dimension of ``dist``'s axis 0; the other axes
+    keep their layout.  Each rank requests the rows of its block of the
+    result from their owners (one Alltoallv of positions, one of rows),
+    within the process group of axis 0 only.
+    """
+    g0 = dist.axis_grid[0]
+    coord = dist.axis_coord(0)
+    mine = rows[new_map.local_slice(coord)] if g0 is not None else rows
+    m0 = dist.maps[0]
+    if g0 is None or dist.nprocs == 1:
+        return local[m0.local_positions(mine)]
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (g0,))
+    G = sub.Get_size()
+    owner = m0.owners(mine)
+    order, counts = _group_by(owner, G)
+    positions = m0.local_positions(mine[order])
+    # 1. requests: the local positions each owner must send back
+    req, req_counts = _exchange(sub, positions.astype(np.int64), counts, None, 8)
+    wanted = req.view(np.int64)
+    # 2. responses: the rows themselves, in request order
+    trailing = local.shape[1:]
+    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
+    reply = local[wanted]
+    got, _ = _exchange(sub, reply, req_counts, counts, row_bytes)
+    out = np.empty((mine.size,) + trailing, dtype=local.dtype)
+    out[order] = got.view(local.dtype).reshape((mine.size,) + trailing) if mine.size else out[order]
+    return out
+
+
+def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values_local: np.ndarray,
+                 new_map) -> None:
+    """``A[rows] = values`` in place; ``values_local`` is this rank's block of values laid out by ``new_map``.
+
+    Rows go to their owners in global order, so with repeated rows the last
+    write wins, as in NumPy.
+    """
+    g0 = dist.axis_grid[0]
+    m0 = dist.maps[0]
+    if g0 is None or dist.nprocs == 1:
+        mine = rows[new_map.local_slice(dist.axis_coord(0))] if g0 is not None else rows
+        local[m0.local_positions(mine)] = values_local
+        return
+    mine = rows[new_map.local_slice(dist.axis_coord(0))]
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (g0,))
+    G = sub.Get_size()
+    owner = m0.owners(mine)
+    order, counts = _group_by(owner, G)
+    positions, recv_counts = _exchange(sub, m0.local_positions(mine[order]).astype(np.int64), counts, None, 8)
+    trailing = local.shape[1:]
+    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
+    vals = np.ascontiguousarray(values_local[order], dtype=local.dtype)
+    got, _ = _exchange(sub, vals, counts, recv_counts, row_bytes)
+    pos = positions.view(np.int64)
+    if pos.size:
+        local[pos] = got.view(local.dtype).reshape((pos.size,) + trailing)
+
+
+# --------------------------------------------------------------------------
+# Reshape: elements keep their global C-order position
+# --------------------------------------------------------------------------
+
+
+def _flat_indices(dist: Distribution) -> np.ndarray:
+    """Global C-order flat index of every element of this rank's block, in local C order."""
+    if dist.ndim == 0:
+        return np.zeros((), np.int64)
+    strides = np.cumprod((dist.shape[1:] + (1,))[::-1])[::-1].astype(np.int64)
+    flat = np.zeros(dist.local_shape, dtype=np.int64)
+    for axis in range(dist.ndim):
+        shape = [1] * dist.ndim
+        shape[axis] = -1
+        flat += dist.local_indices(axis).reshape(shape) * strides[axis]
+    return flat
+
+
+def _ranks_of_flat(dist: Distribution, flat: np.ndarray) -> np.ndarray:
+    """Rank holding each flat index, with replicated grid coordinates 0."""
+    coords = np.unravel_index(flat, dist.shape) if dist.ndim else ()
+    grid = [np.zeros(flat.shape, np.int64) for _ in dist.proc_grid]
+    for axis, g in enumerate(dist.axis_grid):
+        if g is not None:
+            grid[g] = dist.maps[axis].owners(coords[axis])
+    return np.ravel_multi_index(grid, dist.proc_grid) if grid else np.zeros(flat.shape, np.int64)
+
+
+def reshape_local(local: np.ndarray, src: Distribution, dst: Distribution) -> np.ndarray:
+    """This rank's block of the reshaped array (same size, any shapes and layouts; one Alltoallv)."""
+    me, P = src.rank, src.nprocs
+    flat_src = _flat_indices(src).reshape(-1)
+    values = local.reshape(-1)
+    out = np.empty(dst.local_shape, dtype=local.dtype)
+    flat_dst = _flat_indices(dst).reshape(-1)
+    if P == 1:
+        out.reshape(-1)[np.argsort(flat_dst)] = values[np.argsort(flat_src)]
+        return out
+    # Senders: every destination replica q whose data I must send (see _is_sender).
+    base = _ranks_of_flat(dst, flat_src)
+    rep = dst.replicated_dims
+    rep_shape = tuple(dst.proc_grid[d] for d in rep)
+    nrep = int(np.prod(rep_shape)) if rep else 1
+    chunks, counts = [], np.zeros(P, np.int64)
+    sender_to = np.array([_is_sender(src, me, q) for q in range(P)])
+    for k in range(nrep):  # loop over replicas of the destination, not over elements
+        if rep:
+            coords = list(np.unravel_index(base, dst.proc_grid))
+            for d, c in zip(rep, np.unravel_index(k, rep_shape)):
+                coords[d] = np.full(base.shape, c)
+            dest = np.ravel_multi_index(coords, dst.proc_grid)
+        else:
+            dest = base
+        keep = sender_to[dest]
+        chunks.append((dest[keep], flat_src[keep], values[keep]))
+    dest = np.concatenate([c[0] for c in chunks])
+    fsrc = np.concatenate([c[1] for c in chunks])
+    vals = np.concatenate([c[2] for c in chunks])
+    order = np.lexsort((fsrc, dest))
+    counts = np.bincount(dest, minlength=P).astype(np.int64)
+    # Receivers: which source sends each of my elements (replica choice as in _is_sender).
+    src_base = _ranks_of_flat(src, flat_dst)
+    srep = src.replicated_dims
+    if srep:
+        _, nsrc_rep, my_block = _replica_info(src, me)
+        s_coords = list(np.unravel_index(src_base, src.proc_grid))
+        mine_block = np.ones(src_base.shape, bool)
+        other = [d for d in range(len(src.proc_grid)) if d not in srep]
+        for d, c in zip(other, my_block):
+            mine_block &= s_coords[d] == c
+        k = me % nsrc_rep
+        rep_coords = np.unravel_index(k, tuple(src.proc_grid[d] for d in srep))
+        me_coords = src.rank_coords(me)
+        for d, c in zip(srep, rep_coords):
+            s_coords[d] = np.where(mine_block, me_coords[d], c)
+        source = np.ravel_multi_index(s_coords, src.proc_grid)
+    else:
+        source = src_base
+    rorder = np.lexsort((flat_dst, source))
+    rcounts = np.bincount(source, minlength=P).astype(np.int64)
+    item = local.dtype.itemsize
+    send = np.ascontiguousarray(vals[order])
+    self_n = int(counts[me])
+    # Elements that stay on this rank are copied, not sent.
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rstarts = np.concatenate([[0], np.cumsum(rcounts)[:-1]])
+    keep_self = send[starts[me]:starts[me] + self_n]
+    send_other = np.delete(send, np.s_[starts[me]:starts[me] + self_n]) if self_n else send
+    scounts = counts.copy()
+    scounts[me] = 0
+    rc = rcounts.copy()
+    rc[me] = 0
+    buf = send_other.view(np.uint8) if send_other.size else np.empty(0, np.uint8)
+    recv = _comm.alltoallv_bytes(src.comm, buf, scounts * item, rc * item).view(local.dtype)
+    received = np.empty(flat_dst.size, dtype=local.dtype)
+    received[: rstarts[me]] = recv[: rstarts[me]]
+    received[rstarts[me]:rstarts[me] + rcounts[me]] = keep_self
+    received[rstarts[me] + rcounts[me]:] = recv[rstarts[me]:]
+    flat_out = out.reshape(-1)
+    flat_out[rorder] = received
+    return out

@@ -95,6 +95,17 @@ def _distribute_tree(tree: Any, template: DistArray) -> Any:
     return tree
 
 
+def fallback_policy(name: str) -> None:
+    """Apply the fallback mode before any gathering: raise, warn once per name, or stay silent."""
+    mode = get_fallback()
+    if mode == "error":
+        raise FallbackError(f"{name} has no distributed implementation (fallback mode is 'error')")
+    if mode == "warn" and name not in _warned:
+        _warned.add(name)
+        warnings.warn(f"{name} has no distributed implementation: gathering, computing with NumPy, "
+                      "redistributing", FallbackWarning, stacklevel=5)
+
+
 def fallback(func: Any, args: tuple, kwargs: dict, name: str) -> Any:
     """Gather the DistArray arguments, run NumPy's ``func`` on every rank, distribute the results.
 
@@ -105,13 +116,7 @@ def fallback(func: Any, args: tuple, kwargs: dict, name: str) -> Any:
     results take the distribution of the first DistArray argument when
     their shape matches it, otherwise the default block distribution.
     """
-    mode = get_fallback()
-    if mode == "error":
-        raise FallbackError(f"{name} has no distributed implementation (fallback mode is 'error')")
-    if mode == "warn" and name not in _warned:
-        _warned.add(name)
-        warnings.warn(f"{name} has no distributed implementation: gathering, computing with NumPy, "
-                      "redistributing", FallbackWarning, stacklevel=4)
+    fallback_policy(name)
     template = _find_template((args, kwargs))
     out = kwargs.get("out")
     call_kwargs = dict(kwargs)

@@ -1,0 +1,471 @@
+"""``DistArray.__getitem__`` and ``__setitem__`` with NumPy's indexing semantics.
+
+* Basic indexing (integers, slices with any step, ``...``, ``None``) selects
+  elements where they already live: the result's local blocks are views of
+  the base's blocks whenever the selected local positions form an arithmetic
+  progression (always for block and cyclic axes; block-cyclic axes with a
+  step that breaks blocks give copies), so writes through a view reach the
+  base, as in NumPy.  An integer on a distributed axis leaves one slice on
+  one process group; it is broadcast to the others (a copy).
+* One integer (or boolean) index array on one axis is served by owner
+  request/response (two Alltoallv), never by gathering the array.
+* A boolean mask over the leading axes gives a 1-d result laid out by an
+  exclusive scan of the local counts.
+* Other combinations of several index arrays take the documented fallback.
+
+Bounds are checked on global metadata and the index values every rank
+holds, so IndexError is raised on every rank before any communication.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import comm as _comm
+from .distarray import DistArray
+from .distribution import Distribution
+from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
+from .redistribute import gather_rows, redistribute_local, reshape_local, scatter_rows
+
+__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice"]
+
+_BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or "
+              "boolean arrays are valid indices")
+
+
+def as_slice(pos: np.ndarray) -> slice | np.ndarray:
+    """A slice (any step) when ``pos`` is an arithmetic progression, else ``pos``."""
+    if pos.size == 0:
+        return slice(0, 0)
+    if pos.size == 1:
+        return slice(int(pos[0]), int(pos[0]) + 1)
+    step = int(pos[1] - pos[0])
+    if step == 0 or not np.all(np.diff(pos) == step):
+        return pos
+    stop = int(pos[-1]) + step
+    return slice(int(pos[0]), stop if stop >= 0 else None, step)
+
+
+def sliced_map(m: Map, sl: slice) -> tuple[Map, list[np.ndarray], np.ndarray]:
+    """Map of ``axis[sl]``, the selected global indices per process, and all selected indices."""
+    g = np.arange(m.size, dtype=np.int64)[sl]
+    if m.dist_type == "n":
+        return NoDistMap(g.size), [np.arange(g.size)], g
+    owners = m.owners(g)
+    order = np.argsort(owners, kind="stable")
+    counts = np.bincount(owners, minlength=m.grid_size)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    per_p = [order[starts[p]:starts[p + 1]] for p in range(m.grid_size)]
+    if g.size < 2 or np.all(np.diff(owners) >= 0):
+        return BlockMap(g.size, m.grid_size, starts), per_p, g
+    return UnstructuredMap(per_p), per_p, g
+
+
+def permute(d: DistArray, perm: tuple[int, ...]) -> DistArray:
+    """Axes permuted (metadata only: a view, no communication)."""
+    dist = d.distribution
+    new = dist.with_maps([dist.maps[i] for i in perm], tuple(dist.axis_grid[i] for i in perm))
+    return DistArray._new(d.local.transpose(perm), new)
+
+
+def _key_into(local_shape: tuple[int, ...], pieces: list) -> tuple:
+    """A local index from per-axis slices/position arrays (outer product when several arrays)."""
+    if sum(not isinstance(p, slice) for p in pieces) > 1:
+        return np.ix_(*[np.arange(n)[p] if isinstance(p, slice) else p for n, p in zip(local_shape, pieces)])
+    return tuple(pieces)
+
+
+# --------------------------------------------------------------------------
+# Key normalisation (global metadata only: identical on every rank)
+# --------------------------------------------------------------------------
+
+
+def _entries(key: Any, ndim: int) -> list:
+    from .creation import asnumpy
+
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, DistArray):
+            out.append(k if k.dtype == np.bool_ and k.ndim > 1 else asnumpy(k))
+        elif isinstance(k, (list, np.ndarray)) or (hasattr(k, "__array__") and not isinstance(k, numbers.Number)):
+            arr = np.asarray(k)
+            if arr.dtype.kind not in "biu" and not (arr.size == 0 and arr.dtype.kind == "f"):
+                raise IndexError(_BAD_INDEX)
+            out.append(arr.astype(np.intp) if arr.dtype.kind == "f" else arr)
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            out.append(k)
+        elif isinstance(k, (bool, np.bool_)):
+            out.append(np.asarray(k))
+        elif isinstance(k, (numbers.Integral, np.integer)):
+            out.append(int(k))
+        else:
+            raise IndexError(_BAD_INDEX)
+    if sum(k is Ellipsis for k in out) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(k.ndim if isinstance(k, (np.ndarray, DistArray)) and k.dtype == np.bool_ else 1
+                   for k in out if k is not None and k is not Ellipsis)
+    if consumed > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
+    if Ellipsis in [k for k in out if not isinstance(k, (np.ndarray, DistArray))]:
+        i = next(i for i, k in enumerate(out) if k is Ellipsis and not isinstance(k, (np.ndarray, DistArray)))
+        out[i:i + 1] = [slice(None)] * (ndim - consumed)
+    else:
+        out += [slice(None)] * (ndim - consumed)
+    return out
+
+
+def _is_array(k: Any) -> bool:
+    return isinstance(k, (np.ndarray, DistArray))
+
+
+# --------------------------------------------------------------------------
+# Basic indexing
+# --------------------------------------------------------------------------
+
+
+def _basic_view(d: DistArray, entries: list) -> tuple[DistArray, tuple, list[int]]:
+    """Apply ints (as length-1 slices), slices and None: (view, key into d.local, axes of ints in the view)."""
+    dist = d.distribution
+    maps, axis_grid, pieces, int_axes, new_axes = [], [], [], [], []
+    axis = 0
+    for k in entries:
+        if k is None:
+            new_axes.append(len(maps))
+            maps.append(NoDistMap(1))
+            axis_grid.append(None)
+            continue
+        n = d.shape[axis]
+        if isinstance(k, int):
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for axis {axis} with size {n}")
+            int_axes.append(len(maps))
+            k = slice(k % n, k % n + 1)
+        m, per_p, g = sliced_map(dist.maps[axis], k)
+        p = dist.axis_coord(axis)
+        mine = g[per_p[p] if m.dist_type != "n" else per_p[0]]
+        pieces.append(as_slice(dist.maps[axis].local_positions(mine)))
+        maps.append(m)
+        axis_grid.append(dist.axis_grid[axis])
+        axis += 1
+    key = _key_into(d.local.shape, pieces)
+    local = d.local[key]
+    shape = list(local.shape)
+    for pos in new_axes:
+        shape.insert(pos, 1)
+    view = DistArray._new(local.reshape(shape), dist.with_maps(maps, tuple(axis_grid)))
+    return view, key, int_axes
+
+
+def _drop_axes(v: DistArray, axes: list[int]) -> DistArray:
+    """Remove length-1 axes; distributed ones are first replicated over their process group."""
+    if not axes:
+        return v
+    dist = v.distribution
+    maps, grid = list(dist.maps), list(dist.axis_grid)
+    for a in axes:
+        maps[a], grid[a] = NoDistMap(1), None
+    target = dist.with_maps(maps, tuple(grid))
+    local = v.local if target == dist else redistribute_local(v.local, dist, target)
+    keep = [i for i in range(v.ndim) if i not in axes]
+    local = local.reshape(tuple(local.shape[i] for i in keep))
+    return DistArray._new(local, dist.with_maps([maps[i] for i in keep], tuple(grid[i] for i in keep)))
+
+
+# --------------------------------------------------------------------------
+# Advanced indexing
+# --------------------------------------------------------------------------
+
+
+def _check_int_index(idx: np.ndarray, n: int, axis: int) -> np.ndarray:
+    idx = idx.astype(np.int64, copy=False)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx[(idx < -n) | (idx >= n)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def _bool_to_int(mask: np.ndarray, n: int, axis: int) -> np.ndarray:
+    if mask.ndim != 1 or mask.size != n:
+        raise IndexError(f"boolean index did not match indexed array along axis {axis}; "
+                         f"size of axis is {n} but size of corresponding boolean axis is {mask.size}")
+    return np.flatnonzero(mask)
+
+
+def _front_rows_map(dist: Distribution, n: int) -> Map:
+    """Layout of a new leading axis of length ``n`` on the grid dimension of ``dist``'s axis 0."""
+    return BlockMap(n, dist.maps[0].grid_size) if dist.axis_grid[0] is not None else NoDistMap(n)
+
+
+def _fancy_plan(d: DistArray, entries: list, keep_ints: bool = False) -> tuple:
+    """Basic part of a single-array index.
+
+    Returns (the view with the array axis moved to the front, the view, the
+    key of the view into ``d.local``, the view position of the array axis,
+    the flat global rows, whether NumPy puts the index dimensions first, the
+    index shape).  ``keep_ints`` keeps integer-indexed axes as length-1 axes
+    (for assignment, so the view stays a view).
+    """
+    pos = next(i for i, k in enumerate(entries) if _is_array(k))
+    arr = entries[pos]
+    axis = sum(1 for k in entries[:pos] if k is not None)
+    n = d.shape[axis]
+    rows = _bool_to_int(arr, n, axis) if arr.dtype == np.bool_ else _check_int_index(arr, n, axis)
+    basic = list(entries)
+    basic[pos] = slice(None)
+    ints = [i for i, k in enumerate(entries) if isinstance(k, int)]
+    span = sorted(ints + [pos])
+    adjacent = all(isinstance(entries[j], int) or j == pos for j in range(span[0], span[-1] + 1))
+    view, key, int_axes = _basic_view(d, basic)
+    if keep_ints:
+        vpos = pos
+    else:
+        view = _drop_axes(view, int_axes)
+        vpos = pos - sum(1 for i in ints if i < pos)
+    perm = (vpos,) + tuple(i for i in range(view.ndim) if i != vpos)
+    return permute(view, perm), view, key, vpos, rows.reshape(-1), not adjacent, rows.shape
+
+
+def _finish_fancy(front: DistArray, vpos: int, to_front: bool, bshape: tuple) -> DistArray:
+    if len(bshape) != 1:
+        front = _reshape_axis0(front, bshape)
+    k = len(bshape)
+    if to_front or vpos == 0:
+        return front
+    perm = tuple(range(k, k + vpos)) + tuple(range(k)) + tuple(range(k + vpos, front.ndim))
+    return permute(front, perm)
+
+
+def _reshape_axis0(d: DistArray, bshape: tuple) -> DistArray:
+    """Split axis 0 into ``bshape`` (a reshape; data moves only when the layouts demand it)."""
+    from .creation import resolve_distribution
+
+    shape = tuple(bshape) + d.shape[1:]
+    target = resolve_distribution(shape, None, None, d.comm) if shape else Distribution._from_maps(
+        d.comm, [], (d.comm.Get_size(),), ())
+    return DistArray._new(reshape_local(d.local, d.distribution, target), target)
+
+
+def _fancy_get(d: DistArray, entries: list) -> DistArray:
+    front, _, _, vpos, rows, to_front, bshape = _fancy_plan(d, entries)
+    new_map = _front_rows_map(front.distribution, rows.size)
+    local = gather_rows(front.local, front.distribution, rows, new_map)
+    dist = front.distribution
+    out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))
+    return _finish_fancy(out, vpos, to_front, bshape)
+
+
+def _block_rows(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
+    """Block along axis 0 over every rank, other axes whole (global C order is rank order)."""
+    maps = [BlockMap(shape[0], dist.nprocs)] + [NoDistMap(n) for n in shape[1:]]
+    return Distribution._from_maps(dist.comm, maps, (dist.nprocs,), (0,) + (None,) * (len(shape) - 1))
+
+
+def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.ndarray]:
+    """(block-rows layout, d's block in it, mask's block in it)."""
+    k = np.ndim(mask)
+    if tuple(np.shape(mask)) != d.shape[:k]:
+        raise IndexError(f"boolean index did not match indexed array; array shape {d.shape}, "
+                         f"index shape {np.shape(mask)}")
+    rows = _block_rows(d.distribution, d.shape)
+    local = d.local if rows == d.distribution else redistribute_local(d.local, d.distribution, rows)
+    mrows = _block_rows(d.distribution, np.shape(mask))
+    if isinstance(mask, DistArray):
+        mlocal = mask.local if mask.distribution == mrows else redistribute_local(mask.local, mask.distribution, mrows)
+    else:
+        mlocal = np.asarray(mask)[mrows.local_key()]
+    return rows, local, mlocal
+
+
+def _mask_result_dist(d: DistArray, rows: Distribution, count: int, k: int) -> Distribution:
+    counts = _comm.allgather_object(d.comm, int(count), control=True)
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    maps = [BlockMap(int(bounds[-1]), d.comm.Get_size(), bounds)] + [NoDistMap(n) for n in d.shape[k:]]
+    return Distribution._from_maps(d.comm, maps, (d.comm.Get_size(),), (0,) + (None,) * (d.ndim - k))
+
+
+def _mask_get(d: DistArray, mask: Any) -> DistArray:
+    rows, local, mlocal = _mask_parts(d, mask)
+    selected = local[mlocal]
+    dist = _mask_result_dist(d, rows, selected.shape[0], np.ndim(mask))
+    return DistArray._new(selected, dist)
+
+
+# --------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------
+
+
+def _classify(d: DistArray, key: Any) -> tuple[str, list]:
+    entries = _entries(key, d.ndim)
+    arrays = [k for k in entries if _is_array(k)]
+    if not arrays:
+        return "basic", entries
+    if len(arrays) == 1:
+        a = arrays[0]
+        first = next(i for i, k in enumerate(entries) if _is_array(k))
+        rest_full = all(isinstance(k, slice) and k == slice(None) for k in entries[first + 1:])
+        if a.dtype == np.bool_ and a.ndim == 0:
+            return "fallback", entries
+        if a.dtype == np.bool_ and a.ndim > 1:
+            if first == 0 and rest_full:
+                return "mask", entries
+            return "fallback", entries
+        if a.dtype == np.bool_ and isinstance(a, DistArray):
+            return "fallback", entries
+        return "fancy", entries
+    return "fallback", entries
+
+
+def _fallback_get(d: DistArray, key: Any) -> Any:
+    import operator
+
+    from .dispatch.protocol import fallback
+
+    return fallback(operator.getitem, (d, key), {}, "numpy.ndarray.__getitem__ (several index arrays)")
+
+
+def getitem(d: DistArray, key: Any) -> Any:
+    """``d[key]`` (collective)."""
+    kind, entries = _classify(d, key)
+    if kind == "basic":
+        view, _, int_axes = _basic_view(d, entries)
+        if len(int_axes) == view.ndim and view.ndim:  # every axis indexed by an integer: a scalar
+            from .creation import gather_selection
+
+            return gather_selection(view, [np.zeros(1, np.int64)] * view.ndim).reshape(())[()]
+        return _drop_axes(view, int_axes)
+    if kind == "mask":
+        return _mask_get(d, entries[0])
+    if kind == "fancy":
+        return _fancy_get(d, entries)
+    return _fallback_get(d, key)
+
+
+def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand: list[int]) -> Any:
+    """``value`` broadcast to ``result_shape``, length-1 axes inserted at ``expand``, aligned with ``target``."""
+    from .dispatch.ufuncs import local_operand
+
+    vshape = np.shape(value)
+    try:
+        np.broadcast_shapes(vshape, result_shape)
+        if np.broadcast_shapes(vshape, result_shape) != tuple(result_shape):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"could not broadcast input array from shape {vshape} into shape {tuple(result_shape)}") from None
+    if np.ndim(value) == 0:
+        return value.local[()] if isinstance(value, DistArray) else value
+    if isinstance(value, DistArray):
+        lead = len(result_shape) - value.ndim
+        vdist = value.distribution
+        maps = [NoDistMap(1)] * lead + list(vdist.maps)
+        grid = [None] * lead + list(vdist.axis_grid)
+        for pos in sorted(expand):
+            maps.insert(pos, NoDistMap(1))
+            grid.insert(pos, None)
+        shape = [m.size for m in maps]
+        value = DistArray._new(value.local.reshape([shape[i] if grid[i] is None else value.local.shape[
+            i - lead - sum(1 for e in expand if e < i)] for i in range(len(shape))]),
+            vdist.with_maps(maps, tuple(grid)))
+        return local_operand(value, target)
+    arr = np.broadcast_to(np.asarray(value), result_shape)
+    for pos in sorted(expand):
+        arr = np.expand_dims(arr, pos)
+    return local_operand(arr, target)
+
+
+def setitem(d: DistArray, key: Any, value: Any) -> None:
+    """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
+    kind, entries = _classify(d, key)
+    if kind == "basic":
+        view, base_key, int_axes = _basic_view(d, entries)
+        result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
+        local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
+        new_axes = [i for i, k in enumerate(entries) if k is None]
+        target = d.local[base_key]
+        if new_axes:
+            local_value = np.asarray(local_value)
+            if local_value.ndim:
+                local_value = local_value.reshape(tuple(n for i, n in enumerate(local_value.shape)
+                                                         if i not in new_axes))
+        d.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
+        return
+    if kind == "mask":
+        _mask_set(d, entries[0], value)
+        return
+    if kind == "fancy":
+        _fancy_set(d, entries, value)
+        return
+    from .dispatch.protocol import fallback
+
+    result = fallback(_set_and_return, (d, key, value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
+    d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
+
+
+def _set_and_return(a: np.ndarray, key: Any, value: Any) -> np.ndarray:
+    a = a.copy()
+    a[key] = value
+    return a
+
+
+def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
+    ints = any(isinstance(k, int) for k in entries)
+    front, view, base_key, vpos, rows, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
+    new_map = _front_rows_map(front.distribution, rows.size)
+    fdist = front.distribution
+    rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
+    result_shape = rdist.shape
+    if isinstance(value, DistArray) and value.ndim and (ints or vpos or len(bshape) != 1):
+        from .creation import asnumpy
+        from .dispatch.protocol import fallback_policy
+
+        fallback_policy("numpy.ndarray.__setitem__ (index array with a DistArray value)")
+        value = asnumpy(value)
+    if np.ndim(value) and not isinstance(value, DistArray):
+        # NumPy's result layout: index dims in place of the axis (or first), integer axes absent.
+        others = [n for i, n in enumerate(view.shape) if i != vpos and not isinstance(entries[i], int)]
+        at = 0 if to_front else sum(1 for i in range(vpos) if not isinstance(entries[i], int))
+        numpy_shape = tuple(others[:at]) + tuple(bshape) + tuple(others[at:])
+        try:
+            arr = np.broadcast_to(np.asarray(value), numpy_shape)
+        except ValueError:
+            raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
+                             f"to indexing result of shape {numpy_shape}") from None
+        k = len(bshape)
+        arr = np.moveaxis(arr, tuple(range(at, at + k)), tuple(range(k))).reshape((rows.size,) + tuple(others))
+        for i in range(1, view.ndim):  # re-insert integer-indexed axes (length 1) in front order
+            src_axis = [j for j in range(view.ndim) if j != vpos][i - 1]
+            if isinstance(entries[src_axis], int):
+                arr = np.expand_dims(arr, i)
+        value = arr
+    local_value = _aligned_value(value, rdist, result_shape, [])
+    local_value = np.broadcast_to(local_value, rdist.local_shape)
+    scatter_rows(front.local, fdist, rows, local_value, new_map)
+    if not np.shares_memory(view.local, d.local) and view.local.size:
+        d.local[base_key] = view.local  # the basic view was a copy: write it back
+
+
+def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
+    from .dispatch.ufuncs import local_operand
+
+    if np.ndim(value) == 0:
+        if tuple(np.shape(mask)) != d.shape[:np.ndim(mask)]:
+            raise IndexError(f"boolean index did not match indexed array; array shape {d.shape}, "
+                             f"index shape {np.shape(mask)}")
+        full = mask if np.ndim(mask) == d.ndim else None
+        if full is not None:
+            mlocal = local_operand(mask, d.distribution)
+            d.local[np.broadcast_to(mlocal, d.local.shape)] = value.local[()] if isinstance(value, DistArray) else value
+            return
+    rows, local, mlocal = _mask_parts(d, mask)
+    count = int(np.count_nonzero(mlocal))
+    dist = _mask_result_dist(d, rows, count, np.ndim(mask))
+    result_shape = dist.shape
+    local_value = _aligned_value(value, dist, result_shape, [])
+    local = local.copy() if local is d.local else local
+    local[mlocal] = np.broadcast_to(local_value, dist.local_shape)
+    d.local[...] = local if rows == d.distribution else redistribute_local(local, rows, d.distribution)
