@@ -8,3 +8,5 @@ from . import ufuncs  # noqa: F401
 from . import creation_funcs  # noqa: F401
 from . import reductions  # noqa: F401
 from . import elementwise  # noqa: F401
+from . import manipulation  # noqa: F401
+from . import indexing_funcs  # noqa: F401

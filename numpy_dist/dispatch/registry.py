@@ -72,7 +72,7 @@ def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
     """
 
     def decorator(impl: Callable) -> Callable:
-        for f in np_funcs:
+        for f in dict.fromkeys(np_funcs):  # NumPy aliases (permute_dims is transpose) count once
             _check_signature(f, impl)
             if f in _IMPLEMENTATIONS:
                 raise RuntimeError(f"{qualified_name(f)} is implemented twice")

@@ -1,0 +1,179 @@
+"""Indexing functions: take, take_along_axis, put, compress, extract, nonzero, argwhere, flatnonzero."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from .. import comm as _comm
+from ..creation import asnumpy
+from ..distarray import DistArray
+from ..distribution import Distribution
+from ..indexing import _block_rows, _check_int_index
+from ..maps import BlockMap, NoDistMap
+from ..redistribute import redistribute_local, reshape_local
+from .manipulation import _dist, ravel, reshape, take_rows
+from .registry import implements
+
+
+def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
+    idx = asnumpy(indices) if isinstance(indices, DistArray) else np.asarray(indices)
+    if idx.dtype.kind not in "iu" and idx.size:
+        raise TypeError("Cannot cast array data from dtype('float64') to dtype('int64') according to the rule 'safe'")
+    idx = idx.astype(np.int64)
+    if mode == "wrap":
+        return idx % n if n else idx
+    if mode == "clip":
+        return np.clip(idx, 0, n - 1)
+    if mode != "raise":
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return _check_int_index(idx, n, axis)
+
+
+@implements(np.take)
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
+    a = _dist(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    idx = _index_values(indices, a.shape[axis], axis, mode)
+    result = take_rows(a, idx.reshape(-1), axis)
+    if idx.ndim != 1:
+        shape = a.shape[:axis] + idx.shape + a.shape[axis + 1:]
+        result = reshape(result, shape)
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return result
+
+
+@implements(np.take_along_axis)
+def take_along_axis(arr, indices, axis=-1):
+    """``np.take_along_axis``: the axis is made local (one redistribution), then NumPy runs per block."""
+    arr = _dist(arr)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = normalize_axis_index(axis, arr.ndim)
+    if np.ndim(indices) != arr.ndim:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    if arr.ndim == 1:
+        return take(arr, indices, axis=0)
+    idx_shape = np.shape(indices)
+    try:
+        out_shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(arr.shape)),
+                                        tuple(1 if i == axis else n for i, n in enumerate(idx_shape)))
+    except ValueError:
+        raise ValueError("shape mismatch: indices could not be broadcast together with arr") from None
+    out_shape = out_shape[:axis] + (idx_shape[axis],) + out_shape[axis + 1:]
+    other = next(i for i in range(arr.ndim) if i != axis)
+    maps = [NoDistMap(n) for n in arr.shape]
+    maps[other] = BlockMap(arr.shape[other], arr.comm.Get_size())
+    grid = [None] * arr.ndim
+    grid[other] = 0
+    work = Distribution._from_maps(arr.comm, maps, (arr.comm.Get_size(),), tuple(grid))
+    data = arr.local if work == arr.distribution else redistribute_local(arr.local, arr.distribution, work)
+    out_maps = [NoDistMap(n) for n in out_shape]
+    out_maps[other] = BlockMap(out_shape[other], arr.comm.Get_size()) if out_shape[other] == arr.shape[other] \
+        else NoDistMap(out_shape[other])
+    out_dist = Distribution._from_maps(arr.comm, out_maps, (arr.comm.Get_size(),),
+                                       tuple(0 if (i == other and out_shape[other] == arr.shape[other]) else None
+                                             for i in range(arr.ndim)))
+    from .ufuncs import local_operand, run_checked
+
+    idx_local = local_operand(indices if isinstance(indices, DistArray) else np.asarray(indices), out_dist)
+    n = arr.shape[axis]
+    idx_local = np.asarray(idx_local)
+    local = run_checked(arr.comm, "take_along_axis", lambda: np.take_along_axis(
+        data, np.where(idx_local < 0, idx_local + n, idx_local), axis=axis))
+    return DistArray._new(local, out_dist)
+
+
+@implements(np.put)
+def put(a, ind, v, mode="raise"):
+    """``np.put``: flat-index assignment (the flat view is a reshape, written back)."""
+    if not isinstance(a, DistArray):
+        raise TypeError("put needs a DistArray to write into")
+    idx = _index_values(ind, a.size, 0, mode).reshape(-1)
+    values = asnumpy(v) if isinstance(v, DistArray) else np.asarray(v)
+    if idx.size == 0:
+        return None
+    values = np.resize(values.reshape(-1), idx.size)  # NumPy repeats v as needed
+    flat = ravel(a)
+    flat[idx] = values
+    a.local[...] = reshape_local(flat.local, flat.distribution, a.distribution)
+    return None
+
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """``np.compress``: the selected indices are taken along the axis."""
+    cond = asnumpy(condition) if isinstance(condition, DistArray) else np.asarray(condition)
+    if cond.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    a = _dist(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    if cond.size > a.shape[axis]:
+        raise IndexError(f"index {cond.size - 1} is out of bounds for axis {axis} with size {a.shape[axis]}")
+    result = take_rows(a, np.flatnonzero(cond), axis)
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return result
+
+
+@implements(np.extract)
+def extract(condition, arr):
+    """``np.extract``: ``ravel(arr)[ravel(condition) != 0]``."""
+    arr = ravel(_dist(arr))
+    cond = ravel(_dist(condition))
+    return arr[cond.astype(bool)] if cond.size == arr.size else arr[np.not_equal(cond, 0)[: arr.size]]
+
+
+def _nonzero_local(a: DistArray) -> tuple[np.ndarray, Distribution, list[int]]:
+    """Global coordinates (count, ndim) of this rank's nonzeros in block-rows layout, in C order."""
+    rows = _block_rows(a.distribution, a.shape)
+    local = a.local if rows == a.distribution else redistribute_local(a.local, a.distribution, rows)
+    coords = np.argwhere(local)
+    coords[:, 0] += rows.maps[0].bounds[rows.rank]
+    counts = _comm.allgather_object(a.comm, int(coords.shape[0]), control=True)
+    return coords, rows, counts
+
+
+@implements(np.nonzero)
+def nonzero(a):
+    """``np.nonzero``: a tuple of 1-d DistArrays, laid out by an exclusive scan of local counts."""
+    a = _dist(a)
+    if a.ndim == 0:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() instead.")
+    coords, rows, counts = _nonzero_local(a)
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    dist = Distribution._from_maps(a.comm, [BlockMap(int(bounds[-1]), a.comm.Get_size(), bounds)],
+                                   (a.comm.Get_size(),), (0,))
+    return tuple(DistArray._new(np.ascontiguousarray(coords[:, i]).astype(np.intp), dist) for i in range(a.ndim))
+
+
+@implements(np.argwhere)
+def argwhere(a):
+    """``np.argwhere``: an (N, ndim) DistArray, rows laid out by an exclusive scan of local counts."""
+    a = _dist(a)
+    if a.ndim == 0:
+        a = reshape(a, (1,))
+        coords, _, counts = _nonzero_local(a)
+        coords = coords[:, :0]
+    else:
+        coords, _, counts = _nonzero_local(a)
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    maps = [BlockMap(int(bounds[-1]), a.comm.Get_size(), bounds), NoDistMap(coords.shape[1])]
+    dist = Distribution._from_maps(a.comm, maps, (a.comm.Get_size(),), (0, None))
+    return DistArray._new(coords.astype(np.intp), dist)
+
+
+@implements(np.flatnonzero)
+def flatnonzero(a):
+    """``np.flatnonzero``."""
+    return nonzero(ravel(_dist(a)))[0]

@@ -1,0 +1,657 @@
+"""Shape manipulation: reshapes, axis permutations, joining, splitting, tiling, padding.
+
+Axis permutations, ``expand_dims``, ``split`` and ``flip`` are metadata or
+views (no communication).  Reshapes keep global C order and move elements in
+one Alltoallv.  Joins place each input into its region of the output with one
+redistribution per input (only elements that change owner move), so ``roll``
+is a neighbour exchange.  ``repeat``, ``tile`` and the non-constant ``pad``
+modes are row requests along one axis at a time.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from ..creation import asarray, empty, resolve_distribution
+from ..distarray import DistArray
+from ..distribution import Distribution, normalize_shape
+from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute
+from ..maps import NoDistMap
+from ..redistribute import gather_rows, redistribute_local, reshape_local
+from .registry import implements
+from .ufuncs import local_operand
+
+_NoValue = np._NoValue
+
+
+def _dist(a: Any) -> DistArray:
+    return a if isinstance(a, DistArray) else asarray(a)
+
+
+def _template(arrays: list) -> DistArray | None:
+    return next((a for a in arrays if isinstance(a, DistArray)), None)
+
+
+# --------------------------------------------------------------------------
+# Reshaping
+# --------------------------------------------------------------------------
+
+
+def _resolve_shape(shape: Any, size: int) -> tuple[int, ...]:
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        shape = (int(shape),)
+    shape = tuple(operator.index(s) for s in shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if any(s < -1 for s in shape):
+        raise ValueError("negative dimensions not allowed")
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if int(np.prod(shape, dtype=np.int64)) != size:
+        raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
+    return shape
+
+
+def _reshaped_dist(a: DistArray, shape: tuple[int, ...]) -> Distribution:
+    codes = a.dist
+    if len(shape) == a.ndim and "u" not in codes:
+        return resolve_distribution(shape, codes, None, a.comm)
+    return resolve_distribution(shape, None, None, a.comm) if shape else Distribution._from_maps(
+        a.comm, [], (a.comm.Get_size(),), ())
+
+
+@implements(np.reshape)
+def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
+    """``np.reshape`` in global C order (one Alltoallv; none when only length-1 axes change)."""
+    if newshape is not None:
+        shape = newshape
+    a = _dist(a)
+    if order not in ("C", "A"):
+        from .protocol import fallback
+
+        return fallback(np.reshape, (a,), {"shape": shape, "order": order}, "numpy.reshape (order != 'C')")
+    shape = _resolve_shape(shape, a.size)
+    if shape == a.shape:
+        return a.copy() if copy else a
+    if copy is False:
+        raise ValueError("Unable to avoid creating a copy while reshaping.")
+    target = _reshaped_dist(a, shape)
+    return DistArray._new(reshape_local(a.local, a.distribution, target), target)
+
+
+@implements(np.ravel)
+def ravel(a, order="C"):
+    """``np.ravel`` (global C order)."""
+    return reshape(a, (-1,), order=order)
+
+
+@implements(np.transpose, np.permute_dims)
+def transpose(a, axes=None):
+    """``np.transpose``: metadata only (the local blocks are transposed views)."""
+    a = _dist(a)
+    if axes is None:
+        perm = tuple(range(a.ndim))[::-1]
+    else:
+        perm = tuple(normalize_axis_index(i, a.ndim) for i in axes)
+        if sorted(perm) != list(range(a.ndim)):
+            raise ValueError("axes don't match array")
+    return permute(a, perm)
+
+
+@implements(np.matrix_transpose)
+def matrix_transpose(x, /):
+    """``np.matrix_transpose``: swap the last two axes (metadata only)."""
+    if np.ndim(x) < 2:
+        raise ValueError("Input array must be at least 2-dimensional")
+    return swapaxes(x, -1, -2)
+
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    """``np.swapaxes`` (metadata only)."""
+    a = _dist(a)
+    i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
+    perm = list(range(a.ndim))
+    perm[i], perm[j] = perm[j], perm[i]
+    return permute(a, tuple(perm))
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    """``np.moveaxis`` (metadata only)."""
+    a = _dist(a)
+    src = normalize_axis_tuple(source, a.ndim, "source")
+    dst = normalize_axis_tuple(destination, a.ndim, "destination")
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(a, tuple(order))
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    """``np.squeeze``: length-1 axes removed (distributed ones are replicated first)."""
+    a = _dist(a)
+    if axis is None:
+        axes = [i for i, n in enumerate(a.shape) if n == 1]
+    else:
+        axes = list(normalize_axis_tuple(axis, a.ndim))
+        if any(a.shape[i] != 1 for i in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return _drop_axes(a, axes)
+
+
+def _insert_axes(a: DistArray, positions: tuple[int, ...]) -> DistArray:
+    dist = a.distribution
+    maps, grid = list(dist.maps), list(dist.axis_grid)
+    for p in sorted(positions):
+        maps.insert(p, NoDistMap(1))
+        grid.insert(p, None)
+    local_shape = list(a.local.shape)
+    for p in sorted(positions):
+        local_shape.insert(p, 1)
+    return DistArray._new(a.local.reshape(local_shape), dist.with_maps(maps, tuple(grid)))
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    """``np.expand_dims`` (metadata only)."""
+    a = _dist(a)
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)
+    positions = normalize_axis_tuple(axis, a.ndim + len(axis))
+    return _insert_axes(a, positions)
+
+
+def _atleast(a: Any, n: int) -> DistArray:
+    a = _dist(a)
+    if a.ndim >= n:
+        return a
+    if n == 1:
+        return _insert_axes(a, (0,))
+    if n == 2:
+        return _insert_axes(a, (0,) if a.ndim == 1 else (0, 1))
+    if a.ndim == 0:
+        return _insert_axes(a, (0, 1, 2))
+    if a.ndim == 1:
+        return _insert_axes(a, (0, 2))
+    return _insert_axes(a, (2,))
+
+
+def _atleast_n(arys: tuple, n: int) -> Any:
+    out = [_atleast(a, n) for a in arys]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@implements(np.atleast_1d)
+def atleast_1d(*arys):
+    """``np.atleast_1d`` (metadata only)."""
+    return _atleast_n(arys, 1)
+
+
+@implements(np.atleast_2d)
+def atleast_2d(*arys):
+    """``np.atleast_2d`` (metadata only)."""
+    return _atleast_n(arys, 2)
+
+
+@implements(np.atleast_3d)
+def atleast_3d(*arys):
+    """``np.atleast_3d`` (metadata only)."""
+    return _atleast_n(arys, 3)
+
+
+# --------------------------------------------------------------------------
+# Joining
+# --------------------------------------------------------------------------
+
+
+def _place(out: DistArray, region: list, src: Any) -> None:
+    """``out[region] = src`` where ``src`` has exactly the region's shape (aligned; no broadcasting)."""
+    view, key, _ = _basic_view(out, region)
+    if isinstance(src, DistArray):
+        local = src.local if src.distribution == view.distribution else \
+            redistribute_local(src.local, src.distribution, view.distribution)
+    else:
+        local = np.asarray(src)[view.distribution.local_key()] if np.ndim(src) else src
+    out.local[key] = local
+
+
+def _output_dist(first: DistArray | None, shape: tuple[int, ...], comm: Any) -> Distribution:
+    if first is not None and first.ndim == len(shape) and "u" not in first.dist:
+        try:
+            return resolve_distribution(shape, first.dist, first.grid_shape, first.comm)
+        except ValueError:
+            pass
+    return resolve_distribution(shape, None, None, comm)
+
+
+@implements(np.concatenate)
+def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``np.concatenate``: each input lands in its region of the output (one Alltoallv per input)."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    first = _template(arrays)
+    if axis is None:
+        arrays = [ravel(a) if isinstance(a, DistArray) else np.ravel(a) for a in arrays]
+        axis = 0
+    shapes = [np.shape(a) for a in arrays]
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    for i, s in enumerate(shapes[1:], 1):
+        if len(s) != ndim:
+            raise ValueError("all the input array dimensions except for the concatenation axis must match exactly, "
+                             f"but along dimension 0, the array at index 0 has {ndim} dimension(s) and the array at "
+                             f"index {i} has {len(s)} dimension(s)")
+    axis = normalize_axis_index(axis, ndim)
+    for i, s in enumerate(shapes[1:], 1):
+        for d in range(ndim):
+            if d != axis and s[d] != shapes[0][d]:
+                raise ValueError("all the input array dimensions except for the concatenation axis must match "
+                                 f"exactly, but along dimension {d}, the array at index 0 has size {shapes[0][d]} "
+                                 f"and the array at index {i} has size {s[d]}")
+    dts = [a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays]
+    result_dtype = np.concatenate([np.zeros((1,) * ndim, dt) for dt in dts], axis=axis, dtype=dtype,
+                                  casting=casting).dtype
+    shape = list(shapes[0])
+    shape[axis] = sum(s[axis] for s in shapes)
+    comm = first.comm if first is not None else None
+    result = empty(tuple(shape), result_dtype, dist=_output_dist(first, tuple(shape), comm))
+    offset = 0
+    for a, s in zip(arrays, shapes):
+        region = [slice(None)] * ndim
+        region[axis] = slice(offset, offset + s[axis])
+        offset += s[axis]
+        src = a.astype(result_dtype, casting="unsafe") if isinstance(a, DistArray) else np.asarray(a, result_dtype)
+        _place(result, region, src)
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return result
+
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """``np.stack``: expand, then concatenate."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = {np.shape(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("all input arrays must have the same shape")
+    ndim = len(next(iter(shapes))) + 1
+    axis = normalize_axis_index(axis, ndim)
+    expanded = [expand_dims(a, axis) if isinstance(a, DistArray) else np.expand_dims(a, axis) for a in arrays]
+    return concatenate(expanded, axis=axis, out=out, dtype=dtype, casting=casting)
+
+
+@implements(np.vstack)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    """``np.vstack``."""
+    return concatenate([_atleast(a, 2) for a in tup], axis=0, dtype=dtype, casting=casting)
+
+
+@implements(np.hstack)
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    """``np.hstack``."""
+    arrs = [_atleast(a, 1) for a in tup]
+    return concatenate(arrs, axis=0 if arrs and arrs[0].ndim == 1 else 1, dtype=dtype, casting=casting)
+
+
+@implements(np.dstack)
+def dstack(tup):
+    """``np.dstack``."""
+    return concatenate([_atleast(a, 3) for a in tup], axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    """``np.column_stack``."""
+    arrs = []
+    for a in tup:
+        a = _dist(a)
+        arrs.append(_insert_axes(a, (1,)) if a.ndim < 2 else a)
+    return concatenate(arrs, axis=1)
+
+
+# --------------------------------------------------------------------------
+# Splitting and flipping (views)
+# --------------------------------------------------------------------------
+
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    """``np.array_split``: views of the input (no communication)."""
+    ary = _dist(ary)
+    axis = normalize_axis_index(axis, ary.ndim)
+    n = ary.shape[axis]
+    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extra = divmod(n, sections)
+        sizes = [0] + [each + 1] * extra + [each] * (sections - extra)
+        cuts = np.cumsum(sizes)
+    else:
+        cuts = [0] + list(indices_or_sections) + [n]
+    out = []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        key = [slice(None)] * ary.ndim
+        key[axis] = slice(int(lo), int(hi))
+        out.append(ary[tuple(key)])
+    return out
+
+
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    """``np.split``: views; equal division required for an integer count."""
+    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
+        n = np.shape(ary)[normalize_axis_index(axis, np.ndim(ary))]
+        if n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    """``np.flip``: a reversed view (no communication)."""
+    m = _dist(m)
+    axes = range(m.ndim) if axis is None else normalize_axis_tuple(axis, m.ndim)
+    key = [slice(None)] * m.ndim
+    for a in axes:
+        key[a] = slice(None, None, -1)
+    return m[tuple(key)]
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    """``np.fliplr``."""
+    if np.ndim(m) < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    """``np.flipud``."""
+    if np.ndim(m) < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    """``np.roll``: the two pieces land in the input's layout (a neighbour exchange for blocks)."""
+    a = _dist(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), a.shape)
+    axes = normalize_axis_tuple(axis, a.ndim, allow_duplicate=True)
+    shifts = np.broadcast_to(np.asarray(shift), (len(axes),))
+    total = {}
+    for ax, s in zip(axes, shifts):
+        total[ax] = total.get(ax, 0) + int(s)
+    result = a
+    for ax, s in total.items():
+        n = a.shape[ax]
+        if n == 0 or s % n == 0:
+            continue
+        s %= n
+        out = empty(a.shape, a.dtype, dist=a.distribution if "u" not in a.dist else None, comm=a.comm)
+        lo = [slice(None)] * a.ndim
+        hi = [slice(None)] * a.ndim
+        lo[ax], hi[ax] = slice(n - s, n), slice(0, n - s)
+        dst_lo = [slice(None)] * a.ndim
+        dst_hi = [slice(None)] * a.ndim
+        dst_lo[ax], dst_hi[ax] = slice(0, s), slice(s, n)
+        _place(out, dst_lo, result[tuple(lo)])
+        _place(out, dst_hi, result[tuple(hi)])
+        result = out
+    return result.copy() if result is a else result
+
+
+# --------------------------------------------------------------------------
+# Repetition and broadcasting
+# --------------------------------------------------------------------------
+
+
+def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
+    """``a`` indexed by global ``rows`` (non-negative, in range) along ``axis`` (owner requests)."""
+    perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
+    front = permute(a, perm)
+    new_map = _front_rows_map(front.distribution, rows.size)
+    local = gather_rows(front.local, front.distribution, rows, new_map)
+    dist = front.distribution
+    out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))
+    return permute(out, tuple(int(i) for i in np.argsort(perm)))
+
+
+@implements(np.repeat)
+def repeat(a, repeats, axis=None):
+    """``np.repeat``: each output row is requested from its source row's owner."""
+    a = _dist(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    reps = np.asarray(repeats)
+    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, a.shape[axis])):
+        raise ValueError(f"operands could not be broadcast together with shape ({a.shape[axis]},) ({reps.size},)")
+    if np.any(reps < 0):
+        raise ValueError("repeats may not contain negative values.")
+    rows = np.repeat(np.arange(a.shape[axis]), reps)
+    return take_rows(a, rows, axis)
+
+
+@implements(np.tile)
+def tile(A, reps):
+    """``np.tile``: row requests along each repeated axis."""
+    A = _dist(A)
+    reps = tuple(np.atleast_1d(reps).tolist())
+    nd_ = max(A.ndim, len(reps))
+    if A.ndim < nd_:
+        A = _insert_axes(A, tuple(range(nd_ - A.ndim)))
+    reps = (1,) * (nd_ - len(reps)) + reps
+    out = A
+    for axis, r in enumerate(reps):
+        if r != 1:
+            out = take_rows(out, np.tile(np.arange(out.shape[axis]), r), axis)
+    return out.copy() if out is A else out
+
+
+def _broadcast_dist(x: DistArray, shape: tuple[int, ...]) -> Distribution:
+    from .ufuncs import _template as ufunc_template
+
+    return ufunc_template(shape, [x])
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    """``np.broadcast_to``: a read-only DistArray whose local blocks are broadcast views."""
+    array = _dist(array)
+    shape = normalize_shape(shape)
+    try:
+        if np.broadcast_shapes(array.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"operands could not be broadcast together with remapped shapes [original->remapped]: "
+                         f"{array.shape} and requested shape {shape}") from None
+    dist = _broadcast_dist(array, shape)
+    local = np.broadcast_to(local_operand(array, dist), dist.local_shape)
+    return DistArray._new(local, dist)
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    """``np.broadcast_arrays``."""
+    shape = np.broadcast_shapes(*[np.shape(a) for a in args])
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """``np.meshgrid`` of 1-d DistArrays (dense outputs are broadcast views unless copied)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    n = len(xi)
+    outs = []
+    for i, x in enumerate(xi):
+        x = ravel(_dist(x))
+        shape = [1] * n
+        shape[i] = -1
+        if indexing == "xy" and n > 1 and i < 2:
+            shape[0], shape[1] = shape[1], shape[0]
+        positions = tuple(j for j, s in enumerate(shape) if s == 1)
+        outs.append(_insert_axes(x, positions))
+    if not sparse:
+        full = np.broadcast_shapes(*[o.shape for o in outs])
+        outs = [broadcast_to(o, full) for o in outs]
+        if copy:
+            outs = [o.copy() if not o.local.flags.writeable else o for o in outs]
+            outs = [DistArray._new(np.array(o.local), o.distribution) for o in outs]
+    return tuple(outs)
+
+
+# --------------------------------------------------------------------------
+# Differences, padding, triangles
+# --------------------------------------------------------------------------
+
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
+    """``np.diff``: shifted views subtracted (moves one boundary row per neighbour)."""
+    a = _dist(a)
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    if a.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = normalize_axis_index(axis, a.ndim)
+    pieces = []
+    for extra in (prepend,):
+        if extra is not _NoValue:
+            pieces.append(_edge_piece(extra, a, axis))
+    pieces.append(a)
+    if append is not _NoValue:
+        pieces.append(_edge_piece(append, a, axis))
+    if len(pieces) > 1:
+        a = concatenate(pieces, axis=axis)
+    op = np.not_equal if a.dtype == np.bool_ else np.subtract
+    for _ in range(n):
+        hi = [slice(None)] * a.ndim
+        lo = [slice(None)] * a.ndim
+        hi[axis], lo[axis] = slice(1, None), slice(None, -1)
+        a = op(a[tuple(hi)], a[tuple(lo)])
+    return a
+
+
+def _edge_piece(value: Any, a: DistArray, axis: int) -> Any:
+    if np.ndim(value) == 0:
+        shape = list(a.shape)
+        shape[axis] = 1
+        return np.broadcast_to(np.asarray(value), shape)
+    return value
+
+
+def _pad_widths(pad_width: Any, ndim: int) -> np.ndarray:
+    widths = np.asarray(pad_width)
+    if widths.dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    widths = np.broadcast_to(widths, (ndim, 2)) if widths.ndim < 2 or widths.shape[0] == 1 else widths
+    if widths.shape != (ndim, 2):
+        raise ValueError(f"operands could not be broadcast together with remapped shapes [original->remapped]: "
+                         f"{np.shape(pad_width)} and requested shape {(ndim, 2)}")
+    if np.any(widths < 0):
+        raise ValueError("index can't contain negative values")
+    return widths.astype(np.int64)
+
+
+def _pad_source(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Source index along one axis for every output position (edge/wrap/reflect/symmetric)."""
+    j = np.arange(n + before + after) - before
+    if mode == "edge":
+        return np.clip(j, 0, n - 1)
+    if mode == "wrap":
+        return j % n
+    if mode in ("reflect", "symmetric"):
+        if mode == "reflect" and n == 1:
+            return np.zeros_like(j)
+        period = 2 * (n - 1) if mode == "reflect" else 2 * n
+        k = j % period
+        if mode == "reflect":
+            return np.where(k < n, k, period - k)
+        return np.where(k < n, k, period - 1 - k)
+    raise ValueError(mode)
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``np.pad`` with modes constant, edge, wrap, reflect and symmetric (others fall back)."""
+    array = _dist(array)
+    widths = _pad_widths(pad_width, array.ndim)
+    if callable(mode) or mode not in ("constant", "edge", "wrap", "reflect", "symmetric") or \
+            (mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even"):
+        from .protocol import fallback
+
+        return fallback(np.pad, (array, pad_width), {"mode": mode, **kwargs}, f"numpy.pad (mode={mode!r})")
+    shape = tuple(int(n + b + e) for n, (b, e) in zip(array.shape, widths))
+    if mode == "constant":
+        values = np.broadcast_to(np.asarray(kwargs.get("constant_values", 0)), (array.ndim, 2))
+        out = empty(shape, array.dtype, dist=_output_dist(array, shape, array.comm))
+        out.local[...] = 0
+        for axis in range(array.ndim):  # before/after slabs first, in NumPy's axis order
+            b, e = widths[axis]
+            lo = [slice(None)] * array.ndim
+            lo[axis] = slice(0, b)
+            out[tuple(lo)] = values[axis][0]
+            hi = [slice(None)] * array.ndim
+            hi[axis] = slice(shape[axis] - e, shape[axis])
+            out[tuple(hi)] = values[axis][1]
+        interior = tuple(slice(int(b), int(b + n)) for n, (b, _) in zip(array.shape, widths))
+        _place(out, list(interior), array)
+        return out
+    if any(n == 0 and (b or e) for n, (b, e) in zip(array.shape, widths)):
+        raise ValueError("can't extend empty axis 0 using modes other than 'constant' or 'empty'")
+    out = array
+    for axis, (b, e) in enumerate(widths):
+        if b or e:
+            out = take_rows(out, _pad_source(array.shape[axis], int(b), int(e), mode), axis)
+    return out.copy() if out is array else out
+
+
+def _triangle(m: Any, k: int, lower: bool) -> DistArray:
+    m = _dist(m)
+    if m.ndim < 2:
+        from .protocol import fallback
+
+        return fallback(np.tril if lower else np.triu, (m,), {"k": k}, "numpy.tril/triu (1-d)")
+    dist = m.distribution
+    rows = dist.local_indices(m.ndim - 2)[:, None]
+    cols = dist.local_indices(m.ndim - 1)[None, :]
+    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    return DistArray._new(np.where(keep, m.local, np.zeros(1, m.dtype)), dist)
+
+
+@implements(np.tril)
+def tril(m, k=0):
+    """``np.tril`` from global indices (no communication)."""
+    return _triangle(m, k, True)
+
+
+@implements(np.triu)
+def triu(m, k=0):
+    """``np.triu`` from global indices (no communication)."""
+    return _triangle(m, k, False)
