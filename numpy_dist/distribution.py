@@ -283,7 +283,12 @@ class Distribution:
         return tuple(g for g in range(len(self.proc_grid)) if g not in used)
 
     def rank_coords(self, rank: int) -> tuple[int, ...]:
-        return tuple(int(c) for c in np.unravel_index(rank, self.proc_grid))
+        """Grid coordinates of ``rank`` (C order over ``proc_grid``)."""
+        coords = []
+        for n in reversed(self.proc_grid):
+            rank, c = divmod(rank, n)
+            coords.append(c)
+        return tuple(reversed(coords))
 
     def axis_coord(self, axis: int, rank: int | None = None) -> int:
         """Grid coordinate of ``rank`` (default: this rank) along array axis ``axis``."""

@@ -130,9 +130,11 @@ def local_operand(x: Any, dist: Distribution) -> Any:
     Scalars pass through unchanged (NEP 50 treats Python scalars specially).
     """
     if isinstance(x, DistArray):
+        if x.distribution is dist:
+            return x.local
         if x.comm != dist.comm:
             raise ValueError("operands live on different communicators")
-        need = dist.broadcast_to(x.shape, dist)
+        need = dist if x.shape == dist.shape else dist.broadcast_to(x.shape, dist)
         if x.distribution == need:
             return x.local
         return redistribute_local(x.local, x.distribution, need)
@@ -224,8 +226,27 @@ def _outputs(kwargs: dict, nout: int) -> tuple | None:
     return None if all(o is None for o in out) else out
 
 
+def _same_layout(inputs: tuple) -> Distribution | None:
+    """The shared distribution when every array input is a DistArray of one layout (the fast path)."""
+    dist = None
+    for x in inputs:
+        if isinstance(x, DistArray):
+            if dist is None:
+                dist = x.distribution
+            elif x.distribution is not dist and x.distribution != dist:
+                return None
+        elif not isinstance(x, (int, float, complex, bool, np.generic)):
+            return None
+    return dist
+
+
 def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     """``ufunc(*inputs, **kwargs)`` on DistArrays."""
+    if not kwargs and ufunc.nout == 1:
+        dist = _same_layout(inputs)
+        if dist is not None:  # aligned operands, no options: straight to NumPy on the blocks
+            local_in = [x.local if isinstance(x, DistArray) else x for x in inputs]
+            return _wrap(run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in)), dist)
     kwargs = dict(kwargs)
     outs = _outputs(kwargs, ufunc.nout)
     where = kwargs.pop("where", True)
