@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dispatch as _dispatch  # registers every implementation
+from .checks import CollectiveMismatchError, set_checks, set_timeout
 from .comm import agree, agreed, comm_stats, get_comm, reset_comm_stats
 from .context import Context
 from .creation import (
@@ -54,7 +55,7 @@ __all__ = [
     "arange", "linspace", "eye", "identity", "fromfunction",
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
-    "ownership_summary",
+    "ownership_summary", "set_checks", "set_timeout", "CollectiveMismatchError",
 ]
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from mpi4py import MPI
 
+from .checks import watch
+
 __all__ = [
     "get_comm",
     "comm_stats",
@@ -122,10 +124,12 @@ def grid_subcomm(comm: MPI.Intracomm, proc_grid: tuple[int, ...], keep: tuple[in
         cart_key = ("cart", tuple(proc_grid))
         cart = cache.get(cart_key)
         if cart is None:
-            cart = comm.Create_cart(list(proc_grid), periods=[False] * len(proc_grid), reorder=False)
+            with watch("Create_cart"):
+                cart = comm.Create_cart(list(proc_grid), periods=[False] * len(proc_grid), reorder=False)
             cache[cart_key] = cart
         remain = [d in keep for d in range(len(proc_grid))]
-        sub = cart.Sub(remain)
+        with watch("Cart_sub"):
+            sub = cart.Sub(remain)
         cache[key] = sub
     return sub
 
@@ -144,14 +148,16 @@ def allgather_array(comm: MPI.Intracomm, local: np.ndarray) -> list[np.ndarray]:
     size = comm.Get_size()
     if size == 1:
         return [local.copy()]
-    shapes = comm.allgather(local.shape)
+    with watch("Allgather"):
+        shapes = comm.allgather(local.shape)
     _count(64 * size, control=True)
     counts = np.array([int(np.prod(s, dtype=np.int64)) * local.dtype.itemsize for s in shapes], dtype=np.int64)
     displs = np.zeros(size, dtype=np.int64)
     np.cumsum(counts[:-1], out=displs[1:])
     recv = np.empty(int(counts.sum()), dtype=np.uint8)
     send = local.reshape(-1).view(np.uint8) if local.size else np.empty(0, np.uint8)
-    comm.Allgatherv(send, [recv, (counts, displs), MPI.BYTE])
+    with watch("Allgatherv"):
+        comm.Allgatherv(send, [recv, (counts, displs), MPI.BYTE])
     _count(send.nbytes * (size - 1))
     out = []
     for r in range(size):
@@ -179,7 +185,8 @@ def alltoallv_bytes(
     np.cumsum(sendcounts[:-1], out=sdispl[1:])
     np.cumsum(recvcounts[:-1], out=rdispl[1:])
     recv = np.empty(int(recvcounts.sum()), dtype=np.uint8)
-    comm.Alltoallv([sendbuf, (sendcounts, sdispl), MPI.BYTE], [recv, (recvcounts, rdispl), MPI.BYTE])
+    with watch("Alltoallv"):
+        comm.Alltoallv([sendbuf, (sendcounts, sdispl), MPI.BYTE], [recv, (recvcounts, rdispl), MPI.BYTE])
     rank = comm.Get_rank()
     _count(int(sendcounts.sum()) - int(sendcounts[rank]))
     return recv
@@ -188,12 +195,11 @@ def alltoallv_bytes(
 def bcast_array(comm: MPI.Intracomm, array: np.ndarray | None, root: int = 0) -> np.ndarray:
     """Broadcast a NumPy array from ``root`` (shape and dtype travel too)."""
     rank = comm.Get_rank()
-    meta = comm.bcast((array.shape, array.dtype.str) if rank == root else None, root=root)
-    _count(64, control=True)
-    shape, dtype = meta
+    shape, dtype = bcast_object(comm, (array.shape, array.dtype.str) if rank == root else None, root=root)
     buf = np.ascontiguousarray(array) if rank == root else np.empty(shape, dtype=dtype)
     if buf.size:
-        comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
+        with watch("Bcast"):
+            comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
     _count(buf.nbytes * (comm.Get_size() - 1) if rank == root else 0)
     return buf
 
@@ -202,39 +208,53 @@ def allgather_object(comm: MPI.Intracomm, obj: Any, control: bool = True) -> lis
     """``comm.allgather`` of a small picklable object (counted as control by default)."""
     if comm.Get_size() == 1:
         return [obj]
-    out = comm.allgather(obj)
+    with watch("Allgather"):
+        out = comm.allgather(obj)
     _count(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
     return out
 
 
 def bcast_object(comm: MPI.Intracomm, obj: Any, root: int = 0, control: bool = True) -> Any:
-    """``comm.bcast`` of a small picklable object (counted as control by default)."""
+    """Broadcast a small picklable object (counted as control by default).
+
+    Buffer-based (length, then bytes): mpi4py's pickled ``bcast`` keeps the
+    GIL while it waits, which would silence the watchdog thread.
+    """
     if comm.Get_size() == 1:
         return obj
-    out = comm.bcast(obj, root=root)
-    if comm.Get_rank() == root:
-        _count(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
-    else:
-        _count(0, control=control)
-    return out
+    rank = comm.Get_rank()
+    data = np.frombuffer(pickle.dumps(obj), dtype=np.uint8) if rank == root else None
+    length = np.array([data.size if data is not None else 0], dtype=np.int64)
+    with watch("Bcast"):
+        comm.Bcast(length, root=root)
+    buf = data.copy() if data is not None else np.empty(int(length[0]), dtype=np.uint8)
+    with watch("Bcast"):
+        comm.Bcast(buf, root=root)
+    _count(int(length[0]) * (comm.Get_size() - 1) if rank == root else 0, control=control)
+    return obj if rank == root else pickle.loads(buf.tobytes())
 
 
 def allreduce_flags(comm: MPI.Intracomm, flags: int) -> int:
     """Bitwise OR of an integer flag word over ``comm`` (control traffic)."""
     if comm.Get_size() == 1:
         return int(flags)
-    out = comm.allreduce(int(flags), op=MPI.BOR)
+    out = np.zeros(1, dtype=np.int64)
+    with watch("Allreduce"):
+        comm.Allreduce(np.array([flags], dtype=np.int64), out, op=MPI.BOR)
     _count(8, control=True)
-    return int(out)
+    return int(out[0])
 
 
 def allreduce_scalar(comm: MPI.Intracomm, value: Any, op: MPI.Op = MPI.SUM, control: bool = False) -> Any:
-    """Allreduce of one Python scalar (counted as data unless ``control``)."""
+    """Allreduce of one number (int64 or float64 buffer; counted as data unless ``control``)."""
     if comm.Get_size() == 1:
         return value
-    out = comm.allreduce(value, op=op)
-    _count(8, control=control)
-    return out
+    buf = np.array([value])
+    out = np.empty_like(buf)
+    with watch("Allreduce"):
+        comm.Allreduce(buf, out, op=op)
+    _count(buf.nbytes, control=control)
+    return out[0].item()
 
 
 def exscan_counts(comm: MPI.Intracomm, count: int) -> tuple[int, int]:
@@ -247,7 +267,8 @@ def exscan_counts(comm: MPI.Intracomm, count: int) -> tuple[int, int]:
 def barrier(comm: MPI.Intracomm) -> None:
     """``comm.Barrier()``, counted as a control collective."""
     if comm.Get_size() > 1:
-        comm.Barrier()
+        with watch("Barrier"):
+            comm.Barrier()
         _count(0, control=True)
 
 
@@ -345,3 +366,107 @@ def abort(message: str, code: int = 1) -> None:
 def any_rank(comm: MPI.Intracomm, flag: bool) -> bool:
     """True on every rank when ``flag`` is true on any rank (one tiny control allreduce)."""
     return bool(allreduce_flags(comm, 1 if flag else 0))
+
+
+def alltoall_counts(comm: MPI.Intracomm, counts: np.ndarray) -> np.ndarray:
+    """Exchange per-rank element counts (``Alltoall`` of one int64 each; control traffic)."""
+    if comm.Get_size() == 1:
+        return np.asarray(counts, dtype=np.int64).copy()
+    send = np.ascontiguousarray(counts, dtype=np.int64)
+    recv = np.empty_like(send)
+    with watch("Alltoall"):
+        comm.Alltoall(send, recv)
+    _count(8 * comm.Get_size(), control=True)
+    return recv
+
+
+# --------------------------------------------------------------------------
+# MPI-IO (used by numpy_dist.io): collective file access through file views
+# --------------------------------------------------------------------------
+
+
+def _file_error(exc: MPI.Exception, path: str) -> OSError:
+    """The Python OSError subclass matching an MPI-IO error class."""
+    import errno
+
+    cls = exc.Get_error_class()
+    text = exc.Get_error_string().splitlines()[0] if exc.Get_error_string() else str(exc)
+    if cls == MPI.ERR_NO_SUCH_FILE:
+        return FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    if cls == MPI.ERR_FILE_EXISTS:
+        return FileExistsError(errno.EEXIST, "File exists", path)
+    if cls in (MPI.ERR_ACCESS, MPI.ERR_READ_ONLY):
+        return PermissionError(errno.EACCES, "Permission denied", path)
+    return OSError(f"MPI-IO error on {path!r}: {text}")
+
+
+def _file_open(comm: MPI.Intracomm, path: str, amode: int) -> MPI.File:
+    # Every rank learns whether any rank failed, so nobody enters a later
+    # collective on a handle the others do not have.
+    try:
+        with watch("File_open"):
+            fh, err = MPI.File.Open(comm, path, amode), None
+    except MPI.Exception as exc:
+        fh, err = None, _file_error(exc, path)
+    _count(0, control=True)
+    agree(comm, err)
+    return fh
+
+
+def _file_steps(comm: MPI.Intracomm, fh: MPI.File, path: str, steps: list) -> None:
+    # Run every (collective) step on every rank even after a local failure,
+    # then close and agree, so a failure on one rank cannot leave others waiting.
+    err = None
+    for step in steps:
+        try:
+            with watch("File_io"):
+                step()
+        except MPI.Exception as exc:
+            err = err or _file_error(exc, path)
+        _count(0, control=True)
+    try:
+        with watch("File_close"):
+            fh.Close()
+    except MPI.Exception as exc:
+        err = err or _file_error(exc, path)
+    agree(comm, err)
+
+
+def file_write_view(comm: MPI.Intracomm, path: str, header: bytes, disp: int,
+                    filetype: MPI.Datatype | None, buf: np.ndarray) -> None:
+    """Collectively create ``path`` (it must not exist) and write it through a file view.
+
+    Rank 0 writes ``header`` at offset 0 (other ranks pass ``b""``); every rank
+    writes the bytes ``buf`` into the positions ``filetype`` (a byte datatype,
+    None: contiguous) selects, counted from byte ``disp``, with one
+    ``Write_all``.  MPI-IO errors become the matching OSError on every rank.
+    File traffic is counted as control collectives (no bytes between ranks).
+    """
+    fh = _file_open(comm, path, MPI.MODE_CREATE | MPI.MODE_EXCL | MPI.MODE_WRONLY)
+    data = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
+    steps = []
+    if header:
+        steps.append(lambda: fh.Write_at(0, [np.frombuffer(header, np.uint8), MPI.BYTE]))
+    steps.append(lambda: fh.Set_view(disp, MPI.BYTE, filetype if filetype is not None else MPI.BYTE))
+    steps.append(lambda: fh.Write_all([data, MPI.BYTE]))
+    steps.append(fh.Sync)
+    _file_steps(comm, fh, path, steps)
+
+
+def file_read_view(comm: MPI.Intracomm, path: str, disp: int, filetype: MPI.Datatype | None,
+                   nbytes: int) -> np.ndarray:
+    """Collectively read ``nbytes`` bytes per rank from ``path`` through a file view.
+
+    The counterpart of :func:`file_write_view` (one ``Read_all``); returns a
+    uint8 array.  A short read (truncated file) raises ValueError on every rank.
+    """
+    fh = _file_open(comm, path, MPI.MODE_RDONLY)
+    out = np.empty(int(nbytes), dtype=np.uint8)
+    status = MPI.Status()
+    steps = [lambda: fh.Set_view(disp, MPI.BYTE, filetype if filetype is not None else MPI.BYTE),
+             lambda: fh.Read_all([out, MPI.BYTE], status)]
+    _file_steps(comm, fh, path, steps)
+    got = status.Get_count(MPI.BYTE)
+    agree(comm, None if got == out.size else
+          ValueError(f"{path!r} is truncated: read {got} of {out.size} bytes"))
+    return out

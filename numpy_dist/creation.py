@@ -15,6 +15,7 @@ import numpy as np
 from mpi4py import MPI
 
 from . import comm as _comm
+from .checks import collective
 from .distarray import DistArray, _root_distribution, check_dtype
 from .distribution import Distribution, normalize_shape
 from .maps import BlockMap, CyclicMap, NoDistMap
@@ -54,6 +55,7 @@ def _dist_for(d: DistArray, dist: Any, grid_shape: Any, comm: Any) -> Distributi
 # --------------------------------------------------------------------------
 
 
+@collective()
 def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = None,
             comm: MPI.Intracomm | None = None, copy: bool | None = None, device: Any = None) -> DistArray:
     """Distribute data that every rank holds (each rank keeps only its part).
@@ -109,6 +111,7 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
     return DistArray._new(local, target)
 
 
+@collective(local_args=1)
 def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, grid_shape: Any = None,
             comm: MPI.Intracomm | None = None) -> DistArray:
     """Distribute data that only rank ``root`` holds (other ranks may pass None).
@@ -148,6 +151,7 @@ def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, gri
     return DistArray._new(redistribute_local(np.ascontiguousarray(local), src, target), target)
 
 
+@collective(local_args=1)
 def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
                comm: MPI.Intracomm | None = None) -> DistArray:
     """Assemble a DistArray from the blocks each rank holds.
@@ -242,6 +246,7 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
                                                              for i in range(ndim)))
 
 
+@collective()
 def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
     """Wrap an object exporting the Distributed Array Protocol (zero-copy).
 
@@ -265,6 +270,7 @@ def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
 # --------------------------------------------------------------------------
 
 
+@collective()
 def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: Any = None) -> DistArray:
     """The same global array in another distribution.
 
@@ -287,6 +293,7 @@ def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: A
     return DistArray._new(redistribute_local(d.local, d.distribution, target), target)
 
 
+@collective()
 def asnumpy(d: DistArray) -> np.ndarray:
     """The whole array on every rank, as a NumPy array (collective; O(global size) memory).
 
@@ -303,6 +310,7 @@ def asnumpy(d: DistArray) -> np.ndarray:
     return redistribute_local(d.local, dist, full)
 
 
+@collective()
 def gather(d: DistArray, root: int = 0) -> np.ndarray | None:
     """The whole array on rank ``root`` (None elsewhere).
 
@@ -366,6 +374,7 @@ def element(d: DistArray, index: tuple[int, ...]) -> np.generic:
 # --------------------------------------------------------------------------
 
 
+@collective()
 def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
           comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """Uninitialised DistArray (no communication)."""
@@ -373,6 +382,7 @@ def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None,
     return DistArray._new(np.empty(target.local_shape, dtype=check_dtype(dtype)), target)
 
 
+@collective()
 def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
           comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray of zeros (no communication).
@@ -387,6 +397,7 @@ def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None,
     return DistArray._new(np.zeros(target.local_shape, dtype=check_dtype(dtype)), target)
 
 
+@collective()
 def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray of ones (no communication)."""
@@ -394,6 +405,7 @@ def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, 
     return DistArray._new(np.ones(target.local_shape, dtype=check_dtype(dtype)), target)
 
 
+@collective()
 def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, dist: Any = None,
          grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray filled with ``fill_value`` (no communication)."""
@@ -417,6 +429,7 @@ def _like_dtype(proto: Any, dtype: Any) -> Any:
     return dtype if dtype is not None else np.asarray(proto.local if isinstance(proto, DistArray) else proto).dtype
 
 
+@collective()
 def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
                dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
     """Uninitialised, with the shape and (by default) the distribution of ``prototype``."""
@@ -424,6 +437,7 @@ def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool 
     return empty(shp, _like_dtype(prototype, dtype), dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
 
 
+@collective()
 def zeros_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
                dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
     """Zeros with the shape and (by default) the distribution of ``prototype``."""
@@ -432,6 +446,7 @@ def zeros_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool 
     return out
 
 
+@collective()
 def ones_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
               dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
     """Ones with the shape and (by default) the distribution of ``prototype``."""
@@ -440,6 +455,7 @@ def ones_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool =
     return out
 
 
+@collective()
 def full_like(prototype: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
               shape: Any = None, *, dist: Any = None, grid_shape: Any = None, comm: Any = None,
               device: Any = None) -> DistArray:
@@ -454,6 +470,7 @@ def _local_grids(target: Distribution, dtype: Any) -> list[np.ndarray]:
     return list(np.meshgrid(*idx, indexing="ij", sparse=False)) if idx else []
 
 
+@collective()
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, dist: Any = None,
            grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """Evenly spaced values, like ``np.arange``; each rank computes only its part.
@@ -489,6 +506,7 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
     return DistArray._new(local, target)
 
 
+@collective()
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0, *, dist: Any = None, grid_shape: Any = None,
              comm: MPI.Intracomm | None = None, device: Any = None) -> Any:
@@ -530,6 +548,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     return (out, step) if retstep else out
 
 
+@collective()
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str = "C", *, dist: Any = None,
         grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """Ones on the ``k``-th diagonal (no communication).
@@ -547,12 +566,14 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str
     return DistArray._new(local, target)
 
 
+@collective()
 def identity(n: int, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None,
              comm: MPI.Intracomm | None = None) -> DistArray:
     """The ``n`` x ``n`` identity (no communication)."""
     return eye(n, dtype=dtype, dist=dist, grid_shape=grid_shape, comm=comm)
 
 
+@collective()
 def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: Any = None,
                  grid_shape: Any = None, comm: MPI.Intracomm | None = None, **kwargs: Any) -> DistArray:
     """Call ``function`` on the global index grids of each rank's block (no communication).

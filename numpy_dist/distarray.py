@@ -13,6 +13,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from . import checks
 from . import comm as _comm
 from .distribution import DAP_VERSION, Distribution
 from .maps import BlockMap, NoDistMap
@@ -177,7 +178,8 @@ class DistArray(NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         from .formatting import dist_repr
 
-        return dist_repr(self)
+        with checks.checked(self.comm, "__repr__", (self,)):
+            return dist_repr(self)
 
     def __str__(self) -> str:
         from .formatting import dist_str
@@ -188,11 +190,17 @@ class DistArray(NDArrayOperatorsMixin):
     def __getitem__(self, key: Any) -> Any:
         from .indexing import getitem
 
+        if checks.active():
+            with checks.checked(self.comm, "__getitem__", (self, key)):
+                return getitem(self, key)
         return getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         from .indexing import setitem
 
+        if checks.active():
+            with checks.checked(self.comm, "__setitem__", (self, key, value)):
+                return setitem(self, key, value)
         setitem(self, key, value)
 
     # -- scalar conversions (collective) --------------------------------------------------

@@ -184,8 +184,7 @@ def _exchange(sub, send: np.ndarray, send_counts: np.ndarray, recv_counts: np.nd
               row_bytes: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Alltoallv of rows (``row_bytes`` each); exchanges the counts first when unknown."""
     if recv_counts is None:
-        recv_counts = np.asarray(sub.alltoall(send_counts.tolist()), dtype=np.int64)
-        _comm._count(8 * sub.Get_size(), control=True)
+        recv_counts = _comm.alltoall_counts(sub, send_counts)
     buf = np.ascontiguousarray(send).reshape(-1).view(np.uint8) if send.size else np.empty(0, np.uint8)
     recv = _comm.alltoallv_bytes(sub, buf, send_counts * row_bytes, recv_counts * row_bytes)
     return recv, recv_counts

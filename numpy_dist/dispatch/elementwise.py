@@ -31,8 +31,6 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
         raise ValueError("Passing `min` or `max` keyword argument when `a_min` and `a_max` are provided is forbidden.")
     lo = None if lo is _NoValue else lo
     hi = None if hi is _NoValue else hi
-    if lo is None and hi is None:
-        raise ValueError("One of max or min must be given")
     operands = [a] + [v for v in (lo, hi) if v is not None]
 
     def local_clip(x, *bounds):
@@ -144,13 +142,17 @@ def _vector_dot(a, b, conj: bool):
         raise ValueError(f"shapes {np.shape(a)} and {np.shape(b)} not aligned: "
                          f"{np.shape(a)[0]} (dim 0) != {np.shape(b)[0]} (dim 0)")
     prod = np.multiply(np.conjugate(a) if conj else a, b)
-    return _sum(prod)
+    dtype = np.result_type(getattr(a, "dtype", None) or np.asarray(a).dtype,
+                           getattr(b, "dtype", None) or np.asarray(b).dtype)
+    return _sum(prod, dtype=dtype)  # NumPy's dot keeps the operands' dtype
 
 
 @implements(np.dot)
 def dot(a, b, out=None):
     """``np.dot``: native for 1-d vectors and scalars (a sum of products); other shapes fall back."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # dot treats Python scalars as arrays (no NEP 50 weak scalars)
+        a = a if isinstance(a, DistArray) else np.asarray(a)
+        b = b if isinstance(b, DistArray) else np.asarray(b)
         return _into(out, np.multiply(a, b))
     if np.ndim(a) == 1 and np.ndim(b) == 1 and out is None:
         return _vector_dot(a, b, conj=False)
@@ -187,7 +189,7 @@ def _vector_norm(x, ord, axis, keepdims):
         sq = absx * absx
         return np.sqrt(_sum(sq, axis=axis, keepdims=keepdims))
     if ord == np.inf:
-        return _max(absx, axis=axis, keepdims=keepdims)
+        return _max(absx, axis=axis, keepdims=keepdims, initial=0)
     if ord == -np.inf:
         return _min(absx, axis=axis, keepdims=keepdims)
     if ord == 0:

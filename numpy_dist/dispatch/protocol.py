@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import checks
 from .. import comm as _comm
 from ..distarray import DistArray
 from .registry import FallbackError, FallbackWarning, get_fallback, lookup, qualified_name
@@ -33,6 +34,9 @@ def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     if not all(_known_type(t) for t in types):
         return NotImplemented
     impl = lookup(func)
+    if checks.active():
+        with checks.checked(checks._find_comm(args, kwargs), qualified_name(func), args, kwargs):
+            return impl(*args, **kwargs) if impl is not None else fallback(func, args, kwargs, qualified_name(func))
     if impl is not None:
         return impl(*args, **kwargs)
     return fallback(func, args, kwargs, qualified_name(func))
@@ -45,12 +49,15 @@ def array_ufunc(self: DistArray, ufunc: np.ufunc, method: str, inputs: tuple, kw
             return NotImplemented
     from .ufuncs import apply_ufunc
 
+    if checks.active():
+        with checks.checked(self.comm, qualified_name(ufunc, method), inputs, kwargs):
+            return apply_ufunc(ufunc, method, inputs, kwargs)
     return apply_ufunc(ufunc, method, inputs, kwargs)
 
 
 def _is_index(x: Any, method: str) -> bool:
     # ufunc.at takes indices (tuples, slices, lists) as its second input.
-    return method == "at" and isinstance(x, (tuple, list, slice, type(Ellipsis)))
+    return method in ("at", "reduceat") and isinstance(x, (tuple, list, slice, type(Ellipsis)))
 
 
 def _find_template(tree: Any) -> DistArray | None:
@@ -118,6 +125,8 @@ def fallback(func: Any, args: tuple, kwargs: dict, name: str) -> Any:
     """
     fallback_policy(name)
     template = _find_template((args, kwargs))
+    if template is None:  # nothing distributed among the arguments: plain NumPy
+        return func(*args, **kwargs)
     out = kwargs.get("out")
     call_kwargs = dict(kwargs)
     if isinstance(out, (DistArray, tuple)) and _find_template(out) is not None:

@@ -11,11 +11,12 @@ NumPy scalars here too, identical on every rank.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .. import comm as _comm
 from ..distarray import DistArray
@@ -163,7 +164,8 @@ def _finish(values: np.ndarray, dist_axes: tuple[int, ...], a: DistArray, keepdi
             result_dtype: np.dtype) -> Any:
     if not keepdims:
         values = values.reshape(tuple(n for i, n in enumerate(values.shape) if i not in dist_axes))
-    values = values.astype(result_dtype, copy=False)
+    # Into ``out`` NumPy casts once, from the full-precision values.
+    values = values.astype(out.dtype if out is not None else result_dtype, copy=False)
     result = DistArray._new(values, a.distribution.reduced(dist_axes, keepdims))
     if out is not None:
         from .ufuncs import _store
@@ -185,6 +187,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """``np.mean`` with NumPy's dtype rules (float64 for integers, float32 for float16)."""
     a = _as_dist(a)
     axes = _axes(axis, a.ndim)
+    if dtype is None and out is not None:
+        dtype = out.dtype  # NumPy computes in the output's dtype
     result_dtype = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
     n, m, _ = _moments(a, axes, _moment_dtype(a, dtype), where)
     if _comm.any_rank(a.comm, bool(np.any(n == 0))):
@@ -241,11 +245,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     a = _as_dist(a)
     if weights is None:
         avg = mean(a, axis=axis, keepdims=keepdims)
-        axes = _axes(axis, a.ndim)
-        scl = np.float64(np.prod([a.shape[i] for i in axes]))
+        scl = a.size / int(np.prod(np.shape(avg), dtype=np.int64))  # ZeroDivisionError as in NumPy
         if returned:
-            scl = np.broadcast_to(scl, np.shape(avg)) if np.ndim(avg) else avg.dtype.type(scl)
-            return avg, scl
+            if isinstance(avg, DistArray):
+                from ..creation import full_like
+
+                return avg, full_like(avg, scl)
+            return avg, avg.dtype.type(scl)
         return avg
     wshape = np.shape(weights)
     if wshape != a.shape:
@@ -260,21 +266,23 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             raise ValueError("Length of weights not compatible with specified axis.")
         shape = [1] * a.ndim
         shape[ax[0]] = wshape[0]
-        weights = weights.reshape(shape) if not isinstance(weights, DistArray) else np.asarray(weights).reshape(shape)
+        weights = np.reshape(weights, shape)
     wdtype = weights.dtype if hasattr(weights, "dtype") else np.asarray(weights).dtype
     if a.dtype.kind in "biu":
         result_dtype = np.result_type(a.dtype, wdtype, "f8")
     else:
         result_dtype = np.result_type(a.dtype, wdtype)
-    scl = sum(np.broadcast_to(weights, a.shape) if not isinstance(weights, DistArray) else weights,
-              axis=axis, dtype=result_dtype, keepdims=keepdims)
+    if not isinstance(weights, DistArray):  # weights every rank holds: each keeps its block's part
+        weights = DistArray._new(np.broadcast_to(local_operand(np.asarray(weights), a.distribution),
+                                                 a.local.shape), a.distribution)
+    scl = sum(np.broadcast_to(weights, a.shape), axis=axis, dtype=result_dtype, keepdims=keepdims)
     scl_local = scl.local if isinstance(scl, DistArray) else np.asarray(scl)
     if _comm.any_rank(a.comm, bool(np.any(scl_local == 0.0))):
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     total = sum(np.multiply(a, weights, dtype=result_dtype), axis=axis, keepdims=keepdims)
     avg = total / scl
     if returned:
-        return avg, (scl if np.shape(scl) == np.shape(avg) else np.broadcast_to(scl, np.shape(avg)))
+        return avg, (scl if np.shape(scl) == np.shape(avg) else np.broadcast_to(scl, np.shape(avg)).copy())
     return avg
 
 
@@ -285,14 +293,18 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan: bool = False) -> Any:
     a = _as_dist(a)
+    if skipnan and a.dtype.kind in "fc" and a.size:
+        # NumPy checks for all-NaN slices before it looks at anything else.
+        if np.any(all(np.isnan(a), axis=axis)):
+            raise ValueError("All-NaN slice encountered")
     name = f"arg{kind}"
-    if a.size == 0:
-        raise ValueError(f"attempt to get {name} of an empty sequence")
     dist = a.distribution
     if axis is None:
         axes = tuple(range(a.ndim))
+        if a.size == 0:
+            raise ValueError(f"attempt to get {name} of an empty sequence")
     else:
-        axes = normalize_axis_tuple(axis, a.ndim)
+        axes = (normalize_axis_index(operator.index(axis), a.ndim),)
         if a.shape[axes[0]] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
     local = a.local
@@ -309,8 +321,6 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
     if split:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
         value, index = combine_arg.across(sub, value, index, kind, skipnan)
-    if skipnan and _comm.any_rank(dist.comm, bool(np.any(index < 0))):
-        raise ValueError("All-NaN slice encountered")
     index = index.astype(np.intp)
     if not keepdims:
         index = index.reshape(tuple(n for i, n in enumerate(index.shape) if i not in axes))

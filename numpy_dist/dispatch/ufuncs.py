@@ -34,7 +34,7 @@ from .registry import lookup, qualified_name
 __all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist"]
 
 # Associative and commutative ufuncs: partial results may be combined in any
-# grouping.  The value says whether the operation is idempotent (f(x, x) == x),
+# grouping.  (lcm, like NumPy's own multi-axis reduce, assumes no integer overflow.)  The value says whether the operation is idempotent (f(x, x) == x),
 # which lets ``initial`` be applied on every rank without changing the result.
 ASSOCIATIVE: dict[np.ufunc, bool] = {
     np.add: False, np.multiply: False, np.logical_xor: False, np.bitwise_xor: False,
@@ -300,8 +300,13 @@ def _reduce_axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 def reduce_dist(dist: Distribution, axes: tuple[int, ...]) -> list[int]:
-    """The reduced axes that are actually split over more than one process."""
-    return [a for a in axes if dist.axis_grid[a] is not None and dist.maps[a].grid_size > 1]
+    """The reduced axes whose local blocks are not the whole axis in order.
+
+    Split over several processes, or unstructured (local order is not global
+    order even on one process).
+    """
+    return [a for a in axes if dist.axis_grid[a] is not None
+            and (dist.maps[a].grid_size > 1 or dist.maps[a].dist_type == "u")]
 
 
 def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
@@ -324,10 +329,17 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     axes = _reduce_axes(kw.get("axis", 0), array.ndim)
     dist = array.distribution
     split = reduce_dist(dist, axes)
-    if split and ufunc not in ASSOCIATIVE:
-        return _fallback(ufunc, "reduce", inputs, kwargs)
+    if split and ufunc not in ASSOCIATIVE:  # order matters: make the reduced axes local first
+        local_dist = local_axes_dist(dist, axes)
+        if local_dist is None:
+            return _fallback(ufunc, "reduce", inputs, kwargs)
+        moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
+        return ufunc_reduce(ufunc, (moved,) + tuple(inputs[1:]), kwargs)
     has_initial = initial is not np._NoValue
+    if dtype is None and out is not None and hasattr(out, "dtype"):
+        dtype = out.dtype  # NumPy runs the loop in the output's dtype
     if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
+        ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
     local_where = where if where is True else local_operand(where, dist)
     opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
@@ -362,6 +374,24 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     return result
 
 
+def local_axes_dist(dist: Distribution, axes: tuple[int, ...]) -> Distribution | None:
+    """A layout with ``axes`` whole on every rank and the largest other axis blocked over all ranks.
+
+    None when no other axis can carry the distribution (the data would not
+    fit the O(size / ranks) promise); on one rank everything is local.
+    """
+    P = dist.nprocs
+    others = [i for i in range(dist.ndim) if i not in axes]
+    maps = [NoDistMap(n) for n in dist.shape]
+    if P == 1:
+        return Distribution._from_maps(dist.comm, maps, (1,), (None,) * dist.ndim)
+    if not others:
+        return None
+    big = max(others, key=lambda i: dist.shape[i])
+    maps[big] = BlockMap(dist.shape[big], P)
+    return Distribution._from_maps(dist.comm, maps, (P,), tuple(0 if i == big else None for i in range(dist.ndim)))
+
+
 def _block_along(dist: Distribution, axis: int) -> Distribution:
     """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension."""
     maps = list(dist.maps)
@@ -381,15 +411,26 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         return _fallback(ufunc, "accumulate", inputs, kwargs)
     if array.ndim == 0:
         raise TypeError("cannot accumulate on a scalar")
-    axis = normalize_axis_index(kw.get("axis", 0) if kw.get("axis", 0) is not None else 0, array.ndim)
+    axis = kw.get("axis", 0)
+    if axis is None:
+        if array.ndim != 1:
+            raise ValueError("accumulate does not allow multiple axes")
+        axis = 0
+    axis = normalize_axis_index(axis, array.ndim)
     out = kw.get("out")
     if isinstance(out, tuple):
         out = out[0]
     dtype = kw.get("dtype")
     dist = array.distribution
     split = reduce_dist(dist, (axis,))
-    if split and ufunc not in ASSOCIATIVE:
-        return _fallback(ufunc, "accumulate", inputs, kwargs)
+    if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back
+        local_dist = local_axes_dist(dist, (axis,))
+        if local_dist is None:
+            return _fallback(ufunc, "accumulate", inputs, kwargs)
+        moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
+        scanned = ufunc_accumulate(ufunc, (moved,), {"axis": axis, "dtype": dtype})
+        result = DistArray._new(redistribute_local(scanned.local, local_dist, dist), dist)
+        return _store(out, result) if out is not None else result
     if not split:
         local = run_checked(dist.comm, "accumulate", lambda: ufunc.accumulate(array.local, axis=axis, dtype=dtype))
         result = DistArray._new(local, dist)

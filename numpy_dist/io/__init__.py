@@ -1,0 +1,19 @@
+"""Parallel I/O: each rank reads and writes only its own part of a DistArray.
+
+* ``.npy`` (:func:`save`, :func:`load`): NumPy's own format, through MPI-IO;
+* ``.dnpy`` (:func:`save_dnpy`, :func:`load_dnpy`): DistArray 0.4's per-rank
+  files, loadable on another number of ranks;
+* HDF5 (:func:`save_hdf5`, :func:`load_hdf5`): through h5py (parallel HDF5
+  when h5py was built with MPI, rank-ordered serial access otherwise).
+
+Every function is collective over the array's (or the given) communicator
+and raises the same exception on every rank.
+"""
+
+from __future__ import annotations
+
+from .dnpy import load_dnpy, save_dnpy
+from .hdf5 import load_hdf5, save_hdf5
+from .npy import load, load_npy, save, save_npy
+
+__all__ = ["save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy", "save_hdf5", "load_hdf5"]

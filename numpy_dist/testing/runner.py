@@ -1,0 +1,228 @@
+"""Run the test suite under ``mpiexec`` for several rank counts in turn.
+
+``python -m numpy_dist.testing [options] [pytest args...]`` runs, for each N
+in ``--nprocs`` (default 1,2,3,4)::
+
+    mpiexec -n N python -m pytest -p numpy_dist.testing._pytest_plugin \\
+        --timeout=T --timeout-method=thread <pytest args>
+
+with a wall-clock bound per rank count, prints a header before and a summary
+line after each run, a final summary, and exits 1 if any rank count failed.
+
+Options of this runner (everything else, or everything after ``--``, goes to
+pytest; without pytest args the existing ones of ``tests``/``array_api_tests``
+are used):
+
+``--nprocs 1,2,3,4``   rank counts to run, in order
+``--timeout 120``      per-test timeout in seconds (pytest-timeout; 0 = none)
+``--total-timeout 1500``  wall-clock bound of one rank count; on expiry the
+                       whole mpiexec job is killed and reported as a failure
+``--allow-empty``      accept pytest exit status 5 (no tests collected)
+``--mpiexec PATH``     launcher to use (default: next to ``sys.executable``,
+                       then ``mpiexec`` on PATH)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PLUGIN = "numpy_dist.testing._pytest_plugin"
+DEFAULT_NPROCS = "1,2,3,4"
+DEFAULT_TEST_DIRS = ("tests", "array_api_tests")
+#: Seconds mpiexec gets to clean up its job after SIGTERM before SIGKILL.
+KILL_GRACE = 10.0
+
+# What an exit status of ``mpiexec ... pytest`` means (see _pytest_plugin).
+_MEANING = {
+    0: "all tests passed",
+    1: "tests failed",
+    2: "interrupted",
+    3: "internal error or ranks out of step (job aborted)",
+    4: "usage error (or ranks collected different tests)",
+    5: "no tests collected",
+    124: "per-test timeout (job aborted)",
+}
+
+
+def find_mpiexec() -> str:
+    """``mpiexec`` of this interpreter's environment first, then PATH.
+
+    ``sys.executable`` is not resolved: in a venv its directory is venv/bin,
+    where the ``mpich`` wheel puts its hydra ``mpiexec``.
+    """
+    beside = Path(sys.executable).parent / "mpiexec"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("mpiexec")
+    if found:
+        return found
+    raise SystemExit(
+        f"numpy_dist.testing: no mpiexec next to {sys.executable} or on PATH "
+        "(install the 'mpich' wheel or an MPI implementation)"
+    )
+
+
+def child_env(nprocs: int) -> dict[str, str]:
+    """Environment of the MPI job (hydra passes it on to every rank)."""
+    env = dict(os.environ)
+    # One thread per rank: ranks already oversubscribe the cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    # str/bytes hashing, hence set iteration order, must agree across ranks.
+    if env.get("PYTHONHASHSEED", "random") == "random":
+        env["PYTHONHASHSEED"] = "0"
+    # Unbuffered, so output printed before an MPI_Abort is not lost.
+    env["PYTHONUNBUFFERED"] = "1"
+    env["NUMPY_DIST_NPROCS"] = str(nprocs)
+    return env
+
+
+def _descendants(pid: int) -> list[int]:
+    """All descendant PIDs of *pid* (Linux /proc; empty elsewhere).
+
+    Hydra starts its proxy and every rank in a session of their own, so
+    killing mpiexec's process group does not reach them.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _kill_job(proc: subprocess.Popen) -> None:
+    """End an mpiexec job: SIGTERM (hydra cleans up), then SIGKILL leftovers."""
+    tree = _descendants(proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        proc.wait(KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        pass
+    for pid in [proc.pid, *tree]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    proc.wait()
+
+
+def run_one(nprocs, pytest_args, *, timeout, total_timeout, mpiexec):
+    """Run the suite on *nprocs* ranks; return ``(exit status, seconds, note)``."""
+    cmd = [mpiexec, "-n", str(nprocs), sys.executable, "-m", "pytest", "-p", PLUGIN]
+    if timeout > 0:
+        cmd += [f"--timeout={timeout:g}", "--timeout-method=thread"]
+    cmd += pytest_args
+    bar = "=" * 78
+    print(f"{bar}\nnumpy_dist.testing: {nprocs} MPI rank(s)\n$ {' '.join(cmd)}\n{bar}", flush=True)
+    start = time.monotonic()
+    # Own session, so a Ctrl-C in the terminal reaches only this runner,
+    # which then ends the job itself.
+    proc = subprocess.Popen(cmd, env=child_env(nprocs), stdin=subprocess.DEVNULL, start_new_session=True)
+    note = ""
+    try:
+        status = proc.wait(total_timeout if total_timeout > 0 else None)
+    except subprocess.TimeoutExpired:
+        _kill_job(proc)
+        status = None
+        note = f"total timeout {total_timeout:g}s exceeded; job killed"
+    except BaseException:
+        _kill_job(proc)
+        raise
+    return status, time.monotonic() - start, note
+
+
+def _verdict(status, note, allow_empty) -> tuple[bool, str]:
+    if status is None:
+        return False, note
+    ok = status == 0 or (status == 5 and allow_empty)
+    if status < 0:
+        return False, f"mpiexec killed by signal {-status}"
+    return ok, f"exit {status}: {_MEANING.get(status, 'job failed')}"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m numpy_dist.testing",
+        description="Run pytest under mpiexec for several rank counts.",
+        epilog="Unrecognised arguments (and all after '--') are passed to pytest.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--nprocs", default=DEFAULT_NPROCS, help="comma-separated rank counts (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="per-test timeout in s, 0 = none (default %(default)s)")
+    parser.add_argument("--total-timeout", type=float, default=1500.0, help="wall-clock bound per rank count in s, 0 = none (default %(default)s)")
+    parser.add_argument("--allow-empty", action="store_true", help="do not fail when no tests were collected")
+    parser.add_argument("--mpiexec", default=None, help="MPI launcher (default: next to sys.executable, then PATH)")
+    if "--" in argv:
+        i = argv.index("--")
+        argv, tail = argv[:i], argv[i + 1:]
+    else:
+        tail = []
+    opts, rest = parser.parse_known_args(argv)
+    try:
+        opts.nprocs = [int(n) for n in opts.nprocs.split(",") if n.strip()]
+    except ValueError:
+        parser.error(f"--nprocs must be comma-separated integers, got {opts.nprocs!r}")
+    if not opts.nprocs or min(opts.nprocs) < 1:
+        parser.error("--nprocs needs at least one positive rank count")
+    opts.pytest_args = rest + tail
+    if not opts.pytest_args:
+        opts.pytest_args = [d for d in DEFAULT_TEST_DIRS if Path(d).exists()]
+    return opts
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv=None) -> int:
+    """Entry point of ``python -m numpy_dist.testing``; returns the exit code."""
+    opts = parse_args(sys.argv[1:] if argv is None else list(argv))
+    # The jobs run in sessions of their own, so a CI cancel (SIGTERM) or a
+    # hang-up must end them through this process: turn those into Ctrl-C.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    mpiexec = opts.mpiexec or find_mpiexec()
+    results = []
+    try:
+        for n in opts.nprocs:
+            status, seconds, note = run_one(
+                n, opts.pytest_args, timeout=opts.timeout,
+                total_timeout=opts.total_timeout, mpiexec=mpiexec,
+            )
+            ok, why = _verdict(status, note, opts.allow_empty)
+            line = f"{n} rank(s): {'passed' if ok else 'FAILED'} ({why}) in {seconds:.1f}s"
+            print(f"numpy_dist.testing: {line}", flush=True)
+            results.append((ok, line))
+    except KeyboardInterrupt:
+        results.append((False, f"{n} rank(s): interrupted; job killed"))
+    print(f"{'=' * 30} numpy_dist.testing summary {'=' * 30}")
+    for _, line in results:
+        print(f"  {line}")
+    failed = not results or not all(ok for ok, _ in results)
+    print(f"numpy_dist.testing: {'FAILED' if failed else 'all rank counts passed'}", flush=True)
+    return 1 if failed else 0

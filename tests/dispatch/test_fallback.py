@@ -1,0 +1,180 @@
+"""The fallback path (functions without a distributed implementation) and ``nd.coverage()``.
+
+A NumPy function with no registered implementation gathers, runs NumPy and
+redistributes: it warns :class:`numpy_dist.FallbackWarning` once per
+function (mode ``"warn"``), raises :class:`numpy_dist.FallbackError` on every
+rank before communicating (mode ``"error"``), or runs silently (``"allow"``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.dispatch import protocol
+from numpy_dist.dispatch.registry import all_ufuncs, qualified_name
+from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
+
+COMM = MPI.COMM_WORLD
+
+# Functions expected to have no native implementation; each test checks that
+# coverage() still lists the one it uses as a fallback (skips otherwise).
+CANDIDATES = [
+    ("numpy.fliplr", lambda a: np.fliplr(a), (7, 4)),
+    ("numpy.convolve", lambda a: np.convolve(a, np.array([1.0, -2.0, 0.5])), (17,)),
+    ("numpy.rot90", lambda a: np.rot90(a), (7, 4)),
+    ("numpy.unwrap", lambda a: np.unwrap(a), (13, 6)),
+    ("numpy.sinc", lambda a: np.sinc(a), (17,)),
+    ("numpy.add.reduceat", lambda a: np.add.reduceat(a, np.array([0, 3, 5])), (17,)),
+    ("numpy.add.reduceat", lambda a: np.add.reduceat(a, [0, 3, 5]), (17,)),  # indices as a list
+]
+IDS = [c[0] for c in CANDIDATES[:-1]] + ["numpy.add.reduceat-list"]
+
+
+@pytest.fixture
+def mode():
+    """Restore the fallback mode and forget which functions already warned."""
+    old = nd.get_fallback()
+    saved = set(protocol._warned)
+    protocol._warned.clear()
+    yield nd.set_fallback
+    nd.set_fallback(old)
+    protocol._warned.clear()
+    protocol._warned.update(saved)
+
+
+def _require_fallback(name: str) -> None:
+    if name not in nd.coverage()["fallback"]:
+        pytest.skip(f"{name} now has a native implementation")
+
+
+@pytest.mark.parametrize("name,f,shape", CANDIDATES, ids=IDS)
+def test_warn_once_and_equal_numpy(name, f, shape, mode):
+    _require_fallback(name)
+    mode("warn")
+    for i, case in enumerate(dist_cases(len(shape))):
+        x = rng_data(shape, np.float64, i)
+        d = distribute(x, case)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = f(d)
+        fw = [w for w in caught if issubclass(w.category, nd.FallbackWarning)]
+        # once per function: the first call warns, later calls do not
+        assert len(fw) == (1 if i == 0 else 0), f"{case}: {len(fw)} FallbackWarnings: {[str(w.message) for w in fw]}"
+        if fw:
+            assert name in str(fw[0].message)
+        assert_dist_equal(got, f(x))
+
+
+@pytest.mark.parametrize("name,f,shape", CANDIDATES, ids=IDS)
+def test_pytest_warns_fallback(name, f, shape, mode):
+    _require_fallback(name)
+    mode("warn")
+    x = rng_data(shape, np.float64, 1)
+    with pytest.warns(nd.FallbackWarning):
+        got = f(distribute(x, "block"))
+    assert_dist_equal(got, f(x))
+
+
+@pytest.mark.parametrize("name,f,shape", CANDIDATES, ids=IDS)
+def test_error_mode_raises_everywhere_before_communicating(name, f, shape, mode):
+    _require_fallback(name)
+    mode("error")
+    for case in dist_cases(len(shape)):
+        d = distribute(rng_data(shape, np.float64, 2), case)
+        nd.reset_comm_stats()
+        with pytest.raises(nd.FallbackError):
+            f(d)
+        stats = nd.comm_stats()
+        assert stats["collectives"] == 0 and stats["bytes_sent"] == 0, stats
+    assert issubclass(nd.FallbackError, TypeError)
+
+
+@pytest.mark.parametrize("name,f,shape", CANDIDATES, ids=IDS)
+def test_allow_mode_is_silent(name, f, shape, mode):
+    _require_fallback(name)
+    mode("allow")
+    for i, case in enumerate(dist_cases(len(shape))):
+        x = rng_data(shape, np.float64, i)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = f(distribute(x, case))
+        assert_dist_equal(got, f(x))
+
+
+def test_fallback_result_distribution(mode):
+    _require_fallback("numpy.unwrap")
+    mode("allow")
+    x = rng_data((7, 4), np.float64, 3)
+    for case in dist_cases(2):
+        d = distribute(x, case)
+        r = np.unwrap(d, axis=0)
+        assert isinstance(r, nd.DistArray)
+        # same shape as the input: the fallback keeps the input's distribution
+        assert r.distribution == d.distribution
+        assert_dist_equal(r, np.unwrap(x, axis=0))
+
+
+def test_fallback_numpy_exception_everywhere(mode):
+    _require_fallback("numpy.rot90")
+    mode("allow")
+    x = rng_data((17,), np.float64, 3)
+    with pytest.raises(ValueError):
+        np.rot90(x)
+    for case in dist_cases(1):
+        with pytest.raises(ValueError):
+            np.rot90(distribute(x, case))
+
+
+def test_set_fallback_validates_and_returns_previous(mode):
+    old = nd.get_fallback()
+    assert nd.set_fallback("allow") == old
+    assert nd.get_fallback() == "allow"
+    assert nd.set_fallback("error") == "allow"
+    with pytest.raises(ValueError):
+        nd.set_fallback("loud")
+    assert nd.get_fallback() == "error"
+
+
+# --------------------------------------------------------------------------
+# coverage()
+# --------------------------------------------------------------------------
+
+
+def test_coverage_shape():
+    cov = nd.coverage()
+    assert set(cov) == {"native", "fallback"}
+    assert cov["native"] == sorted(cov["native"]) and cov["fallback"] == sorted(cov["fallback"])
+    assert not set(cov["native"]) & set(cov["fallback"])
+    assert all(n.startswith("numpy.") for n in cov["native"] + cov["fallback"])
+    for name in ("numpy.sum", "numpy.mean", "numpy.where", "numpy.linalg.norm", "numpy.add", "numpy.add.reduce",
+                 "numpy.add.accumulate", "numpy.add.outer", "numpy.add.at", "numpy.sin", "numpy.divmod"):
+        assert name in cov["native"], name
+    for name in ("numpy.add.reduceat",):
+        assert name in cov["fallback"], name
+    assert COMM.allgather(cov) == [cov] * COMM.size
+
+
+@pytest.mark.parametrize("ufunc", [u for u in all_ufuncs() if not u.signature],
+                         ids=[u.__name__ for u in all_ufuncs() if not u.signature])
+def test_coverage_lists_every_ufunc_call_as_native(ufunc):
+    cov = nd.coverage()
+    assert qualified_name(ufunc) == f"numpy.{ufunc.__name__}"
+    assert f"numpy.{ufunc.__name__}" in cov["native"]
+    assert f"numpy.{ufunc.__name__}.at" in cov["native"]
+    if ufunc.nin == 2 and ufunc.nout == 1:
+        for m in ("reduce", "accumulate", "outer"):
+            assert f"numpy.{ufunc.__name__}.{m}" in cov["native"], m
+
+
+def test_coverage_matches_registry():
+    """Everything listed as native really dispatches without a FallbackWarning (spot check)."""
+    cov = nd.coverage()
+    from numpy.testing.overrides import get_overridable_numpy_array_functions
+
+    names = {qualified_name(f) for f in get_overridable_numpy_array_functions()}
+    assert names <= set(cov["native"]) | set(cov["fallback"])

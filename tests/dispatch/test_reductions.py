@@ -1,0 +1,497 @@
+"""Differential tests of reductions, statistics, arg-reductions and scans (NumPy is the oracle).
+
+Every function runs over distribution cases x dtypes x shapes (1-d to 3-d,
+size 0, smaller than the rank count, uneven) x every axis spelling, with
+NaN/inf data, ties, empty arrays/blocks and integer overflow.  By default a
+deterministic rotation samples the combinations; ``NUMPY_DIST_EXHAUSTIVE=1``
+runs the full product.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_dist_equal, dist_cases, distribute,
+                                rng_data)
+
+COMM = MPI.COMM_WORLD
+EXHAUSTIVE = os.environ.get("NUMPY_DIST_EXHAUSTIVE") == "1"
+DTYPES = [np.bool_, np.int8, np.int64, np.uint32, np.float32, np.float64, np.complex128]
+DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
+
+
+# --------------------------------------------------------------------------
+# Helpers (collective: every rank runs them alike)
+# --------------------------------------------------------------------------
+
+
+def pick(seq, k: int, n: int) -> list:
+    """``n`` items of ``seq`` from position ``k`` (deterministic rotation); all of them when exhaustive."""
+    seq = list(seq)
+    if EXHAUSTIVE or n >= len(seq):
+        return seq
+    step = max(1, len(seq) // n)
+    return [seq[(k + i * step) % len(seq)] for i in range(n)]
+
+
+def public_exc(exc_type: type) -> type:
+    """The nearest public exception class (builtins or numpy.exceptions) of ``exc_type``."""
+    for k in exc_type.__mro__:
+        if k.__module__ in ("builtins", "numpy.exceptions", "numpy"):
+            return k
+    return exc_type
+
+
+def run_subcases(items, body) -> None:
+    """``body(*item)`` for every item; a verdict agreed per item; fail at the end listing all failures."""
+    failures = []
+    for item in items:
+        msg = None
+        try:
+            body(*item)
+        except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001
+            msg = f"{item!r}: {type(exc).__name__}: {str(exc)[:400]}"
+        everyone = COMM.allgather(msg)
+        bad = [f"rank {r}: {m}" for r, m in enumerate(everyone) if m]
+        if bad:
+            failures.append(bad[0] + (f" (+{len(bad) - 1} ranks)" if len(bad) > 1 else ""))
+    if failures:
+        pytest.fail(f"{len(failures)}/{len(items)} sub-cases failed:\n" + "\n".join(failures), pytrace=False)
+
+
+def compare(actual, expected, check_type: bool = True, rtol: float | None = None) -> None:
+    if isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected), f"got {type(actual).__name__}"
+        for a, e in zip(actual, expected):
+            assert_dist_equal(a, e, check_type=check_type, rtol=rtol)
+        return
+    assert_dist_equal(actual, expected, check_type=check_type, rtol=rtol)
+
+
+def check(f, np_args, d_args, *, quiet: bool = True, check_type: bool = True, rtol: float | None = None):
+    """NumPy's ``f(*np_args)`` against ``f(*d_args)``: same values/dtype, or the same exception class."""
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore" if quiet else "warn"):
+            try:
+                expected = f(*np_args)
+            except Exception as exc:  # noqa: BLE001
+                with pytest.raises(public_exc(type(exc))):
+                    f(*d_args)
+                return None
+            actual = f(*d_args)
+    compare(actual, expected, check_type, rtol)
+    return actual
+
+
+def data(shape, dt, seed: int, kind: str = "plain") -> np.ndarray:
+    """Seeded data; ``nan``: NaNs (several, in several blocks); ``inf``: +-inf; ``ties``: few distinct values."""
+    x = rng_data(shape, dt, seed)
+    if x.size == 0:
+        return x
+    flat = x.reshape(-1)
+    if kind == "ties" and x.dtype.kind != "b":
+        flat[:] = (np.abs(flat.real) % 3).astype(x.dtype)
+    elif kind == "nan" and x.dtype.kind in "fc":
+        flat[1::4] = np.nan
+    elif kind == "allnan" and x.dtype.kind in "fc":
+        flat[:] = np.nan
+    elif kind == "inf" and x.dtype.kind in "fc":
+        flat[::5] = np.inf
+        flat[2::7] = -np.inf
+    return x
+
+
+def all_axes(ndim: int) -> list:
+    """None, every int (positive and negative) and every tuple of axes (including the empty one)."""
+    axes: list = [None]
+    axes += list(range(ndim)) + [a - ndim for a in range(ndim)]
+    for r in range(0, ndim + 1):
+        axes += [tuple(c) for c in itertools.combinations(range(ndim), r)]
+    if ndim >= 2:
+        axes.append((-1, 0))
+    return axes
+
+
+SHAPES = SHAPES_1D + SHAPES_2D + SHAPES_3D
+SHAPE_CASES = [(s, c) for s in SHAPES for c in dist_cases(len(s))]
+
+# name -> f(a, axis, keepdims); called with NumPy arrays and with DistArrays alike.
+REDUCTIONS = {
+    "sum": lambda a, ax, kd: np.sum(a, axis=ax, keepdims=kd),
+    "prod": lambda a, ax, kd: np.prod(a, axis=ax, keepdims=kd),
+    "mean": lambda a, ax, kd: np.mean(a, axis=ax, keepdims=kd),
+    "var": lambda a, ax, kd: np.var(a, axis=ax, keepdims=kd),
+    "var_ddof1": lambda a, ax, kd: np.var(a, axis=ax, keepdims=kd, ddof=1),
+    "std": lambda a, ax, kd: np.std(a, axis=ax, keepdims=kd),
+    "std_ddof2": lambda a, ax, kd: np.std(a, axis=ax, keepdims=kd, ddof=2),
+    "min": lambda a, ax, kd: np.min(a, axis=ax, keepdims=kd),
+    "max": lambda a, ax, kd: np.max(a, axis=ax, keepdims=kd),
+    "amin": lambda a, ax, kd: np.amin(a, axis=ax, keepdims=kd),
+    "amax": lambda a, ax, kd: np.amax(a, axis=ax, keepdims=kd),
+    "ptp": lambda a, ax, kd: np.ptp(a, axis=ax, keepdims=kd),
+    "argmin": lambda a, ax, kd: np.argmin(a, axis=ax, keepdims=kd),
+    "argmax": lambda a, ax, kd: np.argmax(a, axis=ax, keepdims=kd),
+    "any": lambda a, ax, kd: np.any(a, axis=ax, keepdims=kd),
+    "all": lambda a, ax, kd: np.all(a, axis=ax, keepdims=kd),
+    "count_nonzero": lambda a, ax, kd: np.count_nonzero(a, axis=ax, keepdims=kd),
+    "average": lambda a, ax, kd: np.average(a, axis=ax, keepdims=kd),
+    "nansum": lambda a, ax, kd: np.nansum(a, axis=ax, keepdims=kd),
+    "nanprod": lambda a, ax, kd: np.nanprod(a, axis=ax, keepdims=kd),
+    "nanmean": lambda a, ax, kd: np.nanmean(a, axis=ax, keepdims=kd),
+    "nanvar": lambda a, ax, kd: np.nanvar(a, axis=ax, keepdims=kd),
+    "nanstd_ddof1": lambda a, ax, kd: np.nanstd(a, axis=ax, keepdims=kd, ddof=1),
+    "nanmin": lambda a, ax, kd: np.nanmin(a, axis=ax, keepdims=kd),
+    "nanmax": lambda a, ax, kd: np.nanmax(a, axis=ax, keepdims=kd),
+    "nanargmin": lambda a, ax, kd: np.nanargmin(a, axis=ax, keepdims=kd),
+    "nanargmax": lambda a, ax, kd: np.nanargmax(a, axis=ax, keepdims=kd),
+}
+SCANS = {
+    "cumsum": lambda a, ax: np.cumsum(a, axis=ax),
+    "cumprod": lambda a, ax: np.cumprod(a, axis=ax),
+    "nancumsum": lambda a, ax: np.nancumsum(a, axis=ax),
+    "nancumprod": lambda a, ax: np.nancumprod(a, axis=ax),
+    "cumsum_int8": lambda a, ax: np.cumsum(a, axis=ax, dtype=np.int8),
+}
+KINDS = ["plain", "nan", "ties", "inf"]
+
+
+def _small_for_prod(name: str, x: np.ndarray) -> np.ndarray:
+    if "prod" in name and x.dtype.kind in "fc":
+        return (x / 8).astype(x.dtype)
+    return x
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reduction(name, dt):
+    f = REDUCTIONS[name]
+    k = list(REDUCTIONS).index(name) * 7 + DTYPES.index(dt)
+
+    def body(shape, case, axis, keepdims, kind):
+        x = _small_for_prod(name, data(shape, dt, k, kind))
+        check(lambda a: f(a, axis, keepdims), [x], [distribute(x, case)])
+
+    items = []
+    for i, (shape, case) in enumerate(pick(SHAPE_CASES, k, 3)):
+        for j, axis in enumerate(pick(all_axes(len(shape)), k + i, 2)):
+            items.append((shape, case, axis, (i + j) % 2 == 1, KINDS[(k + i + j) % len(KINDS)]))
+    run_subcases(items, body)
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("name", list(SCANS))
+def test_scan(name, dt):
+    f = SCANS[name]
+    k = list(SCANS).index(name) * 7 + DTYPES.index(dt)
+
+    def body(shape, case, axis, kind):
+        x = _small_for_prod(name, data(shape, dt, k, kind))
+        check(lambda a: f(a, axis), [x], [distribute(x, case)])
+
+    items = []
+    for i, (shape, case) in enumerate(pick(SHAPE_CASES, k, 3)):
+        axes = [None] + list(range(-len(shape), len(shape))) + [len(shape)]
+        for j, axis in enumerate(pick(axes, k + i, 2)):
+            items.append((shape, case, axis, KINDS[(k + i + j) % len(KINDS)]))
+    run_subcases(items, body)
+
+
+# --------------------------------------------------------------------------
+# Arg-reductions: ties, NaN, global indices
+# --------------------------------------------------------------------------
+
+ARG = ["argmin", "argmax", "nanargmin", "nanargmax"]
+
+
+@pytest.mark.parametrize("name", ARG)
+def test_arg_first_occurrence_and_nan(name):
+    """Ties resolve to the first global index; NaN wins for argmin/argmax; nanarg* skip NaN."""
+    f = REDUCTIONS[name]
+
+    def body(shape, case, pattern, axis, keepdims):
+        x = np.zeros(shape)
+        flat = x.reshape(-1)
+        n = flat.size
+        if pattern == "ties_everywhere":
+            flat[:] = 1.0
+        elif pattern == "extreme_tie_late":  # the extreme value twice, in different blocks
+            flat[n // 3] = flat[n - 1] = 5.0 if "max" in name else -5.0
+        elif pattern == "nan_late":
+            flat[n - 2] = np.nan
+            flat[n - 1] = np.nan
+        elif pattern == "nan_and_extreme":
+            flat[n // 2] = np.nan
+            flat[1] = 9.0 if "max" in name else -9.0
+        elif pattern == "allnan":
+            flat[:] = np.nan
+        elif pattern == "inf":
+            flat[n - 1] = np.inf if "max" in name else -np.inf
+            flat[0] = np.inf if "max" in name else -np.inf
+        check(lambda a: f(a, axis, keepdims), [x], [distribute(x, case)])
+
+    patterns = ["ties_everywhere", "extreme_tie_late", "nan_late", "nan_and_extreme", "allnan", "inf"]
+    items = []
+    for i, (shape, case) in enumerate(pick([(s, c) for s in [(17,), (10,), (7, 4), (13, 6), (3, 4, 5)]
+                                           for c in dist_cases(len(s))], ARG.index(name), 4)):
+        for j, p in enumerate(patterns):
+            axis = [None, 0, -1][(i + j) % 3]
+            items.append((shape, case, p, axis, (i + j) % 4 == 0))
+    run_subcases(items, body)
+
+
+def test_arg_integer_ties_global_index():
+    def body(case, dt):
+        x = np.zeros(17, dt)
+        x[[3, 9, 16]] = 1
+        check(np.argmax, [x], [distribute(x, case)])
+        check(np.argmin, [x[::-1].copy()], [distribute(x[::-1].copy(), case)])
+
+    run_subcases([(c, dt) for c in dist_cases(1) for dt in (np.bool_, np.int8, np.uint32)], body)
+
+
+# --------------------------------------------------------------------------
+# Empty arrays and empty blocks
+# --------------------------------------------------------------------------
+
+EMPTY_SHAPES = [(0,), (0, 3), (3, 0), (0, 2, 2)]
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS) + list(SCANS))
+def test_empty_arrays(name):
+    """NumPy's results, warnings aside, or its exception (max of empty: ValueError) on every rank."""
+    def body(shape, case, axis):
+        x = np.zeros(shape)
+        if name in SCANS:
+            if axis is not None and not isinstance(axis, int):
+                return
+            check(lambda a: SCANS[name](a, axis), [x], [distribute(x, case)])
+        else:
+            check(lambda a: REDUCTIONS[name](a, axis, False), [x], [distribute(x, case)])
+
+    k = (list(REDUCTIONS) + list(SCANS)).index(name)
+    items = []
+    for i, s in enumerate(EMPTY_SHAPES):
+        for case in pick(dist_cases(len(s)), k + i, 2):
+            for axis in pick([None, 0, -1, tuple(range(len(s)))], k, 2):
+                items.append((s, case, axis))
+    run_subcases(items, body)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "argmax", "nanargmin", "ptp", "amax"])
+def test_empty_raises_value_error_everywhere(name):
+    f = REDUCTIONS[name]
+    x = np.zeros((0, 3))
+    with pytest.raises(ValueError):
+        f(x, None, False)
+    for case in dist_cases(2):
+        with pytest.raises(ValueError):
+            f(distribute(x, case), None, False)
+        with pytest.raises(ValueError):
+            f(distribute(x, case), 0, False)
+
+
+@pytest.mark.parametrize("name", ["sum", "max", "argmax", "mean", "var", "nanmin", "cumsum", "any"])
+def test_empty_blocks(name):
+    """Shapes smaller than the rank count: some ranks hold nothing."""
+    def body(shape, case, axis):
+        x = rng_data(shape, np.float64, 4)
+        if name in SCANS:
+            check(lambda a: SCANS[name](a, axis), [x], [distribute(x, case)])
+        else:
+            check(lambda a: REDUCTIONS[name](a, axis, False), [x], [distribute(x, case)])
+
+    items = [(s, c, ax) for s in [(1,), (2,), (3,), (1, 5), (2, 3), (5, 1)] for c in dist_cases(len(s))
+             for ax in ([0] if len(s) == 1 else [0, 1])]
+    run_subcases(pick(items, 0, 12), body)
+
+
+# --------------------------------------------------------------------------
+# Warnings agreed on every rank
+# --------------------------------------------------------------------------
+
+WARN_CASES = [
+    ("mean_empty", lambda a: np.mean(a), np.zeros(0)),
+    ("mean_empty_axis", lambda a: np.mean(a, axis=0), np.zeros((0, 3))),
+    ("var_ddof_too_big", lambda a: np.var(a, ddof=17), np.arange(17.0)),
+    ("nanmean_allnan_slice", lambda a: np.nanmean(a, axis=0), np.where(np.arange(21).reshape(7, 3) % 3 == 0,
+                                                                          np.nan, 1.0)),
+    ("nanmin_allnan", lambda a: np.nanmin(a), np.full(17, np.nan)),
+    ("nanmax_allnan_slice", lambda a: np.nanmax(a, axis=0), np.where(np.arange(21).reshape(7, 3) % 3 == 0,
+                                                                        np.nan, 1.0)),
+    ("nanvar_dof", lambda a: np.nanvar(a, ddof=1), np.array([np.nan] * 16 + [1.0])),
+]
+
+
+@pytest.mark.parametrize("name,f,x", WARN_CASES, ids=[w[0] for w in WARN_CASES])
+def test_runtime_warnings_on_every_rank(name, f, x):
+    with pytest.warns(RuntimeWarning):
+        expected = f(x)
+    for case in pick(dist_cases(x.ndim), 0, 4):
+        with pytest.warns(RuntimeWarning):
+            got = f(distribute(x, case))
+        assert_dist_equal(got, expected)
+
+
+def test_nanargmin_all_nan_raises_everywhere():
+    x = np.full((7, 3), 1.0)
+    x[:, 1] = np.nan
+    for case in dist_cases(2):
+        for f in (np.nanargmin, np.nanargmax):
+            with pytest.raises(ValueError):
+                f(x, axis=0)
+            with pytest.raises(ValueError):
+                f(distribute(x, case), axis=0)
+            with pytest.raises(ValueError):
+                f(distribute(np.full(17, np.nan), "block"))
+
+
+# --------------------------------------------------------------------------
+# Integer overflow and dtype= / out= / where= / initial=
+# --------------------------------------------------------------------------
+
+OVERFLOW = [
+    ("sum_int8_dtype", lambda a: np.sum(a, dtype=np.int8), np.full(40, 100, np.int8)),
+    ("sum_int8_default_upcasts", lambda a: np.sum(a), np.full(40, 100, np.int8)),
+    ("sum_uint32", lambda a: np.sum(a, dtype=np.uint32), np.full(40, 2**31, np.uint32)),
+    ("prod_int64_wraps", lambda a: np.prod(a), np.full(40, 7, np.int64)),
+    ("prod_int8_dtype", lambda a: np.prod(a, dtype=np.int8, axis=0), np.full((40, 3), 3, np.int8)),
+    ("cumsum_int8_dtype", lambda a: np.cumsum(a, dtype=np.int8), np.full(40, 100, np.int8)),
+    ("cumprod_int64", lambda a: np.cumprod(a), np.full(40, 9, np.int64)),
+    ("mean_int64_big", lambda a: np.mean(a), np.full(40, 2**62, np.int64)),
+    ("sum_bool", lambda a: np.sum(a, axis=0), np.ones((40, 2), bool)),
+    ("add_reduce_int8", lambda a: np.add.reduce(a), np.full(40, 100, np.int8)),
+    ("sum_float32_dtype64", lambda a: np.sum(a, dtype=np.float64), np.full(40, 1e30, np.float32)),
+    ("sum_float32_overflow", lambda a: np.sum(a), np.full(40, 1e38, np.float32)),
+]
+
+
+@pytest.mark.parametrize("name,f,x", OVERFLOW, ids=[o[0] for o in OVERFLOW])
+def test_integer_overflow_semantics(name, f, x):
+    def body(case):
+        check(f, [x], [distribute(x, case)])
+
+    run_subcases([(c,) for c in dist_cases(x.ndim)], body)
+
+
+KWARG_CASES = [
+    ("sum_dtype_f32", lambda a, m, o: np.sum(a, axis=0, dtype=np.float32)),
+    ("sum_initial", lambda a, m, o: np.sum(a, axis=1, initial=10)),
+    ("sum_where", lambda a, m, o: np.sum(a, axis=0, where=m)),
+    ("sum_where_none", lambda a, m, o: np.sum(a, where=m)),
+    ("prod_where_initial", lambda a, m, o: np.prod(a / 8, axis=0, where=m, initial=2.0)),
+    ("max_where_initial", lambda a, m, o: np.max(a, axis=0, where=m, initial=-100)),
+    ("max_where_no_initial", lambda a, m, o: np.max(a, axis=0, where=m)),
+    ("min_initial_none", lambda a, m, o: np.min(a, initial=-1e9)),
+    ("mean_where", lambda a, m, o: np.mean(a, axis=0, where=m)),
+    ("mean_dtype_f32", lambda a, m, o: np.mean(a, axis=1, dtype=np.float32)),
+    ("var_where", lambda a, m, o: np.var(a, axis=0, where=m)),
+    ("std_correction", lambda a, m, o: np.std(a, axis=0, correction=1)),
+    ("var_ddof_and_correction", lambda a, m, o: np.var(a, ddof=1, correction=1)),
+    ("any_where", lambda a, m, o: np.any(a > 5, axis=0, where=m)),
+    ("all_where", lambda a, m, o: np.all(a > -25, axis=1, where=m)),
+    ("sum_out", lambda a, m, o: np.sum(a, axis=0, out=o)),
+    ("max_out", lambda a, m, o: np.max(a, axis=0, out=o)),
+    ("mean_out", lambda a, m, o: np.mean(a, axis=0, out=o)),
+    ("argmax_out", lambda a, m, o: np.argmax(a, axis=0, out=o.astype(np.intp) if isinstance(o, np.ndarray)
+                                             else o.astype(np.intp))),
+    ("std_out", lambda a, m, o: np.std(a, axis=0, out=o)),
+    ("average_weights_1d", lambda a, m, o: np.average(a, axis=0, weights=np.arange(1.0, 14.0))),
+    ("average_weights_full", lambda a, m, o: np.average(a, axis=1, weights=a * 0 + 2.0)),
+    ("average_weights_none_axis", lambda a, m, o: np.average(a, weights=np.abs(a) + 1)),
+    ("average_returned", lambda a, m, o: np.average(a, axis=0, weights=np.arange(1.0, 14.0), returned=True)),
+    ("average_returned_noweights", lambda a, m, o: np.average(a, axis=0, returned=True)),
+    ("average_zero_weights", lambda a, m, o: np.average(a, axis=0, weights=np.zeros(13))),
+    ("average_bad_weights_shape", lambda a, m, o: np.average(a, axis=0, weights=np.ones(5))),
+    ("average_weights_need_axis", lambda a, m, o: np.average(a, weights=np.ones(6))),
+    ("count_nonzero_axis_tuple", lambda a, m, o: np.count_nonzero(a > 0, axis=(0, 1))),
+    ("count_nonzero_none", lambda a, m, o: np.count_nonzero(a > 0)),
+    ("nansum_dtype", lambda a, m, o: np.nansum(np.where(m, a, np.nan), axis=0, dtype=np.float32)),
+    ("nanmean_where", lambda a, m, o: np.nanmean(np.where(a > 0, a, np.nan), axis=1, where=m)),
+    ("cumsum_out", lambda a, m, o: np.cumsum(a[:, :1].reshape(-1) if False else a, axis=0, out=np.zeros_like(a)
+                                             if isinstance(a, np.ndarray) else nd.zeros_like(a))),
+    ("axis_out_of_range", lambda a, m, o: np.sum(a, axis=2)),
+    ("axis_repeated", lambda a, m, o: np.mean(a, axis=(0, 0))),
+    ("axis_float", lambda a, m, o: np.max(a, axis=1.0)),
+    ("argmax_axis_tuple", lambda a, m, o: np.argmax(a, axis=(0, 1))),
+]
+
+
+@pytest.mark.parametrize("name,f", KWARG_CASES, ids=[c[0] for c in KWARG_CASES])
+def test_reduction_kwargs(name, f):
+    cases = dist_cases(2)
+    k = [c[0] for c in KWARG_CASES].index(name)
+
+    def body(case, dt):
+        x = data((13, 6), dt, k)
+        m = rng_data((13, 6), np.bool_, k + 1)
+        o = np.zeros(6, np.float64)
+        od = distribute(o, "block")
+        # float32 data reduced into a float64 out: the values carry float32 precision only.
+        rtol = 1e-6 if dt == np.float32 else None
+        check(lambda a, mm, oo: f(a, mm, oo), [x, m, o], [distribute(x, case), distribute(m, case), od], rtol=rtol)
+
+    dts = [np.float64, np.int64, np.float32, np.complex128]
+    run_subcases([(c, dts[(k + i) % 4]) for i, c in enumerate(pick(cases, k, 4))], body)
+
+
+# --------------------------------------------------------------------------
+# Array-method spellings (d.sum() ...)
+# --------------------------------------------------------------------------
+
+METHODS = [("sum", {}), ("sum", {"axis": 0}), ("prod", {"axis": -1}), ("mean", {"axis": 0}), ("var", {"ddof": 1}),
+           ("std", {"axis": 1}), ("min", {}), ("max", {"axis": 0, "keepdims": True}), ("argmin", {}),
+           ("argmax", {"axis": 1}), ("any", {}), ("all", {"axis": 0}), ("cumsum", {"axis": 0}),
+           ("cumprod", {}), ("ptp", {})]
+
+
+@pytest.mark.parametrize("name,kw", METHODS, ids=[f"{m}-{kw}" for m, kw in METHODS])
+def test_array_method_spellings(name, kw):
+    if not hasattr(nd.DistArray, name):
+        pytest.xfail(f"DistArray.{name} does not exist yet")
+
+    def body(case):
+        x = data((7, 4), np.float64, 2)
+        if name == "ptp":  # ndarray.ptp was removed in NumPy 2: compare with np.ptp
+            check(lambda a: np.ptp(a, **kw) if isinstance(a, np.ndarray) else a.ptp(**kw), [x], [distribute(x, case)])
+        else:
+            check(lambda a: getattr(a, name)(**kw), [x], [distribute(x, case)])
+
+    run_subcases([(c,) for c in pick(dist_cases(2), METHODS.index((name, kw)), 4)], body)
+
+
+# --------------------------------------------------------------------------
+# Communication: reductions over non-distributed axes send nothing
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", dist_cases(2))
+def test_reductions_over_local_axes_send_nothing(case):
+    x = rng_data((13, 6), np.float64, 3)
+    d = distribute(x, case)
+    dist = d.distribution
+    axes = tuple(a for a in range(2) if dist.axis_grid[a] is None or dist.maps[a].grid_size == 1)
+    moved = []
+    for ax in [axes] + [(a,) for a in axes] if axes else []:
+        for name in ("sum", "max", "mean", "var", "argmax", "any", "nanmin"):
+            if name == "argmax" and len(ax) != 1:
+                continue
+            nd.reset_comm_stats()
+            REDUCTIONS[name](d, ax[0] if name == "argmax" else ax, False)
+            n = nd.comm_stats()["bytes_sent"]
+            if n:
+                moved.append((name, ax, n))
+        nd.reset_comm_stats()
+        np.cumsum(d, axis=ax[0])
+        if nd.comm_stats()["bytes_sent"]:
+            moved.append(("cumsum", ax[0], nd.comm_stats()["bytes_sent"]))
+    everyone = COMM.allgather(moved)
+    assert not any(everyone), f"undistributed axes {axes}: bytes sent {everyone}"
