@@ -378,8 +378,9 @@ def element(d: DistArray, index: tuple[int, ...]) -> np.generic:
 def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
           comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """Uninitialised DistArray (no communication)."""
+    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.empty(target.local_shape, dtype=check_dtype(dtype)), target)
+    return DistArray._new(np.empty(target.local_shape, dtype=dt), target)
 
 
 @collective()
@@ -393,16 +394,18 @@ def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None,
     >>> nd.zeros((4, 3), dist=("b", "n")).shape
     (4, 3)
     """
+    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.zeros(target.local_shape, dtype=check_dtype(dtype)), target)
+    return DistArray._new(np.zeros(target.local_shape, dtype=dt), target)
 
 
 @collective()
 def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray of ones (no communication)."""
+    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.ones(target.local_shape, dtype=check_dtype(dtype)), target)
+    return DistArray._new(np.ones(target.local_shape, dtype=dt), target)
 
 
 @collective()

@@ -83,7 +83,8 @@ class DistArray(NDArrayOperatorsMixin):
         """Wrap a local block that is known to match ``dist`` (never communicates)."""
         self = object.__new__(cls)
         self._dist = dist
-        self._local = local
+        # NumPy gives scalars for 0-d results; the local block is always an ndarray.
+        self._local = local if type(local) is np.ndarray else np.asarray(local)
         return self
 
     # -- metadata (local) ------------------------------------------------------------

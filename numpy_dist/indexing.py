@@ -384,6 +384,11 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
     if kind == "basic":
         view, base_key, int_axes = _basic_view(d, entries)
         result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
+        if not result_shape and np.ndim(value):
+            # One element set from an array: NumPy's own rules (errors) on a stand-in of the value.
+            vdt = value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype
+            np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), vdt), np.shape(value))
+            value = value.item() if isinstance(value, DistArray) else np.asarray(value).reshape(())
         local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
         new_axes = [i for i, k in enumerate(entries) if k is None]
         target = d.local[base_key]
@@ -412,8 +417,44 @@ def _set_and_return(a: np.ndarray, key: Any, value: Any) -> np.ndarray:
     return a
 
 
+def _result_shape(d: DistArray, entries: list) -> tuple[int, ...]:
+    """Shape of ``d[entries]`` for a single-array index, from the key alone (no bounds checks)."""
+    pos = next(i for i, k in enumerate(entries) if _is_array(k))
+    arr = entries[pos]
+    bshape = (int(np.count_nonzero(arr)),) if arr.dtype == np.bool_ else arr.shape
+    dims, axis = [], 0
+    for i, k in enumerate(entries):
+        if k is None:
+            dims.append(1)
+        elif i == pos:
+            dims.append(None)
+            axis += 1
+        elif isinstance(k, int):
+            axis += 1
+        else:
+            dims.append(len(range(*k.indices(d.shape[axis]))))
+            axis += 1
+    ints = [i for i, k in enumerate(entries) if isinstance(k, int)]
+    span = sorted(ints + [pos])
+    adjacent = all(isinstance(entries[j], int) or j == pos for j in range(span[0], span[-1] + 1))
+    at = dims.index(None)
+    rest = [n for n in dims if n is not None]
+    if not adjacent:
+        return tuple(bshape) + tuple(rest)
+    return tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
+
+
 def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     ints = any(isinstance(k, int) for k in entries)
+    if np.ndim(value):  # NumPy checks the value's shape before the index values
+        target_shape = _result_shape(d, entries)
+        try:
+            np.broadcast_shapes(np.shape(value), target_shape)
+            if np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
+                             f"to indexing result of shape {target_shape}") from None
     front, view, base_key, vpos, rows, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
     new_map = _front_rows_map(front.distribution, rows.size)
     fdist = front.distribution

@@ -84,7 +84,7 @@ def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan:
     if floating and not skipnan:
         mask |= np.isnan(local) & np.isnan(value)
     big = np.iinfo(np.int64).max
-    index = np.where(mask, gidx, big).min(axis=axes, keepdims=True).astype(np.int64)
+    index = np.asarray(np.where(mask, gidx, big).min(axis=axes, keepdims=True)).astype(np.int64)
     index[index == big] = -1
     return value, index
 

@@ -244,6 +244,8 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     if not arrays:
         raise ValueError("need at least one array to concatenate")
     first = _template(arrays)
+    if axis is not None:
+        axis = operator.index(axis)  # NumPy's TypeError for float or tuple axes comes first
     if axis is None:
         arrays = [ravel(a) if isinstance(a, DistArray) else np.ravel(a) for a in arrays]
         axis = 0
@@ -251,6 +253,7 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     ndim = len(shapes[0])
     if ndim == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis_index(axis, ndim)  # NumPy checks the axis against the first array first
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != ndim:
             raise ValueError("all the input array dimensions except for the concatenation axis must match exactly, "

@@ -299,6 +299,8 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
             raise ValueError("All-NaN slice encountered")
     name = f"arg{kind}"
     dist = a.distribution
+    if a.ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        axis = None  # NumPy's legacy rule for 0-d arrays
     if axis is None:
         axes = tuple(range(a.ndim))
         if a.size == 0:

@@ -258,6 +258,7 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     try:
         shape = np.broadcast_shapes(*shapes)
     except ValueError:
+        _type_probe(ufunc, inputs, kwargs)  # NumPy reports unsupported types before shapes
         raise ValueError("operands could not be broadcast together with shapes "
                          + " ".join(str(s).replace(" ", "") for s in shapes)) from None
     dist_outs = [o for o in (outs or ()) if isinstance(o, DistArray)]
@@ -293,9 +294,20 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     return wrapped if ufunc.nout > 1 else wrapped[0]
 
 
+def _type_probe(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """Run ``ufunc`` on one-element stand-ins of the operands: raises NumPy's type errors, if any."""
+    probes = [x if not hasattr(x, "dtype") or np.ndim(x) == 0 and not isinstance(x, DistArray)
+              else np.ones(1, x.dtype) for x in inputs]
+    opts = {k: v for k, v in kwargs.items() if k in ("dtype", "casting", "signature")}
+    with np.errstate(all="ignore"):
+        ufunc(*probes, **opts)
+
+
 def _reduce_axes(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return ()  # NumPy's legacy rule: axis 0 of a 0-d array is the array itself
     return normalize_axis_tuple(axis, ndim)
 
 

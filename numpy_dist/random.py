@@ -1,0 +1,497 @@
+"""Distributed random numbers whose values do not depend on the number of ranks.
+
+The flat C-order index space of the result is cut into fixed chunks of
+:data:`CHUNK` elements.  Chunk ``k`` of a call is drawn by NumPy from its own
+counter-based stream, ``Philox(key=K, counter=[0, 0, sub, k])``, where the
+128-bit key ``K`` comes from ``SeedSequence(seed, spawn_key=(call,))`` and
+``call`` counts the generator's calls (identical on every rank: calls are
+collective).  A rank draws only the chunks that hold its elements and keeps
+only its own positions, so the same seed gives the same global array on any
+number of ranks and in any distribution.
+
+Permutations are sort-free (Sanders' random-scatter algorithm): every row
+goes to a bucket drawn uniformly at random, each bucket is sorted by row
+index and shuffled with its own stream, and the buckets are concatenated in
+order.  That is an exactly uniform permutation, and buckets, bucket streams
+and their number depend only on the seed and the length, not on the ranks.
+
+Examples
+--------
+>>> import numpy_dist as nd
+>>> from numpy_dist.random import default_rng
+>>> x = default_rng(42).normal(size=(4, 3), dist="c")
+>>> x.shape
+(4, 3)
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from mpi4py import MPI
+
+from . import comm as _comm
+from .creation import asarray, resolve_distribution
+from .distarray import DistArray, check_dtype
+from .distribution import Distribution, normalize_shape
+from .maps import BlockMap, NoDistMap
+from .redistribute import redistribute_local, reshape_local
+
+__all__ = ["CHUNK", "Generator", "default_rng", "Random", "seed", "rand", "randn", "randint", "random",
+           "uniform", "normal", "standard_normal", "exponential", "integers", "choice", "permutation",
+           "shuffle", "get_default_generator"]
+
+#: Elements per chunk of the flat index space (each chunk has its own stream).
+CHUNK = 1 << 16
+
+_SUB_VALUES, _SUB_SHUFFLE = 0, 1  # Philox counter word 2: which sub-stream of a call
+
+
+def _flat_positions(dist: Distribution) -> np.ndarray:
+    """Global C-order flat index of each element of this rank's block (local C order, int64)."""
+    strides = np.ones(dist.ndim, dtype=np.int64)
+    for axis in range(dist.ndim - 2, -1, -1):
+        strides[axis] = strides[axis + 1] * dist.shape[axis + 1]
+    flat = np.zeros(dist.local_shape, dtype=np.int64)
+    for axis in range(dist.ndim):
+        view = [1] * dist.ndim
+        view[axis] = -1
+        flat += dist.local_indices(axis).reshape(view) * strides[axis]
+    return flat.reshape(-1)
+
+
+def _stream(key: np.ndarray, sub: int, k: int) -> np.random.Generator:
+    return np.random.Generator(np.random.Philox(key=key, counter=[0, 0, sub, k]))
+
+
+def _values_at(key: np.ndarray, sub: int, positions: np.ndarray, total: int, dtype: Any,
+               draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+    """Values of the global stream at flat ``positions`` (in ``[0, total)``), chunk by chunk.
+
+    Each needed chunk is drawn whole (``draw(gen, chunk_length)``), so a
+    value never depends on which other positions a rank asked for.
+    """
+    out = np.empty(positions.size, dtype=dtype)
+    if positions.size == 0:
+        return out
+    order = None
+    if positions.size > 1 and np.any(np.diff(positions) < 0):
+        order = np.argsort(positions, kind="stable")
+        positions = positions[order]
+    chunk = positions // CHUNK
+    cuts = np.concatenate([[0], np.flatnonzero(np.diff(chunk)) + 1, [positions.size]])
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):  # a loop over chunks, not elements
+        k = int(chunk[lo])
+        values = draw(_stream(key, sub, k), min(CHUNK, total - k * CHUNK))
+        picked = values[positions[lo:hi] - k * CHUNK]
+        if order is None:
+            out[lo:hi] = picked
+        else:
+            out[order[lo:hi]] = picked
+    return out
+
+
+def _scalar_param(value: Any, name: str) -> Any:
+    if isinstance(value, DistArray) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a scalar (array-valued parameters are not supported), got {value!r}")
+    return value
+
+
+class Generator:
+    """A distributed random generator (create it with :func:`default_rng`).
+
+    Every method is collective over the generator's communicator and returns
+    a DistArray (or, with ``size=None`` and no ``dist``, a NumPy scalar equal
+    on every rank).  ``size`` (alias ``shape``) is the global shape;
+    ``dist``/``grid_shape`` choose the distribution (default block along
+    axis 0).  Parameters are scalars.
+
+    Communication: none for the elementwise draws (each rank computes its
+    own elements); see :meth:`permutation` for permutations.
+
+    Examples
+    --------
+    >>> from numpy_dist.random import default_rng
+    >>> rng = default_rng(7)
+    >>> rng.integers(0, 10, size=5).shape
+    (5,)
+    """
+
+    def __init__(self, seed_seq: np.random.SeedSequence, comm: MPI.Intracomm):
+        self._seq = seed_seq
+        self.comm = comm
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        return f"Generator(entropy={self._seq.entropy}, calls={self._calls}, nprocs={self.comm.Get_size()})"
+
+    # -- machinery ------------------------------------------------------------------
+    def _next_key(self) -> np.ndarray:
+        seq = np.random.SeedSequence(self._seq.entropy, spawn_key=tuple(self._seq.spawn_key) + (self._calls,),
+                                     pool_size=self._seq.pool_size)
+        self._calls += 1
+        return seq.generate_state(2, np.uint64)
+
+    def _target(self, size: Any, shape: Any, dist: Any, grid_shape: Any) -> Distribution | None:
+        if size is not None and shape is not None:
+            raise TypeError("give size or shape, not both")
+        size = shape if size is None else size
+        if size is None:
+            if isinstance(dist, Distribution):
+                return dist
+            if dist is not None or grid_shape is not None:
+                raise TypeError("dist and grid_shape need a size (or a Distribution as dist)")
+            return None
+        size = normalize_shape(size, "size")
+        if isinstance(dist, Distribution):
+            return resolve_distribution(size, dist, grid_shape, None)
+        return resolve_distribution(size, dist, grid_shape, self.comm)
+
+    def _fill(self, size: Any, shape: Any, dist: Any, grid_shape: Any, dtype: Any,
+              draw: Callable[[np.random.Generator, int], np.ndarray]) -> Any:
+        # Validate the parameters the way NumPy does, before anything else (identical on every rank).
+        probe = draw(np.random.Generator(np.random.Philox(0)), 0)
+        dtype = probe.dtype if dtype is None else np.dtype(dtype)
+        target = self._target(size, shape, dist, grid_shape)
+        scalar = target is None
+        if scalar:
+            target = Distribution(self.comm, (), "n")
+        key = self._next_key()
+        values = _values_at(key, _SUB_VALUES, _flat_positions(target), target.size, dtype, draw)
+        out = values.reshape(target.local_shape)
+        return out[()] if scalar else DistArray._new(out, target)
+
+    # -- continuous ---------------------------------------------------------------------
+    def random(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None, dist: Any = None,
+               grid_shape: Any = None) -> Any:
+        """Uniform floats in [0, 1) (``numpy.random.Generator.random``)."""
+        dt = check_dtype(dtype)
+        return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.random(n, dtype=dt))
+
+    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None, *, shape: Any = None,
+                dist: Any = None, grid_shape: Any = None) -> Any:
+        """Uniform floats in [low, high)."""
+        low, high = _scalar_param(low, "low"), _scalar_param(high, "high")
+        return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None, *, shape: Any = None,
+               dist: Any = None, grid_shape: Any = None) -> Any:
+        """Normal (Gaussian) samples with mean ``loc`` and standard deviation ``scale``."""
+        loc, scale = _scalar_param(loc, "loc"), _scalar_param(scale, "scale")
+        return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.normal(loc, scale, n))
+
+    def standard_normal(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None,
+                        dist: Any = None, grid_shape: Any = None) -> Any:
+        """Standard normal samples (float64 or float32)."""
+        dt = check_dtype(dtype)
+        return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.standard_normal(n, dtype=dt))
+
+    def exponential(self, scale: float = 1.0, size: Any = None, *, shape: Any = None, dist: Any = None,
+                    grid_shape: Any = None) -> Any:
+        """Exponential samples with the given ``scale`` (1 / rate)."""
+        scale = _scalar_param(scale, "scale")
+        return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.exponential(scale, n))
+
+    # -- discrete ---------------------------------------------------------------------------
+    def integers(self, low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64,
+                 endpoint: bool = False, *, shape: Any = None, dist: Any = None, grid_shape: Any = None) -> Any:
+        """Integers in [low, high) (or [low, high] with ``endpoint``); ``high=None`` means [0, low)."""
+        low = _scalar_param(low, "low")
+        high = None if high is None else _scalar_param(high, "high")
+        dt = check_dtype(dtype)
+        return self._fill(size, shape, dist, grid_shape, dt,
+                          lambda g, n: g.integers(low, high, n, dtype=dt, endpoint=endpoint))
+
+    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, *, shape: Any = None,
+               dist: Any = None, grid_shape: Any = None) -> Any:
+        """Random picks from ``range(a)`` (an int) or a 1-d array ``a`` every rank holds.
+
+        ``p`` gives probabilities (default uniform).  ``replace=False`` takes
+        the first ``size`` entries of a distributed permutation (``p`` must
+        then be None).
+        """
+        if isinstance(a, DistArray):
+            raise TypeError("choice needs an int or an array every rank holds, not a DistArray")
+        pool = None if isinstance(a, numbers.Integral) and not isinstance(a, bool) else np.asarray(a)
+        n = int(a) if pool is None else (pool.shape[0] if pool.ndim else -1)
+        np.random.default_rng(0).choice(a, size=0, replace=True, p=p)  # NumPy's own argument checks
+        if pool is not None and pool.ndim != 1:
+            raise ValueError("a must be a 1-dimensional array or an int")
+        if not replace:
+            if p is not None:
+                raise NotImplementedError("choice(replace=False) with probabilities p is not supported")
+            return self._choice_without_replacement(n, pool, size, shape, dist, grid_shape)
+        if p is None:
+            draw = lambda g, m: g.integers(0, n, m)  # noqa: E731
+        else:
+            cdf = np.cumsum(np.asarray(p, dtype=np.float64))
+            cdf /= cdf[-1]
+            draw = lambda g, m: np.minimum(np.searchsorted(cdf, g.random(m), side="right"), n - 1)  # noqa: E731
+        idx = self._fill(size, shape, dist, grid_shape, np.int64, draw)
+        if pool is None:
+            return idx
+        if isinstance(idx, DistArray):
+            return DistArray._new(pool[idx.local], idx.distribution)
+        return pool[idx]
+
+    def _choice_without_replacement(self, n: int, pool: np.ndarray | None, size: Any, shape: Any, dist: Any,
+                                    grid_shape: Any) -> Any:
+        target = self._target(size, shape, dist, grid_shape)
+        m = 1 if target is None else target.size
+        if m > n:
+            raise ValueError(f"cannot take a larger sample ({m}) than the population ({n}) without replacement")
+        perm = self.permutation(n)
+        # The first m entries of the block-distributed permutation, then laid out as the target.
+        bounds = np.minimum(perm.distribution.maps[0].bounds, m)
+        head = Distribution._from_maps(self.comm, [BlockMap(m, self.comm.Get_size(), bounds)], None, None)
+        keep = perm.local[: max(0, int(bounds[perm.distribution.coords[0] + 1] - bounds[perm.distribution.coords[0]]))]
+        if target is None:
+            local = reshape_local(keep, head, Distribution(self.comm, (1,), "n"))[0]
+            return local if pool is None else pool[local]
+        local = reshape_local(keep, head, target)
+        return DistArray._new(local if pool is None else pool[local], target)
+
+    # -- permutations ---------------------------------------------------------------------------
+    def _permute_rows(self, rows: np.ndarray, gidx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """This rank's rows of the permuted array (block layout) and the layout's bounds.
+
+        ``rows[i]`` is global row ``gidx[i]``; every row is held by exactly one rank.
+        Communication: one Alltoall of counts, two Alltoallv (row ids, rows), one allgather of counts.
+        """
+        comm, P = self.comm, self.comm.Get_size()
+        key = self._next_key()
+        nbuckets = max(1, -(-n // CHUNK))
+        bucket = _values_at(key, _SUB_VALUES, gidx, n, np.int64, lambda g, m: g.integers(0, nbuckets, m))
+        owner_map = BlockMap(nbuckets, P)
+        owner = owner_map.owners(bucket)
+        order = np.lexsort((gidx, owner))
+        counts = np.bincount(owner, minlength=P).astype(np.int64)
+        recv_counts = _comm.alltoall_counts(comm, counts)
+        ids = np.stack([bucket[order], gidx[order]], axis=1).astype(np.int64)
+        got_ids = _comm.alltoallv_bytes(comm, ids.reshape(-1).view(np.uint8), counts * 16,
+                                        recv_counts * 16).view(np.int64).reshape(-1, 2)
+        trailing = rows.shape[1:]
+        row_bytes = int(np.prod(trailing, dtype=np.int64)) * rows.dtype.itemsize
+        send = np.ascontiguousarray(rows[order]).reshape(-1).view(np.uint8) if rows.size else np.empty(0, np.uint8)
+        got = _comm.alltoallv_bytes(comm, send, counts * row_bytes, recv_counts * row_bytes)
+        got_rows = got.view(rows.dtype).reshape((-1,) + trailing) if row_bytes else \
+            np.empty((int(recv_counts.sum()),) + trailing, rows.dtype)
+        # Within my buckets: rows by (bucket, global index), then each bucket shuffled by its own stream.
+        srt = np.lexsort((got_ids[:, 1], got_ids[:, 0]))
+        b_sorted = got_ids[srt, 0]
+        cuts = np.concatenate([[0], np.flatnonzero(np.diff(b_sorted)) + 1, [b_sorted.size]])
+        final = np.empty(srt.size, dtype=np.int64)
+        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):  # a loop over buckets (~CHUNK rows each)
+            if hi > lo:
+                final[lo:hi] = srt[lo:hi][_stream(key, _SUB_SHUFFLE, int(b_sorted[lo])).permutation(hi - lo)]
+        sizes = _comm.allgather_object(comm, int(srt.size))
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return got_rows[final], bounds
+
+    def permutation(self, x: Any, axis: int = 0, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
+        """A uniformly random permutation of ``range(x)`` (an int), or of ``x``'s rows (a copy).
+
+        The result is the same for the same seed on any number of ranks.  A
+        DistArray keeps its distribution; an int or array-like lands in
+        ``dist`` (default block).
+
+        Communication: the rows move twice (to their random buckets' owners,
+        then into the result's distribution): one Alltoall of counts, three
+        Alltoallv, one small allgather.
+
+        Examples
+        --------
+        >>> from numpy_dist.random import default_rng
+        >>> sorted(default_rng(1).permutation(5).toarray().tolist())
+        [0, 1, 2, 3, 4]
+        """
+        if axis != 0:
+            raise NotImplementedError("permutation is supported along axis 0 only")
+        P = self.comm.Get_size()
+        if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+            n = int(x)
+            if n < 0:
+                raise ValueError(f"x must be a non-negative integer, got {n}")
+            block = BlockMap(n, P)
+            gidx = block.local_indices(self.comm.Get_rank())
+            local, bounds = self._permute_rows(gidx.copy(), gidx, n)
+            src = Distribution._from_maps(self.comm, [BlockMap(n, P, bounds)], None, None)
+            target = resolve_distribution((n,), dist, grid_shape, None if isinstance(dist, Distribution) else self.comm)
+            return DistArray._new(redistribute_local(local, src, target), target)
+        if not isinstance(x, DistArray):
+            x = asarray(x, dist=dist, grid_shape=grid_shape, comm=self.comm)
+        elif dist is not None or grid_shape is not None:
+            raise TypeError("dist/grid_shape apply to an int or array-like x; a DistArray keeps its distribution")
+        if x.ndim == 0:
+            raise ValueError("x must be an integer or at least 1-dimensional")
+        if x.comm != self.comm:
+            raise ValueError("x lives on another communicator than the generator")
+        rows_dist = Distribution(self.comm, x.shape, ("b",) + ("n",) * (x.ndim - 1))
+        rows = redistribute_local(x.local, x.distribution, rows_dist)
+        gidx = rows_dist.local_indices(0)
+        local, bounds = self._permute_rows(rows, gidx, x.shape[0])
+        src = Distribution._from_maps(self.comm, [BlockMap(x.shape[0], P, bounds)] +
+                                      [NoDistMap(s) for s in x.shape[1:]], None, None)
+        return DistArray._new(redistribute_local(local, src, x.distribution), x.distribution)
+
+    def shuffle(self, x: DistArray, axis: int = 0) -> None:
+        """Permute the rows of a DistArray in place (same result as :meth:`permutation`)."""
+        if not isinstance(x, DistArray):
+            raise TypeError(f"shuffle needs a DistArray, got {type(x).__name__}")
+        x.local[...] = self.permutation(x, axis=axis).local
+
+
+def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, (Generator, np.random.Generator, np.random.BitGenerator)):
+        raise TypeError("seed must be None, an int, a sequence of ints or a SeedSequence")
+    if seed is None:
+        # Fresh OS entropy, drawn once and shared so every rank uses the same streams.
+        entropy = _comm.bcast_object(comm, np.random.SeedSequence().entropy if comm.Get_rank() == 0 else None)
+        return np.random.SeedSequence(entropy)
+    return np.random.SeedSequence(seed)
+
+
+def default_rng(seed: Any = None, comm: MPI.Intracomm | None = None) -> Generator:
+    """A distributed :class:`Generator`; the same ``seed`` gives the same arrays on any number of ranks.
+
+    Parameters
+    ----------
+    seed : None, int, sequence of int or numpy.random.SeedSequence
+        None: rank 0 draws OS entropy and broadcasts it.
+    comm : mpi4py.MPI.Intracomm, optional
+        Default ``COMM_WORLD``.
+
+    Communication: one small broadcast when ``seed`` is None, else none.
+
+    Examples
+    --------
+    >>> from numpy_dist.random import default_rng
+    >>> a = default_rng(3).random(10)
+    >>> b = default_rng(3).random(10, dist="c")
+    >>> bool((a.toarray() == b.toarray()).all())
+    True
+    """
+    c = _comm.get_comm(comm)
+    return Generator(_seed_sequence(seed, c), c)
+
+
+# --------------------------------------------------------------------------
+# Module functions (numpy.random / DistArray 0.4 style) on a default generator
+# --------------------------------------------------------------------------
+
+_DEFAULT: Generator | None = None
+
+
+def get_default_generator() -> Generator:
+    """The generator behind the module functions (created from OS entropy on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = default_rng(None)
+    return _DEFAULT
+
+
+def seed(seed: Any = None, comm: MPI.Intracomm | None = None) -> None:
+    """Reseed the module functions' generator (collective)."""
+    global _DEFAULT
+    _DEFAULT = default_rng(seed, comm)
+
+
+def _shape_args(args: tuple, kwargs: dict) -> tuple[Any, dict]:
+    """``rand(2, 3)``, ``rand((2, 3))`` or the seed's ``rand(distribution)``."""
+    if len(args) == 1 and isinstance(args[0], Distribution):
+        kwargs.setdefault("dist", args[0])
+        return None, kwargs
+    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        return args[0], kwargs
+    return (tuple(args) if args else None), kwargs
+
+
+def rand(*shape: Any, **kwargs: Any) -> Any:
+    """Uniform [0, 1) samples: ``rand(d0, d1, ...)``, ``rand(shape)`` or ``rand(distribution)``."""
+    size, kwargs = _shape_args(shape, kwargs)
+    return get_default_generator().random(size, **kwargs)
+
+
+def randn(*shape: Any, **kwargs: Any) -> Any:
+    """Standard normal samples: ``randn(d0, d1, ...)``, ``randn(shape)`` or ``randn(distribution)``."""
+    size, kwargs = _shape_args(shape, kwargs)
+    return get_default_generator().standard_normal(size, **kwargs)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64, **kwargs: Any) -> Any:
+    """Integers in [low, high) (``numpy.random.randint``)."""
+    return get_default_generator().integers(low, high, size, dtype, **kwargs)
+
+
+def random(size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().random(size, **kwargs)
+
+
+def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().uniform(low, high, size, **kwargs)
+
+
+def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().normal(loc, scale, size, **kwargs)
+
+
+def standard_normal(size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().standard_normal(size, **kwargs)
+
+
+def exponential(scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().exponential(scale, size, **kwargs)
+
+
+def integers(low: int, high: int | None = None, size: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().integers(low, high, size, **kwargs)
+
+
+def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None, **kwargs: Any) -> Any:
+    return get_default_generator().choice(a, size, replace, p, **kwargs)
+
+
+def permutation(x: Any, **kwargs: Any) -> DistArray:
+    return get_default_generator().permutation(x, **kwargs)
+
+
+def shuffle(x: DistArray) -> None:
+    get_default_generator().shuffle(x)
+
+
+class Random:
+    """The seed's ``Random(context)`` facade: methods take a Distribution first.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist.random import Random
+    >>> r = Random(nd.Context())
+    >>> r.seed(5)
+    >>> r.rand(nd.Distribution(None, (4,))).shape
+    (4,)
+    """
+
+    def __init__(self, context: Any = None):
+        self.comm = _comm.get_comm(getattr(context, "comm", context))
+        self._rng = default_rng(None, self.comm)
+
+    def seed(self, seed: Any = None) -> None:
+        self._rng = default_rng(seed, self.comm)
+
+    def rand(self, distribution: Distribution) -> DistArray:
+        return self._rng.random(dist=distribution)
+
+    def randn(self, distribution: Distribution) -> DistArray:
+        return self._rng.standard_normal(dist=distribution)
+
+    def normal(self, distribution: Distribution, loc: float = 0.0, scale: float = 1.0) -> DistArray:
+        return self._rng.normal(loc, scale, dist=distribution)
+
+    def randint(self, distribution: Distribution, low: int, high: int | None = None) -> DistArray:
+        return self._rng.integers(low, high, dist=distribution)

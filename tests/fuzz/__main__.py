@@ -1,0 +1,7 @@
+"""``python -m tests.fuzz --cases N --seed S`` (under mpiexec)."""
+
+import sys
+
+from tests.fuzz.fuzz_api import main
+
+sys.exit(main())
