@@ -1,0 +1,102 @@
+"""Pictures of who owns what (matplotlib is an optional extra: ``pip install numpy_dist[plot]``).
+
+As the seed's ``plot_array_distribution``: a 1-d or 2-d DistArray drawn as a
+grid of cells coloured by the rank that owns each element.  Only metadata is
+used (no array data moves); rank 0 writes the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .distarray import DistArray
+from .distribution import Distribution
+
+__all__ = ["owner_map", "plot_array_distribution"]
+
+
+def owner_map(d: DistArray | Distribution) -> np.ndarray:
+    """Owning rank of every element of a 1-d or 2-d array (local: metadata only).
+
+    Replicated blocks report their lowest-ranked holder.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> owner_map(nd.zeros((2, 3))).shape
+    (2, 3)
+    """
+    dist = d.distribution if isinstance(d, DistArray) else d
+    if dist.ndim not in (1, 2):
+        raise ValueError(f"owner_map draws 1-d and 2-d arrays, not {dist.ndim}-d")
+    grids = [np.zeros(n, np.int64) if g is None else dist.maps[a].owners(np.arange(n))
+             for a, (n, g) in enumerate(zip(dist.shape, dist.axis_grid))]
+    coords = [np.zeros(dist.shape, np.int64) for _ in dist.proc_grid]
+    mesh = np.meshgrid(*grids, indexing="ij")
+    for a, g in enumerate(dist.axis_grid):
+        if g is not None:
+            coords[g] = mesh[a]
+    return np.ravel_multi_index(coords, dist.proc_grid) if coords else np.zeros(dist.shape, np.int64)
+
+
+def plot_array_distribution(darray: DistArray, filename: str | None = None, title: str | None = None,
+                            cell_label: bool = True, legend: bool = True, **kwargs: Any) -> Any:
+    """Draw ``darray`` coloured by owning rank and save it to ``filename`` (PNG) on rank 0.
+
+    Parameters
+    ----------
+    darray : DistArray
+        A 1-d or 2-d array.
+    filename : str, optional
+        Where rank 0 saves the figure.
+    title : str, optional
+    cell_label : bool
+        Write the owning rank in each cell (arrays up to 40 x 40).
+    legend : bool
+        Add a colour legend of the ranks.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        The figure on rank 0, None elsewhere.
+
+    Communication: none (metadata only).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> fig = plot_array_distribution(nd.zeros((8, 8), dist=("b", "c")), "owners.png")  # doctest: +SKIP
+    """
+    owners = owner_map(darray)
+    if darray.comm.Get_rank() != 0:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    grid = owners.reshape(1, -1) if owners.ndim == 1 else owners
+    nranks = darray.comm.Get_size()
+    colours = plt.get_cmap("tab20" if nranks > 10 else "tab10")(np.arange(nranks) % (20 if nranks > 10 else 10))
+    fig, ax = plt.subplots(figsize=kwargs.pop("figsize", (min(12, 2 + grid.shape[1] * 0.35),
+                                                          min(9, 1.5 + grid.shape[0] * 0.35))))
+    ax.imshow(grid, cmap=ListedColormap(colours), vmin=-0.5, vmax=nranks - 0.5, interpolation="nearest",
+              aspect="auto")
+    if cell_label and grid.shape[0] <= 40 and grid.shape[1] <= 40:
+        for (i, j), r in np.ndenumerate(grid):
+            ax.text(j, i, str(r), ha="center", va="center", fontsize=7)
+    ax.set_xlabel("axis 1" if owners.ndim == 2 else "axis 0")
+    if owners.ndim == 2:
+        ax.set_ylabel("axis 0")
+    ax.set_title(title or f"{darray.shape} dist={''.join(darray.dist)} grid={darray.grid_shape}")
+    if legend:
+        ax.legend(handles=[Patch(color=colours[r], label=f"rank {r}") for r in range(nranks)],
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.tight_layout()
+    if filename:
+        fig.savefig(filename, dpi=100)
+    return fig
