@@ -163,6 +163,13 @@ def assert_dist_equal(actual: Any, expected: Any, *, rtol: float | None = None, 
     >>> from numpy_dist.testing import assert_dist_equal
     >>> assert_dist_equal(np.sum(nd.arange(5)), np.sum(np.arange(5)))
     """
+    if isinstance(expected, (tuple, list)) and not isinstance(actual, (np.ndarray, DistArray)):
+        comm = _comm.get_comm(None)
+        same_len = isinstance(actual, (tuple, list)) and len(actual) == len(expected)
+        assert_all_ranks(same_len, f"expected a sequence of {len(expected)} results, got {type(actual).__name__}", comm)
+        for a, e in zip(actual, expected):
+            assert_dist_equal(a, e, rtol=rtol, atol=atol, check_dtype=check_dtype, check_type=check_type)
+        return
     expected_arr = np.asarray(expected)
     if isinstance(actual, DistArray):
         comm = actual.comm
@@ -175,9 +182,9 @@ def assert_dist_equal(actual: Any, expected: Any, *, rtol: float | None = None, 
         assert_all_ranks(not message, message, comm)
         return
     comm = _comm.get_comm(None)
-    if check_type and isinstance(expected, np.ndarray) and expected.ndim > 0:
+    if check_type and isinstance(expected, np.ndarray) and expected.ndim > 0 and not isinstance(actual, np.ndarray):
         assert_all_ranks(False, f"expected an array of shape {expected.shape}, got {type(actual).__name__}", comm)
-    value = np.asarray(actual)
+    value = np.asarray(actual)  # a scalar or a small NumPy result: it must be identical on every rank
     everyone = _comm.allgather_object(comm, value.tobytes() + str(value.dtype).encode())
     same = all(v == everyone[0] for v in everyone)
     assert_all_ranks(same, f"scalar result differs across ranks: {actual!r}", comm)

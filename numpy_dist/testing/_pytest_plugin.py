@@ -466,7 +466,8 @@ class _TimeoutHooks:
         ini = config.getini("faulthandler_timeout") if _has_ini(config, "faulthandler_timeout") else 0
         # pytest's faulthandler plugin shares the one faulthandler timer.
         self.backstop = not float(ini or 0)
-        self.backstop_until = 0.0
+        self.backstop_until = 0.0  # monotonic time the backstop fires; 0: off
+        self.backstop_item = None  # test that last (re)armed it
         self.watchdog = _Watchdog()
         self.watchdog.start()
 
@@ -477,8 +478,23 @@ class _TimeoutHooks:
         self.watchdog.arm(item, settings)
         if self.backstop:
             self._arm_backstop(settings.timeout)
+            self.backstop_item = item
         item.cancel_timeout = self.watchdog.disarm  # pytest-timeout's cancel hook calls it
         return True
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_protocol(self, item):
+        # Inside pytest-timeout's wrapper, so set_timer has run if this test
+        # has a (whole-protocol) timeout.  Otherwise (timeout 0 marker,
+        # func_only) the backstop armed for an earlier test must not fire.
+        if self.backstop_until and self.backstop_item is not item:
+            self._cancel_backstop()
+        return (yield)
+
+    def _cancel_backstop(self):
+        faulthandler.cancel_dump_traceback_later()
+        self.backstop_until = 0.0
+        self.backstop_item = None
 
     def _arm_backstop(self, timeout):
         """Keep the faulthandler deadline between timeout+margin and 1.25 times that.
@@ -497,8 +513,7 @@ class _TimeoutHooks:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self):
         if self.backstop:
-            faulthandler.cancel_dump_traceback_later()
-            self.backstop_until = 0.0
+            self._cancel_backstop()
 
 
 class _Watchdog(threading.Thread):

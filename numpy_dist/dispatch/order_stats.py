@@ -1,0 +1,213 @@
+"""Order statistics: median, percentile, quantile and their nan* versions, every NumPy method.
+
+Along axes whose blocks hold whole lines NumPy runs on the local blocks (so
+every ``method=`` is exactly NumPy's).  Along a distributed axis of an N-d
+array the axis is made local first (one Alltoallv).  Over a whole
+distributed sequence (1-d, or ``axis=None``) the needed order statistics are
+found by distributed selection, without sorting, and combined with NumPy's
+own interpolation rules.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.lib import _function_base_impl as _fb
+from numpy.lib.array_utils import normalize_axis_tuple
+
+from .. import comm as _comm
+from ..distarray import DistArray
+from ..maps import NoDistMap
+from ..redistribute import redistribute_local
+from ._samplesort import select_kth
+from .manipulation import _dist
+from .registry import implements
+from .ufuncs import local_axes_dist, reduce_dist, run_checked
+
+_NoValue = np._NoValue
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+
+
+def _local_or_moved(a: DistArray, axes: tuple[int, ...]) -> tuple[np.ndarray, Any] | None:
+    """(block whose ``axes`` are whole, its distribution), or None when only selection can do it."""
+    dist = a.distribution
+    if not reduce_dist(dist, axes):
+        return a.local, dist
+    work = local_axes_dist(dist, axes)
+    if work is None:
+        return None
+    return redistribute_local(a.local, dist, work), work
+
+
+def _wrap_result(local: np.ndarray, dist: Any, axes: tuple[int, ...], keepdims: bool, qshape: tuple) -> Any:
+    out_dist = dist.reduced(axes, keepdims)
+    if qshape:
+        out_dist = out_dist.with_maps([NoDistMap(n) for n in qshape] + list(out_dist.maps),
+                                      (None,) * len(qshape) + tuple(out_dist.axis_grid))
+    result = DistArray._new(np.asarray(local), out_dist)
+    return result.local[()] if result.ndim == 0 else result
+
+
+def _order_statistics(a: DistArray, ks: list[int], skipnan: bool) -> tuple[list, int, bool]:
+    """Values of the requested order statistics of all of ``a`` (flattened), the count, any NaN."""
+    values = a.local.reshape(-1)
+    has_nan = False
+    if values.dtype.kind in "fc":
+        nan = np.isnan(values)
+        has_nan = _comm.any_rank(a.comm, bool(nan.any()))
+        if has_nan:
+            values = values[~nan]
+    n = _comm.allreduce_scalar(a.comm, int(values.size), control=True)
+    ks = [k % n if n else 0 for k in ks]
+    if n == 0 or (has_nan and not skipnan):
+        return [None] * len(ks), n, has_nan
+    return select_kth(a.comm, values, sorted(set(ks))), n, has_nan
+
+
+def _select_quantiles(a: DistArray, q: np.ndarray, method: str, skipnan: bool) -> np.ndarray:
+    """NumPy's quantile arithmetic on distributed order statistics (axis=None semantics)."""
+    props = _fb._QuantileMethods.get(method)
+    if props is None:
+        raise ValueError(f"{method!r} is not a valid method. Use one of: {list(_fb._QuantileMethods)}")
+    n = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local)) if skipnan and a.dtype.kind in "fc"
+                                             else a.local.size), control=True)
+    probe_dtype = np.quantile(np.zeros(2, a.dtype), q, method=method).dtype
+    if n == 0:
+        if skipnan:
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
+            return np.full(q.shape, np.nan, dtype=probe_dtype)
+        raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+    virtual = np.asanyarray(props["get_virtual_index"](n, q))
+    if props["fix_gamma"] is None or (method == "linear" and np.issubdtype(virtual.dtype, np.integer)):
+        prev = nxt = virtual.astype(np.intp)
+        gamma = None
+    else:
+        prev, nxt = _fb._get_indexes(np.empty(0, a.dtype), virtual, n)
+        gamma = _fb._get_gamma(virtual, prev, props)
+    needed = sorted(set(int(i) % n for i in np.concatenate([np.ravel(prev), np.ravel(nxt)])))
+    stats, _, has_nan = _order_statistics(a, needed, skipnan)
+    if has_nan and not skipnan:
+        return np.full(q.shape, np.nan, dtype=probe_dtype)
+    lookup = dict(zip(needed, stats))
+    take = np.vectorize(lambda i: lookup[int(i) % n], otypes=[a.dtype])
+    lo, hi = take(prev), take(nxt)
+    result = lo if gamma is None else _fb._lerp(np.asarray(lo), np.asarray(hi), gamma.reshape(np.shape(lo)))
+    return np.asarray(result).astype(probe_dtype, copy=False)
+
+
+def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: bool, skipnan: bool,
+                   weights: Any, name: str) -> Any:
+    a = _dist(a)
+    if weights is not None:
+        from .protocol import fallback
+
+        np_func = getattr(np, name)
+        return fallback(np_func, (a, q), {"axis": axis, "method": method, "keepdims": keepdims, "weights": weights},
+                        f"numpy.{name} (weights)")
+    np_func = getattr(np, name)
+    # NumPy's own checks (complex input, q range, method) and result dtype, on a two-element stand-in.
+    probe = np.asarray(np_func(np.zeros(2, a.dtype), q, method=method))
+    qarr = np.asanyarray(q)
+    if name.endswith("percentile"):
+        qarr = np.true_divide(qarr, 100)
+    axes = _axes(axis, a.ndim)
+    placed = _local_or_moved(a, axes)
+    if placed is not None:
+        block, dist = placed
+        result = run_checked(a.comm, name, lambda: np_func(block, q, axis=axes, method=method, keepdims=keepdims))
+        out_val = _wrap_result(result, dist, axes, keepdims, qarr.shape)
+    else:
+        values = _select_quantiles(a, qarr, method, skipnan).astype(probe.dtype, copy=False)
+        if keepdims:
+            values = values.reshape(qarr.shape + (1,) * a.ndim)
+        out_val = _wrap_result(values, a.distribution.replicated(()), (), False, ()) if values.ndim == 0 else \
+            DistArray._new(values, a.distribution.replicated(values.shape))
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
+            np.asarray(out_val), a.distribution.replicated(())))
+    return out_val
+
+
+@implements(np.quantile)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
+    """``np.quantile`` for every NumPy ``method``."""
+    return _quantile_impl(a, q, axis, out, method, keepdims, False, weights, "quantile")
+
+
+@implements(np.percentile)
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+               weights=None):
+    """``np.percentile`` for every NumPy ``method``."""
+    return _quantile_impl(a, q, axis, out, method, keepdims, False, weights, "percentile")
+
+
+@implements(np.nanquantile)
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=_NoValue, *,
+                weights=None):
+    """``np.nanquantile``."""
+    return _quantile_impl(a, q, axis, out, method, bool(keepdims) if keepdims is not _NoValue else False, True,
+                          weights, "nanquantile")
+
+
+@implements(np.nanpercentile)
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=_NoValue, *,
+                  weights=None):
+    """``np.nanpercentile``."""
+    return _quantile_impl(a, q, axis, out, method, bool(keepdims) if keepdims is not _NoValue else False, True,
+                          weights, "nanpercentile")
+
+
+def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> Any:
+    a = _dist(a)
+    axes = _axes(axis, a.ndim)
+    placed = _local_or_moved(a, axes)
+    local_func = np.nanmedian if skipnan else np.median
+    if placed is not None:
+        block, dist = placed
+        result = run_checked(a.comm, "median", lambda: local_func(block, axis=axes, keepdims=keepdims))
+        out_val = _wrap_result(result, dist, axes, keepdims, ())
+    else:
+        n_valid = a.size
+        if skipnan and a.dtype.kind in "fc":
+            n_valid = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local))), control=True)
+        if n_valid == 0:
+            value = local_func(np.empty(0, a.dtype))  # NumPy's warning and NaN
+        else:
+            ks = [(n_valid - 1) // 2, n_valid // 2]
+            stats, _, has_nan = _order_statistics(a, ks, skipnan)
+            if has_nan and not skipnan:
+                value = np.mean(np.array([np.nan], a.dtype))
+            else:
+                lookup = dict(zip(sorted(set(ks)), stats))
+                value = np.mean(np.array([lookup[ks[0]], lookup[ks[1]]], dtype=a.dtype))
+        value = np.asarray(value)
+        if keepdims:
+            value = value.reshape((1,) * a.ndim)
+            out_val = DistArray._new(value, a.distribution.replicated(value.shape))
+        else:
+            out_val = value[()]
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
+            np.asarray(out_val), a.distribution.replicated(())))
+    return out_val
+
+
+@implements(np.median)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """``np.median``: distributed selection of the middle order statistics (no sort)."""
+    return _median_impl(a, axis, out, keepdims, False)
+
+
+@implements(np.nanmedian)
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=_NoValue):
+    """``np.nanmedian``."""
+    return _median_impl(a, axis, out, bool(keepdims) if keepdims is not _NoValue else False, True)

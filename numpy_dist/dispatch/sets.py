@@ -1,0 +1,227 @@
+"""Set operations: unique (with index, inverse and counts), isin and the *1d functions.
+
+``unique`` sample-sorts (value, global index) pairs, marks the first key of
+every run of equal values (the previous rank's last key is one small
+exchange), and lays the results out by an exclusive scan of the local
+counts; the inverse travels back to the original positions in one
+Alltoallv.  ``isin`` sends every element to the rank that holds its value
+range of the sorted test elements and gets the answer back.  Nothing is
+gathered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import comm as _comm
+from ..creation import asarray
+from ..distarray import DistArray
+from ..redistribute import redistribute_local
+from ._samplesort import block_layout, even_layout, sample_sort
+from .manipulation import _dist, concatenate, ravel
+from .registry import implements
+
+_NoValue = np._NoValue
+
+
+def _same(a: np.ndarray, b: np.ndarray, equal_nan: bool) -> np.ndarray:
+    eq = a == b
+    if equal_nan and a.dtype.kind in "fc":
+        eq |= np.isnan(a) & np.isnan(b)
+    return eq
+
+
+def _runs(comm: Any, values: np.ndarray, equal_nan: bool) -> np.ndarray:
+    """True where a sorted value starts a new run of equal values (across rank boundaries)."""
+    lasts = _comm.allgather_array(comm, values[-1:])
+    me = comm.Get_rank()
+    prev = next((lasts[r] for r in range(me - 1, -1, -1) if lasts[r].size), None)
+    starts = np.ones(values.size, dtype=bool)
+    if values.size > 1:
+        starts[1:] = ~_same(values[1:], values[:-1], equal_nan)
+    if values.size and prev is not None:
+        starts[0] = not bool(_same(values[:1], prev, equal_nan)[0])
+    return starts
+
+
+@implements(np.unique)
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
+           sorted=True):
+    """``np.unique`` of the flattened array (``axis=None``); index, inverse and counts are global."""
+    if axis is not None:
+        from .protocol import fallback
+
+        return fallback(np.unique, (ar,), {"return_index": return_index, "return_inverse": return_inverse,
+                                           "return_counts": return_counts, "axis": axis, "equal_nan": equal_nan},
+                        "numpy.unique (axis)")
+    d = _dist(ar)
+    flat = _spread(ravel(d) if d.ndim != 1 else d)
+    comm = flat.comm
+    gidx = flat.distribution.local_indices(0).astype(np.int64) if flat.ndim else np.zeros(1, np.int64)
+    values, order_gidx, layout = sample_sort(comm, np.ascontiguousarray(flat.local.reshape(-1)), gidx)
+    starts = _runs(comm, values, equal_nan)
+    nstarts = int(np.count_nonzero(starts))
+    counts_all = _comm.allgather_object(comm, nstarts)
+    offset = int(np.sum(counts_all[: comm.Get_rank()]))
+    out_layout = block_layout(comm, counts_all)
+    uniq = DistArray._new(values[starts], out_layout)
+    results: list[Any] = [uniq]
+    if return_index:
+        results.append(DistArray._new(order_gidx[starts].astype(np.intp), out_layout))
+    run_id = offset + np.cumsum(starts) - 1  # run of every sorted element
+    if return_inverse:
+        results.append(_inverse(flat, d.shape, order_gidx, run_id, layout))
+    if return_counts:
+        first_pos = layout.maps[0].bounds[comm.Get_rank()] + np.flatnonzero(starts)
+        total = layout.shape[0]
+        # A run ends where the next run starts: the next start may lie on a later rank.
+        next_first = _comm.allgather_array(comm, first_pos[:1].astype(np.int64))
+        later = [x for x in next_first[comm.Get_rank() + 1:] if x.size]
+        end = int(later[0][0]) if later else total
+        ends = np.append(first_pos[1:], end) if first_pos.size else first_pos
+        results.append(DistArray._new((ends - first_pos).astype(np.intp), out_layout))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _spread(flat: DistArray) -> DistArray:
+    """A 1-d array in an even block layout over all ranks (replicated data: each keeps its part)."""
+    dist = flat.distribution
+    if dist.maps[0].dist_type == "b" and not dist.replicated_dims and dist.proc_grid == (flat.comm.Get_size(),):
+        return flat
+    even = even_layout(flat.comm, flat.size)
+    return DistArray._new(redistribute_local(flat.local, dist, even), even)
+
+
+def _inverse(flat: DistArray, shape: tuple, order_gidx: np.ndarray, run_id: np.ndarray, layout: Any) -> DistArray:
+    """Send each sorted element's run id back to its original position (one Alltoallv)."""
+    comm = flat.comm
+    dist = flat.distribution  # an even block layout (see _spread): owner coordinate == rank
+    dest = dist.maps[0].owners(order_gidx)
+    order = np.argsort(dest, kind="stable")
+    counts = np.bincount(dest, minlength=comm.Get_size()).astype(np.int64)
+    recv_counts = _comm.alltoall_counts(comm, counts)
+    payload = np.stack([order_gidx[order], run_id[order].astype(np.int64)], axis=1)
+    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(payload).view(np.uint8), counts * 16,
+                                recv_counts * 16).view(np.int64).reshape(-1, 2)
+    inv = np.empty(flat.local.shape, dtype=np.intp)
+    if got.size:
+        inv[dist.maps[0].local_positions(got[:, 0])] = got[:, 1]
+    result = DistArray._new(inv, dist)
+    return np.reshape(result, shape) if len(shape) != 1 else result
+
+
+@implements(np.unique_values)
+def unique_values(x):
+    """``np.unique_values`` (NaNs are distinct, as the array API standard says)."""
+    return unique(x, equal_nan=False)
+
+
+@implements(np.unique_counts)
+def unique_counts(x):
+    """``np.unique_counts``: (values, counts)."""
+    from numpy.lib._arraysetops_impl import UniqueCountsResult
+
+    return UniqueCountsResult(*unique(x, return_counts=True, equal_nan=False))
+
+
+@implements(np.unique_inverse)
+def unique_inverse(x):
+    """``np.unique_inverse``: (values, inverse_indices shaped like x)."""
+    from numpy.lib._arraysetops_impl import UniqueInverseResult
+
+    return UniqueInverseResult(*unique(x, return_inverse=True, equal_nan=False))
+
+
+@implements(np.unique_all)
+def unique_all(x):
+    """``np.unique_all``: (values, indices, inverse_indices, counts)."""
+    from numpy.lib._arraysetops_impl import UniqueAllResult
+
+    return UniqueAllResult(*unique(x, return_index=True, return_inverse=True, return_counts=True,
+                                  equal_nan=False))
+
+
+def _membership(element: DistArray, sorted_tests: DistArray) -> DistArray:
+    """For each element, is its value among the (sorted, block-laid) test values?"""
+    comm = element.comm
+    firsts = _comm.allgather_array(comm, sorted_tests.local[:1])
+    nonempty = [r for r, f in enumerate(firsts) if f.size]
+    flat = element.local.reshape(-1)
+    if not nonempty:
+        return DistArray._new(np.zeros(element.local.shape, bool), element.distribution)
+    first_vals = np.concatenate([firsts[r] for r in nonempty])
+    k = np.clip(np.searchsorted(first_vals, flat, side="right") - 1, 0, len(nonempty) - 1)
+    dest = np.asarray(nonempty, dtype=np.int64)[k]
+    order = np.argsort(dest, kind="stable")
+    counts = np.bincount(dest, minlength=comm.Get_size()).astype(np.int64)
+    recv_counts = _comm.alltoall_counts(comm, counts)
+    item = flat.dtype.itemsize
+    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
+                                  recv_counts * item).view(flat.dtype)
+    answer = np.isin(asked, sorted_tests.local).astype(np.uint8)
+    back = _comm.alltoallv_bytes(comm, answer, recv_counts, counts).astype(bool)
+    out = np.empty(flat.size, bool)
+    out[order] = back
+    return DistArray._new(out.reshape(element.local.shape), element.distribution)
+
+
+@implements(np.isin)
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """``np.isin``: each element asks the rank holding its value range of the sorted tests."""
+    if not isinstance(element, DistArray):
+        tests = test_elements if not isinstance(test_elements, DistArray) else None
+        if tests is not None:
+            return np.isin(element, tests, assume_unique=assume_unique, invert=invert, kind=kind)
+        element = asarray(element, comm=test_elements.comm)
+    if not isinstance(test_elements, DistArray):
+        from .ufuncs import elementwise
+
+        tests = np.asarray(test_elements)
+        return elementwise(lambda x: np.isin(x, tests, assume_unique=assume_unique, invert=invert, kind=kind),
+                           [element], "isin")
+    tests = _dist(test_elements)
+    flat_tests = _spread(ravel(tests) if tests.ndim != 1 else tests)
+    dtype = np.result_type(element.dtype, tests.dtype)
+    gidx = flat_tests.distribution.local_indices(0).astype(np.int64)
+    values, _, layout = sample_sort(flat_tests.comm, flat_tests.local.astype(dtype), gidx)
+    elem = element.astype(dtype, copy=False) if element.dtype != dtype else element
+    result = _membership(elem, DistArray._new(values, layout))
+    return np.logical_not(result) if invert else result
+
+
+@implements(np.intersect1d)
+def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
+    """``np.intersect1d`` (sorted unique values in both)."""
+    if return_indices:
+        from .protocol import fallback
+
+        return fallback(np.intersect1d, (ar1, ar2), {"assume_unique": assume_unique, "return_indices": True},
+                        "numpy.intersect1d (return_indices)")
+    u1 = unique(_dist(ar1))
+    u2 = unique(_dist(ar2)) if isinstance(ar2, DistArray) else np.unique(ar2)
+    return u1[isin(u1, u2)]
+
+
+@implements(np.union1d)
+def union1d(ar1, ar2):
+    """``np.union1d``."""
+    a, b = _dist(ar1), _dist(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=_dist(ar1).comm)
+    return unique(concatenate([ravel(a), ravel(b)]))
+
+
+@implements(np.setdiff1d)
+def setdiff1d(ar1, ar2, assume_unique=False):
+    """``np.setdiff1d``: unique values of ar1 not in ar2."""
+    a = ravel(_dist(ar1)) if assume_unique else unique(_dist(ar1))
+    return a[isin(a, ar2, invert=True)]
+
+
+@implements(np.setxor1d)
+def setxor1d(ar1, ar2, assume_unique=False):
+    """``np.setxor1d``: values in exactly one of the inputs."""
+    a = unique(_dist(ar1))
+    comm = a.comm
+    b = unique(_dist(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=comm))
+    return unique(concatenate([a[isin(a, b, invert=True)], b[isin(b, a, invert=True)]]))

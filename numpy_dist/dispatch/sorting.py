@@ -1,0 +1,222 @@
+"""Sorting and searching: sort, argsort, partition, lexsort, searchsorted, digitize.
+
+Along an axis whose blocks hold whole lines, sorting is local.  A
+distributed 1-d sequence (or ``axis=None``) is sample-sorted (see
+``_samplesort``) into an even block layout.  N-d arrays sorted along a
+distributed axis are first re-laid so that axis is local (one Alltoallv),
+sorted, and laid back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from .. import comm as _comm
+from ..creation import asnumpy
+from ..distarray import DistArray
+from ..redistribute import redistribute_local
+from ._samplesort import block_layout, sample_sort
+from .manipulation import _dist, ravel, take_rows
+from .registry import implements
+from .ufuncs import local_axes_dist, reduce_dist, run_checked
+
+
+def _global_index(d: DistArray) -> np.ndarray:
+    """Global index of each element of a 1-d DistArray's block."""
+    return d.distribution.local_indices(0).astype(np.int64)
+
+
+def _check_kind(kind: Any, order: Any) -> None:
+    if order is not None:
+        raise ValueError("order is not supported for DistArrays (they hold no structured dtypes)")
+    if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
+        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
+
+
+def _along_axis(a: DistArray, axis: int, local_op) -> DistArray:
+    """Apply a NumPy function along ``axis``, making the axis local first when it is distributed."""
+    dist = a.distribution
+    if not reduce_dist(dist, (axis,)):
+        return DistArray._new(run_checked(a.comm, "sort", lambda: local_op(a.local, axis)), dist)
+    work = local_axes_dist(dist, (axis,))
+    data = redistribute_local(a.local, dist, work)
+    done = run_checked(a.comm, "sort", lambda: local_op(data, axis))
+    return DistArray._new(redistribute_local(done, work, dist), dist)
+
+
+def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
+    from .sets import _spread
+
+    a = _spread(a)  # replicated or unstructured input: each rank contributes a distinct part
+    values, gidx, layout = sample_sort(a.comm, np.ascontiguousarray(a.local), _global_index(a))
+    return DistArray._new(gidx.astype(np.intp) if want_indices else values, layout)
+
+
+@implements(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``np.sort`` (always stable; NaNs last): local along whole lines, sample sort otherwise."""
+    _check_kind(kind, order)
+    a = _dist(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if a.ndim == 0:
+        raise np.exceptions.AxisError(axis, 0)
+    axis = normalize_axis_index(axis, a.ndim)
+    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
+        return _sort_1d(a, False)
+    return _along_axis(a, axis, lambda x, ax: np.sort(x, axis=ax, kind="stable"))
+
+
+@implements(np.argsort)
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``np.argsort``: global indices, stable (ties keep their original order)."""
+    _check_kind(kind, order)
+    a = _dist(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if a.ndim == 0:
+        raise np.exceptions.AxisError(axis, 0)
+    axis = normalize_axis_index(axis, a.ndim)
+    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
+        return _sort_1d(a, True)
+    return _along_axis(a, axis, lambda x, ax: np.argsort(x, axis=ax, kind="stable").astype(np.intp))
+
+
+def _check_kth(kth: Any, n: int) -> None:
+    ks = np.atleast_1d(np.asarray(kth))
+    if ks.dtype.kind not in "iu":
+        raise TypeError("Partition index must be integer")
+    if ks.size and (ks.min() < -n or ks.max() >= n):
+        raise ValueError(f"kth(={int(ks.max() if ks.max() >= n else ks.min())}) out of bounds ({n})")
+
+
+@implements(np.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """``np.partition``: the sorted array, which satisfies every partition requirement.
+
+    NumPy leaves the order within each side unspecified; a sort is one valid
+    answer (the element at ``kth`` and both sides are exactly NumPy's).
+    """
+    a = _dist(a)
+    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
+    _check_kth(kth, a.size if axis is None else a.shape[ax])
+    return sort(a, axis=axis)
+
+
+@implements(np.argpartition)
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """``np.argpartition``: indices of a stable sort (a valid partition)."""
+    a = _dist(a)
+    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
+    _check_kth(kth, a.size if axis is None else a.shape[ax])
+    return argsort(a, axis=axis)
+
+
+@implements(np.lexsort)
+def lexsort(keys, axis=-1):
+    """``np.lexsort`` of 1-d keys (last key primary): repeated stable distributed argsorts."""
+    keys = [k for k in keys] if not isinstance(keys, DistArray) or keys.ndim > 1 else [keys]
+    if isinstance(keys[0], DistArray) and keys[0].ndim > 1 or np.ndim(keys[0]) != 1:
+        from .protocol import fallback
+
+        return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (N-d keys)")
+    n = np.shape(keys[0])[0]
+    if any(np.shape(k) != (n,) for k in keys):
+        raise ValueError("all keys need to be the same shape")
+    perm = None
+    for k in keys:  # least significant first; each pass is a stable sort of the permuted key
+        k = _dist(k)
+        permuted = k if perm is None else take_rows(k, asnumpy_free_rows(perm), 0)
+        order = argsort(permuted)
+        perm = order if perm is None else take_rows(perm, asnumpy_free_rows(order), 0)
+    return perm
+
+
+def asnumpy_free_rows(idx: DistArray) -> np.ndarray:
+    """Index values for a row request: every rank needs them all (they are the request itself)."""
+    return asnumpy(idx)
+
+
+@implements(np.searchsorted)
+def searchsorted(a, v, side="left", sorter=None):
+    """``np.searchsorted`` into a sorted 1-d haystack (DistArray or NumPy), needles of any kind.
+
+    A distributed haystack is searched where it lives: the first element of
+    every block (one allgather) tells which rank decides each needle; that
+    rank adds its block offset to its local answer.  NumPy needles (held by
+    every rank) are combined with one allreduce; DistArray needles travel to
+    the deciding rank and back (two Alltoallv).
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    if sorter is not None:
+        a = take_rows(_dist(a), asnumpy(sorter) if isinstance(sorter, DistArray) else np.asarray(sorter), 0)
+    if np.ndim(a) != 1:
+        raise ValueError("object too deep for desired array")
+    if not isinstance(a, DistArray):
+        return _search_numpy_haystack(np.asarray(a), v, side)
+    comm = a.comm
+    dist = a.distribution
+    if dist.maps[0].dist_type not in ("b", "n") or dist.replicated_dims:
+        even = block_layout(comm, [int(n) for n in np.diff(np.linspace(0, a.size, comm.Get_size() + 1).astype(int))])
+        a = DistArray._new(redistribute_local(a.local, dist, even), even)
+        dist = even
+    if dist.maps[0].dist_type == "n":  # whole haystack on every rank
+        return _search_numpy_haystack(a.local, v, side)
+    bounds = dist.maps[0].bounds
+    firsts = _comm.allgather_array(comm, a.local[:1])
+    nonempty = [r for r, f in enumerate(firsts) if f.size]
+    first_vals = np.concatenate([firsts[r] for r in nonempty]) if nonempty else np.zeros(0, a.dtype)
+    me = comm.Get_rank()
+
+    def decide(x: np.ndarray) -> np.ndarray:
+        """Owner rank of each needle (among non-empty blocks)."""
+        if not nonempty:
+            return np.zeros(x.shape, np.int64)
+        k = np.clip(np.searchsorted(first_vals, x, side=side) - 1, 0, len(nonempty) - 1)
+        return np.asarray(nonempty, dtype=np.int64)[k]
+
+    if not isinstance(v, DistArray):
+        x = np.asarray(v)
+        mine = decide(x) == me
+        part = np.where(mine, np.searchsorted(a.local, x, side=side) + bounds[me], 0).astype(np.int64)
+        result = _comm.allreduce_array(comm, part) if comm.Get_size() > 1 else part
+        return result.astype(np.intp) if np.ndim(v) else np.intp(result[()])
+    # DistArray needles: send each to its deciding rank, answer, send back.
+    flat = v.local.reshape(-1)
+    owner = decide(flat)
+    order = np.argsort(owner, kind="stable")
+    counts = np.bincount(owner, minlength=comm.Get_size()).astype(np.int64)
+    recv_counts = _comm.alltoall_counts(comm, counts)
+    item = flat.dtype.itemsize
+    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
+                                  recv_counts * item).view(flat.dtype)
+    answer = (np.searchsorted(a.local, asked, side=side) + bounds[me]).astype(np.int64)
+    back = _comm.alltoallv_bytes(comm, answer.view(np.uint8), recv_counts * 8, counts * 8).view(np.int64)
+    out = np.empty(flat.size, np.intp)
+    out[order] = back
+    return DistArray._new(out.reshape(v.local.shape), v.distribution)
+
+
+def _search_numpy_haystack(a: np.ndarray, v: Any, side: str) -> Any:
+    if isinstance(v, DistArray):
+        from .ufuncs import elementwise
+
+        return elementwise(lambda x: np.searchsorted(a, x, side=side), [v], "searchsorted")
+    return np.searchsorted(a, v, side=side)
+
+
+@implements(np.digitize)
+def digitize(x, bins, right=False):
+    """``np.digitize`` (bins are edges: held whole by every rank)."""
+    edges = asnumpy(bins) if isinstance(bins, DistArray) else np.asarray(bins)
+    if edges.ndim != 1:
+        raise ValueError("bins must be one-dimensional")
+    if not isinstance(x, DistArray):
+        return np.digitize(x, edges, right=right)
+    from .ufuncs import elementwise
+
+    return elementwise(lambda local: np.digitize(local, edges, right=right), [x], "digitize")

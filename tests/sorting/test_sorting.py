@@ -1,0 +1,155 @@
+"""Sorting, order statistics, sets and histograms against NumPy over the distribution cases."""
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
+
+P = MPI.COMM_WORLD.Get_size()
+RNG = np.random.default_rng(0)
+DATA = {
+    "random": RNG.standard_normal(101),
+    "ints": RNG.integers(0, 5, 57),
+    "sorted": np.arange(40.0),
+    "reversed": np.arange(40.0)[::-1].copy(),
+    "all-equal": np.full(33, 7.0),
+    "few-distinct": RNG.integers(0, 3, 64).astype(np.float32),
+    "nan": np.where(RNG.random(50) < 0.2, np.nan, RNG.standard_normal(50)),
+    "empty": np.zeros(0),
+    "bool": RNG.random(23) < 0.5,
+    "complex": RNG.standard_normal(20) + 1j * RNG.integers(0, 2, 20),
+    "tiny": np.array([3.0, 1.0, 2.0]),
+}
+CASES = ["block", "cyclic", "blockcyclic2", "uneven", "unstructured", "replicated"]
+METHODS = ["inverted_cdf", "averaged_inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+           "weibull", "linear", "median_unbiased", "normal_unbiased", "lower", "higher", "nearest", "midpoint"]
+
+
+def check(f, x, d):
+    try:
+        want = f(x)
+    except Exception as exc:  # noqa: BLE001 - NumPy's error must be ours too
+        with pytest.raises(type(exc)):
+            f(d)
+        return
+    assert_dist_equal(f(d), want)
+
+
+FUNCS = {
+    "sort": lambda a: np.sort(a),
+    "argsort-stable": lambda a: np.argsort(a, kind="stable"),
+    "unique": lambda a: np.unique(a),
+    "unique-counts": lambda a: np.unique(a, return_counts=True),
+    "unique-index": lambda a: np.unique(a, return_index=True),
+    "unique-inverse": lambda a: np.unique(a, return_inverse=True),
+    "unique-all": lambda a: tuple(np.unique_all(a)),
+}
+NUMERIC = {
+    "median": lambda a: np.median(a),
+    "nanmedian": lambda a: np.nanmedian(a),
+    "percentile": lambda a: np.percentile(a, [5, 50, 95]),
+    "nanpercentile": lambda a: np.nanpercentile(a, 40, method="weibull"),
+    "histogram": lambda a: np.histogram(a[~np.isnan(a)] if a.dtype.kind == "f" else a, bins=7),
+    "searchsorted": lambda a: np.searchsorted(np.sort(a), [0.5, -1, 3]),
+    "isin-list": lambda a: np.isin(a, [1, 2, 0.5]),
+    "isin-dist": lambda a: np.isin(a, a[::2]),
+    "partition-kth": lambda a: np.partition(a, a.size // 2)[a.size // 2],
+    "digitize": lambda a: np.digitize(a, [-1.0, 0.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("data", list(DATA))
+@pytest.mark.parametrize("case", CASES)
+def test_sort_unique(case, data, name):
+    x = DATA[data]
+    check(FUNCS[name], x, distribute(x, case))
+
+
+@pytest.mark.parametrize("name", list(NUMERIC))
+@pytest.mark.parametrize("data", [k for k, v in DATA.items() if v.dtype.kind in "fiu" and v.size])
+@pytest.mark.parametrize("case", CASES)
+def test_order_statistics_and_searching(case, data, name):
+    x = DATA[data]
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            check(NUMERIC[name], x, distribute(x, case))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured"])
+def test_quantile_every_method(case, method):
+    x = DATA["random"]
+    d = distribute(x, case)
+    assert_dist_equal(np.quantile(d, [0.0, 0.1, 0.5, 0.77, 1.0], method=method),
+                      np.quantile(x, [0.0, 0.1, 0.5, 0.77, 1.0], method=method))
+
+
+@pytest.mark.parametrize("case", ["block", "grid_bb", "grid_cb", "last", "replicated"])
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_nd_along_axes(case, axis):
+    x = RNG.standard_normal((9, 7))
+    d = distribute(x, case)
+    assert_dist_equal(np.sort(d, axis=axis), np.sort(x, axis=axis))
+    assert_dist_equal(np.argsort(d, axis=axis), np.argsort(x, axis=axis, kind="stable"))
+    assert_dist_equal(np.median(d, axis=axis), np.median(x, axis=axis))
+    assert_dist_equal(np.percentile(d, [10, 90], axis=axis, method="hazen"),
+                      np.percentile(x, [10, 90], axis=axis, method="hazen"))
+    if axis is not None:
+        assert_dist_equal(np.quantile(d, 0.3, axis=axis, keepdims=True), np.quantile(x, 0.3, axis=axis, keepdims=True))
+
+
+def test_in_place_sort_lexsort_sets_bincount():
+    x = RNG.integers(0, 9, 31)
+    y = RNG.integers(0, 3, 31)
+    for case in CASES:
+        d, e = distribute(x, case), distribute(y, case)
+        s = d.copy()
+        s.sort()
+        assert_dist_equal(s, np.sort(x))
+        assert_dist_equal(np.lexsort((d, e)), np.lexsort((x, y)))
+        assert_dist_equal(np.intersect1d(d, e), np.intersect1d(x, y))
+        assert_dist_equal(np.union1d(d, e), np.union1d(x, y))
+        assert_dist_equal(np.setdiff1d(d, e), np.setdiff1d(x, y))
+        assert_dist_equal(np.setxor1d(d, e), np.setxor1d(x, y))
+        assert_dist_equal(np.bincount(d), np.bincount(x))
+        assert_dist_equal(np.bincount(d, weights=e * 1.5, minlength=12), np.bincount(x, weights=y * 1.5, minlength=12))
+        assert_dist_equal(np.searchsorted(np.sort(d), distribute(y, case)), np.searchsorted(np.sort(x), y))
+
+
+def test_histogram_variants():
+    x = RNG.standard_normal(200)
+    w = RNG.random(200)
+    for case in ["block", "cyclic", "replicated"]:
+        d, dw = distribute(x, case), distribute(w, case)
+        assert_dist_equal(np.histogram(d, bins=5, range=(-1, 1)), np.histogram(x, bins=5, range=(-1, 1)))
+        assert_dist_equal(np.histogram(d, bins=[-3, 0, 0.5, 3], weights=dw, density=True),
+                          np.histogram(x, bins=[-3, 0, 0.5, 3], weights=w, density=True))
+        assert_dist_equal(np.histogram_bin_edges(d, bins=4), np.histogram_bin_edges(x, bins=4))
+        h2 = np.histogram2d(d, d * 2, bins=4)
+        assert_dist_equal(h2, np.histogram2d(x, x * 2, bins=4))
+
+
+def test_sort_memory_stays_near_2n_over_p():
+    n = 200_000
+    x = np.random.default_rng(5).integers(0, 10, n).astype(np.float64)  # heavy duplicates
+    d = nd.asarray(x)
+    s = np.sort(d)
+    assert_all_ranks(s.local.size <= 2 * n / P + P, f"block of {s.local.size} elements after sort")
+    assert_dist_equal(s, np.sort(x))
+
+
+def test_bad_input_same_everywhere():
+    d = distribute(np.arange(5.0), "cyclic")
+    for f, exc in [(lambda a: np.quantile(a, 1.5), ValueError), (lambda a: np.percentile(a, 50, method="bogus"), ValueError),
+                   (lambda a: np.partition(a, 10), ValueError), (lambda a: np.sort(a, axis=2), np.exceptions.AxisError),
+                   (lambda a: np.searchsorted(a, 1, side="middle"), ValueError), (lambda a: np.bincount(a), TypeError)]:
+        with pytest.raises(exc):
+            f(np.arange(5.0))
+        with pytest.raises(exc):
+            f(d)
