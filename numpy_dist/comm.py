@@ -470,3 +470,19 @@ def file_read_view(comm: MPI.Intracomm, path: str, disp: int, filetype: MPI.Data
     agree(comm, None if got == out.size else
           ValueError(f"{path!r} is truncated: read {got} of {out.size} bytes"))
     return out
+
+
+def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op = MPI.SUM) -> np.ndarray:
+    """Elementwise Allreduce of a small array with the same shape and dtype on every rank (data traffic).
+
+    Only for integer combines or operations whose result does not depend on
+    the order (counts, histograms, max/min): MPI may combine in any order.
+    """
+    send = np.ascontiguousarray(array)
+    if comm.Get_size() == 1:
+        return send.copy()
+    out = np.empty_like(send)
+    with watch("Allreduce"):
+        comm.Allreduce(send, out, op=op)
+    _count(send.nbytes)
+    return out
