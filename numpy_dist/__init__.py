@@ -45,6 +45,8 @@ from .distarray import DistArray
 from .distribution import Distribution, make_grid_shape
 from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
 from .ownership import ownership_summary
+from . import io, random
+from .io import load, load_dnpy, load_hdf5, load_npy, save, save_dnpy, save_hdf5, save_npy
 
 __version__ = "0.1.0"
 
@@ -55,7 +57,8 @@ __all__ = [
     "arange", "linspace", "eye", "identity", "fromfunction",
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
-    "ownership_summary", "set_checks", "set_timeout", "CollectiveMismatchError",
+    "ownership_summary", "io", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
+    "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError",
 ]
 
 

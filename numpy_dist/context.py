@@ -15,6 +15,7 @@ from mpi4py import MPI
 
 from . import comm as _comm
 from . import creation
+from . import io as _io
 from .distarray import DistArray
 from .distribution import Distribution
 
@@ -73,6 +74,40 @@ class Context:
         kwargs.setdefault("comm", self.comm)
         return creation.fromfunction(function, shape, **kwargs)
 
+    # -- I/O (the seed's method names) ------------------------------------------------
+    def save_npy(self, filename: str, da: DistArray) -> None:
+        """Write ``da`` to a NumPy ``.npy`` file (each rank writes its own part)."""
+        _io.save(filename, da)
+
+    def load_npy(self, filename: str, distribution: Distribution | None = None) -> DistArray:
+        """Read a ``.npy`` file (each rank reads its own part)."""
+        return _io.load(filename, dist=distribution, comm=self.comm)
+
+    def save_dnpy(self, name: str, da: DistArray) -> None:
+        """Write one ``<name>_<rank>.dnpy`` file per rank."""
+        _io.save_dnpy(name, da)
+
+    def load_dnpy(self, name: Any) -> DistArray:
+        """Read ``.dnpy`` files (any number of them: redistributed when it differs from the rank count)."""
+        return _io.load_dnpy(name, comm=self.comm)
+
+    def save_hdf5(self, filename: str, da: DistArray, key: str = "buffer", mode: str = "a", **options: Any) -> None:
+        """Write ``da`` to an HDF5 dataset."""
+        _io.save_hdf5(filename, da, key=key, mode=mode, **options)
+
+    def load_hdf5(self, filename: str, distribution: Distribution | None = None, key: str = "buffer") -> DistArray:
+        """Read an HDF5 dataset (each rank reads its own hyperslabs)."""
+        return _io.load_hdf5(filename, key=key, dist=distribution, comm=self.comm)
+
+    @property
+    def random(self) -> Any:
+        """The seed's ``Random`` facade on this context (created once)."""
+        if "_random" not in self.__dict__:
+            from .random import Random
+
+            self.__dict__["_random"] = Random(self)
+        return self.__dict__["_random"]
+
     def register(self, func: Callable) -> Callable:
         """Make ``func`` callable as ``ctx.<name>(...)``, running on every rank's local blocks."""
         self._registered[func.__name__] = func
@@ -83,7 +118,6 @@ class Context:
         if name in registered:
             func = registered[name]
             return lambda *args, **kwargs: self.apply(func, args, kwargs)
-        # I/O methods (load_npy, save_dnpy ...) appear here as the I/O module lands.
         raise AttributeError(f"Context has no attribute {name!r}")
 
     def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,

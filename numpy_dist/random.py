@@ -381,7 +381,9 @@ def default_rng(seed: Any = None, comm: MPI.Intracomm | None = None) -> Generato
 
 
 # --------------------------------------------------------------------------
-# Module functions (numpy.random / DistArray 0.4 style) on a default generator
+# Module functions (numpy.random / DistArray 0.4 style) on a default generator.
+# Communication: as the Generator methods they call (a broadcast of OS entropy
+# on the first call when :func:`seed` was not called).
 # --------------------------------------------------------------------------
 
 _DEFAULT: Generator | None = None
@@ -429,38 +431,47 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = np
 
 
 def random(size: Any = None, **kwargs: Any) -> Any:
+    """Uniform floats in [0, 1) from the module generator (see :meth:`Generator.random`)."""
     return get_default_generator().random(size, **kwargs)
 
 
 def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    """Uniform floats in [low, high) from the module generator."""
     return get_default_generator().uniform(low, high, size, **kwargs)
 
 
 def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    """Normal samples from the module generator (the seed's ``normal``)."""
     return get_default_generator().normal(loc, scale, size, **kwargs)
 
 
 def standard_normal(size: Any = None, **kwargs: Any) -> Any:
+    """Standard normal samples from the module generator."""
     return get_default_generator().standard_normal(size, **kwargs)
 
 
 def exponential(scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
+    """Exponential samples from the module generator."""
     return get_default_generator().exponential(scale, size, **kwargs)
 
 
 def integers(low: int, high: int | None = None, size: Any = None, **kwargs: Any) -> Any:
+    """Random integers from the module generator (see :meth:`Generator.integers`)."""
     return get_default_generator().integers(low, high, size, **kwargs)
 
 
 def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None, **kwargs: Any) -> Any:
+    """Random picks from the module generator (see :meth:`Generator.choice`)."""
     return get_default_generator().choice(a, size, replace, p, **kwargs)
 
 
 def permutation(x: Any, **kwargs: Any) -> DistArray:
+    """A random permutation from the module generator (see :meth:`Generator.permutation`)."""
     return get_default_generator().permutation(x, **kwargs)
 
 
 def shuffle(x: DistArray) -> None:
+    """Shuffle the rows of ``x`` in place with the module generator."""
     get_default_generator().shuffle(x)
 
 

@@ -1,0 +1,230 @@
+"""Data types, constants and the data type functions of the array API standard.
+
+The dtype objects are ``numpy.dtype`` instances, so ``x.dtype == numpy_dist.float64``
+holds and both hash alike.  Type promotion follows the standard's lattice:
+booleans with booleans, integers with integers, floating with floating (real
+and complex); pairs the standard leaves unspecified follow NumPy.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..distarray import DistArray
+
+__all__ = [
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float32", "float64", "complex64", "complex128",
+    "e", "inf", "nan", "pi", "newaxis",
+    "astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
+]
+
+bool = np.dtype("bool")  # noqa: A001 - the standard's name
+int8, int16, int32, int64 = (np.dtype(f"int{b}") for b in (8, 16, 32, 64))
+uint8, uint16, uint32, uint64 = (np.dtype(f"uint{b}") for b in (8, 16, 32, 64))
+float32, float64 = np.dtype("float32"), np.dtype("float64")
+complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
+
+e: float = math.e
+inf: float = math.inf
+nan: float = math.nan
+pi: float = math.pi
+newaxis = None
+
+#: The standard's data types, in a fixed order.
+ALL_DTYPES = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+              float32, float64, complex64, complex128)
+
+_KIND_CODES = {
+    "bool": "b", "signed integer": "i", "unsigned integer": "u", "integral": "iu",
+    "real floating": "f", "complex floating": "c", "numeric": "iufc",
+}
+
+
+def _dtype(obj: Any, name: str = "dtype") -> np.dtype:
+    """A dtype of the standard from a dtype object or an array; TypeError otherwise."""
+    if isinstance(obj, DistArray) or isinstance(obj, np.ndarray):
+        return obj.dtype
+    try:
+        dt = np.dtype(obj)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a data type or an array, got {obj!r}") from exc
+    if obj is None or dt not in ALL_DTYPES:
+        raise TypeError(f"{name} {obj!r} is not a data type of the array API standard")
+    return dt
+
+
+def _family(dt: np.dtype) -> str:
+    """Promotion family: bool, integer, or floating (real and complex promote together)."""
+    return {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "float"}[dt.kind]
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype | None:
+    """The standard's promotion of two dtypes, or None where the standard does not define it."""
+    if _family(a) != _family(b):
+        return None
+    if {a.kind, b.kind} == {"i", "u"} and uint64 in (a, b):
+        return None  # uint64 with a signed integer: no standard result
+    return np.result_type(a, b)
+
+
+def astype(x: DistArray, dtype: Any, /, *, copy: builtins.bool = True, device: Any = None) -> DistArray:
+    """Copy of ``x`` cast to ``dtype`` (block by block).
+
+    Parameters
+    ----------
+    x : DistArray
+    dtype : dtype
+    copy : bool
+        False returns ``x`` itself when no cast is needed.
+    device : None or "cpu"
+
+    Returns
+    -------
+    DistArray
+        Same distribution as ``x``.  Communication: none.
+    """
+    from ._helpers import check_device, require_array
+
+    x = require_array(x)
+    check_device(device)
+    dt = _dtype(dtype)
+    return x.astype(dt, copy=copy)
+
+
+def can_cast(from_: Any, to: Any, /) -> builtins.bool:
+    """Whether ``from_`` promotes to ``to`` under the standard's type promotion rules.
+
+    Parameters
+    ----------
+    from_ : dtype or DistArray
+    to : dtype
+
+    Returns
+    -------
+    bool
+        Local (global metadata only).
+    """
+    f, t = _dtype(from_, "from_"), _dtype(to, "to")
+    promoted = _promote(f, t)  # note: ``dtype == None`` is True in NumPy (None means float64)
+    return builtins.bool(f == t or (promoted is not None and promoted == t))
+
+
+@dataclass(frozen=True)
+class finfo_object:  # noqa: N801 - the standard's name
+    """Machine limits of a floating-point type (the standard's ``finfo_object``)."""
+
+    bits: int
+    eps: float
+    max: float
+    min: float
+    smallest_normal: float
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class iinfo_object:  # noqa: N801 - the standard's name
+    """Machine limits of an integer type (the standard's ``iinfo_object``)."""
+
+    bits: int
+    max: int
+    min: int
+    dtype: np.dtype
+
+
+def finfo(type: Any, /) -> finfo_object:  # noqa: A002 - the standard's parameter name
+    """Machine limits of a floating-point data type (or of an array's).
+
+    Complex types report their real component's limits, as the standard asks.
+    Local.
+    """
+    dt = _dtype(type, "type")
+    if dt.kind not in "fc":
+        raise ValueError(f"finfo needs a floating-point data type, got {dt}")
+    fi = np.finfo(dt)
+    return finfo_object(int(fi.bits), float(fi.eps), float(fi.max), float(fi.min), float(fi.smallest_normal),
+                        np.dtype(fi.dtype))
+
+
+def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002 - the standard's parameter name
+    """Machine limits of an integer data type (or of an array's).  Local."""
+    dt = _dtype(type, "type")
+    if dt.kind not in "iu":
+        raise ValueError(f"iinfo needs an integer data type, got {dt}")
+    ii = np.iinfo(dt)
+    return iinfo_object(int(ii.bits), int(ii.max), int(ii.min), dt)
+
+
+def isdtype(dtype: Any, kind: Any) -> builtins.bool:
+    """Whether ``dtype`` is of ``kind`` (a dtype, a kind name, or a tuple of them).  Local."""
+    if isinstance(dtype, (DistArray, np.ndarray)) or dtype is None:
+        raise TypeError(f"isdtype expects a data type, got {type(dtype).__name__}")
+    dt = _dtype(dtype)
+    if isinstance(kind, tuple):
+        return any(_isdtype_one(dt, k) for k in kind)
+    return _isdtype_one(dt, kind)
+
+
+def _isdtype_one(dt: np.dtype, kind: Any) -> builtins.bool:
+    if isinstance(kind, str):
+        if kind not in _KIND_CODES:
+            raise ValueError(f"unknown data type kind {kind!r}; expected one of {sorted(_KIND_CODES)}")
+        return dt.kind in _KIND_CODES[kind]
+    if isinstance(kind, tuple):
+        raise TypeError("isdtype: nested tuples of kinds are not allowed")
+    return dt == _dtype(kind, "kind")
+
+
+def result_type(*arrays_and_dtypes: Any) -> np.dtype:
+    """The dtype that results from the standard's type promotion of the arguments.
+
+    Parameters
+    ----------
+    *arrays_and_dtypes : DistArray, dtype, or Python scalar
+        At least one array or dtype; Python scalars (bool, int, float,
+        complex) are weak and take the kind of the array operands.
+
+    Raises
+    ------
+    TypeError
+        For two dtypes the standard cannot promote (mixed kinds, uint64 with a
+        signed integer) and for a scalar whose kind does not fit.
+    ValueError
+        With no array or dtype among the arguments.
+
+    Communication: none.
+    """
+    dts = [_dtype(a) for a in arrays_and_dtypes if not isinstance(a, (builtins.bool, int, float, complex))]
+    scalars = [a for a in arrays_and_dtypes if isinstance(a, (builtins.bool, int, float, complex))]
+    if not dts:
+        raise ValueError("result_type needs at least one array or data type")
+    out = dts[0]
+    for dt in dts[1:]:
+        res = _promote(out, dt)
+        if res is None:
+            raise TypeError(f"{out} and {dt} cannot be promoted under the array API standard's rules")
+        out = res
+    for s in scalars:
+        out = _promote_scalar(out, s)
+    return out
+
+
+def _promote_scalar(dt: np.dtype, s: Any) -> np.dtype:
+    if isinstance(s, builtins.bool):
+        ok = True
+    elif isinstance(s, int):
+        ok = dt.kind in "iufc"
+    elif isinstance(s, float):
+        ok = dt.kind in "fc"
+    else:
+        ok = dt.kind in "fc"
+        if ok and dt.kind == "f":
+            return np.dtype(complex64 if dt == float32 else complex128)
+    if not ok:
+        raise TypeError(f"a Python {type(s).__name__} cannot be promoted with {dt} under the standard's rules")
+    return dt

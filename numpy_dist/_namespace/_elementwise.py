@@ -1,0 +1,120 @@
+"""Element-wise functions of the array API standard.
+
+Each standard name calls the NumPy ufunc (or function) of the same meaning
+on its arguments, so a DistArray argument dispatches to numpy_dist's one
+implementation through ``__array_ufunc__``: ``acos(x)`` is ``np.arccos(x)``,
+``pow(x, y)`` is ``np.power(x, y)``.  Python scalars are accepted for one
+operand of binary functions (the standard's 2024.12 rule).  Communication:
+none for operands with the same distribution (others are aligned first).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..distarray import DistArray
+from ._helpers import require_array, wrap
+
+# standard name -> NumPy ufunc (or function) with the same meaning
+UNARY: dict[str, Any] = {
+    "abs": np.absolute, "acos": np.arccos, "acosh": np.arccosh, "asin": np.arcsin, "asinh": np.arcsinh,
+    "atan": np.arctan, "atanh": np.arctanh, "bitwise_invert": np.invert, "ceil": np.ceil,
+    "conj": np.conjugate, "cos": np.cos, "cosh": np.cosh, "exp": np.exp, "expm1": np.expm1,
+    "floor": np.floor, "imag": np.imag, "isfinite": np.isfinite, "isinf": np.isinf, "isnan": np.isnan,
+    "log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "logical_not": np.logical_not,
+    "negative": np.negative, "positive": np.positive, "real": np.real, "reciprocal": np.reciprocal,
+    "round": np.round, "sign": np.sign, "signbit": np.signbit, "sin": np.sin, "sinh": np.sinh,
+    "square": np.square, "sqrt": np.sqrt, "tan": np.tan, "tanh": np.tanh, "trunc": np.trunc,
+}
+BINARY: dict[str, Any] = {
+    "add": np.add, "atan2": np.arctan2, "bitwise_and": np.bitwise_and, "bitwise_left_shift": np.left_shift,
+    "bitwise_or": np.bitwise_or, "bitwise_right_shift": np.right_shift, "bitwise_xor": np.bitwise_xor,
+    "copysign": np.copysign, "divide": np.divide, "equal": np.equal, "floor_divide": np.floor_divide,
+    "greater": np.greater, "greater_equal": np.greater_equal, "hypot": np.hypot, "less": np.less,
+    "less_equal": np.less_equal, "logaddexp": np.logaddexp, "logical_and": np.logical_and,
+    "logical_or": np.logical_or, "logical_xor": np.logical_xor, "maximum": np.maximum, "minimum": np.minimum,
+    "multiply": np.multiply, "nextafter": np.nextafter, "not_equal": np.not_equal, "pow": np.power,
+    "remainder": np.remainder, "subtract": np.subtract,
+}
+_SCALARS = (builtins.bool, int, float, complex)
+
+__all__ = sorted([*UNARY, *BINARY, "clip"])
+
+
+def _check_operands(name: str, *xs: Any) -> list[Any]:
+    """The operands with NumPy scalars made 0-d DistArrays; TypeError without any array."""
+    out = [require_array(x, name) if isinstance(x, np.generic) else x for x in xs]
+    if not any(isinstance(x, DistArray) for x in out):
+        raise TypeError(f"{name}() needs at least one numpy_dist array argument")
+    for x in out:
+        if not isinstance(x, (DistArray, *_SCALARS)):
+            raise TypeError(f"{name}() takes arrays or Python scalars, got {type(x).__name__}")
+    return out
+
+
+def _unary(name: str, func: Any) -> Callable[..., Any]:
+    def f(x: DistArray, /) -> DistArray:
+        (x,) = _check_operands(name, x)
+        return wrap(func(x), x)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
+                 "Parameters\n----------\nx : DistArray\n\nReturns\n-------\nDistArray\n"
+                 "    Same shape and distribution as ``x``.  Communication: none.\n")
+    return f
+
+
+def _binary(name: str, func: Any) -> Callable[..., Any]:
+    def f(x1: DistArray | complex, x2: DistArray | complex, /) -> DistArray:
+        x1, x2 = _check_operands(name, x1, x2)
+        return wrap(func(x1, x2), x1 if isinstance(x1, DistArray) else x2)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
+                 "Parameters\n----------\nx1, x2 : DistArray or Python scalar\n"
+                 "    Broadcast against each other; at least one is an array.\n\n"
+                 "Returns\n-------\nDistArray\n    Communication: none when the operands share a distribution.\n")
+    return f
+
+
+for _name, _func in UNARY.items():
+    globals()[_name] = _unary(_name, _func)
+for _name, _func in BINARY.items():
+    globals()[_name] = _binary(_name, _func)
+
+
+def clip(x: DistArray, /, min: DistArray | float | None = None,  # noqa: A002 - the standard's names
+         max: DistArray | float | None = None) -> DistArray:  # noqa: A002
+    """Clamp each element of ``x`` to ``[min, max]`` (``numpy.clip``), keeping ``x``'s dtype.
+
+    Parameters
+    ----------
+    x : DistArray
+    min, max : DistArray, Python scalar or None
+        Bounds, broadcast against ``x``; None means unbounded.  NaN bounds
+        give NaN.  Integer bounds beyond ``x``'s dtype range are ignored.
+
+    Returns
+    -------
+    DistArray
+        The broadcast shape of ``x``, ``min`` and ``max``; dtype of ``x``.
+        Communication: none for aligned operands.
+    """
+    (x,) = _check_operands("clip", x)
+    if not isinstance(x, DistArray):
+        raise TypeError("clip: x must be an array")
+    for b, n in ((min, "min"), (max, "max")):
+        if b is not None and not isinstance(b, (DistArray, *_SCALARS)):
+            raise TypeError(f"clip: {n} must be an array, a Python scalar or None, got {type(b).__name__}")
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        if type(min) is int and min <= info.min:
+            min = None
+        if type(max) is int and max >= info.max:
+            max = None
+    out = x.copy() if min is None and max is None else np.clip(x, min, max)
+    return wrap(out if out.dtype == x.dtype else out.astype(x.dtype), x)
