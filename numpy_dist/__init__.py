@@ -62,6 +62,13 @@ __all__ = [
 ]
 
 
+from . import _namespace
+from ._namespace import *  # noqa: F403,E402  (the array API namespace; asarray/zeros/... are creation's)
+from ._namespace import __array_api_version__, __array_namespace_info__, fft, linalg  # noqa: E402
+
+__all__ += [n for n in _namespace.__all__ if n not in __all__] + ["linalg", "fft", "__array_api_version__"]
+
+
 def _namespace_for(api_version: str | None) -> Any:
     """The array API namespace for ``api_version`` (this module)."""
     supported = (None, "2023.12", "2024.12", "2025.12")

@@ -176,6 +176,16 @@ class DistArray(NDArrayOperatorsMixin):
         return _namespace_for(api_version)
 
     # -- representation (collective) ---------------------------------------------------
+    def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+                   copy: bool | None = None) -> Any:
+        """DLPack export: honest only on one rank (the data is spread over processes otherwise)."""
+        if self.comm.Get_size() != 1:
+            raise BufferError("__dlpack__ needs a single rank: a DistArray's data is spread over processes")
+        return self._local.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._local.__dlpack_device__()
+
     def __repr__(self) -> str:
         from .formatting import dist_repr
 

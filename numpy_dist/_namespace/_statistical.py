@@ -148,7 +148,10 @@ def searchsorted(x1: DistArray, x2: DistArray | complex, /, *, side: str = "left
         raise ValueError("searchsorted: x1 must be one-dimensional")
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', got {side!r}")
-    return wrap(np.searchsorted(x1, x2, side=side, sorter=sorter), x1)
+    out = wrap(np.searchsorted(x1, x2, side=side, sorter=sorter), x1)
+    if np.ndim(x2) == 0 and not isinstance(x2, DistArray) and out.shape != ():
+        out = np.reshape(out, ())  # a scalar x2 gives a 0-d result, as in the standard
+    return out
 
 
 def where(condition: DistArray, x1: DistArray | complex, x2: DistArray | complex, /) -> DistArray:

@@ -48,9 +48,12 @@ def chan_combine(sub, n: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> tuple[
             total = N + nb
             safe = np.where(total == 0, 1, total)
             delta = mb - M
-            M = M + delta * (nb / safe)
+            newM = M + delta * (nb / safe)
             sq = (delta * np.conjugate(delta)).real if np.iscomplexobj(delta) else delta * delta
-            S = S + sb + sq * (N * nb / safe)
+            newS = S + sb + sq * (N * nb / safe)
+            # An empty side contributes nothing (its placeholder mean must not meet an inf here).
+            M = np.where(nb == 0, M, np.where(N == 0, mb, newM))
+            S = np.where(nb == 0, S, np.where(N == 0, sb, newS))
             N = total
     return N, M, S
 

@@ -142,8 +142,7 @@ def _vector_dot(a, b, conj: bool):
         raise ValueError(f"shapes {np.shape(a)} and {np.shape(b)} not aligned: "
                          f"{np.shape(a)[0]} (dim 0) != {np.shape(b)[0]} (dim 0)")
     prod = np.multiply(np.conjugate(a) if conj else a, b)
-    dtype = np.result_type(getattr(a, "dtype", None) or np.asarray(a).dtype,
-                           getattr(b, "dtype", None) or np.asarray(b).dtype)
+    dtype = np.result_type(*[x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype for x in (a, b)])
     return _sum(prod, dtype=dtype)  # NumPy's dot keeps the operands' dtype
 
 

@@ -71,7 +71,7 @@ def layout(comm: Any, shape: tuple[int, ...], axis: int | None = None, amap: Map
     P = comm.Get_size()
     maps: list[Map] = [NoDistMap(n) for n in shape]
     grid: list[int | None] = [None] * len(shape)
-    if axis is not None and P > 1:
+    if axis is not None and (P > 1 or amap is not None):
         maps[axis] = amap if amap is not None else BlockMap(shape[axis], P)
         grid[axis] = 0
     return Distribution._from_maps(comm, maps, (P,), tuple(grid))
@@ -498,8 +498,13 @@ def tensordot(a, b, axes=2):
     if C.shape == shape:
         return C
     if not shape:
-        return C.local.reshape(())[()]
+        return _scalar(C)
     return np.reshape(C, shape)
+
+
+def _scalar(C: DistArray) -> Any:
+    """The single element of ``C`` on every rank (replicated first if it lives on one rank)."""
+    return move(C, replicated_dist(C.comm, C.shape)).reshape(())[()]
 
 
 def _as_matrix(x: DistArray, perm: list[int], shape2: tuple[int, int]) -> DistArray:
@@ -617,7 +622,7 @@ def _einsum_two(A: DistArray, B: DistArray, ta: str, tb: str, out: str) -> DistA
     letters = batch + keep_a + keep_b
     shape = tuple(sizes[c] for c in letters)
     if not shape:
-        return C.local.reshape(())[()]
+        return _scalar(C)
     if C.shape != shape:
         C = np.reshape(C, shape)
     order = "".join(letters)

@@ -184,18 +184,27 @@ def _as_dist(a: Any) -> Any:
 
 @implements(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    """``np.mean`` with NumPy's dtype rules (float64 for integers, float32 for float16)."""
+    """``np.mean`` as NumPy computes it: a distributed sum divided by the count.
+
+    NumPy's dtype rules (float64 for integers, float32 for float16).
+    """
     a = _as_dist(a)
     axes = _axes(axis, a.ndim)
     if dtype is None and out is not None:
         dtype = out.dtype  # NumPy computes in the output's dtype
     result_dtype = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
-    n, m, _ = _moments(a, axes, _moment_dtype(a, dtype), where)
-    if _comm.any_rank(a.comm, bool(np.any(n == 0))):
+    opts: dict[str, Any] = {"axis": axes, "dtype": _moment_dtype(a, dtype), "keepdims": True}
+    if where is not True:
+        opts["where"] = where
+    total = ufunc_reduce(np.add, (a,), opts)
+    count = _count(a, axes, True, where)
+    count_local = count.local if isinstance(count, DistArray) else count
+    empty = bool(np.any(count == 0)) if isinstance(count, DistArray) else count == 0
+    if empty:
         warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            m = np.where(n == 0, np.nan, m)
-    return _finish(m, axes, a, keepdims, out, result_dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.true_divide(total.local, count_local)
+    return _finish(np.asarray(values), axes, a, keepdims, out, result_dtype)
 
 
 def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any) -> tuple[np.ndarray, np.dtype]:

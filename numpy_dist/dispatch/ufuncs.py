@@ -433,6 +433,8 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if isinstance(out, tuple):
         out = out[0]
     dtype = kw.get("dtype")
+    if dtype is None and out is not None and hasattr(out, "dtype"):
+        dtype = out.dtype  # NumPy runs the loop in the output's dtype
     dist = array.distribution
     split = reduce_dist(dist, (axis,))
     if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back

@@ -1,0 +1,29 @@
+"""Settings shared by the conformance tests (collective, derandomised Hypothesis)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Every rank must draw the same examples: no randomness, no database, no
+# timing-dependent decisions (deadline, too-slow health checks).
+settings.register_profile(
+    "numpy_dist-mpi",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=int(os.environ.get("NUMPY_DIST_MAX_EXAMPLES", "10")),
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
+)
+settings.load_profile("numpy_dist-mpi")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Functions documented to run through NumPy dispatch's fallback warn; that
+    # is expected here (pyproject turns FallbackWarning into an error).
+    for item in items:
+        item.add_marker(pytest.mark.filterwarnings("ignore::numpy_dist.FallbackWarning"))
+        item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))

@@ -1,0 +1,140 @@
+"""``mpiexec -n N python -m benchmarks [--small] [--repeats R] [--json PATH] [--only W1,W2]``.
+
+Runs every workload on plain NumPy (rank 0 alone) and on DistArrays (all N ranks) in the
+same job, next to STREAM bandwidth measured in the same job, and prints the table and the
+target verdicts on rank 0.  Thread pools are pinned to one thread per rank by the package
+``__init__`` (it runs before this module and before NumPy is imported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from typing import Any
+
+from . import NUMPY_PRELOADED, REPORTED_VARS, THREAD_VARS, THREADS_BEFORE
+
+import numpy as np  # noqa: E402  (after the thread pinning above)
+import numpy_dist as nd  # noqa: E402
+from mpi4py import MPI  # noqa: E402
+
+from .report import evaluate_targets, format_table, format_verdicts, write_json  # noqa: E402
+from .runner import run_workload  # noqa: E402
+from .stream import StreamResult, stream_concurrent, stream_single  # noqa: E402
+from .workloads import select  # noqa: E402
+
+STREAM_ELEMENTS = 20_000_000      # 160 MB per array: 5x the L3, as STREAM asks
+STREAM_ELEMENTS_SMALL = 8_000_000
+STREAM_REPEATS = 10
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--small", action="store_true", help="small sizes: a quick (~10 s) check")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed repeats per workload after one warm-up (default 5, --small 3)")
+    p.add_argument("--json", default=None, help="output file (default bench_results/bench-<nprocs>.json)")
+    p.add_argument("--only", default=None, help="comma-separated workload keys, e.g. W1,W2b")
+    args = p.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 3 if args.small else 5
+    if args.repeats < 1:
+        p.error("--repeats must be at least 1")
+    return args
+
+
+def environment(comm: MPI.Intracomm) -> dict[str, Any]:
+    """What the run's figures depend on, for the header and the JSON."""
+    return {
+        "nprocs": comm.Get_size(),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numpy_dist": nd.__version__,
+        "mpi": MPI.Get_library_version().splitlines()[0].strip(),
+        "threads_pinned": {v: os.environ.get(v) for v in THREAD_VARS},
+        "threads_before": THREADS_BEFORE,
+        "numpy_imported_before_pinning": NUMPY_PRELOADED,
+        "openblas_tuning": {v: os.environ[v] for v in REPORTED_VARS if v in os.environ},
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    comm = MPI.COMM_WORLD
+    rank, nprocs = comm.Get_rank(), comm.Get_size()
+    workloads = select(args.only)
+    meta = environment(comm)
+    meta.update(small=args.small, repeats=args.repeats, warmup=1)
+
+    def say(text: str = "") -> None:
+        if rank == 0:
+            print(text, flush=True)
+
+    say(f"numpy_dist {nd.__version__} benchmarks: {nprocs} rank(s), numpy {np.__version__}, {meta['mpi']}")
+    say(f"threads: {', '.join(f'{k}=1' for k in THREAD_VARS)} per rank (pinned by benchmarks/__init__.py)"
+        + ("  WARNING: numpy was imported before pinning" if NUMPY_PRELOADED else ""))
+    tuning = meta["openblas_tuning"]
+    say("OpenBLAS tuning variables: " + (", ".join(f"{k}={v}" for k, v in tuning.items()) if tuning
+                                          else "OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE not set"))
+    load = meta["loadavg_start"][0]
+    say(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs"
+        + ("  WARNING: other processes are running; timings will be noisy" if load > 0.5 else ""))
+    say(f"timing: 1 warm-up + median of {args.repeats} repeats, barrier before each, max over ranks; "
+        f"{'--small sizes' if args.small else 'default sizes'}")
+
+    n_stream = STREAM_ELEMENTS_SMALL if args.small else STREAM_ELEMENTS
+    s_repeats = 3 if args.small else STREAM_REPEATS
+
+    def measure_stream(when: str) -> tuple[StreamResult, StreamResult]:
+        s1 = comm.bcast(stream_single(comm, n_stream, s_repeats), root=0)
+        sp = stream_concurrent(comm, n_stream, s_repeats)
+        say(f"STREAM {when} (best of {s_repeats}, {n_stream * 8 / 1e6:.0f} MB arrays, GB/s): "
+            f"1 process copy {s1.copy:.2f} triad {s1.triad:.2f}; "
+            f"{nprocs} concurrent copy {sp.copy:.2f} triad {sp.triad:.2f}")
+        return s1, sp
+
+    s1, sp = measure_stream("before")
+    say()
+    rows = []
+    for w in workloads:
+        t0 = time.perf_counter()
+        rows.append(run_workload(comm, w, args.small, args.repeats))
+        say(f"  done {w.key:<4} in {time.perf_counter() - t0:6.1f} s")
+
+    s1_after, sp_after = measure_stream("after ")
+    s1, sp = s1.best_with(s1_after), sp.best_with(sp_after)
+    say(f"STREAM reference (better of copy/triad, best of before/after): 1 process {s1.reference:.2f} GB/s, "
+        f"{nprocs} concurrent {sp.reference:.2f} GB/s")
+
+    meta["loadavg_end"] = os.getloadavg()
+    say(f"load average at end: {meta['loadavg_end'][0]:.2f}")
+
+    if rank == 0:
+        verdicts = evaluate_targets(rows, sp, nprocs)
+        say()
+        say(format_table(rows, s1, sp, nprocs))
+        say()
+        say("GB/s: bytes a kernel must move (inputs read once, outputs written once) / median time; "
+            f"%S1, %S{nprocs}: share of the 1-process and {nprocs}-process STREAM reference.")
+        say("peak/local: max over ranks of peak RSS during the workload minus RSS before its data "
+            f"was created, and of the rank's input blocks ({rows[0].dist.memory_method if rows else ''}).")
+        say()
+        say("targets:")
+        say(format_verdicts(verdicts))
+        path = args.json or os.path.join("bench_results", f"bench-{nprocs}.json")
+        write_json(path, meta, s1, sp, rows, verdicts)
+        say(f"\nwrote {path}")
+    comm.Barrier()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
