@@ -391,15 +391,17 @@ class Distribution:
         return Distribution._from_maps(out_dist.comm, maps, out_dist.proc_grid, tuple(axis_grid))
 
     # -- identity --------------------------------------------------------------------------
+    @cached_property
+    def _identity(self) -> tuple:
+        return (self.proc_grid, self.axis_grid, tuple(m.identity() for m in self.maps))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Distribution):
             return NotImplemented
-        return (self is other) or (
-            self.proc_grid == other.proc_grid and self.axis_grid == other.axis_grid
-            and self.maps == other.maps and self.comm == other.comm)
+        return (self is other) or (self._identity == other._identity and self.comm == other.comm)
 
     def __hash__(self) -> int:
-        return hash((self.proc_grid, self.axis_grid, self.maps))
+        return hash(self._identity)
 
     def __repr__(self) -> str:
         codes = "".join(self.dist)

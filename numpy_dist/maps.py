@@ -84,11 +84,18 @@ class Map:
     def _key(self) -> tuple:
         raise NotImplementedError
 
+    def identity(self) -> tuple:
+        """Everything that defines the map (computed once: maps are immutable)."""
+        key = self.__dict__.get("_identity")
+        if key is None:
+            key = self.__dict__["_identity"] = (type(self).__name__,) + self._key()
+        return key
+
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._key() == other._key()  # type: ignore[attr-defined]
+        return self is other or (isinstance(other, Map) and self.identity() == other.identity())
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self._key()))
+        return hash(self.identity())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size}, grid_size={self.grid_size})"

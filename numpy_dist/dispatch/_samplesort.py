@@ -88,6 +88,44 @@ def sample_sort(comm: Any, values: np.ndarray, gidx: np.ndarray) -> tuple[np.nda
     return (redistribute_local(got_v, uneven, even), redistribute_local(got_g, uneven, even), even)
 
 
+def sample_sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distribution]:
+    """Sort values only (no indices): the fast path of ``np.sort``.
+
+    Ties are broken by the implicit key (value, rank, position in the local
+    sorted block), which costs nothing to carry, so duplicated values still
+    split evenly between ranks.
+    """
+    values = np.sort(values)
+    P, me = comm.Get_size(), comm.Get_rank()
+    n_total = _comm.allreduce_scalar(comm, int(values.size), control=True)
+    if P == 1:
+        return values, even_layout(comm, values.size)
+    pos = (np.arange(1, P + 1) * values.size) // (P + 1)
+    pos = pos[pos < values.size]
+    samples = np.concatenate(_comm.allgather_array(comm, values[pos]))
+    owners = np.concatenate([np.full(len(p), r) for r, p in enumerate(_comm.allgather_array(comm, pos))])
+    where = np.concatenate(_comm.allgather_array(comm, pos.astype(np.int64)))
+    order = np.lexsort((where, owners, samples))  # small: P * P samples
+    picks = order[(np.arange(1, P) * order.size) // P] if order.size else np.zeros(0, int)
+    cuts = [0]
+    for i in picks:  # count of local keys below the splitter (v, r, j)
+        v, r, j = samples[i], int(owners[i]), int(where[i])
+        lo = int(np.searchsorted(values, v, side="left"))
+        hi = int(np.searchsorted(values, v, side="right"))
+        cuts.append(hi if me < r else lo if me > r else min(max(j, lo), hi))
+    cuts = np.maximum.accumulate(np.asarray(cuts + [values.size] * (P + 1 - len(cuts)), dtype=np.int64)[: P + 1])
+    cuts[-1] = values.size
+    counts = np.diff(cuts)
+    recv_counts = _comm.alltoall_counts(comm, counts)
+    item = values.dtype.itemsize
+    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(values).view(np.uint8), counts * item,
+                                recv_counts * item).view(values.dtype)
+    got = np.sort(got)  # merge of P sorted runs
+    uneven = block_layout(comm, _comm.allgather_object(comm, int(got.size)))
+    even = even_layout(comm, int(n_total))
+    return redistribute_local(got, uneven, even), even
+
+
 def select_kth(comm: Any, values: np.ndarray, ks: list[int]) -> list[Any]:
     """The k-th smallest values (NaN-free ``values`` in pieces over ``comm``), without sorting.
 

@@ -302,7 +302,7 @@ def lstsq(a, b, rcond=None):
         X = DistArray._new(x, replicated_dist(comm, x.shape))
         r = np.subtract(B2, matmul2d(A, X))
         resid = np.sum(np.abs(r) ** 2, axis=0)
-        resid = np.asarray(resid.local if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
+        resid = np.asarray(move(resid, replicated_dist(comm, resid.shape)) if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
     else:
         resid = np.empty((0,), np.real(np.empty(0, dt)).dtype)
     if vec:

@@ -137,7 +137,10 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
             mean = s / np.where(n == 0, 1, n)
         mean = mean.astype(s.dtype, copy=False) if s.dtype.kind in "fc" else mean
         dev = local - mean
-        sq = (dev * np.conjugate(dev)).real if np.iscomplexobj(dev) else dev * dev
+        if np.iscomplexobj(dev):
+            sq = (dev * np.conjugate(dev)).real
+        else:
+            sq = np.multiply(dev, dev, out=dev)  # in place, as NumPy's var does
         m2 = np.sum(sq, axis=axes, dtype=None if dtype is None else np.empty(0, dtype).real.dtype,
                     keepdims=True, where=True if w is None else w)
         return n, mean, m2

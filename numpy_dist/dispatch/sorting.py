@@ -18,7 +18,7 @@ from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray
 from ..redistribute import redistribute_local
-from ._samplesort import block_layout, sample_sort
+from ._samplesort import block_layout, sample_sort, sample_sort_values
 from .manipulation import _dist, ravel, take_rows
 from .registry import implements
 from .ufuncs import local_axes_dist, reduce_dist, run_checked
@@ -51,6 +51,9 @@ def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
     from .sets import _spread
 
     a = _spread(a)  # replicated or unstructured input: each rank contributes a distinct part
+    if not want_indices:
+        values, layout = sample_sort_values(a.comm, np.ascontiguousarray(a.local))
+        return DistArray._new(values, layout)
     values, gidx, layout = sample_sort(a.comm, np.ascontiguousarray(a.local), _global_index(a))
     return DistArray._new(gidx.astype(np.intp) if want_indices else values, layout)
 
