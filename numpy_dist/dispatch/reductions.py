@@ -136,7 +136,7 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s / np.where(n == 0, 1, n)
         mean = mean.astype(s.dtype, copy=False) if s.dtype.kind in "fc" else mean
-        dev = local - mean
+        dev = np.asarray(local - mean)  # an array even for 0-d blocks (squared in place below)
         if np.iscomplexobj(dev):
             sq = (dev * np.conjugate(dev)).real
         else:
