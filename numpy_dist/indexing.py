@@ -28,7 +28,8 @@ from . import comm as _comm
 from .distarray import DistArray
 from .distribution import Distribution
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
-from .redistribute import gather_rows, redistribute_local, reshape_local, scatter_rows
+from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
+                           scatter_points, scatter_rows)
 
 __all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice"]
 
@@ -318,6 +319,8 @@ def _classify(d: DistArray, key: Any) -> tuple[str, list]:
         if a.dtype == np.bool_ and isinstance(a, DistArray):
             return "fallback", entries
         return "fancy", entries
+    if all(a.dtype != np.bool_ or (a.ndim == 1 and not isinstance(a, DistArray)) for a in arrays):
+        return "multi", entries
     return "fallback", entries
 
 
@@ -343,6 +346,8 @@ def getitem(d: DistArray, key: Any) -> Any:
         return _mask_get(d, entries[0])
     if kind == "fancy":
         return _fancy_get(d, entries)
+    if kind == "multi":
+        return _multi_get(d, entries)
     return _fallback_get(d, key)
 
 
@@ -404,6 +409,9 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
         return
     if kind == "fancy":
         _fancy_set(d, entries, value)
+        return
+    if kind == "multi":
+        _multi_set(d, entries, value)
         return
     from .dispatch.protocol import fallback
 
@@ -487,7 +495,8 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     local_value = np.broadcast_to(local_value, rdist.local_shape)
     scatter_rows(front.local, fdist, rows, local_value, new_map)
     if not np.shares_memory(view.local, d.local) and view.local.size:
-        d.local[base_key] = view.local  # the basic view was a copy: write it back
+        # The basic view was a copy: write it back (without the axes None added).
+        d.local[base_key] = view.local.reshape(d.local[base_key].shape)
 
 
 def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
@@ -510,3 +519,95 @@ def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
     local = local.copy() if local is d.local else local
     local[mlocal] = np.broadcast_to(local_value, dist.local_shape)
     d.local[...] = local if rows == d.distribution else redistribute_local(local, rows, d.distribution)
+
+
+# --------------------------------------------------------------------------
+# Several index arrays (NumPy's general advanced indexing)
+# --------------------------------------------------------------------------
+
+
+def _multi_plan(d: DistArray, entries: list) -> tuple:
+    """View with the advanced axes first, its key into ``d.local``, the flat points, index shape, where
+    the index dimensions go in NumPy's result, and the number of advanced axes."""
+    adv = [i for i, k in enumerate(entries) if _is_array(k) or isinstance(k, int)]
+    axis_of = {}
+    axis = 0
+    for i, k in enumerate(entries):
+        if k is not None:
+            axis_of[i] = axis
+            axis += 1
+    arrays = []
+    for i in adv:
+        k, n = entries[i], d.shape[axis_of[i]]
+        if isinstance(k, int):
+            k = np.asarray(k)
+        elif k.dtype == np.bool_:
+            k = _bool_to_int(k, n, axis_of[i])
+        arrays.append(k)
+    try:
+        bshape = np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
+                         + " ".join(str(a.shape) for a in arrays)) from None
+    coords = [_check_int_index(np.broadcast_to(a, bshape).reshape(-1), d.shape[axis_of[i]], axis_of[i])
+              for a, i in zip(arrays, adv)]
+    basic = [slice(None) if i in adv else k for i, k in enumerate(entries)]
+    view, key, _ = _basic_view(d, basic)
+    rest = [i for i in range(view.ndim) if i not in adv]
+    front = permute(view, tuple(adv) + tuple(rest))
+    adjacent = adv == list(range(adv[0], adv[0] + len(adv)))
+    points = np.stack(coords, axis=1) if coords else np.zeros((0, 0), np.int64)
+    return front, view, key, points, tuple(bshape), (adv[0] if adjacent else 0), len(adv)
+
+
+def _points_dist(front: DistArray, k: int, npoints: int) -> tuple:
+    dist = front.distribution
+    g_new = points_grid_dim(dist, k)
+    new_map = BlockMap(npoints, dist.proc_grid[g_new]) if g_new is not None else NoDistMap(npoints)
+    rdist = dist.with_maps([new_map] + list(dist.maps[k:]), (g_new,) + tuple(dist.axis_grid[k:]))
+    return new_map, rdist
+
+
+def _place_index_dims(out: DistArray, bshape: tuple, at: int) -> DistArray:
+    if len(bshape) != 1:
+        out = _reshape_axis0(out, bshape)
+    if at == 0:
+        return out
+    k = len(bshape)
+    perm = tuple(range(k, k + at)) + tuple(range(k)) + tuple(range(k + at, out.ndim))
+    return permute(out, perm)
+
+
+def _multi_get(d: DistArray, entries: list) -> DistArray:
+    front, _, _, points, bshape, at, k = _multi_plan(d, entries)
+    new_map, rdist = _points_dist(front, k, points.shape[0])
+    local = gather_points(front.local, front.distribution, points, new_map)
+    return _place_index_dims(DistArray._new(local, rdist), bshape, at)
+
+
+def _multi_set(d: DistArray, entries: list, value: Any) -> None:
+    front, view, base_key, points, bshape, at, k = _multi_plan(d, entries)
+    new_map, rdist = _points_dist(front, k, points.shape[0])
+    rest = front.shape[k:]
+    numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
+    if isinstance(value, DistArray) and value.ndim:
+        from .creation import asnumpy
+        from .dispatch.protocol import fallback_policy
+
+        fallback_policy("numpy.ndarray.__setitem__ (several index arrays with a DistArray value)")
+        value = asnumpy(value)
+    if np.ndim(value):
+        try:
+            arr = np.broadcast_to(np.asarray(value), numpy_shape)
+        except ValueError:
+            raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
+                             f"to indexing result of shape {numpy_shape}") from None
+        nb = len(bshape)
+        arr = np.moveaxis(arr, tuple(range(at, at + nb)), tuple(range(nb))).reshape((points.shape[0],) + rest)
+        local_value = _aligned_value(arr, rdist, rdist.shape, [])
+    else:
+        local_value = value.local[()] if isinstance(value, DistArray) else value
+    scatter_points(front.local, front.distribution, points, np.broadcast_to(local_value, rdist.local_shape), new_map)
+    if not np.shares_memory(view.local, d.local) and view.local.size:
+        # The basic view was a copy: write it back (without the axes None added).
+        d.local[base_key] = view.local.reshape(d.local[base_key].shape)

@@ -190,64 +190,94 @@ def _exchange(sub, send: np.ndarray, send_counts: np.ndarray, recv_counts: np.nd
     return recv, recv_counts
 
 
-def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map) -> np.ndarray:
-    """Local block of ``A[rows]`` (rows along axis 0, global, non-negative), axis 0 laid out by ``new_map``.
+def points_grid_dim(dist: Distribution, k: int) -> int | None:
+    """Grid dimension a new leading axis takes when the first ``k`` axes are indexed by points."""
+    return next((dist.axis_grid[i] for i in range(k) if dist.axis_grid[i] is not None), None)
 
-    ``new_map`` uses the grid dimension of ``dist``'s axis 0; the other axes
-    keep their layout.  Each rank requests the rows of its block of the
-    result from their owners (one Alltoallv of positions, one of rows),
-    within the process group of axis 0 only.
+
+def _point_plan(dist: Distribution, points: np.ndarray, new_map) -> tuple:
+    """This rank's points, their owners' ranks in the sub-communicator, and that communicator."""
+    k = points.shape[1]
+    g_new = points_grid_dim(dist, k)
+    mine = points[new_map.local_slice(dist.coords[g_new])] if g_new is not None else points
+    dims = sorted({dist.axis_grid[i] for i in range(k) if dist.axis_grid[i] is not None})
+    if not dims or dist.nprocs == 1:
+        return mine, None, None
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dims))
+    coords = {g: np.zeros(mine.shape[0], np.int64) for g in dims}
+    for i in range(k):
+        g = dist.axis_grid[i]
+        if g is not None:
+            coords[g] = dist.maps[i].owners(mine[:, i])
+    owner = np.ravel_multi_index([coords[g] for g in dims], [dist.proc_grid[g] for g in dims]) if mine.size \
+        else np.zeros(0, np.int64)
+    return mine, np.asarray(owner, dtype=np.int64), sub
+
+
+def _local_positions(dist: Distribution, pts: np.ndarray) -> np.ndarray:
+    return np.stack([dist.maps[i].local_positions(pts[:, i]) for i in range(pts.shape[1])], axis=1) \
+        if pts.size else np.zeros((0, pts.shape[1]), np.int64)
+
+
+def gather_points(local: np.ndarray, dist: Distribution, points: np.ndarray, new_map) -> np.ndarray:
+    """Local block of ``A[points[:, 0], ..., points[:, k-1]]`` (global, non-negative coordinates).
+
+    The result's new leading axis is laid out by ``new_map`` on the grid
+    dimension of the first distributed indexed axis; the other axes keep
+    their layout.  Each rank requests its block's points from their owners
+    (one Alltoallv of positions, one of rows) within the process group of
+    the indexed axes only.
     """
-    g0 = dist.axis_grid[0]
-    coord = dist.axis_coord(0)
-    mine = rows[new_map.local_slice(coord)] if g0 is not None else rows
-    m0 = dist.maps[0]
-    if g0 is None or dist.nprocs == 1:
-        return local[m0.local_positions(mine)]
-    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (g0,))
-    G = sub.Get_size()
-    owner = m0.owners(mine)
-    order, counts = _group_by(owner, G)
-    positions = m0.local_positions(mine[order])
-    # 1. requests: the local positions each owner must send back
-    req, req_counts = _exchange(sub, positions.astype(np.int64), counts, None, 8)
-    wanted = req.view(np.int64)
-    # 2. responses: the rows themselves, in request order
-    trailing = local.shape[1:]
+    k = points.shape[1]
+    mine, owner, sub = _point_plan(dist, points, new_map)
+    if sub is None:
+        return local[tuple(_local_positions(dist, mine).T)]
+    order, counts = _group_by(owner, sub.Get_size())
+    positions = _local_positions(dist, mine[order]).astype(np.int64)
+    req, req_counts = _exchange(sub, positions, counts, None, 8 * k)
+    wanted = req.view(np.int64).reshape(-1, k)
+    trailing = local.shape[k:]
     row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
-    reply = local[wanted]
-    got, _ = _exchange(sub, reply, req_counts, counts, row_bytes)
-    out = np.empty((mine.size,) + trailing, dtype=local.dtype)
-    out[order] = got.view(local.dtype).reshape((mine.size,) + trailing) if mine.size else out[order]
+    got, _ = _exchange(sub, local[tuple(wanted.T)], req_counts, counts, row_bytes)
+    out = np.empty((mine.shape[0],) + trailing, dtype=local.dtype)
+    if mine.size:
+        out[order] = got.view(local.dtype).reshape((mine.shape[0],) + trailing)
     return out
+
+
+def scatter_points(local: np.ndarray, dist: Distribution, points: np.ndarray, values_local: np.ndarray,
+                   new_map) -> None:
+    """``A[points...] = values`` in place; ``values_local`` is this rank's block laid out by ``new_map``.
+
+    Values travel to their owners in global order, so with repeated points
+    the last write wins, as in NumPy.
+    """
+    k = points.shape[1]
+    mine, owner, sub = _point_plan(dist, points, new_map)
+    if sub is None:
+        local[tuple(_local_positions(dist, mine).T)] = values_local
+        return
+    order, counts = _group_by(owner, sub.Get_size())
+    positions, recv_counts = _exchange(sub, _local_positions(dist, mine[order]).astype(np.int64), counts, None,
+                                       8 * k)
+    trailing = local.shape[k:]
+    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
+    vals = np.ascontiguousarray(values_local[order], dtype=local.dtype)
+    got, _ = _exchange(sub, vals, counts, recv_counts, row_bytes)
+    pos = positions.view(np.int64).reshape(-1, k)
+    if pos.size:
+        local[tuple(pos.T)] = got.view(local.dtype).reshape((pos.shape[0],) + trailing)
+
+
+def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map) -> np.ndarray:
+    """``gather_points`` along axis 0 only: the block of ``A[rows]``."""
+    return gather_points(local, dist, rows.reshape(-1, 1), new_map)
 
 
 def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values_local: np.ndarray,
                  new_map) -> None:
-    """``A[rows] = values`` in place; ``values_local`` is this rank's block of values laid out by ``new_map``.
-
-    Rows go to their owners in global order, so with repeated rows the last
-    write wins, as in NumPy.
-    """
-    g0 = dist.axis_grid[0]
-    m0 = dist.maps[0]
-    if g0 is None or dist.nprocs == 1:
-        mine = rows[new_map.local_slice(dist.axis_coord(0))] if g0 is not None else rows
-        local[m0.local_positions(mine)] = values_local
-        return
-    mine = rows[new_map.local_slice(dist.axis_coord(0))]
-    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (g0,))
-    G = sub.Get_size()
-    owner = m0.owners(mine)
-    order, counts = _group_by(owner, G)
-    positions, recv_counts = _exchange(sub, m0.local_positions(mine[order]).astype(np.int64), counts, None, 8)
-    trailing = local.shape[1:]
-    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
-    vals = np.ascontiguousarray(values_local[order], dtype=local.dtype)
-    got, _ = _exchange(sub, vals, counts, recv_counts, row_bytes)
-    pos = positions.view(np.int64)
-    if pos.size:
-        local[pos] = got.view(local.dtype).reshape((pos.size,) + trailing)
+    """``scatter_points`` along axis 0 only: ``A[rows] = values``."""
+    scatter_points(local, dist, rows.reshape(-1, 1), values_local, new_map)
 
 
 # --------------------------------------------------------------------------

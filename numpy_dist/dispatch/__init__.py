@@ -14,3 +14,6 @@ from . import sorting  # noqa: F401
 from . import order_stats  # noqa: F401
 from . import sets  # noqa: F401
 from . import histograms  # noqa: F401
+from . import linalg  # noqa: F401
+from . import decompositions  # noqa: F401
+from . import fft  # noqa: F401

@@ -388,7 +388,7 @@ def _vnorm(x: DistArray, ord: Any, axes: tuple[int, ...] | None, keepdims: bool)
     if ord is None or ord == 2:
         return np.sqrt(_sum(np.multiply(absx, absx), axis=axes, keepdims=keepdims))
     if ord == np.inf:
-        return _max(absx, axis=axes, keepdims=keepdims)
+        return _max(absx, axis=axes, keepdims=keepdims, initial=0)
     if ord == -np.inf:
         return _min(absx, axis=axes, keepdims=keepdims)
     if ord == 0:

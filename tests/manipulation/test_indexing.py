@@ -17,6 +17,10 @@ KEYS = [
     (), Ellipsis, [3, 1, 1, 6], [-1, 0], (slice(None), [0, 5, 2]), (2, [1, 1]), (np.array([[1, 2], [3, 4]]),),
     (slice(None), 0, [1, 2]), (0, slice(None), [4, 1]), (X[:, 0, 0] > 10,), (X > 50,), (X[:, :, 0] > 60,), (X > 1e9,),
     (slice(1, 3), [4, 0], slice(None, None, -1)), ([],), (slice(None), np.array([True, False, True, False, True, True])),
+    # several index arrays (points by owner request/response)
+    ([1, 2], [3, 4]), ([1, 2], slice(None), [0, 4]), (slice(1, 4), [0, 5, 5], [1, 1, 2]), ([[0], [6]], [[1, 2]]),
+    (2, [1, 3], [0, 4]), ([1, 6], 2), ([0, 0], slice(None), 3), ([1, 2], None, [3, 4]), (Ellipsis, [1, 2], [3, 4]),
+    ([-1, -7], [0, -6], [4, -5]), (np.array([True, False, True, False, False, False, True]), [1, 2, 3]),
 ]
 
 
@@ -89,7 +93,7 @@ def test_repeated_fancy_indices_last_write_wins():
 BAD = [
     (10, IndexError), (-11, IndexError), ((0, 0), IndexError), ([0, 10], IndexError), (1.5, IndexError),
     ("a", IndexError), ((Ellipsis, Ellipsis), IndexError), (np.array([True, False]), IndexError),
-    (np.ones((2, 2), bool), IndexError),
+    (np.ones((2, 2), bool), IndexError), (([0, 1], [0, 1, 2]), IndexError),
 ]
 
 

@@ -1,0 +1,187 @@
+"""Differential tests of distributed products (NumPy is the oracle): matmul, dot, tensordot, einsum, kron ..."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.dispatch import linalg as L
+from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
+
+COMM = MPI.COMM_WORLD
+DTYPES = [np.float32, np.float64, np.complex128]
+IDS = ["float32", "float64", "complex128"]
+CASES_2D = dist_cases(2)
+# (A shape, B shape): tall-skinny, square, short-fat, vector-ish, empty
+PAIRS = [((23, 4), (4, 6)), ((12, 12), (12, 12)), ((3, 30), (30, 5)), ((30, 3), (3, 30)), ((1, 9), (9, 7)),
+         ((0, 3), (3, 4)), ((5, 0), (0, 2))]
+
+
+def tol(dtype, k=10) -> dict:
+    eps = np.finfo(np.dtype(dtype)).eps
+    return {"rtol": 50 * k * eps, "atol": 50 * k * eps * 100}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=IDS)
+@pytest.mark.parametrize("pair", PAIRS, ids=[f"{a}x{b}" for a, b in PAIRS])
+def test_matmul_2d_all_layouts(pair, dtype):
+    a = rng_data(pair[0], dtype, seed=1)
+    b = rng_data(pair[1], dtype, seed=2)
+    expected = a @ b
+    for i, ca in enumerate(CASES_2D):
+        for cb in ("block", "replicated", "last", "grid_bb", "cyclic", "unstructured")[i % 2::2]:
+            A, B = distribute(a, ca), distribute(b, cb)
+            assert_dist_equal(A @ B, expected, **tol(dtype, pair[0][1] + 1))
+
+
+@pytest.mark.parametrize("case", dist_cases(1))
+def test_matmul_vectors(case):
+    v = rng_data((9,), seed=3)
+    M = rng_data((9, 6), seed=4)
+    M2 = rng_data((6, 9), seed=5)
+    V, W, W2 = distribute(v, case), distribute(M, case), distribute(M2, case)
+    assert_dist_equal(V @ W, v @ M, **tol(np.float64))
+    assert_dist_equal(W2 @ V, M2 @ v, **tol(np.float64))
+    assert_dist_equal(V @ V, v @ v, **tol(np.float64))
+    assert_dist_equal(np.matmul(V, M), v @ M, **tol(np.float64))  # NumPy operand
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated", "last", "grid_bb", "unstructured"])
+def test_matmul_stacked(case):
+    s = rng_data((5, 4, 3), seed=6)
+    t = rng_data((3, 2), seed=7)
+    u = rng_data((5, 3, 6), seed=8)
+    S, U = distribute(s, case), distribute(u, case)
+    assert_dist_equal(S @ distribute(t, "block"), s @ t, **tol(np.float64))
+    assert_dist_equal(S @ U, s @ u, **tol(np.float64))
+    assert_dist_equal(S[:2] @ U[:2], s[:2] @ u[:2], **tol(np.float64))  # fewer matrices than ranks
+    assert_dist_equal(np.matmul(distribute(s[:1], case), distribute(u[0], "block")), s[:1] @ u[0],
+                      **tol(np.float64))
+
+
+def test_matmul_errors_and_out():
+    A = distribute(rng_data((4, 3)), "block")
+    with pytest.raises(ValueError):
+        A @ distribute(rng_data((4, 3)), "block")
+    out = nd.zeros((4, 4))
+    r = np.matmul(A, distribute(rng_data((3, 4), seed=2), "block"), out=out)
+    assert r is out
+    assert_dist_equal(out, rng_data((4, 3)) @ rng_data((3, 4), seed=2), **tol(np.float64))
+
+
+def test_matmul_plans_move_only_the_small_operand():
+    """Row-block A times small B: A is never moved, only B's bytes travel."""
+    P = COMM.Get_size()
+    a = rng_data((64 * P, 8), seed=1)
+    b = rng_data((8, 3), seed=2)
+    A, B = distribute(a, "block"), distribute(b, "block")
+    nd.reset_comm_stats()
+    C = A @ B
+    sent = nd.comm_stats()["bytes_sent"]
+    assert_dist_equal(C, a @ b, **tol(np.float64))
+    assert sent <= b.nbytes * max(P - 1, 0)
+    assert C.distribution.maps[0] == A.distribution.maps[0]
+    if P > 1:
+        assert L._plan(A, B) == "rows"
+        assert L._plan(A.T, A) == "inner"
+        big = distribute(rng_data((8 * P, 8 * P), seed=3), "block")
+        assert L._plan(big, big) == "ring"
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
+def test_dot_inner_vdot_outer_tensordot(case):
+    a = rng_data((6, 5), np.complex128, seed=1)
+    b = rng_data((5, 4), np.complex128, seed=2)
+    c = rng_data((6, 5), np.complex128, seed=3)
+    A, B, C = distribute(a, case), distribute(b, case), distribute(c, case)
+    t = tol(np.complex128)
+    assert_dist_equal(np.dot(A, B), np.dot(a, b), **t)
+    assert_dist_equal(np.dot(A, 2.0), np.dot(a, 2.0), **t)
+    assert_dist_equal(np.inner(A, C), np.inner(a, c), **t)
+    assert_dist_equal(np.vdot(A, C), np.vdot(a, c), **t)
+    assert_dist_equal(np.outer(A, B), np.outer(a, b), **t)
+    assert_dist_equal(np.tensordot(A, C, axes=2), np.tensordot(a, c, axes=2), **t)
+    assert_dist_equal(np.tensordot(A, C, axes=([0], [0])), np.tensordot(a, c, axes=([0], [0])), **t)
+    x = rng_data((3, 4, 5), seed=4)
+    y = rng_data((5, 4, 2), seed=5)
+    X, Y = distribute(x, case), distribute(y, case)
+    assert_dist_equal(np.tensordot(X, Y, axes=([1, 2], [1, 0])), np.tensordot(x, y, axes=([1, 2], [1, 0])),
+                      **tol(np.float64))
+    y2 = rng_data((4, 5, 2), seed=6)
+    assert_dist_equal(np.dot(X, distribute(y2, case)), np.dot(x, y2), **tol(np.float64))
+    assert_dist_equal(np.vecdot(A, C), np.vecdot(a, c), **t)
+    assert_dist_equal(np.vecdot(A, C, axis=0), np.vecdot(a, c, axis=0), **t)
+    assert_dist_equal(np.linalg.outer(A[0], B[0]), np.linalg.outer(a[0], b[0]), **t)
+
+
+EINSUMS = [("ij,jk->ik", [(6, 5), (5, 4)]), ("ij,jk", [(6, 5), (5, 4)]), ("ij,ij->i", [(6, 5), (6, 5)]),
+           ("bij,bjk->bik", [(5, 3, 4), (5, 4, 2)]), ("ij->ji", [(6, 5)]), ("ij->", [(6, 5)]), ("ii->i", [(5, 5)]),
+           ("ii", [(5, 5)]), ("ij,jk,kl->il", [(6, 5), (5, 4), (4, 3)]), ("i,j->ij", [(6,), (4,)]),
+           ("ijk,jl->ilk", [(3, 4, 5), (4, 2)])]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
+def test_einsum(case):
+    for spec, shapes in EINSUMS:
+        xs = [rng_data(s, seed=i) for i, s in enumerate(shapes)]
+        ds = [distribute(x, case) for x in xs]
+        assert_dist_equal(np.einsum(spec, *ds), np.einsum(spec, *xs), **tol(np.float64))
+
+
+def test_einsum_unsupported_falls_back():
+    x = rng_data((4, 4))
+    X = distribute(x, "block")
+    old = nd.set_fallback("allow")
+    try:
+        assert_dist_equal(np.einsum("...i,...i->...", X, X), np.einsum("...i,...i->...", x, x), **tol(np.float64))
+    finally:
+        nd.set_fallback(old)
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+def test_diagonal_trace(case):
+    for shape in [(7, 4), (4, 7), (6, 6), (0, 3)]:
+        x = rng_data(shape, seed=2)
+        X = distribute(x, case)
+        for off in (0, 1, -2, 10):
+            assert_dist_equal(np.diagonal(X, off), np.diagonal(x, off))
+            assert_dist_equal(np.trace(X, off), np.trace(x, off), **tol(np.float64))
+            assert_dist_equal(np.diagonal(X.T, off), np.diagonal(x.T, off))
+    y = rng_data((3, 4, 5), seed=3)
+    Y = distribute(y, case)
+    assert_dist_equal(np.diagonal(Y, 1, 1, 2), np.diagonal(y, 1, 1, 2))
+    assert_dist_equal(np.trace(Y, axis1=0, axis2=2), np.trace(y, axis1=0, axis2=2), **tol(np.float64))
+    assert_dist_equal(np.linalg.diagonal(Y), np.linalg.diagonal(y))
+    assert_dist_equal(np.linalg.trace(Y), np.linalg.trace(y), **tol(np.float64))
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "blockcyclic3", "unstructured", "grid_bb", "replicated", "last"])
+def test_kron(case):
+    a = rng_data((5, 3), seed=1)
+    b = rng_data((2, 4), seed=2)
+    c = rng_data((9, 7), seed=3)
+    A, B, C = distribute(a, case), distribute(b, case), distribute(c, case)
+    assert_dist_equal(np.kron(A, B), np.kron(a, b), **tol(np.float64))
+    assert_dist_equal(np.kron(B, C), np.kron(b, c), **tol(np.float64))
+    assert_dist_equal(np.kron(A, b[0]), np.kron(a, b[0]), **tol(np.float64))
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
+@pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
+def test_cross(case):
+    a = rng_data((7, 3), seed=1)
+    b = rng_data((7, 3), seed=2)
+    c = rng_data((7, 2), seed=3)
+    A, B, C = distribute(a, case), distribute(b, case), distribute(c, case)
+    assert_dist_equal(np.cross(A, B), np.cross(a, b), **tol(np.float64))
+    assert_dist_equal(np.cross(A, C), np.cross(a, c), **tol(np.float64))
+    assert_dist_equal(np.cross(C, C), np.cross(c, c), **tol(np.float64))
+    assert_dist_equal(np.cross(A.T, B.T, axis=0), np.cross(a.T, b.T, axis=0), **tol(np.float64))
+    assert_dist_equal(np.linalg.cross(A, B), np.linalg.cross(a, b), **tol(np.float64))
+
+
+def test_matrix_transpose():
+    x = rng_data((3, 4, 5))
+    assert_dist_equal(np.linalg.matrix_transpose(distribute(x, "block")), np.linalg.matrix_transpose(x))
