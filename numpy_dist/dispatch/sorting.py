@@ -58,9 +58,7 @@ def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
     return DistArray._new(gidx.astype(np.intp) if want_indices else values, layout)
 
 
-@implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """``np.sort`` (always stable; NaNs last): local along whole lines, sample sort otherwise."""
+def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool) -> DistArray:
     _check_kind(kind, order)
     a = _dist(a)
     if axis is None:
@@ -69,23 +67,22 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
         raise np.exceptions.AxisError(axis, 0)
     axis = normalize_axis_index(axis, a.ndim)
     if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
-        return _sort_1d(a, False)
-    return _along_axis(a, axis, lambda x, ax: np.sort(x, axis=ax, kind="stable"))
+        return _sort_1d(a, want_indices)
+    if want_indices:
+        return _along_axis(a, axis, lambda x, ax: np.argsort(x, axis=ax, kind="stable").astype(np.intp))
+    return _along_axis(a, axis, lambda x, ax: np.sort(x, axis=ax))
+
+
+@implements(np.sort)
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``np.sort`` (NaNs last): local along whole lines, sample sort otherwise."""
+    return _sort(a, axis, kind, order, False)
 
 
 @implements(np.argsort)
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``np.argsort``: global indices, stable (ties keep their original order)."""
-    _check_kind(kind, order)
-    a = _dist(a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    if a.ndim == 0:
-        raise np.exceptions.AxisError(axis, 0)
-    axis = normalize_axis_index(axis, a.ndim)
-    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
-        return _sort_1d(a, True)
-    return _along_axis(a, axis, lambda x, ax: np.argsort(x, axis=ax, kind="stable").astype(np.intp))
+    return _sort(a, axis, kind, order, True)
 
 
 def _check_kth(kth: Any, n: int) -> None:
