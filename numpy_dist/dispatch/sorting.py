@@ -93,26 +93,80 @@ def _check_kth(kth: Any, n: int) -> None:
         raise ValueError(f"kth(={int(ks.max() if ks.max() >= n else ks.min())}) out of bounds ({n})")
 
 
+def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
+    """Partition a distributed 1-d array by selection: find the kth values, split into buckets, move once.
+
+    The output holds, in order, every element below the first pivot, those
+    equal to it, those between the first and second pivot, ... (NaNs last),
+    which satisfies NumPy's partition contract for every ``kth``.  One
+    redistribution moves the buckets into an even block layout.
+    """
+    from ._samplesort import even_layout, select_kth
+    from .sets import _spread
+    from ..distribution import Distribution
+    from ..maps import UnstructuredMap
+
+    a = _spread(a)
+    comm, n = a.comm, a.size
+    ks = sorted({int(k) % n for k in np.atleast_1d(kth)})
+    local = a.local
+    nan = np.isnan(local) if local.dtype.kind in "fc" else np.zeros(local.shape, bool)
+    finite = local[~nan]
+    n_valid = _comm.allreduce_scalar(comm, int(finite.size), control=True)
+    pivots = np.asarray(select_kth(comm, finite, [k for k in ks if k < n_valid]), dtype=local.dtype)
+    # bucket 2i: below pivot i (and above pivot i-1); bucket 2i+1: equal to pivot i; last: above all, NaNs
+    pos = np.searchsorted(pivots, local, side="left") if pivots.size else np.zeros(local.shape, np.intp)
+    equal = np.zeros(local.shape, bool)
+    inside = pos < pivots.size
+    equal[inside] = local[inside] == pivots[pos[inside]]
+    bucket = 2 * pos + equal
+    bucket[nan] = 2 * pivots.size + 1
+    nb = 2 * pivots.size + 2
+    order = np.argsort(bucket, kind="stable")
+    counts = np.bincount(bucket, minlength=nb).astype(np.int64)
+    everyone = np.asarray(_comm.allgather_object(comm, counts.tolist()), dtype=np.int64)  # (P, nb)
+    # Global start of (bucket b, rank r): all of earlier buckets, then earlier ranks' share of b.
+    starts = np.cumsum(np.concatenate([[0], everyone.T.reshape(-1)[:-1]])).reshape(nb, -1).T
+    me = comm.Get_rank()
+    my_index = np.concatenate([np.arange(starts[me, b], starts[me, b] + counts[b]) for b in range(nb)]) \
+        if n else np.zeros(0, np.int64)
+    indices = [np.concatenate([np.arange(starts[r, b], starts[r, b] + everyone[r, b]) for b in range(nb)])
+               for r in range(comm.Get_size())]
+    src = Distribution._from_maps(comm, [UnstructuredMap(indices)], (comm.Get_size(),), (0,))
+    del my_index
+    payload = (a.distribution.local_indices(0)[order].astype(np.intp) if want_indices else local[order])
+    target = even_layout(comm, n)
+    return DistArray._new(redistribute_local(np.ascontiguousarray(payload), src, target), target)
+
+
 @implements(np.partition)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
-    """``np.partition``: the sorted array, which satisfies every partition requirement.
+    """``np.partition``: distributed selection of the kth values and one move (no sort) for 1-d arrays.
 
-    NumPy leaves the order within each side unspecified; a sort is one valid
-    answer (the element at ``kth`` and both sides are exactly NumPy's).
+    Along a local axis of an N-d array NumPy partitions each block; along a
+    distributed one the axis is made local first.
     """
     a = _dist(a)
     ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
     _check_kth(kth, a.size if axis is None else a.shape[ax])
-    return sort(a, axis=axis)
+    if axis is None:
+        a, ax = ravel(a), 0
+    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
+        return _partition_1d(a, kth, False)
+    return _along_axis(a, ax, lambda x, k: np.partition(x, kth, axis=k))
 
 
 @implements(np.argpartition)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
-    """``np.argpartition``: indices of a stable sort (a valid partition)."""
+    """``np.argpartition``: global indices of a valid partition (selection, no sort, for 1-d arrays)."""
     a = _dist(a)
     ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
     _check_kth(kth, a.size if axis is None else a.shape[ax])
-    return argsort(a, axis=axis)
+    if axis is None:
+        a, ax = ravel(a), 0
+    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
+        return _partition_1d(a, kth, True)
+    return _along_axis(a, ax, lambda x, k: np.argpartition(x, kth, axis=k).astype(np.intp))
 
 
 @implements(np.lexsort)

@@ -153,3 +153,22 @@ def test_bad_input_same_everywhere():
             f(np.arange(5.0))
         with pytest.raises(exc):
             f(d)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
+@pytest.mark.parametrize("data", ["random", "few-distinct", "nan", "sorted"])
+def test_partition_contract(case, data):
+    """NumPy leaves the order inside each side open: check the contract, not one arrangement."""
+    x = DATA[data].astype(np.float64)
+    d = distribute(x, case)
+    s = np.sort(x)
+    same = lambda u, v: u == v or (np.isnan(u) and np.isnan(v))  # noqa: E731
+    for kth in [0, len(x) // 2, [1, len(x) - 2], -1]:
+        p = nd.asnumpy(np.partition(d, kth))
+        ip = nd.asnumpy(np.argpartition(d, kth))
+        ok = bool(np.array_equal(np.sort(ip), np.arange(len(x))))
+        for k in np.atleast_1d(kth) % len(x):
+            ok &= same(p[k], s[k]) and same(x[ip][k], s[k])
+            if not np.isnan(p[k]):
+                ok &= bool(np.all(p[:k][~np.isnan(p[:k])] <= p[k]) and np.all((p[k + 1:] >= p[k]) | np.isnan(p[k + 1:])))
+        assert_all_ranks(ok, f"partition contract broken for kth={kth}")
