@@ -285,99 +285,52 @@ def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values
 # --------------------------------------------------------------------------
 
 
-def _flat_indices(dist: Distribution) -> np.ndarray:
-    """Global C-order flat index of every element of this rank's block, in local C order."""
-    if dist.ndim == 0:
-        return np.zeros((), np.int64)
-    strides = np.cumprod((dist.shape[1:] + (1,))[::-1])[::-1].astype(np.int64)
-    flat = np.zeros(dist.local_shape, dtype=np.int64)
-    for axis in range(dist.ndim):
-        shape = [1] * dist.ndim
-        shape[axis] = -1
-        flat += dist.local_indices(axis).reshape(shape) * strides[axis]
-    return flat
+def _rows_layout(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
+    """Block rows over every rank, other axes whole: each rank holds one contiguous C-order flat range."""
+    from .maps import BlockMap, NoDistMap
+
+    P = dist.nprocs
+    maps = [BlockMap(shape[0], P)] + [NoDistMap(n) for n in shape[1:]]
+    return Distribution._from_maps(dist.comm, maps, (P,), (0,) + (None,) * (len(shape) - 1))
 
 
-def _ranks_of_flat(dist: Distribution, flat: np.ndarray) -> np.ndarray:
-    """Rank holding each flat index, with replicated grid coordinates 0."""
-    coords = np.unravel_index(flat, dist.shape) if dist.ndim else ()
-    grid = [np.zeros(flat.shape, np.int64) for _ in dist.proc_grid]
-    for axis, g in enumerate(dist.axis_grid):
-        if g is not None:
-            grid[g] = dist.maps[axis].owners(coords[axis])
-    return np.ravel_multi_index(grid, dist.proc_grid) if grid else np.zeros(flat.shape, np.int64)
+def _is_rows_layout(dist: Distribution) -> bool:
+    return (dist.ndim > 0 and dist.proc_grid == (dist.nprocs,) and dist.axis_grid[0] == 0
+            and dist.maps[0].dist_type == "b" and all(g is None for g in dist.axis_grid[1:]))
+
+
+def _flat_starts(dist: Distribution) -> np.ndarray:
+    """First C-order flat index of every rank's block in a rows layout (and the total at the end)."""
+    row = int(np.prod(dist.shape[1:], dtype=np.int64))
+    return dist.maps[0].bounds.astype(np.int64) * row
 
 
 def reshape_local(local: np.ndarray, src: Distribution, dst: Distribution) -> np.ndarray:
-    """This rank's block of the reshaped array (same size, any shapes and layouts; one Alltoallv)."""
+    """This rank's block of the reshaped array (same size, any shapes and layouts).
+
+    Elements keep their global C-order position.  In a rows layout every rank
+    holds one contiguous flat range, so the reshape itself is one Alltoallv
+    of contiguous pieces with no index arithmetic per element; other layouts
+    are first (and last) moved to rows by the tensor redistribution.  Peak
+    memory stays a small multiple of the local share.
+    """
+    if src.ndim == 0 or dst.ndim == 0:
+        full = redistribute_local(local, src, src.replicated(src.shape)).reshape(dst.shape)
+        return redistribute_local(full, dst.replicated(dst.shape), dst)
+    if not _is_rows_layout(src):
+        rows = _rows_layout(src, src.shape)
+        local, src = redistribute_local(local, src, rows), rows
+    rows_dst = dst if _is_rows_layout(dst) else _rows_layout(dst, dst.shape)
     me, P = src.rank, src.nprocs
-    flat_src = _flat_indices(src).reshape(-1)
-    values = local.reshape(-1)
-    out = np.empty(dst.local_shape, dtype=local.dtype)
-    flat_dst = _flat_indices(dst).reshape(-1)
+    a, b = _flat_starts(src), _flat_starts(rows_dst)
+    lo, hi = a[me], a[me + 1]
+    send = np.clip(np.minimum(hi, b[1:]) - np.maximum(lo, b[:-1]), 0, None)
+    recv = np.clip(np.minimum(b[me + 1], a[1:]) - np.maximum(b[me], a[:-1]), 0, None)
+    flat = np.ascontiguousarray(local).reshape(-1)
     if P == 1:
-        out.reshape(-1)[np.argsort(flat_dst)] = values[np.argsort(flat_src)]
-        return out
-    # Senders: every destination replica q whose data I must send (see _is_sender).
-    base = _ranks_of_flat(dst, flat_src)
-    rep = dst.replicated_dims
-    rep_shape = tuple(dst.proc_grid[d] for d in rep)
-    nrep = int(np.prod(rep_shape)) if rep else 1
-    chunks, counts = [], np.zeros(P, np.int64)
-    sender_to = np.array([_is_sender(src, me, q) for q in range(P)])
-    for k in range(nrep):  # loop over replicas of the destination, not over elements
-        if rep:
-            coords = list(np.unravel_index(base, dst.proc_grid))
-            for d, c in zip(rep, np.unravel_index(k, rep_shape)):
-                coords[d] = np.full(base.shape, c)
-            dest = np.ravel_multi_index(coords, dst.proc_grid)
-        else:
-            dest = base
-        keep = sender_to[dest]
-        chunks.append((dest[keep], flat_src[keep], values[keep]))
-    dest = np.concatenate([c[0] for c in chunks])
-    fsrc = np.concatenate([c[1] for c in chunks])
-    vals = np.concatenate([c[2] for c in chunks])
-    order = np.lexsort((fsrc, dest))
-    counts = np.bincount(dest, minlength=P).astype(np.int64)
-    # Receivers: which source sends each of my elements (replica choice as in _is_sender).
-    src_base = _ranks_of_flat(src, flat_dst)
-    srep = src.replicated_dims
-    if srep:
-        _, nsrc_rep, my_block = _replica_info(src, me)
-        s_coords = list(np.unravel_index(src_base, src.proc_grid))
-        mine_block = np.ones(src_base.shape, bool)
-        other = [d for d in range(len(src.proc_grid)) if d not in srep]
-        for d, c in zip(other, my_block):
-            mine_block &= s_coords[d] == c
-        k = me % nsrc_rep
-        rep_coords = np.unravel_index(k, tuple(src.proc_grid[d] for d in srep))
-        me_coords = src.rank_coords(me)
-        for d, c in zip(srep, rep_coords):
-            s_coords[d] = np.where(mine_block, me_coords[d], c)
-        source = np.ravel_multi_index(s_coords, src.proc_grid)
+        out = flat.copy()
     else:
-        source = src_base
-    rorder = np.lexsort((flat_dst, source))
-    rcounts = np.bincount(source, minlength=P).astype(np.int64)
-    item = local.dtype.itemsize
-    send = np.ascontiguousarray(vals[order])
-    self_n = int(counts[me])
-    # Elements that stay on this rank are copied, not sent.
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rstarts = np.concatenate([[0], np.cumsum(rcounts)[:-1]])
-    keep_self = send[starts[me]:starts[me] + self_n]
-    send_other = np.delete(send, np.s_[starts[me]:starts[me] + self_n]) if self_n else send
-    scounts = counts.copy()
-    scounts[me] = 0
-    rc = rcounts.copy()
-    rc[me] = 0
-    buf = send_other.view(np.uint8) if send_other.size else np.empty(0, np.uint8)
-    recv = _comm.alltoallv_bytes(src.comm, buf, scounts * item, rc * item).view(local.dtype)
-    received = np.empty(flat_dst.size, dtype=local.dtype)
-    received[: rstarts[me]] = recv[: rstarts[me]]
-    received[rstarts[me]:rstarts[me] + rcounts[me]] = keep_self
-    received[rstarts[me] + rcounts[me]:] = recv[rstarts[me]:]
-    flat_out = out.reshape(-1)
-    flat_out[rorder] = received
-    return out
+        item = local.dtype.itemsize
+        out = _comm.alltoallv_bytes(src.comm, flat.view(np.uint8), send * item, recv * item).view(local.dtype)
+    out = out.reshape(rows_dst.local_shape)
+    return out if rows_dst is dst else redistribute_local(out, rows_dst, dst)
