@@ -17,3 +17,4 @@ from . import histograms  # noqa: F401
 from . import linalg  # noqa: F401
 from . import decompositions  # noqa: F401
 from . import fft  # noqa: F401
+from . import misc  # noqa: F401

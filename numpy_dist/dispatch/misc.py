@@ -1,0 +1,247 @@
+"""Small NumPy functions: metadata queries, a few elementwise helpers, scans with an initial value, and views.
+
+Metadata queries (``result_type``, ``can_cast`` ...) must never gather: they
+look at dtypes only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from .. import comm as _comm
+from ..distarray import DistArray
+from .manipulation import _dist, array_split, concatenate, diff, flip, moveaxis, ravel, swapaxes
+from .reductions import all as _all, cumprod, cumsum
+from .registry import implements
+from .ufuncs import elementwise
+
+
+def _dtype_of(x):
+    return x.dtype if isinstance(x, DistArray) else x
+
+
+@implements(np.result_type)
+def result_type(*arrays_and_dtypes):
+    """``np.result_type`` from dtypes (no data moves; 0-d DistArrays count as arrays)."""
+    return np.result_type(*[np.empty(0, x.dtype) if isinstance(x, DistArray) else x for x in arrays_and_dtypes])
+
+
+@implements(np.can_cast)
+def can_cast(from_, to, casting="safe"):
+    """``np.can_cast`` from the dtype."""
+    return np.can_cast(_dtype_of(from_), to, casting=casting)
+
+
+@implements(np.min_scalar_type)
+def min_scalar_type(a, /):
+    """``np.min_scalar_type``: the dtype for arrays, the value's smallest type for 0-d ones."""
+    return np.min_scalar_type(a.item() if a.ndim == 0 else np.empty(0, a.dtype))
+
+
+@implements(np.common_type)
+def common_type(*arrays):
+    """``np.common_type`` from dtypes."""
+    return np.common_type(*[np.empty(0, a.dtype) if isinstance(a, DistArray) else a for a in arrays])
+
+
+def _share(a, b, test) -> bool:
+    if not (isinstance(a, DistArray) and isinstance(b, DistArray)):
+        return False
+    return _comm.any_rank(a.comm, bool(test(a.local, b.local)))
+
+
+@implements(np.shares_memory)
+def shares_memory(a, b, /, max_work=-1):
+    """``np.shares_memory``: do the local blocks overlap on any rank (one small agreement)."""
+    return _share(a, b, lambda x, y: np.shares_memory(x, y, max_work=max_work))
+
+
+@implements(np.may_share_memory)
+def may_share_memory(a, b, /, max_work=0):
+    """``np.may_share_memory``."""
+    return _share(a, b, lambda x, y: np.may_share_memory(x, y, max_work=max_work))
+
+
+@implements(np.astype)
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``np.astype`` (no communication)."""
+    return x.astype(dtype, copy=copy)
+
+
+def _with_initial(scan, x, axis, dtype, out, include_initial, identity):
+    x = _dist(x)
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")
+        axis = 0
+    axis = normalize_axis_index(axis, max(x.ndim, 1))
+    result = scan(x, axis=axis, dtype=dtype)
+    if include_initial:
+        shape = list(result.shape)
+        shape[axis] = 1
+        first = np.full(shape, identity, dtype=result.dtype)
+        result = concatenate([first, result], axis=axis)
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return result
+
+
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``np.cumulative_sum``: the distributed scan, with the standard's ``include_initial``."""
+    return _with_initial(cumsum, x, axis, dtype, out, include_initial, 0)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``np.cumulative_prod``."""
+    return _with_initial(cumprod, x, axis, dtype, out, include_initial, 1)
+
+
+@implements(np.isposinf)
+def isposinf(x, out=None):
+    """``np.isposinf``."""
+    return elementwise(np.isposinf, [x], "isposinf") if out is None else _into(out, elementwise(np.isposinf, [x], "isposinf"))
+
+
+@implements(np.isneginf)
+def isneginf(x, out=None):
+    """``np.isneginf``."""
+    return elementwise(np.isneginf, [x], "isneginf") if out is None else _into(out, elementwise(np.isneginf, [x], "isneginf"))
+
+
+@implements(np.fix)
+def fix(x, out=None):
+    """``np.fix``."""
+    result = elementwise(np.fix, [x], "fix")
+    return result if out is None else _into(out, result)
+
+
+def _into(out, result):
+    from .ufuncs import _store
+
+    return _store(out, result)
+
+
+@implements(np.sinc)
+def sinc(x):
+    """``np.sinc``."""
+    return elementwise(np.sinc, [x], "sinc")
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """``np.angle``."""
+    return elementwise(lambda v: np.angle(v, deg=deg), [z], "angle")
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """``np.real_if_close``: the decision is taken over the whole array (one reduction)."""
+    a = _dist(a)
+    if not np.iscomplexobj(np.empty(0, a.dtype)):
+        return a
+    eps = np.finfo(a.dtype).eps
+    limit = tol * eps if tol > 1 else tol
+    if bool(_all(np.abs(np.imag(a)) < limit)):
+        return np.real(a)
+    return a
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """``np.rot90``: flips and a transpose (views, no communication)."""
+    m = _dist(m)
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == m.ndim:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= m.ndim or axes[0] < -m.ndim or axes[1] >= m.ndim or axes[1] < -m.ndim:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={m.ndim}.")
+    k %= 4
+    if k == 0:
+        return m[...]
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    if k == 1:
+        return swapaxes(flip(m, axes[1]), axes[0], axes[1])
+    return flip(swapaxes(m, axes[0], axes[1]), axes[1])
+
+
+@implements(np.hsplit)
+def hsplit(ary, indices_or_sections):
+    """``np.hsplit`` (views)."""
+    if np.ndim(ary) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return _split_checked(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0)
+
+
+@implements(np.vsplit)
+def vsplit(ary, indices_or_sections):
+    """``np.vsplit`` (views)."""
+    if np.ndim(ary) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return _split_checked(ary, indices_or_sections, 0)
+
+
+@implements(np.dsplit)
+def dsplit(ary, indices_or_sections):
+    """``np.dsplit`` (views)."""
+    if np.ndim(ary) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return _split_checked(ary, indices_or_sections, 2)
+
+
+def _split_checked(ary, indices_or_sections, axis):
+    if isinstance(indices_or_sections, (int, np.integer)) and np.shape(ary)[axis] % indices_or_sections:
+        raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.ediff1d)
+def ediff1d(ary, to_end=None, to_begin=None):
+    """``np.ediff1d``: differences of the flattened array, with optional ends."""
+    flat = ravel(_dist(ary))
+    pieces = []
+    if to_begin is not None:
+        pieces.append(np.ravel(np.asarray(to_begin)).astype(flat.dtype))
+    pieces.append(diff(flat))
+    if to_end is not None:
+        pieces.append(np.ravel(np.asarray(to_end)).astype(flat.dtype))
+    return concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    """``np.rollaxis`` (metadata only)."""
+    a = _dist(a)
+    n = a.ndim
+    axis = normalize_axis_index(axis, n)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a[...]
+    return moveaxis(a, axis, start)
+
+
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    """``np.unstack``: views along ``axis``."""
+    x = _dist(x)
+    if x.ndim == 0:
+        raise ValueError("Input array must be at least 1-d.")
+    axis = normalize_axis_index(axis, x.ndim)
+    key = [slice(None)] * x.ndim
+    out = []
+    for i in range(x.shape[axis]):
+        key[axis] = i
+        out.append(x[tuple(key)])
+    return tuple(out)

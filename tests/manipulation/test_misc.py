@@ -1,0 +1,50 @@
+"""Small NumPy functions: metadata queries never gather; elementwise helpers and views equal NumPy."""
+
+import numpy as np
+import pytest
+
+import numpy_dist as nd
+from numpy_dist.testing import assert_dist_equal, distribute
+
+X = np.arange(24, dtype=np.float64).reshape(4, 6) - 7.5
+Z = (X + 1j * X[::-1]).astype(np.complex128)
+CASES = ["block", "cyclic", "unstructured", "grid_bb", "replicated"]
+
+FUNCS = {
+    "cumulative_sum": (lambda a: np.cumulative_sum(a, axis=1, include_initial=True), X),
+    "cumulative_prod": (lambda a: np.cumulative_prod(a / 10, axis=0), X),
+    "isposinf": (lambda a: np.isposinf(a / 0.0), X),
+    "isneginf": (lambda a: np.isneginf(a / 0.0), X),
+    "fix": (lambda a: np.fix(a / 3), X),
+    "sinc": (lambda a: np.sinc(a / 7), X),
+    "angle": (lambda a: np.angle(a, deg=True), Z),
+    "real_if_close": (lambda a: np.real_if_close(a * 0 + 1 + 1e-20j), Z),
+    "rot90": (lambda a: np.rot90(a), X),
+    "rot90-3": (lambda a: np.rot90(a, 3), X),
+    "hsplit": (lambda a: np.hsplit(a, 3)[1], X),
+    "vsplit": (lambda a: np.vsplit(a, 2)[0], X),
+    "ediff1d": (lambda a: np.ediff1d(a, to_begin=[-1.0], to_end=[9.0]), X),
+    "rollaxis": (lambda a: np.rollaxis(a, 1), X),
+    "unstack": (lambda a: np.unstack(a, axis=1)[2], X),
+    "astype": (lambda a: np.astype(a, np.int16), X),
+}
+
+
+@pytest.mark.parametrize("name", list(FUNCS))
+@pytest.mark.parametrize("case", CASES)
+def test_against_numpy(case, name):
+    f, src = FUNCS[name]
+    with np.errstate(all="ignore"):
+        assert_dist_equal(f(distribute(src, case)), f(src))
+
+
+def test_metadata_queries_move_nothing():
+    d = distribute(X.astype(np.float32), "cyclic")
+    nd.reset_comm_stats()
+    assert np.result_type(d, 1.0) == np.result_type(X.astype(np.float32), 1.0)
+    assert np.can_cast(d, np.float64) and not np.can_cast(d, np.int8)
+    assert np.common_type(d) == np.common_type(X.astype(np.float32))
+    assert np.min_scalar_type(d) == np.float32
+    assert nd.comm_stats()["bytes_sent"] == 0
+    v = d[1:]
+    assert np.shares_memory(d, v) and not np.shares_memory(d, d.copy())
