@@ -874,3 +874,35 @@ def linalg_cross(x1, x2, /, *, axis=-1):
 def linalg_matrix_transpose(x, /):
     """``np.linalg.matrix_transpose`` (metadata only)."""
     return np.matrix_transpose(x)
+
+
+@implements(np.matvec)
+def matvec(x1, x2, /, out=None, **kwargs):
+    """``np.matvec``: ``matmul`` of the matrices with the vectors as columns."""
+    if kwargs:
+        from .protocol import fallback
+
+        return fallback(np.matvec, (x1, x2), {"out": out, **kwargs}, "numpy.matvec (axes/dtype options)")
+    if np.ndim(x1) < 2 or np.ndim(x2) < 1:
+        raise ValueError("matvec: the first operand needs 2 dimensions and the second 1")
+    result = matmul(x1, np.expand_dims(x2, -1))[..., 0]
+    return result if out is None else _store_out(out, result)
+
+
+@implements(np.vecmat)
+def vecmat(x1, x2, /, out=None, **kwargs):
+    """``np.vecmat``: the conjugated vectors as rows times the matrices."""
+    if kwargs:
+        from .protocol import fallback
+
+        return fallback(np.vecmat, (x1, x2), {"out": out, **kwargs}, "numpy.vecmat (axes/dtype options)")
+    if np.ndim(x1) < 1 or np.ndim(x2) < 2:
+        raise ValueError("vecmat: the first operand needs 1 dimension and the second 2")
+    result = matmul(np.expand_dims(np.conjugate(x1), -2), x2)[..., 0, :]
+    return result if out is None else _store_out(out, result)
+
+
+def _store_out(out, result):
+    from .ufuncs import _store
+
+    return _store(out, result)

@@ -185,3 +185,11 @@ def test_cross(case):
 def test_matrix_transpose():
     x = rng_data((3, 4, 5))
     assert_dist_equal(np.linalg.matrix_transpose(distribute(x, "block")), np.linalg.matrix_transpose(x))
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated", "grid_bb"])
+def test_matvec_vecmat(case):
+    A = np.arange(24.0).reshape(2, 3, 4)
+    v, w = np.arange(4.0), np.arange(3.0) + 1j
+    assert_dist_equal(np.matvec(distribute(A, case), distribute(v, "block")), np.matvec(A, v))
+    assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
