@@ -480,6 +480,13 @@ def tensordot(a, b, axes=2):
     Communication: reshapes move data when the layout does not survive them
     (one Alltoallv each), then the matrix product's.
     """
+    if not hasattr(axes, "__iter__"):
+        # NumPy's own check order: shapes are compared pairwise, and indexing a short shape fails first.
+        n = int(axes)
+        sa, sb = np.shape(a), np.shape(b)
+        for k in range(n):
+            if sa[k - n] != sb[k]:
+                raise ValueError("shape-mismatch for sum")
     comm = _comm_of(a, b)
     A, B = as_dist(a, comm), as_dist(b, comm)
     ax_a, ax_b = _tensordot_axes(axes, A.ndim, B.ndim)

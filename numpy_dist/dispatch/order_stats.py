@@ -53,6 +53,16 @@ def _wrap_result(local: np.ndarray, dist: Any, axes: tuple[int, ...], keepdims: 
     return result.local[()] if result.ndim == 0 else result
 
 
+def _local_stat(func: Any, block: np.ndarray, axes: tuple, keepdims: bool, dtype: Any, qshape: tuple,
+                **kwargs: Any) -> np.ndarray:
+    """NumPy's statistic on a block; an empty result is built directly (NumPy trips on some empty blocks)."""
+    kept = tuple(1 if i in axes else n for i, n in enumerate(block.shape)) if keepdims else \
+        tuple(n for i, n in enumerate(block.shape) if i not in axes)
+    if any(n == 0 for i, n in enumerate(block.shape) if i not in axes):
+        return np.empty(tuple(qshape) + kept, dtype=dtype)
+    return func(block, axis=axes, keepdims=keepdims, **kwargs)
+
+
 def _order_statistics(a: DistArray, ks: list[int], skipnan: bool) -> tuple[list, int, bool]:
     """Values of the requested order statistics of all of ``a`` (flattened), the count, any NaN."""
     values = a.local.reshape(-1)
@@ -119,7 +129,8 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
     placed = _local_or_moved(a, axes)
     if placed is not None:
         block, dist = placed
-        result = run_checked(a.comm, name, lambda: np_func(block, q, axis=axes, method=method, keepdims=keepdims))
+        result = run_checked(a.comm, name, lambda: _local_stat(np_func, block, axes, keepdims, probe.dtype,
+                                                               np.shape(q), q=q, method=method))
         out_val = _wrap_result(result, dist, axes, keepdims, qarr.shape)
     else:
         values = _select_quantiles(a, qarr, method, skipnan).astype(probe.dtype, copy=False)
@@ -171,7 +182,8 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
     local_func = np.nanmedian if skipnan else np.median
     if placed is not None:
         block, dist = placed
-        result = run_checked(a.comm, "median", lambda: local_func(block, axis=axes, keepdims=keepdims))
+        rdt = np.median(np.zeros(2, a.dtype)).dtype
+        result = run_checked(a.comm, "median", lambda: _local_stat(local_func, block, axes, keepdims, rdt, ()))
         out_val = _wrap_result(result, dist, axes, keepdims, ())
     else:
         n_valid = a.size

@@ -9,6 +9,7 @@ sorted, and laid back.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -61,8 +62,10 @@ def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
 def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool) -> DistArray:
     _check_kind(kind, order)
     a = _dist(a)
-    if axis is None:
-        a, axis = ravel(a), 0
+    if axis is not None:
+        axis = operator.index(axis)  # NumPy's TypeError for float axes
+    if axis is None or (want_indices and a.ndim == 0):  # argsort treats a 0-d array as 1-d
+        a, axis = ravel(a), 0 if axis is None else axis
     if a.ndim == 0:
         raise np.exceptions.AxisError(axis, 0)
     axis = normalize_axis_index(axis, a.ndim)

@@ -105,7 +105,24 @@ def make_case(seed: int) -> Case:
     shape = _shape(rng)
     dt = DTYPES[int(rng.integers(0, len(DTYPES)))]
     x = _data(rng, shape, dt)
-    kind = int(rng.integers(0, 9))
+    kind = int(rng.integers(0, 12))
+    if kind == 9:  # sorting and searching
+        f = [np.sort, np.argsort, np.unique, np.median, np.cumsum][int(rng.integers(0, 5))]
+        axis = _axis(rng, len(shape))
+        if f is np.unique:
+            return Case(f"unique{shape}", [x], lambda a: np.unique(a))
+        if f is np.argsort:
+            return Case(f"argsort{shape} axis={axis}", [x], lambda a: np.argsort(a, axis=axis, kind="stable"))
+        return Case(f"{f.__name__}{shape} axis={axis}", [x], lambda a: f(a, axis=axis))
+    if kind == 10:  # linear algebra products
+        other = _data(rng, shape[::-1] if rng.random() < 0.6 else _shape(rng), dt)
+        f = [np.matmul, np.dot, np.tensordot][int(rng.integers(0, 3))]
+        if f is np.tensordot:
+            k = int(rng.integers(0, 3))
+            return Case(f"tensordot{shape}{other.shape} axes={k}", [x, other], lambda a, b: np.tensordot(a, b, axes=k))
+        return Case(f"{f.__name__}{shape}{other.shape}", [x, other], lambda a, b: f(a, b))
+    if kind == 11:  # I/O: missing and corrupt files
+        return _io_case(rng, x)
     if kind == 0:
         f = BINARY[int(rng.integers(0, len(BINARY)))]
         other_shape = shape if rng.random() < 0.6 else _shape(rng)
@@ -155,6 +172,38 @@ def make_case(seed: int) -> Case:
         return np.zeros(np.shape(made), np.int8) if maker is nd.empty else made
 
     return Case(f"{maker.__name__}{kw}", [x], create)
+
+
+_IO_DIR: list[str] = []
+
+
+def _io_dir() -> str:
+    """One scratch directory for every rank (rank 0 makes it, everyone learns its name)."""
+    if not _IO_DIR:
+        import tempfile
+
+        name = tempfile.mkdtemp(prefix="nd-fuzz-") if MPI.COMM_WORLD.Get_rank() == 0 else None
+        _IO_DIR.append(MPI.COMM_WORLD.bcast(name))
+    return _IO_DIR[0]
+
+
+def _io_case(rng: np.random.Generator, x: np.ndarray) -> Case:
+    import os
+
+    what = ["missing", "corrupt", "roundtrip"][int(rng.integers(0, 3))]
+    path = os.path.join(_io_dir(), f"case{int(rng.integers(0, 10**9))}.npy")
+    if what != "missing" and MPI.COMM_WORLD.Get_rank() == 0:
+        if what == "corrupt":
+            with open(path, "wb") as fh:
+                fh.write(b"\x93NUMPY garbage" + bytes(int(rng.integers(0, 64))))
+        else:
+            np.save(path, x)
+    MPI.COMM_WORLD.Barrier()
+
+    def load(a):
+        return np.load(path) if isinstance(a, np.ndarray) else nd.load(path)
+
+    return Case(f"load {what} {x.shape}", [x], load)
 
 
 def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
