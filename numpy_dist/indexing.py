@@ -385,6 +385,9 @@ def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand
 
 def setitem(d: DistArray, key: Any, value: Any) -> None:
     """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
+    if not isinstance(value, DistArray) and np.ndim(value) == 0:
+        with np.errstate(all="ignore"):
+            np.empty(1, d.dtype)[...] = value  # NumPy converts the value (OverflowError ...) before the index
     kind, entries = _classify(d, key)
     if kind == "basic":
         view, base_key, int_axes = _basic_view(d, entries)

@@ -53,6 +53,17 @@ def _wrap_result(local: np.ndarray, dist: Any, axes: tuple[int, ...], keepdims: 
     return result.local[()] if result.ndim == 0 else result
 
 
+def _empty_result(a: DistArray, compute: Any, out: Any) -> Any:
+    """The statistic of an array with no elements: NumPy's answer (or error) on an empty stand-in."""
+    value = run_checked(a.comm, "statistic", lambda: compute(np.empty(a.shape, a.dtype)))
+    result = DistArray._new(np.asarray(value), a.distribution.replicated(np.shape(value)))
+    if out is not None:
+        from .ufuncs import _store
+
+        return _store(out, result)
+    return value if np.ndim(value) == 0 else result
+
+
 def _local_stat(func: Any, block: np.ndarray, axes: tuple, keepdims: bool, dtype: Any, qshape: tuple,
                 **kwargs: Any) -> np.ndarray:
     """NumPy's statistic on a block; an empty result is built directly (NumPy trips on some empty blocks)."""
@@ -126,6 +137,8 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
     if name.endswith("percentile"):
         qarr = np.true_divide(qarr, 100)
     axes = _axes(axis, a.ndim)
+    if a.size == 0:  # no data anywhere: NumPy on an empty array of the global shape is the answer
+        return _empty_result(a, lambda z: np_func(z, q, axis=axis, method=method, keepdims=keepdims), out)
     placed = _local_or_moved(a, axes)
     if placed is not None:
         block, dist = placed
@@ -178,8 +191,10 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
 def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> Any:
     a = _dist(a)
     axes = _axes(axis, a.ndim)
-    placed = _local_or_moved(a, axes)
     local_func = np.nanmedian if skipnan else np.median
+    if a.size == 0:
+        return _empty_result(a, lambda z: local_func(z, axis=axis, keepdims=keepdims), out)
+    placed = _local_or_moved(a, axes)
     if placed is not None:
         block, dist = placed
         rdt = np.median(np.zeros(2, a.dtype)).dtype
