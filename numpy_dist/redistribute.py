@@ -155,10 +155,16 @@ def redistribute_local(local: np.ndarray, src: Distribution, dst: Distribution) 
     if src.nprocs == 1:
         return out
     item = local.dtype.itemsize
-    pieces = [np.ascontiguousarray(local[k]).reshape(-1).view(np.uint8)
-              for k in plan.send_keys if k is not None]
-    sendbuf = np.concatenate(pieces) if pieces else np.empty(0, np.uint8)
-    recv = _comm.alltoallv_bytes(src.comm, sendbuf, plan.send_counts * item, plan.recv_counts * item)
+    # Pack straight into one send buffer (no per-destination temporaries).
+    sendbuf = np.empty(int(plan.send_counts.sum()), dtype=local.dtype)
+    offset = 0
+    for q, k in enumerate(plan.send_keys):
+        if k is not None:
+            n = int(plan.send_counts[q])
+            sendbuf[offset:offset + n].reshape(local[k].shape)[...] = local[k]
+            offset += n
+    recv = _comm.alltoallv_bytes(src.comm, sendbuf.view(np.uint8), plan.send_counts * item, plan.recv_counts * item)
+    del sendbuf
     offset = 0
     for s, key in enumerate(plan.recv_keys):
         if key is None:

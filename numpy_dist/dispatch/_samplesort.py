@@ -118,8 +118,10 @@ def sample_sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distr
     counts = np.diff(cuts)
     recv_counts = _comm.alltoall_counts(comm, counts)
     item = values.dtype.itemsize
+    dtype = values.dtype
     got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(values).view(np.uint8), counts * item,
-                                recv_counts * item).view(values.dtype)
+                                recv_counts * item).view(dtype)
+    del values  # the sorted local copy is no longer needed: keep the peak near 2N/P
     got = got.copy() if not got.flags.writeable else got
     got.sort(kind="stable")  # timsort merges the P sorted runs received in about linear time
     uneven = block_layout(comm, _comm.allgather_object(comm, int(got.size)))
