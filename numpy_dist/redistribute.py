@@ -50,13 +50,6 @@ def _index(sel: np.ndarray):
     return sel
 
 
-def _key(sels: list[np.ndarray]) -> tuple:
-    keys = [_index(s) for s in sels]
-    if sum(not isinstance(k, slice) for k in keys) > 1:
-        return np.ix_(*sels)
-    return tuple(keys)
-
-
 def _replica_info(dist: Distribution, rank: int) -> tuple[int, int, tuple]:
     """(replica index of ``rank``, number of replicas, coordinates along non-replicated dims)."""
     coords = dist.rank_coords(rank)
@@ -80,21 +73,40 @@ def _is_sender(src: Distribution, s: int, q: int) -> bool:
     return ks == q % nrep
 
 
-def _selection(src: Distribution, dst: Distribution, s: int, q: int) -> list[np.ndarray]:
-    """Per axis: positions in ``s``'s old block of the elements ``q`` holds in the new layout."""
-    sels = []
-    for axis in range(src.ndim):
-        gidx = src.local_indices(axis, s)
-        if dst.axis_grid[axis] is None:
-            sels.append(np.arange(gidx.size, dtype=np.int64))
-        else:
-            own = dst.maps[axis].owners(gidx)
-            sels.append(np.flatnonzero(own == dst.axis_coord(axis, q)))
-    return sels
+def _range_of(m, p: int) -> tuple[int, int] | None:
+    """(first, stop) global indices of coordinate ``p`` when its block is one ascending run, else None."""
+    sl = m.local_slice(p)
+    if sl is None or (sl.step not in (None, 1)):
+        return None
+    return sl.start, sl.stop
 
 
-def _new_positions(src: Distribution, dst: Distribution, s: int, sels: list[np.ndarray]) -> list[np.ndarray]:
-    return [dst.maps[a].local_positions(src.local_indices(a, s)[sel]) for a, sel in enumerate(sels)]
+def _axis_plan(src: Distribution, dst: Distribution, axis: int, s: int, q: int) -> tuple:
+    """Along one axis: (positions in ``s``'s old block, positions in ``q``'s new block) of the
+    elements that move from ``s`` to ``q``.  Slices when both blocks are ascending runs (block
+    layouts: no per-element arrays), index arrays otherwise."""
+    sm, dm = src.maps[axis], dst.maps[axis]
+    ps, pq = src.axis_coord(axis, s), dst.axis_coord(axis, q)
+    old, new = _range_of(sm, ps), _range_of(dm, pq)
+    if old is not None and new is not None:
+        lo, hi = max(old[0], new[0]), min(old[1], new[1])
+        if hi <= lo:
+            return slice(0, 0), slice(0, 0), 0
+        return slice(lo - old[0], hi - old[0]), slice(lo - new[0], hi - new[0]), hi - lo
+    gidx = src.local_indices(axis, s)
+    if dst.axis_grid[axis] is None:
+        sel = np.arange(gidx.size, dtype=np.int64)
+    else:
+        sel = np.flatnonzero(dm.owners(gidx) == pq)
+    return sel, dm.local_positions(gidx[sel]), int(sel.size)
+
+
+def _key_of(parts: list) -> tuple:
+    """An index from per-axis slices/arrays (outer product when several arrays)."""
+    arrays = [p for p in parts if not isinstance(p, slice)]
+    if len(arrays) > 1:
+        return np.ix_(*[np.arange(p.start, p.stop) if isinstance(p, slice) else p for p in parts])
+    return tuple(p if isinstance(p, slice) else _index(p) for p in parts)
 
 
 def plan_for(src: Distribution, dst: Distribution) -> _Plan:
@@ -114,24 +126,24 @@ def plan_for(src: Distribution, dst: Distribution) -> _Plan:
     for q in range(P):
         if not _is_sender(src, me, q):
             continue
-        sels = _selection(src, dst, me, q)
-        n = int(np.prod([s.size for s in sels], dtype=np.int64))
+        axes = [_axis_plan(src, dst, a, me, q) for a in range(src.ndim)]
+        n = int(np.prod([x[2] for x in axes], dtype=np.int64))
         if n == 0:
             continue
         if q == me:
-            self_send = (_key(sels), _key(_new_positions(src, dst, me, sels)))
+            self_send = (_key_of([x[0] for x in axes]), _key_of([x[1] for x in axes]))
         else:
-            send_keys[q] = _key(sels)
+            send_keys[q] = _key_of([x[0] for x in axes])
             send_counts[q] = n
     for s in range(P):
         if s == me or not _is_sender(src, s, me):
             continue
-        sels = _selection(src, dst, s, me)
-        n = int(np.prod([x.size for x in sels], dtype=np.int64))
+        axes = [_axis_plan(src, dst, a, s, me) for a in range(src.ndim)]
+        n = int(np.prod([x[2] for x in axes], dtype=np.int64))
         if n == 0:
             continue
-        recv_keys[s] = _key(_new_positions(src, dst, s, sels))
-        recv_shapes[s] = tuple(x.size for x in sels)
+        recv_keys[s] = _key_of([x[1] for x in axes])
+        recv_shapes[s] = tuple(x[2] for x in axes)
         recv_counts[s] = n
     plan = _Plan(send_keys, send_counts, recv_keys, recv_shapes, recv_counts, self_send)
     _PLAN_CACHE[key] = plan
