@@ -22,6 +22,27 @@ import pytest
 _outcomes: dict[str, str] = {}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Make Hypothesis' ``strategy.example()`` deterministic.
+
+    The suite's special-case tests draw their one input with ``.example()``,
+    which is random on purpose; under SPMD every rank must hold the same
+    global data, so each rank would otherwise test a different value against
+    the replicated result.  The shrunk example of a derandomised search is the
+    same on every rank.
+    """
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.strategies import SearchStrategy
+
+    fixed = settings(database=None, derandomize=True, phases=[Phase.generate, Phase.shrink],
+                     suppress_health_check=list(HealthCheck), deadline=None)
+
+    def example(self):  # noqa: ANN001 - hypothesis' signature
+        return find(self, lambda _: True, settings=fixed)
+
+    SearchStrategy.example = example
+
+
 def _rank0() -> bool:
     from mpi4py import MPI
 
