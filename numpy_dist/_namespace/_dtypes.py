@@ -112,8 +112,7 @@ def can_cast(from_: Any, to: Any, /) -> builtins.bool:
     """
     f, t = _dtype(from_, "from_"), _dtype(to, "to")
     promoted = _promote(f, t)  # note: ``dtype == None`` is True in NumPy (None means float64)
-    # The standard leaves cross-kind casts (bool -> float ...) to the library: allow NumPy's safe ones.
-    return builtins.bool(f == t or (promoted is not None and promoted == t) or np.can_cast(f, t, casting="safe"))
+    return builtins.bool(f == t or (promoted is not None and promoted == t))
 
 
 @dataclass(frozen=True)
