@@ -142,6 +142,19 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     return DistArray._new(redistribute_local(np.ascontiguousarray(payload), src, target), target)
 
 
+def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
+    a = _dist(a)
+    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
+    _check_kth(kth, a.size if axis is None else a.shape[ax])
+    if axis is None:
+        a, ax = ravel(a), 0
+    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
+        return _partition_1d(a, kth, want_indices)
+    if want_indices:
+        return _along_axis(a, ax, lambda x, k: np.argpartition(x, kth, axis=k).astype(np.intp))
+    return _along_axis(a, ax, lambda x, k: np.partition(x, kth, axis=k))
+
+
 @implements(np.partition)
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """``np.partition``: distributed selection of the kth values and one move (no sort) for 1-d arrays.
@@ -149,27 +162,13 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     Along a local axis of an N-d array NumPy partitions each block; along a
     distributed one the axis is made local first.
     """
-    a = _dist(a)
-    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
-    _check_kth(kth, a.size if axis is None else a.shape[ax])
-    if axis is None:
-        a, ax = ravel(a), 0
-    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
-        return _partition_1d(a, kth, False)
-    return _along_axis(a, ax, lambda x, k: np.partition(x, kth, axis=k))
+    return _partition(a, kth, axis, False)
 
 
 @implements(np.argpartition)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """``np.argpartition``: global indices of a valid partition (selection, no sort, for 1-d arrays)."""
-    a = _dist(a)
-    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
-    _check_kth(kth, a.size if axis is None else a.shape[ax])
-    if axis is None:
-        a, ax = ravel(a), 0
-    if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
-        return _partition_1d(a, kth, True)
-    return _along_axis(a, ax, lambda x, k: np.argpartition(x, kth, axis=k).astype(np.intp))
+    return _partition(a, kth, axis, True)
 
 
 @implements(np.lexsort)
