@@ -110,3 +110,12 @@ def runs(sorted_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.concatenate([[0], breaks])
     last = np.concatenate([breaks, [sorted_idx.size]])
     return sorted_idx[first], last - first
+
+
+def check_payload(name: str, shape: Any, dtype: np.dtype, offset: int, size: int) -> None:
+    """Refuse object dtypes and files shorter than their header promises (ValueError naming the file)."""
+    if dtype.hasobject:
+        raise ValueError(f"{name!r} holds Python objects (dtype {dtype}); they cannot be loaded in parallel")
+    need = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < need:
+        raise ValueError(f"{name!r} is truncated: {size} bytes, its header promises {need}")

@@ -43,7 +43,7 @@ from ..distarray import DistArray
 from ..distribution import DAP_VERSION, Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
-from ._common import check_distarray, remove_quietly, target_distribution
+from ._common import check_distarray, check_payload, remove_quietly, target_distribution
 from .npy import read_magic_and_header
 
 __all__ = ["save_dnpy", "load_dnpy", "magic", "read_magic", "write_localarray", "read_localarray",
@@ -185,11 +185,7 @@ def _file_info(name: str) -> dict:
             raise ValueError(f"{name!r}: {exc}") from None
         offset = f.tell()
         size = os.fstat(f.fileno()).st_size
-    if dtype.hasobject:
-        raise ValueError(f"{name!r} holds Python objects (dtype {dtype})")
-    need = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if size < need:
-        raise ValueError(f"{name!r} is truncated: {size} bytes, its headers promise {need}")
+    check_payload(name, shape, dtype, offset, size)
     return {"dim_data": dim_data, "start": start, "shape": tuple(shape), "dtype": dtype}
 
 

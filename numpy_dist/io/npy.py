@@ -22,6 +22,7 @@ from mpi4py import MPI
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
 from ._common import (
+    check_payload,
     check_distarray,
     is_writer,
     load_comm,
@@ -82,11 +83,7 @@ def read_header(path: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
             raise ValueError(f"{path!r} is not a valid .npy file: {exc}") from None
         offset = f.tell()
         size = os.fstat(f.fileno()).st_size
-    if dtype.hasobject:
-        raise ValueError(f"{path!r} holds Python objects (dtype {dtype}); they cannot be loaded in parallel")
-    need = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if size < need:
-        raise ValueError(f"{path!r} is truncated: {size} bytes, the header promises {need}")
+    check_payload(path, shape, dtype, offset, size)
     return tuple(int(n) for n in shape), bool(fortran), dtype, offset
 
 
