@@ -2,7 +2,9 @@
 
 Every method is collective over ``d.comm`` unless its docstring says it is
 local.  Operators come from NumPy's operator mixin, so ``a + b`` is
-``np.add(a, b)`` and takes the one ufunc path in :mod:`numpy_dist.dispatch`.
+``np.add(a, b)`` and takes the one ufunc path in :mod:`numpy_dist.dispatch`;
+the arithmetic ones first try to reuse a temporary operand's block
+(:mod:`numpy_dist._elision`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import checks
 from . import comm as _comm
+from ._elision import binary_operator, unary_operator
 from .distribution import DAP_VERSION, Distribution
 from .maps import BlockMap, NoDistMap
 
@@ -379,6 +382,20 @@ for _name, _func in {
     "searchsorted": np.searchsorted, "argpartition": np.argpartition,
 }.items():
     setattr(DistArray, _name, _method(_func))
+
+
+# Arithmetic operators that may reuse a temporary operand's block (see _elision).
+_ELIDING_OPERATORS = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+    "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "and": np.bitwise_and,
+    "or": np.bitwise_or, "xor": np.bitwise_xor, "lshift": np.left_shift, "rshift": np.right_shift,
+}
+for _name, _ufunc in _ELIDING_OPERATORS.items():
+    for _dunder, _reflected in ((f"__{_name}__", False), (f"__r{_name}__", True)):
+        setattr(DistArray, _dunder, binary_operator(_ufunc, _reflected, getattr(NDArrayOperatorsMixin, _dunder)))
+for _dunder, _ufunc in {"__neg__": np.negative, "__pos__": np.positive, "__abs__": np.absolute,
+                        "__invert__": np.invert}.items():
+    setattr(DistArray, _dunder, unary_operator(_ufunc, getattr(NDArrayOperatorsMixin, _dunder)))
 
 
 def _real(self: DistArray) -> DistArray:
