@@ -25,7 +25,7 @@ import numpy as np
 from . import comm as _comm
 from .distribution import Distribution
 
-__all__ = ["redistribute_local", "plan_for"]
+__all__ = ["redistribute_local", "redistribute_pieces", "plan_for"]
 
 _PLAN_CACHE: OrderedDict = OrderedDict()
 _PLAN_CACHE_SIZE = 64
@@ -160,12 +160,27 @@ def redistribute_local(local: np.ndarray, src: Distribution, dst: Distribution) 
     communicator; the caller checks that.
     """
     out = np.empty(dst.local_shape, dtype=local.dtype)
+    kept, received = redistribute_pieces(local, src, dst)
+    if kept is not None:
+        out[kept[1]] = local[kept[0]]
+    for key, piece in received:
+        out[key] = piece
+    return out
+
+
+def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution) -> tuple:
+    """The pieces of this rank's ``dst`` block, without assembling it (collective, one Alltoallv).
+
+    Returns ``(kept, received)``: ``kept`` is ``(old_key, new_key)`` for the
+    part this rank already holds (``local[old_key]`` is ``new[new_key]``) or
+    None; ``received`` lists ``(new_key, array)`` for the parts that came
+    from other ranks.  Elementwise code can work on the pieces in place (a
+    shifted stencil operand then costs its halo rows, not a copy of the block).
+    """
     plan = plan_for(src, dst)
-    if plan.self_send is not None:
-        old_key, new_key = plan.self_send
-        out[new_key] = local[old_key]
+    received: list = []
     if src.nprocs == 1:
-        return out
+        return plan.self_send, received
     item = local.dtype.itemsize
     # Pack straight into one send buffer (no per-destination temporaries).
     sendbuf = np.empty(int(plan.send_counts.sum()), dtype=local.dtype)

@@ -28,7 +28,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
-from ..redistribute import redistribute_local
+from ..redistribute import plan_for, redistribute_local, redistribute_pieces
 from .registry import lookup, qualified_name
 
 __all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist"]
@@ -272,6 +272,10 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if isinstance(where, DistArray):
         dists.append(where)
     dist = dist_outs[0].distribution if dist_outs and dist_outs[0].shape == shape else _template(shape, dists + dist_outs)
+    if outs is None and where is True and ufunc.nout == 1:
+        shifted = _shifted_operand(inputs, dist)
+        if shifted is not None:
+            return _wrap(_call_in_pieces(ufunc, inputs, shifted, dist, kwargs), dist)
     local_in = [local_operand(x, dist) for x in inputs]
     local_where = where if where is True else local_operand(where, dist)
     if isinstance(local_where, DistArray):  # pragma: no cover - handled by local_operand
@@ -292,6 +296,64 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
+    """The operand worth computing on in pieces: laid out like ``dist`` up to a shift.
+
+    Block layouts that differ by a few rows (stencil slices ``u[2:]`` against
+    ``u[1:-1]``) share most of each rank's block: aligning by a full copy
+    would read and write the whole block to move a halo.  Pieces apply when
+    the kept part and every received part are rectangular slices and the
+    other operands are full-size blocks or scalars.
+    """
+    found = None
+    for i, x in enumerate(inputs):
+        if not isinstance(x, DistArray) or x.distribution is dist or x.distribution == dist:
+            continue
+        if found is not None or x.shape != dist.shape:
+            return None
+        found = i
+    if found is None:
+        return None
+    for x in inputs:
+        if isinstance(x, np.ndarray) and x.ndim:
+            return None
+        if isinstance(x, DistArray) and x.shape != dist.shape:
+            return None
+    plan = plan_for(inputs[found].distribution, dist)
+    keys = [k for k in plan.recv_keys if k is not None]
+    if plan.self_send is None or not all(_is_basic(k) for k in (*plan.self_send, *keys)):
+        return None
+    return found
+
+
+def _is_basic(key: Any) -> bool:
+    return isinstance(key, tuple) and all(isinstance(k, slice) for k in key)
+
+
+def _call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribution, kwargs: dict) -> np.ndarray:
+    """``ufunc`` on aligned operands plus one shifted operand, piece by piece into one output block.
+
+    The shifted operand's kept part is used where it lies; only the parts
+    other ranks hold travel (one Alltoallv, :func:`redistribute_pieces`).
+    """
+    x = inputs[shifted]
+    local_in = [None if i == shifted else local_operand(y, dist) for i, y in enumerate(inputs)]
+    kept, received = redistribute_pieces(x.local, x.distribution, dist)
+    pieces = [(kept[1], x.local[kept[0]])] + received
+
+    def kernel() -> np.ndarray:
+        probe = [x.local.reshape(-1)[:0] if i == shifted else (y.reshape(-1)[:0] if isinstance(y, np.ndarray) else y)
+                 for i, y in enumerate(local_in)]
+        out = np.empty(dist.local_shape, ufunc(*probe, **kwargs).dtype)
+        for key, part in pieces:
+            args = [part if i == shifted else (y[key] if isinstance(y, np.ndarray) and y.ndim else y)
+                    for i, y in enumerate(local_in)]
+            ufunc(*args, out=out[key], **kwargs)
+        return out
+
+    return run_checked(dist.comm, ufunc.__name__, kernel)
 
 
 def _type_probe(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:

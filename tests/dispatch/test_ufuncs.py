@@ -746,3 +746,37 @@ def test_fp_error_in_reduction_reported_everywhere():
             np.add.reduce(x)
         with pytest.raises(FloatingPointError):
             np.add.reduce(distribute(x, "cyclic"))
+
+
+# --------------------------------------------------------------------------
+# Shifted operands (stencils): halos move, blocks are not copied
+# --------------------------------------------------------------------------
+
+
+def _stencil(u, c=0.1):
+    return u[1:-1, 1:-1] + c * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:] - 4 * u[1:-1, 1:-1])
+
+
+@pytest.mark.parametrize("case", dist_cases(2))
+@pytest.mark.parametrize("dt", [np.float64, np.int32])
+def test_shifted_slices_equal_numpy(case, dt):
+    x = rng_data((14, 9), dt, 3)
+    d = distribute(x, case)
+    assert_dist_equal(_stencil(d), _stencil(x))
+    assert_dist_equal(d[2:, 1:] - d[:-2, :-1] * 2, x[2:, 1:] - x[:-2, :-1] * 2)
+    assert_dist_equal(np.arctan2(d[:-3], d[3:]), np.arctan2(x[:-3], x[3:]))
+    d[1:-1, 1:-1] = _stencil(d)
+    x[1:-1, 1:-1] = _stencil(x)
+    assert_dist_equal(d, x)
+
+
+def test_shifted_rows_move_only_halos():
+    n, m = 40, 30
+    x = rng_data((n, m), np.float64, 4)
+    d = distribute(x, "block")
+    nd.reset_comm_stats()
+    r = d[2:] + d[:-2]
+    moved = nd.comm_stats()["bytes_sent"]
+    assert_dist_equal(r, x[2:] + x[:-2])
+    # at most two shifted rows per rank boundary travel
+    assert moved <= 2 * (COMM.Get_size() - 1) * m * 8, moved
