@@ -126,6 +126,7 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
     w = None if where is True else np.broadcast_to(local_operand(where, dist), local.shape)
 
     kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
+    m2_dtype = None if dtype is None else np.empty(0, dtype).real.dtype
 
     def kernel() -> tuple:
         if w is None:
@@ -136,13 +137,14 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s / np.where(n == 0, 1, n)
         mean = mean.astype(s.dtype, copy=False) if s.dtype.kind in "fc" else mean
+        if w is None and len(axes) == local.ndim and local.dtype.kind == "f" and mean.dtype == local.dtype:
+            return n, mean, _m2_in_chunks(local, mean.reshape(()), m2_dtype)
         dev = np.asarray(local - mean)  # an array even for 0-d blocks (squared in place below)
         if np.iscomplexobj(dev):
             sq = (dev * np.conjugate(dev)).real
         else:
             sq = np.multiply(dev, dev, out=dev)  # in place, as NumPy's var does
-        m2 = np.sum(sq, axis=axes, dtype=None if dtype is None else np.empty(0, dtype).real.dtype,
-                    keepdims=True, where=True if w is None else w)
+        m2 = np.sum(sq, axis=axes, dtype=m2_dtype, keepdims=True, where=True if w is None else w)
         return n, mean, m2
 
     n, mean, m2 = run_checked(dist.comm, "mean", kernel)
@@ -151,6 +153,28 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
         n, mean, m2 = chan_combine(sub, n, mean, m2)
     return n, mean, m2
+
+
+# Elements per chunk of the deviation pass: a chunk's deviations stay in cache.
+_M2_CHUNK = 1 << 14
+
+
+def _m2_in_chunks(local: np.ndarray, mean: np.ndarray, dtype: Any) -> np.ndarray:
+    """Sum of squared deviations of a whole real block, chunk by chunk (keepdims shape).
+
+    Same two-pass algorithm as NumPy's var, without its block-sized
+    temporary: the block is read once more instead of written and read
+    twice, which is most of the time of ``np.std`` on large arrays.
+    """
+    flat = local.reshape(-1)
+    buf = np.empty(_M2_CHUNK, dtype=local.dtype)  # (``min`` is np.min's implementation here)
+    partials = np.empty(-(-flat.size // _M2_CHUNK), dtype=np.result_type(local.dtype, dtype or local.dtype))
+    for i, start in enumerate(range(0, flat.size, _M2_CHUNK)):
+        dev = buf[:flat[start:start + _M2_CHUNK].size]
+        np.subtract(flat[start:start + _M2_CHUNK], mean, out=dev)
+        # (not np.dot: BLAS threads would cost more than they save on a chunk)
+        partials[i] = np.add.reduce(np.multiply(dev, dev, out=dev), dtype=dtype)
+    return np.sum(partials, keepdims=True, dtype=dtype).reshape((1,) * local.ndim)
 
 
 def _moment_dtype(a: DistArray, dtype: Any) -> Any:

@@ -437,3 +437,19 @@ def test_reductions_over_local_axes_send_nothing(case):
             moved.append(("cumsum", ax[0], nd.comm_stats()["bytes_sent"]))
     everyone = COMM.allgather(moved)
     assert not any(everyone), f"undistributed axes {axes}: bytes sent {everyone}"
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "grid_bb"])
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_var_std_of_large_blocks_match_numpy(case, dt):
+    """Whole-array moments of blocks larger than one deviation chunk (an offset tests the two passes)."""
+    shape = (100_003,) if case != "grid_bb" else (317, 331)
+    x = (np.random.default_rng(5).random(shape) * 3 + 1e4).astype(dt)
+    d = distribute(x, case)
+    rtol = 1e-12 if dt == np.float64 else 1e-5
+    for f, kw in ((np.var, {}), (np.std, {"ddof": 1}), (np.var, {"dtype": np.float64}), (np.std, {"keepdims": True})):
+        got, want = f(d, **kw), f(x, **kw)
+        if isinstance(got, nd.DistArray):
+            assert_dist_equal(got, want, rtol=rtol)
+        else:  # a scalar, the same on every rank
+            assert type(got) is type(want) and np.isclose(got, want, rtol=rtol, atol=0), (f, kw, got, want)
