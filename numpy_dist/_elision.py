@@ -14,11 +14,13 @@ borrowed stack references, so a named array can look like a temporary: the
 feature is off there (NumPy had to change its own check for the same reason).
 Set ``NUMPY_DIST_ELIDE=0`` to turn it off.
 
-Elision happens only where the ordinary path would take its aligned fast path
-(same distribution or a scalar, no options): the result has the temporary's
-shape and dtype, its block owns its memory and nothing else refers to it
-(no view, no ``.local`` handed out).  Both paths make the same collective
-call (one flag agreement), so ranks that decide differently stay in step.
+Elision happens only where the result has the temporary's shape, layout and
+dtype: the other operand is a scalar or has the same distribution (the
+ordinary path's aligned fast path, no options), or the temporary is the left
+operand and the other is its layout shifted (stencil slices, computed in
+pieces).  The temporary's block must own its memory, with nothing else
+referring to it (no view, no ``.local`` handed out).  Both paths make the
+same collective calls, so ranks that decide differently stay in step.
 """
 
 from __future__ import annotations
@@ -86,6 +88,21 @@ def _run_into(ufunc: np.ufunc, target: Any, operands: tuple) -> Any:
     return target
 
 
+def _run_shifted_into(ufunc: np.ufunc, a: Any, b: Any) -> Any:
+    """``ufunc(a, b)`` into ``a``'s block when ``b`` is ``a``'s layout up to a shift (a stencil slice).
+
+    Only the left operand qualifies: it is the ordinary path's output layout
+    too, so both paths exchange the same halo whichever a rank takes.
+    """
+    from .distarray import DistArray
+    from .dispatch.ufuncs import call_in_pieces, shifted_operand
+
+    if type(b) is not DistArray or shifted_operand((a, b), a._dist) != 1:
+        return None
+    call_in_pieces(ufunc, (a, b), 1, a._dist, {}, out=a._local)
+    return a
+
+
 def _try_binary(ufunc: np.ufunc, a: Any, b: Any, refs_a: int, refs_b: int, temp_refs: tuple[int, int]) -> Any:
     """``ufunc(a, b)`` written into a temporary operand's block, or None when not provable."""
     if refs_a != temp_refs[0] and refs_b != temp_refs[1]:
@@ -95,8 +112,12 @@ def _try_binary(ufunc: np.ufunc, a: Any, b: Any, refs_a: int, refs_b: int, temp_
     if checks.active():
         return None
     for target, other, refs, temp in ((a, b, refs_a, temp_refs[0]), (b, a, refs_b, temp_refs[1])):
-        if _reusable(target, refs, temp) and _aligned(target, other) and _keeps_dtype(ufunc, a, b, target.dtype):
+        if not _reusable(target, refs, temp) or not _keeps_dtype(ufunc, a, b, target.dtype):
+            continue
+        if _aligned(target, other):
             return _run_into(ufunc, target, (a, b))
+        if target is a:
+            return _run_shifted_into(ufunc, a, b)
     return None
 
 

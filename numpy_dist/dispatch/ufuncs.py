@@ -31,7 +31,8 @@ from ..maps import BlockMap, NoDistMap
 from ..redistribute import plan_for, redistribute_local, redistribute_pieces
 from .registry import lookup, qualified_name
 
-__all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist"]
+__all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist", "shifted_operand",
+           "call_in_pieces"]
 
 # Associative and commutative ufuncs: partial results may be combined in any
 # grouping.  (lcm, like NumPy's own multi-axis reduce, assumes no integer overflow.)  The value says whether the operation is idempotent (f(x, x) == x),
@@ -273,9 +274,9 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         dists.append(where)
     dist = dist_outs[0].distribution if dist_outs and dist_outs[0].shape == shape else _template(shape, dists + dist_outs)
     if outs is None and where is True and ufunc.nout == 1:
-        shifted = _shifted_operand(inputs, dist)
+        shifted = shifted_operand(inputs, dist)
         if shifted is not None:
-            return _wrap(_call_in_pieces(ufunc, inputs, shifted, dist, kwargs), dist)
+            return _wrap(call_in_pieces(ufunc, inputs, shifted, dist, kwargs), dist)
     local_in = [local_operand(x, dist) for x in inputs]
     local_where = where if where is True else local_operand(where, dist)
     if isinstance(local_where, DistArray):  # pragma: no cover - handled by local_operand
@@ -298,7 +299,7 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     return wrapped if ufunc.nout > 1 else wrapped[0]
 
 
-def _shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
+def shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
     """The operand worth computing on in pieces: laid out like ``dist`` up to a shift.
 
     Block layouts that differ by a few rows (stencil slices ``u[2:]`` against
@@ -321,37 +322,38 @@ def _shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
             return None
         if isinstance(x, DistArray) and x.shape != dist.shape:
             return None
+    # A per-rank choice (key types depend on the block): both ways run the same plan's exchange.
     plan = plan_for(inputs[found].distribution, dist)
-    keys = [k for k in plan.recv_keys if k is not None]
-    if plan.self_send is None or not all(_is_basic(k) for k in (*plan.self_send, *keys)):
-        return None
-    return found
+    keys = [k for k in (*(plan.self_send or ()), *plan.recv_keys) if k is not None]
+    return found if all(_is_basic(k) for k in keys) else None
 
 
 def _is_basic(key: Any) -> bool:
     return isinstance(key, tuple) and all(isinstance(k, slice) for k in key)
 
 
-def _call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribution, kwargs: dict) -> np.ndarray:
+def call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribution, kwargs: dict,
+                    out: np.ndarray | None = None) -> np.ndarray:
     """``ufunc`` on aligned operands plus one shifted operand, piece by piece into one output block.
 
     The shifted operand's kept part is used where it lies; only the parts
     other ranks hold travel (one Alltoallv, :func:`redistribute_pieces`).
+    ``out`` (of the result's dtype) may be an aligned operand's own block.
     """
     x = inputs[shifted]
     local_in = [None if i == shifted else local_operand(y, dist) for i, y in enumerate(inputs)]
     kept, received = redistribute_pieces(x.local, x.distribution, dist)
-    pieces = [(kept[1], x.local[kept[0]])] + received
+    pieces = ([(kept[1], x.local[kept[0]])] if kept is not None else []) + received
 
     def kernel() -> np.ndarray:
         probe = [x.local.reshape(-1)[:0] if i == shifted else (y.reshape(-1)[:0] if isinstance(y, np.ndarray) else y)
                  for i, y in enumerate(local_in)]
-        out = np.empty(dist.local_shape, ufunc(*probe, **kwargs).dtype)
+        result = np.empty(dist.local_shape, ufunc(*probe, **kwargs).dtype) if out is None else out
         for key, part in pieces:
             args = [part if i == shifted else (y[key] if isinstance(y, np.ndarray) and y.ndim else y)
                     for i, y in enumerate(local_in)]
-            ufunc(*args, out=out[key], **kwargs)
-        return out
+            ufunc(*args, out=result[key], **kwargs)
+        return result
 
     return run_checked(dist.comm, ufunc.__name__, kernel)
 

@@ -95,3 +95,15 @@ def test_mixed_layouts_and_numpy_operands_are_not_elided():
     assert_dist_equal((d1 + 1.0) + d2, (x + 1.0) + x)
     assert_dist_equal((d1 + 1.0) * x, (x + 1.0) * x)
     assert_dist_equal(d1 + (d2 * 2.0), x + x * 2.0)
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb", "cyclic"])
+def test_stencil_chain_reuses_the_left_temporary(case):
+    x = np.random.default_rng(1).random((400, 300))
+    d = distribute(x, case)
+    seen = []
+    r = _tracked(lambda: d[:-2, 1:-1] + d[2:, 1:-1], seen) + d[1:-1, :-2] + d[1:-1, 2:] - 4 * d[1:-1, 1:-1]
+    assert_dist_equal(r, x[:-2, 1:-1] + x[2:, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] - 4 * x[1:-1, 1:-1])
+    if case != "cyclic":  # cyclic slices are not shifted blocks: a new block, like the ordinary path
+        assert_all_ranks(seen[0]() is r, "a new block was allocated")
+    assert_dist_equal(d, x)
