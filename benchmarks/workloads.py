@@ -70,6 +70,11 @@ def sort(x: Any) -> Any:
     return np.sort(x)
 
 
+def fft2(x: Any) -> Any:
+    """W8: 2-d FFT (one axis is distributed: a pencil transposition)."""
+    return np.fft.fft2(x)
+
+
 LATENCY_OPS = 10_000
 
 
@@ -180,6 +185,9 @@ WORKLOADS: tuple[Workload, ...] = (
              fallback_size=2_000_000, fallback_small=250_000, functions=("numpy.sort",)),
     Workload("W7", f"{LATENCY_OPS} x (a + b), 100 elements", add_latency, lambda n: ((n,), (n,)),
              size=100, small=100, per_op=LATENCY_OPS),
+    # 5 n^2 log2(n^2) flops: the usual FFT operation count for complex data.
+    Workload("W8", "fft2(x)", fft2, _square, size=4096, small=1024, fallback_size=1024, fallback_small=256,
+             flops=lambda n: 5.0 * n * n * np.log2(float(n * n)), functions=("numpy.fft.fft2",)),
 )
 
 

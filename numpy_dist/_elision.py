@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["binary_operator", "unary_operator", "ENABLED"]
+__all__ = ["binary_operator", "unary_operator", "try_unary_call", "ENABLED"]
 
 # Below this many bytes (of the global array) a fresh allocation is cheap (NumPy's bound).
 MIN_BYTES = 256 * 1024
@@ -161,6 +161,25 @@ def unary_operator(ufunc: np.ufunc, fallback: Callable[[Any], Any]) -> Callable:
     return method
 
 
+def try_unary_call(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict, refs: int) -> Any:
+    """``np.exp(t)``-style calls (one input, no options) written into a temporary ``t``, or None.
+
+    ``refs`` is ``sys.getrefcount(inputs[0])`` taken first thing in ``__array_ufunc__``;
+    NumPy's override machinery holds a fixed number of references, measured at import.
+    """
+    if (not ENABLED or refs != _TEMP["ufunc_call"] or method != "__call__" or kwargs or ufunc.nin != 1
+            or ufunc.nout != 1):
+        return None
+    x = inputs[0]
+    from . import checks
+
+    if checks.active() or not _reusable(x, refs, refs):
+        return None
+    if ufunc.resolve_dtypes((x.dtype, None))[1] != x.dtype:
+        return None
+    return _run_into(ufunc, x, (x,))
+
+
 # --------------------------------------------------------------------------
 # Calibration: reference counts seen inside an operator, temporary vs named
 # --------------------------------------------------------------------------
@@ -188,13 +207,21 @@ def _calibrate() -> dict[str, int] | None:
     def in_function(x: Any) -> tuple:
         return (x + other_named)[0], (other_named + x)[1], 1 + x
 
+    class UfuncProbe:
+        def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> int:
+            return sys.getrefcount(inputs[0])
+
+    probe = UfuncProbe()
+    temp_call, named_call, inner_call = np.negative(UfuncProbe()), np.negative(probe), (lambda y: np.negative(y))(probe)
     inner = in_function(named)
     if not (temp_self < min(named_self, inner[0]) and temp_other < min(named_other, inner[1])
             and temp_reflected < min(named_reflected, inner[2])):
         return None
-    return {"self": temp_self, "other": temp_other, "reflected_self": temp_reflected}
+    return {"self": temp_self, "other": temp_other, "reflected_self": temp_reflected,
+            # -1: never (the override machinery's count did not tell a temporary apart)
+            "ufunc_call": temp_call if temp_call < min(named_call, inner_call) else -1}
 
 
 _counts = _calibrate() if sys.version_info < (3, 14) else None
 ENABLED: bool = _counts is not None and os.environ.get("NUMPY_DIST_ELIDE", "1") != "0"
-_TEMP: dict[str, int] = _counts or {"self": -2, "other": -2, "reflected_self": -2}
+_TEMP: dict[str, int] = _counts or {"self": -2, "other": -2, "reflected_self": -2, "ufunc_call": -2}

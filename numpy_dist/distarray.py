@@ -9,6 +9,7 @@ the arithmetic ones first try to reuse a temporary operand's block
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import checks
 from . import comm as _comm
-from ._elision import binary_operator, unary_operator
+from ._elision import binary_operator, try_unary_call, unary_operator
 from .distribution import DAP_VERSION, Distribution
 from .maps import BlockMap, NoDistMap
 
@@ -164,6 +165,10 @@ class DistArray(NDArrayOperatorsMixin):
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
+        elided = try_unary_call(ufunc, method, inputs, kwargs, refs)
+        if elided is not None:
+            return elided
         from .dispatch.protocol import array_ufunc
 
         return array_ufunc(self, ufunc, method, inputs, kwargs)

@@ -107,3 +107,21 @@ def test_stencil_chain_reuses_the_left_temporary(case):
     if case != "cyclic":  # cyclic slices are not shifted blocks: a new block, like the ordinary path
         assert_all_ranks(seen[0]() is r, "a new block was allocated")
     assert_dist_equal(d, x)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unary_ufunc_calls_reuse_temporaries_only(case):
+    x = np.linspace(-1.0, 1.0, N)
+    d = distribute(x, case)
+    seen = []
+    r = np.exp(_tracked(lambda: -d, seen))
+    assert_dist_equal(r, np.exp(-x))
+    if _elision._TEMP["ufunc_call"] > 0:
+        assert_all_ranks(seen[0]() is r, "a new block was allocated")
+    named = -d
+    e = np.exp(named)
+    i = np.floor(named)
+    assert_dist_equal(named, -x)
+    assert_dist_equal(e, np.exp(-x))
+    assert_dist_equal(i, np.floor(-x))
+    assert_dist_equal(np.isnan(-d), np.isnan(-x))  # bool result: a new block
