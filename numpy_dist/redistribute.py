@@ -197,9 +197,9 @@ def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution)
         if key is None:
             continue
         nbytes = int(plan.recv_counts[s]) * item
-        out[key] = recv[offset:offset + nbytes].view(local.dtype).reshape(plan.recv_shapes[s])
+        received.append((key, recv[offset:offset + nbytes].view(local.dtype).reshape(plan.recv_shapes[s])))
         offset += nbytes
-    return out
+    return plan.self_send, received
 
 
 # --------------------------------------------------------------------------
@@ -228,11 +228,15 @@ def points_grid_dim(dist: Distribution, k: int) -> int | None:
     return next((dist.axis_grid[i] for i in range(k) if dist.axis_grid[i] is not None), None)
 
 
-def _point_plan(dist: Distribution, points: np.ndarray, new_map) -> tuple:
-    """This rank's points, their owners' ranks in the sub-communicator, and that communicator."""
+def _point_plan(dist: Distribution, points: np.ndarray, new_map, local_points: bool = False) -> tuple:
+    """This rank's points, their owners' ranks in the sub-communicator, and that communicator.
+
+    With ``local_points`` the given points are already this rank's own
+    (``new_map`` is not used to pick them).
+    """
     k = points.shape[1]
     g_new = points_grid_dim(dist, k)
-    mine = points[new_map.local_slice(dist.coords[g_new])] if g_new is not None else points
+    mine = points if local_points or g_new is None else points[new_map.local_slice(dist.coords[g_new])]
     dims = sorted({dist.axis_grid[i] for i in range(k) if dist.axis_grid[i] is not None})
     if not dims or dist.nprocs == 1:
         return mine, None, None
@@ -252,17 +256,20 @@ def _local_positions(dist: Distribution, pts: np.ndarray) -> np.ndarray:
         if pts.size else np.zeros((0, pts.shape[1]), np.int64)
 
 
-def gather_points(local: np.ndarray, dist: Distribution, points: np.ndarray, new_map) -> np.ndarray:
+def gather_points(local: np.ndarray, dist: Distribution, points: np.ndarray, new_map,
+                  local_points: bool = False) -> np.ndarray:
     """Local block of ``A[points[:, 0], ..., points[:, k-1]]`` (global, non-negative coordinates).
 
     The result's new leading axis is laid out by ``new_map`` on the grid
     dimension of the first distributed indexed axis; the other axes keep
     their layout.  Each rank requests its block's points from their owners
     (one Alltoallv of positions, one of rows) within the process group of
-    the indexed axes only.
+    the indexed axes only.  With ``local_points`` each rank passes only its
+    own points (for example its block of a distributed index array) and gets
+    their values, in order; ``new_map`` is then ignored.
     """
     k = points.shape[1]
-    mine, owner, sub = _point_plan(dist, points, new_map)
+    mine, owner, sub = _point_plan(dist, points, new_map, local_points)
     if sub is None:
         return local[tuple(_local_positions(dist, mine).T)]
     order, counts = _group_by(owner, sub.Get_size())

@@ -1,11 +1,15 @@
-"""Parallel sample sort of a distributed 1-d key sequence, and distributed selection.
+"""Parallel sample sort with exact splitting, and distributed selection.
 
-Keys are (value, global index) pairs, so every key is distinct: ties split by
-global index (the sort is stable) and heavily duplicated values still divide
-evenly.  Steps: local sort; regular samples from every rank (allgather);
-P - 1 splitters; one Alltoallv to the splitters' ranges; local merge; one
-redistribution to an even block layout.  No rank ever holds more than about
-2N/P keys.
+Every key is made distinct by an implicit tie-break: (key columns, rank,
+position in the rank's locally sorted block).  For inputs in a block layout
+(ranks hold ascending global ranges) that order equals (key columns, global
+index), so the sort is stable and argsort/lexsort need no index column to
+compare.  Because keys are distinct, the splitters can be chosen *exactly*:
+a distributed multi-sequence selection finds, for every boundary of the
+even block layout, how many of its sorted keys each rank sends below it.
+The single Alltoallv then lands directly in the even block layout, so there
+is no rebalancing pass: a value-only sort holds the sorted local copy and
+the received block (about 2N/P elements) at its peak.
 
 Selection (the k-th smallest of a distributed sequence) narrows a value
 interval with a few small collectives per round and never sorts.
@@ -13,30 +17,16 @@ interval with a few small collectives per round and never sorts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import comm as _comm
 from ..distribution import Distribution
 from ..maps import BlockMap
-from ..redistribute import redistribute_local
 
-__all__ = ["sample_sort", "block_layout", "select_kth"]
-
-
-def _lexsort(values: np.ndarray, gidx: np.ndarray) -> np.ndarray:
-    """Order of (value, gidx) pairs; NaNs last as in np.sort."""
-    return np.lexsort((gidx, values))
-
-
-def _rank_of(values: np.ndarray, gidx: np.ndarray, v: Any, g: int) -> int:
-    """Number of local (sorted) pairs strictly below (v, g)."""
-    lo = int(np.searchsorted(values, v, side="left"))
-    hi = int(np.searchsorted(values, v, side="right"))
-    if hi == lo and not (isinstance(v, float) and np.isnan(v)):
-        return lo
-    return lo + int(np.searchsorted(gidx[lo:hi], g, side="left"))
+__all__ = ["sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
+           "even_layout", "select_kth"]
 
 
 def block_layout(comm: Any, counts: list[int]) -> Distribution:
@@ -47,86 +37,246 @@ def block_layout(comm: Any, counts: list[int]) -> Distribution:
 
 
 def even_layout(comm: Any, n: int) -> Distribution:
+    """The even 1-d block layout of ``n`` elements over ``comm`` (NumPy's ``array_split`` sizes)."""
     return Distribution._from_maps(comm, [BlockMap(n, comm.Get_size())], (comm.Get_size(),), (0,))
 
 
-def sample_sort(comm: Any, values: np.ndarray, gidx: np.ndarray) -> tuple[np.ndarray, np.ndarray, Distribution]:
-    """Globally sort (value, gidx) pairs held in pieces by the ranks of ``comm``.
+# --------------------------------------------------------------------------
+# Exact splitters: multi-sequence selection over (columns, rank, position)
+# --------------------------------------------------------------------------
 
-    Returns this rank's block of the sorted values and of their global
-    indices, in an even block layout over ``comm`` (the returned
-    distribution), identical on every rank.
+
+def _below(cols: Sequence[np.ndarray], key: Sequence[Any], owner: int, pos: int, me: int) -> int:
+    """Number of this rank's sorted rows strictly below the key (``key`` columns, ``owner``, ``pos``).
+
+    Rows are sorted lexicographically by ``cols`` (primary first), so each
+    column is sorted inside the run where the earlier columns are equal:
+    successive searchsorted calls narrow that run.  NumPy's searchsorted
+    uses the same order as its sorts (NaNs last, complex lexicographic).
     """
-    order = _lexsort(values, gidx)
-    values, gidx = values[order], gidx[order]
-    P = comm.Get_size()
-    n_total = _comm.allreduce_scalar(comm, int(values.size), control=True)
-    if P == 1:
-        return values, gidx, even_layout(comm, values.size)
-    # Regular samples: P per rank, at evenly spaced positions of the local sorted keys.
-    pos = (np.arange(1, P + 1) * values.size) // (P + 1)
-    pos = pos[pos < values.size]
-    samples_v = _comm.allgather_array(comm, values[pos])
-    samples_g = _comm.allgather_array(comm, gidx[pos])
-    sv, sg = np.concatenate(samples_v), np.concatenate(samples_g)
-    sorder = _lexsort(sv, sg)
-    sv, sg = sv[sorder], sg[sorder]
-    picks = (np.arange(1, P) * sv.size) // P if sv.size else np.zeros(0, int)
-    cuts = [0] + [_rank_of(values, gidx, sv[i], int(sg[i])) for i in picks] + [values.size]
-    cuts = np.maximum.accumulate(np.asarray(cuts + [values.size] * (P + 1 - len(cuts)), dtype=np.int64)[: P + 1])
-    counts = np.diff(cuts)
-    recv_counts = _comm.alltoall_counts(comm, counts)
-    item = values.dtype.itemsize
-    got_v = _comm.alltoallv_bytes(comm, np.ascontiguousarray(values).view(np.uint8), counts * item,
-                                  recv_counts * item).view(values.dtype)
-    got_g = _comm.alltoallv_bytes(comm, np.ascontiguousarray(gidx).view(np.uint8), counts * 8,
-                                  recv_counts * 8).view(np.int64)
-    order = _lexsort(got_v, got_g)  # merge of P sorted runs
-    got_v, got_g = got_v[order], got_g[order]
-    uneven = block_layout(comm, _comm.allgather_object(comm, int(got_v.size)))
-    even = even_layout(comm, int(n_total))
-    return (redistribute_local(got_v, uneven, even), redistribute_local(got_g, uneven, even), even)
+    lo, hi = 0, cols[0].size
+    for c, v in zip(cols, key):
+        seg = c[lo:hi]
+        lo, hi = lo + int(np.searchsorted(seg, v, side="left")), lo + int(np.searchsorted(seg, v, side="right"))
+        if lo == hi:
+            return lo
+    return hi if me < owner else lo if me > owner else pos
 
 
-def sample_sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distribution]:
-    """Sort values only (no indices): the fast path of ``np.sort``.
+def _below_many(cols: Sequence[np.ndarray], keys: Sequence[np.ndarray], owners: np.ndarray, pos: np.ndarray,
+                me: int) -> np.ndarray:
+    """``_below`` for many keys (vectorised when there is one column)."""
+    if len(cols) > 1:
+        return np.array([_below(cols, [k[j] for k in keys], int(owners[j]), int(pos[j]), me)
+                         for j in range(owners.size)], dtype=np.int64)
+    left = np.searchsorted(cols[0], keys[0], side="left")
+    right = np.searchsorted(cols[0], keys[0], side="right")
+    return np.where(me < owners, right, np.where(me > owners, left, pos)).astype(np.int64)
 
-    Ties are broken by the implicit key (value, rank, position in the local
-    sorted block), which costs nothing to carry, so duplicated values still
-    split evenly between ranks.
+
+def _pack(cols: Sequence[np.ndarray], at: np.ndarray, meta: np.ndarray) -> np.ndarray:
+    """Bytes of the proposals: (valid, position) int64 pairs, then each column's values."""
+    parts = [np.ascontiguousarray(meta, dtype=np.int64).view(np.uint8).reshape(-1)]
+    for c in cols:
+        vals = c[at] if c.size else np.zeros(at.size, c.dtype)
+        parts.append(np.ascontiguousarray(vals).view(np.uint8).reshape(-1))
+    return np.concatenate(parts)
+
+
+def _unpack(buf: np.ndarray, cols: Sequence[np.ndarray], m: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    meta = buf[: 16 * m].view(np.int64).reshape(m, 2)
+    out, off = [], 16 * m
+    for c in cols:
+        nbytes = m * c.dtype.itemsize
+        out.append(buf[off: off + nbytes].view(c.dtype))
+        off += nbytes
+    return meta, out
+
+
+def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarray:
+    """Where to cut this rank's sorted rows so that one Alltoallv lands in the even block layout.
+
+    ``cols`` are this rank's rows, sorted lexicographically (primary column
+    first); rows are distinct under the implicit (rank, position) tie-break.
+    Returns ``cuts`` (length P + 1): rows ``cuts[q]:cuts[q+1]`` go to rank q,
+    and rank q then holds exactly the global positions of its even block.
+
+    Every rank keeps, per boundary, the range of its rows not yet known to be
+    below or above it.  Each round every rank proposes S evenly spaced rows
+    of each open range (one allgather), every rank counts its rows below each
+    proposal (one allreduce gives the global ranks), and the closest
+    proposals on either side of the boundary become its new bracket.  Each
+    range shrinks by a factor of about S per round, so a sort needs
+    ``log_S(N/P) + 1`` rounds of two small collectives.
     """
-    values = np.sort(values)
     P, me = comm.Get_size(), comm.Get_rank()
-    n_total = _comm.allreduce_scalar(comm, int(values.size), control=True)
-    if P == 1:
-        return values, even_layout(comm, values.size)
-    pos = (np.arange(1, P + 1) * values.size) // (P + 1)
-    pos = pos[pos < values.size]
-    samples = np.concatenate(_comm.allgather_array(comm, values[pos]))
-    owners = np.concatenate([np.full(len(p), r) for r, p in enumerate(_comm.allgather_array(comm, pos))])
-    where = np.concatenate(_comm.allgather_array(comm, pos.astype(np.int64)))
-    order = np.lexsort((where, owners, samples))  # small: P * P samples
-    picks = order[(np.arange(1, P) * order.size) // P] if order.size else np.zeros(0, int)
-    cuts = [0]
-    for i in picks:  # count of local keys below the splitter (v, r, j)
-        v, r, j = samples[i], int(owners[i]), int(where[i])
-        lo = int(np.searchsorted(values, v, side="left"))
-        hi = int(np.searchsorted(values, v, side="right"))
-        cuts.append(hi if me < r else lo if me > r else min(max(j, lo), hi))
-    cuts = np.maximum.accumulate(np.asarray(cuts + [values.size] * (P + 1 - len(cuts)), dtype=np.int64)[: P + 1])
-    cuts[-1] = values.size
-    counts = np.diff(cuts)
-    recv_counts = _comm.alltoall_counts(comm, counts)
-    item = values.dtype.itemsize
-    dtype = values.dtype
-    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(values).view(np.uint8), counts * item,
-                                recv_counts * item).view(dtype)
-    del values  # the sorted local copy is no longer needed: keep the peak near 2N/P
-    got = got.copy() if not got.flags.writeable else got
-    got.sort(kind="stable")  # timsort merges the P sorted runs received in about linear time
-    uneven = block_layout(comm, _comm.allgather_object(comm, int(got.size)))
-    even = even_layout(comm, int(n_total))
-    return redistribute_local(got, uneven, even), even
+    n = cols[0].size
+    S = 64 if len(cols) == 1 else 8  # proposals per rank and boundary (the multi-column count loops in Python)
+    targets = BlockMap(n_total, P).bounds[1:-1].astype(np.int64)
+    m = targets.size
+    lo = np.zeros(m, np.int64)
+    hi = np.full(m, n, np.int64)
+    sum_lo = np.zeros(m, np.int64)  # global sums of lo / hi: identical on every rank
+    sum_hi = np.full(m, n_total, np.int64)
+    step = np.arange(S, dtype=np.int64)
+    while True:
+        # A boundary is settled when the rows known below (or not above) it number exactly its target.
+        done_lo = sum_lo == targets
+        hi[done_lo] = lo[done_lo]
+        done_hi = sum_hi == targets
+        lo[done_hi] = hi[done_hi]
+        open_ = np.flatnonzero(~(done_lo | done_hi))
+        if open_.size == 0:
+            break
+        width = (hi - lo)[open_]
+        at = lo[open_, None] + (step[None, :] * width[:, None]) // S  # (open, S); repeats when width < S
+        valid = np.ones(at.shape, bool)
+        valid[:, 1:] = at[:, 1:] != at[:, :-1]
+        valid &= width[:, None] > 0
+        at = np.minimum(at, max(n - 1, 0)).reshape(-1)
+        buf = _pack(cols, at, np.stack([valid.reshape(-1), at], axis=1))
+        metas, keys = [], []
+        for piece in _comm.allgather_array(comm, buf):
+            meta, vals = _unpack(piece, cols, at.size)
+            metas.append(meta)
+            keys.append(vals)
+        # All proposals, per open boundary: (boundary, rank, slot) flattened.
+        ok = np.stack([mt[:, 0] for mt in metas]).reshape(P, open_.size, S).transpose(1, 0, 2).astype(bool)
+        pos = np.stack([mt[:, 1] for mt in metas]).reshape(P, open_.size, S).transpose(1, 0, 2)
+        owners = np.broadcast_to(np.arange(P)[None, :, None], pos.shape)
+        kv = [np.stack([keys[r][c] for r in range(P)]).reshape(P, open_.size, S).transpose(1, 0, 2)
+              for c in range(len(cols))]
+        flat = ok.reshape(-1)
+        below = np.zeros(flat.size, np.int64)
+        below[flat] = _below_many(cols, [k.reshape(-1)[flat] for k in kv], owners.reshape(-1)[flat],
+                                  pos.reshape(-1)[flat], me)
+        total = _comm.allreduce_array(comm, below).reshape(open_.size, P * S)
+        below = below.reshape(open_.size, P * S)
+        ok = ok.reshape(open_.size, P * S)
+        own = owners.reshape(open_.size, P * S)
+        for j, i in enumerate(open_):
+            t = targets[i]
+            left = np.flatnonzero(ok[j] & (total[j] < t))
+            right = np.flatnonzero(ok[j] & (total[j] >= t))
+            if left.size:  # the closest proposal below the boundary: it and all below it fall left
+                k = left[np.argmax(total[j, left])]
+                lo[i] = below[j, k] + (1 if own[j, k] == me else 0)
+                sum_lo[i] = total[j, k] + 1
+            if right.size:  # the closest proposal at or above the boundary: it and all above fall right
+                k = right[np.argmin(total[j, right])]
+                hi[i] = below[j, k]
+                sum_hi[i] = total[j, k]
+    return np.concatenate([[0], lo, [n]]).astype(np.int64)
+
+
+# --------------------------------------------------------------------------
+# The sorts: local sort, exact cuts, one Alltoallv per column, local merge
+# --------------------------------------------------------------------------
+
+
+def _send(comm: Any, rows: np.ndarray, counts: np.ndarray, recv_counts: np.ndarray) -> np.ndarray:
+    """One Alltoallv of a 1-d column; the received buffer is the result (no copy)."""
+    item = rows.dtype.itemsize
+    buf = np.ascontiguousarray(rows).view(np.uint8)
+    return _comm.alltoallv_bytes(comm, buf, counts * item, recv_counts * item).view(rows.dtype)
+
+
+def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, Distribution]:
+    """(send counts, receive counts, even layout) for sorted rows ``cols``."""
+    n_total = _comm.allreduce_scalar(comm, int(cols[0].size), control=True)
+    layout = even_layout(comm, int(n_total))
+    counts = np.diff(exact_cuts(comm, cols, int(n_total)))
+    return counts, _comm.alltoall_counts(comm, counts), layout
+
+
+def sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distribution]:
+    """Sort a distributed 1-d sequence by value only: this rank's even block, and the layout.
+
+    Peak new memory: the sorted local copy plus the received block (about
+    2N/P elements); the copy is freed before the received runs are merged
+    in place (timsort merges the P sorted runs in about linear time).
+    """
+    ordered = np.sort(values)
+    if comm.Get_size() == 1:
+        return ordered, even_layout(comm, ordered.size)
+    counts, recv_counts, layout = _plan(comm, [ordered])
+    got = _send(comm, ordered, counts, recv_counts)
+    del ordered
+    got.sort(kind="stable")
+    return got, layout
+
+
+def _offset(comm: Any, n: int) -> int:
+    """Global index of this rank's first element in a block layout in rank order."""
+    return _comm.exscan_counts(comm, n)[0] if comm.Get_size() > 1 else 0
+
+
+def _sorted_rows(comm: Any, cols: list[np.ndarray], perm: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, Distribution]:
+    """Move rows locally ordered by ``perm`` (sorted ``cols``, primary first) to the even layout.
+
+    Returns the received columns (P sorted runs, not yet merged), their
+    global indices and the layout.  The input must be in a block layout in
+    rank order, so (columns, rank, position) order is (columns, global
+    index) order.  Columns are sent one at a time and freed as they go.
+    """
+    counts, recv_counts, layout = _plan(comm, cols)
+    got = []
+    while cols:
+        got.append(_send(comm, cols[0], counts, recv_counts))
+        del cols[0]
+    perm = perm.astype(np.int64, copy=False)
+    perm += _offset(comm, int(perm.size))
+    gidx = _send(comm, perm, counts, recv_counts)
+    return got, gidx, layout
+
+
+def argsort_values(comm: Any, values: np.ndarray, with_values: bool = False) -> tuple:
+    """Stable argsort of a distributed 1-d sequence in a block layout (rank order).
+
+    Returns (global indices, layout), or (sorted values, global indices,
+    layout) with ``with_values``.  Peak new memory about three local shares
+    of 8-byte words (the permutation, the sorted copy and one received column).
+    """
+    perm = np.argsort(values, kind="stable")
+    if comm.Get_size() == 1:
+        return (values[perm], perm.astype(np.int64), even_layout(comm, perm.size)) if with_values else \
+            (perm.astype(np.int64), even_layout(comm, perm.size))
+    (got,), gidx, layout = _sorted_rows(comm, [values[perm]], perm)
+    del perm
+    order = np.argsort(got, kind="stable")  # merges the P runs; ties keep (rank, position) = index order
+    if not with_values:
+        del got
+        return gidx[order], layout
+    ordered = got[order]
+    del got
+    return ordered, gidx[order], layout
+
+
+def sample_sort(comm: Any, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, Distribution]:
+    """Globally sort a 1-d sequence in a block layout: (sorted values, their global indices, layout).
+
+    Ties keep global index order.  The result is this rank's block of the
+    even block layout over ``comm`` (the returned distribution).
+    """
+    return argsort_values(comm, values, with_values=True)
+
+
+def lexsort_keys(comm: Any, keys: Sequence[np.ndarray]) -> tuple[np.ndarray, Distribution]:
+    """``np.lexsort`` of distributed 1-d keys (last key primary): global permutation, even layout.
+
+    ``keys`` are this rank's blocks of every key, in one block layout in
+    rank order.  One exact splitter selection over all key columns, one
+    Alltoallv per column and one for the indices, one local lexsort.
+    """
+    perm = np.lexsort(keys)
+    if comm.Get_size() == 1:
+        return perm.astype(np.int64), even_layout(comm, perm.size)
+    cols = [k[perm] for k in keys[::-1]]  # primary first
+    got, gidx, layout = _sorted_rows(comm, cols, perm)
+    del perm
+    order = np.lexsort(got[::-1])
+    del got
+    return gidx[order], layout
 
 
 def select_kth(comm: Any, values: np.ndarray, ks: list[int]) -> list[Any]:

@@ -1,10 +1,11 @@
 """Set operations: unique (with index, inverse and counts), isin and the *1d functions.
 
-``unique`` sample-sorts (value, global index) pairs, marks the first key of
+``unique`` sample-sorts the values (with their global indices only when
+``return_index``/``return_inverse`` need them), marks the first key of
 every run of equal values (the previous rank's last key is one small
 exchange), and lays the results out by an exclusive scan of the local
-counts; the inverse travels back to the original positions in one
-Alltoallv.  ``isin`` sends every element to the rank that holds its value
+counts; the inverse travels back to the original positions (one Alltoallv
+per column).  ``isin`` sends every element to the rank that holds its value
 range of the sorted test elements and gets the answer back.  Nothing is
 gathered.
 """
@@ -19,7 +20,7 @@ from .. import comm as _comm
 from ..creation import asarray
 from ..distarray import DistArray
 from ..redistribute import redistribute_local
-from ._samplesort import block_layout, even_layout, sample_sort
+from ._samplesort import block_layout, even_layout, sample_sort, sort_values
 from .manipulation import _dist, concatenate, ravel
 from .registry import implements
 
@@ -59,19 +60,24 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     d = _dist(ar)
     flat = _spread(ravel(d) if d.ndim != 1 else d)
     comm = flat.comm
-    gidx = flat.distribution.local_indices(0).astype(np.int64) if flat.ndim else np.zeros(1, np.int64)
-    values, order_gidx, layout = sample_sort(comm, np.ascontiguousarray(flat.local.reshape(-1)), gidx)
+    local = np.ascontiguousarray(flat.local.reshape(-1))
+    if return_index or return_inverse:
+        values, order_gidx, layout = sample_sort(comm, local)
+    else:  # values only: no indices travel (peak about 2N/P)
+        values, layout = sort_values(comm, local)
+    del local
     starts = _runs(comm, values, equal_nan)
     nstarts = int(np.count_nonzero(starts))
     counts_all = _comm.allgather_object(comm, nstarts)
     offset = int(np.sum(counts_all[: comm.Get_rank()]))
     out_layout = block_layout(comm, counts_all)
-    uniq = DistArray._new(values[starts], out_layout)
+    uniq = DistArray._new(values if nstarts == values.size else values[starts], out_layout)
+    del values
     results: list[Any] = [uniq]
     if return_index:
-        results.append(DistArray._new(order_gidx[starts].astype(np.intp), out_layout))
-    run_id = offset + np.cumsum(starts) - 1  # run of every sorted element
+        results.append(DistArray._new(order_gidx[starts].astype(np.intp, copy=False), out_layout))
     if return_inverse:
+        run_id = offset + np.cumsum(starts) - 1  # run of every sorted element
         results.append(_inverse(flat, d.shape, order_gidx, run_id, layout))
     if return_counts:
         first_pos = layout.maps[0].bounds[comm.Get_rank()] + np.flatnonzero(starts)
@@ -95,19 +101,32 @@ def _spread(flat: DistArray) -> DistArray:
 
 
 def _inverse(flat: DistArray, shape: tuple, order_gidx: np.ndarray, run_id: np.ndarray, layout: Any) -> DistArray:
-    """Send each sorted element's run id back to its original position (one Alltoallv)."""
+    """Send each sorted element's run id back to its original position (one Alltoallv per column).
+
+    Columns travel one at a time and are freed as they go, to keep the peak
+    a few local shares.
+    """
     comm = flat.comm
-    dist = flat.distribution  # an even block layout (see _spread): owner coordinate == rank
-    dest = dist.maps[0].owners(order_gidx)
+    dist = flat.distribution  # a block layout in rank order (see _spread): owner coordinate == rank
+    bounds = dist.maps[0].bounds
+    # Destination rank of every element, in the smallest dtype: NumPy's stable sort is a radix sort there.
+    small = np.uint8 if comm.Get_size() <= 256 else np.uint16 if comm.Get_size() <= 65536 else np.int64
+    dest = (np.searchsorted(bounds, order_gidx, side="right") - 1).astype(small)
     order = np.argsort(dest, kind="stable")
     counts = np.bincount(dest, minlength=comm.Get_size()).astype(np.int64)
+    del dest
     recv_counts = _comm.alltoall_counts(comm, counts)
-    payload = np.stack([order_gidx[order], run_id[order].astype(np.int64)], axis=1)
-    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(payload).view(np.uint8), counts * 16,
-                                recv_counts * 16).view(np.int64).reshape(-1, 2)
+
+    def send(column: np.ndarray) -> np.ndarray:
+        return _comm.alltoallv_bytes(comm, column.view(np.uint8), counts * 8, recv_counts * 8).view(np.int64)
+
+    got_pos = send(np.ascontiguousarray(order_gidx[order], dtype=np.int64))
+    got_run = send(np.ascontiguousarray(run_id[order], dtype=np.int64))
+    del order
     inv = np.empty(flat.local.shape, dtype=np.intp)
-    if got.size:
-        inv[dist.maps[0].local_positions(got[:, 0])] = got[:, 1]
+    if got_pos.size:
+        got_pos -= bounds[comm.Get_rank()]
+        inv[got_pos] = got_run
     result = DistArray._new(inv, dist)
     return np.reshape(result, shape) if len(shape) != 1 else result
 
@@ -184,8 +203,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     tests = _dist(test_elements)
     flat_tests = _spread(ravel(tests) if tests.ndim != 1 else tests)
     dtype = np.result_type(element.dtype, tests.dtype)
-    gidx = flat_tests.distribution.local_indices(0).astype(np.int64)
-    values, _, layout = sample_sort(flat_tests.comm, flat_tests.local.astype(dtype), gidx)
+    values, layout = sort_values(flat_tests.comm, flat_tests.local.astype(dtype))
     elem = element.astype(dtype, copy=False) if element.dtype != dtype else element
     result = _membership(elem, DistArray._new(values, layout))
     return np.logical_not(result) if invert else result

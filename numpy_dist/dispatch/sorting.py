@@ -2,9 +2,12 @@
 
 Along an axis whose blocks hold whole lines, sorting is local.  A
 distributed 1-d sequence (or ``axis=None``) is sample-sorted (see
-``_samplesort``) into an even block layout.  N-d arrays sorted along a
-distributed axis are first re-laid so that axis is local (one Alltoallv),
-sorted, and laid back.
+``_samplesort``) straight into an even block layout; ``lexsort`` is the
+same sort over several key columns.  N-d arrays sorted along a distributed
+axis are first re-laid so that axis is local (one Alltoallv), sorted, and
+laid back.  No path here gathers O(N) data on a rank, except that
+``digitize`` holds its bin edges whole (they are edges, assumed small) and
+an integer-indexed row of a 2-d key matrix is replicated (NumPy keys rows).
 """
 
 from __future__ import annotations
@@ -19,15 +22,10 @@ from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray
 from ..redistribute import redistribute_local
-from ._samplesort import block_layout, sample_sort, sample_sort_values
+from ._samplesort import argsort_values, block_layout, lexsort_keys, sort_values
 from .manipulation import _dist, ravel, take_rows
 from .registry import implements
 from .ufuncs import local_axes_dist, reduce_dist, run_checked
-
-
-def _global_index(d: DistArray) -> np.ndarray:
-    """Global index of each element of a 1-d DistArray's block."""
-    return d.distribution.local_indices(0).astype(np.int64)
 
 
 def _check_kind(kind: Any, order: Any) -> None:
@@ -53,10 +51,10 @@ def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
 
     a = _spread(a)  # replicated or unstructured input: each rank contributes a distinct part
     if not want_indices:
-        values, layout = sample_sort_values(a.comm, np.ascontiguousarray(a.local))
+        values, layout = sort_values(a.comm, np.ascontiguousarray(a.local))
         return DistArray._new(values, layout)
-    values, gidx, layout = sample_sort(a.comm, np.ascontiguousarray(a.local), _global_index(a))
-    return DistArray._new(gidx.astype(np.intp) if want_indices else values, layout)
+    gidx, layout = argsort_values(a.comm, np.ascontiguousarray(a.local))
+    return DistArray._new(gidx.astype(np.intp, copy=False), layout)
 
 
 def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool) -> DistArray:
@@ -102,12 +100,11 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     The output holds, in order, every element below the first pivot, those
     equal to it, those between the first and second pivot, ... (NaNs last),
     which satisfies NumPy's partition contract for every ``kth``.  One
-    redistribution moves the buckets into an even block layout.
+    Alltoallv moves the buckets straight to their places in an even block
+    layout (only P x buckets counts are shared; no per-element index is).
     """
     from ._samplesort import even_layout, select_kth
     from .sets import _spread
-    from ..distribution import Distribution
-    from ..maps import UnstructuredMap
 
     a = _spread(a)
     comm, n = a.comm, a.size
@@ -130,16 +127,37 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     everyone = np.asarray(_comm.allgather_object(comm, counts.tolist()), dtype=np.int64)  # (P, nb)
     # Global start of (bucket b, rank r): all of earlier buckets, then earlier ranks' share of b.
     starts = np.cumsum(np.concatenate([[0], everyone.T.reshape(-1)[:-1]])).reshape(nb, -1).T
-    me = comm.Get_rank()
-    my_index = np.concatenate([np.arange(starts[me, b], starts[me, b] + counts[b]) for b in range(nb)]) \
-        if n else np.zeros(0, np.int64)
-    indices = [np.concatenate([np.arange(starts[r, b], starts[r, b] + everyone[r, b]) for b in range(nb)])
-               for r in range(comm.Get_size())]
-    src = Distribution._from_maps(comm, [UnstructuredMap(indices)], (comm.Get_size(),), (0,))
-    del my_index
     payload = (a.distribution.local_indices(0)[order].astype(np.intp) if want_indices else local[order])
+    del order
     target = even_layout(comm, n)
-    return DistArray._new(redistribute_local(np.ascontiguousarray(payload), src, target), target)
+    return DistArray._new(_to_positions(comm, payload, starts, everyone, target), target)
+
+
+def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.ndarray, target: Any) -> np.ndarray:
+    """Move bucketed elements to their global output positions in the even layout ``target`` (one Alltoallv).
+
+    Rank r's bucket b (``sizes[r, b]`` elements, in ``payload`` order on r)
+    goes to the global positions ``starts[r, b]`` onward.  Both tables are
+    P x buckets (small, replicated), so every receiver knows where each
+    piece lands without any per-element index traveling or being gathered.
+    """
+    me, P = comm.Get_rank(), comm.Get_size()
+    bounds = target.maps[0].bounds
+    nb = sizes.shape[1]
+    pos = np.concatenate([np.arange(starts[me, b], starts[me, b] + sizes[me, b], dtype=np.int64) for b in range(nb)])
+    send_counts = np.bincount(np.searchsorted(bounds, pos, side="right") - 1, minlength=P).astype(np.int64)
+    del pos  # positions ascend along the payload, so destinations are already grouped
+    recv_counts = _comm.alltoall_counts(comm, send_counts)
+    item = payload.dtype.itemsize
+    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(payload).view(np.uint8), send_counts * item,
+                                recv_counts * item).view(payload.dtype)
+    lo, hi = int(bounds[me]), int(bounds[me + 1])
+    pieces = [np.arange(max(int(starts[r, b]), lo), min(int(starts[r, b] + sizes[r, b]), hi), dtype=np.int64)
+              for r in range(P) for b in range(nb)]
+    where = np.concatenate(pieces) - lo if pieces else np.zeros(0, np.int64)
+    out = np.empty(hi - lo, dtype=payload.dtype)
+    out[where] = got
+    return out
 
 
 def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
@@ -171,29 +189,65 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     return _partition(a, kth, axis, True)
 
 
+def _key_list(keys: Any) -> list:
+    """The keys as a list (a 2-d array's rows are the keys, as in NumPy)."""
+    if isinstance(keys, (DistArray, np.ndarray)) and keys.ndim >= 2:
+        return [keys[i] for i in range(keys.shape[0])]
+    return list(keys)
+
+
 @implements(np.lexsort)
 def lexsort(keys, axis=-1):
-    """``np.lexsort`` of 1-d keys (last key primary): repeated stable distributed argsorts."""
-    keys = [k for k in keys] if not isinstance(keys, DistArray) or keys.ndim > 1 else [keys]
-    if isinstance(keys[0], DistArray) and keys[0].ndim > 1 or np.ndim(keys[0]) != 1:
+    """``np.lexsort`` of 1-d keys (last key primary) as one multi-key sample sort.
+
+    Rows are compared lexicographically (last key first, ties by global
+    index), with NumPy's order within each key (NaNs last); keys may mix
+    dtypes and be DistArrays or NumPy arrays.  The result is the global
+    permutation as a block-distributed integer DistArray.
+
+    Communication: one exact splitter selection (O(log N) rounds of P small
+    proposals per rank), one Alltoallv per key plus one of indices; nothing
+    of size N reaches any rank.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> np.lexsort((nd.asarray([1, 0, 1]), nd.asarray([2, 2, 1]))).local  # doctest: +SKIP
+    array([2, 1, 0])
+    """
+    if isinstance(keys, DistArray) and keys.ndim < 2:  # NumPy: one 0-d key per element (a scalar result)
+        from .protocol import fallback
+
+        return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (keys of one dimension)")
+    keys = _key_list(keys)
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    if any(np.ndim(k) != 1 for k in keys):
         from .protocol import fallback
 
         return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (N-d keys)")
     n = np.shape(keys[0])[0]
     if any(np.shape(k) != (n,) for k in keys):
         raise ValueError("all keys need to be the same shape")
-    perm = None
-    for k in keys:  # least significant first; each pass is a stable sort of the permuted key
-        k = _dist(k)
-        permuted = k if perm is None else take_rows(k, asnumpy_free_rows(perm), 0)
-        order = argsort(permuted)
-        perm = order if perm is None else take_rows(perm, asnumpy_free_rows(order), 0)
-    return perm
+    normalize_axis_index(operator.index(axis), 1)
+    from .sets import _spread
 
-
-def asnumpy_free_rows(idx: DistArray) -> np.ndarray:
-    """Index values for a row request: every rank needs them all (they are the request itself)."""
-    return asnumpy(idx)
+    first = next(k for k in keys if isinstance(k, DistArray))
+    lead = _spread(first)
+    layout, comm = lead.distribution, lead.comm
+    rows = layout.maps[0].local_slice(comm.Get_rank())
+    blocks = []
+    for k in keys:
+        if not isinstance(k, DistArray):
+            blocks.append(np.ascontiguousarray(np.asarray(k)[rows]))
+        elif k is first:
+            blocks.append(np.ascontiguousarray(lead.local))
+        elif k.distribution == layout:
+            blocks.append(np.ascontiguousarray(k.local))
+        else:
+            blocks.append(redistribute_local(k.local, k.distribution, layout))
+    gidx, out_layout = lexsort_keys(comm, blocks)
+    return DistArray._new(gidx.astype(np.intp, copy=False), out_layout)
 
 
 @implements(np.searchsorted)
@@ -204,12 +258,14 @@ def searchsorted(a, v, side="left", sorter=None):
     every block (one allgather) tells which rank decides each needle; that
     rank adds its block offset to its local answer.  NumPy needles (held by
     every rank) are combined with one allreduce; DistArray needles travel to
-    the deciding rank and back (two Alltoallv).
+    the deciding rank and back (two Alltoallv).  A DistArray ``sorter`` is
+    applied by owner requests (each rank fetches the rows its block of the
+    sorter names), never gathered.
     """
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
     if sorter is not None:
-        a = take_rows(_dist(a), asnumpy(sorter) if isinstance(sorter, DistArray) else np.asarray(sorter), 0)
+        a = _apply_sorter(a, sorter)
     if np.ndim(a) != 1:
         raise ValueError("object too deep for desired array")
     if not isinstance(a, DistArray):
@@ -255,6 +311,36 @@ def searchsorted(a, v, side="left", sorter=None):
     out = np.empty(flat.size, np.intp)
     out[order] = back
     return DistArray._new(out.reshape(v.local.shape), v.distribution)
+
+
+def _apply_sorter(a: Any, sorter: Any) -> DistArray:
+    """``a[sorter]`` for a 1-d haystack, by owner requests (a DistArray sorter is never gathered).
+
+    With a DistArray sorter the result is laid out like the sorter (spread
+    to a block layout): each rank asks the owners for its own block's rows.
+    """
+    if np.ndim(a) != 1:
+        raise ValueError("object too deep for desired array")
+    n = np.shape(a)[0]
+    if np.shape(sorter) != (n,):
+        raise ValueError("sorter.size must equal a.size")
+    if np.result_type(sorter).kind not in "iu":
+        raise TypeError("sorter must only contain integers")
+    a = _dist(a)
+    if not isinstance(sorter, DistArray):
+        rows = np.asarray(sorter, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            raise ValueError("Sorter index out of range.")
+        return take_rows(a, rows, 0)
+    from ..redistribute import gather_points
+    from .sets import _spread
+
+    s = _spread(sorter)
+    rows = s.local.astype(np.int64)
+    if _comm.any_rank(s.comm, bool(rows.size and (rows.min() < 0 or rows.max() >= n))):
+        raise ValueError("Sorter index out of range.")
+    got = gather_points(a.local, a.distribution, rows.reshape(-1, 1), None, local_points=True)
+    return DistArray._new(got, s.distribution)
 
 
 def _search_numpy_haystack(a: np.ndarray, v: Any, side: str) -> Any:
