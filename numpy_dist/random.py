@@ -94,6 +94,22 @@ def _values_at(key: np.ndarray, sub: int, positions: np.ndarray, total: int, dty
     return out
 
 
+def _is_array_param(value: Any) -> bool:
+    return isinstance(value, DistArray) or np.ndim(value) != 0
+
+
+def _check_nonnegative(value: Any, name: str) -> None:
+    """NumPy's check on a scale parameter; collective for a DistArray (its answer is agreed)."""
+    if isinstance(value, DistArray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be real, got dtype {value.dtype}")
+        bad = bool(np.any(value < 0))
+    else:
+        bad = bool(np.any(np.asarray(value) < 0))
+    if bad:
+        raise ValueError(f"{name} < 0")
+
+
 def _scalar_param(value: Any, name: str) -> Any:
     if isinstance(value, DistArray) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a scalar (array-valued parameters are not supported), got {value!r}")
@@ -107,7 +123,8 @@ class Generator:
     a DistArray (or, with ``size=None`` and no ``dist``, a NumPy scalar equal
     on every rank).  ``size`` (alias ``shape``) is the global shape;
     ``dist``/``grid_shape`` choose the distribution (default block along
-    axis 0).  Parameters are scalars.
+    axis 0).  ``uniform``, ``normal`` and ``exponential`` take array or
+    DistArray parameters too (broadcast as in NumPy); the others take scalars.
 
     Communication: none for the elementwise draws (each rank computes its
     own elements); see :meth:`permutation` for permutations.
@@ -171,16 +188,42 @@ class Generator:
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.random(n, dtype=dt))
 
-    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None, *, shape: Any = None,
+    def _affine(self, offset: Any, factor: Any, size: Any, shape: Any, dist: Any, grid_shape: Any,
+                draw: Callable[[np.random.Generator, int], np.ndarray]) -> Any:
+        """``offset + factor * standard_draws`` for array-valued parameters (DistArrays or arrays).
+
+        NumPy computes its scalar-parameter draws the same way (``loc + scale *
+        z``), so an array of equal parameters gives the scalar call's values.
+        Without ``size`` the result has the parameters' broadcast shape, laid
+        out like a DistArray parameter of that shape when there is one.
+        """
+        params = [p for p in (offset, factor) if p is not None]
+        if size is None and shape is None:
+            shape = np.broadcast_shapes(*(np.shape(p) for p in params))
+            if dist is None and grid_shape is None:
+                dist = next((p.distribution for p in params if isinstance(p, DistArray) and p.shape == shape), None)
+        target = shape if size is None else size
+        target = normalize_shape(target, "size")
+        for name, p in zip(("offset", "factor"), (offset, factor)):
+            if p is not None and np.broadcast_shapes(np.shape(p), target) != target:
+                raise ValueError(f"{name} parameter of shape {np.shape(p)} does not broadcast to size {target}")
+        z = self._fill(None, target, dist, grid_shape, np.float64, draw)
+        result = z if factor is None else np.multiply(factor, z, out=z) if np.shape(factor) == target else factor * z
+        return result if offset is None else offset + result
+
+    def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None, *, shape: Any = None,
                 dist: Any = None, grid_shape: Any = None) -> Any:
-        """Uniform floats in [low, high)."""
-        low, high = _scalar_param(low, "low"), _scalar_param(high, "high")
+        """Uniform floats in [low, high); ``low``/``high`` may be arrays or DistArrays (broadcast)."""
+        if _is_array_param(low) or _is_array_param(high):
+            return self._affine(low, high - low, size, shape, dist, grid_shape, lambda g, n: g.random(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
 
-    def normal(self, loc: float = 0.0, scale: float = 1.0, size: Any = None, *, shape: Any = None,
+    def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, shape: Any = None,
                dist: Any = None, grid_shape: Any = None) -> Any:
-        """Normal (Gaussian) samples with mean ``loc`` and standard deviation ``scale``."""
-        loc, scale = _scalar_param(loc, "loc"), _scalar_param(scale, "scale")
+        """Normal (Gaussian) samples, mean ``loc``, standard deviation ``scale`` (scalars, arrays or DistArrays)."""
+        if _is_array_param(loc) or _is_array_param(scale):
+            _check_nonnegative(scale, "scale")
+            return self._affine(loc, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_normal(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.normal(loc, scale, n))
 
     def standard_normal(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None,
@@ -189,10 +232,12 @@ class Generator:
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.standard_normal(n, dtype=dt))
 
-    def exponential(self, scale: float = 1.0, size: Any = None, *, shape: Any = None, dist: Any = None,
+    def exponential(self, scale: Any = 1.0, size: Any = None, *, shape: Any = None, dist: Any = None,
                     grid_shape: Any = None) -> Any:
-        """Exponential samples with the given ``scale`` (1 / rate)."""
-        scale = _scalar_param(scale, "scale")
+        """Exponential samples with the given ``scale`` (1 / rate; a scalar, array or DistArray)."""
+        if _is_array_param(scale):
+            _check_nonnegative(scale, "scale")
+            return self._affine(None, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_exponential(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.exponential(scale, n))
 
     # -- discrete ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from mpi4py import MPI
 import numpy_dist as nd
 from numpy_dist import random as ndr
 from numpy_dist.random import CHUNK, Random, default_rng
-from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal
+from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
 
 from ._helpers import COMM, P, raises_everywhere, same_everywhere
 
@@ -214,7 +214,10 @@ def test_bad_parameters_raise_everywhere():
     raises_everywhere(ValueError, lambda: g.normal(0.0, -1.0, size=5))
     raises_everywhere(ValueError, lambda: g.integers(5, 3, size=5))
     raises_everywhere(ValueError, lambda: g.exponential(-2.0, size=5))
-    raises_everywhere(TypeError, lambda: g.normal(np.zeros(3), 1.0, size=3))
+    raises_everywhere(TypeError, lambda: g.integers(np.zeros(3, int), 5, size=3))  # scalar bounds only
+    raises_everywhere(ValueError, lambda: g.normal(0.0, nd.asarray(np.array([1.0, -1.0, 2.0]))))
+    raises_everywhere(ValueError, lambda: g.exponential(np.array([1.0, -1.0])))
+    raises_everywhere(ValueError, lambda: g.uniform(np.zeros(3), 1.0, size=(2, 4)))
     raises_everywhere(TypeError, lambda: g.random(4, dtype=np.float16))
     raises_everywhere(ValueError, lambda: g.choice(3, size=4, p=[0.5, 0.6, 0.1]))
     raises_everywhere(ValueError, lambda: g.random(size=5, dist=nd.Distribution(COMM, (6,))))
@@ -224,3 +227,28 @@ def test_bad_parameters_raise_everywhere():
     raises_everywhere(ValueError, lambda: g.permutation(-1))
     # The generator stays usable and in step on every rank after the errors.
     assert_all_ranks(same_everywhere(g.random()), "generators diverged after an error")
+
+
+# --------------------------------------------------------------------------
+# Array-valued parameters
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "grid_bb"])
+def test_array_parameters_equal_the_scalar_draws(case):
+    """Equal parameters as arrays give the scalar call's values; broadcasting and layouts as NumPy."""
+    shape = (23, 6)
+    loc = distribute(np.full(shape, 2.0), case)
+    want = nd.asnumpy(default_rng(9).normal(2.0, 3.0, size=shape))
+    got = default_rng(9).normal(loc, np.full(6, 3.0))
+    assert got.shape == shape
+    assert_dist_equal(got, want)
+    if isinstance(loc, nd.DistArray):
+        assert got.distribution == loc.distribution  # laid out like the parameter: nothing moved
+    low = np.arange(6.0)
+    got = default_rng(10).uniform(low, low + 1.0, size=shape)
+    base = nd.asnumpy(default_rng(10).random(size=shape))
+    assert_dist_equal(got, low + base)
+    got = default_rng(11).exponential(np.full(shape, 2.0), dist=("c", "n"))
+    assert_dist_equal(got, nd.asnumpy(default_rng(11).exponential(2.0, size=shape)))
+    assert got.dist == ("c", "n")
