@@ -486,3 +486,58 @@ def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op = MPI.SUM
         comm.Allreduce(send, out, op=op)
     _count(send.nbytes)
     return out
+
+
+def bcast_buffer(comm: MPI.Intracomm, buf: np.ndarray, root: int = 0) -> np.ndarray:
+    """Broadcast ``buf`` in place from ``root`` (data traffic).
+
+    Every rank passes a C-contiguous array of the same shape and dtype
+    (known from global metadata, so no header travels); on non-root ranks
+    its contents are overwritten.  Returns ``buf``.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> import numpy as np
+    >>> bcast_buffer(MPI.COMM_WORLD, np.zeros(3)).shape
+    (3,)
+    """
+    size = comm.Get_size()
+    if size == 1 or buf.size == 0:
+        return buf
+    if not buf.flags.c_contiguous:
+        raise ValueError("bcast_buffer needs a C-contiguous buffer")
+    with watch("Bcast"):
+        comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
+    _count(buf.nbytes * (size - 1) if comm.Get_rank() == root else 0)
+    return buf
+
+
+def allgather_fixed(comm: MPI.Intracomm, local: np.ndarray) -> np.ndarray:
+    """Every rank's ``local`` stacked in rank order: shape ``(P,) + local.shape`` (data traffic).
+
+    One ``Allgather``: every rank passes an array of the same shape and dtype
+    (known from global metadata, so no header travels).  Structured dtypes
+    work, which lets a caller pack a value, an index and a row into one
+    record (the pivot search of a distributed LU).
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> import numpy as np
+    >>> allgather_fixed(MPI.COMM_WORLD, np.zeros(2)).shape[1:]
+    (2,)
+    """
+    send = np.asarray(local)
+    if not send.flags.c_contiguous:  # (np.ascontiguousarray would turn a 0-d record into 1-d)
+        send = send.copy(order="C")
+    size = comm.Get_size()
+    out = np.empty((size,) + send.shape, dtype=send.dtype)
+    if size == 1:
+        out[0] = send
+        return out
+    if send.nbytes:
+        with watch("Allgather"):
+            comm.Allgather(send.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8))
+    _count(send.nbytes * (size - 1))
+    return out

@@ -43,12 +43,12 @@ def _matrices(x: DistArray, name: str, square: bool = False) -> DistArray:
 
 
 def cholesky(x: DistArray, /, *, upper: bool = False) -> DistArray:
-    """Cholesky factor of Hermitian positive-definite matrices (fallback: ``numpy.linalg.cholesky``)."""
+    """Cholesky factor of Hermitian positive-definite matrices (through ``numpy.linalg.cholesky``)."""
     return wrap(_linalg.cholesky(_matrices(x, "cholesky", True), compat_xp, upper=upper), x)
 
 
 def cross(x1: DistArray, x2: DistArray, /, *, axis: int = -1) -> DistArray:
-    """Cross product of 3-vectors along ``axis`` (fallback: ``numpy.linalg.cross``)."""
+    """Cross product of 3-vectors along ``axis`` (through ``numpy.linalg.cross``)."""
     x1 = require_array(x1, "x1")
     x2 = require_array(x2, "x2")
     if x1.shape[axis] != 3 or x2.shape[axis] != 3:
@@ -57,12 +57,12 @@ def cross(x1: DistArray, x2: DistArray, /, *, axis: int = -1) -> DistArray:
 
 
 def det(x: DistArray, /) -> DistArray:
-    """Determinants (fallback: ``numpy.linalg.det``); 0-d for one matrix."""
+    """Determinants (through ``numpy.linalg.det``); 0-d for one matrix."""
     return wrap(np.linalg.det(_matrices(x, "det", True)), x)
 
 
 def diagonal(x: DistArray, /, *, offset: int = 0) -> DistArray:
-    """Diagonals of the last two axes (fallback: ``numpy.diagonal``)."""
+    """Diagonals of the last two axes (through ``numpy.diagonal``)."""
     return _linalg.diagonal(_matrices(x, "diagonal"), compat_xp, offset=offset)
 
 
@@ -73,28 +73,28 @@ def _complex(w: DistArray, x: DistArray) -> DistArray:
 
 
 def eig(x: DistArray, /) -> EigResult:
-    """Eigenvalues and right eigenvectors, always complex (fallback: ``numpy.linalg.eig``)."""
+    """Eigenvalues and right eigenvectors, always complex (through ``numpy.linalg.eig``)."""
     w, v = np.linalg.eig(_matrices(x, "eig", True))
     return EigResult(_complex(w, x), _complex(v, x))
 
 
 def eigvals(x: DistArray, /) -> DistArray:
-    """Eigenvalues, always complex (fallback: ``numpy.linalg.eigvals``)."""
+    """Eigenvalues, always complex (through ``numpy.linalg.eigvals``)."""
     return _complex(np.linalg.eigvals(_matrices(x, "eigvals", True)), x)
 
 
 def eigh(x: DistArray, /) -> EighResult:
-    """Eigenvalues and eigenvectors of Hermitian matrices (fallback: ``numpy.linalg.eigh``)."""
+    """Eigenvalues and eigenvectors of Hermitian matrices (through ``numpy.linalg.eigh``)."""
     return wrap_tree(_linalg.eigh(_matrices(x, "eigh", True), compat_xp), x)
 
 
 def eigvalsh(x: DistArray, /) -> DistArray:
-    """Eigenvalues of Hermitian matrices (fallback: ``numpy.linalg.eigvalsh``)."""
+    """Eigenvalues of Hermitian matrices (through ``numpy.linalg.eigvalsh``)."""
     return wrap(np.linalg.eigvalsh(_matrices(x, "eigvalsh", True)), x)
 
 
 def inv(x: DistArray, /) -> DistArray:
-    """Inverses of square matrices (fallback: ``numpy.linalg.inv``)."""
+    """Inverses of square matrices (through ``numpy.linalg.inv``)."""
     return np.linalg.inv(_matrices(x, "inv", True))
 
 
@@ -105,12 +105,12 @@ def matrix_norm(x: DistArray, /, *, keepdims: bool = False,
 
 
 def matrix_power(x: DistArray, n: int, /) -> DistArray:
-    """``x`` raised to the integer power ``n`` (fallback: ``numpy.linalg.matrix_power``)."""
+    """``x`` raised to the integer power ``n`` (through ``numpy.linalg.matrix_power``)."""
     return np.linalg.matrix_power(_matrices(x, "matrix_power", True), n)
 
 
 def matrix_rank(x: DistArray, /, *, rtol: float | DistArray | None = None) -> DistArray:
-    """Rank from singular values above ``rtol * max(S)`` (fallback: ``numpy.linalg.svd``)."""
+    """Rank from singular values above ``rtol * max(S)`` (through ``numpy.linalg.svd``)."""
     return wrap(_linalg.matrix_rank(_matrices(x, "matrix_rank"), compat_xp, rtol=rtol), x)
 
 
@@ -124,41 +124,41 @@ def outer(x1: DistArray, x2: DistArray, /) -> DistArray:
 
 
 def pinv(x: DistArray, /, *, rtol: float | DistArray | None = None) -> DistArray:
-    """Moore-Penrose pseudo-inverse (fallback: ``numpy.linalg.pinv``)."""
+    """Moore-Penrose pseudo-inverse (through ``numpy.linalg.pinv``)."""
     return _linalg.pinv(_matrices(x, "pinv"), compat_xp, rtol=rtol)
 
 
 def qr(x: DistArray, /, *, mode: Literal["reduced", "complete"] = "reduced") -> QRResult:
-    """QR decomposition (fallback: ``numpy.linalg.qr``)."""
+    """QR decomposition (through ``numpy.linalg.qr``)."""
     if mode not in ("reduced", "complete"):
         raise ValueError(f"mode must be 'reduced' or 'complete', got {mode!r}")
     return wrap_tree(_linalg.qr(_matrices(x, "qr"), compat_xp, mode=mode), x)
 
 
 def slogdet(x: DistArray, /) -> SlogdetResult:
-    """Sign and log of the absolute determinant (fallback: ``numpy.linalg.slogdet``)."""
+    """Sign and log of the absolute determinant (through ``numpy.linalg.slogdet``)."""
     return wrap_tree(_linalg.slogdet(_matrices(x, "slogdet", True), compat_xp), x)
 
 
 def solve(x1: DistArray, x2: DistArray, /) -> DistArray:
-    """Solve ``x1 @ out = x2`` (fallback: ``numpy.linalg.solve``; 1-d ``x2`` is a vector)."""
+    """Solve ``x1 @ out = x2`` (through ``numpy.linalg.solve``; 1-d ``x2`` is a vector)."""
     _matrices(x1, "solve", True)
     x2 = require_array(x2, "x2")
     return np.linalg.solve(x1, x2)
 
 
 def svd(x: DistArray, /, *, full_matrices: bool = True) -> SVDResult:
-    """Singular value decomposition (fallback: ``numpy.linalg.svd``)."""
+    """Singular value decomposition (through ``numpy.linalg.svd``)."""
     return wrap_tree(_linalg.svd(_matrices(x, "svd"), compat_xp, full_matrices=full_matrices), x)
 
 
 def svdvals(x: DistArray, /) -> DistArray:
-    """Singular values (fallback: ``numpy.linalg.svd(compute_uv=False)``)."""
+    """Singular values (through ``numpy.linalg.svd(compute_uv=False)``)."""
     return wrap(_linalg.svdvals(_matrices(x, "svdvals"), compat_xp), x)
 
 
 def trace(x: DistArray, /, *, offset: int = 0, dtype: Any = None) -> DistArray:
-    """Sum along the diagonals of the last two axes (fallback: ``numpy.trace``)."""
+    """Sum along the diagonals of the last two axes (through ``numpy.trace``)."""
     return wrap(_linalg.trace(_matrices(x, "trace"), compat_xp, offset=offset, dtype=dtype), x)
 
 

@@ -1,4 +1,4 @@
-"""``np.linalg``: norms, TSQR-based ``qr``/``svd``/``lstsq``/``pinv``, batched decompositions.
+"""``np.linalg``: norms, TSQR-based ``qr``/``svd``/``lstsq``/``pinv``, batched and dense square decompositions.
 
 * **Tall-skinny** matrices (``m >= n * P``) are factorised by TSQR: each rank
   QR-factorises its row block, the small R factors (at most ``P * n`` rows of
@@ -12,9 +12,14 @@
   moves when the last two axes are already whole).
 * ``eigh``/``eigvalsh`` of Gram-sized matrices (at most ``GRAM_LIMIT``
   elements) replicate the matrix (one Allgatherv) and solve it on every rank.
-* Square factorisations of one large matrix (``solve``, ``inv``, ``det``,
-  ``slogdet``, ``cholesky``; ``qr``/``svd`` of matrices that are neither tall
-  nor wide) have no distributed kernel yet: they take the documented fallback
+* One large square matrix (``solve``, ``inv``, ``det``, ``slogdet``,
+  ``cholesky``) goes to the dense kernels of :mod:`.dense`: blocked LU with
+  partial pivoting and blocked Cholesky on block-cyclic rows, with block
+  triangular solves (memory ``O(n^2/P + n nb)`` per rank; A is never
+  gathered).  Below ``dense.SMALL_N`` rows (and on one rank) the matrix is
+  replicated and NumPy solves it.  ``solve`` with a stack of right-hand sides
+  for one matrix, and ``qr``/``svd`` of matrices that are neither tall nor
+  wide, have no distributed kernel yet: they take the documented fallback
   (``FallbackWarning``).
 
 Errors (singular matrix, not positive definite, SVD not converging) raise
@@ -32,6 +37,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
+from . import dense as _dense
 from .linalg import _axis_layout, _comm_of, _with_axis_map, as_dist, insert_axis, matmul2d, move, replicated_dist
 from .registry import implements
 from .ufuncs import local_axes_dist
@@ -287,7 +293,8 @@ def lstsq(a, b, rcond=None):
     qloc, qd, R = tsqr(A)
     u_r, s, vh = _agreed_local(comm, lambda: np.linalg.svd(R, full_matrices=False))
     Q = DistArray._new(qloc, qd)
-    qtb = matmul2d(_conj_t(Q), B2).local  # replicated n x k
+    qtb_d = matmul2d(_conj_t(Q), B2)
+    qtb = move(qtb_d, replicated_dist(comm, qtb_d.shape))  # n x k on every rank (a no-op when already so)
     if rcond is None:
         rcond = np.finfo(dt).eps * max(m, n)
     cut = rcond * (s[0] if s.size else 0)
@@ -477,7 +484,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 
 
 # --------------------------------------------------------------------------
-# Square matrices: batch-parallel, Gram-sized, or the fallback
+# Square matrices: batch-parallel, Gram-sized, or the dense kernels (dense.py)
 # --------------------------------------------------------------------------
 
 
@@ -521,46 +528,179 @@ def eigvalsh(a, UPLO="L"):
 
 
 def _square_op(func: Any, a: Any, kwargs: dict, cores: list[int], name_result: Any = None) -> Any:
-    """Batch-parallel for stacks; the documented fallback for one (large) matrix."""
-    _square(a)
+    """Batch-parallel for stacks (the caller routes one 2-d matrix to the dense kernels)."""
     x = as_dist(a, _comm_of(a))
-    if x.ndim > 2:
-        outs = _batched(_inexact(x), lambda l: func(l, **kwargs), cores)
-        if name_result is not None:
-            return name_result(*outs)
-        return outs[0]
-    return _fallback(func, (a,), kwargs)
+    outs = _batched(_inexact(x), lambda l: func(l, **kwargs), cores)
+    if name_result is not None:
+        return name_result(*outs)
+    return outs[0]
+
+
+def _probe(func: Any, *dtypes: np.dtype) -> np.dtype:
+    """NumPy's result dtype of ``func`` (and its TypeError for unsupported dtypes) from 1 x 1 stand-ins."""
+    args = [np.eye(1, dtype=dtypes[0])] + [np.ones((1,), dtype=d) for d in dtypes[1:]]
+    out = func(*args)
+    return np.asarray(out[0] if isinstance(out, tuple) else out).dtype
+
+
+def _blocks_of(full: np.ndarray, dist: Distribution) -> DistArray:
+    """A DistArray laid out as ``dist`` from a result every rank holds whole (small path; no communication)."""
+    return DistArray._new(np.ascontiguousarray(full[dist.local_key()]), dist)
+
+
+def _rows_like(d: Distribution, shape: tuple[int, ...]) -> Distribution:
+    """``shape`` laid out like the rows of a matrix in ``d`` (other axes whole)."""
+    maps = [d.maps[0]] + [NoDistMap(k) for k in shape[1:]]
+    return Distribution._from_maps(d.comm, maps, d.proc_grid, (d.axis_grid[0],) + (None,) * (len(shape) - 1))
 
 
 @implements(np.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
-    """``np.linalg.cholesky``: batch-parallel for stacks; one matrix: fallback (no distributed kernel yet)."""
-    return _square_op(np.linalg.cholesky, a, {"upper": upper}, [2])
+    """``np.linalg.cholesky``: blocked distributed Cholesky (lower triangle of ``a``), distributed like ``a``.
+
+    Stacks run batch-parallel; a matrix with ``n <= dense.SMALL_N`` is
+    replicated and factored by NumPy.  ``upper=True`` factors ``a^H`` (so the
+    upper triangle of ``a`` is used, as NumPy does) and returns ``L^H``.
+
+    Communication: see :func:`numpy_dist.dispatch.dense.cholesky_lower`
+    (``upper``: one more redistribution).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> L = np.linalg.cholesky(nd.asarray(4 * np.eye(3)))
+    >>> float(L[1, 1])
+    2.0
+    """
+    _square(a)
+    x = as_dist(a, _comm_of(a))
+    if x.ndim > 2:
+        return _square_op(np.linalg.cholesky, a, {"upper": upper}, [2])
+    dt = _probe(np.linalg.cholesky, x.dtype)
+    d = x.distribution
+    if not _dense.use_kernels(x.comm, x.shape[0]):
+        m = _small_replicated(x)
+        return _blocks_of(_agreed_local(x.comm, lambda: np.linalg.cholesky(m, upper=upper)), d)
+    if not upper:
+        return _dense.cholesky_lower(x, dt, d)
+    lo = _dense.cholesky_lower(_conj_t(x), dt, None)
+    U = _conj_t(lo)
+    return DistArray._new(move(U, d), d)
 
 
 @implements(np.linalg.inv)
 def inv(a):
-    """``np.linalg.inv``: batch-parallel for stacks; one matrix: fallback."""
-    return _square_op(np.linalg.inv, a, {}, [2])
+    """``np.linalg.inv``: distributed LU with partial pivoting, then ``L U X = P``; distributed like ``a``.
+
+    Stacks run batch-parallel; ``n <= dense.SMALL_N``: replicated, NumPy.
+    A singular matrix raises ``LinAlgError("Singular matrix")`` on every rank.
+    Communication: :func:`numpy_dist.dispatch.dense.lu_factor` and
+    :func:`numpy_dist.dispatch.dense.lu_inv`.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> float(np.linalg.inv(nd.asarray(2 * np.eye(3)))[0, 0])
+    0.5
+    """
+    _square(a)
+    x = as_dist(a, _comm_of(a))
+    if x.ndim > 2:
+        return _square_op(np.linalg.inv, a, {}, [2])
+    dt = _probe(np.linalg.inv, x.dtype)
+    d = x.distribution
+    if not _dense.use_kernels(x.comm, x.shape[0]):
+        m = _small_replicated(x)
+        return _blocks_of(_agreed_local(x.comm, lambda: np.linalg.inv(m)), d)
+    f = _dense.lu_factor(x, dt)
+    if f.singular:  # known identically on every rank (the pivots travel with the search)
+        raise LinAlgError("Singular matrix")
+    return _dense.lu_inv(f, d)
+
+
+def _slogdet2d(x: DistArray) -> tuple[Any, Any]:
+    sdt = _probe(np.linalg.slogdet, x.dtype)
+    ldt = np.finfo(sdt).dtype  # log|det| is real
+    f = _dense.lu_factor(x, sdt)
+    return _dense.lu_slogdet(f, sdt, ldt)
 
 
 @implements(np.linalg.det)
 def det(a):
-    """``np.linalg.det``: batch-parallel for stacks; one matrix: fallback."""
-    return _square_op(np.linalg.det, a, {}, [0])
+    """``np.linalg.det``: ``sign * exp(logdet)`` from the distributed LU (as NumPy computes it); a scalar
+    identical on every rank (a singular matrix gives 0.0).
+
+    Stacks run batch-parallel; ``n <= dense.SMALL_N``: replicated, NumPy.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> round(float(np.linalg.det(nd.asarray(2 * np.eye(3)))), 9)  # sign * exp(logdet), as NumPy
+    8.0
+    """
+    _square(a)
+    x = as_dist(a, _comm_of(a))
+    if x.ndim > 2:
+        return _square_op(np.linalg.det, a, {}, [0])
+    dt = _probe(np.linalg.det, x.dtype)
+    if not _dense.use_kernels(x.comm, x.shape[0]):
+        m = _small_replicated(x)
+        return _agreed_local(x.comm, lambda: np.linalg.det(m))
+    sign, logdet = _slogdet2d(x)
+    with np.errstate(all="ignore"):
+        return dt.type(sign * np.exp(logdet))
 
 
 @implements(np.linalg.slogdet)
 def slogdet(a):
-    """``np.linalg.slogdet``: batch-parallel for stacks; one matrix: fallback."""
-    if np.ndim(a) > 2:
+    """``np.linalg.slogdet``: (sign, log|det|) from the distributed LU, identical on every rank
+    (singular: ``(0, -inf)``).  Stacks run batch-parallel; ``n <= dense.SMALL_N``: replicated, NumPy.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> float(np.linalg.slogdet(nd.asarray(-np.eye(3))).sign)
+    -1.0
+    """
+    _square(a)
+    x = as_dist(a, _comm_of(a))
+    if x.ndim > 2:
         return _square_op(lambda l: tuple(np.linalg.slogdet(l)), a, {}, [0, 0], SlogdetResult)
-    return _fallback(np.linalg.slogdet, (a,), {})
+    _probe(np.linalg.slogdet, x.dtype)
+    if not _dense.use_kernels(x.comm, x.shape[0]):
+        m = _small_replicated(x)
+        return SlogdetResult(*_agreed_local(x.comm, lambda: tuple(np.linalg.slogdet(m))))
+    return SlogdetResult(*_slogdet2d(x))
+
+
+def _solve_shape_error(A: DistArray, B: DistArray) -> Exception | None:
+    """NumPy's own error for mismatched shapes, from zero-stride stand-ins (it fails before computing)."""
+    try:
+        np.linalg.solve(np.broadcast_to(np.zeros((), A.dtype), A.shape),
+                        np.broadcast_to(np.zeros((), B.dtype), B.shape))
+    except Exception as e:  # noqa: BLE001 - re-raised by the caller
+        return e
+    return None
 
 
 @implements(np.linalg.solve)
 def solve(a, b):
-    """``np.linalg.solve``: batch-parallel when ``a`` is a stack and ``b`` a matching stack; else fallback."""
+    """``np.linalg.solve``: distributed LU with partial pivoting and block triangular solves.
+
+    ``b`` 1-d or 2-d (a DistArray or NumPy data); the result is laid out
+    like ``b`` when ``b`` is a DistArray, else like the rows of ``a``.
+    Stacks run batch-parallel; ``n <= dense.SMALL_N``: replicated, NumPy.
+    A singular matrix raises ``LinAlgError("Singular matrix")`` on every rank.
+    Communication: :func:`numpy_dist.dispatch.dense.lu_factor` and
+    :func:`numpy_dist.dispatch.dense.lu_solve`.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = np.linalg.solve(nd.asarray(2 * np.eye(3)), np.ones(3))
+    >>> nd.asnumpy(x).tolist()
+    [0.5, 0.5, 0.5]
+    """
     _square(a)
     comm = _comm_of(a, b)
     A = as_dist(a, comm)
@@ -576,7 +716,25 @@ def solve(a, b):
         la, lb = move(Ai, d), move(B, bd)
         out = _agreed_local(comm, lambda: np.linalg.solve(la, lb))
         return DistArray._new(out, bd)
-    return _fallback(np.linalg.solve, (a, b), {})
+    if A.ndim > 2 or B.ndim > 2:
+        if A.ndim == 2 and B.shape[-2] != A.shape[0]:  # NumPy's error, before anything is gathered
+            raise _solve_shape_error(A, B)
+        return _fallback(np.linalg.solve, (a, b), {})
+    dt = _probe(np.linalg.solve, A.dtype, B.dtype)
+    n = A.shape[0]
+    if B.ndim == 0 or B.shape[0] != n:
+        err = _solve_shape_error(A, B)
+        if err is not None:
+            raise err
+        return _fallback(np.linalg.solve, (a, b), {})
+    out_dist = B.distribution if isinstance(b, DistArray) else _rows_like(A.distribution, B.shape)
+    if not _dense.use_kernels(comm, n):
+        ma, mb = _small_replicated(A), _small_replicated(B)
+        return _blocks_of(_agreed_local(comm, lambda: np.linalg.solve(ma, mb)), out_dist)
+    f = _dense.lu_factor(A, dt)
+    if f.singular:
+        raise LinAlgError("Singular matrix")
+    return _dense.lu_solve(f, B, dt, out_dist)
 
 
 @implements(np.linalg.matrix_power)

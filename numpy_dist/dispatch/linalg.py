@@ -1,8 +1,9 @@
 """Distributed products: ``matmul`` / ``@``, ``dot``, ``tensordot``, ``einsum``, ``kron`` ...
 
 Everything reduces to one two-dimensional kernel, :func:`matmul2d`, which picks
-one of four algorithms from global metadata only (so every rank picks the
-same one) by the bytes each would move:
+one of five algorithms from global metadata only (so every rank picks the
+same one) by the elements a rank would receive (:func:`_move_cost`: a
+re-layout costs about one share ``size / P``, replicating the whole array):
 
 * ``rows``  -- A in row blocks (its own row map when its columns are whole),
   B small or replicated: B is replicated (one Allgatherv of B only), then
@@ -11,14 +12,30 @@ same one) by the bytes each would move:
 * ``inner`` -- the contraction axis is split the same way in A (columns) and
   B (rows), the output is small: local partial products, combined in rank
   order (Gram matrices ``X.T @ X``, vector-matrix products).
-* ``ring``  -- both large: A in row blocks, B in row blocks of the contraction
-  axis; the blocks of B travel round a ring (P - 1 shifts), each rank
-  multiplying the columns of its A block that match the block it holds.
-  Memory per rank stays at the local shares plus one block of B.
+* ``ring``  -- both large on a 1-d rank grid: A in row blocks, B in row
+  blocks of the contraction axis; the blocks of B travel round a ring
+  (P - 1 shifts), each rank multiplying the columns of its A block that
+  match the block it holds.  Memory per rank stays at the local shares plus
+  one block of B.  Moves ``O(n^2 P)`` bytes in all.
+* ``summa`` -- A, B and C on one 2-d ``pr x pc`` grid (:func:`summa`): for
+  each panel of the contraction axis, A's owners broadcast along grid rows
+  and B's along grid columns, every rank accumulates its C block.  Moves
+  ``O(n^2 sqrt(P))`` bytes; chosen when an operand is already on a 2-d grid
+  (``dist=('b', 'b')`` on 2 x 2 ranks, block-cyclic on both axes ...) or
+  when both are large and the rank count has a 2-d grid (P = 4 ties with
+  the ring for 1-d inputs, which keeps the ring; from P = 6 on SUMMA wins).
+  The result stays on the grid.  Prime rank counts have no 2-d grid.
 
 No algorithm gathers the large operand.  Stacked operands run batch-parallel
 (the batch axes carry the distribution; no data moves when the matrix axes
 are already whole).
+
+``einsum`` maps every subscript form onto these kernels: ellipses, letters
+repeated within an operand (distributed diagonals), implicit mode and the
+operand-list form (see :func:`einsum`).  What still takes the fallback:
+keyword arguments NumPy's einsum does not know and invalid ``order`` values
+(NumPy then raises its own error), and, as a safety net, a call the parser
+rejects but NumPy accepts (none is known).
 
 Communication: see each function's docstring.
 """
@@ -38,9 +55,9 @@ from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
 from .registry import implements
-from .ufuncs import _store, local_axes_dist, run_checked
+from .ufuncs import _EXC_BIT, _FP_BITS, _report_fp, _store, local_axes_dist, run_checked
 
-__all__ = ["matmul", "matmul2d", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "einsum", "trace",
+__all__ = ["matmul", "matmul2d", "summa", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "einsum", "trace",
            "diagonal", "kron", "cross", "as_dist", "move", "replicated_dist", "layout"]
 
 
@@ -93,10 +110,16 @@ def move(x: DistArray, dist: Distribution) -> np.ndarray:
 
 
 def _move_cost(x: DistArray, dist: Distribution) -> int:
-    """Elements a rank may receive to bring ``x`` into ``dist`` (upper bound; 0 when nothing moves)."""
+    """Elements a rank receives to bring ``x`` into ``dist`` (estimate; 0 when nothing moves).
+
+    Replicating costs the whole array on every rank; any other re-layout
+    about one balanced share (``x.size / P``) per rank.
+    """
     if x.distribution == dist or is_replicated(x.distribution):
         return 0
-    return x.size
+    if is_replicated(dist):
+        return x.size
+    return -(-x.size // x.comm.Get_size())
 
 
 def _on_all_ranks(d: Distribution, axis: int) -> bool:
@@ -155,6 +178,9 @@ def _plan(A: DistArray, B: DistArray) -> str:
                       + (P - 1) * m * n, 2, "inner"))
     cands.append((_move_cost(A, _axis_layout(A, 0)) + _move_cost(B, layout(A.comm, B.shape, 0, kmap)) + k * n,
                   3, "ring"))
+    spec = _summa_spec(A, B)
+    if spec is not None:
+        cands.append((_summa_cost(A, B, spec), 4, "summa"))
     return min(cands)[2]
 
 
@@ -193,7 +219,16 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     Communication: ``rows``/``cols``: the small operand is replicated (one
     Allgatherv-like Alltoallv), the large one moves only if its layout splits
     the contraction axis; ``inner``: one Allgatherv of the m x n partials;
-    ``ring``: P - 1 shifts of B's row blocks.
+    ``ring``: P - 1 shifts of B's row blocks; ``summa``: panel broadcasts
+    along grid rows and columns (see :func:`summa`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numpy_dist as nd
+    >>> A = nd.asarray(np.eye(3), dist=("b", "b"))
+    >>> float(nd.asnumpy(matmul2d(A, A)).sum())
+    3.0
     """
     comm = A.comm
     m, k = A.shape
@@ -216,6 +251,8 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
         a = move(A, replicated_dist(comm, A.shape))
         local = run_checked(comm, "matmul", lambda: np.matmul(a, b).astype(dt, copy=False))
         return DistArray._new(local, _with_axis_map(dB, 1, (m, n)))
+    if plan == "summa":
+        return summa(A, B, dt)
     kmap = _kmap(A, B)
     if plan == "inner":
         a = move(A, layout(comm, A.shape, 1, kmap))
@@ -238,6 +275,185 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
         if s < P - 1:
             b = _shift(comm, b, (me - 1) % P, (me + 1) % P, (kmap.local_size((j + 1) % P), n))
     return DistArray._new(out, _with_axis_map(dA, 0, (m, n)))
+
+
+# --------------------------------------------------------------------------
+# SUMMA on a two-dimensional process grid
+# --------------------------------------------------------------------------
+
+#: Contraction indices per SUMMA step.  A step holds one A panel (local rows x
+#: _PANEL) and one B panel (_PANEL x local columns) next to the local shares.
+_PANEL = 256
+
+# A SUMMA grid: (proc_grid, R) -- a two-dimensional process grid and the grid
+# dimension that carries the rows of A and C (and the contraction axis of B);
+# the other grid dimension carries the columns of B and C and the
+# contraction axis of A.
+GridSpec = tuple[tuple[int, int], int]
+
+
+def _grid_spec_of(d: Distribution) -> GridSpec | None:
+    """``d``'s SUMMA grid when both axes of the 2-d layout ``d`` are distributed over a 2-d grid (sides > 1)."""
+    if d.ndim != 2 or len(d.proc_grid) != 2 or None in d.axis_grid or min(d.proc_grid) < 2:
+        return None
+    if int(np.prod(d.proc_grid)) != d.nprocs:
+        return None
+    return (int(d.proc_grid[0]), int(d.proc_grid[1])), int(d.axis_grid[0])
+
+
+def _grid_layout(x: DistArray, spec: GridSpec) -> Distribution:
+    """``x``'s layout if it is already on grid ``spec`` as SUMMA needs it, else blocks on that grid."""
+    grid, R = spec
+    d = x.distribution
+    if d.ndim == 2 and tuple(d.proc_grid) == grid and tuple(d.axis_grid) == (R, 1 - R):
+        return d
+    maps = [BlockMap(x.shape[0], grid[R]), BlockMap(x.shape[1], grid[1 - R])]
+    return Distribution._from_maps(x.comm, maps, grid, (R, 1 - R))
+
+
+def _summa_cost(A: DistArray, B: DistArray, spec: GridSpec) -> int:
+    """Elements a rank receives in SUMMA on ``spec``: re-layouts plus the broadcast panels."""
+    grid, R = spec
+    pr, pc = grid[R], grid[1 - R]
+    P = pr * pc
+    m, k = A.shape
+    n = B.shape[1]
+    return (_move_cost(A, _grid_layout(A, spec)) + _move_cost(B, _grid_layout(B, spec))
+            + m * k * (pc - 1) // P + k * n * (pr - 1) // P)
+
+
+def _summa_spec(A: DistArray, B: DistArray) -> GridSpec | None:
+    """The cheapest SUMMA grid: an operand's own 2-d grid, or a balanced one; None if P has no 2-d grid."""
+    specs = [s for s in (_grid_spec_of(A.distribution), _grid_spec_of(B.distribution)) if s is not None]
+    if not specs:
+        from ..distribution import make_grid_shape
+
+        g = make_grid_shape((A.shape[0], B.shape[1]), ("b", "b"), A.comm.Get_size())
+        if min(g) < 2:
+            return None
+        specs = [((int(g[0]), int(g[1])), 0)]
+    return min(specs, key=lambda s: _summa_cost(A, B, s))
+
+
+def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None = None) -> DistArray:
+    """``A @ B`` by SUMMA (van de Geijn and Watts 1997) on a two-dimensional process grid.
+
+    A, B and C are laid out on one ``pr x pc`` grid: rows of A and C over
+    the grid's ``R`` dimension, columns of B and C over the other one, the
+    contraction axis over the other dimension in A and over ``R`` in B.
+    An operand already on that grid keeps its maps (block, cyclic,
+    block-cyclic, unstructured: any per-axis maps work); otherwise it is
+    re-laid in blocks on the grid with one Alltoallv.  Then, for each panel
+    of contraction indices owned by one grid column of A and one grid row of
+    B (indices grouped by owner pair, so cyclic maps still give wide panels),
+    the owners broadcast their A panel along grid rows and their B panel
+    along grid columns, and every rank accumulates ``C_local += Ap @ Bp``.
+
+    The result stays on the grid (rows with A's row map, columns with B's
+    column map).  That is also the cheapest output when the inputs came from
+    other layouts: every rank already holds its C block, any other layout
+    would cost one more move of C, and a later operation re-aligns only if
+    it needs to.
+
+    Memory per rank: the local shares of A, B and C, one product buffer of
+    C's share and one panel of each operand (``(m/pr + n/pc) * w`` elements,
+    ``w = max(_PANEL, (m/pr)(n/pc) / (m/pr + n/pc))``: at most about one
+    more local share of C).
+
+    Communication: per rank ``m*k*(pc-1)/P + k*n*(pr-1)/P`` elements received
+    in about ``k/w + pr*pc`` broadcast pairs, i.e. ``O(n^2 sqrt(P))`` bytes in
+    all for square matrices on a square grid (the ring moves ``O(n^2 P)``),
+    plus one Alltoallv per operand that is not on the grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numpy_dist as nd
+    >>> A = nd.asarray(np.eye(4), dist=("b", "b"))
+    >>> float(nd.asnumpy(summa(A, A)).trace())
+    4.0
+    """
+    comm = A.comm
+    m, k = A.shape
+    k2, n = B.shape
+    if k != k2:
+        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                         f"(n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})")
+    dt = np.dtype(dtype) if dtype is not None else _probe_dtype(np.matmul, A.dtype, B.dtype)
+    if spec is None:
+        spec = _summa_spec(A, B)
+        if spec is None:
+            spec = ((comm.Get_size(), 1), 0)
+    grid, R = spec
+    if grid[0] * grid[1] != comm.Get_size() or R not in (0, 1):
+        raise ValueError(f"summa: grid {grid} does not match {comm.Get_size()} ranks")
+    Cd = 1 - R
+    pr, pc = grid[R], grid[Cd]
+    dA, dB = _grid_layout(A, spec), _grid_layout(B, spec)
+    a, b = move(A, dA), move(B, dB)
+    if a.dtype != dt:
+        a = a.astype(dt)
+    if b.dtype != dt:
+        b = b.astype(dt)
+    me = dA.rank_coords(comm.Get_rank())
+    i, j = me[R], me[Cd]
+    row_comm = _comm.grid_subcomm(comm, grid, (Cd,))  # my grid row, ordered by column coordinate
+    col_comm = _comm.grid_subcomm(comm, grid, (R,))  # my grid column, ordered by row coordinate
+    KA, KB = dA.maps[1], dB.maps[0]
+    kk = np.arange(k)
+    own_a, own_b = KA.owners(kk), KB.owners(kk)
+    mi, nj = dA.maps[0].local_size(i), dB.maps[1].local_size(j)
+    # Panel width: at least _PANEL, and as wide as keeps one panel pair within one local share of C
+    # (fewer, larger local GEMMs and broadcasts; global metadata, so equal on every rank).
+    cm, cn = -(-m // pr), -(-n // pc)
+    width = max(_PANEL, cm * cn // max(1, cm + cn))
+    out = np.zeros((mi, nj), dt)
+    tmp = np.empty_like(out)
+    first = True
+    seen = [0]
+    exc: BaseException | None = None
+
+    def record(kind: str, _flag: int) -> None:
+        seen[0] |= _FP_BITS.get(kind, 0)
+
+    for q in range(pc):
+        for p in range(pr):
+            S = np.flatnonzero((own_a == q) & (own_b == p))
+            for s0 in range(0, S.size, width):
+                idx = S[s0:s0 + width]
+                if j == q:
+                    pa = np.ascontiguousarray(a[:, _cols(KA.local_positions(idx))])
+                else:
+                    pa = np.empty((mi, idx.size), dt)
+                if i == p:
+                    pb = np.ascontiguousarray(b[_cols(KB.local_positions(idx)), :])
+                else:
+                    pb = np.empty((idx.size, nj), dt)
+                _comm.bcast_buffer(row_comm, pa, q)
+                _comm.bcast_buffer(col_comm, pb, p)
+                if exc is None and out.size:
+                    try:
+                        with np.errstate(all="call", call=record):
+                            if first:
+                                np.matmul(pa, pb, out=out)
+                            else:
+                                np.matmul(pa, pb, out=tmp)
+                                np.add(out, tmp, out=out)
+                        first = False
+                    except Exception as e:  # noqa: BLE001 - agreed on after the loop, so no rank leaves early
+                        exc = e
+    if comm.Get_size() > 1:
+        flags = _comm.allreduce_flags(comm, seen[0] | (_EXC_BIT if exc is not None else 0))
+        if flags & _EXC_BIT:
+            _comm.agree(comm, exc)
+    else:
+        if exc is not None:
+            raise exc
+        flags = seen[0]
+    if flags & ~_EXC_BIT:
+        _report_fp(flags & ~_EXC_BIT, "matmul")
+    out_d = Distribution._from_maps(comm, [dA.maps[0], dB.maps[1]], grid, (R, Cd))
+    return DistArray._new(out, out_d)
 
 
 # --------------------------------------------------------------------------
@@ -568,50 +784,156 @@ def linalg_vecdot(x1, x2, /, *, axis=-1):
 # --------------------------------------------------------------------------
 
 
-def _parse_einsum(subscripts: str, n: int) -> tuple[list[str], str] | None:
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # NumPy's sublist labels 0..51, in this order
+
+
+def _fresh(i: int) -> str:
+    """The ``i``-th label for an ellipsis dimension (outside ASCII: never clashes with a user's letter)."""
+    return chr(0x100 + i)
+
+
+def _sublist_subscripts(operands: tuple) -> tuple[str, list] | None:
+    """The operand-list form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscripts string and arrays."""
+    arrays = list(operands[0::2])
+    subs = list(operands[1::2])
+    out = None
+    if len(operands) % 2:
+        out = arrays.pop()
+    if len(subs) != len(arrays) or not arrays:
+        return None
+
+    def spell(sub: Any) -> str | None:
+        parts = []
+        for v in sub:
+            if v is Ellipsis:
+                parts.append("...")
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= int(v) < 52:
+                parts.append(_LETTERS[int(v)])
+            else:
+                return None
+        return "".join(parts)
+
+    try:
+        terms = [spell(t) for t in subs]
+        tail = None if out is None else spell(out)
+    except TypeError:
+        return None
+    if any(t is None for t in terms) or (out is not None and tail is None):
+        return None
+    return ",".join(terms) + ("" if out is None else "->" + tail), arrays
+
+
+def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str, dict] | None:
+    """Terms and output with every ``...`` expanded to fresh labels, plus each label's size.
+
+    Follows NumPy: an ellipsis covers the dimensions its operand's letters
+    leave, right-aligned and broadcast against the other operands'; implicit
+    mode outputs the ellipsis dimensions, then the letters used exactly once
+    in character-code order (upper case first).  Size-1 dimensions broadcast.
+    None when the subscripts are not valid (the caller lets NumPy say why).
+    """
     s = subscripts.replace(" ", "")
-    if "." in s:
+    if s.count("->") > 1:
         return None
-    if "->" in s:
-        lhs, out = s.split("->")
-    else:
-        lhs = s
-        letters = lhs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    explicit = "->" in s
+    lhs, out = s.split("->") if explicit else (s, None)
     terms = lhs.split(",")
-    if len(terms) != n or not all(set(t) <= set(string.ascii_letters) for t in terms + [out]):
+    if len(terms) != len(shapes):
         return None
-    return terms, out
+    ell = []
+    for t, shape in zip(terms, shapes):
+        plain = t.replace("...", "", 1)
+        if not set(plain) <= set(string.ascii_letters):
+            return None
+        e = len(shape) - len(plain) if "..." in t else 0
+        if e < 0 or ("..." not in t and len(plain) != len(shape)):
+            return None
+        ell.append(e)
+    E = max(ell, default=0)
+    fresh = "".join(_fresh(i) for i in range(E))
+    terms = [t.replace("...", fresh[E - e:], 1) for t, e in zip(terms, ell)]
+    sizes: dict[str, int] = {}
+    for t, shape in zip(terms, shapes):
+        for c, n in zip(t, shape):
+            have = sizes.get(c)
+            if have is None or have == 1:
+                sizes[c] = n
+            elif n not in (1, have):
+                return None
+        for c in set(t):  # a repeated letter within one operand never broadcasts
+            if len({shape[i] for i, d in enumerate(t) if d == c}) > 1:
+                return None
+    if out is None:
+        letters = "".join(t for t in terms)
+        out = fresh + "".join(sorted(c for c in set(letters) if c in string.ascii_letters and letters.count(c) == 1))
+    else:
+        if out.count("...") > 1:
+            return None
+        plain = out.replace("...", "", 1)
+        if not set(plain) <= set(string.ascii_letters):
+            return None
+        if "..." not in out and any(ell):
+            return None
+        out = out.replace("...", fresh, 1)
+        if len(set(out)) != len(out) or not set(out) <= set(sizes):
+            return None
+    return terms, out, sizes
 
 
-def _einsum_one(x: DistArray, term: str, out: str) -> DistArray | None:
-    if len(set(term)) != len(term):
-        if len(term) == 2 and out in ("", term[0]):
-            d = diagonal(x)
-            return d if out else np.sum(d, dtype=x.dtype)
-        return None
+def _drop_broadcast(x: DistArray, term: str, sizes: dict) -> tuple[DistArray, str]:
+    """Remove ``x``'s size-1 axes whose label is longer elsewhere (they broadcast: a constant along it)."""
+    keep = [i for i, c in enumerate(term) if not (x.shape[i] == 1 and sizes[c] > 1)]
+    if len(keep) == x.ndim:
+        return x, term
+    shape = tuple(x.shape[i] for i in keep)
+    return np.reshape(x, shape), "".join(term[i] for i in keep)
+
+
+def _take_diagonals(x: DistArray, term: str) -> tuple[DistArray, str]:
+    """Collapse every letter repeated within ``term`` to one axis (distributed diagonal extraction).
+
+    2-d: :func:`diagonal` (each rank sends the diagonal elements it owns).
+    N-d with the two axes whole: NumPy's diagonal on each block.  N-d with
+    one of them distributed: the two axes go first (metadata) and the
+    diagonal is read with index arrays (owner request/response), so the
+    result stays spread over the ranks.
+    """
+    while len(set(term)) != len(term):
+        c = next(ch for ch in term if term.count(ch) > 1)
+        i = term.index(c)
+        j = term.index(c, i + 1)
+        rest = "".join(ch for k, ch in enumerate(term) if k not in (i, j))
+        d = x.distribution
+        if x.ndim == 2 or (d.axis_grid[i] is None and d.axis_grid[j] is None):
+            x, term = diagonal(x, 0, i, j), rest + c
+        else:
+            x = np.moveaxis(x, (i, j), (0, 1))
+            ar = np.arange(x.shape[0])
+            x, term = x[ar, ar], c + rest
+    return x, term
+
+
+def _einsum_one(x: DistArray, term: str, out: str) -> DistArray:
+    """One operand with distinct letters: sum the letters ``out`` lacks, then permute (metadata)."""
+    comm = x.comm
     drop = tuple(i for i, c in enumerate(term) if c not in out)
     if drop:
         x = np.sum(x, axis=drop, dtype=x.dtype)
         term = "".join(c for c in term if c in out)
+    if not isinstance(x, DistArray):  # a full sum: a replicated 0-d array
+        x = as_dist(x, comm)
     if term != out:
         x = np.transpose(x, [term.index(c) for c in out])
     return x
 
 
-def _einsum_two(A: DistArray, B: DistArray, ta: str, tb: str, out: str) -> DistArray | None:
-    if len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
-        return None
-    sizes: dict[str, int] = {}
-    for t, x in ((ta, A), (tb, B)):
-        for c, n in zip(t, x.shape):
-            if sizes.setdefault(c, n) != n:
-                return None
+def _einsum_two(A: DistArray, B: DistArray, ta: str, tb: str, out: str, sizes: dict) -> DistArray | Any:
+    """One pairwise contraction of operands with distinct letters as a (batched) matrix product."""
     # Letters only one operand has and the output lacks are summed first.
-    A = _einsum_one(A, ta, "".join(c for c in ta if c in tb or c in out))
-    ta = "".join(c for c in ta if c in tb or c in out)
-    B = _einsum_one(B, tb, "".join(c for c in tb if c in ta or c in out))
-    tb = "".join(c for c in tb if c in ta or c in out)
+    ka = "".join(c for c in ta if c in tb or c in out)
+    kb = "".join(c for c in tb if c in ta or c in out)
+    A, B = _einsum_one(A, ta, ka), _einsum_one(B, tb, kb)
+    ta, tb = ka, kb
     batch = [c for c in ta if c in tb and c in out]
     contract = [c for c in ta if c in tb and c not in out]
     keep_a = [c for c in ta if c not in tb]
@@ -619,8 +941,8 @@ def _einsum_two(A: DistArray, B: DistArray, ta: str, tb: str, out: str) -> DistA
     prod = lambda cs: int(np.prod([sizes[c] for c in cs], dtype=np.int64))  # noqa: E731
     M, K, N, Bt = prod(keep_a), prod(contract), prod(keep_b), prod(batch)
     if batch:
-        a3 = _as_matrix(A, [ta.index(c) for c in batch + keep_a + contract], (Bt, M, K)) if A.ndim else A
-        b3 = _as_matrix(B, [tb.index(c) for c in batch + contract + keep_b], (Bt, K, N)) if B.ndim else B
+        a3 = _as_matrix(A, [ta.index(c) for c in batch + keep_a + contract], (Bt, M, K))
+        b3 = _as_matrix(B, [tb.index(c) for c in batch + contract + keep_b], (Bt, K, N))
         C = _matmul(a3, b3)
     else:
         a2 = _as_matrix(A, [ta.index(c) for c in keep_a + contract], (M, K))
@@ -640,12 +962,33 @@ def _einsum_two(A: DistArray, B: DistArray, ta: str, tb: str, out: str) -> DistA
 
 @implements(np.einsum)
 def einsum(*operands, out=None, optimize=False, **kwargs):
-    """``np.einsum`` for explicit subscripts without ellipses: pairwise contractions on :func:`matmul2d`.
+    """``np.einsum``: pairwise contractions on :func:`matmul2d`, never a gather.
 
-    One operand: sums and permutations (``'ii'``/``'ii->i'``: trace, diagonal).
-    Two or more: contracted left to right, each pair as a (batched) matrix
-    product.  Other forms (ellipses, repeated letters within a term of several
-    operands, ``dtype``/``casting``) take the documented fallback.
+    Supported: explicit and implicit subscripts (implicit output: ellipsis
+    dimensions, then the letters used once, upper case before lower case, as
+    NumPy), ``...`` in inputs and output (expanded to fresh labels,
+    broadcasting size-1 dimensions), letters repeated within one operand
+    (``'ii->i'``, ``'ii'``, ``'iij->j'``, ``'ijj->ij'``: distributed diagonal
+    extraction first, see :func:`_take_diagonals`), the operand-list form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])``, ``dtype``/``casting``/``order``
+    and ``out``.  ``optimize`` is accepted and ignored (operands are
+    contracted left to right).
+
+    Invalid subscripts raise NumPy's own error on every rank (NumPy checks
+    zero-stride stand-ins of the operands' shapes; nothing is communicated).
+    Fallback (warned): unknown keywords or ``order`` values only, and a call
+    the parser rejects that NumPy accepts (a safety net; none is known).
+
+    Communication: that of the reductions and matrix products it maps to;
+    diagonals move only the diagonal elements.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numpy_dist as nd
+    >>> x = nd.asarray(np.arange(6.0).reshape(2, 3))
+    >>> nd.asnumpy(np.einsum("...j,j", x, np.ones(3))).tolist()
+    [3.0, 12.0]
     """
     from .protocol import fallback
 
@@ -655,42 +998,64 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
             kw["out"] = out
         return fallback(np.einsum, operands, {**kw, "optimize": optimize}, "numpy.einsum")
 
-    if not operands or not isinstance(operands[0], str) or kwargs:
+    if not operands:
         return fall()
-    subscripts, arrays = operands[0], list(operands[1:])
-    parsed = _parse_einsum(subscripts, len(arrays))
-    if parsed is None:
+    dtype = kwargs.pop("dtype", None)
+    casting = kwargs.pop("casting", "safe")
+    order = kwargs.pop("order", "K")
+    if kwargs or order not in ("K", "A", "C", "F", None):
         return fall()
-    terms, final = parsed
+    if isinstance(operands[0], str):
+        subscripts, arrays = operands[0], list(operands[1:])
+    else:
+        spelled = _sublist_subscripts(operands)
+        if spelled is None:
+            return _einsum_error(operands, dtype, casting, fall)
+        subscripts, arrays = spelled
     comm = _comm_of(*arrays)
     xs = [as_dist(x, comm) for x in arrays]
-    for t, x in zip(terms, xs):
-        if len(t) != x.ndim:
-            return fall()
-    dt = np.result_type(*[x.dtype for x in xs])
+    parsed = _parse_einsum(subscripts, [x.shape for x in xs])
+    if parsed is not None and len(xs) == 1 and set(parsed[0][0]) == set(parsed[1]):
+        dtype = None  # NumPy returns a view (permutation/diagonal) and ignores dtype and casting
+    dt = np.result_type(*[x.dtype for x in xs]) if dtype is None else np.dtype(dtype)
+    if parsed is None or (dtype is not None and not all(np.can_cast(x.dtype, dt, casting) for x in xs)):
+        return _einsum_error(operands, dtype, casting, fall)
+    terms, final, sizes = parsed
     xs = [x.astype(dt) if x.dtype != dt else x for x in xs]
-    if len(xs) == 1:
-        result = _einsum_one(xs[0], terms[0], final)
+    ops = []
+    for x, t in zip(xs, terms):
+        x, t = _drop_broadcast(x, t, sizes)
+        ops.append(_take_diagonals(x, t))
+    if len(ops) == 1:
+        result = _einsum_one(ops[0][0], ops[0][1], final)
     else:
-        result, term = xs[0], terms[0]
-        for i in range(1, len(xs)):
-            rest = "".join(terms[i + 1:]) + final
-            pair_out = "".join(dict.fromkeys(c for c in term + terms[i] if c in rest))
-            if i == len(xs) - 1:
-                pair_out = final
+        result, term = ops[0]
+        for i in range(1, len(ops)):
+            rest = "".join(t for _, t in ops[i + 1:]) + final
+            pair_out = final if i == len(ops) - 1 else \
+                "".join(dict.fromkeys(c for c in term + ops[i][1] if c in rest))
             if not isinstance(result, DistArray):
                 result = as_dist(result, comm)
-            result = _einsum_two(result, xs[i], term, terms[i], pair_out)
-            if result is None:
-                return fall()
+            result = _einsum_two(result, ops[i][0], term, ops[i][1], pair_out, sizes)
             term = pair_out
-    if result is None:
-        return fall()
     if isinstance(result, DistArray) and result.ndim == 0:
         result = result.local[()]
     if out is not None:
         return _store(out, result if isinstance(result, DistArray) else as_dist(result, comm))
     return result
+
+
+def _einsum_error(operands: tuple, dtype: Any, casting: Any, fall: Any) -> Any:
+    """Raise NumPy's own error for a call the parser rejected, else take the fallback.
+
+    NumPy validates zero-stride stand-ins of the operands' shapes and dtypes
+    (no data, no messages), so every rank raises the same exception.
+    """
+    stand = tuple(np.broadcast_to(np.zeros((), x.dtype), x.shape) if isinstance(x, DistArray) else x
+                  for x in operands)
+    kw = {"casting": casting} if dtype is None else {"dtype": dtype, "casting": casting}
+    np.einsum(*stand, **kw)
+    return fall()
 
 
 # --------------------------------------------------------------------------

@@ -158,8 +158,8 @@ def test_errors_agreed_on_every_rank(case):
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb"])
-def test_square_single_matrix_fallback(case, allow_fallback):
-    """One large square matrix: no distributed LU yet -- the documented fallback gives NumPy's answers."""
+def test_square_single_small_matrix(case, allow_fallback):
+    """One small square matrix (below dense.SMALL_N: replicated, NumPy's own routine) gives NumPy's answers."""
     g = spd_stack(np.float64, n=8, k=1)[0]
     G = distribute(g, case)
     t = tol(g)

@@ -99,14 +99,14 @@ def test_roundtrip_keeps_layout_and_axis_local_is_silent():
     assert_dist_equal(Z, x, rtol=1e-12, atol=1e-12)
 
 
-def test_errors_and_prime_length_fallback():
+def test_errors_and_prime_length_is_native():
     X = distribute(rng_data((10,)), "block")
     with pytest.raises(ValueError):
         np.fft.fft(X, n=0)
     with pytest.raises(ValueError):
         np.fft.fft(X, norm="bogus")
-    x = rng_data((17,))
-    old = nd.set_fallback("allow")
+    x = rng_data((17,))  # prime: Bluestein (tests/linalg/test_fft_bluestein.py), no fallback
+    old = nd.set_fallback("error")
     try:
         assert_dist_equal(np.fft.fft(distribute(x, "block")), np.fft.fft(x), **tol(np.float64, 17))
     finally:

@@ -130,10 +130,11 @@ def test_einsum(case):
         assert_dist_equal(np.einsum(spec, *ds), np.einsum(spec, *xs), **tol(np.float64))
 
 
-def test_einsum_unsupported_falls_back():
+def test_einsum_ellipsis_is_native():
+    """Formerly a fallback; tests/linalg/test_einsum.py covers ellipses and repeated letters in full."""
     x = rng_data((4, 4))
     X = distribute(x, "block")
-    old = nd.set_fallback("allow")
+    old = nd.set_fallback("error")
     try:
         assert_dist_equal(np.einsum("...i,...i->...", X, X), np.einsum("...i,...i->...", x, x), **tol(np.float64))
     finally:
