@@ -99,7 +99,10 @@ def _local_step(x: DistArray, axis: int, func: Any, n: int, norm: Any) -> DistAr
 def _to_layout(x: DistArray, target: Distribution) -> DistArray:
     if x.distribution == target:
         return x
-    return DistArray._new(redistribute_local(x.local, x.distribution, target), target)
+    d = x.distribution
+    if d.nprocs == 1 and all(np.array_equal(d.local_indices(a), target.local_indices(a)) for a in range(d.ndim)):
+        return DistArray._new(x.local, target)  # one rank, same element order: only the maps' names differ
+    return DistArray._new(redistribute_local(x.local, d, target), target)
 
 
 def _final_layout(orig: Distribution, shape: tuple[int, ...]) -> Distribution:
@@ -358,17 +361,18 @@ def _nd(kind: str, a: Any, s: Any, axes: Any, norm: Any, out: Any, np_func: Any)
     ax, sz = _axes_s(a, s, axes)
     shape = np.shape(a)
     kw = {"s": s, "axes": axes, "norm": norm}
+    # Axes in NumPy's order (the last one first), so rounding matches NumPy's.
     if kind in ("fft", "ifft"):
-        steps = [(i, kind, shape[i] if n is None else n) for i, n in zip(ax, sz)]
+        steps = [(i, kind, shape[i] if n is None else n) for i, n in zip(ax, sz)][::-1]
     elif kind == "rfft":
         if not ax:
             raise ValueError("at least 1 axis must be transformed")
         steps = [(ax[-1], "rfft", shape[ax[-1]] if sz[-1] is None else sz[-1])]
-        steps += [(i, "fft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])]
+        steps += [(i, "fft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])][::-1]
     else:  # irfft
         if not ax:
             raise ValueError("at least 1 axis must be transformed")
-        steps = [(i, "ifft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])]
+        steps = [(i, "ifft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])][::-1]
         steps.append((ax[-1], "irfft", 2 * (shape[ax[-1]] - 1) if sz[-1] is None else sz[-1]))
     return _transform(a, steps, norm, np_func, (a,), kw, out)
 
