@@ -346,7 +346,8 @@ def call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribut
     pieces = ([(kept[1], x.local[kept[0]])] if kept is not None else []) + received
 
     def kernel() -> np.ndarray:
-        probe = [x.local.reshape(-1)[:0] if i == shifted else (y.reshape(-1)[:0] if isinstance(y, np.ndarray) else y)
+        # Empty stand-ins give NumPy's result dtype (arrays: by dtype; scalars: NEP 50 weak or strong).
+        probe = [np.empty(0, x.dtype) if i == shifted else (np.empty(0, y.dtype) if isinstance(y, np.ndarray) else y)
                  for i, y in enumerate(local_in)]
         result = np.empty(dist.local_shape, ufunc(*probe, **kwargs).dtype) if out is None else out
         for key, part in pieces:
