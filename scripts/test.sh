@@ -10,6 +10,9 @@
 #                      an environment that already has ".[test]" installed
 #   NUMPY_DIST_VENV    where to create/reuse the venv (default .ci/venv)
 #   PYTHON             interpreter that creates the venv (default python3)
+#   NUMPY_DIST_PARALLEL_HDF5=0  skip the final step of a full run: the HDF5 tests
+#                      in an MPI-enabled h5py environment (scripts/parallel_hdf5_env.sh,
+#                      venv NUMPY_DIST_PHDF5_VENV, default .ci/venv-phdf5)
 # Arguments are passed to python -m numpy_dist.testing (see --help there).
 set -euo pipefail
 
@@ -26,4 +29,16 @@ else
     "$py" -m pip install --quiet -e ".[test]"
 fi
 
-exec "$py" -m numpy_dist.testing "$@"
+if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0 ]]; then
+    exec "$py" -m numpy_dist.testing "$@"
+fi
+
+# The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
+# environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them.
+"$py" -m numpy_dist.testing
+phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
+if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
+    "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py
+else
+    echo "test.sh: WARNING: no parallel-HDF5 environment (see above): the mpio tests did not run" >&2
+fi

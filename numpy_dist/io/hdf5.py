@@ -1,29 +1,43 @@
 """HDF5 datasets through h5py: each rank reads and writes only its own hyperslabs.
 
-With an MPI-enabled h5py (``h5py.get_config().mpi``) every rank opens the
-file with the ``'mpio'`` driver and writes or reads its selection itself.
-With the ordinary (serial) h5py wheel, rank 0 creates the dataset, then the
-ranks that own data write their hyperslabs one after another (a barrier
-between turns, so no two ranks ever have the file open for writing at once,
-and no rank ever holds more than its own block); reads open the file
-read-only on every rank at once.
+Two ways to share one file, chosen by the h5py that is installed:
 
-A rank's selection along each axis is a slice (block, cyclic: a slice with a
-step) or a sorted index list (block-cyclic, unstructured), which h5py turns
-into hyperslab unions.  h5py allows one index list per selection, so when
-two axes need one, the first is split into its contiguous runs.
+* MPI-enabled h5py (``h5py.get_config().mpi``, parallel HDF5): every rank
+  opens the file with the ``'mpio'`` driver; dataset creation, renaming and
+  closing are collective (every rank makes the same call with the same
+  arguments), and the data moves in one collective hyperslab transfer per
+  rank (``H5FD_MPIO_COLLECTIVE``; a rank with nothing to move takes part
+  with an empty selection).  Filtered datasets (compression, shuffle,
+  fletcher32, scaleoffset) are written collectively too when HDF5 can do it
+  (1.10.2 and newer); older parallel HDF5 falls back to ordered writes.
+* Serial h5py (the PyPI wheel), or the fallback above: rank 0 creates the
+  dataset, then the ranks that own data write their hyperslabs one after
+  another (a barrier between turns, so no two ranks ever have the file open
+  for writing at once, and no rank ever holds more than its own block);
+  reads open the file read-only on every rank that has something to read.
 
-Writes are atomic: the data goes to a temporary dataset (or, for ``mode='w'``,
-a temporary file) that is renamed to ``key`` (or over the file) only after
-every rank succeeded.
+A rank's selection is the Cartesian product of its sorted global indices
+along each axis, expressed as a union of regular hyperslabs (block: one per
+axis; cyclic and block-cyclic: at most two; unstructured: one per run of
+consecutive indices), transferred in one call to or from its axis-sorted
+block.
+
+Bad input (missing file or dataset, not an HDF5 file, a group, shape or
+dtype mismatch) is found by rank 0 with a serial open before any collective
+HDF5 call, and raised identically on every rank.  Writes are atomic: the data
+goes to a temporary dataset (or, for ``mode='w'``, a temporary file) that is
+renamed to ``key`` (or over the file) only after every rank succeeded.
+
+Parallel HDF5 communicates inside the library (MPI-IO on the array's
+communicator); numpy_dist's own messages go through the comm layer.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
-from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from mpi4py import MPI
@@ -47,6 +61,12 @@ __all__ = ["save_hdf5", "load_hdf5"]
 
 _MODES = ("w", "w-", "x", "a", "r+")
 
+# create_dataset options that add an HDF5 filter to the dataset.
+_FILTER_OPTIONS = ("compression", "shuffle", "fletcher32", "scaleoffset")
+
+# Parallel HDF5 writes filtered (compressed) datasets from 1.10.2 on, and only collectively.
+_PARALLEL_FILTERS_SINCE = (1, 10, 2)
+
 
 def _h5py() -> Any:
     try:
@@ -60,77 +80,150 @@ def _parallel_h5py() -> bool:
     return bool(_h5py().get_config().mpi)
 
 
+def _filtered(options: dict) -> bool:
+    """True when the create_dataset options ask for an HDF5 filter (compression ...)."""
+    if any(options.get(k) is not None and options.get(k) is not False for k in _FILTER_OPTIONS):
+        return True
+    dcpl = options.get("dcpl")
+    return dcpl is not None and dcpl.get_nfilters() > 0
+
+
+def _write_method(options: dict) -> str:
+    """``'collective'`` (mpio driver) or ``'ordered'`` (serial driver, one writer at a time)."""
+    if not _parallel_h5py():
+        return "ordered"
+    if _filtered(options) and _h5py().version.hdf5_version_tuple < _PARALLEL_FILTERS_SINCE:
+        return "ordered"  # this parallel HDF5 cannot write filtered datasets at all
+    return "collective"
+
+
+def _open_shared(h5py: Any, path: str, mode: str, comm: MPI.Intracomm | None) -> Any:
+    """Open ``path`` for the data transfer: collectively with ``'mpio'`` when ``comm`` is given."""
+    if comm is not None:
+        return h5py.File(path, mode, driver="mpio", comm=comm)
+    return h5py.File(path, mode)
+
+
+def _collective_dxpl(h5py: Any) -> Any:
+    dxpl = h5py.h5p.create(h5py.h5p.DATASET_XFER)
+    dxpl.set_dxpl_mpio(h5py.h5fd.MPIO_COLLECTIVE)
+    return dxpl
+
+
 # --------------------------------------------------------------------------
 # Selections (local)
 # --------------------------------------------------------------------------
 
 
-def _as_key(ix: np.ndarray) -> slice | np.ndarray:
-    """A (strided) slice when the sorted indices are an arithmetic progression, else the index array."""
-    if ix.size == 0:
-        return slice(0, 0)
-    if ix.size == 1:
-        return slice(int(ix[0]), int(ix[0]) + 1)
-    steps = np.diff(ix)
-    if np.all(steps == steps[0]):
-        return slice(int(ix[0]), int(ix[-1]) + 1, int(steps[0]))
-    return ix
+def _axis_pieces(ix: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Sorted distinct indices of one axis as hyperslab pieces ``(start, stride, count, block)``.
 
-
-def _for_each_selection(keys: list, visit: Callable[[tuple, tuple], None]) -> None:
-    """Call ``visit(file_key, block_key)`` for selections h5py accepts (at most one index list each).
-
-    ``block_key`` indexes the rank's axis-sorted block.  With several index
-    lists, the first one is split into runs (a loop over runs, not elements).
+    Runs of consecutive indices are blocks; equally long runs at equal
+    spacing share one piece, so a block map gives one piece, a cyclic or
+    block-cyclic map at most two (a shorter last block), an unstructured map
+    up to one per run.
     """
-    lists = [a for a, k in enumerate(keys) if not isinstance(k, slice)]
-    if len(lists) <= 1:
-        visit(tuple(keys), (slice(None),) * len(keys))
-        return
-    axis = lists[0]
-    starts, lengths = runs(keys[axis])
-    pos = 0
-    for start, length in zip(starts.tolist(), lengths.tolist()):
-        sub = list(keys)
-        sub[axis] = slice(start, start + length)
+    starts, lengths = runs(np.asarray(ix, dtype=np.int64))
+    n = starts.size
+    if n == 0:
+        return []
+    if n == 1:
+        return [(int(starts[0]), int(lengths[0]), 1, int(lengths[0]))]
+    gaps = np.diff(starts)
+    # Fast paths (vectorised): one regular piece, or one regular piece plus a shorter last run.
+    for m in (n, n - 1):
+        if m >= 2 and np.all(lengths[:m] == lengths[0]) and np.all(gaps[:m - 1] == gaps[0]):
+            head = [(int(starts[0]), int(gaps[0]), m, int(lengths[0]))]
+            if m == n:
+                return head
+            return head + [(int(starts[-1]), int(lengths[-1]), 1, int(lengths[-1]))]
+    pieces = []
+    i = 0
+    while i < n:  # irregular runs: greedy merge of equally spaced equal runs
+        j = i + 1
+        if j < n and lengths[j] == lengths[i]:
+            while j + 1 < n and lengths[j + 1] == lengths[i] and gaps[j] == gaps[i]:
+                j += 1
+            j += 1
+            pieces.append((int(starts[i]), int(gaps[i]), j - i, int(lengths[i])))
+        else:
+            pieces.append((int(starts[i]), int(lengths[i]), 1, int(lengths[i])))
+        i = j
+    return pieces
 
-        def inner(fkey: tuple, bkey: tuple, pos: int = pos, length: int = length) -> None:
-            bkey = list(bkey)
-            bkey[axis] = slice(pos, pos + length)
-            visit(fkey, tuple(bkey))
 
-        _for_each_selection(sub, inner)
-        pos += length
+class _Part(NamedTuple):
+    """One rank's share of a transfer: per-axis hyperslab pieces and its axis-sorted block.
+
+    ``pieces`` is None when the rank moves nothing (it still takes part in a
+    collective transfer, with an empty selection).
+    """
+
+    pieces: list[list[tuple[int, int, int, int]]] | None
+    block: np.ndarray
 
 
-def _keys(dist: Distribution) -> tuple[list, list]:
+def _local_part(d: DistArray) -> _Part:
+    """What this rank writes: its block (one replica of replicated blocks), axes sorted."""
+    dist = d.distribution
+    if not is_writer(dist) or 0 in dist.local_shape:
+        return _Part(None, np.empty(1, dtype=d.dtype))
     idx, orders = sorted_axes(dist)
-    return [_as_key(ix) for ix in idx], orders
-
-
-def _write_block(dset: Any, d: DistArray) -> None:
-    keys, orders = _keys(d.distribution)
     block = to_sorted(d.local, orders)
+    if not block.flags.c_contiguous:  # (not np.ascontiguousarray: it turns 0-d into 1-d)
+        block = block.copy(order="C")
+    return _Part([_axis_pieces(ix) for ix in idx], block)
 
-    def visit(fkey: tuple, bkey: tuple) -> None:
-        dset[fkey] = block[bkey]
 
-    _for_each_selection(keys, visit)
+def _spaces(h5py: Any, dset: Any, part: _Part) -> tuple[Any, Any]:
+    """(memory dataspace, file dataspace) of one transfer of ``part``."""
+    h5s = h5py.h5s
+    fspace = dset.id.get_space()
+    if part.pieces is None:
+        mspace = h5s.create_simple((1,))
+        mspace.select_none()
+        fspace.select_none()
+    elif part.block.ndim == 0:
+        mspace = h5s.create(h5s.SCALAR)
+        fspace.select_all()
+    else:
+        mspace = h5s.create_simple(part.block.shape)
+        op = h5s.SELECT_SET
+        for combo in itertools.product(*part.pieces):
+            start, stride, count, block = zip(*combo)
+            fspace.select_hyperslab(start, count, stride, block, op=op)
+            op = h5s.SELECT_OR
+    return mspace, fspace
+
+
+def _write_block(dset: Any, part: _Part) -> None:
+    """Write ``part`` into ``dset`` in one independent call."""
+    mspace, fspace = _spaces(_h5py(), dset, part)
+    dset.id.write(mspace, fspace, part.block)
+
+
+def _target_part(target: Distribution, dtype: np.dtype) -> tuple[_Part, list]:
+    """An empty axis-sorted block to read this rank's share of ``target`` into, and the axis orders."""
+    if 0 in target.local_shape:
+        return _Part(None, np.empty(1, dtype=dtype)), []
+    idx, orders = sorted_axes(target)
+    return _Part([_axis_pieces(ix) for ix in idx], np.empty(target.local_shape, dtype=dtype)), orders
+
+
+def _loaded_block(part: _Part, orders: list, target: Distribution, dtype: np.dtype) -> np.ndarray:
+    """The local block of ``target`` from a read ``part`` (axes back in the distribution's order)."""
+    if part.pieces is None:
+        return np.empty(target.local_shape, dtype=dtype)
+    block = from_sorted(part.block, orders)
+    return block if block.flags.c_contiguous else block.copy(order="C")
 
 
 def _read_block(dset: Any, target: Distribution, dtype: np.dtype) -> np.ndarray:
-    block = np.empty(target.local_shape, dtype=dtype)
-    if block.size:
-        keys, orders = _keys(target)
-
-        def visit(fkey: tuple, bkey: tuple) -> None:
-            block[bkey] = dset[fkey]
-
-        _for_each_selection(keys, visit)
-        block = from_sorted(block, orders)
-        if not block.flags.c_contiguous:
-            block = block.copy(order="C")
-    return block
+    """This rank's block of ``target`` read from ``dset`` in one independent call."""
+    part, orders = _target_part(target, dtype)
+    mspace, fspace = _spaces(_h5py(), dset, part)
+    dset.id.read(mspace, fspace, part.block)
+    return _loaded_block(part, orders, target, dtype)
 
 
 def _dataset(f: Any, key: str, filename: str) -> Any:
@@ -167,14 +260,18 @@ def save_hdf5(filename: str | os.PathLike, d: DistArray, key: str = "buffer", mo
         needs it to exist.
     **dataset_options
         Passed to :meth:`h5py.Group.create_dataset` (``chunks``,
-        ``compression``, ``compression_opts``, ``fillvalue`` ...).
+        ``compression``, ``compression_opts``, ``shuffle``, ``fillvalue``
+        ...), identically on every rank.  With parallel HDF5 older than
+        1.10.2, filtered datasets (compression, shuffle, fletcher32,
+        scaleoffset) are written in rank order with the serial driver, since
+        that HDF5 cannot write them in parallel.
 
     The new dataset (or, for ``'w'``, the new file) appears only when every
     rank wrote its part; a failure leaves ``key`` as it was.
 
     Communication: broadcasts and error agreements; with serial h5py one
-    barrier per writing rank (turns), with parallel h5py collective
-    open/create/close.
+    barrier per writing rank (turns); with parallel h5py a collective
+    open/create/rename/close and one collective write (MPI-IO inside HDF5).
 
     Examples
     --------
@@ -192,85 +289,118 @@ def save_hdf5(filename: str | os.PathLike, d: DistArray, key: str = "buffer", mo
         raise TypeError(f"key must be a non-empty str, got {key!r}")
     h5py = _h5py()
     filename = os.fspath(filename)
-    comm, dist = d.comm, d.distribution
-    rank, P = comm.Get_rank(), comm.Get_size()
+    comm = d.comm
+    rank = comm.Get_rank()
     token = _comm.bcast_object(comm, uuid.uuid4().hex[:12] if rank == 0 else None)
     whole_file = mode in ("w", "w-", "x")
     head, tail = os.path.split(os.path.abspath(filename))
-    work_file = os.path.join(head, f".{tail}.{token}.partial") if whole_file else filename
-    work_key = key if whole_file else f"{key.rstrip('/')}.__partial_{token}"
-    open_mode = "w" if whole_file else mode
-    writers = [r for r in range(P) if is_writer(dist, r) and 0 not in dist.local_shape_of(r)]
+    job = _SaveJob(
+        filename=filename, mode=mode, key=key, whole_file=whole_file,
+        work_file=os.path.join(head, f".{tail}.{token}.partial") if whole_file else filename,
+        work_key=key if whole_file else f"{key.rstrip('/')}.__partial_{token}",
+        open_mode="w" if whole_file else mode, options=dataset_options)
+    collective = _write_method(dataset_options) == "collective"
     try:
-        if _parallel_h5py():  # pragma: no cover - needs an MPI build of h5py
-            _save_parallel(h5py, comm, d, work_file, open_mode, work_key, dataset_options,
-                           rank in writers, mode, filename)
+        if collective:
+            _save_collective(h5py, comm, d, job)
         else:
-            _save_serial(h5py, comm, d, work_file, open_mode, work_key, dataset_options, writers, mode, filename)
-        with _comm.agreed(comm):
-            if rank == 0:
-                if whole_file:
-                    os.replace(work_file, filename)
-                elif not _parallel_h5py():
-                    with h5py.File(filename, "r+") as f:
-                        _commit(f, work_key, key)
-        if not whole_file and _parallel_h5py():  # pragma: no cover
+            _save_ordered(h5py, comm, d, job)
+        if whole_file:
             with _comm.agreed(comm):
-                with h5py.File(filename, "r+", driver="mpio", comm=comm) as f:
-                    _commit(f, work_key, key)
+                if rank == 0:
+                    os.replace(job.work_file, filename)
     except BaseException:
         if rank == 0:
-            _cleanup(h5py, whole_file, work_file, work_key)
+            if whole_file:
+                remove_quietly(job.work_file)
+            elif not collective:  # the collective path removed its temporary dataset itself
+                _drop_dataset(h5py, job.work_file, job.work_key)
         raise
 
 
+class _SaveJob(NamedTuple):
+    """Names and modes of one save (identical on every rank)."""
+
+    filename: str
+    mode: str
+    key: str
+    whole_file: bool  # modes 'w', 'w-', 'x': write a temporary file, then rename it
+    work_file: str
+    work_key: str
+    open_mode: str
+    options: dict
+
+
 def _check_target(h5py: Any, mode: str, filename: str) -> None:
+    """The file-level checks of a save (rank 0, before any file is opened for writing)."""
     if mode in ("w-", "x") and os.path.exists(filename):
         raise FileExistsError(17, "File exists", filename)
     if mode == "r+" and not os.path.exists(filename):
         raise FileNotFoundError(2, "No such file or directory", filename)
+    if mode in ("a", "r+") and os.path.isfile(filename) and not h5py.is_hdf5(filename):
+        raise OSError(f"{filename!r} exists and is not an HDF5 file")
 
 
-def _save_serial(h5py: Any, comm: MPI.Intracomm, d: DistArray, work_file: str, open_mode: str,
-                 work_key: str, options: dict, writers: list[int], mode: str, filename: str) -> None:
-    rank = comm.Get_rank()
+def _save_ordered(h5py: Any, comm: MPI.Intracomm, d: DistArray, job: _SaveJob) -> None:
+    """Serial driver: rank 0 creates, the writers take turns, rank 0 renames."""
+    rank, dist = comm.Get_rank(), d.distribution
+    writers = [r for r in range(comm.Get_size()) if is_writer(dist, r) and 0 not in dist.local_shape_of(r)]
     with _comm.agreed(comm):
         if rank == 0:
-            _check_target(h5py, mode, filename)
-            with h5py.File(work_file, open_mode) as f:
-                dset = f.create_dataset(work_key, shape=d.shape, dtype=d.dtype, **options)
+            _check_target(h5py, job.mode, job.filename)
+            with _open_shared(h5py, job.work_file, job.open_mode, None) as f:
+                dset = f.create_dataset(job.work_key, shape=d.shape, dtype=d.dtype, **job.options)
                 if 0 in writers:
-                    _write_block(dset, d)
+                    _write_block(dset, _local_part(d))
     err = None
     for r in writers:  # turns: one writer at a time has the file open
         if r == 0:
             continue
         if rank == r:
             try:
-                with h5py.File(work_file, "r+") as f:
-                    _write_block(f[work_key], d)
+                part = _local_part(d)
+                with _open_shared(h5py, job.work_file, "r+", None) as f:
+                    _write_block(f[job.work_key], part)
             except Exception as exc:  # noqa: BLE001 - agreed below, after every turn
                 err = exc
         _comm.barrier(comm)
     _comm.agree(comm, err)
+    if not job.whole_file:
+        with _comm.agreed(comm):
+            if rank == 0:
+                with h5py.File(job.filename, "r+") as f:
+                    _commit(f, job.work_key, job.key)
 
 
-def _save_parallel(h5py: Any, comm: MPI.Intracomm, d: DistArray, work_file: str, open_mode: str,
-                   work_key: str, options: dict, writer: bool, mode: str,
-                   filename: str) -> None:  # pragma: no cover - needs an MPI build of h5py
+def _save_collective(h5py: Any, comm: MPI.Intracomm, d: DistArray,
+                     job: _SaveJob) -> None:  # pragma: no cover - parallel h5py only
+    """mpio driver: every HDF5 call below is made by every rank, with the same arguments."""
     with _comm.agreed(comm):
         if comm.Get_rank() == 0:
-            _check_target(h5py, mode, filename)
-    err = None
-    # Opening, creating and closing are collective in parallel HDF5; raw data writes are independent.
-    with h5py.File(work_file, open_mode, driver="mpio", comm=comm) as f:
-        dset = f.create_dataset(work_key, shape=d.shape, dtype=d.dtype, **options)
-        if writer:
+            _check_target(h5py, job.mode, job.filename)
+    dxpl = _collective_dxpl(h5py)
+    with _open_shared(h5py, job.work_file, job.open_mode, comm) as f:
+        dset = f.create_dataset(job.work_key, shape=d.shape, dtype=d.dtype, **job.options)
+        err = None
+        try:  # local preparation; agreed before the collective write so that no rank skips it
+            part = _local_part(d)
+            mspace, fspace = _spaces(h5py, dset, part)
+        except Exception as exc:  # noqa: BLE001
+            err = exc
+        # An empty dataset has no storage to address: nothing to write (the same on every rank).
+        if not _comm.any_rank(comm, err is not None) and d.size:
             try:
-                _write_block(dset, d)
-            except Exception as exc:  # noqa: BLE001
+                dset.id.write(mspace, fspace, part.block, dxpl=dxpl)
+            except Exception as exc:  # noqa: BLE001 - agreed below
                 err = exc
-    _comm.agree(comm, err)
+        try:
+            _comm.agree(comm, err)
+            if not job.whole_file:
+                _commit(f, job.work_key, job.key)
+        except Exception:
+            if not job.whole_file and job.work_key in f:  # (a collective delete)
+                del f[job.work_key]
+            raise
 
 
 def _commit(f: Any, work_key: str, key: str) -> None:
@@ -279,13 +409,10 @@ def _commit(f: Any, work_key: str, key: str) -> None:
     f.move(work_key, key)
 
 
-def _cleanup(h5py: Any, whole_file: bool, work_file: str, work_key: str) -> None:
-    """Best effort: remove the temporary file or dataset after a failure."""
-    if whole_file:
-        remove_quietly(work_file)
-        return
+def _drop_dataset(h5py: Any, filename: str, work_key: str) -> None:
+    """Best effort: remove a temporary dataset after a failure (serial driver, rank 0)."""
     try:
-        with h5py.File(work_file, "r+") as f:
+        with h5py.File(filename, "r+") as f:
             if work_key in f:
                 del f[work_key]
     except Exception:  # noqa: BLE001 - the original failure is what matters
@@ -313,7 +440,9 @@ def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None
     (no such dataset), ValueError (a group, or shape/dtype mismatch)
     identically on every rank.
 
-    Communication: rank 0 reads the metadata and broadcasts it; error agreements.
+    Communication: rank 0 reads the metadata and broadcasts it; error
+    agreements; with parallel h5py a collective open/close and one
+    collective read (MPI-IO inside HDF5).
 
     Examples
     --------
@@ -324,7 +453,7 @@ def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None
     c = load_comm(dist, comm)
     filename = os.fspath(filename)
     info = None
-    with _comm.agreed(c):
+    with _comm.agreed(c):  # validated by one serial open, before any collective HDF5 call
         if c.Get_rank() == 0:
             with h5py.File(filename, "r") as f:
                 dset = _dataset(f, key, filename)
@@ -335,15 +464,36 @@ def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None
     if file_dtype.hasobject:
         raise ValueError(f"dataset {key!r} holds variable-length data (dtype {file_dtype}); not supported")
     target = target_distribution(shape, dist, grid_shape, c)
-    local = None
-    with _comm.agreed(c):
-        if _parallel_h5py():  # pragma: no cover - needs an MPI build of h5py
-            kwargs = {"driver": "mpio", "comm": c}
-        else:
-            kwargs = {}
-        if kwargs or 0 not in target.local_shape:
-            with h5py.File(filename, "r", **kwargs) as f:
-                local = _read_block(_dataset(f, key, filename), target, file_dtype)
-        else:  # nothing to read here: do not touch the file
-            local = np.empty(target.local_shape, dtype=file_dtype)
+    if _parallel_h5py():
+        local = _load_collective(h5py, c, filename, key, target, file_dtype)
+    else:
+        local = None
+        with _comm.agreed(c):
+            if 0 in target.local_shape:  # nothing to read here: do not touch the file
+                local = np.empty(target.local_shape, dtype=file_dtype)
+            else:
+                with _open_shared(h5py, filename, "r", None) as f:
+                    local = _read_block(_dataset(f, key, filename), target, file_dtype)
     return DistArray._new(local, target)
+
+
+def _load_collective(h5py: Any, comm: MPI.Intracomm, filename: str, key: str, target: Distribution,
+                     dtype: np.dtype) -> np.ndarray:  # pragma: no cover - parallel h5py only
+    """mpio driver: a collective open and one collective read (empty selection on ranks with nothing)."""
+    dxpl = _collective_dxpl(h5py)
+    with _open_shared(h5py, filename, "r", comm) as f:
+        err = None
+        try:  # local preparation, agreed before the collective read
+            dset = _dataset(f, key, filename)
+            part, orders = _target_part(target, dtype)
+            mspace, fspace = _spaces(h5py, dset, part)
+        except Exception as exc:  # noqa: BLE001
+            err = exc
+        _comm.agree(comm, err)
+        if 0 not in target.shape:  # an empty dataset may have no storage to address
+            try:
+                dset.id.read(mspace, fspace, part.block, dxpl=dxpl)
+            except Exception as exc:  # noqa: BLE001
+                err = exc
+            _comm.agree(comm, err)
+    return _loaded_block(part, orders, target, dtype)

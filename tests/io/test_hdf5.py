@@ -87,6 +87,82 @@ def test_dataset_options_pass_through(shared_dir):
     _h5py_reads(path, "z", x)
 
 
+FILTER_OPTIONS = [
+    {"chunks": (8, 6), "compression": "gzip", "compression_opts": 4},
+    {"chunks": True, "shuffle": True, "compression": "lzf"},
+    {"chunks": (5, 3), "fletcher32": True},
+    {"chunks": (4, 4)},
+    {"fillvalue": 7.0},
+]
+
+
+@pytest.mark.parametrize("options", FILTER_OPTIONS, ids=lambda o: "-".join(sorted(o)))
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bc", "replicated"])
+def test_chunked_and_filtered_datasets(shared_dir, case, options):
+    """Chunks and filters through both write methods (collective under mpio from HDF5 1.10.2)."""
+    x = rng_data((23, 6), np.float64, 9)
+    path = os.path.join(shared_dir, "f.h5")
+    save_hdf5(path, nd.asarray(x, dist=_dist(case, x.shape)), key="f", **options)
+    with h5py.File(path, "r") as f:
+        dset = f["f"]
+        ok = all(getattr(dset, k) == v for k, v in options.items()
+                 if k in ("compression", "shuffle", "fletcher32") or (k == "chunks" and v is not True))
+    assert_all_ranks(ok, f"options {options} were not applied")
+    _h5py_reads(path, "f", x)
+    assert_dist_equal(load_hdf5(path, key="f", dist=_dist(case, x.shape)), x)
+
+
+def test_filtered_fallback_to_ordered_writes(shared_dir, monkeypatch):
+    """A parallel HDF5 too old for filtered parallel writes falls back to ordered writes (forced here)."""
+    monkeypatch.setattr(hdf5_mod, "_PARALLEL_FILTERS_SINCE", (99,))
+    assert hdf5_mod._write_method({"compression": "gzip"}) == "ordered"
+    assert hdf5_mod._write_method({}) == ("collective" if h5py.get_config().mpi else "ordered")
+    x = rng_data((17, 4), np.int64, 3)
+    path = os.path.join(shared_dir, "fb.h5")
+    save_hdf5(path, nd.asarray(x, dist="c"), key="old")
+    save_hdf5(path, nd.asarray(x + 1, dist="c"), key="z", chunks=(3, 4), compression="gzip")
+    save_hdf5(path, nd.asarray(x + 2), key="z", compression="gzip")  # replaces z
+    _h5py_reads(path, "old", x)
+    _h5py_reads(path, "z", x + 2)
+    assert_dist_equal(load_hdf5(path, key="z", dist="c"), x + 2)
+
+
+def test_write_method():
+    """Collective under an MPI-enabled h5py (filters too from HDF5 1.10.2), ordered with serial h5py."""
+    mpi = bool(h5py.get_config().mpi)
+    filters_ok = h5py.version.hdf5_version_tuple >= (1, 10, 2)
+    assert hdf5_mod._write_method({}) == ("collective" if mpi else "ordered")
+    assert hdf5_mod._write_method({"chunks": (2, 2), "fillvalue": 1}) == ("collective" if mpi else "ordered")
+    for opts in ({"compression": "gzip"}, {"compression": 0}, {"shuffle": True}, {"fletcher32": True},
+                 {"scaleoffset": 2}):
+        assert hdf5_mod._filtered(opts)
+        assert hdf5_mod._write_method(opts) == ("collective" if mpi and filters_ok else "ordered")
+    assert not hdf5_mod._filtered({"shuffle": False, "compression": None, "chunks": True})
+
+
+def test_driver_matches_the_h5py_build(shared_dir, monkeypatch):
+    """Data moves through the 'mpio' driver on every rank with an MPI-enabled h5py, else the default one."""
+    opened = []
+    real = hdf5_mod._open_shared
+
+    def spy(h5py_mod, path, mode, comm):
+        f = real(h5py_mod, path, mode, comm)
+        opened.append(f.driver)
+        return f
+
+    monkeypatch.setattr(hdf5_mod, "_open_shared", spy)
+    x = rng_data((13, 3), np.float64, 6)
+    path = os.path.join(shared_dir, "drv.h5")
+    save_hdf5(path, nd.asarray(x), key="x")
+    back = load_hdf5(path, key="x", dist="c")
+    monkeypatch.undo()
+    assert_dist_equal(back, x)
+    expected = "mpio" if h5py.get_config().mpi else "sec2"
+    assert_all_ranks(len(opened) >= 1 and all(o == expected for o in opened), f"drivers {opened}")
+    if h5py.get_config().mpi:  # one collective open for the save, one for the load, on every rank
+        assert_all_ranks(len(opened) == 2, f"drivers {opened}")
+
+
 def test_modes(shared_dir):
     path = os.path.join(shared_dir, "m.h5")
     a, b = nd.asarray(np.arange(4.0)), nd.asarray(np.arange(6))
@@ -124,21 +200,35 @@ def test_several_index_list_axes(shared_dir):
     assert_dist_equal(load_hdf5(path, dist=dist), x)
 
 
-def test_selection_splitting_against_numpy():
-    """The run-splitting of several index lists, checked with a NumPy array standing in for a dataset."""
-    data = np.arange(6 * 7 * 8).reshape(6, 7, 8)
-    keys = [np.array([0, 1, 3, 5]), slice(1, 7, 2), np.array([2, 3, 4, 7])]
-    block = np.empty((4, 3, 4), dtype=data.dtype)
-    calls = []
+@pytest.mark.parametrize("ix", [[], [4], [2, 3, 4], [1, 4, 7, 10], [0, 1, 4, 5, 8], [0, 1, 4, 5, 8, 9],
+                                [0, 2, 3, 5, 6, 7, 11], [1, 3, 5, 6, 8, 10, 12]], ids=str)
+def test_axis_pieces_cover_the_indices(ix):
+    """Hyperslab pieces (start, stride, count, block) enumerate exactly the sorted indices."""
+    ix = np.array(ix, dtype=np.int64)
+    pieces = hdf5_mod._axis_pieces(ix)
+    got = [s + k * st + b for s, st, cnt, blk in pieces for k in range(cnt) for b in range(blk)]
+    assert sorted(got) == ix.tolist() and len(got) == ix.size
+    assert all(cnt == 1 or st >= blk for s, st, cnt, blk in pieces)  # no overlap inside a piece
+    if ix.size and np.all(np.diff(ix) == 1):
+        assert len(pieces) == 1
 
-    def visit(fkey, bkey):
-        assert sum(not isinstance(k, slice) for k in fkey) <= 1
-        calls.append(fkey)
-        block[bkey] = data[fkey]
 
-    hdf5_mod._for_each_selection(keys, visit)
-    assert np.array_equal(block, data[np.ix_(keys[0], np.arange(1, 7, 2), keys[2])])
-    assert len(calls) == 3  # the runs of axis 0: [0, 1], [3], [5]
+def test_selection_against_numpy():
+    """Reading a hyperslab union (several irregular axes) from an in-memory file equals np.ix_."""
+    data = np.arange(9 * 7 * 8).reshape(9, 7, 8)
+    keys = [np.array([0, 1, 3, 5, 6, 8]), np.arange(1, 7, 2), np.array([2, 3, 4, 7])]
+    with h5py.File(f"mem{RANK}.h5", "w", driver="core", backing_store=False) as f:
+        dset = f.create_dataset("x", data=data)
+        part = hdf5_mod._Part([hdf5_mod._axis_pieces(k) for k in keys],
+                              np.empty([k.size for k in keys], dtype=data.dtype))
+        mspace, fspace = hdf5_mod._spaces(h5py, dset, part)
+        dset.id.read(mspace, fspace, part.block)
+        assert np.array_equal(part.block, data[np.ix_(*keys)])
+        part.block[...] = -part.block
+        hdf5_mod._write_block(dset, part)
+        expected = data.copy()
+        expected[np.ix_(*keys)] *= -1
+        assert np.array_equal(dset[()], expected)
 
 
 # --------------------------------------------------------------------------
@@ -168,6 +258,30 @@ def test_not_an_hdf5_file(shared_dir):
     raises_everywhere(OSError, lambda: load_hdf5(path))
 
 
+def test_save_into_a_file_that_is_not_hdf5(shared_dir):
+    path = os.path.join(shared_dir, "junk_a.h5")
+    on_root(lambda: open(path, "wb").write(b"definitely not hdf5" * 10))
+    raises_everywhere(OSError, lambda: save_hdf5(path, nd.zeros(4)), match="not an HDF5 file")
+    raises_everywhere(OSError, lambda: save_hdf5(path, nd.zeros(4), mode="r+"), match="not an HDF5 file")
+    with open(path, "rb") as fh:
+        same = fh.read() == b"definitely not hdf5" * 10
+    assert_all_ranks(same, "the file was changed")
+
+
+def test_bad_dataset_options_leave_nothing(shared_dir):
+    path = os.path.join(shared_dir, "o.h5")
+    save_hdf5(path, nd.arange(6.0), key="keep")
+    raises_everywhere(ValueError, lambda: save_hdf5(path, nd.arange(6.0), key="keep", chunks=(7,)))
+    raises_everywhere(ValueError, lambda: save_hdf5(path, nd.arange(6.0), key="keep", compression="nope"))
+    raises_everywhere(ValueError, lambda: save_hdf5(os.path.join(shared_dir, "o2.h5"), nd.arange(6.0), mode="w",
+                                                    chunks=(7,)))
+    assert_dist_equal(load_hdf5(path, key="keep"), np.arange(6.0))
+    with h5py.File(path, "r") as f:
+        keys = list(f.keys())
+    assert_all_ranks(keys == ["keep"], f"temporary datasets left: {keys}")
+    assert_all_ranks(sorted(os.listdir(shared_dir)) == ["o.h5"], f"left {os.listdir(shared_dir)}")
+
+
 def test_shape_and_dtype_mismatch(shared_dir):
     path = os.path.join(shared_dir, "s.h5")
     save_hdf5(path, nd.zeros((5, 2)))
@@ -175,18 +289,23 @@ def test_shape_and_dtype_mismatch(shared_dir):
     raises_everywhere(ValueError, lambda: load_hdf5(path, dtype=np.int32), match="dtype")
 
 
+def _fail_on_last_rank(monkeypatch):
+    """The last rank fails while preparing its part of a write (the temporary dataset exists by then)."""
+    real = hdf5_mod._local_part
+
+    def fail_on_last(d):
+        if RANK == P - 1:
+            raise OSError(28, "simulated: no space left on device")
+        return real(d)
+
+    monkeypatch.setattr(hdf5_mod, "_local_part", fail_on_last)
+
+
 def test_failure_on_one_rank_keeps_the_old_dataset(shared_dir, monkeypatch):
     path = os.path.join(shared_dir, "atomic.h5")
     old = np.arange(12.0)
     save_hdf5(path, nd.asarray(old), key="x")
-    real = hdf5_mod._write_block
-
-    def fail_on_last(dset, d):
-        if RANK == P - 1:
-            raise OSError(28, "simulated: no space left on device")
-        return real(dset, d)
-
-    monkeypatch.setattr(hdf5_mod, "_write_block", fail_on_last)
+    _fail_on_last_rank(monkeypatch)
     raises_everywhere(OSError, lambda: save_hdf5(path, nd.asarray(np.ones(12)), key="x"), match="no space")
     monkeypatch.undo()
     assert_dist_equal(load_hdf5(path, key="x"), old)
@@ -197,14 +316,7 @@ def test_failure_on_one_rank_keeps_the_old_dataset(shared_dir, monkeypatch):
 
 def test_failure_in_write_mode_leaves_no_file(shared_dir, monkeypatch):
     path = os.path.join(shared_dir, "w.h5")
-    real = hdf5_mod._write_block
-
-    def fail_on_last(dset, d):
-        if RANK == P - 1:
-            raise OSError(28, "simulated: no space left on device")
-        return real(dset, d)
-
-    monkeypatch.setattr(hdf5_mod, "_write_block", fail_on_last)
+    _fail_on_last_rank(monkeypatch)
     raises_everywhere(OSError, lambda: save_hdf5(path, nd.asarray(np.ones(12)), mode="w"))
     monkeypatch.undo()
     COMM.Barrier()
