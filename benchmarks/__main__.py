@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         say()
         say("GB/s: bytes a kernel must move (inputs read once, outputs written once) / median time; "
             f"%S1, %S{nprocs}: share of the 1-process and {nprocs}-process STREAM reference.")
+        say(f"ideal s: the same kernel on each rank's local blocks as plain NumPy, all {nprocs} rank(s) at "
+            "once, no communication (perfect scaling on this machine's cores and memory bandwidth).")
         say("peak/local: max over ranks of peak RSS during the workload minus RSS before its data "
             f"was created, and of the rank's input blocks ({rows[0].dist.memory_method if rows else ''}).")
         say()

@@ -58,7 +58,7 @@ def _note(row: RowResult) -> str:
 
 def format_table(rows: list[RowResult], s1: StreamResult, sp: StreamResult, nprocs: int) -> str:
     """The results table (rank 0)."""
-    head = (f"{'workload':<34} {'NumPy s':>9} {'dist s':>9} {'dist/NP':>8} {'speedup':>8} "
+    head = (f"{'workload':<34} {'NumPy s':>9} {'dist s':>9} {'dist/NP':>8} {'speedup':>8} {'ideal s':>8} "
             f"{'NP GB/s':>8} {'%S1':>5} {'dist GB/s':>9} {f'%S{nprocs}':>5} "
             f"{'NP peak/data MiB':>17} {'dist peak/local MiB':>20} {'mem':>4}  note")
     lines = [head, "-" * len(head)]
@@ -69,7 +69,7 @@ def format_table(rows: list[RowResult], s1: StreamResult, sp: StreamResult, npro
         np_g, d_g = _gbs(r, np_s), _gbs(r, d_s)
         name = f"{r.key} {r.title}" + (" [fallback]" if r.fallback else "")
         lines.append(
-            f"{name[:34]:<34} {np_s:>9.4f} {d_s:>9.4f} {d_s / np_s:>8.2f} {np_s / d_s:>8.2f} "
+            f"{name[:34]:<34} {np_s:>9.4f} {d_s:>9.4f} {d_s / np_s:>8.2f} {np_s / d_s:>8.2f} {_fmt(r.ideal, '8.4f'):>8} "
             f"{_fmt(np_g, '8.2f'):>8} {_fmt(np_g and 100 * np_g / s1.reference, '5.0f'):>5} "
             f"{_fmt(d_g, '9.2f'):>9} {_fmt(d_g and 100 * d_g / sp.reference, '5.0f'):>5} "
             f"{f'{mib(r.numpy.peak_bytes):.0f}/{mib(r.numpy.local_bytes):.0f}':>17} "

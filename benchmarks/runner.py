@@ -50,6 +50,7 @@ class RowResult:
     per_op: int | None
     correct: bool | None          # rank 0's verdict: distributed result == NumPy result
     notes: list[str] = field(default_factory=list)
+    ideal: float | None = None    # the kernel on each rank's local blocks as plain NumPy, all ranks at once
 
 
 MEMORY_FACTOR = 1.3
@@ -126,6 +127,25 @@ def _dist_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats:
     return col, result
 
 
+def _ideal_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats: int) -> float | None:
+    """Median time of ``w``'s kernel on every rank's local blocks as plain NumPy arrays, concurrently.
+
+    No numpy_dist and no communication: what P independent processes of
+    this machine reach on the same shares (perfect scaling for this
+    hardware, memory bandwidth and all).  None if the kernel does not run
+    on the local blocks (a product needs more than the blocks).
+    """
+    inputs = w.make_inputs(size)
+    blocks = tuple(np.array(nd.asarray(x).local) for x in inputs)
+    args = w.local_inputs(blocks, inputs) if w.local_inputs else blocks
+    del inputs
+    settle()
+    try:
+        return time_collective(comm, lambda: _repeat(w.kernel, args, inner), repeats).median
+    except ValueError:
+        return None
+
+
 def run_workload(comm: MPI.Intracomm, w: Workload, small: bool, repeats: int) -> RowResult:
     """Run ``w`` both ways (collective).  Ranks other than 0 wait in an idle barrier meanwhile."""
     fallback = is_fallback(w.functions)
@@ -150,10 +170,11 @@ def run_workload(comm: MPI.Intracomm, w: Workload, small: bool, repeats: int) ->
 
     correct = _same(reference, result) if comm.Get_rank() == 0 else None
     del reference, result
+    ideal = _ideal_side(comm, w, size, inner, repeats) if not fallback else None
     return RowResult(
         key=w.key, title=w.title, size=size, shapes=[list(s) for s in w.shapes(size)], inner=inner,
         fallback=fallback, numpy=np_col, dist=dist_col,
         traffic_bytes=w.traffic(size) * inner if w.traffic else None,
         flops=w.flops(size) * inner if w.flops else None,
-        per_op=w.per_op, correct=correct, notes=notes,
+        per_op=w.per_op, correct=correct, notes=notes, ideal=ideal,
     )

@@ -125,6 +125,8 @@ class Workload:
     flops : ``size -> floating-point operations`` of one call, for a GFLOP/s note.
     per_op : if set, the kernel is this many operations and the table notes µs per operation.
     functions : NumPy functions (coverage names) whose fallback status decides the size.
+    local_inputs : ``(local blocks, global inputs) -> kernel arguments`` for the "ideal" column
+        (plain NumPy on each rank's share); default: the local blocks.
     """
 
     key: str
@@ -141,6 +143,7 @@ class Workload:
     flops: Callable[[int], float] | None = None
     per_op: int | None = None
     functions: tuple[str, ...] = field(default_factory=tuple)
+    local_inputs: Callable[[tuple, tuple], tuple] | None = None
 
     def pick_size(self, small: bool, fallback: bool) -> int:
         """The array size for this run."""
@@ -180,7 +183,7 @@ WORKLOADS: tuple[Workload, ...] = (
              traffic=lambda n: 20 * 16.0 * (n - 2) ** 2),
     Workload("W5", "A @ B", matmul, lambda n: ((n, n), (n, n)), size=2000, small=600,
              fallback_size=1000, fallback_small=300, flops=lambda n: 2.0 * n**3,
-             functions=("numpy.matmul",)),
+             functions=("numpy.matmul",), local_inputs=lambda blocks, whole: (blocks[0], whole[1])),
     Workload("W6", "sort(x)", sort, lambda n: ((n,),), size=12_000_000, small=2_000_000,
              fallback_size=2_000_000, fallback_small=250_000, functions=("numpy.sort",)),
     Workload("W7", f"{LATENCY_OPS} x (a + b), 100 elements", add_latency, lambda n: ((n,), (n,)),
