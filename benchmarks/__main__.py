@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402  (after the thread pinning above)
 import numpy_dist as nd  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
+from .memory import MMAP_THRESHOLD, steady_allocator  # noqa: E402
 from .report import evaluate_targets, format_table, format_verdicts, write_json  # noqa: E402
 from .runner import run_workload  # noqa: E402
 from .stream import StreamResult, stream_concurrent, stream_single  # noqa: E402
@@ -79,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
 
     say(f"numpy_dist {nd.__version__} benchmarks: {nprocs} rank(s), numpy {np.__version__}, {meta['mpi']}")
+    steady = steady_allocator()
+    meta["malloc_mmap_threshold"] = MMAP_THRESHOLD if steady else None
+    say(f"allocator: glibc mmap threshold fixed at {MMAP_THRESHOLD >> 20} MiB, trim at {2 * MMAP_THRESHOLD >> 20} MiB"
+        " for both columns (its dynamic maximum)" if steady else "allocator: mallopt unavailable, thresholds dynamic")
     say(f"threads: {', '.join(f'{k}=1' for k in THREAD_VARS)} per rank (pinned by benchmarks/__init__.py)"
         + ("  WARNING: numpy was imported before pinning" if NUMPY_PRELOADED else ""))
     tuning = meta["openblas_tuning"]

@@ -37,6 +37,27 @@ def _load_libc() -> ctypes.CDLL | None:
 _LIBC = _load_libc()
 
 
+# glibc mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: The allocator state glibc drifts into by itself after the first large free: blocks below
+#: 32 MiB come from the heap and are reused, larger ones are mapped and unmapped.
+MMAP_THRESHOLD = 32 * 1024 * 1024
+
+
+def steady_allocator() -> bool:
+    """Fix glibc's mmap/trim thresholds at their dynamic maximum, for both columns alike.
+
+    Left dynamic, the threshold depends on which arrays the process freed
+    before, so the same kernel costs up to 2x more (page faults on fresh
+    mappings) depending on the workloads that ran earlier.  Returns False
+    where ``mallopt`` is unavailable (then timings carry that noise).
+    """
+    if _LIBC is None or not hasattr(_LIBC, "mallopt"):
+        return False
+    return bool(_LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        _LIBC.mallopt(_M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD))
+
+
 def settle() -> int:
     """Collect garbage, hand free heap pages back to the OS, and return the RSS (bytes).
 
