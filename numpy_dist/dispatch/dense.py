@@ -362,6 +362,12 @@ def _swap_rows(comm: Any, a: np.ndarray, rows: np.ndarray, cmap: CyclicMap, piv:
     return swaps
 
 
+def _to_cyclic_rows(A: DistArray, dtype: np.dtype, nb: int) -> tuple[Distribution, np.ndarray, np.ndarray, Any]:
+    """A moved into block-cyclic rows of ``nb``: the layout, this rank's block, its global rows, the row map."""
+    dist = rows_layout(A.comm, A.shape, nb)
+    return dist, _own_block(A, dist, dtype), dist.local_indices(0), dist.maps[0]
+
+
 @_quiet
 def lu_factor(A: DistArray, dtype: np.dtype, nb: int | None = None) -> LUFactors:
     """Distributed LU with partial pivoting of the square DistArray ``A`` (computed in ``dtype``).
@@ -381,10 +387,7 @@ def lu_factor(A: DistArray, dtype: np.dtype, nb: int | None = None) -> LUFactors
     comm = A.comm
     n = A.shape[0]
     nb = max(1, NB if nb is None else int(nb))
-    dist = rows_layout(comm, A.shape, nb)
-    a = _own_block(A, dist, dtype)
-    rows = dist.local_indices(0)
-    cmap = dist.maps[0]
+    dist, a, rows, cmap = _to_cyclic_rows(A, dtype, nb)
     me = comm.Get_rank()
     perm = np.arange(n, dtype=np.int64)
     swaps, singular = 0, False
@@ -558,10 +561,7 @@ def cholesky_lower(A: DistArray, dtype: np.dtype, out_dist: Distribution | None,
     comm = A.comm
     n = A.shape[0]
     nb = max(1, NB if nb is None else int(nb))
-    dist = rows_layout(comm, A.shape, nb)
-    a = _own_block(A, dist, dtype)
-    rows = dist.local_indices(0)
-    cmap = dist.maps[0]
+    dist, a, rows, cmap = _to_cyclic_rows(A, dtype, nb)
     me, P = comm.Get_rank(), comm.Get_size()
     for k0 in range(0, n, nb):
         k1 = min(k0 + nb, n)

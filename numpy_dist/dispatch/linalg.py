@@ -213,6 +213,16 @@ def _cols(idx: np.ndarray) -> Any:
     return idx
 
 
+def _core_dims(A: DistArray, B: DistArray, dtype: Any) -> tuple[int, int, int, np.dtype]:
+    """(m, k, n, result dtype) of ``A @ B`` for 2-d operands; NumPy's error for mismatched ``k``."""
+    m, k = A.shape
+    k2, n = B.shape
+    if k != k2:
+        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                         f"(n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})")
+    return m, k, n, (np.dtype(dtype) if dtype is not None else _probe_dtype(np.matmul, A.dtype, B.dtype))
+
+
 def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistArray:
     """``A @ B`` for two-dimensional DistArrays (any layouts), with the algorithm of :func:`_plan`.
 
@@ -231,12 +241,7 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     3.0
     """
     comm = A.comm
-    m, k = A.shape
-    k2, n = B.shape
-    if k != k2:
-        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
-                         f"(n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})")
-    dt = np.dtype(dtype) if dtype is not None else _probe_dtype(np.matmul, A.dtype, B.dtype)
+    m, k, n, dt = _core_dims(A, B, dtype)
     P = comm.Get_size()
     plan = _plan(A, B)
     if plan == "rows":
@@ -374,12 +379,7 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
     4.0
     """
     comm = A.comm
-    m, k = A.shape
-    k2, n = B.shape
-    if k != k2:
-        raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
-                         f"(n?,k),(k,m?)->(n?,m?) (size {k2} is different from {k})")
-    dt = np.dtype(dtype) if dtype is not None else _probe_dtype(np.matmul, A.dtype, B.dtype)
+    m, k, n, dt = _core_dims(A, B, dtype)
     if spec is None:
         spec = _summa_spec(A, B)
         if spec is None:
