@@ -383,14 +383,21 @@ def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand
     return local_operand(arr, target)
 
 
-def setitem(d: DistArray, key: Any, value: Any) -> None:
-    """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
+def _check_scalar_value(d: DistArray, value: Any) -> None:
+    """NumPy's conversion errors for a scalar value (OverflowError, TypeError ...), raised everywhere alike."""
     if not isinstance(value, DistArray) and np.ndim(value) == 0:
         with np.errstate(all="ignore"):
-            np.empty(1, d.dtype)[...] = value  # NumPy converts the value (OverflowError ...) before the index
+            np.empty(1, d.dtype)[...] = value
+
+
+def setitem(d: DistArray, key: Any, value: Any) -> None:
+    """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
+    # NumPy's order of errors: the index's types, then (basic indexing) integer bounds, then the
+    # value's conversion (OverflowError ...), then (fancy indexing) the bounds of index arrays.
     kind, entries = _classify(d, key)
     if kind == "basic":
         view, base_key, int_axes = _basic_view(d, entries)
+        _check_scalar_value(d, value)
         result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
         if not result_shape and np.ndim(value):
             # One element set from an array: NumPy's own rules (errors) on a stand-in of the value.
@@ -407,6 +414,7 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
                                                          if i not in new_axes))
         d.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
         return
+    _check_scalar_value(d, value)
     if kind == "mask":
         _mask_set(d, entries[0], value)
         return

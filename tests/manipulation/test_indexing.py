@@ -138,3 +138,15 @@ def test_heat_diffusion_50_steps_moves_only_halos():
     halo = 2 * m * 8  # two boundary rows per rank
     assert_all_ranks(sent <= 50 * 8 * halo, f"stencil sent {sent} bytes, more than a small multiple of halos")
     assert_all_ranks(sent < u0.nbytes * 50 / max(P, 1) or P == 1, "stencil moved arrays, not halos")
+
+
+@pytest.mark.parametrize("key, value", [(5, 300), (1.0, 300), (5, -2.0), (1.0, -2.0), ([5], 300), (1, 300),
+                                        (slice(1, 2), 300)])
+def test_setitem_errors_in_numpy_order(key, value):
+    """Index types, then integer bounds, then the value's conversion, then index-array bounds (as NumPy)."""
+    x = np.zeros(3, np.uint8)
+    with pytest.raises(Exception) as want:
+        x[key] = value
+    d = distribute(np.zeros(3, np.uint8), "block")
+    with pytest.raises(want.type, match=str(want.value).split("(")[0][:30].replace("[", r"\[")):
+        d[key] = value
