@@ -312,8 +312,8 @@ def shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
     for i, x in enumerate(inputs):
         if not isinstance(x, DistArray) or x.distribution is dist or x.distribution == dist:
             continue
-        if found is not None or x.shape != dist.shape:
-            return None
+        if found is not None or x.shape != dist.shape or x.comm != dist.comm:
+            return None  # (another communicator: local_operand reports it)
         found = i
     if found is None:
         return None
