@@ -98,6 +98,14 @@ def _is_array_param(value: Any) -> bool:
     return isinstance(value, DistArray) or np.ndim(value) != 0
 
 
+def _as_param(value: Any) -> Any:
+    """A DistArray as is; anything else (lists, scalars) as a NumPy array or scalar."""
+    if isinstance(value, DistArray):
+        return value
+    array = np.asarray(value)
+    return array if array.dtype.kind in "fc" else array.astype(np.float64)
+
+
 def _check_nonnegative(value: Any, name: str) -> None:
     """NumPy's check on a scale parameter; collective for a DistArray (its answer is agreed)."""
     if isinstance(value, DistArray):
@@ -215,6 +223,7 @@ class Generator:
                 dist: Any = None, grid_shape: Any = None) -> Any:
         """Uniform floats in [low, high); ``low``/``high`` may be arrays or DistArrays (broadcast)."""
         if _is_array_param(low) or _is_array_param(high):
+            low, high = _as_param(low), _as_param(high)
             return self._affine(low, high - low, size, shape, dist, grid_shape, lambda g, n: g.random(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
 
@@ -222,6 +231,7 @@ class Generator:
                dist: Any = None, grid_shape: Any = None) -> Any:
         """Normal (Gaussian) samples, mean ``loc``, standard deviation ``scale`` (scalars, arrays or DistArrays)."""
         if _is_array_param(loc) or _is_array_param(scale):
+            loc, scale = _as_param(loc), _as_param(scale)
             _check_nonnegative(scale, "scale")
             return self._affine(loc, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_normal(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.normal(loc, scale, n))
@@ -236,6 +246,7 @@ class Generator:
                     grid_shape: Any = None) -> Any:
         """Exponential samples with the given ``scale`` (1 / rate; a scalar, array or DistArray)."""
         if _is_array_param(scale):
+            scale = _as_param(scale)
             _check_nonnegative(scale, "scale")
             return self._affine(None, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_exponential(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.exponential(scale, n))

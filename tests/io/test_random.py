@@ -249,6 +249,8 @@ def test_array_parameters_equal_the_scalar_draws(case):
     got = default_rng(10).uniform(low, low + 1.0, size=shape)
     base = nd.asnumpy(default_rng(10).random(size=shape))
     assert_dist_equal(got, low + base)
+    got = default_rng(12).uniform([0.0, 1.0], [[2.0, 3.0]], size=(3, 2))  # lists, as NumPy accepts
+    assert_dist_equal(got, np.array([0.0, 1.0]) + 2.0 * nd.asnumpy(default_rng(12).random(size=(3, 2))))
     got = default_rng(11).exponential(np.full(shape, 2.0), dist=("c", "n"))
     assert_dist_equal(got, nd.asnumpy(default_rng(11).exponential(2.0, size=shape)))
     assert got.dist == ("c", "n")
