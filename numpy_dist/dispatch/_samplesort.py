@@ -25,7 +25,7 @@ from .. import comm as _comm
 from ..distribution import Distribution
 from ..maps import BlockMap
 
-__all__ = ["sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
+__all__ = ["deciding_ranks", "ask_deciding_ranks", "sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
            "even_layout", "select_kth"]
 
 
@@ -316,4 +316,53 @@ def select_kth(comm: Any, values: np.ndarray, ks: list[int]) -> list[Any]:
             else:
                 lo_count += below + equal
                 cand = cand[cand > pivot]
+    return out
+
+
+# --------------------------------------------------------------------------
+# Queries against a sorted, block-laid sequence: which rank decides a value
+# --------------------------------------------------------------------------
+
+
+def deciding_ranks(comm: Any, sorted_local: np.ndarray, side: str) -> Any:
+    """``decide(values) -> rank`` for a sorted sequence laid out in blocks over ``comm`` (collective).
+
+    One allgather of every block's first element; the rank whose block
+    would hold a value (``searchsorted`` on the firsts with ``side``)
+    decides it.  With every block empty, rank 0 decides everything.
+    """
+    firsts = _comm.allgather_array(comm, sorted_local[:1])
+    nonempty = np.asarray([r for r, f in enumerate(firsts) if f.size], dtype=np.int64)
+    first_vals = np.concatenate([firsts[r] for r in nonempty]) if nonempty.size else sorted_local[:0]
+
+    def decide(values: np.ndarray) -> np.ndarray:
+        if not nonempty.size:
+            return np.zeros(np.shape(values), np.int64)
+        k = np.clip(np.searchsorted(first_vals, values, side=side) - 1, 0, nonempty.size - 1)
+        return nonempty[k]
+
+    return decide
+
+
+def ask_deciding_ranks(comm: Any, values: np.ndarray, owner: np.ndarray, answer: Any) -> np.ndarray:
+    """Send each of ``values`` to its ``owner`` rank, which computes ``answer(asked)``; the answers, in order.
+
+    Two Alltoallv (the questions, the answers) and one exchange of counts.
+    ``answer`` maps a 1-d array of received values to a 1-d array of the
+    same length; its dtype is taken from an empty call, so it is the same on
+    every rank.
+    """
+    flat = np.ascontiguousarray(values).reshape(-1)
+    order = np.argsort(owner.reshape(-1), kind="stable")
+    counts = np.bincount(owner.reshape(-1), minlength=comm.Get_size()).astype(np.int64)
+    recv_counts = _comm.alltoall_counts(comm, counts)
+    item = flat.dtype.itemsize
+    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
+                                  recv_counts * item).view(flat.dtype)
+    out_dtype = np.asarray(answer(flat[:0])).dtype
+    replies = np.ascontiguousarray(np.asarray(answer(asked), dtype=out_dtype))
+    size = out_dtype.itemsize
+    back = _comm.alltoallv_bytes(comm, replies.view(np.uint8), recv_counts * size, counts * size).view(out_dtype)
+    out = np.empty(flat.size, out_dtype)
+    out[order] = back
     return out

@@ -20,7 +20,7 @@ from .. import comm as _comm
 from ..creation import asarray
 from ..distarray import DistArray
 from ..redistribute import redistribute_local
-from ._samplesort import block_layout, even_layout, sample_sort, sort_values
+from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, even_layout, sample_sort, sort_values
 from .manipulation import _dist, concatenate, ravel
 from .registry import implements
 
@@ -164,26 +164,10 @@ def unique_all(x):
 
 def _membership(element: DistArray, sorted_tests: DistArray) -> DistArray:
     """For each element, is its value among the (sorted, block-laid) test values?"""
-    comm = element.comm
-    firsts = _comm.allgather_array(comm, sorted_tests.local[:1])
-    nonempty = [r for r, f in enumerate(firsts) if f.size]
+    decide = deciding_ranks(element.comm, sorted_tests.local, "right")
     flat = element.local.reshape(-1)
-    if not nonempty:
-        return DistArray._new(np.zeros(element.local.shape, bool), element.distribution)
-    first_vals = np.concatenate([firsts[r] for r in nonempty])
-    k = np.clip(np.searchsorted(first_vals, flat, side="right") - 1, 0, len(nonempty) - 1)
-    dest = np.asarray(nonempty, dtype=np.int64)[k]
-    order = np.argsort(dest, kind="stable")
-    counts = np.bincount(dest, minlength=comm.Get_size()).astype(np.int64)
-    recv_counts = _comm.alltoall_counts(comm, counts)
-    item = flat.dtype.itemsize
-    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
-                                  recv_counts * item).view(flat.dtype)
-    answer = np.isin(asked, sorted_tests.local).astype(np.uint8)
-    back = _comm.alltoallv_bytes(comm, answer, recv_counts, counts).astype(bool)
-    out = np.empty(flat.size, bool)
-    out[order] = back
-    return DistArray._new(out.reshape(element.local.shape), element.distribution)
+    found = ask_deciding_ranks(element.comm, flat, decide(flat), lambda asked: np.isin(asked, sorted_tests.local))
+    return DistArray._new(found.reshape(element.local.shape), element.distribution)
 
 
 @implements(np.isin)

@@ -22,7 +22,7 @@ from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray
 from ..redistribute import redistribute_local
-from ._samplesort import argsort_values, block_layout, lexsort_keys, sort_values
+from ._samplesort import argsort_values, ask_deciding_ranks, block_layout, deciding_ranks, lexsort_keys, sort_values
 from .manipulation import _dist, ravel, take_rows
 from .registry import implements
 from .ufuncs import local_axes_dist, reduce_dist, run_checked
@@ -279,37 +279,20 @@ def searchsorted(a, v, side="left", sorter=None):
     if dist.maps[0].dist_type == "n":  # whole haystack on every rank
         return _search_numpy_haystack(a.local, v, side)
     bounds = dist.maps[0].bounds
-    firsts = _comm.allgather_array(comm, a.local[:1])
-    nonempty = [r for r, f in enumerate(firsts) if f.size]
-    first_vals = np.concatenate([firsts[r] for r in nonempty]) if nonempty else np.zeros(0, a.dtype)
+    decide = deciding_ranks(comm, a.local, side)
     me = comm.Get_rank()
 
-    def decide(x: np.ndarray) -> np.ndarray:
-        """Owner rank of each needle (among non-empty blocks)."""
-        if not nonempty:
-            return np.zeros(x.shape, np.int64)
-        k = np.clip(np.searchsorted(first_vals, x, side=side) - 1, 0, len(nonempty) - 1)
-        return np.asarray(nonempty, dtype=np.int64)[k]
+    def answer(x: np.ndarray) -> np.ndarray:
+        return (np.searchsorted(a.local, x, side=side) + bounds[me]).astype(np.int64)
 
     if not isinstance(v, DistArray):
         x = np.asarray(v)
-        mine = decide(x) == me
-        part = np.where(mine, np.searchsorted(a.local, x, side=side) + bounds[me], 0).astype(np.int64)
+        part = np.where(decide(x) == me, answer(x), 0).astype(np.int64)
         result = _comm.allreduce_array(comm, part) if comm.Get_size() > 1 else part
         return result.astype(np.intp) if np.ndim(v) else np.intp(result[()])
-    # DistArray needles: send each to its deciding rank, answer, send back.
+    # DistArray needles: each goes to its deciding rank and its answer comes back.
     flat = v.local.reshape(-1)
-    owner = decide(flat)
-    order = np.argsort(owner, kind="stable")
-    counts = np.bincount(owner, minlength=comm.Get_size()).astype(np.int64)
-    recv_counts = _comm.alltoall_counts(comm, counts)
-    item = flat.dtype.itemsize
-    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
-                                  recv_counts * item).view(flat.dtype)
-    answer = (np.searchsorted(a.local, asked, side=side) + bounds[me]).astype(np.int64)
-    back = _comm.alltoallv_bytes(comm, answer.view(np.uint8), recv_counts * 8, counts * 8).view(np.int64)
-    out = np.empty(flat.size, np.intp)
-    out[order] = back
+    out = ask_deciding_ranks(comm, flat, decide(flat), answer).astype(np.intp, copy=False)
     return DistArray._new(out.reshape(v.local.shape), v.distribution)
 
 
