@@ -37,8 +37,10 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
+from ..redistribute import redistribute_local
 from . import dense as _dense
-from .linalg import _axis_layout, _comm_of, _with_axis_map, as_dist, insert_axis, matmul2d, move, replicated_dist
+from .linalg import (_axis_layout, _comm_of, _with_axis_map, as_dist, insert_axis, layout, matmul2d, move,
+                     replicated_dist)
 from .registry import implements
 from .ufuncs import local_axes_dist
 
@@ -729,8 +731,15 @@ def solve(a, b):
         return _fallback(np.linalg.solve, (a, b), {})
     out_dist = B.distribution if isinstance(b, DistArray) else _rows_like(A.distribution, B.shape)
     if not _dense.use_kernels(comm, n):
-        ma, mb = _small_replicated(A), _small_replicated(B)
-        return _blocks_of(_agreed_local(comm, lambda: np.linalg.solve(ma, mb)), out_dist)
+        ma = _small_replicated(A)
+        if B.ndim == 1:  # n <= SMALL_N elements: replicated like A
+            mb = _small_replicated(B)
+            return _blocks_of(_agreed_local(comm, lambda: np.linalg.solve(ma, mb)), out_dist)
+        # The matrix is small, b may be wide: each rank solves for its own columns of b.
+        cols = layout(comm, B.shape, 1)
+        mb = move(B, cols)
+        x = _agreed_local(comm, lambda: np.linalg.solve(ma, mb).astype(dt, copy=False))
+        return DistArray._new(redistribute_local(x, cols, out_dist), out_dist)
     f = _dense.lu_factor(A, dt)
     if f.singular:
         raise LinAlgError("Singular matrix")

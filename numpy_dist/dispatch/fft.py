@@ -135,7 +135,7 @@ def _c2c_1d(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     n2 = d.local_indices(1)[None, :]
     sign = 1.0 if inverse else -1.0
     tw = np.exp(sign * 2j * np.pi * ((k1 * n2) % N) / N).astype(Y.dtype)
-    Y = DistArray._new(Y.local * tw, d)
+    Y = DistArray._new(run_checked(d.comm, "fft", lambda: Y.local * tw), d)
     Z = _local_step(Y, 1, func, N2, norm)  # Z[k1, k2]
     return np.reshape(np.transpose(Z), (N,))
 
@@ -185,7 +185,8 @@ def _bluestein(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     sign = 1.0 if inverse else -1.0
     m = 1 << max(2, (2 * n - 2).bit_length())
     d = x.distribution
-    a = DistArray._new(x.local.astype(np.complex128) * _chirp(d.local_indices(0), n, sign), d)
+    a = DistArray._new(run_checked(d.comm, "fft", lambda: x.local.astype(np.complex128)
+                                   * _chirp(d.local_indices(0), n, sign)), d)
     a = np.pad(a, (0, m - n))
     da = a.distribution
     j = da.local_indices(0)
@@ -197,13 +198,15 @@ def _bluestein(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     fb = _c2c_1d(DistArray._new(filt, da), False, "backward")
     if fb.distribution != fa.distribution:  # same path, same layout; guard against future changes
         fb = _to_layout(fb, fa.distribution)
-    conv = _c2c_1d(DistArray._new(fa.local * fb.local, fa.distribution), True, "backward")
+    product = run_checked(fa.comm, "fft", lambda: fa.local * fb.local)
+    conv = _c2c_1d(DistArray._new(product, fa.distribution), True, "backward")
     y = conv[:n]
     dy = y.distribution
     scale = {"ortho": 1.0 / np.sqrt(n)}.get(norm, 1.0)
     if (norm in (None, "backward") and inverse) or (norm == "forward" and not inverse):
         scale = 1.0 / n
-    return DistArray._new(y.local * (_chirp(dy.local_indices(0), n, sign) * scale), dy)
+    return DistArray._new(run_checked(dy.comm, "fft", lambda: y.local * (_chirp(dy.local_indices(0), n, sign) * scale)),
+                          dy)
 
 
 def _c2c_any(x: DistArray, inverse: bool, norm: Any) -> DistArray:

@@ -272,11 +272,14 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     b = move(B, layout(comm, B.shape, 0, kmap))
     me = comm.Get_rank()
     out = np.zeros((a.shape[0], n), dtype=dt)
+    def step(idx: np.ndarray, b: np.ndarray) -> None:
+        if idx.size and out.size:
+            out[...] += np.matmul(a[:, _cols(idx)], b).astype(dt, copy=False)
+
     for s in range(P):
         j = (me + s) % P
-        idx = kmap.local_indices(j)
-        if idx.size and out.size:
-            out += np.matmul(a[:, _cols(idx)], b).astype(dt, copy=False)
+        # Every rank, every step: an FP error on one rank's blocks is reported everywhere before the shift.
+        run_checked(comm, "matmul", lambda: step(kmap.local_indices(j), b))
         if s < P - 1:
             b = _shift(comm, b, (me - 1) % P, (me + 1) % P, (kmap.local_size((j + 1) % P), n))
     return DistArray._new(out, _with_axis_map(dA, 0, (m, n)))
@@ -391,10 +394,8 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
     pr, pc = grid[R], grid[Cd]
     dA, dB = _grid_layout(A, spec), _grid_layout(B, spec)
     a, b = move(A, dA), move(B, dB)
-    if a.dtype != dt:
-        a = a.astype(dt)
-    if b.dtype != dt:
-        b = b.astype(dt)
+    # A narrowing cast can overflow on some ranks' blocks only: agreed like any local kernel.
+    a, b = run_checked(comm, "matmul", lambda: (a.astype(dt, copy=False), b.astype(dt, copy=False)))
     me = dA.rank_coords(comm.Get_rank())
     i, j = me[R], me[Cd]
     row_comm = _comm.grid_subcomm(comm, grid, (Cd,))  # my grid row, ordered by column coordinate
