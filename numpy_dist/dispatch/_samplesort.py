@@ -282,8 +282,8 @@ def lexsort_keys(comm: Any, keys: Sequence[np.ndarray]) -> tuple[np.ndarray, Dis
 def select_kth(comm: Any, values: np.ndarray, ks: list[int]) -> list[Any]:
     """The k-th smallest values (NaN-free ``values`` in pieces over ``comm``), without sorting.
 
-    Each round every rank reports its candidates' median; the weighted median
-    of those is the pivot; a count below/equal (one allreduce) discards one
+    Each round every rank reports its candidates' middle element; the
+    weighted median of those is the pivot; a count below/equal (one allreduce) discards one
     side.  Rounds stop when few candidates remain; they are then gathered
     (a few thousand elements) and finished with NumPy.
     """
@@ -298,14 +298,15 @@ def select_kth(comm: Any, values: np.ndarray, ks: list[int]) -> list[Any]:
                 merged = np.sort(np.concatenate(pieces))
                 out.append(merged[k - lo_count])
                 break
-            med = np.asarray([np.median(cand) if cand.size else 0.0], dtype=np.float64)
-            meds = np.concatenate(_comm.allgather_array(comm, med))
+            # The pivot is a candidate itself (in the values' own dtype: no rounding of large
+            # integers, complex order kept), so every round removes at least one candidate.
+            mid = np.partition(cand, cand.size // 2)[cand.size // 2: cand.size // 2 + 1] if cand.size else cand[:0]
+            meds = np.concatenate(_comm.allgather_array(comm, mid))
             sizes = np.asarray(_comm.allgather_object(comm, int(cand.size)))
-            keep = sizes > 0
-            order = np.argsort(meds[keep])
-            cum = np.cumsum(sizes[keep][order])
-            pivot = meds[keep][order][np.searchsorted(cum, cum[-1] / 2)]
-            pivot = np.asarray(pivot).astype(values.dtype) if values.dtype.kind in "iub" else pivot
+            sizes = sizes[sizes > 0]  # ranks with candidates, in rank order like ``meds``
+            order = np.argsort(meds, kind="stable")
+            cum = np.cumsum(sizes[order])
+            pivot = meds[order][np.searchsorted(cum, cum[-1] / 2)]
             below = _comm.allreduce_scalar(comm, int(np.count_nonzero(cand < pivot)), control=True)
             equal = _comm.allreduce_scalar(comm, int(np.count_nonzero(cand == pivot)), control=True)
             if k - lo_count < below:

@@ -172,3 +172,13 @@ def test_partition_contract(case, data):
             if not np.isnan(p[k]):
                 ok &= bool(np.all(p[:k][~np.isnan(p[:k])] <= p[k]) and np.all((p[k + 1:] >= p[k]) | np.isnan(p[k + 1:])))
         assert_all_ranks(ok, f"partition contract broken for kth={kth}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
+def test_selection_with_pivots_float64_cannot_represent(case):
+    """Complex values with one real part and int64 values near 2**62: selection must progress (it used a float pivot)."""
+    z = np.full(10_000, 3.0) + 1j * np.random.default_rng(0).random(10_000)
+    big = np.arange(2**62, 2**62 + 12_000, dtype=np.int64)[::-1].copy()
+    for x, k in ((z, 5_000), (big, 7_777)):
+        got = np.partition(distribute(x, case), k)
+        assert_all_ranks(nd.asnumpy(got)[k] == np.partition(x, k)[k], "wrong k-th element")
