@@ -59,6 +59,8 @@ import traceback
 
 import pytest
 
+#: Marker of the tests that also run at more ranks than cores (the runner's ``--wide-nprocs``).
+WIDE_MARKER = "wide"
 #: ``Abort`` status when a per-test timeout expires (as GNU ``timeout``).
 TIMEOUT_EXIT_CODE = 124
 #: ``Abort`` status when ranks are at different steps (pytest's INTERNAL_ERROR).
@@ -190,6 +192,10 @@ def pytest_configure(config):
     from mpi4py import MPI
 
     _S = _State(MPI)
+    config.addinivalue_line(
+        "markers",
+        f"{WIDE_MARKER}: also run at the wide rank counts (5 and 8 by default; see numpy_dist.testing.runner)",
+    )
     if _S.rank > 0 and hasattr(config.option, "xmlpath"):
         config.option.xmlpath = None  # only rank 0 writes --junitxml
     if _S.size > 1 and getattr(config.option, "hypothesis_seed", False) is None:

@@ -8,12 +8,17 @@ in ``--nprocs`` (default 1,2,3,4)::
 
 with a wall-clock bound per rank count, prints a header before and a summary
 line after each run, a final summary, and exits 1 if any rank count failed.
+Then, for each N in ``--wide-nprocs`` (default 5,8, unless ``--nprocs`` was
+given alone), it runs the tests marked ``wide`` (``-m wide``): the subset that
+also runs at more ranks than this machine has cores (tests/conftest.py tags it).
 
 Options of this runner (everything else, or everything after ``--``, goes to
 pytest; without pytest args the existing ones of ``tests``/``array_api_tests``
 are used):
 
 ``--nprocs 1,2,3,4``   rank counts to run, in order
+``--wide-nprocs 5,8``  rank counts that run only the ``wide`` tests ('' = none;
+                       default '' when ``--nprocs`` is given)
 ``--timeout 120``      per-test timeout in seconds (pytest-timeout; 0 = none)
 ``--total-timeout 1500``  wall-clock bound of one rank count; on expiry the
                        whole mpiexec job is killed and reported as a failure
@@ -35,6 +40,8 @@ from pathlib import Path
 
 PLUGIN = "numpy_dist.testing._pytest_plugin"
 DEFAULT_NPROCS = "1,2,3,4"
+DEFAULT_WIDE_NPROCS = "5,8"
+WIDE_SELECTION = ["-m", "wide"]
 DEFAULT_TEST_DIRS = ("tests", "array_api_tests")
 #: Seconds mpiexec gets to clean up its job after SIGTERM before SIGKILL.
 KILL_GRACE = 10.0
@@ -172,7 +179,10 @@ def parse_args(argv):
         epilog="Unrecognised arguments (and all after '--') are passed to pytest.",
         allow_abbrev=False,
     )
-    parser.add_argument("--nprocs", default=DEFAULT_NPROCS, help="comma-separated rank counts (default %(default)s)")
+    parser.add_argument("--nprocs", default=None, help="comma-separated rank counts (default %(default)s)")
+    parser.add_argument("--wide-nprocs", default=None,
+                        help=f"rank counts that run only the 'wide' tests (default {DEFAULT_WIDE_NPROCS}, "
+                        "or none when --nprocs is given)")
     parser.add_argument("--timeout", type=float, default=120.0, help="per-test timeout in s, 0 = none (default %(default)s)")
     parser.add_argument("--total-timeout", type=float, default=1500.0, help="wall-clock bound per rank count in s, 0 = none (default %(default)s)")
     parser.add_argument("--allow-empty", action="store_true", help="do not fail when no tests were collected")
@@ -183,16 +193,28 @@ def parse_args(argv):
     else:
         tail = []
     opts, rest = parser.parse_known_args(argv)
-    try:
-        opts.nprocs = [int(n) for n in opts.nprocs.split(",") if n.strip()]
-    except ValueError:
-        parser.error(f"--nprocs must be comma-separated integers, got {opts.nprocs!r}")
-    if not opts.nprocs or min(opts.nprocs) < 1:
+    if opts.wide_nprocs is None:
+        opts.wide_nprocs = DEFAULT_WIDE_NPROCS if opts.nprocs is None else ""
+    if opts.nprocs is None:
+        opts.nprocs = DEFAULT_NPROCS
+    opts.nprocs = _rank_counts(parser, "--nprocs", opts.nprocs)
+    opts.wide_nprocs = _rank_counts(parser, "--wide-nprocs", opts.wide_nprocs)
+    if not opts.nprocs and not opts.wide_nprocs:
         parser.error("--nprocs needs at least one positive rank count")
     opts.pytest_args = rest + tail
     if not opts.pytest_args:
         opts.pytest_args = [d for d in DEFAULT_TEST_DIRS if Path(d).exists()]
     return opts
+
+
+def _rank_counts(parser, option: str, text: str) -> list[int]:
+    try:
+        counts = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        parser.error(f"{option} must be comma-separated integers, got {text!r}")
+    if counts and min(counts) < 1:
+        parser.error(f"{option} needs positive rank counts, got {text!r}")
+    return counts
 
 
 def _interrupt(signum, frame):
@@ -208,14 +230,17 @@ def main(argv=None) -> int:
         signal.signal(sig, _interrupt)
     mpiexec = opts.mpiexec or find_mpiexec()
     results = []
+    # (rank count, pytest arguments, label, whether "no tests collected" is fine)
+    plan = [(n, opts.pytest_args, "", opts.allow_empty) for n in opts.nprocs]
+    plan += [(n, WIDE_SELECTION + opts.pytest_args, " [wide]", True) for n in opts.wide_nprocs]
     try:
-        for n in opts.nprocs:
+        for n, pytest_args, label, allow_empty in plan:
             status, seconds, note = run_one(
-                n, opts.pytest_args, timeout=opts.timeout,
+                n, pytest_args, timeout=opts.timeout,
                 total_timeout=opts.total_timeout, mpiexec=mpiexec,
             )
-            ok, why = _verdict(status, note, opts.allow_empty)
-            line = f"{n} rank(s): {'passed' if ok else 'FAILED'} ({why}) in {seconds:.1f}s"
+            ok, why = _verdict(status, note, allow_empty)
+            line = f"{n} rank(s){label}: {'passed' if ok else 'FAILED'} ({why}) in {seconds:.1f}s"
             print(f"numpy_dist.testing: {line}", flush=True)
             results.append((ok, line))
     except KeyboardInterrupt:

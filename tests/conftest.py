@@ -1,0 +1,39 @@
+"""The ``wide`` subset: test modules that also run at 5 and 8 ranks.
+
+More ranks than cores exercise process grids with three prime factors, ranks
+whose blocks are empty on every small shape, and uneven splits that 1-4 ranks
+never produce.  The subset is chosen to cover each layer (maps, creation,
+redistribution, the ufunc path, reductions, indexing, sorting, products, the
+fuzzer) at a cost of a few minutes per rank count; ``python -m
+numpy_dist.testing --nprocs 5 tests`` runs everything there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+WIDE_MODULES = {
+    "core/test_maps.py",
+    "core/test_distribution.py",
+    "core/test_distarray.py",
+    "dispatch/test_reductions.py",
+    "dispatch/test_elementwise.py",
+    "manipulation/test_indexing.py",
+    "sorting/test_exact_sort.py",
+    "linalg/test_products.py",
+    "fuzz/test_fuzz.py",
+}
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        try:
+            rel = Path(item.fspath).relative_to(_HERE).as_posix()
+        except ValueError:
+            continue
+        if rel in WIDE_MODULES:
+            item.add_marker(pytest.mark.wide)
