@@ -120,7 +120,8 @@ def data(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any, specials:
         im = rng.standard_normal(shape) * 5
         if specials:
             base, im = _special_float(rng, base), _special_float(rng, im)
-        x = (base + 1j * im).astype(dt)
+        with np.errstate(invalid="ignore"):
+            x = (base + 1j * im).astype(dt)
     else:
         x = (_special_float(rng, base) if specials else base).astype(dt)
     if nan_heavy and x.size:
@@ -373,8 +374,6 @@ class CaseWatchdog:
                        f"{self.timeout:g} s; aborting the job (1 hang)\n")
                 sys.stdout.write(msg)
                 sys.stdout.flush()
-                sys.stderr.write(msg)
-                sys.stderr.flush()
                 time.sleep(1.0)
                 MPI.COMM_WORLD.Abort(4)
 
@@ -411,8 +410,22 @@ def _classify(case: Case, expect: tuple, got: tuple) -> tuple[str, str]:
     return "compare", ""
 
 
+_VERDICT_COMMS: dict[int, MPI.Intracomm] = {}
+
+
+def verdict_comm(comm: MPI.Intracomm) -> MPI.Intracomm:
+    """A duplicate of ``comm`` for the fuzzer's own exchanges: a rank that left the library's collectives
+    early (a rank-dependent branch) then waits here instead of matching another rank's library collective,
+    so the watchdog names the case instead of the run failing on garbled messages."""
+    key = comm.py2f()
+    if key not in _VERDICT_COMMS:
+        _VERDICT_COMMS[key] = comm.Dup()
+    return _VERDICT_COMMS[key]
+
+
 def run_case(case: Case, rng: np.random.Generator, comm: MPI.Intracomm, verbose: bool = False) -> tuple[str, str, int]:
     """Run one case on every rank: (verdict, detail, fallbacks), identical on every rank."""
+    own = verdict_comm(comm)
     expect = outcome(lambda: case.call(*[_unwrap(x) for x in _fresh(case.inputs)]))
     args = []
     for x in _fresh(case.inputs):
@@ -422,16 +435,25 @@ def run_case(case: Case, rng: np.random.Generator, comm: MPI.Intracomm, verbose:
             d, name = distribute_as(np.asarray(x), rng, comm)
             args.append(d)
             case.layouts.append(name)
+    if verbose and comm.Get_rank() == 0:
+        layouts = iter(case.layouts)
+        for x, a in zip(case.inputs, args):
+            shown = _unwrap(x)
+            print(f"  input: {np.array2string(shown, threshold=50) if isinstance(shown, np.ndarray) else repr(shown)}"
+                  f" {shown.dtype if isinstance(shown, np.ndarray) else ''}")
+            if isinstance(a, nd.DistArray):  # (never compare DistArrays here: == is a collective)
+                print(f"    layout {next(layouts)}: {a.distribution!r}")
+        sys.stdout.flush()
     got = outcome(lambda: case.call(*args))
     verdict, detail = _classify(case, expect, got)
     gkind, gvalue, fallbacks = got
     view = (gkind, type(gvalue).__name__ if gkind == "raised" else structure(gvalue),
             b"" if gkind == "raised" else fingerprint(gvalue))
-    views = comm.allgather(view)
+    views = own.allgather(view)
     label = f"{case.family}: {case.name} layouts={case.layouts}"
     if len({v for v in views}) > 1:
-        shown = "; ".join(f"rank {r}: {v[0]} {v[1]}" for r, v in enumerate(views))
-        if len({v[:2] for v in views}) == 1:
+        shown = "; ".join(f"rank {r}: {' '.join(map(str, v[:2]))}" for r, v in enumerate(views))
+        if len({tuple(v[:2]) for v in views}) == 1:
             shown = "scalar/NumPy results differ across ranks: " + shown
         return "disagreement", f"{label}: {shown}", fallbacks
     if verdict == "compare":
@@ -445,7 +467,7 @@ def run_case(case: Case, rng: np.random.Generator, comm: MPI.Intracomm, verbose:
         except Exception as exc:  # noqa: BLE001 - a comparison that breaks is a finding too
             detail = f"comparison failed: {type(exc).__name__}: {exc}"
         verdict = "mismatch" if detail else "ok"
-    verdicts = comm.allgather((verdict, detail))
+    verdicts = own.allgather((verdict, detail))
     worst = max(verdicts, key=lambda v: ["ok", "mismatch", "crash"].index(v[0]))
     if verbose and comm.Get_rank() == 0:
         print(f"  numpy: {expect[0]} {_short(expect[1])}\n  numpy_dist: {got[0]} {_short(got[1])}")

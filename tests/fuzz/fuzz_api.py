@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--seed", type=int, default=None, help="default: from the clock (printed)")
+    parser.add_argument("--start", type=int, default=0, help="index of the first case (resume after a hang)")
     parser.add_argument("--case", type=int, default=None, help="replay this case id verbosely")
     parser.add_argument("--only", default=None, help=f"comma-separated families: {', '.join(FAMILIES)}")
     parser.add_argument("--case-timeout", type=float, default=60.0, help="seconds before a case counts as hung")
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         seed, first, cases, verbose = args.case // 100_000, args.case % 100_000, 1, True
     else:
         seed = args.seed if args.seed is not None else _seed_from_clock(comm)
-        first, cases, verbose = 0, args.cases, args.verbose
+        first, cases, verbose = args.start, args.cases, args.verbose
     if rank == 0:
         print(f"fuzz: seed {seed} at {comm.Get_size()} rank(s){' only ' + args.only if args.only else ''} "
               f"(replay: --seed {seed}{' --only ' + args.only if args.only else ''})", flush=True)
