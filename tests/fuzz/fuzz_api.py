@@ -76,7 +76,7 @@ def _new_counts() -> dict[str, int]:
 
 
 def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool = False, only: str | None = None,
-         watchdog: CaseWatchdog | None = None, first: int = 0) -> dict[str, Any]:
+         watchdog: CaseWatchdog | None = None, first: int = 0, stream: bool = False) -> dict[str, Any]:
     """Run ``cases`` cases from ``seed``; returns the counts, per-family counts and the failing cases' details."""
     comm = comm or MPI.COMM_WORLD
     old = nd.set_fallback("warn")
@@ -105,8 +105,8 @@ def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool
                 counts[VERDICT_KEYS[verdict]] += 1
                 fam[VERDICT_KEYS[verdict]] += 1
                 failures.append(f"[case {case_id}{' --only ' + only if only else ''}] {verdict}: {detail}")
-                if verbose and comm.Get_rank() == 0:
-                    print(failures[-1], flush=True)
+                if (verbose or stream) and comm.Get_rank() == 0:
+                    print(failures[-1], flush=True)  # as found: a later hang aborts the job
     finally:
         nd.set_fallback(old)
     return {"counts": counts, "per_family": per_family, "failures": failures}
@@ -138,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", type=int, default=None, help="replay this case id verbosely")
     parser.add_argument("--only", default=None, help=f"comma-separated families: {', '.join(FAMILIES)}")
     parser.add_argument("--case-timeout", type=float, default=60.0, help="seconds before a case counts as hung")
-    parser.add_argument("--max-failures", type=int, default=200, help="failure lines printed")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     comm = MPI.COMM_WORLD
@@ -154,11 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if rank == 0:
         print(f"fuzz: seed {seed} at {comm.Get_size()} rank(s){' only ' + args.only if args.only else ''} "
               f"(replay: --seed {seed}{' --only ' + args.only if args.only else ''})", flush=True)
-    result = fuzz(cases, seed, comm, verbose=verbose, only=args.only, watchdog=watchdog, first=first)
+    result = fuzz(cases, seed, comm, verbose=verbose, only=args.only, watchdog=watchdog, first=first, stream=True)
     if rank == 0:
-        if not verbose:
-            for line in result["failures"][: args.max_failures]:
-                print(line)
         print(family_table(result["per_family"]))
         print(summary(result["counts"]), flush=True)
     bad = sum(v for k, v in result["counts"].items() if k not in ("cases", "fallbacks"))
