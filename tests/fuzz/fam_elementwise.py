@@ -67,7 +67,8 @@ def ufunc_call(rng: np.random.Generator) -> Case:
     kw, extra, text = _call_kwargs(rng, shape)
     has_where = bool(extra)
     inputs += extra
-    use_out = rng.random() < 0.35
+    # where= without out= leaves the unselected elements uninitialised (any value): always give out= with where=.
+    use_out = rng.random() < 0.35 or has_where or "where" in kw
     if use_out:
         with np.errstate(all="ignore"):
             try:
@@ -75,7 +76,7 @@ def ufunc_call(rng: np.random.Generator) -> Case:
                 oshape = np.shape(ref[0] if isinstance(ref, tuple) else ref)
             except Exception:  # noqa: BLE001
                 oshape = shape
-        oshape = oshape if rng.random() < 0.8 else shape_of(rng)
+        oshape = oshape if rng.random() < 0.85 else shape_of(rng)
         outs = [data(rng, oshape, dtype_of(rng), specials=False) for _ in range(u.nout)]
         inputs += outs
     nin, nout = u.nin, (u.nout if use_out else 0)

@@ -158,7 +158,8 @@ def _eigh_compare(a: np.ndarray, uplo: str, ulps: float):
         why = compare_values(w, np.asarray(want[0]), ulps, scale)
         if why:
             return "eigenvalues: " + why
-        tri = np.tril(a) if uplo == "L" else np.triu(a)
+        a_c = np.asarray(a, np.complex128)  # (bool + bool would be a logical or)
+        tri = np.tril(a_c) if uplo == "L" else np.triu(a_c)
         h = tri + np.swapaxes(tri.conj(), -1, -2) - np.eye(a.shape[-1]) * np.diagonal(tri, axis1=-2, axis2=-1).real[..., None, :]
         if not _close(h @ v, v * w[..., None, :], ulps * eps * scale):
             return "A v != v w"

@@ -75,6 +75,7 @@ def random(rng: np.random.Generator) -> Case:
         dt = pick(rng, [np.int64, np.uint8, np.int8, np.bool_, np.float64])
         ep = bool(rng.integers(0, 2))
         lo_, hi_ = (0, lo) if hi is None else (lo, hi)
+        lo_ = int(np.floor(lo_))  # NumPy truncates a float bound
         return Case(f"integers({lo}, {hi}, size={size}, dtype={dt}, endpoint={ep})", [x],
                     lambda a: _gen(a).integers(lo, hi, size, dtype=dt, endpoint=ep),
                     compare=_within(lo_, hi_, closed=ep))

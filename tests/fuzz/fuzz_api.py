@@ -87,6 +87,7 @@ def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool
         for i in range(first, first + cases):
             case_id = seed * 100_000 + i
             case = make_case(case_id, only)
+            case.name = " ".join(case.name.split())  # one line per case, even with array reprs
             label = f"case {case_id}{' --only ' + only if only else ''} [{case.family}] {case.name}"
             if watchdog is not None:
                 watchdog.begin(label)
