@@ -192,7 +192,6 @@ CONVERSIONS = {
     "hash": lambda a: hash(a), "iter": lambda a: [np.asarray(v) for v in a], "contains": lambda a: 0 in a,
     "astype": lambda a: a.astype(np.int16), "astype_bogus": lambda a: a.astype("bogus"), "array": np.asarray,
     "format": lambda a: format(a.item(), ".3g") if np.ndim(a) == 0 else len(a), "copy": lambda a: a.copy(),
-    "view": lambda a: a.view(np.uint8) if a.dtype.itemsize == 1 else a.T,
 }
 
 
@@ -207,4 +206,38 @@ def conversions(rng: np.random.Generator) -> Case:
     return Case(f"{name}({shape} {x.dtype})", [x], f)
 
 
-FAMILIES = {"ufunc": ufunc_call, "ufunc_method": ufunc_method, "operator": operators, "conversion": conversions}
+METHOD_ARGS = {
+    "all": [{}, {"axis": 0}, {"axis": 5}], "any": [{}, {"axis": -1, "keepdims": True}],
+    "argmax": [{}, {"axis": 0}, {"axis": None, "keepdims": True}], "argmin": [{}, {"axis": -1}],
+    "argsort": [{"kind": "stable"}, {"axis": None, "kind": "stable"}], "clip": [{"min": -1, "max": 1}, {}, {"max": 0}],
+    "compress": [{"condition": [True, False]}, {"condition": [], "axis": 0}], "conj": [{}], "conjugate": [{}],
+    "cumprod": [{}, {"axis": 0}], "cumsum": [{"axis": -1}, {"dtype": np.float32}], "diagonal": [{}, {"offset": 1}],
+    "max": [{}, {"axis": 0}, {"initial": 3}], "min": [{"axis": -1, "keepdims": True}], "mean": [{}, {"axis": (0,)}],
+    "nonzero": [{}], "prod": [{}, {"axis": 0, "dtype": np.int8}], "ravel": [{}, {"order": "F"}],
+    "repeat": [{"repeats": 2}, {"repeats": 2, "axis": 0}, {"repeats": -1}], "round": [{}, {"decimals": 1}],
+    "squeeze": [{}, {"axis": 0}], "std": [{}, {"ddof": 1}], "sum": [{}, {"axis": 0}, {"dtype": np.uint8}],
+    "swapaxes": [{"args": (0, -1)}],  # positional only in NumPy "take": [{"indices": [0, -1]}, {"indices": 0, "axis": 0}],
+    "trace": [{}, {"offset": -1}], "var": [{"axis": 0}], "tolist": [{}], "item": [{}, {"args": (0,)}],
+    "partition": [{"kth": 0}], "argpartition": [{"kth": 0}], "searchsorted": [{"v": 0.5}, {"v": [1, 2]}],
+    "dot": [{"b": 2}], "copy": [{}], "flatten": [{}], "astype": [{"dtype": np.int8}, {"dtype": "bogus"}],
+    "transpose": [{}, {"axes": (0,)}], "reshape": [{"shape": (-1,)}, {"shape": -2}],
+}
+
+
+def methods(rng: np.random.Generator) -> Case:
+    """DistArray methods against ndarray's, with the same arguments."""
+    name = pick(rng, sorted(METHOD_ARGS))
+    kw = dict(pick(rng, METHOD_ARGS[name]))
+    shape = shape_of(rng)
+    x = data(rng, shape, dtype_of(rng))
+    args = kw.pop("args", ())
+    if name in ("partition", "sort"):  # in place: the array itself afterwards (partition order by the sorted sides)
+        return Case(f"x.{name}({shape} {x.dtype}, {kw})", [x], lambda a: (getattr(a, name)(**kw), np.sort(a, axis=-1)))
+    ulps = 0.0 if name not in ("mean", "std", "var", "sum", "prod", "cumsum", "cumprod", "trace", "dot") else 64.0 + 4 * x.size
+    if name == "argpartition":
+        return Case(f"x.argpartition({shape} {x.dtype}, {kw}) (sorted)", [x], lambda a: np.sort(
+            np.take_along_axis(a, a.argpartition(**kw), -1), axis=-1) if np.ndim(a) else a.argpartition(**kw))
+    return Case(f"x.{name}({shape} {x.dtype}, {args}, {kw})", [x], lambda a: getattr(a, name)(*args, **kw), ulps=ulps)
+
+
+FAMILIES = {"method": methods, "ufunc": ufunc_call, "ufunc_method": ufunc_method, "operator": operators, "conversion": conversions}
