@@ -76,7 +76,8 @@ def _new_counts() -> dict[str, int]:
 
 
 def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool = False, only: str | None = None,
-         watchdog: CaseWatchdog | None = None, first: int = 0, stream: bool = False) -> dict[str, Any]:
+         watchdog: CaseWatchdog | None = None, first: int = 0, stream: bool = False,
+         trace: bool = False) -> dict[str, Any]:
     """Run ``cases`` cases from ``seed``; returns the counts, per-family counts and the failing cases' details."""
     comm = comm or MPI.COMM_WORLD
     old = nd.set_fallback("warn")
@@ -91,8 +92,8 @@ def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool
             label = f"case {case_id}{' --only ' + only if only else ''} [{case.family}] {case.name}"
             if watchdog is not None:
                 watchdog.begin(label)
-            if verbose and comm.Get_rank() == 0:
-                print(label, flush=True)
+            if (verbose or trace) and comm.Get_rank() == 0:
+                print(("running " if trace else "") + label, flush=True)  # trace: names a case that kills the job
             verdict, detail, fallbacks = run_case(case, np.random.default_rng(case_id + 7_777_777), comm,
                                                   verbose=verbose)
             if watchdog is not None:
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help=f"comma-separated families: {', '.join(FAMILIES)}")
     parser.add_argument("--case-timeout", type=float, default=60.0, help="seconds before a case counts as hung")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--trace", action="store_true", help="print each case before running it")
     args = parser.parse_args(argv)
     comm = MPI.COMM_WORLD
     rank = comm.Get_rank()
@@ -154,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     if rank == 0:
         print(f"fuzz: seed {seed} at {comm.Get_size()} rank(s){' only ' + args.only if args.only else ''} "
               f"(replay: --seed {seed}{' --only ' + args.only if args.only else ''})", flush=True)
-    result = fuzz(cases, seed, comm, verbose=verbose, only=args.only, watchdog=watchdog, first=first, stream=True)
+    result = fuzz(cases, seed, comm, verbose=verbose, only=args.only, watchdog=watchdog, first=first, stream=True,
+                   trace=args.trace)
     if rank == 0:
         print(family_table(result["per_family"]))
         print(summary(result["counts"]), flush=True)
