@@ -156,9 +156,10 @@ def io(rng: np.random.Generator) -> Case:
             target = path if what == "roundtrip" else os.path.join(base, "no", "such.npy")
 
             def roundtrip(a):
-                if isinstance(a, np.ndarray):
-                    np.save(target + ".ref.npy", a)
-                    return np.load(target + ".ref.npy")
+                if isinstance(a, np.ndarray):  # each rank its own reference file (no race between ranks)
+                    ref = f"{target}.ref{MPI.COMM_WORLD.Get_rank()}.npy"
+                    np.save(ref, a)
+                    return np.load(ref)
                 nd.save(target, a)
                 return nd.load(target)
 
@@ -187,11 +188,10 @@ def io(rng: np.random.Generator) -> Case:
         if isinstance(a, np.ndarray):
             if what == "missing":
                 return h5py.File(path + ".missing", "r")
-            if MPI.COMM_WORLD.Get_rank() == 0:
-                with h5py.File(path + ".ref", "w") as f:
-                    f["buffer"] = a
-            MPI.COMM_WORLD.Barrier()
-            with h5py.File(path + ".ref", "r") as f:
+            ref = f"{path}.ref{MPI.COMM_WORLD.Get_rank()}"
+            with h5py.File(ref, "w") as f:
+                f["buffer"] = a
+            with h5py.File(ref, "r") as f:
                 return f["buffer" if what == "roundtrip" else "nokey"][...]
         if what == "missing":
             return nd.load_hdf5(path + ".missing")

@@ -293,7 +293,9 @@ def histograms(rng: np.random.Generator) -> Case:
     shape = shape_of(rng, ndim=1)
     if f == "bincount":
         dt = pick(rng, [np.int64, np.uint8, np.int8, np.bool_, np.float64, np.uint64])
-        x = data(rng, shape, dt) % 7 if np.dtype(dt).kind in "iu" and rng.random() < 0.8 else data(rng, shape, dt)
+        # No extreme values: NumPy 2.4's own bincount([2**63 - 1], weights=...) returns zeros and corrupts the heap.
+        x = data(rng, shape, dt, specials=False)
+        x = x % 7 if np.dtype(dt).kind in "iu" and rng.random() < 0.8 else x
         kw: dict[str, Any] = {}
         inputs: list[Any] = [x]
         if rng.random() < 0.3:
