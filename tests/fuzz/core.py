@@ -256,8 +256,12 @@ def fingerprint(value: Any) -> bytes:
         return b"|".join(fingerprint(v) for v in value)
     if isinstance(value, nd.DistArray):
         return b"D"
+    if value is None or isinstance(value, (str, bytes)):
+        return repr(value).encode()
     try:
         a = np.asarray(value)
+        if a.dtype.kind == "O":  # (object arrays' bytes are pointers, different on every rank)
+            return repr(value).encode()
         return a.tobytes() + str(a.dtype).encode() + str(a.shape).encode() + type(value).__name__.encode()
     except Exception:  # noqa: BLE001
         return repr(value).encode()
