@@ -43,8 +43,20 @@ def _key(rng: np.random.Generator, shape: tuple[int, ...]) -> Any:
     return tuple(parts) if len(parts) != 1 or rng.random() < 0.3 else parts[0]
 
 
-def _value(rng: np.random.Generator, dt: np.dtype) -> Any:
-    kind = int(rng.integers(0, 6))
+def _target_shape(shape: tuple[int, ...], key: Any) -> tuple[int, ...] | None:
+    try:
+        return np.empty(shape, np.int8)[key].shape
+    except Exception:  # noqa: BLE001 - a bad key: any value will do
+        return None
+
+
+def _value(rng: np.random.Generator, dt: np.dtype, target: tuple[int, ...] | None = None) -> Any:
+    kind = int(rng.integers(0, 7))
+    if kind == 6 and target is not None:  # the indexed shape, with extra leading length-1 dims or broadcastable
+        lead = (1,) * int(rng.integers(0, 3))
+        tail = target[int(rng.integers(0, len(target) + 1)):] if rng.random() < 0.3 else target
+        v = data(rng, lead + tail, dt)
+        return v if rng.random() < 0.3 else Keep(v)
     if kind == 0:
         return Keep(pick(rng, [0, -2, 1.5, np.nan, 1 + 1j, True, 300, -1, 2**40]))
     if kind == 1:
@@ -72,7 +84,7 @@ def indexing(rng: np.random.Generator) -> Case:
             return a
 
         return Case(f"setitem {shape} {dt} [dist mask {key.shape}] = {_show(value)}", [x, key, value], setmask)
-    value = _value(rng, dt)
+    value = _value(rng, dt, _target_shape(shape, key))
 
     def setitem(a, k, v):
         a[k] = v
