@@ -241,6 +241,18 @@ def structure(value: Any) -> Any:
     return ("object", type(value).__name__)
 
 
+def broken_blocks(value: Any) -> str:
+    """This rank's DistArrays whose local block disagrees with their distribution (gathering them would hang)."""
+    if isinstance(value, (tuple, list)):
+        return "; ".join(t for t in (broken_blocks(v) for v in value) if t)
+    if isinstance(value, nd.DistArray):
+        want = value.distribution.local_shape
+        if value.local.shape != want or value.local.dtype != value.dtype:
+            return (f"rank {value.distribution.rank}: local block {value.local.shape} {value.local.dtype} != "
+                    f"distribution's {want} {value.dtype}")
+    return ""
+
+
 def to_numpy(value: Any) -> Any:
     """Gather DistArrays (collective: every rank has the same structure here)."""
     if isinstance(value, (tuple, list)):
@@ -460,6 +472,9 @@ def run_case(case: Case, rng: np.random.Generator, comm: MPI.Intracomm, verbose:
         if len({tuple(v[:2]) for v in views}) == 1:
             shown = "scalar/NumPy results differ across ranks: " + shown
         return "disagreement", f"{label}: {shown}", fallbacks
+    broken = [b for b in own.allgather(broken_blocks(gvalue) if gkind == "ok" else "") if b]
+    if broken:  # an inconsistent DistArray: report it instead of gathering it
+        return "crash", f"{label}: inconsistent result: {'; '.join(broken)}", fallbacks
     if verdict == "compare":
         g = to_numpy(gvalue)
         try:
