@@ -16,6 +16,23 @@ collectively:
   the case and aborts the job, so a completed run has 0 hangs;
 * fallbacks: nd.FallbackWarning occurrences (not failures; counted).
 
+Comparisons by a property, where NumPy's own result is not unique (each with its reason; nothing else is
+excluded):
+
+* qr, svd, eigh (fam_linalg): vectors are unique only up to a unit factor, complete-mode Q's extra columns
+  are any orthonormal completion, mode='raw' is LAPACK's internal form -> A = Q R, U S Vh = A, A v = v w,
+  orthonormality, R^H R; eig/eigvals: no specified order -> sorted;
+* argsort without kind='stable', partition, argpartition (fam_reduce, methods): the order of ties / of each
+  side is unspecified -> the values the indices select, the kth element and the sides;
+* unique_values: NumPy >= 2.3 returns them in no particular order (hash based) -> sorted;
+* random values, shuffle, permutation (fam_random_io, fam_array): another stream than NumPy's -> shape,
+  dtype, exception class, values in range, sorted contents;
+* uninitialised outputs (np.empty*, ufunc where= without out=) are never compared: where= always comes
+  with out=.
+Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded
+elementwise kernels; otherwise multiples of the result dtype's eps scaled by the problem (sums: log n
+times sum|x|; linalg: size times the condition number).
+
 Run: ``mpiexec -n 4 python -m tests.fuzz --cases 2000 [--seed S] [--only FAMILY] [--case ID]``.
 Without ``--seed`` the seed comes from the clock and is printed first; a
 failing case prints its id, and ``--case ID`` (same rank count, same
