@@ -367,20 +367,66 @@ def input_scale(inputs: list[Any]) -> float:
 # --------------------------------------------------------------------------
 
 
+# The watcher process: reads "B label" / "E" lines; kills its parent when a case outlives the timeout.
+_WATCHER = r"""
+import os, select, signal, sys, time
+parent, timeout = int(sys.argv[1]), float(sys.argv[2])
+label, since, buf = None, None, b""
+while True:
+    ready, _, _ = select.select([0], [], [], 0.5)
+    if ready:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            sys.exit(0)
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            label, since = (line[2:].decode(), time.monotonic()) if line.startswith(b"B ") else (None, None)
+    if since is not None and time.monotonic() - since > timeout:
+        sys.stdout.write(f"\nfuzz watchdog (process): HANG: rank {sys.argv[3]} still in {label} after {timeout:g} s "
+                         "(blocked without releasing the GIL); killing the rank (1 hang)\n")
+        sys.stdout.flush()
+        os.kill(parent, signal.SIGKILL)
+        sys.exit(0)
+"""
+
+
 class CaseWatchdog:
-    """A thread that aborts the MPI job when one case has run longer than ``timeout`` seconds."""
+    """Ends the MPI job when one case has run longer than ``timeout`` seconds, naming the case.
+
+    A thread aborts the job cleanly (MPI Abort); it needs the GIL, which a C
+    call can hold while it loops (LAPACK, some MPI waits).  So a small
+    watcher process, fed the current case through a pipe, kills this rank a
+    few seconds later if the thread could not act.
+    """
 
     def __init__(self, timeout: float) -> None:
+        import subprocess
+
         self.timeout = timeout
         self.current: tuple[str, float] | None = None
+        self._pipe = None
         if timeout > 0:
             threading.Thread(target=self._run, name="fuzz-watchdog", daemon=True).start()
+            watcher = subprocess.Popen([sys.executable, "-c", _WATCHER, str(os.getpid()), str(timeout + 10),
+                                        str(MPI.COMM_WORLD.Get_rank())], stdin=subprocess.PIPE)
+            self._pipe = watcher.stdin
+
+    def _tell(self, line: str) -> None:
+        if self._pipe is not None:
+            try:
+                self._pipe.write((line.replace("\n", " ") + "\n").encode())
+                self._pipe.flush()
+            except OSError:
+                self._pipe = None
 
     def begin(self, label: str) -> None:
         self.current = (label, time.monotonic())
+        self._tell("B " + label)
 
     def end(self) -> None:
         self.current = None
+        self._tell("E")
 
     def _run(self) -> None:
         while True:
