@@ -261,6 +261,8 @@ def manipulation(rng: np.random.Generator) -> Case:
         perm = pick(rng, [tuple(int(v) for v in rng.permutation(ndim)), (0,), (0, 0), None, (1, 0), tuple(range(ndim))[::-1]])
         if f == "transpose":
             return Case(lab + f", {perm})", [x], lambda a: np.transpose(a, perm))
+        if perm is not None and rng.random() < 0.5:  # the splatted form: x.transpose(0), x.transpose(1, 0)
+            return Case(lab + f").transpose(*{perm})", [x], lambda a: a.transpose(*perm))
         return Case(lab + f").transpose({perm})", [x], lambda a: a.transpose(perm) if perm is not None else a.transpose())
     if f == "squeeze":
         return Case(lab + f", axis={axis})", [x], lambda a: np.squeeze(a, axis=axis))
