@@ -120,6 +120,17 @@ def io_dir() -> str:
     return _IO_DIR[0]
 
 
+def remove_io_dir() -> None:
+    """Remove the scratch directory (collective: after every rank is done with it)."""
+    if _IO_DIR:
+        import shutil
+
+        MPI.COMM_WORLD.Barrier()
+        if MPI.COMM_WORLD.Get_rank() == 0:
+            shutil.rmtree(_IO_DIR[0], ignore_errors=True)
+        _IO_DIR.clear()
+
+
 def _h5py() -> Any:
     try:
         import h5py

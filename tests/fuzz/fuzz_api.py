@@ -128,6 +128,7 @@ def fuzz(cases: int, seed: int, comm: MPI.Intracomm | None = None, verbose: bool
                     print(failures[-1], flush=True)  # as found: a later hang aborts the job
     finally:
         nd.set_fallback(old)
+    fam_random_io.remove_io_dir()
     return {"counts": counts, "per_family": per_family, "failures": failures}
 
 
