@@ -1,4 +1,4 @@
-"""``python -m tests.fuzz --cases N --seed S`` (under mpiexec)."""
+"""``python -m tests.fuzz --cases N [--seed S] [--only FAMILY] [--case ID]`` (under mpiexec)."""
 
 import sys
 
