@@ -83,24 +83,40 @@ def _leaves(tree: Any) -> list:
     return []
 
 
+def _bound_arguments(func: Any, args: tuple, kwargs: dict) -> dict | None:
+    """The call's arguments by parameter name (``**kwargs`` merged in), or None if it does not bind."""
+    try:
+        signature = inspect.signature(func)
+        bound = signature.bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):  # no signature, or a call NumPy will reject
+        return None
+    var_kw = [p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
+    extra = bound.pop(var_kw[0], {}) if var_kw else {}  # ufunc.reduce(..., **kwargs) takes out there
+    return {**extra, **bound}
+
+
 def written_arguments(func: Any, args: tuple, kwargs: dict) -> list:
     """The arrays among ``args``/``kwargs`` that NumPy's ``func`` writes into.
 
     The parameters named by :func:`~numpy_dist.dispatch.registry.written_parameters`,
     matched against the call through ``func``'s signature (NumPy validates the
-    call itself later: arguments that do not bind write nothing here).
+    call itself later: arguments that do not bind are looked up by keyword only).
     """
     names = written_parameters(func)
     if not names:
         return []
-    try:
-        signature = inspect.signature(func)
-        bound = signature.bind(*args, **kwargs).arguments
-    except (TypeError, ValueError):  # no signature, or a call NumPy will reject
-        return [leaf for n in names for leaf in _leaves(kwargs.get(n))]
-    var_kw = [p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
-    extra = bound.get(var_kw[0], {}) if var_kw else {}  # ufunc.reduce(..., **kwargs) takes out there
-    return [leaf for n in names for leaf in _leaves(bound.get(n, extra.get(n)))]
+    bound = _bound_arguments(func, args, kwargs)
+    if bound is None:
+        bound = kwargs
+    return [leaf for n in names for leaf in _leaves(bound.get(n))]
+
+
+def _scribbles_on_inputs(func: Any, args: tuple, kwargs: dict) -> bool:
+    """``overwrite_input=True`` (median, percentile ...): NumPy may use the inputs as scratch space."""
+    if "overwrite_input" not in kwargs and len(args) < 2:
+        return False
+    bound = _bound_arguments(func, args, kwargs)
+    return bool(bound and bound.get("overwrite_input"))
 
 
 class _Gathered:
@@ -110,11 +126,13 @@ class _Gathered:
     aliasing an input) is one NumPy array to NumPy too.  The arrays NumPy
     writes into are private writable copies, written back afterwards; every
     other gathered array is a read-only view, so a NumPy function writing
-    into an argument not known as written raises instead of losing the write.
+    into an argument not known as written raises instead of losing the write
+    (unless the call allows scratch use of its inputs: ``overwrite_input=True``).
     """
 
-    def __init__(self, targets: list) -> None:
+    def __init__(self, targets: list, scratch: bool = False) -> None:
         self._target_ids = {id(t) for t in targets if isinstance(t, DistArray)}
+        self._scratch = scratch  # inputs may be scribbled on: private writable copies, not written back
         self._copies: dict[int, tuple[DistArray, np.ndarray]] = {}
 
     def tree(self, tree: Any) -> Any:
@@ -133,8 +151,8 @@ class _Gathered:
 
         if id(d) not in self._copies:
             whole = asnumpy(d)
-            if id(d) in self._target_ids:
-                whole = np.array(whole, copy=True)  # never d.local itself: written back below
+            if id(d) in self._target_ids or self._scratch:
+                whole = np.array(whole, copy=True)  # never d.local itself
             else:
                 whole = whole.view()
                 whole.flags.writeable = False
@@ -210,7 +228,7 @@ def fallback(func: Any, args: tuple, kwargs: dict, name: str) -> Any:
     if template is None:  # nothing distributed among the arguments: plain NumPy
         return func(*args, **kwargs)
     written = written_arguments(func, args, kwargs)
-    gathered = _Gathered(written)
+    gathered = _Gathered(written, scratch=_scribbles_on_inputs(func, args, kwargs))
     np_args, np_kwargs = gathered.tree(args), gathered.tree(kwargs)
     with _comm.agreed(template.comm):  # NumPy may raise; it raises everywhere alike, but be sure
         result = func(*np_args, **np_kwargs)

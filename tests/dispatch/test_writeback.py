@@ -412,11 +412,12 @@ def _agreed_call(call: Callable[[], Any]) -> Any:
     return result
 
 
-def _targets(w: W, k: int) -> list[Target]:
+def _targets(w: W, k: int, n_plain: int = 4, n_views: int = 3) -> list[Target]:
+    """A rotation (by case number ``k``) of the plain layouts and of the views (every one when exhaustive)."""
     ts = [tg for tg in targets_for(w.shape) if w.strided_views or not tg.strided]
     plain = [tg for tg in ts if tg.key is None]
     views = [tg for tg in ts if tg.key is not None]
-    return pick(plain, k, 5) + pick(views, k, 4)
+    return pick(plain, k, n_plain) + pick(views, k, n_views)
 
 
 def _case_id(w: W) -> str:
@@ -508,15 +509,12 @@ def _via_contiguous(t: Any, f: Callable[[Any], Any]) -> Any:
 
 
 # NumPy 2.4.6 writes wrong values from these loops into a 2-d strided bool out (np.isnan(x, out=b[:, 1::2]));
-# the native path passes a column view's strided local block as out, so it inherits the bug.
+# the sweep leaves column views out for them (whether a rank's block is such an array depends on the rank
+# count) and test_strided_bool_out_numpy_bug pins the case down.
 NUMPY_STRIDED_BOOL_BUG = {np.isnan, np.isfinite, np.signbit}
 
 
-@pytest.mark.parametrize("ufunc", [
-    pytest.param(u, id=u.__name__, marks=[pytest.mark.xfail(
-        strict=True, reason="NumPy 2.4.6 bug with a 2-d strided bool out, reached through the native ufunc path "
-                            "(dispatch/ufuncs.py could compute into a contiguous temporary)")]
-                 if u in NUMPY_STRIDED_BOOL_BUG else []) for u in UFUNCS])
+@pytest.mark.parametrize("ufunc", UFUNCS, ids=[u.__name__ for u in UFUNCS])
 def test_every_ufunc_out_and_at(ufunc: np.ufunc):
     in_types, out_types = _loop(ufunc)
     shape = (7, 3)
@@ -531,8 +529,21 @@ def test_every_ufunc_out_and_at(ufunc: np.ufunc):
         cases.append(W(qualified_name(ufunc, "at"), "at", shape, in_types[0],
                        lambda t, c: ufunc.at(t, (np.array([0, 0, 6]), np.array([1, 1, 2])), *[c(v) for v in at_vals])))
     k = UFUNCS.index(ufunc)
-    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k))]
+    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k, 3, 2))
+             if not (ufunc in NUMPY_STRIDED_BOOL_BUG and tg.name.startswith("column-view"))]
     run_subcases(items, check_one)
+
+
+@pytest.mark.parametrize("ufunc", sorted(NUMPY_STRIDED_BOOL_BUG, key=lambda u: u.__name__),
+                         ids=lambda u: u.__name__)
+@pytest.mark.xfail(strict=True, reason="NumPy 2.4.6 bug: these loops write wrong values into a 2-d strided bool "
+                   "out; the native ufunc path passes the view's strided local block as out "
+                   "(dispatch/ufuncs.py could compute into a contiguous temporary)")
+def test_strided_bool_out_numpy_bug(ufunc):
+    x = rng_data((7, 3), np.float64, 30)
+    w = W(qualified_name(ufunc), "column-view", (7, 3), bool,
+          lambda t, c: _via_contiguous(t, lambda o: ufunc(c(x), out=o)))
+    check_one(w, Target("column-view[replicated]", (7, 6), (slice(None), slice(1, None, 2)), "replicated", True), True)
 
 
 # --------------------------------------------------------------------------
