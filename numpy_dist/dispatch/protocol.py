@@ -140,8 +140,9 @@ class _Gathered:
             return self._array(tree)
         if isinstance(tree, list):
             return [self.tree(x) for x in tree]
-        if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
-            return tuple(self.tree(x) for x in tree)
+        if isinstance(tree, tuple):  # named tuples (linalg results passed back in) keep their type
+            items = [self.tree(x) for x in tree]
+            return type(tree)(*items) if hasattr(tree, "_fields") else tuple(items)
         if isinstance(tree, dict):
             return {k: self.tree(v) for k, v in tree.items()}
         return tree

@@ -232,3 +232,20 @@ def test_fallback_where_keeps_unselected_out_elements(mode):
         d = distribute(out0, case)
         assert protocol.fallback(np.copyto, (d, distribute(x, case)), {"where": mask}, "numpy.copyto") is None
         assert_dist_equal(d, expected)
+
+
+def test_fallback_gathers_inside_named_tuples(mode):
+    """DistArrays inside a named tuple argument are gathered and the tuple keeps its type."""
+    from collections import namedtuple
+
+    mode("allow")
+    Pair = namedtuple("Pair", "a b")
+    x = rng_data((7, 4), np.float64, 8)
+
+    def total(pair):
+        assert type(pair) is Pair and all(isinstance(p, np.ndarray) for p in pair)
+        return pair.a + pair.b
+
+    for case in dist_cases(2):
+        d = distribute(x, case)
+        assert_dist_equal(protocol.fallback(total, (Pair(d, d),), {}, "total"), 2 * x)
