@@ -494,7 +494,7 @@ UFUNCS = [u for u in all_ufuncs() if not u.signature and _loop(u) is not None]
 def _via_contiguous(t: Any, f: Callable[[Any], Any]) -> Any:
     """``f(t)`` for a DistArray; for NumPy, ``f`` on a contiguous copy stored back into ``t``.
 
-    NumPy 2.4's isnan/isfinite/signbit loops write wrong values into a 2-d
+    NumPy 2.4's isnan/isinf/isfinite/signbit loops write wrong values into a 2-d
     strided bool ``out`` (``np.isnan(x, out=b[:, 1::2])``), so the oracle of
     the ufunc sweep is the documented effect: the results stored in ``out``.
     """
@@ -511,7 +511,7 @@ def _via_contiguous(t: Any, f: Callable[[Any], Any]) -> Any:
 # NumPy 2.4.6 writes wrong values from these loops into a 2-d strided bool out (np.isnan(x, out=b[:, 1::2]));
 # the sweep leaves column views out for them (whether a rank's block is such an array depends on the rank
 # count) and test_strided_bool_out_numpy_bug pins the case down.
-NUMPY_STRIDED_BOOL_BUG = {np.isnan, np.isfinite, np.signbit}
+NUMPY_STRIDED_BOOL_BUG = {np.isnan, np.isinf, np.isfinite, np.signbit}
 
 
 @pytest.mark.parametrize("ufunc", UFUNCS, ids=[u.__name__ for u in UFUNCS])
