@@ -17,7 +17,8 @@ import numpy as np
 
 __all__ = [
     "implements", "lookup", "qualified_name", "coverage", "set_fallback", "get_fallback",
-    "FallbackWarning", "FallbackError", "UFUNC_METHODS", "native_ufunc_methods",
+    "FallbackWarning", "FallbackError", "UFUNC_METHODS", "native_ufunc_methods", "IN_PLACE_PARAMETERS",
+    "written_parameters",
 ]
 
 _IMPLEMENTATIONS: dict[Any, Callable] = {}
@@ -27,6 +28,21 @@ _fallback_mode = "warn"
 UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
 # Methods of the generic ufunc path; reduceat goes through the fallback.
 _NATIVE_UFUNC_METHODS = ("__call__", "reduce", "accumulate", "outer", "at")
+
+
+# NumPy functions that write into an argument other than ``out``: the parameters
+# written, as NumPy names them.  ``out`` itself is found from the signature
+# (see written_parameters); the completeness test in
+# tests/dispatch/test_writeback.py fails when NumPy grows a writer not covered.
+IN_PLACE_PARAMETERS: dict[Any, tuple[str, ...]] = {
+    np.put: ("a",),
+    np.put_along_axis: ("arr",),
+    np.place: ("arr",),
+    np.putmask: ("a",),
+    np.copyto: ("dst",),
+    np.fill_diagonal: ("a",),
+    np.nan_to_num: ("x",),  # written only with copy=False; writing back unchanged values is harmless
+}
 
 
 class FallbackWarning(UserWarning):
@@ -58,6 +74,35 @@ def _check_signature(np_func: Any, impl: Callable) -> None:
                and n not in ours and n != "like"]
     if missing:
         raise TypeError(f"{impl.__module__}.{impl.__name__} lacks parameters {missing} of {qualified_name(np_func)}")
+
+
+def _parameters(func: Any) -> dict[str, inspect.Parameter] | None:
+    try:
+        return dict(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return None  # C functions without a signature
+
+
+def written_parameters(func: Any) -> tuple[str, ...]:
+    """Names of the parameters of NumPy's ``func`` that it writes into.
+
+    ``out`` whenever ``func`` takes it (or takes ``**kwargs``, as ufunc
+    methods do, or has no introspectable signature), ``a`` for the ufunc
+    ``at`` methods, and the entries of :data:`IN_PLACE_PARAMETERS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import written_parameters
+    >>> written_parameters(np.copyto), written_parameters(np.cumsum), written_parameters(np.sort)
+    (('dst',), ('out',), ())
+    """
+    names = IN_PLACE_PARAMETERS.get(func, ())
+    if isinstance(getattr(func, "__self__", None), np.ufunc) and func.__name__ == "at":
+        names = ("a",)
+    params = _parameters(func)
+    takes_out = params is None or "out" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return names + ("out",) if takes_out and "out" not in names and func.__name__ != "at" else names
 
 
 def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:

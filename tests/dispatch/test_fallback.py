@@ -178,3 +178,74 @@ def test_coverage_matches_registry():
 
     names = {qualified_name(f) for f in get_overridable_numpy_array_functions()}
     assert names <= set(cov["native"]) | set(cov["fallback"])
+
+
+# --------------------------------------------------------------------------
+# Write-back (the full sweep is tests/dispatch/test_writeback.py)
+# --------------------------------------------------------------------------
+
+
+def test_fallback_writes_back_into_the_target(mode):
+    """Issue 15: put_along_axis through the fallback left the target unchanged at any rank count."""
+    mode("allow")
+    idx = np.array([[0], [2], [5], [1]])
+    for case in dist_cases(2):
+        expected = np.zeros((4, 6), bool)
+        np.put_along_axis(expected, idx, True, axis=1)
+        d = distribute(np.zeros((4, 6), bool), case)
+        got = protocol.fallback(np.put_along_axis, (d, idx, True), {"axis": 1}, "numpy.put_along_axis")
+        assert got is None
+        assert_dist_equal(d, expected)
+
+
+def test_fallback_out_aliasing_an_input(mode):
+    """``out`` that is also an input is one NumPy array to NumPy (its overlap rules), written back."""
+    mode("allow")
+    x = rng_data((17,), np.float64, 4)
+    for case in dist_cases(1):
+        d = distribute(x, case)
+        got = protocol.fallback(np.cumsum, (d,), {"out": d}, "numpy.cumsum")
+        assert got is d
+        assert_dist_equal(d, np.cumsum(x))
+
+
+def test_fallback_overwrite_input_is_scratch_not_written_back(mode):
+    """``overwrite_input=True`` lets NumPy scribble on a private copy; the DistArray is left as it was."""
+    mode("allow")
+    x = rng_data((17,), np.float64, 5)
+    for case in dist_cases(1):
+        d = distribute(x, case)
+        got = protocol.fallback(np.median, (d,), {"overwrite_input": True}, "numpy.median")
+        assert_dist_equal(got, np.median(x))
+        assert_dist_equal(d, x)
+
+
+def test_fallback_where_keeps_unselected_out_elements(mode):
+    """``out`` with ``where=``: the elements not selected keep their values, as in NumPy."""
+    mode("allow")
+    x = rng_data((7, 4), np.float64, 6)
+    mask = x > 0
+    expected = rng_data((7, 4), np.float64, 7)
+    out0 = expected.copy()
+    np.copyto(expected, x, where=mask)
+    for case in dist_cases(2):
+        d = distribute(out0, case)
+        assert protocol.fallback(np.copyto, (d, distribute(x, case)), {"where": mask}, "numpy.copyto") is None
+        assert_dist_equal(d, expected)
+
+
+def test_fallback_gathers_inside_named_tuples(mode):
+    """DistArrays inside a named tuple argument are gathered and the tuple keeps its type."""
+    from collections import namedtuple
+
+    mode("allow")
+    Pair = namedtuple("Pair", "a b")
+    x = rng_data((7, 4), np.float64, 8)
+
+    def total(pair):
+        assert type(pair) is Pair and all(isinstance(p, np.ndarray) for p in pair)
+        return pair.a + pair.b
+
+    for case in dist_cases(2):
+        d = distribute(x, case)
+        assert_dist_equal(protocol.fallback(total, (Pair(d, d),), {}, "total"), 2 * x)
