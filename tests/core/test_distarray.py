@@ -79,7 +79,8 @@ def test_astype_copy_fill():
 def test_comm_stats_count_and_reset():
     nd.reset_comm_stats()
     s = nd.comm_stats()
-    assert s == {"collectives": 0, "bytes_sent": 0, "control_collectives": 0, "control_bytes": 0}
+    assert s == {"collectives": 0, "bytes_sent": 0, "control_collectives": 0, "control_bytes": 0,
+                 "implicit_gathers": 0, "implicit_bytes": 0}
     d = nd.asarray(np.arange(10.0))
     assert nd.comm_stats()["collectives"] == 0  # asarray keeps each rank's part: no traffic
     nd.asnumpy(d)
