@@ -59,7 +59,7 @@ from .distribution import Distribution, make_grid_shape
 from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
 from .ownership import ownership_summary
 from .printing import print0
-from . import io, random
+from . import io, random, special
 from .io import load, load_dnpy, load_hdf5, load_npy, save, save_dnpy, save_hdf5, save_npy
 
 __version__ = "0.1.0"

@@ -24,6 +24,11 @@ __all__ = ["implicit_gather"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _warned_sites: set[tuple[str, int]] = set()
+#: Iterating over an array up to this many bytes (labels, a few rows) is not reported.
+SMALL_ITERATION_BYTES = 1 << 16
+# Path fragments of installed libraries and of the standard library.
+_LIBRARY_PARTS = tuple({os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep,
+                        os.path.dirname(os.__file__) + os.sep})
 
 
 def _format_bytes(n: int) -> str:
@@ -34,16 +39,34 @@ def _format_bytes(n: int) -> str:
     return f"{n} bytes"  # pragma: no cover
 
 
-def _call_site() -> tuple[tuple[str, int], int]:
-    """The first frame outside numpy_dist: its (file, line) and the ``stacklevel`` that names it."""
+def _is_library(filename: str) -> bool:
+    """Installed third-party or standard-library code (pandas, xarray ...), not the user's program."""
+    return any(part in filename for part in _LIBRARY_PARTS)
+
+
+def _call_site() -> tuple[tuple[str, int], int, str]:
+    """Where the user's program asked for the conversion.
+
+    Returns the (file, line) of the first frame outside numpy_dist and outside
+    installed libraries (so ``pd.Series(d)`` is reported at the user's line,
+    not inside pandas), the ``stacklevel`` that names it, and the module of
+    the library that converted (empty when the user called NumPy directly).
+    """
     frame = sys._getframe(2)  # the caller of implicit_gather's caller
     level = 2
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
+        frame, level = frame.f_back, level + 1
+    library = ""
+    first_outside = (frame, level)
+    while frame is not None and _is_library(frame.f_code.co_filename):
+        library = library or frame.f_globals.get("__name__", "")
+        frame, level = frame.f_back, level + 1
+    if frame is None:  # only library frames (e.g. an interactive shell): name the first one
+        frame, level = first_outside
+        library = ""
     if frame is None:
-        return ("?", 0), 2
-    return (frame.f_code.co_filename, frame.f_lineno), level
+        return ("?", 0), 2, ""
+    return (frame.f_code.co_filename, frame.f_lineno), level, library
 
 
 def implicit_gather(d: Any, what: str) -> None:
@@ -73,10 +96,11 @@ def implicit_gather(d: Any, what: str) -> None:
         raise FallbackError(f"{message}; refused because the fallback mode is 'error'. "
                             "Call nd.asnumpy(d) (or nd.gather(d, root)) to gather on purpose")
     if mode == "warn":
-        site, level = _call_site()
+        site, level, library = _call_site()
         if site not in _warned_sites:
             _warned_sites.add(site)
-            warnings.warn(f"{message}. Call nd.asnumpy(d) to do this on purpose, or keep the data "
+            via = f" (called inside {library.split('.')[0]}: {library})" if library else ""
+            warnings.warn(f"{message}{via}. Call nd.asnumpy(d) to do this on purpose, or keep the data "
                           "distributed (nd.set_fallback('allow') silences this, 'error' forbids it)",
                           FallbackWarning, stacklevel=level)
     _comm.count_implicit(d.nbytes)

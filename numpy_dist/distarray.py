@@ -185,14 +185,17 @@ class DistArray(NDArrayOperatorsMixin):
         Rows arrive as NumPy values (scalars of a 1-d array, ndarrays
         otherwise) fetched a chunk of rows at a time, so a 1-d array costs
         one collective per chunk, not per element.  Iterating a whole array
-        moves all of it to every rank, so it follows the fallback policy like
-        ``np.asarray(d)``.  Writes to the rows do not reach ``d``.
+        moves all of it to every rank, so above
+        ``numpy_dist._implicit.SMALL_ITERATION_BYTES`` it follows the fallback
+        policy like ``np.asarray(d)`` (small arrays such as class labels
+        iterate silently).  Writes to the rows do not reach ``d``.
         """
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d array")
-        from ._implicit import implicit_gather
+        from . import _implicit
 
-        implicit_gather(self, "iterating over d")
+        if self.nbytes > _implicit.SMALL_ITERATION_BYTES:  # global metadata: every rank agrees
+            _implicit.implicit_gather(self, "iterating over d")
         return self._iter_rows()
 
     def _iter_rows(self) -> Any:

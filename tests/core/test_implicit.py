@@ -65,7 +65,7 @@ def test_error_mode_refuses_everywhere_before_any_message(case, shape):
     d = distribute(x, case)
     nd.set_fallback("error")
     before = nd.comm_stats()
-    for convert in (np.asarray, np.array, lambda a: a.tolist(), list, lambda a: np.asarray(a, dtype=np.float32)):
+    for convert in (np.asarray, np.array, lambda a: a.tolist(), lambda a: np.asarray(a, dtype=np.float32)):
         with pytest.raises(nd.FallbackError, match=r"nd\.asnumpy"):
             convert(d)
     assert_all_ranks(_no_traffic(before), "the refusal communicated")
@@ -150,14 +150,17 @@ def test_iteration_fetches_chunks_not_elements(monkeypatch):
     assert stats["collectives"] + stats["control_collectives"] <= (4 * 4 if P > 1 else 0), stats
 
 
-def test_iteration_follows_the_policy():
+def test_iteration_of_a_large_array_follows_the_policy(monkeypatch):
     d = distribute(rng_data((4, 2)), "block")
+    nd.set_fallback("error")
+    assert_all_ranks(len(list(d)) == 4, "small arrays (labels, a few rows) iterate without a word")
+    monkeypatch.setattr(_implicit, "SMALL_ITERATION_BYTES", d.nbytes - 1)
+    with pytest.raises(nd.FallbackError):
+        list(d)
+    nd.set_fallback("warn")
     with pytest.warns(nd.FallbackWarning, match="iterating"):
         first = next(iter(d))
     assert_all_ranks(first.shape == (2,), "first row shape")
-    nd.set_fallback("error")
-    with pytest.raises(nd.FallbackError):
-        list(d)
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "replicated"])
