@@ -159,47 +159,58 @@ def collective(name: str | None = None, local_args: int = 0):
     return decorate
 
 
-def _operand_comms(tree: Any, found: list, depth: int = 0) -> None:
-    """Append the communicator of every DistArray in ``tree`` (nested lists/tuples/dicts) to ``found``."""
-    from .distarray import DistArray
+_DistArray: Any = None  # numpy_dist.distarray.DistArray, bound on first use (import cycle)
 
-    if isinstance(tree, DistArray):
-        found.append(tree.comm)
-    elif isinstance(tree, (list, tuple)) and depth < 8:
-        for x in tree:
-            if isinstance(x, (DistArray, list, tuple, dict)):
-                _operand_comms(x, found, depth + 1)
-    elif isinstance(tree, dict) and depth < 8:
-        _operand_comms(list(tree.values()), found, depth + 1)
+
+def _distarray_type() -> type:
+    global _DistArray
+    if _DistArray is None:
+        from .distarray import DistArray
+
+        _DistArray = DistArray
+    return _DistArray
 
 
 def check_same_comm(args: Any, kwargs: dict | None = None) -> None:
     """Raise ValueError unless every DistArray operand in ``args``/``kwargs`` shares one communicator.
 
-    Local: ``MPI_Comm_compare`` sends no message, and every rank of an SPMD
-    program holds the same operands, so every rank reaches the same verdict
-    before any operation starts.  Without this an operation mixing
-    ``COMM_WORLD`` and ``COMM_SELF`` arrays waits forever on one rank.
-    Congruent duplicates (``comm.Dup()``) are refused too: the layers below
-    combine blocks of one communicator only.
+    Operands are found in nested lists, tuples and dicts (``np.concatenate``'s
+    sequence, ``out=`` tuples).  Local: ``MPI_Comm_compare`` sends no
+    message, and every rank of an SPMD program holds the same operands, so
+    every rank reaches the same verdict before any operation starts.
+    Without this an operation mixing ``COMM_WORLD`` and ``COMM_SELF`` arrays
+    waits forever on one rank.  Congruent duplicates (``comm.Dup()``) are
+    refused too: the layers below combine blocks of one communicator only.
+    Called on every dispatched operation, so it is kept cheap (no imports,
+    no allocation beyond a small stack).
     """
-    comms: list = []
-    _operand_comms(args, comms)
-    if kwargs:
-        _operand_comms(kwargs, comms)
-    if len(comms) < 2:
+    distarray = _DistArray or _distarray_type()
+    first = None
+    pending = [args, kwargs.values()] if kwargs else [args]
+    while pending:
+        for x in pending.pop():
+            if isinstance(x, distarray):
+                c = x._dist.comm
+                if first is None:
+                    first = c
+                elif c is not first and c != first:
+                    _comm_mismatch(first, c)
+            elif isinstance(x, (list, tuple)):
+                if x and len(pending) < 64:  # nesting deeper than this holds no operands in NumPy's API
+                    pending.append(x)
+            elif isinstance(x, dict):
+                pending.append(x.values())
+
+
+def _comm_mismatch(first: MPI.Intracomm, other: MPI.Intracomm) -> None:
+    relation = MPI.Comm.Compare(first, other)
+    if relation == MPI.IDENT:
         return
-    first = comms[0]
-    for other in comms[1:]:
-        if other is first or other == first:
-            continue
-        relation = MPI.Comm.Compare(first, other)
-        if relation != MPI.IDENT:
-            kind = "congruent but distinct" if relation == MPI.CONGRUENT else "not congruent"
-            raise ValueError(
-                f"DistArray operands live on different communicators (sizes {first.Get_size()} and "
-                f"{other.Get_size()}, {kind}); numpy_dist combines arrays of one communicator only: "
-                "create them on the same comm= (or copy one over with nd.asarray(nd.asnumpy(x), comm=...))")
+    kind = "congruent but distinct" if relation == MPI.CONGRUENT else "not congruent"
+    raise ValueError(
+        f"DistArray operands live on different communicators (sizes {first.Get_size()} and "
+        f"{other.Get_size()}, {kind}); numpy_dist combines arrays of one communicator only: "
+        "create them on the same comm= (or copy one over with nd.asarray(nd.asnumpy(x), comm=...))")
 
 
 def _find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
