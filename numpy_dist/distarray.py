@@ -204,7 +204,9 @@ class DistArray(NDArrayOperatorsMixin):
         row_bytes = max(1, self.nbytes // max(1, self.shape[0]))
         chunk = max(1, _ITER_CHUNK_BYTES // row_bytes)
         for start in range(0, self.shape[0], chunk):
-            yield from asnumpy(self[start:start + chunk])
+            with checks.checked(self.comm, "__iter__", (self, start)):
+                rows = asnumpy(self[start:start + chunk])
+            yield from rows
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
@@ -332,7 +334,8 @@ class DistArray(NDArrayOperatorsMixin):
         from .creation import asnumpy
 
         implicit_gather(self, "d.tolist()")
-        return asnumpy(self).tolist()
+        with checks.checked(self.comm, "tolist", (self,)):
+            return asnumpy(self).tolist()
 
     def toarray(self) -> np.ndarray:
         """The seed's name for gathering the whole array on every rank (explicit, like ``nd.asnumpy``)."""
