@@ -20,7 +20,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.testing import assert_all_ranks, distribute, rng_data
-from numpy_dist.testing.runner import find_mpiexec
+from numpy_dist.testing.runner import _kill_job, find_mpiexec
 
 P = MPI.COMM_WORLD.Get_size()
 RANK = MPI.COMM_WORLD.Get_rank()
@@ -42,13 +42,15 @@ def _run_on_rank0(cmd: list, timeout: float, **env: str) -> tuple[int, str, floa
     result = None
     if RANK == 0:
         start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=_clean_env(**env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
-            proc = subprocess.run(cmd, env=_clean_env(**env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, timeout=timeout, start_new_session=True)
-            result = (proc.returncode, proc.stdout, time.monotonic() - start)
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            result = (None, out, timeout)
+            out, _ = proc.communicate(timeout=timeout)
+            result = (proc.returncode, out, time.monotonic() - start)
+        except subprocess.TimeoutExpired:
+            _kill_job(proc)  # mpiexec, its proxy and every rank: nothing is left running
+            out, _ = proc.communicate()
+            result = (None, out or "", timeout)
     return MPI.COMM_WORLD.bcast(result, root=0)
 
 
