@@ -15,6 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
+_NO_MPI_HELP = """numpy_dist needs an MPI library, and mpi4py could not load one:
+    {error}
+Either install MPICH as a wheel together with numpy_dist:
+    pip install "numpy_dist[mpich]"
+or, on a cluster, load the cluster's MPI (e.g. `module load openmpi`) and install mpi4py
+built against it:
+    pip install --no-binary=mpi4py --force-reinstall mpi4py"""
+
+try:  # first contact with MPI: say how to fix a missing library instead of mpi4py's raw error
+    from mpi4py import MPI as _MPI
+except (ImportError, RuntimeError, OSError) as _exc:
+    raise ImportError(_NO_MPI_HELP.format(error=str(_exc).replace("\n", "\n    "))) from _exc
+
 from . import dispatch as _dispatch  # registers every implementation
 from .checks import CollectiveMismatchError, set_checks, set_timeout
 from .comm import agree, agreed, comm_stats, get_comm, reset_comm_stats
@@ -45,10 +58,15 @@ from .distarray import DistArray
 from .distribution import Distribution, make_grid_shape
 from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
 from .ownership import ownership_summary
-from . import io, random
+from .printing import print0
+from . import io, random, special
 from .io import load, load_dnpy, load_hdf5, load_npy, save, save_dnpy, save_hdf5, save_npy
 
 __version__ = "0.1.0"
+
+from .comm import install_excepthook as _install_excepthook
+
+_install_excepthook()  # an uncaught exception on one rank ends the job (NUMPY_DIST_ABORT_ON_ERROR=0: off)
 
 __all__ = [
     "DistArray", "Distribution", "Context", "make_grid_shape",
@@ -58,7 +76,7 @@ __all__ = [
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
     "ownership_summary", "io", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
-    "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError",
+    "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError", "print0",
 ]
 
 

@@ -159,6 +159,60 @@ def collective(name: str | None = None, local_args: int = 0):
     return decorate
 
 
+_DistArray: Any = None  # numpy_dist.distarray.DistArray, bound on first use (import cycle)
+
+
+def _distarray_type() -> type:
+    global _DistArray
+    if _DistArray is None:
+        from .distarray import DistArray
+
+        _DistArray = DistArray
+    return _DistArray
+
+
+def check_same_comm(args: Any, kwargs: dict | None = None) -> None:
+    """Raise ValueError unless every DistArray operand in ``args``/``kwargs`` shares one communicator.
+
+    Operands are found in nested lists, tuples and dicts (``np.concatenate``'s
+    sequence, ``out=`` tuples).  Local: ``MPI_Comm_compare`` sends no
+    message, and every rank of an SPMD program holds the same operands, so
+    every rank reaches the same verdict before any operation starts.
+    Without this an operation mixing ``COMM_WORLD`` and ``COMM_SELF`` arrays
+    waits forever on one rank.  Congruent duplicates (``comm.Dup()``) are
+    refused too: the layers below combine blocks of one communicator only.
+    Called on every dispatched operation, so it is kept cheap (no imports,
+    no allocation beyond a small stack).
+    """
+    distarray = _DistArray or _distarray_type()
+    first = None
+    pending = [args, kwargs.values()] if kwargs else [args]
+    while pending:
+        for x in pending.pop():
+            if isinstance(x, distarray):
+                c = x._dist.comm
+                if first is None:
+                    first = c
+                elif c is not first and c != first:
+                    _comm_mismatch(first, c)
+            elif isinstance(x, (list, tuple)):
+                if x and len(pending) < 64:  # nesting deeper than this holds no operands in NumPy's API
+                    pending.append(x)
+            elif isinstance(x, dict):
+                pending.append(x.values())
+
+
+def _comm_mismatch(first: MPI.Intracomm, other: MPI.Intracomm) -> None:
+    relation = MPI.Comm.Compare(first, other)
+    if relation == MPI.IDENT:
+        return
+    kind = "congruent but distinct" if relation == MPI.CONGRUENT else "not congruent"
+    raise ValueError(
+        f"DistArray operands live on different communicators (sizes {first.Get_size()} and "
+        f"{other.Get_size()}, {kind}); numpy_dist combines arrays of one communicator only: "
+        "create them on the same comm= (or copy one over with nd.asarray(nd.asnumpy(x), comm=...))")
+
+
 def _find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
     from .distarray import DistArray
 
@@ -212,16 +266,31 @@ class _Watchdog:
             since = self.since
             if self.enabled and since is not None and time.monotonic() - since > self.timeout:
                 rank = MPI.COMM_WORLD.Get_rank()
+                operation = current_operation()
                 sys.stderr.write(
                     f"numpy_dist watchdog: rank {rank} blocked for more than {self.timeout:g} s in "
-                    f"{self.what} during {current_operation()} (collective call #{self.calls}); "
-                    "another rank probably skipped or reordered a collective. Aborting the MPI job.\n")
+                    f"{self.what} during {operation} (collective call #{self.calls}); "
+                    f"another rank probably skipped or reordered a collective{_likely_cause(operation)}. "
+                    "Aborting the MPI job.\n")
                 sys.stderr.flush()
                 time.sleep(1.0)  # let every other waiting rank report too
                 MPI.COMM_WORLD.Abort(3)
 
 
 _watchdog = _Watchdog()
+
+# Operations users call from one rank only by mistake: printing and gathering.
+_RANK_CONDITIONAL_SUSPECTS = ("__repr__", "__str__", "__format__", "__array__", "asnumpy", "gather", "tolist",
+                              "__iter__", "print0")
+
+
+def _likely_cause(operation: str) -> str:
+    """A hint naming the usual mistake when a rank blocks in a repr or a gather."""
+    if any(s in operation for s in _RANK_CONDITIONAL_SUSPECTS):
+        return ("; the likely pattern is a collective called inside `if rank == 0:` (printing or gathering "
+                "a DistArray on one rank only): call it on every rank, e.g. nd.print0(d) prints once "
+                "from rank 0, nd.gather(d, root=0) gathers to rank 0")
+    return ""
 
 
 def set_timeout(seconds: float | None) -> None:

@@ -14,6 +14,7 @@ operation moved.  Traffic is counted in two classes:
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import sys
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ _STATS = {
     "bytes_sent": 0,
     "control_collectives": 0,
     "control_bytes": 0,
+    "implicit_gathers": 0,
+    "implicit_bytes": 0,
 }
 
 
@@ -63,6 +66,10 @@ def comm_stats() -> dict[str, int]:
         and partial results this rank sent to *other* ranks);
         ``control_collectives`` and ``control_bytes`` count the small
         agreements (error flags, metadata) that carry no array data.
+        ``implicit_gathers`` and ``implicit_bytes`` count whole arrays this
+        rank received through implicit conversions (``np.asarray(d)``,
+        ``d.tolist()``, iteration) rather than :func:`numpy_dist.asnumpy`;
+        their traffic is also part of ``collectives``/``bytes_sent``.
 
     Examples
     --------
@@ -78,6 +85,12 @@ def reset_comm_stats() -> None:
     """Zero the communication counters of this rank (local, no communication)."""
     for key in _STATS:
         _STATS[key] = 0
+
+
+def count_implicit(nbytes: int) -> None:
+    """Record an implicit whole-array conversion of ``nbytes`` bytes onto this rank."""
+    _STATS["implicit_gathers"] += 1
+    _STATS["implicit_bytes"] += int(nbytes)
 
 
 def _count(nbytes: int, control: bool = False) -> None:
@@ -361,6 +374,45 @@ def abort(message: str, code: int = 1) -> None:
     sys.stderr.flush()
     MPI.COMM_WORLD.Abort(code)
 
+
+
+# --------------------------------------------------------------------------
+# Uncaught exceptions: end the whole job instead of leaving the other ranks waiting
+# --------------------------------------------------------------------------
+
+ABORT_ENV = "NUMPY_DIST_ABORT_ON_ERROR"
+_previous_excepthook = None
+
+
+def _abort_on_uncaught(etype: type, value: BaseException, tb: Any) -> None:
+    """``sys.excepthook``: print this rank's traceback, then abort ``COMM_WORLD``.
+
+    Without it the other ranks wait forever in their next collective for the
+    rank that died (``python -m mpi4py prog.py`` does the same for its users).
+    """
+    (_previous_excepthook or sys.__excepthook__)(etype, value, tb)
+    world = MPI.COMM_WORLD
+    sys.stderr.write(f"numpy_dist: uncaught {etype.__name__} on rank {world.Get_rank()} of {world.Get_size()}: "
+                     f"aborting the MPI job ({ABORT_ENV}=0 turns this off)\n")
+    sys.stderr.flush()
+    world.Abort(1)
+
+
+def install_excepthook() -> bool:
+    """Abort the MPI job on an uncaught exception when more than one rank runs.
+
+    On by default; ``NUMPY_DIST_ABORT_ON_ERROR=0`` leaves ``sys.excepthook``
+    alone.  Called when numpy_dist is imported; returns whether it installed
+    the hook (local, no communication).
+    """
+    global _previous_excepthook
+    if os.environ.get(ABORT_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if MPI.COMM_WORLD.Get_size() == 1 or sys.excepthook is _abort_on_uncaught:
+        return False
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _abort_on_uncaught
+    return True
 
 
 def any_rank(comm: MPI.Intracomm, flag: bool) -> bool:

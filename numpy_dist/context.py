@@ -52,15 +52,36 @@ class Context:
             return Distribution(self.comm, shape)
         return distribution
 
-    def empty(self, distribution: Distribution, dtype: Any = float) -> DistArray:
-        """Uninitialised DistArray with ``distribution``."""
-        return creation.empty(distribution.shape, dtype, dist=distribution)
+    def _layout(self, distribution: Any, dist: Any, grid_shape: Any) -> Distribution:
+        """A Distribution given, or one built on this context's communicator from a shape."""
+        if isinstance(distribution, Distribution):
+            if dist is not None or grid_shape is not None:
+                raise TypeError("dist= and grid_shape= apply to a shape, not to a Distribution")
+            return distribution
+        return Distribution(self.comm, distribution, dist=dist, grid_shape=grid_shape)
 
-    def zeros(self, distribution: Distribution, dtype: Any = float) -> DistArray:
-        return creation.zeros(distribution.shape, dtype, dist=distribution)
+    def empty(self, distribution: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
+        """Uninitialised DistArray laid out by ``distribution`` (a Distribution, or a shape).
 
-    def ones(self, distribution: Distribution, dtype: Any = float) -> DistArray:
-        return creation.ones(distribution.shape, dtype, dist=distribution)
+        Parameters
+        ----------
+        distribution : Distribution or int or tuple of ints
+            The layout, or a global shape (then ``dist``/``grid_shape`` choose
+            the layout on this context's communicator; default block rows).
+        dtype : dtype, optional
+        """
+        d = self._layout(distribution, dist, grid_shape)
+        return creation.empty(d.shape, dtype, dist=d)
+
+    def zeros(self, distribution: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
+        """Zeros laid out by ``distribution`` (a Distribution, or a shape: see :meth:`empty`)."""
+        d = self._layout(distribution, dist, grid_shape)
+        return creation.zeros(d.shape, dtype, dist=d)
+
+    def ones(self, distribution: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
+        """Ones laid out by ``distribution`` (a Distribution, or a shape: see :meth:`empty`)."""
+        d = self._layout(distribution, dist, grid_shape)
+        return creation.ones(d.shape, dtype, dist=d)
 
     def fromarray(self, arr: Any, distribution: Distribution | None = None) -> DistArray:
         """Distribute an array every rank holds (default layout: block along axis 0)."""

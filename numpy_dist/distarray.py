@@ -24,6 +24,9 @@ from .maps import BlockMap, NoDistMap
 
 __all__ = ["DistArray", "check_dtype"]
 
+# Iteration fetches rows in chunks of about this many bytes (one collective per chunk).
+_ITER_CHUNK_BYTES = 1 << 20
+
 
 def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """Normalise a dtype; object dtypes are refused (they cannot travel as bytes)."""
@@ -153,19 +156,63 @@ class DistArray(NDArrayOperatorsMixin):
         return {"__version__": DAP_VERSION, "buffer": self._local, "dim_data": self._dist.dim_data()}
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """Gather the whole array on every rank (collective).
+        """Gather the whole array on every rank (collective): an *implicit* gather.
 
-        ``copy=False`` raises ValueError: gathering always makes a new array.
+        NumPy calls this for ``np.asarray(d)``, and so does every library that
+        converts its input with it.  It follows the fallback policy
+        (:func:`numpy_dist.set_fallback`): by default one
+        :class:`~numpy_dist.FallbackWarning` per call site, ``"error"`` raises
+        :class:`~numpy_dist.FallbackError` on every rank, ``"allow"`` is silent.
+        :func:`numpy_dist.asnumpy` gathers on purpose, without a word.
+
+        ``copy=False`` raises ValueError, as NumPy 2 expects when a copy cannot
+        be avoided: the result is always a new array, never a view of the data.
         """
         if copy is False:
-            raise ValueError("converting a DistArray to a NumPy array always copies (it gathers); copy=False is impossible")
+            raise ValueError("converting a DistArray to a NumPy array always copies (it gathers); "
+                             "copy=False is impossible")
+        from ._implicit import implicit_gather
         from .creation import asnumpy
 
-        out = asnumpy(self)
+        implicit_gather(self, "np.asarray(d)")
+        with checks.checked(self.comm, "__array__", (self,)):
+            out = asnumpy(self)
         return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __iter__(self) -> Any:
+        """Iterate over the first axis (collective: every rank gets every item, in the same order).
+
+        Rows arrive as NumPy values (scalars of a 1-d array, ndarrays
+        otherwise) fetched a chunk of rows at a time, so a 1-d array costs
+        one collective per chunk, not per element.  Iterating a whole array
+        moves all of it to every rank, so above
+        ``numpy_dist._implicit.SMALL_ITERATION_BYTES`` it follows the fallback
+        policy like ``np.asarray(d)`` (small arrays such as class labels
+        iterate silently).  Writes to the rows do not reach ``d``.
+        """
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        from . import _implicit
+
+        if self.nbytes > _implicit.SMALL_ITERATION_BYTES:  # global metadata: every rank agrees
+            _implicit.implicit_gather(self, "iterating over d")
+        return self._iter_rows()
+
+    def _iter_rows(self) -> Any:
+        from .creation import asnumpy
+
+        row_bytes = max(1, self.nbytes // max(1, self.shape[0]))
+        chunk = max(1, _ITER_CHUNK_BYTES // row_bytes)
+        for start in range(0, self.shape[0], chunk):
+            with checks.checked(self.comm, "__iter__", (self, start)):
+                rows = asnumpy(self[start:start + chunk])
+            yield from rows
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
+        # Every dispatched operation with several DistArray operands enters here or in
+        # __array_function__: check their communicators once, before any message.
+        checks.check_same_comm(inputs, kwargs)
         elided = try_unary_call(ufunc, method, inputs, kwargs, refs)
         if elided is not None:
             return elided
@@ -174,6 +221,7 @@ class DistArray(NDArrayOperatorsMixin):
         return array_ufunc(self, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        checks.check_same_comm(args, kwargs)
         from .dispatch.protocol import array_function
 
         return array_function(func, types, args, kwargs)
@@ -203,12 +251,14 @@ class DistArray(NDArrayOperatorsMixin):
     def __str__(self) -> str:
         from .formatting import dist_str
 
-        return dist_str(self)
+        with checks.checked(self.comm, "__str__", (self,)):
+            return dist_str(self)
 
     # -- indexing (collective) ----------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
         from .indexing import getitem
 
+        checks.check_same_comm((self, key))
         if checks.active():
             with checks.checked(self.comm, "__getitem__", (self, key)):
                 return getitem(self, key)
@@ -217,6 +267,7 @@ class DistArray(NDArrayOperatorsMixin):
     def __setitem__(self, key: Any, value: Any) -> None:
         from .indexing import setitem
 
+        checks.check_same_comm((self, key, value))
         if checks.active():
             with checks.checked(self.comm, "__setitem__", (self, key, value)):
                 return setitem(self, key, value)
@@ -275,12 +326,22 @@ class DistArray(NDArrayOperatorsMixin):
         return self._scalar(int)
 
     def tolist(self) -> Any:
-        """Nested Python lists of the whole array, on every rank (collective)."""
-        return np.asarray(self).tolist()
+        """Nested Python lists of the whole array, on every rank (collective).
+
+        An implicit gather: it follows the fallback policy like ``np.asarray(d)``.
+        """
+        from ._implicit import implicit_gather
+        from .creation import asnumpy
+
+        implicit_gather(self, "d.tolist()")
+        with checks.checked(self.comm, "tolist", (self,)):
+            return asnumpy(self).tolist()
 
     def toarray(self) -> np.ndarray:
-        """The seed's name for gathering the whole array on every rank."""
-        return np.asarray(self)
+        """The seed's name for gathering the whole array on every rank (explicit, like ``nd.asnumpy``)."""
+        from .creation import asnumpy
+
+        return asnumpy(self)
 
     tondarray = toarray
 

@@ -50,11 +50,23 @@ def normalize_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
+def _split_dist_string(dist: str, ndim: int) -> tuple[str, ...]:
+    """``'b'`` -> that code on every axis; ``'bc'`` -> one code per axis (as a repr prints it).
+
+    ``'()'`` is how a 0-d array's repr prints its (empty) codes.
+    """
+    if dist in DIST_TYPES:
+        return (dist,) * ndim
+    if dist == "()":
+        return ()
+    return tuple(dist) if dist else (dist,)
+
+
 def _normalize_dist(dist: Any, ndim: int) -> tuple[str, ...]:
     if dist is None:
         return ("b",) + ("n",) * (ndim - 1) if ndim else ()
     if isinstance(dist, str):
-        dist = (dist,) * ndim if dist in DIST_TYPES else (dist,)
+        dist = _split_dist_string(dist, ndim)
     if isinstance(dist, dict):
         codes = ["n"] * ndim
         for axis, code in dist.items():

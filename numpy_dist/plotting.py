@@ -60,7 +60,9 @@ def plot_array_distribution(darray: DistArray, filename: str | None = None, titl
     Returns
     -------
     matplotlib.figure.Figure or None
-        The figure on rank 0, None elsewhere.
+        The figure on rank 0, None elsewhere.  It is not registered with
+        pyplot and the matplotlib backend is never changed (show it in a
+        notebook by leaving it as a cell's value, or ``fig.savefig``).
 
     Communication: none (metadata only).
 
@@ -72,18 +74,18 @@ def plot_array_distribution(darray: DistArray, filename: str | None = None, titl
     owners = owner_map(darray)
     if darray.comm.Get_rank() != 0:
         return None
+    # A Figure of our own, not pyplot: the caller's backend (a notebook's) is left alone.
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     grid = owners.reshape(1, -1) if owners.ndim == 1 else owners
     nranks = darray.comm.Get_size()
-    colours = plt.get_cmap("tab20" if nranks > 10 else "tab10")(np.arange(nranks) % (20 if nranks > 10 else 10))
-    fig, ax = plt.subplots(figsize=kwargs.pop("figsize", (min(12, 2 + grid.shape[1] * 0.35),
-                                                          min(9, 1.5 + grid.shape[0] * 0.35))))
+    colours = matplotlib.colormaps["tab20" if nranks > 10 else "tab10"](np.arange(nranks) % (20 if nranks > 10 else 10))
+    fig = Figure(figsize=kwargs.pop("figsize", (min(12, 2 + grid.shape[1] * 0.35),
+                                                min(9, 1.5 + grid.shape[0] * 0.35))))
+    ax = fig.subplots()
     ax.imshow(grid, cmap=ListedColormap(colours), vmin=-0.5, vmax=nranks - 0.5, interpolation="nearest",
               aspect="auto")
     if cell_label and grid.shape[0] <= 40 and grid.shape[1] <= 40:

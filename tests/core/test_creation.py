@@ -231,3 +231,20 @@ def test_context_api_ports_seed_code():
         return float(block.sum())
 
     assert sum(ctx.local_sum(d)) == x.sum()
+
+
+@pytest.mark.parametrize("method, fill", [("zeros", 0.0), ("ones", 1.0), ("empty", None)])
+@pytest.mark.parametrize("shape", [(4, 4), 6, (3, 2, 5), (0, 3)])
+def test_context_creation_takes_a_shape(method, fill, shape):
+    # As the DistArray 0.4 docs' examples: ctx.zeros((4, 4)) lays out a shape on the context's comm.
+    ctx = nd.Context()
+    d = getattr(ctx, method)(shape, dtype=np.float32)
+    want_shape = (shape,) if isinstance(shape, int) else shape
+    assert d.shape == want_shape and d.dtype == np.float32 and d.comm is ctx.comm
+    assert d.distribution == nd.Distribution(ctx, want_shape)
+    if fill is not None:
+        assert_dist_equal(d, np.full(want_shape, fill, np.float32))
+    c = getattr(ctx, method)(want_shape, dist="c" * len(want_shape))
+    assert c.dist == ("c",) * len(want_shape)
+    with pytest.raises(TypeError, match="dist"):
+        getattr(ctx, method)(nd.Distribution(ctx, want_shape), dist="b")

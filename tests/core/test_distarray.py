@@ -1,5 +1,7 @@
 """DistArray metadata, conversions, printing and the communication layer."""
 
+import warnings
+
 import numpy as np
 import pytest
 from mpi4py import MPI
@@ -24,7 +26,9 @@ def test_scalar_conversions(case):
     with pytest.raises(TypeError):
         float(many)
     assert len(many) == 6 and many.item(4) == 4 and many.item(-1) == 5
-    assert many.tolist() == list(range(6))
+    with warnings.catch_warnings():  # tolist is an implicit gather: its policy is tested in test_implicit.py
+        warnings.simplefilter("ignore", nd.FallbackWarning)
+        assert many.tolist() == list(range(6))
     with pytest.raises(IndexError):
         many.item(6)
 
@@ -41,8 +45,10 @@ def test_item_multi_index_and_len_of_0d():
 
 def test_array_protocol_copy_semantics():
     d = distribute(np.arange(5.0), "cyclic")
-    assert np.array_equal(np.asarray(d), np.arange(5.0))
-    assert np.asarray(d, dtype=np.int32).dtype == np.int32
+    with pytest.warns(nd.FallbackWarning, match="implicitly gathers"):  # np.asarray(d) is an implicit gather
+        assert np.array_equal(np.asarray(d), np.arange(5.0))
+    with pytest.warns(nd.FallbackWarning, match="implicitly gathers"):
+        assert np.asarray(d, dtype=np.int32).dtype == np.int32
     with pytest.raises(ValueError, match="copy"):
         d.__array__(copy=False)
 
@@ -79,7 +85,8 @@ def test_astype_copy_fill():
 def test_comm_stats_count_and_reset():
     nd.reset_comm_stats()
     s = nd.comm_stats()
-    assert s == {"collectives": 0, "bytes_sent": 0, "control_collectives": 0, "control_bytes": 0}
+    assert s == {"collectives": 0, "bytes_sent": 0, "control_collectives": 0, "control_bytes": 0,
+                 "implicit_gathers": 0, "implicit_bytes": 0}
     d = nd.asarray(np.arange(10.0))
     assert nd.comm_stats()["collectives"] == 0  # asarray keeps each rank's part: no traffic
     nd.asnumpy(d)

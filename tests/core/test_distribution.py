@@ -29,6 +29,19 @@ def test_codes_spellings():
     assert nd.Distribution(None, (4, 4), "c").dist == ("c", "c")
     assert nd.Distribution(None, (4, 4), {1: "b"}).dist == ("n", "b")
     assert nd.Distribution(None, (4, 4), ["n", "c"]).dist == ("n", "c")
+    assert nd.Distribution(None, (4, 4), "nc").dist == ("n", "c")
+
+
+@pytest.mark.parametrize("shape, dist", [((4, 4), "bc"), ((4, 5, 3), "cbn"), ((6,), "c"), ((), "()")])
+def test_dist_string_as_a_repr_prints_it(shape, dist):
+    # The repr prints dist='bc': that string is accepted back, giving the same layout.
+    x = np.arange(int(np.prod(shape)), dtype=float).reshape(shape)
+    d = nd.asarray(x, dist=dist)
+    printed = repr(d).split("dist=")[1].split(",")[0].strip("'")
+    assert printed == dist
+    again = nd.zeros(shape, dist=printed)
+    assert again.distribution == nd.zeros(shape, dist=d.dist).distribution
+    assert_all_ranks(np.array_equal(nd.asnumpy(d), x), "values differ")
 
 
 def test_grid_shape_given():
@@ -73,6 +86,8 @@ def test_reduced_replicates_grid_dimension():
 BAD = [
     (dict(shape=(4,), dist="x"), ValueError, "dist"),
     (dict(shape=(4, 4), dist=("b",)), ValueError, "dist"),
+    (dict(shape=(4, 4), dist="bcn"), ValueError, "3 codes"),
+    (dict(shape=(4, 4), dist="bx"), ValueError, "dist codes"),
     (dict(shape=(4,), dist="u"), ValueError, "dist"),
     (dict(shape=(-1,)), ValueError, "shape"),
     (dict(shape=(2.5,)), TypeError, "shape"),

@@ -1,4 +1,4 @@
-"""``mpiexec -n N python -m benchmarks [--small] [--repeats R] [--json PATH] [--only W1,W2]``.
+"""``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--repeats R] [--json PATH] [--only W1,W2]``.
 
 Runs every workload on plain NumPy (rank 0 alone) and on DistArrays (all N ranks) in the
 same job, next to STREAM bandwidth measured in the same job, and prints the table and the
@@ -33,7 +33,7 @@ STREAM_REPEATS = 10
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m numpy_dist.benchmarks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--small", action="store_true", help="small sizes: a quick (~10 s) check")
     p.add_argument("--repeats", type=int, default=None,
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     meta["malloc_mmap_threshold"] = MMAP_THRESHOLD if steady else None
     say(f"allocator: glibc mmap threshold fixed at {MMAP_THRESHOLD >> 20} MiB, trim at {2 * MMAP_THRESHOLD >> 20} MiB"
         " for both columns (its dynamic maximum)" if steady else "allocator: mallopt unavailable, thresholds dynamic")
-    say(f"threads: {', '.join(f'{k}=1' for k in THREAD_VARS)} per rank (pinned by benchmarks/__init__.py)"
+    say(f"threads: {', '.join(f'{k}=1' for k in THREAD_VARS)} per rank (pinned by numpy_dist/benchmarks/__init__.py)"
         + ("  WARNING: numpy was imported before pinning" if NUMPY_PRELOADED else ""))
     tuning = meta["openblas_tuning"]
     say("OpenBLAS tuning variables: " + (", ".join(f"{k}={v}" for k, v in tuning.items()) if tuning

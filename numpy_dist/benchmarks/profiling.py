@@ -1,6 +1,6 @@
 """Profile one workload's numpy_dist run with cProfile (rank 0's profile is printed).
 
-``mpiexec -n 1 python -m benchmarks.profiling W3 [--small] [--top 25]``
+``mpiexec -n 1 python -m numpy_dist.benchmarks.profiling W3 [--small] [--top 25]``
 
 Runs the workload's kernel on DistArrays (one warm-up, then one profiled timed call) and
 prints the top functions by cumulative and by internal time, restricted to numpy_dist's own
@@ -32,7 +32,7 @@ _PREFIXES = tuple({os.path.dirname(os.path.dirname(nd.__file__)) + os.sep,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.profiling", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m numpy_dist.benchmarks.profiling", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workload", help="one workload key, e.g. W3")
     p.add_argument("--small", action="store_true")
