@@ -262,8 +262,7 @@ def searchsorted(a, v, side="left", sorter=None):
     applied by owner requests (each rank fetches the rows its block of the
     sorter names), never gathered.
     """
-    if side not in ("left", "right"):
-        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    side = _search_side(side)
     if sorter is not None:
         a = _apply_sorter(a, sorter)
     if np.ndim(a) != 1:
@@ -289,11 +288,18 @@ def searchsorted(a, v, side="left", sorter=None):
         x = np.asarray(v)
         part = np.where(decide(x) == me, answer(x), 0).astype(np.int64)
         result = _comm.allreduce_array(comm, part) if comm.Get_size() > 1 else part
-        return result.astype(np.intp) if np.ndim(v) else np.intp(result[()])
+        result = result.reshape(x.shape).astype(np.intp)  # the reduction hands a 0-d part back as (1,)
+        return result if np.ndim(v) else result[()]
     # DistArray needles: each goes to its deciding rank and its answer comes back.
     flat = v.local.reshape(-1)
     out = ask_deciding_ranks(comm, flat, decide(flat), answer).astype(np.intp, copy=False)
     return DistArray._new(out.reshape(v.local.shape), v.distribution)
+
+
+def _search_side(side: Any) -> str:
+    """``side`` as 'left' or 'right', refused with NumPy's own exception class (it checks it first)."""
+    np.searchsorted(np.zeros(1), 0.0, side=side)
+    return side.decode() if isinstance(side, bytes) else side
 
 
 def _apply_sorter(a: Any, sorter: Any) -> DistArray:
