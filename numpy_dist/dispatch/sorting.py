@@ -86,11 +86,12 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return _sort(a, axis, kind, order, True)
 
 
-def _check_kth(kth: Any, n: int) -> None:
+def _check_kth(kth: Any, n: int, total: int) -> None:
+    """NumPy's kth checks: integers always; in bounds of the axis length ``n`` unless the array is empty."""
     ks = np.atleast_1d(np.asarray(kth))
     if ks.dtype.kind not in "iu":
         raise TypeError("Partition index must be integer")
-    if ks.size and (ks.min() < -n or ks.max() >= n):
+    if total and ks.size and (ks.min() < -n or ks.max() >= n):
         raise ValueError(f"kth(={int(ks.max() if ks.max() >= n else ks.min())}) out of bounds ({n})")
 
 
@@ -162,10 +163,15 @@ def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.
 
 def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
     a = _dist(a)
-    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
-    _check_kth(kth, a.size if axis is None else a.shape[ax])
+    if want_indices and a.ndim == 0:  # NumPy's argpartition treats a 0-d array as 1-d
+        a = ravel(a)
+    ax = 0 if axis is None else normalize_axis_index(operator.index(axis), a.ndim)
+    _check_kth(kth, a.size if axis is None else a.shape[ax], a.size)
     if axis is None:
         a, ax = ravel(a), 0
+    if a.size == 0:  # nothing to move: every block is empty
+        local = np.zeros(a.local.shape, np.intp) if want_indices else a.local.copy()
+        return DistArray._new(local, a.distribution)
     if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
         return _partition_1d(a, kth, want_indices)
     if want_indices:
