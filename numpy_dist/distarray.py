@@ -404,7 +404,13 @@ class DistArray(NDArrayOperatorsMixin):
             self._local[...] = redistribute_local(result.local, result.distribution, self._dist)
 
     def sort(self, axis: int = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> None:
-        """Sort in place (``np.sort`` written back into this array's distribution)."""
+        """Sort in place (``np.sort`` written back into this array's distribution).
+
+        Unlike ``np.sort``, the method takes no ``axis=None`` (TypeError, as ``ndarray.sort``).
+        """
+        import operator
+
+        axis = operator.index(axis)
         self._assign_from(np.sort(self, axis=axis, kind=kind, order=order, stable=stable))
 
     def partition(self, kth: Any, axis: int = -1, kind: str = "introselect", order: Any = None) -> None:

@@ -27,14 +27,16 @@ Examples
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from mpi4py import MPI
+from numpy.lib.array_utils import normalize_axis_index
 
 from . import comm as _comm
-from .creation import asarray, resolve_distribution
+from .creation import asarray, asnumpy, resolve_distribution
 from .distarray import DistArray, check_dtype
 from .distribution import Distribution, normalize_shape
 from .maps import BlockMap, NoDistMap
@@ -99,29 +101,65 @@ def _is_array_param(value: Any) -> bool:
 
 
 def _as_param(value: Any) -> Any:
-    """A DistArray as is; anything else (lists, scalars) as a NumPy array or scalar."""
+    """A DistArray as is; anything else (lists, scalars) as a float64 NumPy array, as NumPy converts them.
+
+    Complex parameters raise TypeError and non-numeric ones ValueError (NumPy's classes).
+    """
     if isinstance(value, DistArray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"parameters must be real, got dtype {value.dtype}")
         return value
     array = np.asarray(value)
-    return array if array.dtype.kind in "fc" else array.astype(np.float64)
+    if array.dtype.kind == "c":
+        raise TypeError(f"parameters must be real, got dtype {array.dtype}")
+    return array.astype(np.float64)
+
+
+def _anywhere(condition: Any) -> bool:
+    """``any(condition)``, the same on every rank (a DistArray condition is reduced collectively)."""
+    return bool(np.any(condition))
 
 
 def _check_nonnegative(value: Any, name: str) -> None:
-    """NumPy's check on a scale parameter; collective for a DistArray (its answer is agreed)."""
-    if isinstance(value, DistArray):
-        if value.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be real, got dtype {value.dtype}")
-        bad = bool(np.any(value < 0))
-    else:
-        bad = bool(np.any(np.asarray(value) < 0))
-    if bad:
+    """NumPy's check on a scale parameter (ValueError), whatever the result's size."""
+    if _anywhere(value < 0):
         raise ValueError(f"{name} < 0")
+
+
+def _check_range(width: Any) -> None:
+    """NumPy's checks on ``high - low`` in ``uniform``: ValueError if negative, OverflowError if not finite."""
+    if _anywhere(width < 0):
+        raise ValueError("high - low < 0")
+    if _anywhere(~np.isfinite(width)):
+        raise OverflowError("high - low range exceeds valid bounds")
+
+
+def _is_shape(size: Any) -> bool:
+    try:
+        normalize_shape(size, "size")
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _scalar_param(value: Any, name: str) -> Any:
     if isinstance(value, DistArray) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a scalar (array-valued parameters are not supported), got {value!r}")
     return value
+
+
+def _pick(pool: np.ndarray, idx: Any) -> Any:
+    """``pool[idx]`` for a replicated pool: rows of ``pool`` picked by a DistArray (or scalar) of row numbers.
+
+    The axes of ``pool`` after the first are appended, not distributed.
+    """
+    if not isinstance(idx, DistArray):
+        return pool[idx]
+    d = idx.distribution
+    trailing = pool.shape[1:]
+    dist = Distribution._from_maps(d.comm, list(d.maps) + [NoDistMap(k) for k in trailing], d.proc_grid,
+                                   tuple(d.axis_grid) + (None,) * len(trailing))
+    return DistArray._new(pool[idx.local], dist)
 
 
 class Generator:
@@ -175,19 +213,45 @@ class Generator:
             return resolve_distribution(size, dist, grid_shape, None)
         return resolve_distribution(size, dist, grid_shape, self.comm)
 
+    def _validated_target(self, size: Any, shape: Any, dist: Any, grid_shape: Any,
+                          check: Callable[[Any], Any]) -> tuple[Distribution | None, Any]:
+        """The result's distribution (None: a scalar) and NumPy's probe value, after NumPy's own checks.
+
+        NumPy checks the parameters first, then the size, and skips some checks
+        (``low >= high`` in ``integers``, an empty ``choice`` population) when
+        the result is empty.  So a throw-away NumPy call ``check(count)`` for
+        one value (none for an empty result, ``None`` for a scalar, the raw
+        size when it is malformed) decides: every rank runs the same check
+        whatever its block holds, before any communication.
+        """
+        try:
+            target, size_error = self._target(size, shape, dist, grid_shape), None
+        except (TypeError, ValueError) as exc:
+            target, size_error = None, exc
+        raw = shape if size is None else size
+        if size_error is not None:
+            count = 1 if _is_shape(raw) else raw  # a malformed size: NumPy's own reaction to it
+        elif target is None:
+            count = None
+        else:
+            count = min(target.size, 1)
+        probe = check(count)
+        if size_error is not None:
+            raise size_error
+        return target, probe
+
     def _fill(self, size: Any, shape: Any, dist: Any, grid_shape: Any, dtype: Any,
               draw: Callable[[np.random.Generator, int], np.ndarray]) -> Any:
-        # Validate the parameters the way NumPy does, before anything else (identical on every rank).
-        probe = draw(np.random.Generator(np.random.Philox(0)), 0)
-        dtype = probe.dtype if dtype is None else np.dtype(dtype)
-        target = self._target(size, shape, dist, grid_shape)
+        target, probe = self._validated_target(size, shape, dist, grid_shape,
+                                               lambda count: draw(np.random.Generator(np.random.Philox(0)), count))
+        dtype = np.dtype(dtype)
         scalar = target is None
         if scalar:
             target = Distribution(self.comm, (), "n")
         key = self._next_key()
         values = _values_at(key, _SUB_VALUES, _flat_positions(target), target.size, dtype, draw)
         out = values.reshape(target.local_shape)
-        return out[()] if scalar else DistArray._new(out, target)
+        return type(probe)(out[()]) if scalar else DistArray._new(out, target)  # NumPy's scalar type
 
     # -- continuous ---------------------------------------------------------------------
     def random(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None, dist: Any = None,
@@ -224,7 +288,9 @@ class Generator:
         """Uniform floats in [low, high); ``low``/``high`` may be arrays or DistArrays (broadcast)."""
         if _is_array_param(low) or _is_array_param(high):
             low, high = _as_param(low), _as_param(high)
-            return self._affine(low, high - low, size, shape, dist, grid_shape, lambda g, n: g.random(n))
+            width = high - low
+            _check_range(width)
+            return self._affine(low, width, size, shape, dist, grid_shape, lambda g, n: g.random(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
 
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, shape: Any = None,
@@ -261,41 +327,42 @@ class Generator:
         return self._fill(size, shape, dist, grid_shape, dt,
                           lambda g, n: g.integers(low, high, n, dtype=dt, endpoint=endpoint))
 
-    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, *, shape: Any = None,
-               dist: Any = None, grid_shape: Any = None) -> Any:
-        """Random picks from ``range(a)`` (an int) or a 1-d array ``a`` every rank holds.
+    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, axis: int = 0, *,
+               shape: Any = None, dist: Any = None, grid_shape: Any = None) -> Any:
+        """Random picks from ``range(a)`` (an int) or from the rows of an array ``a`` every rank holds.
 
         ``p`` gives probabilities (default uniform).  ``replace=False`` takes
         the first ``size`` entries of a distributed permutation (``p`` must
-        then be None).
+        then be None).  The result has shape ``size + a.shape[1:]``; the
+        axes after ``size`` are not distributed.
         """
         if isinstance(a, DistArray):
             raise TypeError("choice needs an int or an array every rank holds, not a DistArray")
-        pool = None if isinstance(a, numbers.Integral) and not isinstance(a, bool) else np.asarray(a)
-        n = int(a) if pool is None else (pool.shape[0] if pool.ndim else -1)
-        np.random.default_rng(0).choice(a, size=0, replace=True, p=p)  # NumPy's own argument checks
-        if pool is not None and pool.ndim != 1:
-            raise ValueError("a must be a 1-dimensional array or an int")
+        # NumPy's own checks (a, p, replace, axis) at the global size, identical on every rank.
+        target, _ = self._validated_target(
+            size, shape, dist, grid_shape,
+            lambda count: np.random.default_rng(0).choice(a, size=count, replace=replace, p=p, axis=axis))
+        pool = np.asarray(a)
+        if pool.ndim == 0:
+            n, pool = operator.index(pool.item()), None
+        else:
+            if axis not in (0, -pool.ndim):
+                raise NotImplementedError("choice from an array is supported along axis 0 only")
+            n = pool.shape[0]
         if not replace:
             if p is not None:
                 raise NotImplementedError("choice(replace=False) with probabilities p is not supported")
-            return self._choice_without_replacement(n, pool, size, shape, dist, grid_shape)
+            return self._choice_without_replacement(n, pool, target)
         if p is None:
             draw = lambda g, m: g.integers(0, n, m)  # noqa: E731
         else:
             cdf = np.cumsum(np.asarray(p, dtype=np.float64))
             cdf /= cdf[-1]
             draw = lambda g, m: np.minimum(np.searchsorted(cdf, g.random(m), side="right"), n - 1)  # noqa: E731
-        idx = self._fill(size, shape, dist, grid_shape, np.int64, draw)
-        if pool is None:
-            return idx
-        if isinstance(idx, DistArray):
-            return DistArray._new(pool[idx.local], idx.distribution)
-        return pool[idx]
+        idx = self._fill(None, None, target, None, np.int64, draw)
+        return idx if pool is None else _pick(pool, idx)
 
-    def _choice_without_replacement(self, n: int, pool: np.ndarray | None, size: Any, shape: Any, dist: Any,
-                                    grid_shape: Any) -> Any:
-        target = self._target(size, shape, dist, grid_shape)
+    def _choice_without_replacement(self, n: int, pool: np.ndarray | None, target: Distribution | None) -> Any:
         m = 1 if target is None else target.size
         if m > n:
             raise ValueError(f"cannot take a larger sample ({m}) than the population ({n}) without replacement")
@@ -307,8 +374,8 @@ class Generator:
         if target is None:
             local = reshape_local(keep, head, Distribution(self.comm, (1,), "n"))[0]
             return local if pool is None else pool[local]
-        local = reshape_local(keep, head, target)
-        return DistArray._new(local if pool is None else pool[local], target)
+        idx = DistArray._new(reshape_local(keep, head, target), target)
+        return idx if pool is None else _pick(pool, idx)
 
     # -- permutations ---------------------------------------------------------------------------
     def _permute_rows(self, rows: np.ndarray, gidx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -348,7 +415,7 @@ class Generator:
         return got_rows[final], bounds
 
     def permutation(self, x: Any, axis: int = 0, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
-        """A uniformly random permutation of ``range(x)`` (an int), or of ``x``'s rows (a copy).
+        """A uniformly random permutation of ``range(x)`` (an int), or of ``x`` along ``axis`` (a copy).
 
         The result is the same for the same seed on any number of ranks.  A
         DistArray keeps its distribution; an int or array-like lands in
@@ -364,27 +431,34 @@ class Generator:
         >>> sorted(default_rng(1).permutation(5).toarray().tolist())
         [0, 1, 2, 3, 4]
         """
-        if axis != 0:
-            raise NotImplementedError("permutation is supported along axis 0 only")
-        P = self.comm.Get_size()
-        if isinstance(x, numbers.Integral) and not isinstance(x, bool):
-            n = int(x)
-            if n < 0:
-                raise ValueError(f"x must be a non-negative integer, got {n}")
-            block = BlockMap(n, P)
-            gidx = block.local_indices(self.comm.Get_rank())
-            local, bounds = self._permute_rows(gidx.copy(), gidx, n)
-            src = Distribution._from_maps(self.comm, [BlockMap(n, P, bounds)], None, None)
-            target = resolve_distribution((n,), dist, grid_shape, None if isinstance(dist, Distribution) else self.comm)
-            return DistArray._new(redistribute_local(local, src, target), target)
+        if isinstance(x, (int, np.integer)):
+            # As NumPy: ``arange(x)`` shuffled, so a negative x gives an empty result and axis is ignored.
+            return self._permuted_range(max(int(x), 0), dist, grid_shape)
         if not isinstance(x, DistArray):
             x = asarray(x, dist=dist, grid_shape=grid_shape, comm=self.comm)
         elif dist is not None or grid_shape is not None:
             raise TypeError("dist/grid_shape apply to an int or array-like x; a DistArray keeps its distribution")
-        if x.ndim == 0:
-            raise ValueError("x must be an integer or at least 1-dimensional")
+        axis = normalize_axis_index(operator.index(axis), x.ndim)
         if x.comm != self.comm:
             raise ValueError("x lives on another communicator than the generator")
+        if axis != 0:
+            # Permute the rows of the swapped view; swapping back restores x's distribution.
+            return np.swapaxes(self._permuted_rows(np.swapaxes(x, 0, axis)), 0, axis)
+        return self._permuted_rows(x)
+
+    def _permuted_range(self, n: int, dist: Any, grid_shape: Any) -> DistArray:
+        """A random permutation of ``range(n)`` laid out as ``dist``."""
+        P = self.comm.Get_size()
+        block = BlockMap(n, P)
+        gidx = block.local_indices(self.comm.Get_rank())
+        local, bounds = self._permute_rows(gidx.copy(), gidx, n)
+        src = Distribution._from_maps(self.comm, [BlockMap(n, P, bounds)], None, None)
+        target = resolve_distribution((n,), dist, grid_shape, None if isinstance(dist, Distribution) else self.comm)
+        return DistArray._new(redistribute_local(local, src, target), target)
+
+    def _permuted_rows(self, x: DistArray) -> DistArray:
+        """``x`` with its rows (axis 0) randomly permuted, in ``x``'s distribution."""
+        P = self.comm.Get_size()
         rows_dist = Distribution(self.comm, x.shape, ("b",) + ("n",) * (x.ndim - 1))
         rows = redistribute_local(x.local, x.distribution, rows_dist)
         gidx = rows_dist.local_indices(0)
@@ -393,11 +467,25 @@ class Generator:
                                       [NoDistMap(s) for s in x.shape[1:]], None, None)
         return DistArray._new(redistribute_local(local, src, x.distribution), x.distribution)
 
-    def shuffle(self, x: DistArray, axis: int = 0) -> None:
-        """Permute the rows of a DistArray in place (same result as :meth:`permutation`)."""
-        if not isinstance(x, DistArray):
-            raise TypeError(f"shuffle needs a DistArray, got {type(x).__name__}")
-        x.local[...] = self.permutation(x, axis=axis).local
+    def shuffle(self, x: Any, axis: int = 0) -> None:
+        """Permute ``x`` along ``axis`` in place (a DistArray, or a NumPy array every rank holds).
+
+        A DistArray gets the same result as :meth:`permutation`; a NumPy
+        array is permuted identically on every rank (only the permutation
+        of its ``x.shape[axis]`` indices is gathered, not the data).
+        """
+        if isinstance(x, DistArray):
+            if x.ndim == 0:
+                raise TypeError("shuffle needs an array of at least one dimension")
+            x.local[...] = self.permutation(x, axis=axis).local
+            return
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"shuffle needs a DistArray or a NumPy array every rank holds, got {type(x).__name__}")
+        if x.ndim == 0:
+            raise TypeError("len() of unsized object")
+        axis = normalize_axis_index(operator.index(axis), x.ndim)
+        order = asnumpy(self._permuted_range(x.shape[axis], None, None))
+        x[...] = np.take(x, order, axis=axis)
 
 
 def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:

@@ -23,6 +23,7 @@ from ..redistribute import redistribute_local
 from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, even_layout, sample_sort, sort_values
 from .manipulation import _dist, concatenate, ravel
 from .registry import implements
+from .sorting import sort
 
 _NoValue = np._NoValue
 
@@ -201,9 +202,14 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
 
         return fallback(np.intersect1d, (ar1, ar2), {"assume_unique": assume_unique, "return_indices": True},
                         "numpy.intersect1d (return_indices)")
-    u1 = unique(_dist(ar1))
-    u2 = unique(_dist(ar2)) if isinstance(ar2, DistArray) else np.unique(ar2)
+    dtype = _common_dtype(ar1, ar2)  # NumPy concatenates the inputs: the result has their common dtype
+    u1 = unique(_dist(ar1).astype(dtype, copy=False))
+    u2 = unique(ar2.astype(dtype, copy=False)) if isinstance(ar2, DistArray) else np.unique(np.asarray(ar2, dtype))
     return u1[isin(u1, u2)]
+
+
+def _common_dtype(*arrays: Any) -> np.dtype:
+    return np.result_type(*(a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype for a in arrays))
 
 
 @implements(np.union1d)
@@ -226,4 +232,6 @@ def setxor1d(ar1, ar2, assume_unique=False):
     a = unique(_dist(ar1))
     comm = a.comm
     b = unique(_dist(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=comm))
-    return unique(concatenate([a[isin(a, b, invert=True)], b[isin(b, a, invert=True)]]))
+    # Each side is unique and the two sides share no value, so sorting is enough; a final unique
+    # would merge a NaN of each side, which NumPy keeps (it compares neighbours with !=).
+    return sort(concatenate([a[isin(a, b, invert=True)], b[isin(b, a, invert=True)]]))

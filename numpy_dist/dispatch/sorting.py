@@ -86,11 +86,12 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return _sort(a, axis, kind, order, True)
 
 
-def _check_kth(kth: Any, n: int) -> None:
+def _check_kth(kth: Any, n: int, total: int) -> None:
+    """NumPy's kth checks: integers always; in bounds of the axis length ``n`` unless the array is empty."""
     ks = np.atleast_1d(np.asarray(kth))
     if ks.dtype.kind not in "iu":
         raise TypeError("Partition index must be integer")
-    if ks.size and (ks.min() < -n or ks.max() >= n):
+    if total and ks.size and (ks.min() < -n or ks.max() >= n):
         raise ValueError(f"kth(={int(ks.max() if ks.max() >= n else ks.min())}) out of bounds ({n})")
 
 
@@ -162,10 +163,15 @@ def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.
 
 def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
     a = _dist(a)
-    ax = 0 if axis is None else normalize_axis_index(axis, a.ndim)
-    _check_kth(kth, a.size if axis is None else a.shape[ax])
+    if want_indices and a.ndim == 0:  # NumPy's argpartition treats a 0-d array as 1-d
+        a = ravel(a)
+    ax = 0 if axis is None else normalize_axis_index(operator.index(axis), a.ndim)
+    _check_kth(kth, a.size if axis is None else a.shape[ax], a.size)
     if axis is None:
         a, ax = ravel(a), 0
+    if a.size == 0:  # nothing to move: every block is empty
+        local = np.zeros(a.local.shape, np.intp) if want_indices else a.local.copy()
+        return DistArray._new(local, a.distribution)
     if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
         return _partition_1d(a, kth, want_indices)
     if want_indices:
@@ -262,8 +268,7 @@ def searchsorted(a, v, side="left", sorter=None):
     applied by owner requests (each rank fetches the rows its block of the
     sorter names), never gathered.
     """
-    if side not in ("left", "right"):
-        raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
+    side = _search_side(side)
     if sorter is not None:
         a = _apply_sorter(a, sorter)
     if np.ndim(a) != 1:
@@ -289,11 +294,18 @@ def searchsorted(a, v, side="left", sorter=None):
         x = np.asarray(v)
         part = np.where(decide(x) == me, answer(x), 0).astype(np.int64)
         result = _comm.allreduce_array(comm, part) if comm.Get_size() > 1 else part
-        return result.astype(np.intp) if np.ndim(v) else np.intp(result[()])
+        result = result.reshape(x.shape).astype(np.intp)  # the reduction hands a 0-d part back as (1,)
+        return result if np.ndim(v) else result[()]
     # DistArray needles: each goes to its deciding rank and its answer comes back.
     flat = v.local.reshape(-1)
     out = ask_deciding_ranks(comm, flat, decide(flat), answer).astype(np.intp, copy=False)
     return DistArray._new(out.reshape(v.local.shape), v.distribution)
+
+
+def _search_side(side: Any) -> str:
+    """``side`` as 'left' or 'right', refused with NumPy's own exception class (it checks it first)."""
+    np.searchsorted(np.zeros(1), 0.0, side=side)
+    return side.decode() if isinstance(side, bytes) else side
 
 
 def _apply_sorter(a: Any, sorter: Any) -> DistArray:

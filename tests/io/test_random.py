@@ -73,7 +73,7 @@ def test_successive_calls_differ_and_seeds_matter():
 
 def test_scalar_draws_are_replicated():
     x = default_rng(8).normal()
-    assert isinstance(x, np.floating)
+    assert type(x) is type(np.random.default_rng(8).normal())  # NumPy's scalar type (a Python float)
     assert_all_ranks(same_everywhere(x), f"scalar differs: {x}")
     assert x == _reference(8, "normal", (), {}, None)
 
@@ -133,7 +133,7 @@ def test_shuffle_in_place_equals_permutation():
     d = nd.asarray(x, dist="c", copy=True)
     default_rng(12).shuffle(d)
     assert_dist_equal(d, expected)
-    raises_everywhere(TypeError, lambda: default_rng(12).shuffle(np.arange(3)))
+    raises_everywhere(TypeError, lambda: default_rng(12).shuffle((1, 2, 3)))  # immutable, as NumPy refuses
 
 
 def test_permutation_is_uniform():
@@ -223,8 +223,8 @@ def test_bad_parameters_raise_everywhere():
     raises_everywhere(ValueError, lambda: g.random(size=5, dist=nd.Distribution(COMM, (6,))))
     raises_everywhere(ValueError, lambda: g.random(size=-1))
     raises_everywhere(TypeError, lambda: g.random(size=3, shape=3))
-    raises_everywhere(NotImplementedError, lambda: g.permutation(5, axis=1))
-    raises_everywhere(ValueError, lambda: g.permutation(-1))
+    raises_everywhere(np.exceptions.AxisError, lambda: g.permutation(np.zeros((5, 2)), axis=2))
+    assert_all_ranks(g.permutation(-1).shape == (0,), "permutation(-1) is arange(-1) shuffled, as in NumPy")
     # The generator stays usable and in step on every rank after the errors.
     assert_all_ranks(same_everywhere(g.random()), "generators diverged after an error")
 
@@ -254,3 +254,107 @@ def test_array_parameters_equal_the_scalar_draws(case):
     got = default_rng(11).exponential(np.full(shape, 2.0), dist=("c", "n"))
     assert_dist_equal(got, nd.asnumpy(default_rng(11).exponential(2.0, size=shape)))
     assert got.dist == ("c", "n")
+
+
+# --------------------------------------------------------------------------
+# Parameter validation against NumPy's Generator, on every rank (empty blocks included)
+# --------------------------------------------------------------------------
+
+BAD_OR_EDGE_CALLS = [
+    ("integers", (7, 4), {}), ("integers", (3, 3), {}), ("integers", (0, 5), {}),
+    ("integers", (-1, 3), {"dtype": np.uint8}), ("integers", (0, 300), {"dtype": np.uint8}),
+    ("integers", (0, 3), {"dtype": np.float64}), ("integers", (0, 3), {"dtype": np.bool_}),
+    ("integers", (0, 2**63 + 5), {}), ("integers", (0, 5.5), {}), ("integers", (4,), {"endpoint": True}),
+    ("random", (), {"dtype": np.int64}), ("random", (), {"dtype": np.float16}), ("random", (), {"dtype": "f4"}),
+    ("uniform", (1.0, 0.0), {}), ("uniform", (0.0, np.inf), {}), ("uniform", (np.nan, 0.0), {}),
+    ("uniform", ([1.0, 2.0], [0.0, 3.0]), {}), ("uniform", ([0.0], [np.inf]), {}), ("uniform", ([0.0, 1.0], 2.0), {}),
+    ("normal", (0.0, -1.0), {}), ("normal", (0.0, [1.0, -1.0]), {}), ("normal", (0.0, 1j), {}),
+    ("normal", (0.0, [1j]), {}), ("normal", (np.nan, 1.0), {}), ("normal", ([0.0, 1.0], [1.0, 2.0]), {}),
+    ("standard_normal", (), {"dtype": np.int64}), ("standard_normal", (), {"dtype": np.float16}),
+    ("exponential", (-1.0,), {}), ("exponential", ([1.0, -1.0],), {}), ("exponential", (np.nan,), {}),
+    ("choice", (0,), {}), ("choice", ([],), {}), ("choice", (-1,), {}), ("choice", (3.5,), {}),
+    ("choice", (np.zeros(()),), {}), ("choice", (True,), {}), ("choice", (np.int64(4),), {}),
+    ("choice", (3,), {"replace": False}), ("choice", (0,), {"replace": False}),
+    ("choice", (3,), {"p": [0.5, 0.6, -0.1]}), ("choice", (3,), {"p": [0.5, 0.5]}),
+    ("choice", (3,), {"p": [0.3, 0.3, 0.3]}), ("choice", (3,), {"p": [0.5, 0.5, np.nan]}),
+    ("choice", (3,), {"p": [[0.2, 0.3, 0.5]]}), ("choice", (np.arange(6.0).reshape(3, 2),), {}),
+    ("choice", (np.arange(6.0).reshape(3, 2),), {"axis": 2}), ("choice", ([1.5, 2.5],), {"replace": False}),
+]
+VALIDATION_SIZES = [None, (0,), (2,), (5,), (-1,), (2, 3), 3.0]
+
+
+def _outcome(call):
+    """("raised", class) or ("ok", shape, dtype): global metadata only, so no rank waits on another."""
+    try:
+        with np.errstate(all="ignore"):
+            got = call()
+    except Exception as exc:  # noqa: BLE001 - compared with NumPy's
+        return ("raised", type(exc))
+    if got is None:
+        return ("ok", None, None)
+    shape = got.shape if isinstance(got, nd.DistArray) else np.shape(got)
+    return ("ok", tuple(shape), np.asarray(got).dtype.str if not isinstance(got, nd.DistArray) else got.dtype.str)
+
+
+def _assert_like_numpy(ours, numpy, label):
+    """Ours matches NumPy's outcome (an exception of NumPy's class, or the same shape and dtype) on every rank."""
+    if numpy[0] == "raised":
+        ok = ours[0] == "raised" and issubclass(ours[1], numpy[1])
+    else:
+        ok = ours == numpy
+    everyone = COMM.allgather(repr(ours))
+    assert_all_ranks(ok and len(set(everyone)) == 1,
+                     f"{label}: ours {ours}, NumPy {numpy}, ranks saw {sorted(set(everyone))}")
+
+
+def _dist_for_size(size, case):
+    if case is None or size is None or not isinstance(size, tuple) or min(size) < 0:
+        return {}
+    return {"dist": DIST_CASES[case](size, COMM) or nd.Distribution(COMM, size, "n")}
+
+
+@pytest.mark.parametrize("case", [None, "uneven", "replicated"])
+@pytest.mark.parametrize("call", BAD_OR_EDGE_CALLS, ids=lambda c: f"{c[0]}{c[1:]}"[:60])
+def test_parameter_checks_match_numpy_on_every_rank(call, case):
+    """Bad parameters raise NumPy's class on every rank, also where this rank's block is empty (no hang)."""
+    method, args, kwargs = call
+    for size in VALIDATION_SIZES:
+        numpy = _outcome(lambda: getattr(np.random.default_rng(0), method)(*args, size=size, **kwargs))
+        ours = _outcome(lambda: getattr(default_rng(0), method)(*args, size=size, **kwargs,
+                                                                 **_dist_for_size(size, case)))
+        _assert_like_numpy(ours, numpy, f"{method}{args} {kwargs} size={size}")
+
+
+PERMUTATION_CALLS = [
+    ("permutation", -1, {}), ("permutation", 0, {}), ("permutation", 5, {"axis": 1}),
+    ("permutation", np.int8(3), {}), ("permutation", True, {}), ("permutation", 3.0, {}),
+    ("permutation", np.zeros(()), {}), ("permutation", np.arange(12.0).reshape(3, 4), {"axis": 1}),
+    ("permutation", np.arange(12.0).reshape(3, 4), {"axis": -1}),
+    ("permutation", np.arange(12.0).reshape(3, 4), {"axis": -3}),
+    ("permutation", np.arange(12.0).reshape(3, 4), {"axis": 1.0}),
+    ("permutation", np.zeros((0, 2)), {}), ("permutation", np.zeros((2, 0)), {"axis": 1}),
+    ("shuffle", np.arange(12.0).reshape(3, 4), {"axis": 1}), ("shuffle", np.arange(12.0).reshape(3, 4), {"axis": 5}),
+    ("shuffle", np.arange(12.0).reshape(3, 4), {"axis": -2}), ("shuffle", np.zeros(()), {}),
+    ("shuffle", np.zeros((0, 3)), {}),
+]
+
+
+@pytest.mark.parametrize("case", ["numpy", "block", "uneven", "grid_bb", "replicated"])
+@pytest.mark.parametrize("call", PERMUTATION_CALLS, ids=lambda c: f"{c[0]}-{np.shape(c[1])}-{c[2]}")
+def test_permutation_and_shuffle_like_numpy(call, case):
+    """Shapes, dtypes and exception classes as NumPy; shuffled data is a permutation along the axis."""
+    method, x, kwargs = call
+    numpy_x = np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+    numpy = _outcome(lambda: getattr(np.random.default_rng(0), method)(numpy_x, **kwargs))
+    ours_x = x
+    if isinstance(x, np.ndarray) and case != "numpy":
+        ours_x = distribute(x, case)
+    elif isinstance(x, np.ndarray):
+        ours_x = x.copy()
+    ours = _outcome(lambda: getattr(default_rng(0), method)(ours_x, **kwargs))
+    _assert_like_numpy(ours, numpy, f"{method}({np.shape(x)}, {kwargs}) on {case}")
+    if method == "shuffle" and ours[0] == "ok":
+        axis = kwargs.get("axis", 0)
+        got = nd.asnumpy(ours_x) if isinstance(ours_x, nd.DistArray) else ours_x
+        assert_all_ranks(np.array_equal(np.sort(got, axis=axis), np.sort(x, axis=axis)), "shuffle lost elements")
+        assert_all_ranks(same_everywhere(got), "ranks shuffled a replicated array differently")
