@@ -90,16 +90,47 @@ def take_along_axis(arr, indices, axis=-1):
     return DistArray._new(local, out_dist)
 
 
+def _put_mode(mode: str) -> str:
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return mode
+
+
+def _put_indices(ind) -> np.ndarray:
+    """Flat indices as ``np.put`` reads them: any real numbers, cast to intp (NaN and strings raise)."""
+    if isinstance(ind, DistArray):
+        return asnumpy(ind).astype(np.intp).reshape(-1)
+    return np.array(ind, dtype=np.intp).reshape(-1)
+
+
+def _put_values(a: DistArray, v) -> np.ndarray:
+    """Values as ``np.put`` reads them: converted to ``a``'s dtype (NumPy's OverflowError for out-of-range
+    Python ints, ValueError for NaN into integers; arrays are cast)."""
+    if isinstance(v, DistArray):
+        return asnumpy(v).astype(a.dtype).reshape(-1)
+    return np.array(v, dtype=a.dtype).reshape(-1)
+
+
 @implements(np.put)
 def put(a, ind, v, mode="raise"):
-    """``np.put``: flat-index assignment (the flat view is a reshape, written back)."""
+    """``np.put``: flat-index assignment (the flat view is a reshape, written back).
+
+    Checks run in NumPy's order on data every rank holds: the mode, the
+    indices, the values, then an empty target, then the bounds.
+    """
     if not isinstance(a, DistArray):
         raise TypeError("put needs a DistArray to write into")
-    idx = _index_values(ind, a.size, 0, mode).reshape(-1)
-    values = asnumpy(v) if isinstance(v, DistArray) else np.asarray(v)
+    mode = _put_mode(mode)
+    idx = _put_indices(ind)
+    values = _put_values(a, v)
     if idx.size == 0:
         return None
-    values = np.resize(values.reshape(-1), idx.size)  # NumPy repeats v as needed
+    if a.size == 0:
+        raise IndexError("cannot replace elements of an empty array")
+    if values.size == 0:
+        return None
+    idx = _index_values(idx, a.size, 0, mode)
+    values = np.resize(values, idx.size)  # NumPy repeats v as needed
     flat = ravel(a)
     flat[idx] = values
     a.local[...] = reshape_local(flat.local, flat.distribution, a.distribution)
