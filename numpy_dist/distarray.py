@@ -324,6 +324,8 @@ class DistArray(NDArrayOperatorsMixin):
 
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:
         """``np.reshape`` (global C order)."""
+        if not shape:
+            raise TypeError("reshape() takes exactly 1 argument (0 given)")
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
 
     def transpose(self, *axes: Any) -> DistArray:

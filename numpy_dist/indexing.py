@@ -31,7 +31,7 @@ from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
 from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
                            scatter_points, scatter_rows)
 
-__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice"]
+__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice", "shape_standin"]
 
 _BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or "
               "boolean arrays are valid indices")
@@ -191,6 +191,16 @@ def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]
 _NO_BYTES = np.dtype([])
 
 
+def shape_standin(shape: tuple[int, ...]) -> np.ndarray:
+    """An ndarray of ``shape`` holding zero bytes: NumPy's own argument checks and result shapes, free.
+
+    Running a NumPy function on it raises exactly what NumPy raises for an
+    array of that shape (the checks depend only on metadata, which every rank
+    holds), so every rank raises alike before any communication.
+    """
+    return np.empty(shape, _NO_BYTES)
+
+
 def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int, ...] | None = None) -> None:
     """Raise what NumPy raises for ``x[entries]`` (or ``x[entries] = value`` of ``value_shape``).
 
@@ -200,7 +210,7 @@ def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int
     """
     if any(isinstance(k, DistArray) for k in entries):
         return
-    standin = np.empty(shape, _NO_BYTES)
+    standin = shape_standin(shape)
     if value_shape is None:
         standin[tuple(entries)]
     else:

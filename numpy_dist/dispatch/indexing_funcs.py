@@ -6,10 +6,10 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
-from ..creation import asnumpy
+from ..creation import asnumpy, empty
 from ..distarray import DistArray
 from ..distribution import Distribution
-from ..indexing import _block_rows, _check_int_index
+from ..indexing import _block_rows, _check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local
 from .manipulation import _dist, ravel, reshape, take_rows
@@ -141,15 +141,16 @@ def put(a, ind, v, mode="raise"):
 def compress(condition, a, axis=None, out=None):
     """``np.compress``: the selected indices are taken along the axis."""
     cond = asnumpy(condition) if isinstance(condition, DistArray) else np.asarray(condition)
-    if cond.ndim != 1:
-        raise ValueError("condition must be a 1-d array")
     a = _dist(a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis_index(axis, a.ndim)
-    if cond.size > a.shape[axis]:
-        raise IndexError(f"index {cond.size - 1} is out of bounds for axis {axis} with size {a.shape[axis]}")
-    result = take_rows(a, np.flatnonzero(cond), axis)
+    # NumPy's checks: a 1-d condition whose nonzero positions (not its length) lie inside the axis.
+    shape = np.compress(cond, shape_standin(a.shape), axis=axis).shape
+    if a.size == 0:  # NumPy checks no positions against an empty array: nothing to take
+        result = empty(shape, a.dtype, dist=None, comm=a.comm)
+    else:
+        if axis is None or a.ndim == 0:
+            a, axis = ravel(a), 0
+        axis = normalize_axis_index(axis, a.ndim)
+        result = take_rows(a, np.flatnonzero(cond), axis)
     if out is not None:
         from .ufuncs import _store
 

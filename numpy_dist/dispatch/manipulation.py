@@ -20,7 +20,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from ..creation import asarray, empty, resolve_distribution
 from ..distarray import DistArray
 from ..distribution import Distribution, normalize_shape
-from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute
+from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
 from .registry import implements
@@ -42,25 +42,6 @@ def _template(arrays: list) -> DistArray | None:
 # --------------------------------------------------------------------------
 
 
-def _resolve_shape(shape: Any, size: int) -> tuple[int, ...]:
-    if isinstance(shape, (numbers.Integral, np.integer)):
-        shape = (int(shape),)
-    shape = tuple(operator.index(s) for s in shape)
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise ValueError("can only specify one unknown dimension")
-    if any(s < -1 for s in shape):
-        raise ValueError("negative dimensions not allowed")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if unknown:
-        if known == 0 or size % known:
-            raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape, dtype=np.int64)) != size:
-        raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
-    return shape
-
-
 def _reshaped_dist(a: DistArray, shape: tuple[int, ...]) -> Distribution:
     codes = a.dist
     if len(shape) == a.ndim and "u" not in codes:
@@ -75,11 +56,13 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     if newshape is not None:
         shape = newshape
     a = _dist(a)
+    # NumPy's own checks and resolution of unknown (negative) lengths, on a zero-byte stand-in.
+    resolved = np.reshape(shape_standin(a.shape), shape, order=order).shape
     if order not in ("C", "A"):
         from .protocol import fallback
 
         return fallback(np.reshape, (a,), {"shape": shape, "order": order}, "numpy.reshape (order != 'C')")
-    shape = _resolve_shape(shape, a.size)
+    shape = resolved
     if shape == a.shape:
         return a.copy() if copy else a
     if copy is False:
@@ -98,12 +81,11 @@ def ravel(a, order="C"):
 def transpose(a, axes=None):
     """``np.transpose``: metadata only (the local blocks are transposed views)."""
     a = _dist(a)
+    np.transpose(shape_standin(a.shape), axes)  # NumPy's checks (a 1-d array accepts a bare integer)
     if axes is None:
         perm = tuple(range(a.ndim))[::-1]
     else:
-        perm = tuple(normalize_axis_index(i, a.ndim) for i in axes)
-        if sorted(perm) != list(range(a.ndim)):
-            raise ValueError("axes don't match array")
+        perm = tuple(normalize_axis_index(i, a.ndim) for i in np.atleast_1d(np.asarray(axes, dtype=np.intp)))
     return permute(a, perm)
 
 
@@ -119,6 +101,7 @@ def matrix_transpose(x, /):
 def swapaxes(a, axis1, axis2):
     """``np.swapaxes`` (metadata only)."""
     a = _dist(a)
+    np.swapaxes(shape_standin(a.shape), axis1, axis2)  # NumPy's checks, in NumPy's order
     i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
     perm = list(range(a.ndim))
     perm[i], perm[j] = perm[j], perm[i]
@@ -129,6 +112,7 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
     """``np.moveaxis`` (metadata only)."""
     a = _dist(a)
+    np.moveaxis(shape_standin(a.shape), source, destination)  # NumPy's checks, in NumPy's order
     src = normalize_axis_tuple(source, a.ndim, "source")
     dst = normalize_axis_tuple(destination, a.ndim, "destination")
     if len(src) != len(dst):
@@ -143,7 +127,8 @@ def moveaxis(a, source, destination):
 def squeeze(a, axis=None):
     """``np.squeeze``: length-1 axes removed (distributed ones are replicated first)."""
     a = _dist(a)
-    if axis is None:
+    np.squeeze(shape_standin(a.shape), axis)  # NumPy's checks (a 0-d array accepts axis 0 or -1)
+    if axis is None or a.ndim == 0:
         axes = [i for i, n in enumerate(a.shape) if n == 1]
     else:
         axes = list(normalize_axis_tuple(axis, a.ndim))
@@ -168,6 +153,7 @@ def _insert_axes(a: DistArray, positions: tuple[int, ...]) -> DistArray:
 def expand_dims(a, axis):
     """``np.expand_dims`` (metadata only)."""
     a = _dist(a)
+    np.expand_dims(shape_standin(a.shape), axis)  # NumPy's checks
     if not isinstance(axis, (tuple, list)):
         axis = (axis,)
     positions = normalize_axis_tuple(axis, a.ndim + len(axis))
@@ -373,6 +359,7 @@ def split(ary, indices_or_sections, axis=0):
 def flip(m, axis=None):
     """``np.flip``: a reversed view (no communication)."""
     m = _dist(m)
+    np.flip(shape_standin(m.shape), axis)  # NumPy's checks
     axes = range(m.ndim) if axis is None else normalize_axis_tuple(axis, m.ndim)
     key = [slice(None)] * m.ndim
     for a in axes:

@@ -11,6 +11,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..distarray import DistArray
+from ..indexing import shape_standin
 from .manipulation import _dist, array_split, concatenate, diff, flip, moveaxis, ravel, swapaxes
 from .reductions import all as _all, cumprod, cumsum
 from .registry import implements
@@ -219,6 +220,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
 def rollaxis(a, axis, start=0):
     """``np.rollaxis`` (metadata only)."""
     a = _dist(a)
+    np.rollaxis(shape_standin(a.shape), axis, start)  # NumPy's checks, in NumPy's order
     n = a.ndim
     axis = normalize_axis_index(axis, n)
     if start < 0:
