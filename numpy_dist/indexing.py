@@ -532,6 +532,10 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
                 np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), value.dtype), value.shape)
             else:
                 np.empty((), d.dtype)[()] = value
+        if not isinstance(value, (np.ndarray, DistArray)) and np.ndim(value) > len(result_shape):
+            # NumPy reads a sequence into a view with at most the view's dimensions (no leading ones dropped).
+            raise ValueError("setting an array element with a sequence. The requested array would exceed the "
+                             f"maximum number of dimension of {len(result_shape)}.")
         value = _converted_value(d, value)
         _numpy_verdict(d.shape, entries, np.shape(value))
         value = _without_leading_ones(value, len(result_shape))
