@@ -34,10 +34,12 @@ def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
     a = _dist(a)
-    if axis is None:
+    idx_np = asnumpy(indices) if isinstance(indices, DistArray) else indices
+    np.take(shape_standin(a.shape), idx_np, axis=axis, mode=mode)  # NumPy's checks (0-d takes as 1-d)
+    if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, a.ndim)
-    idx = _index_values(indices, a.shape[axis], axis, mode)
+    idx = _index_values(idx_np, a.shape[axis], axis, mode)
     result = take_rows(a, idx.reshape(-1), axis)
     if idx.ndim != 1:
         shape = a.shape[:axis] + idx.shape + a.shape[axis + 1:]

@@ -322,37 +322,39 @@ def column_stack(tup):
 # --------------------------------------------------------------------------
 
 
+def _split_views(ary: DistArray, parts: list, axis: int) -> list:
+    """Views of ``ary`` with NumPy's part lengths along ``axis`` (read off NumPy's split of a stand-in)."""
+    out, lo = [], 0
+    for part in parts:
+        hi = lo + part.shape[axis]
+        key = [slice(None)] * ary.ndim
+        key[axis] = slice(lo, hi)
+        out.append(ary[tuple(key)])
+        lo = hi
+    return out
+
+
+def _split_with(np_split, ary, indices_or_sections, axis) -> list:
+    """``np_split`` (array_split, split, hsplit ...) on a stand-in: NumPy's checks and part lengths."""
+    ary = _dist(ary)
+    if axis is None:
+        parts = np_split(shape_standin(ary.shape), indices_or_sections)
+        axis = 1 if np_split is np.hsplit and ary.ndim > 1 else {np.dsplit: 2}.get(np_split, 0)
+    else:
+        parts = np_split(shape_standin(ary.shape), indices_or_sections, axis)
+    return _split_views(ary, parts, normalize_axis_index(axis, ary.ndim))
+
+
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     """``np.array_split``: views of the input (no communication)."""
-    ary = _dist(ary)
-    axis = normalize_axis_index(axis, ary.ndim)
-    n = ary.shape[axis]
-    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
-        sections = int(indices_or_sections)
-        if sections <= 0:
-            raise ValueError("number sections must be larger than 0.")
-        each, extra = divmod(n, sections)
-        sizes = [0] + [each + 1] * extra + [each] * (sections - extra)
-        cuts = np.cumsum(sizes)
-    else:
-        cuts = [0] + list(indices_or_sections) + [n]
-    out = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        key = [slice(None)] * ary.ndim
-        key[axis] = slice(int(lo), int(hi))
-        out.append(ary[tuple(key)])
-    return out
+    return _split_with(np.array_split, ary, indices_or_sections, axis)
 
 
 @implements(np.split)
 def split(ary, indices_or_sections, axis=0):
     """``np.split``: views; equal division required for an integer count."""
-    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
-        n = np.shape(ary)[normalize_axis_index(axis, np.ndim(ary))]
-        if n % indices_or_sections:
-            raise ValueError("array split does not result in an equal division")
-    return array_split(ary, indices_or_sections, axis)
+    return _split_with(np.split, ary, indices_or_sections, axis)
 
 
 @implements(np.flip)
@@ -387,13 +389,13 @@ def flipud(m):
 def roll(a, shift, axis=None):
     """``np.roll``: the two pieces land in the input's layout (a neighbour exchange for blocks)."""
     a = _dist(a)
+    np.roll(shape_standin(a.shape), shift, axis)  # NumPy's checks
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
     axes = normalize_axis_tuple(axis, a.ndim, allow_duplicate=True)
-    shifts = np.broadcast_to(np.asarray(shift), (len(axes),))
     total = {}
-    for ax, s in zip(axes, shifts):
-        total[ax] = total.get(ax, 0) + int(s)
+    for s, ax in np.broadcast(shift, axes):  # shift and axis broadcast together, as in NumPy
+        total[int(ax)] = total.get(int(ax), 0) + int(s)
     result = a
     for ax, s in total.items():
         n = a.shape[ax]
@@ -433,15 +435,11 @@ def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
 def repeat(a, repeats, axis=None):
     """``np.repeat``: each output row is requested from its source row's owner."""
     a = _dist(a)
-    if axis is None:
+    np.repeat(shape_standin(a.shape), repeats, axis)  # NumPy's checks (a 0-d array repeats as 1-d)
+    if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, a.ndim)
-    reps = np.asarray(repeats)
-    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, a.shape[axis])):
-        raise ValueError(f"operands could not be broadcast together with shape ({a.shape[axis]},) ({reps.size},)")
-    if np.any(reps < 0):
-        raise ValueError("repeats may not contain negative values.")
-    rows = np.repeat(np.arange(a.shape[axis]), reps)
+    rows = np.repeat(np.arange(a.shape[axis]), repeats)  # NumPy's own reading of ``repeats``
     return take_rows(a, rows, axis)
 
 
@@ -449,7 +447,8 @@ def repeat(a, repeats, axis=None):
 def tile(A, reps):
     """``np.tile``: row requests along each repeated axis."""
     A = _dist(A)
-    reps = tuple(np.atleast_1d(reps).tolist())
+    np.tile(shape_standin(A.shape), reps)  # NumPy's checks
+    reps = tuple(int(r) for r in np.atleast_1d(reps).tolist())
     nd_ = max(A.ndim, len(reps))
     if A.ndim < nd_:
         A = _insert_axes(A, tuple(range(nd_ - A.ndim)))
@@ -591,6 +590,10 @@ def _pad_source(n: int, before: int, after: int, mode: str) -> np.ndarray:
 def pad(array, pad_width, mode="constant", **kwargs):
     """``np.pad`` with modes constant, edge, wrap, reflect and symmetric (others fall back)."""
     array = _dist(array)
+    if not callable(mode) and mode not in ("linear_ramp", "maximum", "mean", "median", "minimum"):
+        # NumPy's checks of the widths and the mode on a stand-in (the statistic modes need values).
+        np.pad(shape_standin(array.shape), pad_width, mode="empty" if mode in ("constant", "empty") else mode,
+               **{k: v for k, v in kwargs.items() if k != "constant_values"})
     widths = _pad_widths(pad_width, array.ndim)
     if callable(mode) or mode not in ("constant", "edge", "wrap", "reflect", "symmetric") or \
             (mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even"):
