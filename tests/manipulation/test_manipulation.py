@@ -148,7 +148,12 @@ def _outcome(call, x):
         r = call(x)
     except Exception as exc:  # noqa: BLE001 - the class is what is compared
         return ("raises", type(exc).__name__)
-    r = x if r is None else r
+    return _summary(x if r is None else r)
+
+
+def _summary(r):
+    if isinstance(r, (list, tuple)):
+        return ("sequence", [_summary(v) for v in r])
     if isinstance(r, (nd.DistArray, np.ndarray)):
         r = np.asarray(r)
         return ("array", r.shape, r.dtype.str, r.tolist())
@@ -217,3 +222,31 @@ def test_put_checks_like_numpy(case):
                 for value in (3, []):
                     _assert_like_numpy(lambda a: np.put(a, ind, value, mode=mode), target, case,
                                        f"put {ind!r} <- {value!r} mode={mode} into {target.shape}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
+def test_split_repeat_roll_take_validate_like_numpy(case):
+    """0-d and empty inputs, float section counts, negative repeats of empty arrays, shift/axis broadcasting,
+    bad pad widths: NumPy's result or exception class, on every rank."""
+    for shape in [(), (0,), (1,), (5,), (0, 3), (4, 3), (2, 1, 3)]:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+        for ax in [None, 0, -1, 1, 3, 1.0]:
+            _assert_like_numpy(lambda a: np.roll(a, 1, ax), x, case, f"roll {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.repeat(a, 2, ax), x, case, f"repeat {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.take(a, [0], axis=ax), x, case, f"take {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.array_split(a, 2, ax if ax is not None else 0), x, case,
+                               f"array_split {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.unstack(a, axis=ax if ax is not None else 0), x, case,
+                               f"unstack {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.rot90(a, 1, (0, ax) if ax is not None else (0, 1)), x, case,
+                               f"rot90 {shape} {ax!r}")
+        for r in [-1, 0, [1, 2], 1.5, (2, 2)]:
+            _assert_like_numpy(lambda a: np.repeat(a, r), x, case, f"repeat {shape} {r!r}")
+            _assert_like_numpy(lambda a: np.tile(a, r), x, case, f"tile {shape} {r!r}")
+            _assert_like_numpy(lambda a: np.roll(a, r), x, case, f"roll {shape} shift {r!r}")
+        for n in [0, 1, 2, -1, 1.5, [1, 3]]:
+            for split in (np.split, np.array_split, np.hsplit, np.vsplit):
+                _assert_like_numpy(lambda a: split(a, n), x, case, f"{split.__name__} {shape} {n!r}")
+        for pw in [1, (1, 2), -1, 1.5, ((1, 2), (3, 4), (5, 6), (7, 8))]:
+            for mode in ["constant", "edge", "wrap"]:
+                _assert_like_numpy(lambda a: np.pad(a, pw, mode=mode), x, case, f"pad {shape} {pw!r} {mode}")
