@@ -11,10 +11,13 @@
   request/response (two Alltoallv), never by gathering the array.
 * A boolean mask over the leading axes gives a 1-d result laid out by an
   exclusive scan of the local counts.
+* A 0-d boolean (``x[True]``, ``x[..., False]``) is an integer array ``[0]``
+  or ``[]`` over a new length-1 axis, as in NumPy, served by the paths above.
 * Other combinations of several index arrays take the documented fallback.
 
-Bounds are checked on global metadata and the index values every rank
-holds, so IndexError is raised on every rank before any communication.
+Every key (and, for assignment, the value's shape) is first checked by
+NumPy itself on a zero-byte stand-in of the array's shape: NumPy's
+exceptions, in NumPy's order, on every rank before any communication.
 """
 
 from __future__ import annotations
