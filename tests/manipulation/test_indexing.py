@@ -286,3 +286,34 @@ def test_python_values_converted_like_numpy(case):
             _assert_like_numpy(lambda a: a.__setitem__(key, value), u, case, f"u[{key!r}] = {value!r}")
         if np.ndim(value) == 0:
             _assert_like_numpy(lambda a: a.fill(value), u, case, f"fill({value!r})")
+
+
+def _random_entry(rng, n):
+    kind = rng.integers(0, 9)
+    if kind == 0:
+        return int(rng.integers(-n, n + 1))
+    if kind == 1:
+        return slice(int(rng.integers(-n, n)), int(rng.integers(-n, n + 1)), int(rng.choice([1, 2, -1, 3])))
+    if kind == 2:
+        return None
+    if kind == 3:
+        return bool(rng.integers(0, 2))
+    if kind == 4:
+        return np.array(bool(rng.integers(0, 2)))
+    if kind == 5:
+        return [int(i) for i in rng.integers(-n, n, size=int(rng.integers(0, 3)))]
+    if kind == 6:
+        return rng.integers(0, 2, size=n).astype(bool)
+    return Ellipsis if kind == 7 else slice(None)
+
+
+@pytest.mark.parametrize("case", ["block", "unstructured", "grid_bb"])
+def test_random_mixed_keys_like_numpy(case):
+    """Random mixes of integers (some out of range), slices, None, Python and 0-d array booleans, lists
+    and 1-d masks (some of the wrong length), read and written, against NumPy (same seed on every rank)."""
+    rng = np.random.default_rng(7)
+    x = np.arange(60.0).reshape(4, 3, 5)
+    for _ in range(150):
+        key = tuple(_random_entry(rng, int(rng.choice([3, 4, 5]))) for _ in range(int(rng.integers(1, 5))))
+        _assert_like_numpy(lambda a: a[key], x, case, f"x[{key!r}]")
+        _assert_like_numpy(lambda a: a.__setitem__(key, -1.0), x, case, f"x[{key!r}] = -1")
