@@ -10,7 +10,6 @@ modes are row requests along one axis at a time.
 
 from __future__ import annotations
 
-import numbers
 import operator
 from typing import Any
 
