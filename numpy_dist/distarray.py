@@ -301,11 +301,17 @@ class DistArray(NDArrayOperatorsMixin):
         return element(self, tuple(int(i) for i in index)).item()
 
     def _scalar(self, kind: type) -> Any:
-        if self.size != 1:
-            if kind is bool:
+        # NumPy >= 2.4 (measured with 2.4.6): only 0-d arrays convert to Python numbers; truth
+        # values still accept any size-1 array.  Metadata only, so every rank raises alike.
+        if kind is bool:
+            if self.size == 0:
+                raise ValueError("The truth value of an empty array is ambiguous. "
+                                 "Use `array.size > 0` to check that an array is not empty.")
+            if self.size != 1:
                 raise ValueError("The truth value of an array with more than one element is ambiguous. "
                                  "Use a.any() or a.all()")
-            raise TypeError("only size-1 arrays can be converted to Python scalars")
+        elif self.ndim != 0:
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
         return kind(self.item())
 
     def __bool__(self) -> bool:
@@ -321,8 +327,8 @@ class DistArray(NDArrayOperatorsMixin):
         return self._scalar(complex)
 
     def __index__(self) -> int:
-        if not np.issubdtype(self.dtype, np.integer):
-            raise TypeError("only integer arrays can be converted to an index")
+        if self.ndim != 0 or not np.issubdtype(self.dtype, np.integer):
+            raise TypeError("only integer scalar arrays can be converted to a scalar index")
         return self._scalar(int)
 
     def tolist(self) -> Any:
@@ -379,6 +385,8 @@ class DistArray(NDArrayOperatorsMixin):
 
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:
         """``np.reshape`` (global C order)."""
+        if not shape:
+            raise TypeError("reshape() takes exactly 1 argument (0 given)")
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
 
     def transpose(self, *axes: Any) -> DistArray:

@@ -11,10 +11,13 @@
   request/response (two Alltoallv), never by gathering the array.
 * A boolean mask over the leading axes gives a 1-d result laid out by an
   exclusive scan of the local counts.
+* A 0-d boolean (``x[True]``, ``x[..., False]``) is an integer array ``[0]``
+  or ``[]`` over a new length-1 axis, as in NumPy, served by the paths above.
 * Other combinations of several index arrays take the documented fallback.
 
-Bounds are checked on global metadata and the index values every rank
-holds, so IndexError is raised on every rank before any communication.
+Every key (and, for assignment, the value's shape) is first checked by
+NumPy itself on a zero-byte stand-in of the array's shape: NumPy's
+exceptions, in NumPy's order, on every rank before any communication.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
 from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
                            scatter_points, scatter_rows)
 
-__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice"]
+__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice", "shape_standin"]
 
 _BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or "
               "boolean arrays are valid indices")
@@ -124,6 +127,126 @@ def _is_array(k: Any) -> bool:
     return isinstance(k, (np.ndarray, DistArray))
 
 
+def _is_bool_scalar(k: Any) -> bool:
+    return isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim == 0
+
+
+def _consumed(k: Any) -> int:
+    """Axes of the indexed array an entry uses (a boolean array uses one per dimension, None none)."""
+    if k is None:
+        return 0
+    return k.ndim if _is_array(k) and k.dtype == np.bool_ else 1
+
+
+def _empty_masks_as_arrays(entries: list, shape: tuple[int, ...]) -> list:
+    """A boolean index with a length-0 dimension where the array has another length selects nothing.
+
+    NumPy only compares a boolean index's non-zero lengths with the array's,
+    so ``x[np.zeros((0, 3), bool)]`` of a (4, 3) array is empty.  Such a mask
+    becomes one empty integer array per axis it spans (the same result and
+    placement of the index dimensions).
+    """
+    out, axis = [], 0
+    for k in entries:
+        n = _consumed(k)
+        if _is_array(k) and k.dtype == np.bool_ and k.ndim and k.size == 0:
+            dims = shape[axis:axis + n]
+            if tuple(k.shape) != dims and all(m in (a, 0) for m, a in zip(k.shape, dims)):
+                out += [np.zeros(0, np.intp)] * n
+                axis += n
+                continue
+        out.append(k)
+        axis += n
+    return out
+
+
+def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]:
+    """(array, entries) with every 0-d boolean index replaced by an integer array over a new axis.
+
+    NumPy treats a 0-d boolean as an advanced index over a new length-1 axis:
+    ``[0]`` when True, ``[]`` when False (``x[True]`` has shape ``(1,) +
+    x.shape``).  So the axes are added first (a view) and indexed by those
+    arrays, which the ordinary paths serve.
+    """
+    if not any(_is_bool_scalar(k) for k in entries):
+        return d, entries
+    positions, index, axis = [], [], 0
+    for k in entries:
+        if _is_bool_scalar(k):
+            positions.append(axis)
+            index.append(np.zeros(int(k), np.intp))
+            axis += 1
+        else:
+            axis += _consumed(k)
+            index.append(k)
+    dist = d.distribution
+    maps, grid = list(dist.maps), list(dist.axis_grid)
+    for p in positions:  # ascending: each insertion is at its final place
+        maps.insert(p, NoDistMap(1))
+        grid.insert(p, None)
+    # Metadata and a reshaped view of the block: assignments through it reach ``d``.
+    view = DistArray._new(np.expand_dims(d.local, tuple(positions)), dist.with_maps(maps, tuple(grid)))
+    return view, index
+
+
+# NumPy's own indexing run on an array of zero bytes per element gives NumPy's exceptions (index types,
+# bounds, boolean shapes, broadcasting of a value, in NumPy's order) without allocating the data.
+_NO_BYTES = np.dtype([])
+
+
+def shape_standin(shape: tuple[int, ...]) -> np.ndarray:
+    """An ndarray of ``shape`` holding zero bytes: NumPy's own argument checks and result shapes, free.
+
+    Running a NumPy function on it raises exactly what NumPy raises for an
+    array of that shape (the checks depend only on metadata, which every rank
+    holds), so every rank raises alike before any communication.
+    """
+    return np.empty(shape, _NO_BYTES)
+
+
+def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int, ...] | None = None) -> None:
+    """Raise what NumPy raises for ``x[entries]`` (or ``x[entries] = value`` of ``value_shape``).
+
+    Every rank holds the key and the shapes, so every rank raises alike
+    before any communication.  Keys holding a DistArray mask are left to the
+    paths' own checks (the mask's values are not here).
+    """
+    if any(isinstance(k, DistArray) for k in entries):
+        return
+    standin = shape_standin(shape)
+    if value_shape is None:
+        standin[tuple(entries)]
+    else:
+        standin[tuple(entries)] = np.empty(value_shape, _NO_BYTES)
+
+
+def _without_leading_ones(value: Any, ndim: int) -> Any:
+    """``value`` without the leading length-1 axes beyond ``ndim`` (NumPy ignores them when assigning)."""
+    extra = np.ndim(value) - ndim
+    if extra <= 0 or any(n != 1 for n in np.shape(value)[:extra]):
+        return value
+    if isinstance(value, DistArray):
+        return _drop_axes(value, list(range(extra)))
+    return np.asarray(value).reshape(np.shape(value)[extra:])
+
+
+def _converted_value(d: DistArray, value: Any) -> Any:
+    """``value`` as NumPy converts it for assignment into ``d``.
+
+    Python scalars and sequences are converted to ``d``'s dtype (NumPy's
+    OverflowError for an out-of-range Python int, ValueError for NaN into
+    integers ...); arrays keep their dtype and are cast when written.
+    """
+    if isinstance(value, DistArray):
+        return value
+    if np.ndim(value) == 0:
+        _check_scalar_value(d, value)
+        return value
+    if isinstance(value, np.ndarray):
+        return value
+    return np.asarray(value, dtype=d.dtype)
+
+
 # --------------------------------------------------------------------------
 # Basic indexing
 # --------------------------------------------------------------------------
@@ -154,7 +277,7 @@ def _basic_view(d: DistArray, entries: list) -> tuple[DistArray, tuple, list[int
         axis_grid.append(dist.axis_grid[axis])
         axis += 1
     key = _key_into(d.local.shape, pieces)
-    local = d.local[key]
+    local = d.local[key] if len(key) else d.local[...]  # a 0-d view, not a scalar copy
     shape = list(local.shape)
     for pos in new_axes:
         shape.insert(pos, 1)
@@ -301,8 +424,14 @@ def _mask_get(d: DistArray, mask: Any) -> DistArray:
 # --------------------------------------------------------------------------
 
 
-def _classify(d: DistArray, key: Any) -> tuple[str, list]:
+def _prepared(d: DistArray, key: Any) -> tuple[list, DistArray, list]:
+    """(normalised entries, the array to index, its entries): NumPy's key rewrites applied."""
     entries = _entries(key, d.ndim)
+    base, work = _without_bool_scalars(d, _empty_masks_as_arrays(entries, d.shape))
+    return entries, base, work
+
+
+def _classify(entries: list) -> tuple[str, list]:
     arrays = [k for k in entries if _is_array(k)]
     if not arrays:
         return "basic", entries
@@ -310,8 +439,6 @@ def _classify(d: DistArray, key: Any) -> tuple[str, list]:
         a = arrays[0]
         first = next(i for i, k in enumerate(entries) if _is_array(k))
         rest_full = all(isinstance(k, slice) and k == slice(None) for k in entries[first + 1:])
-        if a.dtype == np.bool_ and a.ndim == 0:
-            return "fallback", entries
         if a.dtype == np.bool_ and a.ndim > 1:
             if first == 0 and rest_full:
                 return "mask", entries
@@ -334,7 +461,10 @@ def _fallback_get(d: DistArray, key: Any) -> Any:
 
 def getitem(d: DistArray, key: Any) -> Any:
     """``d[key]`` (collective)."""
-    kind, entries = _classify(d, key)
+    entries, base, work = _prepared(d, key)
+    _numpy_verdict(d.shape, entries)
+    d = base
+    kind, entries = _classify(work)
     if kind == "basic":
         view, _, int_axes = _basic_view(d, entries)
         if len(int_axes) == view.ndim and view.ndim:  # every axis indexed by an integer: a scalar
@@ -348,7 +478,7 @@ def getitem(d: DistArray, key: Any) -> Any:
         return _fancy_get(d, entries)
     if kind == "multi":
         return _multi_get(d, entries)
-    return _fallback_get(d, key)
+    return _fallback_get(d, tuple(entries))
 
 
 def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand: list[int]) -> Any:
@@ -393,41 +523,60 @@ def _check_scalar_value(d: DistArray, value: Any) -> None:
 def setitem(d: DistArray, key: Any, value: Any) -> None:
     """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
     # NumPy's order of errors: the index's types, then (basic indexing) integer bounds, then the
-    # value's conversion (OverflowError ...), then (fancy indexing) the bounds of index arrays.
-    kind, entries = _classify(d, key)
+    # value's conversion (OverflowError ...), then the shapes and (fancy indexing) the index arrays' bounds.
+    entries, base, work = _prepared(d, key)
+    kind, work = _classify(work)
     if kind == "basic":
-        view, base_key, int_axes = _basic_view(d, entries)
-        _check_scalar_value(d, value)
+        view, base_key, int_axes = _basic_view(base, work)
         result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
         if not result_shape and np.ndim(value):
-            # One element set from an array: NumPy's own rules (errors) on a stand-in of the value.
-            vdt = value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype
-            np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), vdt), np.shape(value))
-            value = value.item() if isinstance(value, DistArray) else np.asarray(value).reshape(())
+            # One element set from a sequence: NumPy's own rules (errors) on the value or a stand-in of it.
+            if isinstance(value, (np.ndarray, DistArray)):
+                np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), value.dtype), value.shape)
+            else:
+                np.empty((), d.dtype)[()] = value
+        if not isinstance(value, (np.ndarray, DistArray)) and np.ndim(value) > len(result_shape):
+            # NumPy reads a sequence into a view with at most the view's dimensions (no leading ones dropped).
+            raise ValueError("setting an array element with a sequence. The requested array would exceed the "
+                             f"maximum number of dimension of {len(result_shape)}.")
+        value = _converted_value(d, value)
+        _numpy_verdict(d.shape, entries, np.shape(value))
+        value = _without_leading_ones(value, len(result_shape))
         local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
-        new_axes = [i for i, k in enumerate(entries) if k is None]
-        target = d.local[base_key]
+        new_axes = [i for i, k in enumerate(work) if k is None]
+        target = base.local[base_key]
         if new_axes:
             local_value = np.asarray(local_value)
             if local_value.ndim:
                 local_value = local_value.reshape(tuple(n for i, n in enumerate(local_value.shape)
                                                          if i not in new_axes))
-        d.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
+        base.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
         return
-    _check_scalar_value(d, value)
+    value = _converted_value(d, value)
+    _numpy_verdict(d.shape, entries, np.shape(value))
+    _check_mask_value(d, entries, value)
+    d = base
     if kind == "mask":
-        _mask_set(d, entries[0], value)
+        _mask_set(d, work[0], value)
         return
     if kind == "fancy":
-        _fancy_set(d, entries, value)
+        _fancy_set(d, work, value)
         return
     if kind == "multi":
-        _multi_set(d, entries, value)
+        _multi_set(d, work, value)
         return
     from .dispatch.protocol import fallback
 
-    result = fallback(_set_and_return, (d, key, value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
+    result = fallback(_set_and_return, (d, tuple(work), value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
     d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
+
+
+def _check_mask_value(d: DistArray, entries: list, value: Any) -> None:
+    """NumPy's rule for a single boolean index of the array's own shape: the value has at most one dimension."""
+    if len(entries) == 1 and _is_array(entries[0]) and entries[0].dtype == np.bool_ and \
+            tuple(entries[0].shape) == d.shape and np.ndim(value) > 1:
+        raise TypeError("NumPy boolean array indexing assignment requires a 0 or 1-dimensional input, "
+                        f"input has {np.ndim(value)} dimensions")
 
 
 def _set_and_return(a: np.ndarray, key: Any, value: Any) -> np.ndarray:
@@ -467,6 +616,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     ints = any(isinstance(k, int) for k in entries)
     if np.ndim(value):  # NumPy checks the value's shape before the index values
         target_shape = _result_shape(d, entries)
+        value = _without_leading_ones(value, len(target_shape))
         try:
             np.broadcast_shapes(np.shape(value), target_shape)
             if np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
@@ -512,6 +662,8 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
 
 def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
     from .dispatch.ufuncs import local_operand
+
+    value = _without_leading_ones(value, 1 + d.ndim - np.ndim(mask))
 
     if np.ndim(value) == 0:
         if tuple(np.shape(mask)) != d.shape[:np.ndim(mask)]:
@@ -601,6 +753,7 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     new_map, rdist = _points_dist(front, k, points.shape[0])
     rest = front.shape[k:]
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
+    value = _without_leading_ones(value, len(numpy_shape))
     if isinstance(value, DistArray) and value.ndim:
         from .creation import asnumpy
         from .dispatch.protocol import fallback_policy

@@ -6,10 +6,10 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
-from ..creation import asnumpy
+from ..creation import asnumpy, empty
 from ..distarray import DistArray
 from ..distribution import Distribution
-from ..indexing import _block_rows, _check_int_index
+from ..indexing import _block_rows, _check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local
 from .manipulation import _dist, ravel, reshape, take_rows
@@ -34,10 +34,12 @@ def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
     a = _dist(a)
-    if axis is None:
+    idx_np = asnumpy(indices) if isinstance(indices, DistArray) else indices
+    np.take(shape_standin(a.shape), idx_np, axis=axis, mode=mode)  # NumPy's checks (0-d takes as 1-d)
+    if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, a.ndim)
-    idx = _index_values(indices, a.shape[axis], axis, mode)
+    idx = _index_values(idx_np, a.shape[axis], axis, mode)
     result = take_rows(a, idx.reshape(-1), axis)
     if idx.ndim != 1:
         shape = a.shape[:axis] + idx.shape + a.shape[axis + 1:]
@@ -90,16 +92,47 @@ def take_along_axis(arr, indices, axis=-1):
     return DistArray._new(local, out_dist)
 
 
+def _put_mode(mode: str) -> str:
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    return mode
+
+
+def _put_indices(ind) -> np.ndarray:
+    """Flat indices as ``np.put`` reads them: any real numbers, cast to intp (NaN and strings raise)."""
+    if isinstance(ind, DistArray):
+        return asnumpy(ind).astype(np.intp).reshape(-1)
+    return np.array(ind, dtype=np.intp).reshape(-1)
+
+
+def _put_values(a: DistArray, v) -> np.ndarray:
+    """Values as ``np.put`` reads them: converted to ``a``'s dtype (NumPy's OverflowError for out-of-range
+    Python ints, ValueError for NaN into integers; arrays are cast)."""
+    if isinstance(v, DistArray):
+        return asnumpy(v).astype(a.dtype).reshape(-1)
+    return np.array(v, dtype=a.dtype).reshape(-1)
+
+
 @implements(np.put)
 def put(a, ind, v, mode="raise"):
-    """``np.put``: flat-index assignment (the flat view is a reshape, written back)."""
+    """``np.put``: flat-index assignment (the flat view is a reshape, written back).
+
+    Checks run in NumPy's order on data every rank holds: the mode, the
+    indices, the values, then an empty target, then the bounds.
+    """
     if not isinstance(a, DistArray):
         raise TypeError("put needs a DistArray to write into")
-    idx = _index_values(ind, a.size, 0, mode).reshape(-1)
-    values = asnumpy(v) if isinstance(v, DistArray) else np.asarray(v)
+    mode = _put_mode(mode)
+    idx = _put_indices(ind)
+    values = _put_values(a, v)
     if idx.size == 0:
         return None
-    values = np.resize(values.reshape(-1), idx.size)  # NumPy repeats v as needed
+    if a.size == 0:
+        raise IndexError("cannot replace elements of an empty array")
+    if values.size == 0:
+        return None
+    idx = _index_values(idx, a.size, 0, mode)
+    values = np.resize(values, idx.size)  # NumPy repeats v as needed
     flat = ravel(a)
     flat[idx] = values
     a.local[...] = reshape_local(flat.local, flat.distribution, a.distribution)
@@ -110,15 +143,16 @@ def put(a, ind, v, mode="raise"):
 def compress(condition, a, axis=None, out=None):
     """``np.compress``: the selected indices are taken along the axis."""
     cond = asnumpy(condition) if isinstance(condition, DistArray) else np.asarray(condition)
-    if cond.ndim != 1:
-        raise ValueError("condition must be a 1-d array")
     a = _dist(a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis_index(axis, a.ndim)
-    if cond.size > a.shape[axis]:
-        raise IndexError(f"index {cond.size - 1} is out of bounds for axis {axis} with size {a.shape[axis]}")
-    result = take_rows(a, np.flatnonzero(cond), axis)
+    # NumPy's checks: a 1-d condition whose nonzero positions (not its length) lie inside the axis.
+    shape = np.compress(cond, shape_standin(a.shape), axis=axis).shape
+    if a.size == 0:  # NumPy checks no positions against an empty array: nothing to take
+        result = empty(shape, a.dtype, dist=None, comm=a.comm)
+    else:
+        if axis is None or a.ndim == 0:
+            a, axis = ravel(a), 0
+        axis = normalize_axis_index(axis, a.ndim)
+        result = take_rows(a, np.flatnonzero(cond), axis)
     if out is not None:
         from .ufuncs import _store
 

@@ -10,7 +10,6 @@ modes are row requests along one axis at a time.
 
 from __future__ import annotations
 
-import numbers
 import operator
 from typing import Any
 
@@ -20,7 +19,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from ..creation import asarray, empty, resolve_distribution
 from ..distarray import DistArray
 from ..distribution import Distribution, normalize_shape
-from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute
+from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
 from .registry import implements
@@ -42,25 +41,6 @@ def _template(arrays: list) -> DistArray | None:
 # --------------------------------------------------------------------------
 
 
-def _resolve_shape(shape: Any, size: int) -> tuple[int, ...]:
-    if isinstance(shape, (numbers.Integral, np.integer)):
-        shape = (int(shape),)
-    shape = tuple(operator.index(s) for s in shape)
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise ValueError("can only specify one unknown dimension")
-    if any(s < -1 for s in shape):
-        raise ValueError("negative dimensions not allowed")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if unknown:
-        if known == 0 or size % known:
-            raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape, dtype=np.int64)) != size:
-        raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
-    return shape
-
-
 def _reshaped_dist(a: DistArray, shape: tuple[int, ...]) -> Distribution:
     codes = a.dist
     if len(shape) == a.ndim and "u" not in codes:
@@ -75,11 +55,13 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     if newshape is not None:
         shape = newshape
     a = _dist(a)
+    # NumPy's own checks and resolution of unknown (negative) lengths, on a zero-byte stand-in.
+    resolved = np.reshape(shape_standin(a.shape), shape, order=order).shape
     if order not in ("C", "A"):
         from .protocol import fallback
 
         return fallback(np.reshape, (a,), {"shape": shape, "order": order}, "numpy.reshape (order != 'C')")
-    shape = _resolve_shape(shape, a.size)
+    shape = resolved
     if shape == a.shape:
         return a.copy() if copy else a
     if copy is False:
@@ -98,12 +80,11 @@ def ravel(a, order="C"):
 def transpose(a, axes=None):
     """``np.transpose``: metadata only (the local blocks are transposed views)."""
     a = _dist(a)
+    np.transpose(shape_standin(a.shape), axes)  # NumPy's checks (a 1-d array accepts a bare integer)
     if axes is None:
         perm = tuple(range(a.ndim))[::-1]
     else:
-        perm = tuple(normalize_axis_index(i, a.ndim) for i in axes)
-        if sorted(perm) != list(range(a.ndim)):
-            raise ValueError("axes don't match array")
+        perm = tuple(normalize_axis_index(i, a.ndim) for i in np.atleast_1d(np.asarray(axes, dtype=np.intp)))
     return permute(a, perm)
 
 
@@ -119,6 +100,7 @@ def matrix_transpose(x, /):
 def swapaxes(a, axis1, axis2):
     """``np.swapaxes`` (metadata only)."""
     a = _dist(a)
+    np.swapaxes(shape_standin(a.shape), axis1, axis2)  # NumPy's checks, in NumPy's order
     i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
     perm = list(range(a.ndim))
     perm[i], perm[j] = perm[j], perm[i]
@@ -129,6 +111,7 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
     """``np.moveaxis`` (metadata only)."""
     a = _dist(a)
+    np.moveaxis(shape_standin(a.shape), source, destination)  # NumPy's checks, in NumPy's order
     src = normalize_axis_tuple(source, a.ndim, "source")
     dst = normalize_axis_tuple(destination, a.ndim, "destination")
     if len(src) != len(dst):
@@ -143,7 +126,8 @@ def moveaxis(a, source, destination):
 def squeeze(a, axis=None):
     """``np.squeeze``: length-1 axes removed (distributed ones are replicated first)."""
     a = _dist(a)
-    if axis is None:
+    np.squeeze(shape_standin(a.shape), axis)  # NumPy's checks (a 0-d array accepts axis 0 or -1)
+    if axis is None or a.ndim == 0:
         axes = [i for i, n in enumerate(a.shape) if n == 1]
     else:
         axes = list(normalize_axis_tuple(axis, a.ndim))
@@ -168,6 +152,7 @@ def _insert_axes(a: DistArray, positions: tuple[int, ...]) -> DistArray:
 def expand_dims(a, axis):
     """``np.expand_dims`` (metadata only)."""
     a = _dist(a)
+    np.expand_dims(shape_standin(a.shape), axis)  # NumPy's checks
     if not isinstance(axis, (tuple, list)):
         axis = (axis,)
     positions = normalize_axis_tuple(axis, a.ndim + len(axis))
@@ -336,43 +321,46 @@ def column_stack(tup):
 # --------------------------------------------------------------------------
 
 
+def _split_views(ary: DistArray, parts: list, axis: int) -> list:
+    """Views of ``ary`` with NumPy's part lengths along ``axis`` (read off NumPy's split of a stand-in)."""
+    out, lo = [], 0
+    for part in parts:
+        hi = lo + part.shape[axis]
+        key = [slice(None)] * ary.ndim
+        key[axis] = slice(lo, hi)
+        out.append(ary[tuple(key)])
+        lo = hi
+    return out
+
+
+def _split_with(np_split, ary, indices_or_sections, axis) -> list:
+    """``np_split`` (array_split, split, hsplit ...) on a stand-in: NumPy's checks and part lengths."""
+    ary = _dist(ary)
+    if axis is None:
+        parts = np_split(shape_standin(ary.shape), indices_or_sections)
+        axis = 1 if np_split is np.hsplit and ary.ndim > 1 else {np.dsplit: 2}.get(np_split, 0)
+    else:
+        parts = np_split(shape_standin(ary.shape), indices_or_sections, axis)
+    return _split_views(ary, parts, normalize_axis_index(axis, ary.ndim))
+
+
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     """``np.array_split``: views of the input (no communication)."""
-    ary = _dist(ary)
-    axis = normalize_axis_index(axis, ary.ndim)
-    n = ary.shape[axis]
-    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
-        sections = int(indices_or_sections)
-        if sections <= 0:
-            raise ValueError("number sections must be larger than 0.")
-        each, extra = divmod(n, sections)
-        sizes = [0] + [each + 1] * extra + [each] * (sections - extra)
-        cuts = np.cumsum(sizes)
-    else:
-        cuts = [0] + list(indices_or_sections) + [n]
-    out = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        key = [slice(None)] * ary.ndim
-        key[axis] = slice(int(lo), int(hi))
-        out.append(ary[tuple(key)])
-    return out
+    return _split_with(np.array_split, ary, indices_or_sections, axis)
 
 
 @implements(np.split)
 def split(ary, indices_or_sections, axis=0):
     """``np.split``: views; equal division required for an integer count."""
-    if isinstance(indices_or_sections, (numbers.Integral, np.integer)):
-        n = np.shape(ary)[normalize_axis_index(axis, np.ndim(ary))]
-        if n % indices_or_sections:
-            raise ValueError("array split does not result in an equal division")
-    return array_split(ary, indices_or_sections, axis)
+    return _split_with(np.split, ary, indices_or_sections, axis)
 
 
 @implements(np.flip)
 def flip(m, axis=None):
     """``np.flip``: a reversed view (no communication)."""
     m = _dist(m)
+    np.flip(shape_standin(m.shape), axis)  # NumPy's checks
     axes = range(m.ndim) if axis is None else normalize_axis_tuple(axis, m.ndim)
     key = [slice(None)] * m.ndim
     for a in axes:
@@ -400,13 +388,13 @@ def flipud(m):
 def roll(a, shift, axis=None):
     """``np.roll``: the two pieces land in the input's layout (a neighbour exchange for blocks)."""
     a = _dist(a)
+    np.roll(shape_standin(a.shape), shift, axis)  # NumPy's checks
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
     axes = normalize_axis_tuple(axis, a.ndim, allow_duplicate=True)
-    shifts = np.broadcast_to(np.asarray(shift), (len(axes),))
     total = {}
-    for ax, s in zip(axes, shifts):
-        total[ax] = total.get(ax, 0) + int(s)
+    for s, ax in np.broadcast(shift, axes):  # shift and axis broadcast together, as in NumPy
+        total[int(ax)] = total.get(int(ax), 0) + int(s)
     result = a
     for ax, s in total.items():
         n = a.shape[ax]
@@ -446,15 +434,11 @@ def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
 def repeat(a, repeats, axis=None):
     """``np.repeat``: each output row is requested from its source row's owner."""
     a = _dist(a)
-    if axis is None:
+    np.repeat(shape_standin(a.shape), repeats, axis)  # NumPy's checks (a 0-d array repeats as 1-d)
+    if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, a.ndim)
-    reps = np.asarray(repeats)
-    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, a.shape[axis])):
-        raise ValueError(f"operands could not be broadcast together with shape ({a.shape[axis]},) ({reps.size},)")
-    if np.any(reps < 0):
-        raise ValueError("repeats may not contain negative values.")
-    rows = np.repeat(np.arange(a.shape[axis]), reps)
+    rows = np.repeat(np.arange(a.shape[axis]), repeats)  # NumPy's own reading of ``repeats``
     return take_rows(a, rows, axis)
 
 
@@ -462,7 +446,8 @@ def repeat(a, repeats, axis=None):
 def tile(A, reps):
     """``np.tile``: row requests along each repeated axis."""
     A = _dist(A)
-    reps = tuple(np.atleast_1d(reps).tolist())
+    np.tile(shape_standin(A.shape), reps)  # NumPy's checks
+    reps = tuple(int(r) for r in np.atleast_1d(reps).tolist())
     nd_ = max(A.ndim, len(reps))
     if A.ndim < nd_:
         A = _insert_axes(A, tuple(range(nd_ - A.ndim)))
@@ -604,6 +589,10 @@ def _pad_source(n: int, before: int, after: int, mode: str) -> np.ndarray:
 def pad(array, pad_width, mode="constant", **kwargs):
     """``np.pad`` with modes constant, edge, wrap, reflect and symmetric (others fall back)."""
     array = _dist(array)
+    if not callable(mode) and mode not in ("linear_ramp", "maximum", "mean", "median", "minimum"):
+        # NumPy's checks of the widths and the mode on a stand-in (the statistic modes need values).
+        np.pad(shape_standin(array.shape), pad_width, mode="empty" if mode in ("constant", "empty") else mode,
+               **{k: v for k, v in kwargs.items() if k != "constant_values"})
     widths = _pad_widths(pad_width, array.ndim)
     if callable(mode) or mode not in ("constant", "edge", "wrap", "reflect", "symmetric") or \
             (mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even"):

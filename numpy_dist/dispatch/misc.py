@@ -11,7 +11,8 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..distarray import DistArray
-from .manipulation import _dist, array_split, concatenate, diff, flip, moveaxis, ravel, swapaxes
+from ..indexing import shape_standin
+from .manipulation import _dist, _split_with, concatenate, diff, flip, moveaxis, ravel, swapaxes
 from .reductions import all as _all, cumprod, cumsum
 from .registry import implements
 from .ufuncs import elementwise
@@ -155,6 +156,7 @@ def real_if_close(a, tol=100):
 def rot90(m, k=1, axes=(0, 1)):
     """``np.rot90``: flips and a transpose (views, no communication)."""
     m = _dist(m)
+    np.rot90(shape_standin(m.shape), k, axes)  # NumPy's checks, in NumPy's order
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
@@ -175,31 +177,19 @@ def rot90(m, k=1, axes=(0, 1)):
 @implements(np.hsplit)
 def hsplit(ary, indices_or_sections):
     """``np.hsplit`` (views)."""
-    if np.ndim(ary) == 0:
-        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
-    return _split_checked(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0)
+    return _split_with(np.hsplit, ary, indices_or_sections, None)
 
 
 @implements(np.vsplit)
 def vsplit(ary, indices_or_sections):
     """``np.vsplit`` (views)."""
-    if np.ndim(ary) < 2:
-        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
-    return _split_checked(ary, indices_or_sections, 0)
+    return _split_with(np.vsplit, ary, indices_or_sections, None)
 
 
 @implements(np.dsplit)
 def dsplit(ary, indices_or_sections):
     """``np.dsplit`` (views)."""
-    if np.ndim(ary) < 3:
-        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
-    return _split_checked(ary, indices_or_sections, 2)
-
-
-def _split_checked(ary, indices_or_sections, axis):
-    if isinstance(indices_or_sections, (int, np.integer)) and np.shape(ary)[axis] % indices_or_sections:
-        raise ValueError("array split does not result in an equal division")
-    return array_split(ary, indices_or_sections, axis)
+    return _split_with(np.dsplit, ary, indices_or_sections, None)
 
 
 @implements(np.ediff1d)
@@ -219,6 +209,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
 def rollaxis(a, axis, start=0):
     """``np.rollaxis`` (metadata only)."""
     a = _dist(a)
+    np.rollaxis(shape_standin(a.shape), axis, start)  # NumPy's checks, in NumPy's order
     n = a.ndim
     axis = normalize_axis_index(axis, n)
     if start < 0:
@@ -236,8 +227,7 @@ def rollaxis(a, axis, start=0):
 def unstack(x, /, *, axis=0):
     """``np.unstack``: views along ``axis``."""
     x = _dist(x)
-    if x.ndim == 0:
-        raise ValueError("Input array must be at least 1-d.")
+    np.unstack(shape_standin(x.shape), axis=axis)  # NumPy's checks
     axis = normalize_axis_index(axis, x.ndim)
     key = [slice(None)] * x.ndim
     out = []

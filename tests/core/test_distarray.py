@@ -1,5 +1,6 @@
 """DistArray metadata, conversions, printing and the communication layer."""
 
+import operator
 import warnings
 
 import numpy as np
@@ -15,11 +16,19 @@ RANK, P = COMM.Get_rank(), COMM.Get_size()
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven"])
 def test_scalar_conversions(case):
+    # NumPy >= 2.4 converts only 0-d arrays to Python numbers; a size-1 array of ndim >= 1 raises TypeError.
     one = distribute(np.array([3.5]), case)
-    assert float(one) == 3.5 and int(one) == 3 and bool(one) and complex(one) == 3.5
+    for conv in (float, int, complex):
+        with pytest.raises(TypeError):
+            conv(one)
+    assert bool(one)
     assert one.item() == 3.5
+    zero_d = nd.asarray(np.array(3.5), comm=COMM)
+    assert float(zero_d) == 3.5 and int(zero_d) == 3 and bool(zero_d) and complex(zero_d) == 3.5
     idx = distribute(np.array([2]), case)
-    assert [10, 20, 30][idx] == 30
+    with pytest.raises(TypeError):
+        [10, 20, 30][idx]
+    assert [10, 20, 30][nd.asarray(np.array(2), comm=COMM)] == 30
     many = distribute(np.arange(6), case)
     with pytest.raises(ValueError, match="ambiguous"):
         bool(many)
@@ -31,6 +40,35 @@ def test_scalar_conversions(case):
         assert many.tolist() == list(range(6))
     with pytest.raises(IndexError):
         many.item(6)
+
+
+def _outcome(call, x):
+    """A comparable summary of ``call(x)``: its value or the class of what it raised."""
+    try:
+        r = call(x)
+    except Exception as exc:  # noqa: BLE001 - the class is what is compared
+        return ("raises", type(exc).__name__)
+    return ("returns", type(r).__name__, repr(r))
+
+
+CONVERSIONS = {"float": float, "int": int, "complex": complex, "index": operator.index, "bool": bool, "len": len,
+               "item": lambda a: a.item(), "tolist": lambda a: a.tolist()}
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, np.bool_, np.complex128, np.uint8])
+def test_conversions_match_numpy(case, dtype):
+    """Every conversion dunder against the installed NumPy (2.4: only 0-d arrays convert to numbers;
+    ``bool`` of an empty array raises ValueError), on every rank alike."""
+    for shape in [(), (1,), (1, 1), (0,), (3,), (2, 2)]:
+        x = (np.arange(int(np.prod(shape))) + 1).astype(dtype).reshape(shape)
+        d = distribute(x, case)
+        for name, conv in CONVERSIONS.items():
+            want, got = _outcome(conv, x), _outcome(conv, d)
+            everyone = COMM.allgather(got)
+            assert_all_ranks(all(g == everyone[0] for g in everyone), f"{name}{shape}: ranks disagree {everyone}")
+            assert_all_ranks(got == want, f"numpy {np.__version__} {name}{shape} {np.dtype(dtype)}: "
+                                          f"NumPy {want}, DistArray {got}")
 
 
 def test_item_multi_index_and_len_of_0d():

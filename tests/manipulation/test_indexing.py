@@ -1,5 +1,7 @@
 """__getitem__/__setitem__ against NumPy over every distribution case."""
 
+import warnings
+
 import numpy as np
 import pytest
 from mpi4py import MPI
@@ -150,3 +152,168 @@ def test_setitem_errors_in_numpy_order(key, value):
     d = distribute(np.zeros(3, np.uint8), "block")
     with pytest.raises(want.type, match=str(want.value).split("(")[0][:30].replace("[", r"\[")):
         d[key] = value
+
+
+# --------------------------------------------------------------------------
+# Differential sweeps: value or exception class as NumPy, the same on every rank
+# --------------------------------------------------------------------------
+
+
+def _outcome(call, x):
+    """``call(x)``'s result gathered (or the array it wrote into), or the class of what it raised."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", nd.FallbackWarning)  # documented fallbacks are not the subject
+            r = call(x)
+    except Exception as exc:  # noqa: BLE001 - the class is what is compared
+        return ("raises", type(exc).__name__)
+    r = x if r is None else r
+    if isinstance(r, (nd.DistArray, np.ndarray)):
+        r = np.asarray(r)
+        return ("array", r.shape, r.dtype.str, r.tolist())
+    return ("value", type(r).__name__, repr(r))
+
+
+def _assert_like_numpy(call, x, case, label):
+    want = _outcome(call, x.copy())
+    got = _outcome(call, distribute(x, case))
+    everyone = COMM.allgather(got)
+    assert_all_ranks(all(g == everyone[0] for g in everyone), f"{label}: ranks disagree {everyone}")
+    assert_all_ranks(got == want, f"{label}: NumPy {want[:3]}, DistArray {got[:3]}")
+
+
+SMALL_SHAPES = [(), (0,), (1,), (5,), (0, 3), (3, 0), (4, 3), (2, 1, 3)]
+BOOL_SCALAR_KEYS = [True, False, np.array(True), np.array(False), (True, 0), (0, True), (Ellipsis, False),
+                    (False, Ellipsis), (None, True), (True, True), (True, False), (slice(None), False),
+                    (True, [0]), (False, [0, 0]), (True, slice(None), 0)]
+SWEEP_CASES = ["block", "cyclic", "uneven", "unstructured", "grid_bb", "replicated"]
+
+
+@pytest.mark.parametrize("case", SWEEP_CASES)
+def test_bool_scalar_keys_like_numpy(case):
+    """A 0-d boolean index (Python bool or 0-d array) adds an axis of length 1 (True) or 0 (False)."""
+    for shape in SMALL_SHAPES:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+        for key in BOOL_SCALAR_KEYS:
+            label = f"{shape}[{key!r}]"
+            _assert_like_numpy(lambda a: a[key], x, case, label)
+            _assert_like_numpy(lambda a: a.__setitem__(key, -1.0), x, case, label + " = -1")
+            value = -np.arange(np.size(x[key]) if _ok(x, key) else 1, dtype=float).reshape(
+                np.shape(x[key]) if _ok(x, key) else (1,))
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, label + " = array")
+
+
+def _ok(x, key):
+    try:
+        x[key]
+    except IndexError:
+        return False
+    return True
+
+
+def test_bool_scalar_key_is_native_and_writes_through():
+    """``x[True]`` is served without the gathering fallback, and ``x[True] = v`` writes into ``x``."""
+    x = np.arange(12.0).reshape(4, 3)
+    for case in ["block", "unstructured", "grid_bb"]:
+        d = distribute(x, case)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", nd.FallbackWarning)
+            assert_dist_equal(d[True], x[True])
+            assert_dist_equal(d[nd.asarray(np.array(False))], x[False])
+            d[True, 1:3] = 7.0
+        expected = x.copy()
+        expected[True, 1:3] = 7.0
+        assert_dist_equal(d, expected)
+
+
+@pytest.mark.parametrize("case", SWEEP_CASES)
+def test_empty_masks_like_numpy(case):
+    """NumPy compares only a boolean index's non-zero lengths: a mask with a 0-length axis selects nothing."""
+    for shape in [(0,), (5,), (0, 3), (3, 0), (4, 3), (2, 1, 3)]:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+        masks = [np.zeros((0,), bool), np.zeros((0, 3), bool), np.zeros((4, 0), bool), np.zeros((0, 0), bool),
+                 np.zeros(shape[:1] + (0,), bool), np.ones(shape, bool)]
+        for m in masks:
+            for as_dist in (False, True):
+                def key(a, m=m, as_dist=as_dist):
+                    return nd.asarray(m) if as_dist and isinstance(a, nd.DistArray) else m
+                label = f"{shape}[mask{m.shape} dist={as_dist}]"
+                _assert_like_numpy(lambda a: a[key(a)], x, case, label)
+                _assert_like_numpy(lambda a: a.__setitem__(key(a), 7.0), x, case, label + " = 7")
+
+
+VALUE_SHAPES = [(2, 3), (3, 3), (1, 2, 3), (1, 1, 2, 3), (1, 2, 2, 3), (3,), (2, 1), (), (1,), (0,), (1, 0, 3),
+                (1, 1, 1, 1, 1)]
+SET_KEYS = [4, -5, 1, slice(1, 3), (1, 0), (1, 0, 2), [1, 2], np.array([True, False, True, False]), (0, [1, 0]),
+            ([1, 2], 0), ([0, 1], slice(None), [0, 2]), (slice(None), [1, 0]), (Ellipsis, 2), slice(2, 2), ([],),
+            [4], (None, 1), (1, None, 0), np.arange(24).reshape(4, 2, 3) > 5, np.arange(8).reshape(4, 2) > 2]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+def test_setitem_value_shapes_like_numpy(case):
+    """Extra leading length-1 value axes are accepted for every key kind, and every bad value raises
+    NumPy's class (IndexError before ValueError where NumPy checks bounds first, TypeError for a
+    multi-dimensional value into a full-shape mask), with NumPy and DistArray values alike."""
+    x = np.arange(24.0).reshape(4, 2, 3)
+    for key in SET_KEYS:
+        for vshape in VALUE_SHAPES:
+            value = np.arange(float(np.prod(vshape))).reshape(vshape) - 50
+            label = f"x[{key!r:.40}] = shape {vshape}"
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, label)
+            if vshape in [(1, 2, 3), (1, 2, 2, 3), (3, 3), (2, 1)]:
+                def set_dist(a, key=key, value=value):
+                    a[key] = nd.asarray(value) if isinstance(a, nd.DistArray) else value
+                _assert_like_numpy(set_dist, x, case, label + " (DistArray value)")
+
+
+@pytest.mark.parametrize("case", ["block", "unstructured", "replicated"])
+def test_setitem_on_empty_axis_like_numpy(case):
+    """Setitem into a (0, 3) array: IndexError for out-of-range integers, as NumPy, on every rank."""
+    x = np.zeros((0, 3))
+    for key in [0, -1, (slice(None), 5), (slice(None), 1), [0], (0, 0), ([0], [0]), np.zeros(0, bool),
+                np.zeros((0, 3), bool)]:
+        for value in [1.0, np.ones(3), np.ones(4), np.ones((1, 3))]:
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"empty[{key!r}] = {np.shape(value)}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_python_values_converted_like_numpy(case):
+    """Python ints out of the target's range raise OverflowError (NumPy >= 2), lists convert with the
+    target's dtype, NumPy scalars and arrays are cast: for every key kind and for ``fill``."""
+    u = np.arange(5, dtype=np.uint32)
+    for value in [-2, 2**33, np.array(-2), [-2], [-2, 1], 1.5, np.nan, np.int64(-2), "3", [3], [[1]]]:
+        for key in [1, slice(1, 3), [0, 2], np.array([True, False, True, False, False]), (None, 1)]:
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), u, case, f"u[{key!r}] = {value!r}")
+        if np.ndim(value) == 0:
+            _assert_like_numpy(lambda a: a.fill(value), u, case, f"fill({value!r})")
+
+
+def _random_entry(rng, n):
+    kind = rng.integers(0, 9)
+    if kind == 0:
+        return int(rng.integers(-n, n + 1))
+    if kind == 1:
+        return slice(int(rng.integers(-n, n)), int(rng.integers(-n, n + 1)), int(rng.choice([1, 2, -1, 3])))
+    if kind == 2:
+        return None
+    if kind == 3:
+        return bool(rng.integers(0, 2))
+    if kind == 4:
+        return np.array(bool(rng.integers(0, 2)))
+    if kind == 5:
+        return [int(i) for i in rng.integers(-n, n, size=int(rng.integers(0, 3)))]
+    if kind == 6:
+        return rng.integers(0, 2, size=n).astype(bool)
+    return Ellipsis if kind == 7 else slice(None)
+
+
+@pytest.mark.parametrize("case", ["block", "unstructured", "grid_bb"])
+def test_random_mixed_keys_like_numpy(case):
+    """Random mixes of integers (some out of range), slices, None, Python and 0-d array booleans, lists
+    and 1-d masks (some of the wrong length), read and written, against NumPy (same seed on every rank)."""
+    rng = np.random.default_rng(7)
+    x = np.arange(60.0).reshape(4, 3, 5)
+    for _ in range(150):
+        key = tuple(_random_entry(rng, int(rng.choice([3, 4, 5]))) for _ in range(int(rng.integers(1, 5))))
+        _assert_like_numpy(lambda a: a[key], x, case, f"x[{key!r}]")
+        _assert_like_numpy(lambda a: a.__setitem__(key, -1.0), x, case, f"x[{key!r}] = -1")

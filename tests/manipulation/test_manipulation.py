@@ -135,3 +135,118 @@ def test_reshape_memory_stays_near_local_share():
     assert_dist_equal(back, np.arange(float(n)).reshape(400, 600).T.ravel())
     share = n * 8 / P
     assert_all_ranks(r.local.nbytes <= share * 1.5 + 8 * 600, "reshape block far from the local share")
+
+
+# --------------------------------------------------------------------------
+# Argument validation and degenerate shapes: value or exception class as NumPy, on every rank
+# --------------------------------------------------------------------------
+
+
+def _outcome(call, x):
+    """``call(x)``'s result gathered (or the array it wrote into), or the class of what it raised."""
+    try:
+        r = call(x)
+    except Exception as exc:  # noqa: BLE001 - the class is what is compared
+        return ("raises", type(exc).__name__)
+    return _summary(x if r is None else r)
+
+
+def _summary(r):
+    if isinstance(r, (list, tuple)):
+        return ("sequence", [_summary(v) for v in r])
+    if isinstance(r, (nd.DistArray, np.ndarray)):
+        r = np.asarray(r)
+        return ("array", r.shape, r.dtype.str, r.tolist())
+    return ("value", type(r).__name__, repr(r))
+
+
+def _assert_like_numpy(call, x, case, label):
+    comm = MPI.COMM_WORLD
+    want = _outcome(call, x.copy())
+    got = _outcome(call, distribute(x, case))
+    everyone = comm.allgather(got)
+    assert_all_ranks(all(g == everyone[0] for g in everyone), f"{label}: ranks disagree {everyone}")
+    assert_all_ranks(got == want, f"{label}: NumPy {want[:3]}, DistArray {got[:3]}")
+
+
+SWEEP_SHAPES = [(), (0,), (1,), (5,), (0, 3), (3, 0), (4, 3), (2, 1, 3), (1, 0, 1)]
+AXES = [None, 0, -1, 1, 2, -2, -0, 3, -4, (0,), (0, 0), (0, -1), (1, 0), (0, 1, 2), (2, 1, 0), (), 1.0, "a",
+        [0, 1], (0, 1.5), np.int64(0), True]
+NEW_SHAPES = [-1, -2, -3, (-1,), (-1, -1), (0,), (0, -1), (-1, 0), (2, -1), (1, -1), 5, (5, 1), (), (1,), 1.0,
+              (2.0,), (3, 4), (12,), (-2, 6), (6, -2), 0, None, np.int64(12), [3, 4]]
+CONDITIONS = [[True] + [False] * 6, [False, True], [], [True] * 7, [[True]], True, [1, 0, 2]]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+def test_shape_functions_validate_like_numpy(case):
+    """reshape/transpose/squeeze/expand_dims/moveaxis/swapaxes/rollaxis/flip/compress on 0-d, empty and
+    small shapes with valid and invalid arguments (duplicates, out of range, non-integers, -0, any
+    negative length in reshape, a bare int in transpose, all-False condition tails)."""
+    for shape in SWEEP_SHAPES:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+        for new in NEW_SHAPES:
+            _assert_like_numpy(lambda a: np.reshape(a, new), x, case, f"reshape{shape} -> {new!r}")
+            _assert_like_numpy(lambda a: a.reshape(new), x, case, f"{shape}.reshape({new!r})")
+        _assert_like_numpy(lambda a: a.reshape(), x, case, f"{shape}.reshape()")
+        for ax in AXES:
+            label = f"{shape} axes={ax!r}"
+            _assert_like_numpy(lambda a: np.transpose(a, ax), x, case, "transpose " + label)
+            _assert_like_numpy(lambda a: a.transpose(ax), x, case, ".transpose " + label)
+            if isinstance(ax, tuple):
+                _assert_like_numpy(lambda a: a.transpose(*ax), x, case, ".transpose(*) " + label)
+            _assert_like_numpy(lambda a: np.squeeze(a, ax), x, case, "squeeze " + label)
+            _assert_like_numpy(lambda a: np.expand_dims(a, ax), x, case, "expand_dims " + label)
+            _assert_like_numpy(lambda a: np.moveaxis(a, ax, 0), x, case, "moveaxis from " + label)
+            _assert_like_numpy(lambda a: np.moveaxis(a, ax, ax), x, case, "moveaxis to itself " + label)
+            _assert_like_numpy(lambda a: np.swapaxes(a, -1, ax), x, case, "swapaxes " + label)
+            _assert_like_numpy(lambda a: np.rollaxis(a, ax), x, case, "rollaxis " + label)
+            if shape:  # NumPy's flip of a 0-d array returns a NumPy scalar (x[()]); see indexing
+                _assert_like_numpy(lambda a: np.flip(a, ax), x, case, "flip " + label)
+        for ax in [None, 0, -1, 1, 3, 1.0]:
+            for cond in CONDITIONS:
+                _assert_like_numpy(lambda a: np.compress(cond, a, axis=ax), x, case, f"compress {cond} {shape} {ax}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_put_checks_like_numpy(case):
+    """``np.put`` in NumPy's order: the mode, the indices (cast like NumPy: 0.5 -> 0, NaN and strings
+    raise), the values converted to the target's dtype (OverflowError for -2 into uint32, even with no
+    index), an empty target, empty values, then the bounds."""
+    u = np.arange(5, dtype=np.uint32)
+    for value in [-2, 2**33, np.array(-2), [-2], 1.5, np.nan, np.array([-2]), [], [7, 8, 9]]:
+        _assert_like_numpy(lambda a: np.put(a, [0, 1], value), u, case, f"put [0, 1] <- {value!r}")
+        _assert_like_numpy(lambda a: np.put(a, [], value), u, case, f"put [] <- {value!r}")
+    for ind in [[0.5], ["a"], [np.nan], [[0, 1]], np.array([True, False]), [9], [-6], [], [2**70]]:
+        for mode in ["raise", "clip", "wrap", "bad"]:
+            for target in (u, np.zeros(0, np.uint32)):
+                for value in (3, []):
+                    _assert_like_numpy(lambda a: np.put(a, ind, value, mode=mode), target, case,
+                                       f"put {ind!r} <- {value!r} mode={mode} into {target.shape}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
+def test_split_repeat_roll_take_validate_like_numpy(case):
+    """0-d and empty inputs, float section counts, negative repeats of empty arrays, shift/axis broadcasting,
+    bad pad widths: NumPy's result or exception class, on every rank."""
+    for shape in [(), (0,), (1,), (5,), (0, 3), (4, 3), (2, 1, 3)]:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+        for ax in [None, 0, -1, 1, 3, 1.0]:
+            _assert_like_numpy(lambda a: np.roll(a, 1, ax), x, case, f"roll {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.repeat(a, 2, ax), x, case, f"repeat {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.take(a, [0], axis=ax), x, case, f"take {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.array_split(a, 2, ax if ax is not None else 0), x, case,
+                               f"array_split {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.unstack(a, axis=ax if ax is not None else 0), x, case,
+                               f"unstack {shape} {ax!r}")
+            _assert_like_numpy(lambda a: np.rot90(a, 1, (0, ax) if ax is not None else (0, 1)), x, case,
+                               f"rot90 {shape} {ax!r}")
+        for r in [-1, 0, [1, 2], 1.5, (2, 2)]:
+            _assert_like_numpy(lambda a: np.repeat(a, r), x, case, f"repeat {shape} {r!r}")
+            _assert_like_numpy(lambda a: np.tile(a, r), x, case, f"tile {shape} {r!r}")
+            _assert_like_numpy(lambda a: np.roll(a, r), x, case, f"roll {shape} shift {r!r}")
+        for n in [0, 1, 2, -1, 1.5, [1, 3]]:
+            for split in (np.split, np.array_split, np.hsplit, np.vsplit):
+                _assert_like_numpy(lambda a: split(a, n), x, case, f"{split.__name__} {shape} {n!r}")
+        for pw in [1, (1, 2), -1, 1.5, ((1, 2), (3, 4), (5, 6), (7, 8))]:
+            for mode in ["constant", "edge", "wrap"]:
+                _assert_like_numpy(lambda a: np.pad(a, pw, mode=mode), x, case, f"pad {shape} {pw!r} {mode}")
