@@ -334,12 +334,14 @@ class DistArray(NDArrayOperatorsMixin):
     def tolist(self) -> Any:
         """Nested Python lists of the whole array, on every rank (collective).
 
-        An implicit gather: it follows the fallback policy like ``np.asarray(d)``.
+        An implicit gather: it follows the fallback policy like ``np.asarray(d)``
+        (except for a 0-d array, whose one value every rank gets from ``item()`` too).
         """
         from ._implicit import implicit_gather
         from .creation import asnumpy
 
-        implicit_gather(self, "d.tolist()")
+        if self.ndim:
+            implicit_gather(self, "d.tolist()")
         with checks.checked(self.comm, "tolist", (self,)):
             return asnumpy(self).tolist()
 
