@@ -248,11 +248,12 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         if dist is not None:  # aligned operands, no options: straight to NumPy on the blocks
             local_in = [x.local if isinstance(x, DistArray) else x for x in inputs]
             return _wrap(run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in)), dist)
+    if len(inputs) != ufunc.nin:
+        raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
+    _probe_call(ufunc, inputs, kwargs)
     kwargs = dict(kwargs)
     outs = _outputs(kwargs, ufunc.nout)
     where = kwargs.pop("where", True)
-    if len(inputs) != ufunc.nin:
-        raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
     shapes = [np.shape(x) for x in inputs]
     if not (where is True or np.ndim(where) == 0):
         shapes.append(np.shape(where))
@@ -297,6 +298,21 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """NumPy's own argument, type and casting errors for ``ufunc(*inputs, **kwargs)``, raised first.
+
+    Only errors NumPy raises before looking at shapes or values are taken
+    from the probe (the stand-ins' shapes and values are not the real ones).
+    """
+    try:
+        validate_with_numpy(ufunc, inputs, kwargs)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, TypeError) or "'out' tuple" in str(exc) or "casting" in str(exc):
+            raise
+    except Exception:  # noqa: BLE001 - value-dependent failures are the real run's to report
+        pass
 
 
 def shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
@@ -359,13 +375,60 @@ def call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribut
     return run_checked(dist.comm, ufunc.__name__, kernel)
 
 
+def standin(x: Any) -> Any:
+    """A tiny NumPy array standing in for operand ``x`` when asking NumPy to validate a call.
+
+    Same dtype and number of dimensions, each axis of length ``min(n, 1)``:
+    the stand-ins of operands that broadcast together still do, empty axes
+    stay empty, and NumPy's type, casting and axis checks see what they would
+    see on the real operands.  Scalars (NEP 50) and None pass unchanged.
+    """
+    if isinstance(x, (DistArray, np.ndarray)) and not isinstance(x, np.generic):
+        return np.ones(tuple(min(n, 1) for n in x.shape), x.dtype)
+    return x
+
+
+def _has_objects(*xs: Any) -> bool:
+    return any(getattr(x, "dtype", None) is not None and x.dtype.kind == "O" for x in xs)
+
+
+def validate_with_numpy(func: Callable, inputs: tuple, kwargs: dict) -> None:
+    """Let NumPy validate ``func(*inputs, **kwargs)`` first, on stand-ins (:func:`standin`).
+
+    NumPy resolves dtypes and checks casting (``out=``, ``dtype=``,
+    ``casting=``, ``signature=``) before it compares shapes; running it on
+    stand-ins raises its own exception with its own message, on every rank
+    alike, before any communication.  Object arrays are not probed (their
+    loops run Python code on the stand-in values).
+    """
+    outs = kwargs.get("out")
+    outs_t = outs if isinstance(outs, tuple) else (outs,)
+    if _has_objects(*inputs, *outs_t):
+        return
+    probe_kw = dict(kwargs)
+    if outs is not None:
+        probe_kw["out"] = tuple(standin(o) for o in outs) if isinstance(outs, tuple) else standin(outs)
+    if "where" in probe_kw:
+        probe_kw["where"] = standin(probe_kw["where"])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        func(*(standin(x) for x in inputs), **probe_kw)
+
+
 def _type_probe(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
-    """Run ``ufunc`` on one-element stand-ins of the operands: raises NumPy's type errors, if any."""
-    probes = [x if not hasattr(x, "dtype") or np.ndim(x) == 0 and not isinstance(x, DistArray)
-              else np.ones(1, x.dtype) for x in inputs]
+    """NumPy's type errors for a call whose shapes do not broadcast (types are checked first)."""
     opts = {k: v for k, v in kwargs.items() if k in ("dtype", "casting", "signature")}
-    with np.errstate(all="ignore"):
-        ufunc(*probes, **opts)
+    validate_with_numpy(ufunc, inputs, opts)
+
+
+def loop_dtype(dtype: np.dtype) -> Any:
+    """``dtype`` as a ufunc ``dtype=`` argument: the general DType for parametric types.
+
+    NumPy refuses a unit in ``dtype=`` (``m8[s]``); the DType (``np.timedelta64``)
+    with operands of that unit selects the same loop and keeps the unit.
+    """
+    dtype = np.dtype(dtype)
+    return dtype.type if dtype.kind in "mM" else dtype
 
 
 def _reduce_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -396,6 +459,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         raise ValueError(f"reduce only supported for binary functions")
     if not isinstance(array, DistArray):
         return _fallback(ufunc, "reduce", inputs, kwargs)
+    validate_with_numpy(ufunc.reduce, (array,), kw)  # NumPy's argument, type and casting errors first
     out = kw.get("out")
     if isinstance(out, tuple):
         out = out[0] if len(out) == 1 else out
@@ -438,7 +502,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
         # Ranks with nothing to reduce (no identity) sent zero-length partials.
         partials = [p for p in _comm.allgather_array(sub, part) if not any(p.shape[a] == 0 for a in axes)]
-        combine_opts: dict[str, Any] = {"axis": 0, "dtype": part.dtype}
+        combine_opts: dict[str, Any] = {"axis": 0, "dtype": loop_dtype(part.dtype)}
         if has_initial and ufunc.identity is not None:
             combine_opts["initial"] = initial
         stacked = np.stack(partials)
@@ -488,6 +552,7 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         return _fallback(ufunc, "accumulate", inputs, kwargs)
     if array.ndim == 0:
         raise TypeError("cannot accumulate on a scalar")
+    validate_with_numpy(ufunc.accumulate, (array,), kw)  # NumPy's argument, type and casting errors first
     axis = kw.get("axis", 0)
     if axis is None:
         if array.ndim != 1:
@@ -521,11 +586,16 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (dist.axis_grid[axis],))
     lasts = _comm.allgather_array(sub, last)
     before = [x for x in lasts[: sub.Get_rank()] if x.shape[axis]]
-    if before and acc.size:
-        prefix = ufunc.reduce(np.concatenate(before, axis=axis), axis=axis, keepdims=True, dtype=acc.dtype)
-        acc = run_checked(dist.comm, "accumulate", lambda: ufunc(prefix, acc, dtype=acc.dtype))
-    else:
-        run_checked(dist.comm, "accumulate", lambda: None)  # keep the flag collective in step
+
+    def add_prefix() -> np.ndarray:
+        # Only some ranks have a prefix: its errors are agreed on like the local scan's.
+        if not (before and acc.size):
+            return acc
+        dt = loop_dtype(acc.dtype)
+        prefix = ufunc.reduce(np.concatenate(before, axis=axis), axis=axis, keepdims=True, dtype=dt)
+        return ufunc(prefix, acc, dtype=dt)
+
+    acc = run_checked(dist.comm, "accumulate", add_prefix)
     local = acc if block == dist else redistribute_local(acc, block, dist)
     result = DistArray._new(local, dist)
     return _store(out, result) if out is not None else result
