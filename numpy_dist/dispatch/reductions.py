@@ -269,8 +269,6 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """
     a = _as_dist(a)
     axes = _axes(axis, a.ndim)
-    if dtype is None and out is not None:
-        dtype = out.dtype  # NumPy computes in the output's dtype
     result_dtype = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
     opts: dict[str, Any] = {"axis": axes, "dtype": _moment_dtype(a, dtype), "keepdims": True}
     if where is not True:
@@ -281,12 +279,19 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     empty = bool(np.any(count == 0)) if isinstance(count, DistArray) else count == 0
     if empty:
         warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
+    total_local = _into_out_dtype(total.local, out)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.true_divide(total.local, count_local)
+        values = np.true_divide(total_local, count_local)
     return _finish(np.asarray(values), axes, a, keepdims, out, result_dtype)
 
 
-def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any) -> tuple[np.ndarray, np.dtype]:
+def _into_out_dtype(values: np.ndarray, out: Any) -> np.ndarray:
+    """A sum as NumPy leaves it before dividing: already cast into ``out`` (when given)."""
+    return values if out is None else np.asarray(values).astype(out.dtype)
+
+
+def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any,
+                out: Any = None) -> tuple[np.ndarray, np.dtype]:
     result_dtype = np.var(np.zeros(2, a.dtype), dtype=dtype).dtype
     if dtype is not None and np.dtype(dtype).kind not in "fc":
         return _var_in_dtype(a, axes, np.dtype(dtype), ddof, where), result_dtype
@@ -296,8 +301,11 @@ def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any) ->
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
     if result_dtype.kind == "c":
         m2 = m2.astype(result_dtype)  # NumPy divides a complex sum: 0 / 0 is nan+nanj
+    m2 = _into_out_dtype(m2, out)  # NumPy sums the squares into ``out``, then divides there
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = m2 / np.maximum(dof, 0)
+        values = np.true_divide(m2, np.maximum(dof, 0))
+    if out is not None:
+        values = values.astype(out.dtype)
     return values, result_dtype
 
 
@@ -342,7 +350,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     a = _as_dist(a)
     ddof = _check_ddof(ddof, correction)
     axes = _axes(axis, a.ndim)
-    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where, out)
     return _finish(values, axes, a, keepdims, out, result_dtype)
 
 
@@ -354,7 +362,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     a = _as_dist(a)
     ddof = _check_ddof(ddof, correction)
     axes = _axes(axis, a.ndim)
-    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where, out)
     return _finish(np.sqrt(values), axes, a, keepdims, out, result_dtype)
 
 
@@ -416,6 +424,9 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
         # NumPy checks for all-NaN slices before it looks at anything else.
         if np.any(all(np.isnan(a), axis=axis)):
             raise ValueError("All-NaN slice encountered")
+    if skipnan:  # (the others are checked by their decorator)
+        given = {"axis": axis, "keepdims": keepdims, **({} if out is None else {"out": out})}
+        validate_with_numpy(getattr(np, f"nanarg{kind}"), (a,), given)
     name = f"arg{kind}"
     dist = a.distribution
     if a.ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
@@ -473,14 +484,12 @@ def argmax(a, axis=None, out=None, *, keepdims=False):
 
 
 @implements(np.nanargmin)
-@numpy_checks_first(np.nanargmin)
 def nanargmin(a, axis=None, out=None, *, keepdims=False):
     """``np.nanargmin``: NaNs ignored; an all-NaN slice raises ValueError on every rank."""
     return _arg_reduce(a, axis, out, keepdims, "min", skipnan=True)
 
 
 @implements(np.nanargmax)
-@numpy_checks_first(np.nanargmax)
 def nanargmax(a, axis=None, out=None, *, keepdims=False):
     """``np.nanargmax``."""
     return _arg_reduce(a, axis, out, keepdims, "max", skipnan=True)
@@ -594,17 +603,16 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         return mean(a, axis, dtype, out, keepdims, where=where)
     axes = _axes(axis, a.ndim)
     opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
-    if dtype is None and out is not None:
-        opts["dtype"] = out.dtype  # NumPy sums into ``out``
     if where is not True:
         opts["where"] = where
     total = ufunc_reduce(np.add, (_replace_nan(a, 0),), opts)
     count = _local_values(_count(a, axes, True, _notnan_where(a, where)))
     if _comm.any_rank(a.comm, bool(np.any(count == 0))):
         warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+    total_local = _into_out_dtype(total.local, out)
     with np.errstate(invalid="ignore", divide="ignore"):
         # NumPy divides in the promoted type and casts back to the sum's dtype.
-        values = np.true_divide(total.local, count).astype(total.dtype, copy=False)
+        values = np.true_divide(total_local, count).astype(total_local.dtype, copy=False)
     return _finish(values, axes, a, keepdims, out, total.dtype)
 
 
@@ -615,7 +623,7 @@ def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdi
     if mask is True:
         if kind == "mean":
             return mean(a, axis, dtype, out, keepdims)
-        values, rdt = _var_values(a, axes, dtype, ddof, True)
+        values, rdt = _var_values(a, axes, dtype, ddof, True, out)
     else:
         mask = _as_dist(np.broadcast_to(mask, a.shape)) if not isinstance(mask, DistArray) else mask
         safe = np.where(mask, a, 0)

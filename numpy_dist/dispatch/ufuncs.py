@@ -449,6 +449,11 @@ def reduce_dist(dist: Distribution, axes: tuple[int, ...]) -> list[int]:
             and (dist.maps[a].grid_size > 1 or dist.maps[a].dist_type == "u")]
 
 
+def _check_out_shape(out: Any, shape: tuple[int, ...]) -> None:
+    if np.shape(out) != tuple(shape):
+        raise ValueError(f"output parameter has shape {np.shape(out)}, but the result has shape {tuple(shape)}")
+
+
 def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     """``ufunc.reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=..., where=True)``."""
     names = ("axis", "dtype", "out", "keepdims", "initial", "where")
@@ -477,8 +482,10 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
         return ufunc_reduce(ufunc, (moved,) + tuple(inputs[1:]), kwargs)
     has_initial = initial is not np._NoValue
-    if dtype is None and out is not None and hasattr(out, "dtype"):
-        dtype = out.dtype  # NumPy runs the loop in the output's dtype
+    # With ``out`` NumPy runs the loop NumPy would run without it and casts the result into ``out``.
+    if out is not None:
+        _check_out_shape(out, tuple(1 if i in axes else n for i, n in enumerate(array.shape)) if keepdims
+                         else tuple(n for i, n in enumerate(array.shape) if i not in axes))
     if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
         ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
@@ -563,8 +570,8 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if isinstance(out, tuple):
         out = out[0]
     dtype = kw.get("dtype")
-    if dtype is None and out is not None and hasattr(out, "dtype"):
-        dtype = out.dtype  # NumPy runs the loop in the output's dtype
+    if out is not None:  # (the loop is the one without ``out``; the result is cast into it)
+        _check_out_shape(out, array.shape)
     dist = array.distribution
     split = reduce_dist(dist, (axis,))
     if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back
