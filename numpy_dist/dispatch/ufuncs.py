@@ -496,7 +496,9 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if has_initial and (not split or ufunc.identity is None):
         opts["initial"] = initial  # applied once, or idempotent (max/min) when split
     local = array.local
-    absent = split and ufunc.identity is None and not has_initial and any(local.shape[a] == 0 for a in axes)
+    # A rank with nothing to reduce sends a zero-length partial rather than the identity: combining
+    # with an identity is not always a no-op (1 * (inf+nanj) is nan+nanj) and NumPy applies it once.
+    absent = split and any(local.shape[a] == 0 for a in axes)
 
     def kernel() -> np.ndarray:
         if absent:  # nothing here to reduce: a zero-length partial of the right dtype
@@ -507,19 +509,36 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     part = run_checked(dist.comm, "reduce", kernel)
     if split:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
-        # Ranks with nothing to reduce (no identity) sent zero-length partials.
         partials = [p for p in _comm.allgather_array(sub, part) if not any(p.shape[a] == 0 for a in axes)]
-        combine_opts: dict[str, Any] = {"axis": 0, "dtype": loop_dtype(part.dtype)}
-        if has_initial and ufunc.identity is not None:
-            combine_opts["initial"] = initial
-        stacked = np.stack(partials)
-        part = run_checked(dist.comm, "reduce", lambda: np.asarray(ufunc.reduce(stacked, **combine_opts)))
+        kept = tuple(1 if i in axes else n for i, n in enumerate(part.shape))
+        part = run_checked(dist.comm, "reduce", lambda: _combine_in_order(ufunc, partials, kept, part.dtype,
+                                                                         initial, has_initial))
     if not keepdims:
         part = part.reshape(tuple(n for i, n in enumerate(part.shape) if i not in axes))
     result = DistArray._new(part, dist.reduced(axes, keepdims))
     if out is not None:
         return _store(out, result)
     return result
+
+
+def _combine_in_order(ufunc: np.ufunc, partials: list, kept: tuple, dtype: np.dtype, initial: Any,
+                      has_initial: bool) -> np.ndarray:
+    """Partials combined in rank order, starting from the first (NumPy's loop applies no identity twice).
+
+    ``initial`` of a ufunc with an identity comes first, as in NumPy; without
+    an identity it was applied by every rank (idempotent).  No partials at all:
+    NumPy's reduction of nothing (the identity, or ``initial``).
+    """
+    dt = loop_dtype(dtype)
+    if not partials:
+        opts = {"initial": initial} if has_initial else {}
+        return np.asarray(ufunc.reduce(np.empty((0,) + kept, dtype), axis=0, dtype=dt, **opts))
+    acc = partials[0]
+    if has_initial and ufunc.identity is not None:
+        acc = ufunc(np.full(kept, initial, dtype), acc, dtype=dt)
+    for p in partials[1:]:
+        acc = ufunc(acc, p, dtype=dt)
+    return np.asarray(acc)
 
 
 def local_axes_dist(dist: Distribution, axes: tuple[int, ...]) -> Distribution | None:
