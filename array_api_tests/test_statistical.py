@@ -5,7 +5,7 @@ from __future__ import annotations
 import array_api_strict as strict
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import numpy_dist as nd
@@ -56,6 +56,11 @@ def _rounding_bounds(name: str, x: np.ndarray) -> tuple[float, float]:
 def test_reduction(name: str, data: st.DataObject) -> None:
     dtype = data.draw(REDUCTIONS[name], label="dtype")
     x = data.draw(np_arrays(dtype, min_side=1 if name in ("max", "min") else 0), label="x")
+    if name == "prod" and x.dtype.kind == "c":
+        # A complex product that overflows has an inf/NaN pattern set by the order of the multiplications
+        # (NumPy's sequential loop), which no blocked order reproduces.
+        with np.errstate(all="ignore"):
+            assume(bool(np.all(np.isfinite(np.prod(x.astype(np.clongdouble))))))
     kwargs = {"axis": data.draw(axes(x.ndim), label="axis"), "keepdims": data.draw(st.booleans(), label="keepdims")}
     if name in ("std", "var"):
         kwargs["correction"] = data.draw(st.sampled_from([0, 1, 0.5]), label="correction")
