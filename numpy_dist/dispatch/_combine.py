@@ -58,18 +58,28 @@ def chan_combine(sub, n: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> tuple[
     return N, M, S
 
 
+def _is_nan(x: np.ndarray) -> np.ndarray | None:
+    """Where ``x`` holds NaN (floats) or NaT (datetimes), which win min/max as in NumPy; None: no such values."""
+    if x.dtype.kind in "fc":
+        return np.isnan(x)
+    if x.dtype.kind in "mM":
+        return np.isnat(x)
+    return None
+
+
 def _better(v: np.ndarray, best: np.ndarray, kind: str) -> np.ndarray:
-    if v.dtype.kind in "fc":
-        nan_v, nan_b = np.isnan(v), np.isnan(best)
-        strictly = (v < best) if kind == "min" else (v > best)
-        return (nan_v & ~nan_b) | strictly
-    return (v < best) if kind == "min" else (v > best)
+    strictly = (v < best) if kind == "min" else (v > best)
+    nan_v, nan_b = _is_nan(v), _is_nan(best)
+    if nan_v is None:
+        return strictly
+    return (nan_v & ~nan_b) | (strictly & ~nan_b)
 
 
 def _equal(v: np.ndarray, best: np.ndarray) -> np.ndarray:
-    if v.dtype.kind in "fc":
-        return (v == best) | (np.isnan(v) & np.isnan(best))
-    return v == best
+    nan_v, nan_b = _is_nan(v), _is_nan(best)
+    if nan_v is None:
+        return v == best
+    return (v == best) | (nan_v & nan_b)
 
 
 def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan: bool):
@@ -83,9 +93,7 @@ def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan:
     else:
         reduce = np.minimum if kind == "min" else np.maximum
     value = reduce.reduce(local, axis=axes, keepdims=True)
-    mask = local == value
-    if floating and not skipnan:
-        mask |= np.isnan(local) & np.isnan(value)
+    mask = _equal(local, value) if not (skipnan and floating) else local == value
     big = np.iinfo(np.int64).max
     index = np.asarray(np.where(mask, gidx, big).min(axis=axes, keepdims=True)).astype(np.int64)
     index[index == big] = -1

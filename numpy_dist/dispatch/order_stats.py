@@ -24,13 +24,18 @@ from ..redistribute import redistribute_local
 from ._samplesort import select_kth
 from .manipulation import _dist
 from .registry import implements
+from .reductions import numpy_checks_first
 from .ufuncs import local_axes_dist, reduce_dist, run_checked
 
 _NoValue = np._NoValue
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+    if axis is None:
+        return tuple(range(ndim))
+    if ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return ()  # NumPy's legacy rule for 0-d arrays
+    return normalize_axis_tuple(axis, ndim)
 
 
 def _local_or_moved(a: DistArray, axes: tuple[int, ...]) -> tuple[np.ndarray, Any] | None:
@@ -139,14 +144,15 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
     axes = _axes(axis, a.ndim)
     if a.size == 0:  # no data anywhere: NumPy on an empty array of the global shape is the answer
         return _empty_result(a, lambda z: np_func(z, q, axis=axis, method=method, keepdims=keepdims), out)
+    rdt = _nan_quantile_dtype(a, axes, probe.dtype) if skipnan else probe.dtype
     placed = _local_or_moved(a, axes)
     if placed is not None:
         block, dist = placed
-        result = run_checked(a.comm, name, lambda: _local_stat(np_func, block, axes, keepdims, probe.dtype,
-                                                               np.shape(q), q=q, method=method))
+        result = run_checked(a.comm, name, lambda: _local_stat(np_func, block, axes, keepdims, rdt,
+                                                               np.shape(q), q=q, method=method).astype(rdt))
         out_val = _wrap_result(result, dist, axes, keepdims, qarr.shape)
     else:
-        values = _select_quantiles(a, qarr, method, skipnan).astype(probe.dtype, copy=False)
+        values = _select_quantiles(a, qarr, method, skipnan).astype(rdt, copy=False)
         if keepdims:
             values = values.reshape(qarr.shape + (1,) * a.ndim)
         out_val = _wrap_result(values, a.distribution.replicated(()), (), False, ()) if values.ndim == 0 else \
@@ -159,13 +165,41 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
     return out_val
 
 
+def _nan_quantile_dtype(a: DistArray, axes: tuple[int, ...], dtype: np.dtype) -> np.dtype:
+    """The dtype of NumPy's nanquantile/nanpercentile result, which depends on the data.
+
+    NumPy computes slice by slice (``apply_along_axis``) into a buffer of the
+    first slice's result dtype; an all-NaN slice gives NaNs of the input's
+    dtype (float16 with an array ``q``), the others the promoted dtype.  So
+    the first slice decides, for every rank alike.
+    """
+    if a.dtype.kind != "f" or dtype == a.dtype:
+        return dtype
+    dist = a.distribution
+    key: list[Any] = []
+    for i in range(a.ndim):
+        if i in axes:
+            key.append(slice(None))
+            continue
+        pos = np.flatnonzero(dist.local_indices(i) == 0)
+        if pos.size == 0:  # this rank holds none of the first slice
+            key = None
+            break
+        key.append(int(pos[0]))
+    valid = 0 if key is None else int(np.count_nonzero(~np.isnan(a.local[tuple(key)])))
+    total_valid = _comm.allreduce_scalar(a.comm, valid, control=True)
+    return a.dtype if total_valid == 0 else dtype
+
+
 @implements(np.quantile)
+@numpy_checks_first(np.quantile)
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None):
     """``np.quantile`` for every NumPy ``method``."""
     return _quantile_impl(a, q, axis, out, method, keepdims, False, weights, "quantile")
 
 
 @implements(np.percentile)
+@numpy_checks_first(np.percentile)
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
                weights=None):
     """``np.percentile`` for every NumPy ``method``."""
@@ -173,6 +207,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 
 @implements(np.nanquantile)
+@numpy_checks_first(np.nanquantile)
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=_NoValue, *,
                 weights=None):
     """``np.nanquantile``."""
@@ -181,6 +216,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 
 @implements(np.nanpercentile)
+@numpy_checks_first(np.nanpercentile)
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=_NoValue, *,
                   weights=None):
     """``np.nanpercentile``."""
@@ -229,12 +265,14 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
 
 
 @implements(np.median)
+@numpy_checks_first(np.median)
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """``np.median``: distributed selection of the middle order statistics (no sort)."""
     return _median_impl(a, axis, out, keepdims, False)
 
 
 @implements(np.nanmedian)
+@numpy_checks_first(np.nanmedian)
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=_NoValue):
     """``np.nanmedian``."""
     return _median_impl(a, axis, out, bool(keepdims) if keepdims is not _NoValue else False, True)

@@ -11,6 +11,8 @@ NumPy scalars here too, identical on every rank.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 import warnings
 from typing import Any
@@ -22,13 +24,49 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ._combine import chan_combine, combine_arg
 from .registry import implements
-from .ufuncs import local_operand, reduce_dist, run_checked, ufunc_reduce
+from .ufuncs import local_operand, loop_dtype, reduce_dist, run_checked, ufunc_reduce, validate_with_numpy
 
 _NoValue = np._NoValue
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+    if axis is None:
+        return tuple(range(ndim))
+    if ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return ()  # NumPy's legacy rule for 0-d arrays (where NumPy allows it: see numpy_checks_first)
+    return normalize_axis_tuple(axis, ndim)
+
+
+# Arguments NumPy's function is not asked to check on stand-ins: ``mean=`` of
+# var/std is a precomputed array of the real shape.
+_UNPROBED = ("mean",)
+
+
+def numpy_checks_first(np_func: Any) -> Any:
+    """Decorate an implementation of ``np_func``: NumPy validates the call first, on stand-ins.
+
+    NumPy's own function runs on tiny stand-ins of the array arguments
+    (:func:`~numpy_dist.dispatch.ufuncs.standin`), so every argument, axis,
+    dtype and casting error is NumPy's, raised in NumPy's order on every rank
+    before any communication.  Only arguments given explicitly are passed on.
+    """
+    def decorate(impl: Any) -> Any:
+        sig = inspect.signature(impl)
+
+        @functools.wraps(impl)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = sig.bind(*args, **kwargs)
+            given = dict(bound.arguments)
+            first = next(iter(sig.parameters))
+            a = given.pop(first)
+            for name in _UNPROBED:
+                given.pop(name, None)
+            validate_with_numpy(np_func, (a,), given)
+            return impl(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _scalarize(result: Any) -> Any:
@@ -52,42 +90,49 @@ def _reduce(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any = None, out: Any = No
 
 
 @implements(np.sum)
+@numpy_checks_first(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.sum``: local sums, partials combined within the reduced axes' process groups."""
     return _reduce(np.add, a, axis, dtype, out, keepdims, initial, where)
 
 
 @implements(np.prod)
+@numpy_checks_first(np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.prod``."""
     return _reduce(np.multiply, a, axis, dtype, out, keepdims, initial, where)
 
 
 @implements(np.max, np.amax)
+@numpy_checks_first(np.max)
 def max(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.max`` / ``np.amax`` (NaN propagates, as in NumPy)."""
     return _reduce(np.maximum, a, axis, None, out, keepdims, initial, where)
 
 
 @implements(np.min, np.amin)
+@numpy_checks_first(np.min)
 def min(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.min`` / ``np.amin``."""
     return _reduce(np.minimum, a, axis, None, out, keepdims, initial, where)
 
 
 @implements(np.any)
+@numpy_checks_first(np.any)
 def any(a, axis=None, out=None, keepdims=False, *, where=True):
     """``np.any``."""
     return _reduce(np.logical_or, a, axis, bool, out, keepdims, _NoValue, where)
 
 
 @implements(np.all)
+@numpy_checks_first(np.all)
 def all(a, axis=None, out=None, keepdims=False, *, where=True):
     """``np.all``."""
     return _reduce(np.logical_and, a, axis, bool, out, keepdims, _NoValue, where)
 
 
 @implements(np.ptp)
+@numpy_checks_first(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
     """``np.ptp``: max minus min."""
     hi = _reduce(np.maximum, a, axis, None, None, keepdims)
@@ -96,6 +141,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
 
 
 @implements(np.count_nonzero)
+@numpy_checks_first(np.count_nonzero)
 def count_nonzero(a, axis=None, *, keepdims=False):
     """``np.count_nonzero``."""
     nz = np.not_equal(a, 0)
@@ -114,6 +160,11 @@ def _count(a: DistArray, axes: tuple[int, ...], keepdims: bool, where: Any) -> A
         return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
     mask = np.broadcast_to(where, a.shape) if not isinstance(where, DistArray) else where
     return _reduce(np.add, mask, axes, np.intp, None, keepdims)
+
+
+def _local_values(x: Any) -> np.ndarray:
+    """This rank's block of a reduction result (a 0-d result may come back as a scalar)."""
+    return x.local if isinstance(x, DistArray) else np.asarray(x)
 
 
 def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tuple:
@@ -210,6 +261,7 @@ def _as_dist(a: Any) -> Any:
 
 
 @implements(np.mean)
+@numpy_checks_first(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """``np.mean`` as NumPy computes it: a distributed sum divided by the count.
 
@@ -217,8 +269,6 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """
     a = _as_dist(a)
     axes = _axes(axis, a.ndim)
-    if dtype is None and out is not None:
-        dtype = out.dtype  # NumPy computes in the output's dtype
     result_dtype = np.mean(np.zeros(1, a.dtype), dtype=dtype).dtype
     opts: dict[str, Any] = {"axis": axes, "dtype": _moment_dtype(a, dtype), "keepdims": True}
     if where is not True:
@@ -229,20 +279,59 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     empty = bool(np.any(count == 0)) if isinstance(count, DistArray) else count == 0
     if empty:
         warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
+    total_local = _into_out_dtype(total.local, out)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.true_divide(total.local, count_local)
+        values = np.true_divide(total_local, count_local)
     return _finish(np.asarray(values), axes, a, keepdims, out, result_dtype)
 
 
-def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any) -> tuple[np.ndarray, np.dtype]:
+def _into_out_dtype(values: np.ndarray, out: Any) -> np.ndarray:
+    """A sum as NumPy leaves it before dividing: already cast into ``out`` (when given)."""
+    return values if out is None else np.asarray(values).astype(out.dtype)
+
+
+def _var_values(a: DistArray, axes: tuple, dtype: Any, ddof: Any, where: Any,
+                out: Any = None) -> tuple[np.ndarray, np.dtype]:
     result_dtype = np.var(np.zeros(2, a.dtype), dtype=dtype).dtype
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        return _var_in_dtype(a, axes, np.dtype(dtype), ddof, where), result_dtype
     n, _, m2 = _moments(a, axes, _moment_dtype(a, dtype), where)
     dof = n - ddof
     if _comm.any_rank(a.comm, bool(np.any(dof <= 0))):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+    if result_dtype.kind == "c":
+        m2 = m2.astype(result_dtype)  # NumPy divides a complex sum: 0 / 0 is nan+nanj
+    m2 = _into_out_dtype(m2, out)  # NumPy sums the squares into ``out``, then divides there
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = m2 / np.maximum(dof, 0)
+        values = np.true_divide(m2, np.maximum(dof, 0))
+    if out is not None:
+        values = values.astype(out.dtype)
     return values, result_dtype
+
+
+def _var_in_dtype(a: DistArray, axes: tuple, dtype: np.dtype, ddof: Any, where: Any) -> np.ndarray:
+    """NumPy's two-pass variance computed in an integer or bool ``dtype`` (keepdims values).
+
+    The mean is truncated to ``dtype`` and the deviations follow NumPy's
+    promotion, exactly as ``np.var(..., dtype=int)`` does; only floating
+    dtypes use the combined moments.
+    """
+    opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
+    if where is not True:
+        opts["where"] = where
+    total = ufunc_reduce(np.add, (a,), opts)
+    count = _count(a, axes, True, where)
+    count_local = count.local if isinstance(count, DistArray) else count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_local = np.true_divide(total.local, count_local).astype(total.dtype)
+    dev = np.subtract(a, DistArray._new(mean_local, total.distribution))
+    sq = (dev * np.conjugate(dev)).real if dev.dtype.kind == "c" else np.multiply(dev, dev)
+    m2 = ufunc_reduce(np.add, (sq,), opts)
+    dof = np.maximum(np.asarray(count_local) - ddof, 0)
+    if _comm.any_rank(a.comm, bool(np.any(dof <= 0))):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.true_divide(m2.local, dof).astype(m2.dtype)
 
 
 def _check_ddof(ddof: Any, correction: Any) -> Any:
@@ -254,24 +343,26 @@ def _check_ddof(ddof: Any, correction: Any) -> Any:
 
 
 @implements(np.var)
+@numpy_checks_first(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
         correction=_NoValue):
     """``np.var``: Chan's pairwise combine of per-block (count, mean, M2)."""
     a = _as_dist(a)
     ddof = _check_ddof(ddof, correction)
     axes = _axes(axis, a.ndim)
-    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where, out)
     return _finish(values, axes, a, keepdims, out, result_dtype)
 
 
 @implements(np.std)
+@numpy_checks_first(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
         correction=_NoValue):
     """``np.std``: square root of :func:`var`."""
     a = _as_dist(a)
     ddof = _check_ddof(ddof, correction)
     axes = _axes(axis, a.ndim)
-    values, result_dtype = _var_values(a, axes, dtype, ddof, where)
+    values, result_dtype = _var_values(a, axes, dtype, ddof, where, out)
     return _finish(np.sqrt(values), axes, a, keepdims, out, result_dtype)
 
 
@@ -333,6 +424,9 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
         # NumPy checks for all-NaN slices before it looks at anything else.
         if np.any(all(np.isnan(a), axis=axis)):
             raise ValueError("All-NaN slice encountered")
+    if skipnan:  # (the others are checked by their decorator)
+        given = {"axis": axis, "keepdims": keepdims, **({} if out is None else {"out": out})}
+        validate_with_numpy(getattr(np, f"nanarg{kind}"), (a,), given)
     name = f"arg{kind}"
     dist = a.distribution
     if a.ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
@@ -376,12 +470,14 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
 
 
 @implements(np.argmin)
+@numpy_checks_first(np.argmin)
 def argmin(a, axis=None, out=None, *, keepdims=False):
     """``np.argmin``: global indices, first occurrence, NaN wins."""
     return _arg_reduce(a, axis, out, keepdims, "min")
 
 
 @implements(np.argmax)
+@numpy_checks_first(np.argmax)
 def argmax(a, axis=None, out=None, *, keepdims=False):
     """``np.argmax``: global indices, first occurrence, NaN wins."""
     return _arg_reduce(a, axis, out, keepdims, "max")
@@ -421,12 +517,14 @@ def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
 
 
 @implements(np.cumsum)
+@numpy_checks_first(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     """``np.cumsum``: local scan plus an exclusive scan of block totals."""
     return _scan(np.add, a, axis, dtype, out)
 
 
 @implements(np.cumprod)
+@numpy_checks_first(np.cumprod)
 def cumprod(a, axis=None, dtype=None, out=None):
     """``np.cumprod``."""
     return _scan(np.multiply, a, axis, dtype, out)
@@ -445,12 +543,14 @@ def _replace_nan(a: Any, value: Any) -> Any:
 
 
 @implements(np.nansum)
+@numpy_checks_first(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.nansum``: NaN counts as zero."""
     return sum(_replace_nan(a, 0), axis, dtype, out, keepdims, initial, where)
 
 
 @implements(np.nanprod)
+@numpy_checks_first(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.nanprod``: NaN counts as one."""
     return prod(_replace_nan(a, 1), axis, dtype, out, keepdims, initial, where)
@@ -463,6 +563,7 @@ def _warn_all_nan(result: Any, comm: Any) -> None:
 
 
 @implements(np.nanmin)
+@numpy_checks_first(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.nanmin``: ``fmin`` reduction; warns on all-NaN slices."""
     a = _as_dist(a)
@@ -473,6 +574,7 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True)
 
 
 @implements(np.nanmax)
+@numpy_checks_first(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, initial=_NoValue, where=True):
     """``np.nanmax``: ``fmax`` reduction; warns on all-NaN slices."""
     a = _as_dist(a)
@@ -490,10 +592,28 @@ def _notnan_where(a: DistArray, where: Any) -> Any:
 
 
 @implements(np.nanmean)
+@numpy_checks_first(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    """``np.nanmean``: mean over the non-NaN elements."""
+    """``np.nanmean`` as NumPy computes it: the sum of the non-NaN elements over their count.
+
+    (Not a combined mean: an infinite element makes the mean infinite, never NaN.)
+    """
     a = _as_dist(a)
-    return _nan_moment("mean", a, axis, dtype, out, keepdims, where)
+    if a.dtype.kind not in "fc":
+        return mean(a, axis, dtype, out, keepdims, where=where)
+    axes = _axes(axis, a.ndim)
+    opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
+    if where is not True:
+        opts["where"] = where
+    total = ufunc_reduce(np.add, (_replace_nan(a, 0),), opts)
+    count = _local_values(_count(a, axes, True, _notnan_where(a, where)))
+    if _comm.any_rank(a.comm, bool(np.any(count == 0))):
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+    total_local = _into_out_dtype(total.local, out)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # NumPy divides in the promoted type and casts back to the sum's dtype.
+        values = np.true_divide(total_local, count).astype(total_local.dtype, copy=False)
+    return _finish(values, axes, a, keepdims, out, total.dtype)
 
 
 def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdims: bool, where: Any,
@@ -503,7 +623,7 @@ def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdi
     if mask is True:
         if kind == "mean":
             return mean(a, axis, dtype, out, keepdims)
-        values, rdt = _var_values(a, axes, dtype, ddof, True)
+        values, rdt = _var_values(a, axes, dtype, ddof, True, out)
     else:
         mask = _as_dist(np.broadcast_to(mask, a.shape)) if not isinstance(mask, DistArray) else mask
         safe = np.where(mask, a, 0)
@@ -521,12 +641,15 @@ def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdi
                 warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = np.where(dof <= 0, np.nan, m2 / np.maximum(dof, 1))
+    if rdt.kind == "c":
+        values = values.astype(rdt)  # (NumPy's square root is complex too: sqrt(nan+0j) is nan+nanj)
     if kind == "std":
         values = np.sqrt(values)
     return _finish(values, axes, a, keepdims, out, rdt)
 
 
 @implements(np.nanvar)
+@numpy_checks_first(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
            correction=_NoValue):
     """``np.nanvar``."""
@@ -534,6 +657,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
 
 @implements(np.nanstd)
+@numpy_checks_first(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NoValue,
            correction=_NoValue):
     """``np.nanstd``."""
@@ -541,12 +665,14 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
 
 @implements(np.nancumsum)
+@numpy_checks_first(np.nancumsum)
 def nancumsum(a, axis=None, dtype=None, out=None):
     """``np.nancumsum``: NaN counts as zero."""
     return cumsum(_replace_nan(a, 0), axis, dtype, out)
 
 
 @implements(np.nancumprod)
+@numpy_checks_first(np.nancumprod)
 def nancumprod(a, axis=None, dtype=None, out=None):
     """``np.nancumprod``: NaN counts as one."""
     return cumprod(_replace_nan(a, 1), axis, dtype, out)

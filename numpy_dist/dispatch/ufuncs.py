@@ -248,11 +248,12 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         if dist is not None:  # aligned operands, no options: straight to NumPy on the blocks
             local_in = [x.local if isinstance(x, DistArray) else x for x in inputs]
             return _wrap(run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in)), dist)
+    if len(inputs) != ufunc.nin:
+        raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
+    _probe_call(ufunc, inputs, kwargs)
     kwargs = dict(kwargs)
     outs = _outputs(kwargs, ufunc.nout)
     where = kwargs.pop("where", True)
-    if len(inputs) != ufunc.nin:
-        raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
     shapes = [np.shape(x) for x in inputs]
     if not (where is True or np.ndim(where) == 0):
         shapes.append(np.shape(where))
@@ -297,6 +298,21 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """NumPy's own argument, type and casting errors for ``ufunc(*inputs, **kwargs)``, raised first.
+
+    Only errors NumPy raises before looking at shapes or values are taken
+    from the probe (the stand-ins' shapes and values are not the real ones).
+    """
+    try:
+        validate_with_numpy(ufunc, inputs, kwargs)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, TypeError) or "'out' tuple" in str(exc) or "casting" in str(exc):
+            raise
+    except Exception:  # noqa: BLE001 - value-dependent failures are the real run's to report
+        pass
 
 
 def shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
@@ -359,13 +375,60 @@ def call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribut
     return run_checked(dist.comm, ufunc.__name__, kernel)
 
 
+def standin(x: Any) -> Any:
+    """A tiny NumPy array standing in for operand ``x`` when asking NumPy to validate a call.
+
+    Same dtype and number of dimensions, each axis of length ``min(n, 1)``:
+    the stand-ins of operands that broadcast together still do, empty axes
+    stay empty, and NumPy's type, casting and axis checks see what they would
+    see on the real operands.  Scalars (NEP 50) and None pass unchanged.
+    """
+    if isinstance(x, (DistArray, np.ndarray)) and not isinstance(x, np.generic):
+        return np.ones(tuple(min(n, 1) for n in x.shape), x.dtype)
+    return x
+
+
+def _has_objects(*xs: Any) -> bool:
+    return any(getattr(x, "dtype", None) is not None and x.dtype.kind == "O" for x in xs)
+
+
+def validate_with_numpy(func: Callable, inputs: tuple, kwargs: dict) -> None:
+    """Let NumPy validate ``func(*inputs, **kwargs)`` first, on stand-ins (:func:`standin`).
+
+    NumPy resolves dtypes and checks casting (``out=``, ``dtype=``,
+    ``casting=``, ``signature=``) before it compares shapes; running it on
+    stand-ins raises its own exception with its own message, on every rank
+    alike, before any communication.  Object arrays are not probed (their
+    loops run Python code on the stand-in values).
+    """
+    outs = kwargs.get("out")
+    outs_t = outs if isinstance(outs, tuple) else (outs,)
+    if _has_objects(*inputs, *outs_t):
+        return
+    probe_kw = dict(kwargs)
+    if outs is not None:
+        probe_kw["out"] = tuple(standin(o) for o in outs) if isinstance(outs, tuple) else standin(outs)
+    if "where" in probe_kw:
+        probe_kw["where"] = standin(probe_kw["where"])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        func(*(standin(x) for x in inputs), **probe_kw)
+
+
 def _type_probe(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
-    """Run ``ufunc`` on one-element stand-ins of the operands: raises NumPy's type errors, if any."""
-    probes = [x if not hasattr(x, "dtype") or np.ndim(x) == 0 and not isinstance(x, DistArray)
-              else np.ones(1, x.dtype) for x in inputs]
+    """NumPy's type errors for a call whose shapes do not broadcast (types are checked first)."""
     opts = {k: v for k, v in kwargs.items() if k in ("dtype", "casting", "signature")}
-    with np.errstate(all="ignore"):
-        ufunc(*probes, **opts)
+    validate_with_numpy(ufunc, inputs, opts)
+
+
+def loop_dtype(dtype: np.dtype) -> Any:
+    """``dtype`` as a ufunc ``dtype=`` argument: the general DType for parametric types.
+
+    NumPy refuses a unit in ``dtype=`` (``m8[s]``); the DType (``np.timedelta64``)
+    with operands of that unit selects the same loop and keeps the unit.
+    """
+    dtype = np.dtype(dtype)
+    return dtype.type if dtype.kind in "mM" else dtype
 
 
 def _reduce_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -386,6 +449,11 @@ def reduce_dist(dist: Distribution, axes: tuple[int, ...]) -> list[int]:
             and (dist.maps[a].grid_size > 1 or dist.maps[a].dist_type == "u")]
 
 
+def _check_out_shape(out: Any, shape: tuple[int, ...]) -> None:
+    if np.shape(out) != tuple(shape):
+        raise ValueError(f"output parameter has shape {np.shape(out)}, but the result has shape {tuple(shape)}")
+
+
 def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     """``ufunc.reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=..., where=True)``."""
     names = ("axis", "dtype", "out", "keepdims", "initial", "where")
@@ -396,6 +464,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         raise ValueError(f"reduce only supported for binary functions")
     if not isinstance(array, DistArray):
         return _fallback(ufunc, "reduce", inputs, kwargs)
+    validate_with_numpy(ufunc.reduce, (array,), kw)  # NumPy's argument, type and casting errors first
     out = kw.get("out")
     if isinstance(out, tuple):
         out = out[0] if len(out) == 1 else out
@@ -413,8 +482,10 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
         return ufunc_reduce(ufunc, (moved,) + tuple(inputs[1:]), kwargs)
     has_initial = initial is not np._NoValue
-    if dtype is None and out is not None and hasattr(out, "dtype"):
-        dtype = out.dtype  # NumPy runs the loop in the output's dtype
+    # With ``out`` NumPy runs the loop NumPy would run without it and casts the result into ``out``.
+    if out is not None:
+        _check_out_shape(out, tuple(1 if i in axes else n for i, n in enumerate(array.shape)) if keepdims
+                         else tuple(n for i, n in enumerate(array.shape) if i not in axes))
     if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
         ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
@@ -425,7 +496,9 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if has_initial and (not split or ufunc.identity is None):
         opts["initial"] = initial  # applied once, or idempotent (max/min) when split
     local = array.local
-    absent = split and ufunc.identity is None and not has_initial and any(local.shape[a] == 0 for a in axes)
+    # A rank with nothing to reduce sends a zero-length partial rather than the identity: combining
+    # with an identity is not always a no-op (1 * (inf+nanj) is nan+nanj) and NumPy applies it once.
+    absent = split and any(local.shape[a] == 0 for a in axes)
 
     def kernel() -> np.ndarray:
         if absent:  # nothing here to reduce: a zero-length partial of the right dtype
@@ -436,19 +509,36 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     part = run_checked(dist.comm, "reduce", kernel)
     if split:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
-        # Ranks with nothing to reduce (no identity) sent zero-length partials.
         partials = [p for p in _comm.allgather_array(sub, part) if not any(p.shape[a] == 0 for a in axes)]
-        combine_opts: dict[str, Any] = {"axis": 0, "dtype": part.dtype}
-        if has_initial and ufunc.identity is not None:
-            combine_opts["initial"] = initial
-        stacked = np.stack(partials)
-        part = run_checked(dist.comm, "reduce", lambda: np.asarray(ufunc.reduce(stacked, **combine_opts)))
+        kept = tuple(1 if i in axes else n for i, n in enumerate(part.shape))
+        part = run_checked(dist.comm, "reduce", lambda: _combine_in_order(ufunc, partials, kept, part.dtype,
+                                                                         initial, has_initial))
     if not keepdims:
         part = part.reshape(tuple(n for i, n in enumerate(part.shape) if i not in axes))
     result = DistArray._new(part, dist.reduced(axes, keepdims))
     if out is not None:
         return _store(out, result)
     return result
+
+
+def _combine_in_order(ufunc: np.ufunc, partials: list, kept: tuple, dtype: np.dtype, initial: Any,
+                      has_initial: bool) -> np.ndarray:
+    """Partials combined in rank order, starting from the first (NumPy's loop applies no identity twice).
+
+    ``initial`` of a ufunc with an identity comes first, as in NumPy; without
+    an identity it was applied by every rank (idempotent).  No partials at all:
+    NumPy's reduction of nothing (the identity, or ``initial``).
+    """
+    dt = loop_dtype(dtype)
+    if not partials:
+        opts = {"initial": initial} if has_initial else {}
+        return np.asarray(ufunc.reduce(np.empty((0,) + kept, dtype), axis=0, dtype=dt, **opts))
+    acc = partials[0]
+    if has_initial and ufunc.identity is not None:
+        acc = ufunc(np.full(kept, initial, dtype), acc, dtype=dt)
+    for p in partials[1:]:
+        acc = ufunc(acc, p, dtype=dt)
+    return np.asarray(acc)
 
 
 def local_axes_dist(dist: Distribution, axes: tuple[int, ...]) -> Distribution | None:
@@ -488,6 +578,7 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         return _fallback(ufunc, "accumulate", inputs, kwargs)
     if array.ndim == 0:
         raise TypeError("cannot accumulate on a scalar")
+    validate_with_numpy(ufunc.accumulate, (array,), kw)  # NumPy's argument, type and casting errors first
     axis = kw.get("axis", 0)
     if axis is None:
         if array.ndim != 1:
@@ -498,8 +589,8 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if isinstance(out, tuple):
         out = out[0]
     dtype = kw.get("dtype")
-    if dtype is None and out is not None and hasattr(out, "dtype"):
-        dtype = out.dtype  # NumPy runs the loop in the output's dtype
+    if out is not None:  # (the loop is the one without ``out``; the result is cast into it)
+        _check_out_shape(out, array.shape)
     dist = array.distribution
     split = reduce_dist(dist, (axis,))
     if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back
@@ -521,11 +612,16 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (dist.axis_grid[axis],))
     lasts = _comm.allgather_array(sub, last)
     before = [x for x in lasts[: sub.Get_rank()] if x.shape[axis]]
-    if before and acc.size:
-        prefix = ufunc.reduce(np.concatenate(before, axis=axis), axis=axis, keepdims=True, dtype=acc.dtype)
-        acc = run_checked(dist.comm, "accumulate", lambda: ufunc(prefix, acc, dtype=acc.dtype))
-    else:
-        run_checked(dist.comm, "accumulate", lambda: None)  # keep the flag collective in step
+
+    def add_prefix() -> np.ndarray:
+        # Only some ranks have a prefix: its errors are agreed on like the local scan's.
+        if not (before and acc.size):
+            return acc
+        dt = loop_dtype(acc.dtype)
+        prefix = ufunc.reduce(np.concatenate(before, axis=axis), axis=axis, keepdims=True, dtype=dt)
+        return ufunc(prefix, acc, dtype=dt)
+
+    acc = run_checked(dist.comm, "accumulate", add_prefix)
     local = acc if block == dist else redistribute_local(acc, block, dist)
     result = DistArray._new(local, dist)
     return _store(out, result) if out is not None else result

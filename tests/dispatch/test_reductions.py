@@ -453,3 +453,202 @@ def test_var_std_of_large_blocks_match_numpy(case, dt):
             assert_dist_equal(got, want, rtol=rtol)
         else:  # a scalar, the same on every rank
             assert type(got) is type(want) and np.isclose(got, want, rtol=rtol, atol=0), (f, kw, got, want)
+
+
+# --------------------------------------------------------------------------
+# The nan* family on every layout, with NaN-bearing data (not sampled away)
+# --------------------------------------------------------------------------
+
+NAN_FUNCS = {
+    "nansum": lambda a, ax, kd: np.nansum(a, axis=ax, keepdims=kd),
+    "nanprod": lambda a, ax, kd: np.nanprod(a, axis=ax, keepdims=kd),
+    "nanmean": lambda a, ax, kd: np.nanmean(a, axis=ax, keepdims=kd),
+    "nanvar": lambda a, ax, kd: np.nanvar(a, axis=ax, keepdims=kd),
+    "nanstd": lambda a, ax, kd: np.nanstd(a, axis=ax, keepdims=kd, ddof=1),
+    "nanmin": lambda a, ax, kd: np.nanmin(a, axis=ax, keepdims=kd),
+    "nanmax": lambda a, ax, kd: np.nanmax(a, axis=ax, keepdims=kd),
+    "nanargmin": lambda a, ax, kd: np.nanargmin(a, axis=ax, keepdims=kd),
+    "nanargmax": lambda a, ax, kd: np.nanargmax(a, axis=ax, keepdims=kd),
+    "nancumsum": lambda a, ax, kd: np.nancumsum(a, axis=ax),
+    "nancumprod": lambda a, ax, kd: np.nancumprod(a, axis=ax),
+    "nanmedian": lambda a, ax, kd: np.nanmedian(a, axis=ax, keepdims=kd),
+    "nanpercentile": lambda a, ax, kd: np.nanpercentile(a, 30, axis=ax, keepdims=kd),
+    "nanquantile": lambda a, ax, kd: np.nanquantile(a, [0.25, 0.9], axis=ax, keepdims=kd),
+}
+NAN_DTYPES = [np.float16, np.float32, np.float64, np.complex128]
+# Every kind holds NaN: scattered NaN with an infinite column (the mean of a column holding +inf and
+# NaN is +inf), an all-NaN slice, and signed zeros.
+NAN_KINDS = ["nan_inf", "allnan_slice", "negzero"]
+NAN_SHAPES = [(10,), (1,), (7, 4), (8, 8), (3, 4, 5)]
+
+
+def nan_data(shape, dt, seed: int, kind: str, name: str) -> np.ndarray:
+    x = rng_data(shape, dt, seed)
+    if "prod" in name:  # values near 1: products neither overflow nor vanish
+        x = (1 + x / 40).astype(dt)
+    flat = x.reshape(-1)
+    flat[1::3] = np.nan
+    if kind == "nan_inf" and not ("prod" in name and x.dtype.kind == "c"):
+        # (Not for complex products: with an infinite factor the NaN/inf pattern of each part
+        # depends on the order of the multiplications, which no parallel order reproduces.)
+        col = x[..., 0] if x.ndim > 1 else x[:1]
+        col[...] = np.inf
+        col.reshape(-1)[-1:] = np.nan
+    elif kind == "allnan_slice":
+        (x[0] if x.ndim > 1 else x)[...] = np.nan
+    elif kind == "negzero":
+        flat[::3] = -0.0
+    return x
+
+
+def nan_rtol(dt, n: int) -> float:
+    """Rounding of a sum of ``n`` terms in another order (or a wider type) than NumPy's: a few eps per term."""
+    return float(4 * n * np.finfo(dt).eps)
+
+
+def nan_layouts(shape) -> list:
+    """Every distribution case of this shape plus explicit process grids (2x2 at 4 ranks, 1xP and Px1)."""
+    layouts = [(c, None) for c in dist_cases(len(shape))]
+    if len(shape) == 2:
+        P = COMM.Get_size()
+        grids = {(p, P // p) for p in range(1, P + 1) if P % p == 0}
+        layouts += [(codes, g) for g in sorted(grids) for codes in (("b", "b"), ("c", "b"), ("b", "c"))]
+    return layouts
+
+
+def lay_out(x: np.ndarray, layout) -> nd.DistArray:
+    case, grid = layout
+    if grid is None:
+        return distribute(x, case)
+    from numpy_dist.distribution import Distribution
+
+    codes = tuple(case) + ("n",) * (x.ndim - 2)
+    return nd.asarray(x, dist=Distribution(COMM, x.shape, codes, grid_shape=tuple(grid) + (1,) * (x.ndim - 2)))
+
+
+@pytest.mark.parametrize("dt", NAN_DTYPES, ids=[np.dtype(d).name for d in NAN_DTYPES])
+@pytest.mark.parametrize("name", list(NAN_FUNCS))
+def test_nan_functions_every_layout(name, dt):
+    """Each nan-function, each layout (2-d grids and empty blocks too), NaN/inf/-0.0 data, each axis."""
+    if dt in (np.complex64, np.complex128) and name in ("nanmin", "nanmax", "nanargmin", "nanargmax", "nanmedian",
+                                                          "nanpercentile", "nanquantile"):
+        pytest.skip("NumPy orders complex numbers lexicographically here; covered for real dtypes")
+    f = NAN_FUNCS[name]
+    k = list(NAN_FUNCS).index(name)
+
+    def g(a, axis, keepdims):
+        r = f(a, axis, keepdims)
+        # Complex parts compared apart: assert_allclose wants exact equality beside an infinite part.
+        return (np.real(r), np.imag(r)) if np.iscomplexobj(r) else r
+
+    def body(shape, layout, axis, keepdims, kind):
+        x = nan_data(shape, dt, k, kind, name)
+        got = check(lambda a: g(a, axis, keepdims), [x], [lay_out(x, layout)], rtol=nan_rtol(dt, x.size))
+        if kind == "negzero" and name in ("nansum", "nanmin", "nanmax", "nanmedian") and got is not None \
+                and not isinstance(got, tuple):
+            # -0.0 and 0.0 compare equal: the sign of zero is checked separately.
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                want = np.signbit(np.real(f(x, axis, keepdims)))
+            compare(np.signbit(np.real(got)), want)
+
+    items = []
+    for i, shape in enumerate(NAN_SHAPES):
+        axes = [None, 0, -1] + ([(0, 1)] if len(shape) > 1 and "cum" not in name else [])
+        for j, layout in enumerate(nan_layouts(shape)):  # every layout; axes and kinds rotate
+            for a in range(2):
+                axis = axes[(j + 2 * a + k) % len(axes)]
+                items.append((shape, layout, axis, (i + j + a) % 2 == 1, NAN_KINDS[(i + j + a + k) % 3]))
+    run_subcases(items, body)
+
+
+# --------------------------------------------------------------------------
+# datetime64 / timedelta64 with NaT (the combine step keeps units)
+# --------------------------------------------------------------------------
+
+TIME_FUNCS = {
+    "sum": np.sum, "min": np.min, "max": np.max, "argmin": np.argmin, "argmax": np.argmax, "mean": np.mean,
+    "cumsum": np.cumsum, "nanmin": np.nanmin, "nanmax": np.nanmax, "ptp": np.ptp,
+}
+
+
+@pytest.mark.parametrize("name", list(TIME_FUNCS))
+@pytest.mark.parametrize("dt", ["m8[s]", "M8[D]"])
+def test_datetime_reductions_with_nat(name, dt):
+    f = TIME_FUNCS[name]
+
+    def body(shape, case, axis, nat):
+        x = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape) * 37 % 11
+        x = x.astype(dt)
+        if nat:
+            x.reshape(-1)[nat::4] = np.datetime64("NaT") if dt[0] == "M" else np.timedelta64("NaT")
+        def g(a):
+            r = f(a) if axis == "none" else f(a, axis=axis)
+            if r.dtype.kind not in "mM":
+                return r
+            # NaT != NaT: compared as the integers underneath, the dtype (unit) as a string.
+            return r.astype(np.int64), np.array(r.dtype.str)
+
+        check(g, [x], [distribute(x, case)])
+
+    items = [(s, c, ax, nat) for s in [(10,), (2,), (7, 4)] for c in dist_cases(len(s))
+             for ax, nat in (("none", 0), (0, 2), (-1, 0))]
+    run_subcases(items, body)
+
+
+# --------------------------------------------------------------------------
+# dtype= / out= of statistics: NumPy's checks and arithmetic in the requested dtype
+# --------------------------------------------------------------------------
+
+STAT_FUNCS = {
+    "mean": np.mean, "var": np.var, "std": np.std, "sum": np.sum, "prod": np.prod, "cumsum": np.cumsum,
+    "nanmean": np.nanmean, "nanvar": np.nanvar, "nanstd": np.nanstd, "nansum": np.nansum,
+}
+STAT_DTYPES = [np.uint32, np.int8, np.bool_, np.float16, np.complex64]
+
+
+@pytest.mark.parametrize("name", list(STAT_FUNCS))
+def test_statistics_dtype_and_out(name):
+    """``dtype=`` (integer: NumPy's integer arithmetic; nan*: TypeError) and ``out=`` of every dtype."""
+    f = STAT_FUNCS[name]
+
+    def body(case, src, dtype, axis, use_out):
+        x = (rng_data((7, 4), src, 3) / (4 if np.dtype(src).kind in "fc" else 1)).astype(src)
+        if use_out:
+            want_shape = np.shape(f(x, axis=axis)) if name != "cumsum" else x.shape
+            o = np.zeros(want_shape, dtype)
+            od = distribute(o, "block") if o.ndim else nd.asarray(o)
+            check(lambda a, oo: f(a, axis=axis, out=oo), [x, o], [distribute(x, case), od], rtol=1e-2)
+        else:
+            check(lambda a: f(a, axis=axis, dtype=dtype), [x], [distribute(x, case)], rtol=1e-2)
+
+    items = []
+    k = list(STAT_FUNCS).index(name)
+    for i, (src, dtype) in enumerate(itertools.product([np.int64, np.uint8, np.float16, np.float64, np.complex128],
+                                                       STAT_DTYPES)):
+        case = dist_cases(2)[(k + i) % len(dist_cases(2))]
+        items.append((case, src, dtype, [None, 0, 1][(k + i) % 3], (k + i) % 4 == 0))
+    run_subcases(items, body)
+
+
+# --------------------------------------------------------------------------
+# 0-d input and every axis spelling
+# --------------------------------------------------------------------------
+
+ZERO_D = ["sum", "prod", "mean", "var", "std", "min", "max", "ptp", "argmin", "argmax", "any", "all",
+          "count_nonzero", "nansum", "nanprod", "nanmean", "nanvar", "nanmin", "nanmax", "nanargmin",
+          "nanargmax", "median", "nanmedian", "percentile", "nanpercentile", "quantile", "nanquantile",
+          "cumsum", "cumprod", "nancumsum", "nancumprod", "nanstd"]
+
+
+@pytest.mark.parametrize("name", ZERO_D)
+def test_zero_d_input_axis_spellings(name):
+    """NumPy's answer or exception class for 0-d input with axis 0, -1, (), (0,), 1 and None."""
+    f = getattr(np, name)
+    q = {"percentile": (30,), "nanpercentile": (30,), "quantile": (0.3,), "nanquantile": (0.3,)}.get(name, ())
+
+    def body(value, axis):
+        x = np.array(value)
+        check(lambda a: f(a, *q, axis=axis), [x], [nd.asarray(x)])
+
+    run_subcases([(v, ax) for v in (3.5, np.nan) for ax in (0, -1, (), (0,), 1, None)], body)

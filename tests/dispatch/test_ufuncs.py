@@ -780,3 +780,90 @@ def test_shifted_rows_move_only_halos():
     assert_dist_equal(r, x[2:] + x[:-2])
     # at most two shifted rows per rank boundary travel
     assert moved <= 2 * (COMM.Get_size() - 1) * m * 8, moved
+
+
+# --------------------------------------------------------------------------
+# NumPy's order of checks: types and casting before shapes (out=, dtype=, casting=, signature=)
+# --------------------------------------------------------------------------
+
+
+def _iand(a, b):
+    a &= b
+    return a
+
+
+CASTING_FIRST = [
+    # (name, f(a, b, o), a, b, o): shapes do not fit either, so only the order of the checks decides.
+    ("maximum_complex_into_float", lambda a, b, o: np.maximum(a, b, out=o), np.ones(4, complex), np.ones(4), np.zeros(3)),
+    ("negative_bool", lambda a, b, o: np.negative(a, out=o), np.ones(4, bool), None, np.zeros(3)),
+    ("iand_uint32_int64", lambda a, b, o: _iand(a, b), np.ones(4, np.uint32), np.ones(3, np.int64), None),
+    ("modf_complex", lambda a, b, o: np.modf(a, out=(o, o)), np.ones(4, complex), None, np.zeros(3)),
+    ("add_dtype_casting_safe", lambda a, b, o: np.add(a, b, dtype=np.int8, casting="safe"), np.ones(4), np.ones(3), None),
+    ("add_signature", lambda a, b, o: np.add(a, b, signature=(np.int8, np.int8, np.int8)), np.ones(4), np.ones(3), None),
+    ("bad_casting_name", lambda a, b, o: np.add(a, b, casting="bogus"), np.ones(4), np.ones(3), None),
+    ("where_float_out_int", lambda a, b, o: np.multiply(a, b, out=o, where=a > 0), np.ones(4), np.ones(4),
+     np.zeros(3, np.int64)),
+    ("outer_complex_into_float", lambda a, b, o: np.add.outer(a, b, out=o), np.ones(4, complex), np.ones(3),
+     np.zeros((2, 2))),
+    ("reduce_complex_into_float", lambda a, b, o: np.add.reduce(a, out=o), np.ones((4, 3), complex), None,
+     np.zeros(2)),
+    ("reduce_dtype_casting", lambda a, b, o: np.add.reduce(a, dtype=np.int8, axis=5), np.ones(4), None, None),
+    ("accumulate_complex_into_float", lambda a, b, o: np.add.accumulate(a, out=o), np.ones(4, complex), None,
+     np.zeros(3)),
+    ("reduce_out_wrong_shape", lambda a, b, o: np.add.reduce(a, axis=0, out=o), np.ones((4, 3)), None, np.zeros(4)),
+    ("accumulate_out_wrong_shape", lambda a, b, o: np.add.accumulate(a, out=o), np.ones(4), None, np.zeros(3)),
+    ("std_uint32_axis", lambda a, b, o: np.std(a, axis=0, dtype=np.uint32), np.ones((4, 3)), None, None),
+    ("var_uint32_keepdims", lambda a, b, o: np.var(a, keepdims=True, dtype=np.uint32), np.ones((4, 3)), None, None),
+    ("std_out_int", lambda a, b, o: np.std(a, axis=0, out=o), np.ones((4, 3)), None, np.zeros(3, np.int64)),
+    ("nanmean_int_dtype", lambda a, b, o: np.nanmean(a, dtype=np.int32), np.ones((4, 3)), None, None),
+    ("mean_out_wrong_kind", lambda a, b, o: np.mean(a, axis=0, out=o), np.ones((4, 3), complex), None, np.zeros(3)),
+]
+
+
+@pytest.mark.parametrize("name,f,a,b,o", CASTING_FIRST, ids=[c[0] for c in CASTING_FIRST])
+def test_casting_checked_before_shapes(name, f, a, b, o):
+    """NumPy's exception class (TypeError, not a shape ValueError), on every rank and layout."""
+    def body(case):
+        def dist(x):
+            if x is None:
+                return None
+            return distribute(x, case if x.ndim and case in dist_cases(x.ndim) else "block") if x.ndim else x
+
+        check(f, [a.copy(), b, None if o is None else o.copy()], [dist(a), dist(b), dist(o)])
+
+    run_subcases([(c,) for c in dist_cases(1)], body)
+
+
+SMALL_TYPES = [np.float16, np.uint8, np.uint16, np.uint64]
+
+
+@pytest.mark.parametrize("dt", SMALL_TYPES, ids=[np.dtype(d).name for d in SMALL_TYPES])
+def test_float16_and_unsigned_through_ufuncs(dt):
+    """Every unary and binary ufunc on float16 and unsigned data, on a rotation of layouts (2-d grids too)."""
+    def body(ufunc, case):
+        x = with_specials(rng_data((7, 4), dt, 1))
+        y = with_specials(rng_data((7, 4), dt, 2))
+        args = [x] if ufunc.nin == 1 else [x, y]
+        check(ufunc, args, [distribute(v, case) for v in args], rtol=float(4 * np.finfo(np.float16).eps)
+              if dt == np.float16 else None)
+
+    cases = dist_cases(2)
+    run_subcases([(u, cases[i % len(cases)]) for i, u in enumerate(UNARY + BINARY)], body)
+
+
+@pytest.mark.parametrize("dt", SMALL_TYPES, ids=[np.dtype(d).name for d in SMALL_TYPES])
+def test_float16_and_unsigned_through_reductions(dt):
+    """Reductions, scans and moments of float16/unsigned data on every 2-d layout (2x2 grids at 4 ranks)."""
+    funcs = [np.sum, np.prod, np.max, np.min, np.mean, np.var, np.std, np.argmax, np.cumsum, np.ptp,
+             np.any, np.count_nonzero, np.nanmax, np.nansum]
+
+    def body(f, case, axis):
+        x = rng_data((8, 8), dt, 4)
+        if f is np.prod and dt == np.float16:
+            x = (1 + x / 40).astype(dt)
+        n = x.size if axis is None else x.shape[axis]
+        rtol = float(8 * n * np.finfo(np.float16).eps) if dt == np.float16 else None
+        check(lambda a: f(a, axis=axis), [x], [distribute(x, case)], rtol=rtol)
+
+    cases = dist_cases(2)
+    run_subcases([(f, c, [None, 0, 1][(i + j) % 3]) for i, f in enumerate(funcs) for j, c in enumerate(cases)], body)
