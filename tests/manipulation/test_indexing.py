@@ -169,7 +169,7 @@ def _outcome(call, x):
         return ("raises", type(exc).__name__)
     r = x if r is None else r
     if isinstance(r, (nd.DistArray, np.ndarray)):
-        r = np.asarray(r)
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
         return ("array", r.shape, r.dtype.str, r.tolist())
     return ("value", type(r).__name__, repr(r))
 

@@ -155,7 +155,7 @@ def _summary(r):
     if isinstance(r, (list, tuple)):
         return ("sequence", [_summary(v) for v in r])
     if isinstance(r, (nd.DistArray, np.ndarray)):
-        r = np.asarray(r)
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
         return ("array", r.shape, r.dtype.str, r.tolist())
     return ("value", type(r).__name__, repr(r))
 
