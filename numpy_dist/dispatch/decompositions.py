@@ -328,16 +328,20 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     Communication: that of :func:`tsqr` (no product needs data from other ranks).
     """
     _check_2d(a)
-    x = _inexact(as_dist(a, _comm_of(a)))
+    x0 = as_dist(a, _comm_of(a))
     if rcond is None:
         if rtol is _NoValue:
             rcond = 1e-15
         elif rtol is None:
-            rcond = max(x.shape[-2:]) * np.finfo(x.dtype).eps
+            rcond = max(x0.shape[-2:]) * np.finfo(x0.dtype).eps  # NumPy: the input's eps (ValueError for ints)
         else:
             rcond = rtol
     elif rtol is not _NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
+    if 0 in x0.shape[-2:]:  # NumPy returns an empty result of the input's own dtype
+        shape = x0.shape[:-2] + x0.shape[-2:][::-1]
+        return DistArray._new(np.empty(shape, x0.dtype), replicated_dist(x0.comm, shape))
+    x = _inexact(x0)
     if x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
         if x.ndim > 2 and np.ndim(rcond) == 0:
             return _batched(x, lambda l: np.linalg.pinv(l, rcond=rcond, hermitian=hermitian), [2])[0]
@@ -429,16 +433,16 @@ def _mnorm(x: DistArray, ord: Any, row: int, col: int, keepdims: bool) -> Any:
     if ord in (1, -1, np.inf, -np.inf):
         absx = np.abs(x)
         inner_axis, outer_axis = (row, col) if ord in (1, -1) else (col, row)
-        pick = _max if ord in (1, np.inf) else _min
         sums = _sum(absx, axis=inner_axis, keepdims=keepdims)
         if not keepdims and outer_axis > inner_axis:
             outer_axis -= 1
-        return pick(sums, axis=outer_axis, keepdims=keepdims)
+        if ord in (1, np.inf):  # NumPy: the largest sum, 0 for an empty matrix
+            return _max(sums, axis=outer_axis, keepdims=keepdims, initial=0)
+        return _min(sums, axis=outer_axis, keepdims=keepdims)
     if ord in (2, -2, "nuc"):
         y = np.moveaxis(x, (row, col), (-2, -1))
         s = svdvals(y)
-        red = _max if ord == 2 else _min if ord == -2 else _sum
-        r = red(s, axis=-1)
+        r = _max(s, axis=-1, initial=0) if ord == 2 else _min(s, axis=-1) if ord == -2 else _sum(s, axis=-1)
         if keepdims:
             shape = list(x.shape)
             shape[row] = shape[col] = 1
