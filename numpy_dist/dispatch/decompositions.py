@@ -251,9 +251,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         if not compute_uv:
             return _batched(x, lambda l: np.linalg.svd(l, compute_uv=False, hermitian=hermitian), [1])[0]
         return SVDResult(*_batched(x, lambda l: tuple(np.linalg.svd(l, full_matrices, True, hermitian)), [2, 1, 2]))
-    if _is_tall(x):
+    # hermitian: NumPy takes the eigenvalues of one triangle (not the SVD of the whole matrix)
+    if _is_tall(x) and not hermitian:
         return _svd_tall(x, full_matrices, compute_uv)
-    if _is_wide(x):
+    if _is_wide(x) and not hermitian:
         res = _svd_tall(_conj_t(x), full_matrices, compute_uv)
         if not compute_uv:
             return res
@@ -327,16 +328,20 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     Communication: that of :func:`tsqr` (no product needs data from other ranks).
     """
     _check_2d(a)
-    x = _inexact(as_dist(a, _comm_of(a)))
+    x0 = as_dist(a, _comm_of(a))
     if rcond is None:
         if rtol is _NoValue:
             rcond = 1e-15
         elif rtol is None:
-            rcond = max(x.shape[-2:]) * np.finfo(x.dtype).eps
+            rcond = max(x0.shape[-2:]) * np.finfo(x0.dtype).eps  # NumPy: the input's eps (ValueError for ints)
         else:
             rcond = rtol
     elif rtol is not _NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
+    if 0 in x0.shape[-2:]:  # NumPy returns an empty result of the input's own dtype
+        shape = x0.shape[:-2] + x0.shape[-2:][::-1]
+        return DistArray._new(np.empty(shape, x0.dtype), replicated_dist(x0.comm, shape))
+    x = _inexact(x0)
     if x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
         if x.ndim > 2 and np.ndim(rcond) == 0:
             return _batched(x, lambda l: np.linalg.pinv(l, rcond=rcond, hermitian=hermitian), [2])[0]
@@ -362,27 +367,38 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
 
 @implements(np.linalg.matrix_rank)
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
-    """``np.linalg.matrix_rank`` from :func:`svdvals` (TSQR for tall/wide, batch-parallel for stacks)."""
+    """``np.linalg.matrix_rank`` from :func:`svdvals` (TSQR for tall/wide, batch-parallel for stacks).
+
+    The singular values of one matrix (``min(m, n)`` numbers) are brought to
+    every rank whatever layout the SVD left them in, so every rank counts the
+    same values (a fallback SVD returns them block-distributed).
+    """
+    if rtol is not None and tol is not None:
+        raise ValueError("`tol` and `rtol` can't be both set.")
     x = as_dist(A, _comm_of(A))
     if x.ndim < 2:
         from .reductions import any as _any
 
         return int(bool(_any(np.not_equal(x, 0))))
-    S = svdvals(_inexact(x))
-    if not isinstance(S, DistArray) or S.ndim > 1:
+    S = svd(x, compute_uv=False, hermitian=hermitian)
+    if S.ndim > 1:
         if tol is not None or rtol is not None:
             return _fallback(np.linalg.matrix_rank, (A,), {"tol": tol, "hermitian": hermitian, "rtol": rtol})
         from .reductions import max as _max, sum as _sum
 
-        smax = _max(S, axis=-1, keepdims=True)
+        smax = _max(S, axis=-1, keepdims=True, initial=0)
         t = smax * (max(x.shape[-2:]) * np.finfo(S.dtype).eps)
         return _sum(np.greater(S, t), axis=-1)
-    s = S.local
+    s = _small_replicated(S)
     if tol is None:
         if rtol is None:
             rtol = max(x.shape[-2:]) * np.finfo(s.dtype).eps
-        tol = (s.max() if s.size else 0) * rtol
-    return np.count_nonzero(s > tol)
+        else:
+            rtol = np.asarray(rtol)[..., np.newaxis]
+        tol = s.max(axis=-1, keepdims=True, initial=0) * rtol
+    else:
+        tol = np.asarray(tol)[..., np.newaxis]
+    return np.count_nonzero(s > tol, axis=-1)
 
 
 # --------------------------------------------------------------------------
@@ -417,16 +433,16 @@ def _mnorm(x: DistArray, ord: Any, row: int, col: int, keepdims: bool) -> Any:
     if ord in (1, -1, np.inf, -np.inf):
         absx = np.abs(x)
         inner_axis, outer_axis = (row, col) if ord in (1, -1) else (col, row)
-        pick = _max if ord in (1, np.inf) else _min
         sums = _sum(absx, axis=inner_axis, keepdims=keepdims)
         if not keepdims and outer_axis > inner_axis:
             outer_axis -= 1
-        return pick(sums, axis=outer_axis, keepdims=keepdims)
+        if ord in (1, np.inf):  # NumPy: the largest sum, 0 for an empty matrix
+            return _max(sums, axis=outer_axis, keepdims=keepdims, initial=0)
+        return _min(sums, axis=outer_axis, keepdims=keepdims)
     if ord in (2, -2, "nuc"):
         y = np.moveaxis(x, (row, col), (-2, -1))
         s = svdvals(y)
-        red = _max if ord == 2 else _min if ord == -2 else _sum
-        r = red(s, axis=-1)
+        r = _max(s, axis=-1, initial=0) if ord == 2 else _min(s, axis=-1) if ord == -2 else _sum(s, axis=-1)
         if keepdims:
             shape = list(x.shape)
             shape[row] = shape[col] = 1

@@ -23,6 +23,7 @@ float64 (single precision is computed in double and cast back).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,18 +40,7 @@ from .ufuncs import _store, run_checked
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
            "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 
-_NORMS = (None, "backward", "ortho", "forward")
 _SWAP = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
-
-
-def _check_norm(norm: Any) -> None:
-    if norm not in _NORMS:
-        raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or "forward".')
-
-
-def _check_n(n: int) -> None:
-    if n < 1:
-        raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
 
 
 def _remap(m: Map, n: int) -> Map:
@@ -82,6 +72,16 @@ def _whole(d: Distribution, axis: int) -> bool:
     return d.axis_grid[axis] is None or (d.maps[axis].grid_size == 1 and d.maps[axis].dist_type != "u")
 
 
+def _nonempty_axis(local: np.ndarray, axis: int) -> np.ndarray:
+    """One zero along an empty transform axis: ``n=`` zero-pads it the same, and pocketfft given a
+    length-0 axis with ``n >= 1`` reads uninitialised memory (different garbage on every rank)."""
+    if local.shape[axis] != 0:
+        return local
+    shape = list(local.shape)
+    shape[axis] = 1
+    return np.zeros(shape, local.dtype)
+
+
 def _local_step(x: DistArray, axis: int, func: Any, n: int, norm: Any) -> DistArray:
     """One 1-d transform along ``axis`` (made whole first if needed); returns the pencil-layout result."""
     d = x.distribution
@@ -90,6 +90,7 @@ def _local_step(x: DistArray, axis: int, func: Any, n: int, norm: Any) -> DistAr
         nd_ = _pencil(d, axis)
         local = redistribute_local(local, d, nd_)
         d = nd_
+    local = _nonempty_axis(local, axis)
     out = run_checked(d.comm, func.__name__, lambda: func(local, n=n, axis=axis, norm=norm))
     maps = list(d.maps)
     maps[axis] = NoDistMap(out.shape[axis])
@@ -233,13 +234,46 @@ def _resize(x: DistArray, axis: int, n: int) -> DistArray:
     return np.pad(x, pad)
 
 
+#: Up to this many input or output elements a distributed 1-d transform is done by NumPy on one rank:
+#: the vector moves there and back (two Alltoallv, as few as one four-step pass needs), and the
+#: result is NumPy's to the bit, inf and NaN included (the four-step twiddles and Bluestein's chirps
+#: multiply infinities by complex factors, which makes NaN where pocketfft keeps an inf).
+SMALL_1D = 1 << 14
+
+
+def _on_rank0(comm: Any, n: int) -> Distribution:
+    """A 1-d layout of length ``n`` whose elements all live on rank 0 (the others hold empty blocks)."""
+    P = comm.Get_size()
+    return Distribution._from_maps(comm, [BlockMap(n, P, [0] + [n] * P)], (P,), (0,))
+
+
+def _one_d_small(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
+    """A short distributed 1-d transform: gathered on rank 0, NumPy's ``kind``, left on rank 0."""
+    comm = x.comm
+    func = _FUNCS[kind]
+    src = _on_rank0(comm, x.shape[0])
+    local = redistribute_local(x.local, x.distribution, src)
+    out_dtype = func(np.zeros(2, x.dtype), n=2).dtype
+    if comm.Get_rank() == 0:
+        out = run_checked(comm, "fft", lambda: func(_nonempty_axis(local, 0), n=n, norm=norm))
+    else:
+        out = run_checked(comm, "fft", lambda: np.empty(0, out_dtype))
+    full = n // 2 + 1 if kind == "rfft" else n
+    return DistArray._new(out, _on_rank0(comm, full))
+
+
+def _work_complex(dt: np.dtype) -> np.dtype:
+    """The complex type a distributed transform computes in: single for single/half input, else double."""
+    return np.dtype(np.complex64 if dt in (np.float16, np.float32, np.complex64) else np.complex128)
+
+
 def _one_d(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
     """1-d distributed transforms (four-step, or Bluestein for lengths without a usable split)."""
+    if max(x.shape[0], n) <= SMALL_1D:
+        return _one_d_small(x, kind, n, norm)
     if kind in ("fft", "ifft"):
         y = _resize(x, 0, n)
-        y = y.astype(np.result_type(y.dtype, np.complex64)) if y.dtype.kind != "c" else y
-        if y.dtype == np.complex64 and x.dtype not in (np.float32, np.complex64):
-            y = y.astype(np.complex128)
+        y = y.astype(_work_complex(y.dtype)) if y.dtype != _work_complex(y.dtype) else y
         return _c2c_any(y, kind == "ifft", norm)
     if kind == "rfft":
         full = _one_d(x, "fft", n, norm)
@@ -249,7 +283,7 @@ def _one_d(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
         X = _resize(x, 0, h)
         tail = np.conjugate(np.flip(X[1:n - h + 1])) if n - h > 0 else None
         Y = np.concatenate([X, tail]) if tail is not None else X
-        return np.real(_c2c_any(Y.astype(np.result_type(Y.dtype, np.complex64)), True, norm))
+        return np.real(_c2c_any(Y.astype(_work_complex(Y.dtype)), True, norm))
     raise AssertionError(kind)
 
 
@@ -260,14 +294,15 @@ def _one_d(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
 _FUNCS = {"fft": np.fft.fft, "ifft": np.fft.ifft, "rfft": np.fft.rfft, "irfft": np.fft.irfft}
 
 
-def _transform(a: Any, steps: list[tuple[int, str, int]], norm: Any, np_func: Any, np_args: tuple,
-               np_kwargs: dict, out: Any = None) -> Any:
-    """Apply 1-d transforms ``(axis, kind, n)`` in order; back to the caller's layout at the end."""
-    _check_norm(norm)
+def _transform(a: Any, steps: list[tuple[int, str, int]], norm: Any, dtype: np.dtype, out: Any = None) -> Any:
+    """Apply 1-d transforms ``(axis, kind, n)`` in order; back to the caller's layout at the end.
+
+    ``dtype`` is NumPy's result type (from :func:`_probe`); a distributed
+    1-d step may compute in another precision and is cast to it.
+    """
     x = as_dist(a, _comm_of(a))
     orig = x.distribution
     for axis, kind, n in steps:
-        _check_n(n)
         if x.ndim == 1 and not _whole(x.distribution, 0) and x.comm.Get_size() > 1:
             x = _one_d(x, kind, n, norm)
         elif x.ndim > 1 and not _whole(x.distribution, axis) and all(
@@ -279,17 +314,41 @@ def _transform(a: Any, steps: list[tuple[int, str, int]], norm: Any, np_func: An
             x = np.reshape(y, tuple(shape))
         else:
             x = _local_step(x, axis, _FUNCS[kind], n, norm)
+    if x.dtype != dtype:
+        x = x.astype(dtype)
     result = _to_layout(x, _final_layout(orig, x.shape))
     return _store(out, result) if out is not None else result
 
 
-def _axis_n(a: Any, n: Any, axis: int, default: int) -> tuple[int, int]:
-    ax = normalize_axis_index(axis, np.ndim(a))
-    return ax, (default if n is None else int(n))
+def _dtype_of(a: Any) -> np.dtype:
+    return a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype
 
 
-def _len(a: Any, axis: int) -> int:
-    return np.shape(a)[normalize_axis_index(axis, np.ndim(a))]
+def _tiny(n: Any) -> Any:
+    """A stand-in for a length: valid lengths shrink to at most 2, anything else is passed to NumPy as is."""
+    if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 1:
+        return min(int(n), 2)
+    return n
+
+
+def _probe(np_func: Any, a: Any, **kwargs: Any) -> np.dtype:
+    """NumPy's own validation and result dtype, from a stand-in with every axis of length 1.
+
+    Lengths (``n``/``s``) are resolved from ``a``'s real shape by the caller
+    and shrunk by :func:`_tiny`, so NumPy raises what it would raise for
+    ``a`` (bad ``n``, ``norm``, axes, complex input to a real transform), in
+    its own order, on every rank alike, before any communication.
+    """
+    return np_func(np.zeros((1,) * np.ndim(a), _dtype_of(a)), **kwargs).dtype
+
+
+def _one_axis(np_func: Any, a: Any, n: Any, axis: Any, norm: Any, hermitian_len: bool) -> tuple[int, int, np.dtype]:
+    """Resolve ``n`` and ``axis`` as NumPy does and probe; returns (axis, n, result dtype)."""
+    if n is None:
+        length = np.shape(a)[axis]  # NumPy reads a.shape[axis] first (IndexError for a bad axis)
+        n = 2 * (length - 1) if hermitian_len else length
+    dtype = _probe(np_func, a, n=_tiny(n), axis=axis, norm=norm)
+    return normalize_axis_index(axis, np.ndim(a)), int(n), dtype
 
 
 @implements(np.fft.fft)
@@ -299,85 +358,88 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
     Communication: none when the axis is whole; else one Alltoallv to the
     pencil and one back (four-step: about four).
     """
-    ax, n = _axis_n(a, n, axis, _len(a, axis))
-    return _transform(a, [(ax, "fft", n)], norm, np.fft.fft, (a,), {"n": n, "axis": axis, "norm": norm}, out)
+    ax, n, dt = _one_axis(np.fft.fft, a, n, axis, norm, False)
+    return _transform(a, [(ax, "fft", n)], norm, dt, out)
 
 
 @implements(np.fft.ifft)
 def ifft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.ifft`` (see :func:`fft`)."""
-    ax, n = _axis_n(a, n, axis, _len(a, axis))
-    return _transform(a, [(ax, "ifft", n)], norm, np.fft.ifft, (a,), {"n": n, "axis": axis, "norm": norm}, out)
+    ax, n, dt = _one_axis(np.fft.ifft, a, n, axis, norm, False)
+    return _transform(a, [(ax, "ifft", n)], norm, dt, out)
 
 
 @implements(np.fft.rfft)
 def rfft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.rfft`` (see :func:`fft`)."""
-    if np.iscomplexobj(a):
-        raise TypeError("ufunc 'rfft_n_even' did not contain a loop with signature matching types")
-    ax, n = _axis_n(a, n, axis, _len(a, axis))
-    return _transform(a, [(ax, "rfft", n)], norm, np.fft.rfft, (a,), {"n": n, "axis": axis, "norm": norm}, out)
+    ax, n, dt = _one_axis(np.fft.rfft, a, n, axis, norm, False)
+    return _transform(a, [(ax, "rfft", n)], norm, dt, out)
 
 
 @implements(np.fft.irfft)
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.irfft`` (see :func:`fft`)."""
-    ax, n = _axis_n(a, n, axis, 2 * (_len(a, axis) - 1))
-    return _transform(a, [(ax, "irfft", n)], norm, np.fft.irfft, (a,), {"n": n, "axis": axis, "norm": norm}, out)
+    ax, n, dt = _one_axis(np.fft.irfft, a, n, axis, norm, True)
+    return _transform(a, [(ax, "irfft", n)], norm, dt, out)
 
 
 @implements(np.fft.hfft)
 def hfft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.hfft``: ``irfft(conj(a))`` with the opposite normalisation."""
-    _check_norm(norm)
-    ax, n = _axis_n(a, n, axis, 2 * (_len(a, axis) - 1))
+    ax, n, dt = _one_axis(np.fft.hfft, a, n, axis, norm, True)
     x = as_dist(a, _comm_of(a))
-    return irfft(np.conjugate(x), n, ax, _SWAP[norm], out)
+    return _transform(np.conjugate(x), [(ax, "irfft", n)], _SWAP[norm], dt, out)
 
 
 @implements(np.fft.ihfft)
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.ihfft``: ``conj(rfft(a))`` with the opposite normalisation."""
-    _check_norm(norm)
-    ax, n = _axis_n(a, n, axis, _len(a, axis))
-    result = np.conjugate(rfft(a, n, ax, _SWAP[norm]))
+    ax, n, dt = _one_axis(np.fft.ihfft, a, n, axis, norm, False)
+    result = np.conjugate(_transform(a, [(ax, "rfft", n)], _SWAP[norm], dt))
     return _store(out, result) if out is not None else result
 
 
-def _axes_s(a: Any, s: Any, axes: Any, last_default: Any = None) -> tuple[list[int], list[int | None]]:
-    nd_ = np.ndim(a)
+def _cook_nd(shape: tuple[int, ...], s: Any, axes: Any, inverse_real: bool) -> tuple[list, list]:
+    """NumPy's reading of ``s`` and ``axes`` (defaults from ``shape``, ``-1`` = the input length).
+
+    Errors (IndexError for an axis beyond ``shape`` when ``s`` is not given,
+    ValueError for mismatched lengths) and the deprecation warnings are
+    NumPy's; axes are checked later, by the probe.
+    """
+    given = s is not None
+    if not given:
+        s = list(shape) if axes is None else list(np.take(shape, axes))
+    s = list(s)
     if axes is None:
-        axes = list(range(nd_)) if s is None else list(range(nd_ - len(s), nd_))
-    else:
-        axes = [normalize_axis_index(int(i), nd_) for i in (axes if np.ndim(axes) else [axes])]
-    if s is None:
-        s = [None] * len(axes)
-    else:
-        s = list(s)
-        if len(s) != len(axes):
-            raise ValueError("Shape and axes have different lengths.")
-        s = [None if v == -1 else int(v) for v in s]
-    return axes, s
+        if given:
+            warnings.warn("`axes` should not be `None` if `s` is not `None` (Deprecated in NumPy 2.0).",
+                          DeprecationWarning, stacklevel=4)
+        axes = list(range(-len(s), 0))
+    axes = list(axes)
+    if len(s) != len(axes):
+        raise ValueError("Shape and axes have different lengths.")
+    if inverse_real and not given:
+        s[-1] = (shape[axes[-1]] - 1) * 2
+    if None in s:
+        warnings.warn("Passing an array containing `None` values to `s` is deprecated in NumPy 2.0.",
+                      DeprecationWarning, stacklevel=4)
+    return [shape[ax] if v == -1 else v for v, ax in zip(s, axes)], axes
 
 
 def _nd(kind: str, a: Any, s: Any, axes: Any, norm: Any, out: Any, np_func: Any) -> Any:
-    ax, sz = _axes_s(a, s, axes)
     shape = np.shape(a)
-    kw = {"s": s, "axes": axes, "norm": norm}
-    # Axes in NumPy's order (the last one first), so rounding matches NumPy's.
+    sz, ax = _cook_nd(shape, s, axes, kind == "irfft")
+    dt = _probe(np_func, a, s=[_tiny(v) for v in sz], axes=ax, norm=norm)
+    ax = [normalize_axis_index(i, len(shape)) for i in ax]
+    sz = [int(v) for v in sz]
+    # The axes in NumPy's order, so the rounding matches NumPy's.
     if kind in ("fft", "ifft"):
-        steps = [(i, kind, shape[i] if n is None else n) for i, n in zip(ax, sz)][::-1]
+        steps = [(i, kind, n) for i, n in zip(ax, sz)][::-1]
     elif kind == "rfft":
-        if not ax:
-            raise ValueError("at least 1 axis must be transformed")
-        steps = [(ax[-1], "rfft", shape[ax[-1]] if sz[-1] is None else sz[-1])]
-        steps += [(i, "fft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])][::-1]
-    else:  # irfft
-        if not ax:
-            raise ValueError("at least 1 axis must be transformed")
-        steps = [(i, "ifft", shape[i] if n is None else n) for i, n in zip(ax[:-1], sz[:-1])][::-1]
-        steps.append((ax[-1], "irfft", 2 * (shape[ax[-1]] - 1) if sz[-1] is None else sz[-1]))
-    return _transform(a, steps, norm, np_func, (a,), kw, out)
+        steps = [(ax[-1], "rfft", sz[-1])] + [(i, "fft", n) for i, n in zip(ax[:-1], sz[:-1])][::-1]
+    else:  # irfft: NumPy runs the complex inverses first to last, then the real one
+        steps = [(i, "ifft", n) for i, n in zip(ax[:-1], sz[:-1])] + [(ax[-1], "irfft", sz[-1])]
+    return _transform(a, steps, norm, dt, out)
 
 
 @implements(np.fft.fftn)
@@ -407,25 +469,25 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
 @implements(np.fft.fft2)
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """``np.fft.fft2``."""
-    return _nd("fft", a, s, axes, norm, out, np.fft.fft2)
+    return _nd("fft", a, s, axes, norm, out, np.fft.fftn)
 
 
 @implements(np.fft.ifft2)
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """``np.fft.ifft2``."""
-    return _nd("ifft", a, s, axes, norm, out, np.fft.ifft2)
+    return _nd("ifft", a, s, axes, norm, out, np.fft.ifftn)
 
 
 @implements(np.fft.rfft2)
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """``np.fft.rfft2``."""
-    return _nd("rfft", a, s, axes, norm, out, np.fft.rfft2)
+    return _nd("rfft", a, s, axes, norm, out, np.fft.rfftn)
 
 
 @implements(np.fft.irfft2)
 def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """``np.fft.irfft2``."""
-    return _nd("irfft", a, s, axes, norm, out, np.fft.irfft2)
+    return _nd("irfft", a, s, axes, norm, out, np.fft.irfftn)
 
 
 @implements(np.fft.fftshift)

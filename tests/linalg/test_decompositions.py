@@ -7,7 +7,8 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
+from tests.linalg._layouts import layouts, linalg_tol, on_layouts
 
 COMM = MPI.COMM_WORLD
 P = COMM.Get_size()
@@ -132,6 +133,7 @@ def test_batched_square(case, dtype):
     w, v = np.linalg.eigh(G)
     assert_dist_equal(w, np.linalg.eigh(g)[0], **t)
     assert_dist_equal(np.abs(np.linalg.det(v)), np.ones(g.shape[0]), check_dtype=False, **t)
+    assert_dist_equal(G @ v, v * w[..., None, :], rtol=t["rtol"], atol=t["atol"] * np.abs(g).max())  # A v = v w
     Q, R = np.linalg.qr(G)
     assert_dist_equal(Q @ R, g, **t)
     assert_dist_equal(np.linalg.svd(G, compute_uv=False), np.linalg.svd(g, compute_uv=False), **t)
@@ -196,3 +198,111 @@ def test_qr_does_not_gather():
     sent = nd.comm_stats()["bytes_sent"]
     assert sent <= 2 * P * P * 4 * 4 * 8 + 1024
     assert Q.local.shape[0] == A.local.shape[0]
+
+
+# --------------------------------------------------------------------------
+# Every layout (DIST_CASES and explicit 1 x P, P x 1, 2 x 2 grids), tiny and degenerate shapes
+# --------------------------------------------------------------------------
+
+ALL_DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.int64, np.bool_]
+ALL_IDS = ["float32", "float64", "complex64", "complex128", "int64", "bool"]
+SHAPES = [(3, 5), (1, 2), (4, 2), (3, 4), (2, 2), (8, 8), (1, 1), (5, 1), (1, 5), (0, 3), (3, 0), (12, 3), (3, 12)]
+
+
+def rank_deficient(shape, dtype, seed=7):
+    x = rng_data(shape, dtype, seed=seed)
+    if min(shape) >= 3:
+        x[:, -1] = x[:, 0]  # a repeated column: the rank is below min(m, n)
+    return x
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES, ids=ALL_IDS)
+@pytest.mark.parametrize("shape", SHAPES, ids=[str(s) for s in SHAPES])
+def test_matrix_rank_every_layout(shape, dtype, allow_fallback):
+    """Issue 15: a 3x5 on ('n','b') gave 1, a 1x2 on ('b','b') gave 1 on rank 0 and 0 elsewhere (the
+    singular values of a fallback SVD are block-distributed; each rank counted its own block)."""
+    x = rank_deficient(shape, dtype)
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.matrix_rank(A), np.linalg.matrix_rank(x))
+        assert_dist_equal(np.linalg.matrix_rank(A, rtol=0.3), np.linalg.matrix_rank(x, rtol=0.3))
+        assert_dist_equal(np.linalg.matrix_rank(A, tol=2.0), np.linalg.matrix_rank(x, tol=2.0))
+    for codes in (("n", "b"), ("b", "b"), ("b", "n"), ("c", "n"), ("c", "c")):
+        assert_dist_equal(np.linalg.matrix_rank(nd.asarray(x, dist=codes)), np.linalg.matrix_rank(x))
+
+
+def test_matrix_rank_arguments(allow_fallback):
+    x = np.array([[0.0, 1.0], [0.0, 0.0]])  # not Hermitian: eigvalsh of the lower triangle says rank 0
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.matrix_rank(A, hermitian=True), np.linalg.matrix_rank(x, hermitian=True))
+        with pytest.raises(ValueError):
+            np.linalg.matrix_rank(A, tol=1.0, rtol=1.0)
+    y = rng_data((12, 3), seed=2)  # tall: TSQR at every rank count; hermitian needs a square matrix
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.matrix_rank(distribute(y, "block"), hermitian=True)
+
+
+#: Each shape with two dtypes in rotation (every dtype meets several shapes; the run stays short at 4 ranks).
+SHAPE_DTYPES = [(s, ALL_DTYPES[(i + j) % len(ALL_DTYPES)]) for i, s in enumerate(SHAPES) for j in (0, 3)]
+
+
+@pytest.mark.parametrize("shape, dtype", SHAPE_DTYPES, ids=[f"{s}-{np.dtype(d).name}" for s, d in SHAPE_DTYPES])
+def test_svd_family_every_layout(shape, dtype, allow_fallback):
+    """svdvals, svd, qr, pinv and the matrix norms on every layout, tiny and degenerate shapes included."""
+    x = rank_deficient(shape, dtype)
+    xf = x.astype(np.result_type(x.dtype, np.float64)) if x.dtype.kind not in "fc" else x
+    t = linalg_tol(x)
+    k = min(shape)
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.svdvals(A), np.linalg.svdvals(x), **t)
+        U, S, Vh = np.linalg.svd(A, full_matrices=False)
+        assert_dist_equal((U * S) @ Vh, xf, **t)
+        Q, R = np.linalg.qr(A)
+        assert_dist_equal(Q @ R, xf, **t)
+        assert_dist_equal(np.abs(np.diagonal(R)), np.abs(np.diagonal(np.linalg.qr(x)[1])), **t)
+        assert_dist_equal(np.conj(Q.T) @ Q, np.eye(k, dtype=xf.dtype), **t)
+        assert_dist_equal(np.linalg.pinv(A), np.linalg.pinv(x), **{k_: v * 10 for k_, v in t.items()})
+        for o in (None, "fro", 1, -1, np.inf, -np.inf, 2, -2, "nuc"):
+            try:
+                expected = np.linalg.norm(x, o)
+            except ValueError:  # NumPy: a minimum over nothing (empty matrices)
+                with pytest.raises(ValueError):
+                    np.linalg.norm(A, o)
+                continue
+            assert_dist_equal(np.linalg.norm(A, o), expected, **t)
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES, ids=ALL_IDS)
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 8])
+def test_square_every_layout(n, dtype, allow_fallback):
+    """det, slogdet, solve, inv, cholesky, eigh (checked by A v = v w) and eigvalsh on every layout."""
+    x = rng_data((n, n), dtype, seed=4)
+    if dtype == np.bool_:
+        g = np.eye(n, dtype=bool)[::-1].copy()  # the reversal permutation: symmetric, det +-1
+    else:
+        g = (x @ np.conj(x.T) + n * np.eye(n)).astype(dtype)  # Hermitian positive definite
+    gf = g.astype(np.float64) if g.dtype.kind not in "fc" else g
+    t = linalg_tol(g)
+    b = np.arange(n, dtype=np.float64)
+    for name, G in on_layouts(g):
+        assert_dist_equal(np.linalg.det(G), np.linalg.det(g), **t)
+        assert_dist_equal(tuple(np.linalg.slogdet(G)), tuple(np.linalg.slogdet(g)), **t)
+        assert_dist_equal(np.linalg.solve(G, b), np.linalg.solve(g, b), **t)
+        assert_dist_equal(np.linalg.inv(G), np.linalg.inv(g), **t)
+        if dtype != np.bool_:
+            assert_dist_equal(np.linalg.cholesky(G), np.linalg.cholesky(g), **t)
+        assert_dist_equal(np.linalg.eigvalsh(G), np.linalg.eigvalsh(g), **t)
+        w, v = np.linalg.eigh(G)
+        we, ve = np.linalg.eigh(g)
+        assert_dist_equal(w, we, **t)
+        assert_all_ranks(v.dtype == ve.dtype and v.shape == ve.shape, f"eigh vectors {v.dtype}{v.shape}")
+        scale = max(float(np.abs(we).max(initial=0)), 1.0)
+        assert_dist_equal(G.astype(ve.dtype) @ v, v * w, rtol=t["rtol"], atol=t["rtol"] * scale)  # A v = v w
+        assert_dist_equal(np.conj(v.T) @ v, np.eye(n, dtype=ve.dtype), rtol=t["rtol"], atol=t["rtol"])
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0)], ids=str)
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.float32], ids=["int64", "bool", "float32"])
+def test_pinv_empty_keeps_dtype(shape, dtype):
+    x = np.zeros(shape, dtype)
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.pinv(A), np.linalg.pinv(x))

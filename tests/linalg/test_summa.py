@@ -10,6 +10,7 @@ import numpy_dist as nd
 from numpy_dist.dispatch import linalg as L
 from numpy_dist.distribution import Distribution, make_grid_shape
 from numpy_dist.testing import assert_dist_equal, distribute, rng_data
+from tests.linalg._layouts import layouts, working_eps
 
 COMM = MPI.COMM_WORLD
 P = COMM.Get_size()
@@ -150,3 +151,30 @@ def test_errors():
         L.summa(A, A)
     with pytest.raises(ValueError):
         L.summa(A, A.T, spec=((P + 1, 1), 0))
+
+
+def product_tol(a: np.ndarray, b: np.ndarray, c: float = 4.0) -> dict:
+    """The dot-product bound ``|C - C_hat| <= c * k * eps * (|A| |B|)`` (its largest entry, as atol)."""
+    k = a.shape[-1]
+    bound = np.abs(a).astype(float) @ np.abs(b).astype(float)
+    return {"rtol": 0.0, "atol": c * max(k, 1) * working_eps(np.result_type(a, b)) * float(bound.max(initial=0))}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=IDS)
+@pytest.mark.parametrize("shapes", [((8, 8), (8, 8)), ((9, 5), (5, 7)), ((1, 6), (6, 1)), ((6, 1), (1, 6))],
+                         ids=["8x8", "9x5x7", "1x6x1", "6x1x6"])
+def test_explicit_grids(shapes, dtype):
+    """Issue 15: (8, 8) on a 2 x 2 grid (4 ranks), and 1 x P / P x 1 grids, chosen explicitly (not by the chooser)."""
+    a = rng_data(shapes[0], dtype, seed=7)
+    b = rng_data(shapes[1], dtype, seed=8)
+    t = product_tol(a, b)
+    grids_a = [(n, d) for n, d in layouts(a.shape) if n.startswith("grid")]
+    grids_b = dict(layouts(b.shape))
+    for name, da in grids_a:
+        A = nd.asarray(a, dist=da)
+        for nb in (name, "block", "last", "replicated"):
+            B = nd.asarray(b, dist=grids_b[nb])
+            assert_dist_equal(A @ B, a @ b, **t)
+        spec = L._grid_spec_of(A.distribution)
+        if spec is not None:
+            assert_dist_equal(L.summa(A, nd.asarray(b, dist=grids_b[name]), spec=spec), a @ b, **t)
