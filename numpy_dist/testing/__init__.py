@@ -170,7 +170,7 @@ def assert_dist_equal(actual: Any, expected: Any, *, rtol: float | None = None, 
         for a, e in zip(actual, expected):
             assert_dist_equal(a, e, rtol=rtol, atol=atol, check_dtype=check_dtype, check_type=check_type)
         return
-    expected_arr = np.asarray(expected)
+    expected_arr = asnumpy(expected) if isinstance(expected, DistArray) else np.asarray(expected)
     if isinstance(actual, DistArray):
         comm = actual.comm
         local_ok = actual.local.shape == actual.distribution.local_shape
