@@ -189,14 +189,18 @@ def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return counts, _comm.alltoall_counts(comm, counts), layout
 
 
-def sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distribution]:
+def sort_values(comm: Any, values: np.ndarray, kind: Any = None) -> tuple[np.ndarray, Distribution]:
     """Sort a distributed 1-d sequence by value only: this rank's even block, and the layout.
+
+    With ``kind="stable"`` (the input in a block layout in rank order) equal
+    values, such as -0.0 and 0.0, keep their global order: the local sort is
+    stable, the cuts break ties by (rank, position) and the merge is stable.
 
     Peak new memory: the sorted local copy plus the received block (about
     2N/P elements); the copy is freed before the received runs are merged
     in place (timsort merges the P sorted runs in about linear time).
     """
-    ordered = np.sort(values)
+    ordered = np.sort(values, kind=kind)
     if comm.Get_size() == 1:
         return ordered, even_layout(comm, ordered.size)
     counts, recv_counts, layout = _plan(comm, [ordered])
