@@ -267,6 +267,19 @@ def _sorted_in_place(a, axis):
     return a
 
 
+@pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "replicated"])
+def test_in_place_write_back_checks_shape_collectively(layout):
+    """The in-place methods' write-back refuses a result of another shape on every rank (it used to hang)."""
+    target = distribute(np.arange(5.0), layout)
+    for other in [np.arange(4.0), np.arange(6.0), np.zeros((5, 1)), np.zeros((1, 5))]:
+        outcome = _run(target._assign_from, (distribute(other, layout),))
+        seen = COMM.allgather(type(outcome[1]).__name__ if outcome[0] == "raised" else "ok")
+        assert_all_ranks(seen == ["ValueError"] * COMM.Get_size(), f"write-back of {other.shape}: {seen}")
+    right = distribute(np.arange(5.0)[::-1].copy(), "cyclic")
+    target._assign_from(right)  # same shape, another layout: redistributed into place
+    assert_all_ranks(np.array_equal(nd.asnumpy(target), np.arange(5.0)[::-1]), "write-back across layouts")
+
+
 @pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "replicated", "grid_bb"])
 @pytest.mark.parametrize("x", SORT_INPUTS, ids=lambda x: f"{x.dtype.name}{x.shape}")
 def test_sort_and_partition_edge_cases(x, layout):
