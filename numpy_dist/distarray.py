@@ -406,8 +406,16 @@ class DistArray(NDArrayOperatorsMixin):
         np.put(self, indices, values, mode=mode)
 
     def _assign_from(self, result: DistArray) -> None:
+        """Write ``result`` (same global shape, any layout) into this array's own blocks.
+
+        The shapes are compared on global metadata, identical on every rank, before any message:
+        a mismatch raises everywhere instead of leaving the ranks waiting in the redistribution.
+        """
         from .redistribute import redistribute_local
 
+        if tuple(result.shape) != tuple(self.shape):
+            raise ValueError(f"cannot write a result of shape {tuple(result.shape)} into an array of shape "
+                             f"{tuple(self.shape)}")
         if result.distribution == self._dist:
             self._local[...] = result.local
         else:

@@ -351,6 +351,10 @@ class Generator:
             n = pool.shape[0]
         if not replace:
             if p is not None:
+                # NumPy's size-dependent checks first (a sample larger than the population, fewer non-zero
+                # p than the size): they cost O(len(p)), data every rank holds anyway.
+                np.random.default_rng(0).choice(n, size=None if target is None else target.size,
+                                                replace=False, p=p)
                 raise NotImplementedError("choice(replace=False) with probabilities p is not supported")
             return self._choice_without_replacement(n, pool, target)
         if p is None:

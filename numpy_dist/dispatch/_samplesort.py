@@ -74,9 +74,12 @@ def _below_many(cols: Sequence[np.ndarray], keys: Sequence[np.ndarray], owners: 
     return np.where(me < owners, right, np.where(me > owners, left, pos)).astype(np.int64)
 
 
-def _pack(cols: Sequence[np.ndarray], at: np.ndarray, meta: np.ndarray) -> np.ndarray:
-    """Bytes of the proposals: (valid, position) int64 pairs, then each column's values."""
-    parts = [np.ascontiguousarray(meta, dtype=np.int64).view(np.uint8).reshape(-1)]
+def _pack(cols: Sequence[np.ndarray], at: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Bytes of the proposals: one validity byte each, then each column's values.
+
+    A proposal's position is not sent: only its owner uses it (the tie-break), and the owner knows it.
+    """
+    parts = [np.ascontiguousarray(valid, dtype=np.uint8).reshape(-1)]
     for c in cols:
         vals = c[at] if c.size else np.zeros(at.size, c.dtype)
         parts.append(np.ascontiguousarray(vals).view(np.uint8).reshape(-1))
@@ -84,13 +87,32 @@ def _pack(cols: Sequence[np.ndarray], at: np.ndarray, meta: np.ndarray) -> np.nd
 
 
 def _unpack(buf: np.ndarray, cols: Sequence[np.ndarray], m: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    meta = buf[: 16 * m].view(np.int64).reshape(m, 2)
-    out, off = [], 16 * m
+    valid = buf[:m].view(bool)
+    out, off = [], m
     for c in cols:
         nbytes = m * c.dtype.itemsize
         out.append(buf[off: off + nbytes].view(c.dtype))
         off += nbytes
-    return meta, out
+    return valid, out
+
+
+def _proposals(n_columns: int) -> int:
+    """Proposals per rank and boundary in each round (the multi-column count loops in Python)."""
+    return 64 if n_columns == 1 else 8
+
+
+def cut_bytes_bound(nprocs: int, n_local_max: int, key_bytes: int, n_columns: int) -> int:
+    """An upper bound of the data bytes one rank sends in :func:`exact_cuts` (the splitter rounds).
+
+    Each round every rank allgathers S proposals for each of the P - 1 boundaries (a validity byte
+    and ``key_bytes`` of key columns each, counted once per receiving rank) and allreduces one
+    count (4 or 8 bytes) per proposal of every rank.  A rank's open range shrinks about S-fold per round,
+    so there are at most ``ceil(log_S(n_local_max)) + 2`` rounds: O(P^2 S key_bytes log N), no O(N).
+    """
+    P, S = nprocs, _proposals(n_columns)
+    rounds = int(np.ceil(np.log(max(n_local_max, 2)) / np.log(S))) + 2
+    per_round = (P - 1) * S * (1 + key_bytes) * (P - 1) + (P - 1) * P * S * 8
+    return rounds * per_round
 
 
 def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarray:
@@ -111,7 +133,7 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
     """
     P, me = comm.Get_size(), comm.Get_rank()
     n = cols[0].size
-    S = 64 if len(cols) == 1 else 8  # proposals per rank and boundary (the multi-column count loops in Python)
+    S = _proposals(len(cols))
     targets = BlockMap(n_total, P).bounds[1:-1].astype(np.int64)
     m = targets.size
     lo = np.zeros(m, np.int64)
@@ -119,6 +141,7 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
     sum_lo = np.zeros(m, np.int64)  # global sums of lo / hi: identical on every rank
     sum_hi = np.full(m, n_total, np.int64)
     step = np.arange(S, dtype=np.int64)
+    count_type = np.int32 if n_total < 2**31 else np.int64  # n_total is global: the same on every rank
     while True:
         # A boundary is settled when the rows known below (or not above) it number exactly its target.
         done_lo = sum_lo == targets
@@ -134,15 +157,16 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
         valid[:, 1:] = at[:, 1:] != at[:, :-1]
         valid &= width[:, None] > 0
         at = np.minimum(at, max(n - 1, 0)).reshape(-1)
-        buf = _pack(cols, at, np.stack([valid.reshape(-1), at], axis=1))
-        metas, keys = [], []
-        for piece in _comm.allgather_array(comm, buf):
-            meta, vals = _unpack(piece, cols, at.size)
-            metas.append(meta)
+        oks, keys = [], []
+        for piece in _comm.allgather_array(comm, _pack(cols, at, valid)):
+            ok_r, vals = _unpack(piece, cols, at.size)
+            oks.append(ok_r)
             keys.append(vals)
         # All proposals, per open boundary: (boundary, rank, slot) flattened.
-        ok = np.stack([mt[:, 0] for mt in metas]).reshape(P, open_.size, S).transpose(1, 0, 2).astype(bool)
-        pos = np.stack([mt[:, 1] for mt in metas]).reshape(P, open_.size, S).transpose(1, 0, 2)
+        ok = np.stack(oks).reshape(P, open_.size, S).transpose(1, 0, 2)
+        pos = np.zeros((P, at.size), np.int64)
+        pos[me] = at  # only the owner's own positions are ever read (_below's tie-break)
+        pos = pos.reshape(P, open_.size, S).transpose(1, 0, 2)
         owners = np.broadcast_to(np.arange(P)[None, :, None], pos.shape)
         kv = [np.stack([keys[r][c] for r in range(P)]).reshape(P, open_.size, S).transpose(1, 0, 2)
               for c in range(len(cols))]
@@ -150,7 +174,8 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
         below = np.zeros(flat.size, np.int64)
         below[flat] = _below_many(cols, [k.reshape(-1)[flat] for k in kv], owners.reshape(-1)[flat],
                                   pos.reshape(-1)[flat], me)
-        total = _comm.allreduce_array(comm, below).reshape(open_.size, P * S)
+        # Counts below a proposal are at most n_total: half the bytes when they fit in 32 bits.
+        total = _comm.allreduce_array(comm, below.astype(count_type)).astype(np.int64).reshape(open_.size, P * S)
         below = below.reshape(open_.size, P * S)
         ok = ok.reshape(open_.size, P * S)
         own = owners.reshape(open_.size, P * S)
@@ -189,14 +214,18 @@ def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return counts, _comm.alltoall_counts(comm, counts), layout
 
 
-def sort_values(comm: Any, values: np.ndarray) -> tuple[np.ndarray, Distribution]:
+def sort_values(comm: Any, values: np.ndarray, kind: Any = None) -> tuple[np.ndarray, Distribution]:
     """Sort a distributed 1-d sequence by value only: this rank's even block, and the layout.
+
+    With ``kind="stable"`` (the input in a block layout in rank order) equal
+    values, such as -0.0 and 0.0, keep their global order: the local sort is
+    stable, the cuts break ties by (rank, position) and the merge is stable.
 
     Peak new memory: the sorted local copy plus the received block (about
     2N/P elements); the copy is freed before the received runs are merged
     in place (timsort merges the P sorted runs in about linear time).
     """
-    ordered = np.sort(values)
+    ordered = np.sort(values, kind=kind)
     if comm.Get_size() == 1:
         return ordered, even_layout(comm, ordered.size)
     counts, recv_counts, layout = _plan(comm, [ordered])

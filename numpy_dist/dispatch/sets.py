@@ -171,9 +171,27 @@ def _membership(element: DistArray, sorted_tests: DistArray) -> DistArray:
     return DistArray._new(found.reshape(element.local.shape), element.distribution)
 
 
+def _dtype_of(a: Any) -> np.dtype:
+    return a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype
+
+
+def _check_isin_kind(element: Any, test_elements: Any, kind: Any) -> None:
+    """NumPy's ``kind`` checks, from global metadata only (so identical on every rank, before any message).
+
+    NumPy's further RuntimeError for ``kind='table'`` when the tests' value range overflows their
+    integer dtype needs their global extremes and is not reproduced.
+    """
+    if kind not in (None, "sort", "table"):
+        raise ValueError(f"Invalid kind: '{kind}'. Please use None, 'sort' or 'table'.")
+    if kind == "table" and any(_dtype_of(x).kind not in "uib" for x in (element, test_elements)):
+        raise ValueError("The 'table' method is only supported for boolean or integer arrays. "
+                         "Please select 'sort' or None for kind.")
+
+
 @implements(np.isin)
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
     """``np.isin``: each element asks the rank holding its value range of the sorted tests."""
+    _check_isin_kind(element, test_elements, kind)
     if not isinstance(element, DistArray):
         tests = test_elements if not isinstance(test_elements, DistArray) else None
         if tests is not None:
@@ -209,14 +227,22 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
 
 
 def _common_dtype(*arrays: Any) -> np.dtype:
-    return np.result_type(*(a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype for a in arrays))
+    return np.result_type(*(_dtype_of(a) for a in arrays))
+
+
+def _concat_dtype(*arrays: Any) -> np.dtype:
+    """The dtype of NumPy's ``concatenate`` of the operands: Python scalars are weak (NEP 50)."""
+    return np.result_type(*(a if type(a) in (bool, int, float, complex) else _dtype_of(a) for a in arrays))
 
 
 @implements(np.union1d)
 def union1d(ar1, ar2):
-    """``np.union1d``."""
-    a, b = _dist(ar1), _dist(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=_dist(ar1).comm)
-    return unique(concatenate([ravel(a), ravel(b)]))
+    """``np.union1d`` (NumPy concatenates the operands, so a Python scalar does not widen the dtype)."""
+    dtype = _concat_dtype(ar1, ar2)
+    a = _dist(ar1) if isinstance(ar1, DistArray) or not isinstance(ar2, DistArray) else \
+        asarray(np.ravel(ar1), comm=ar2.comm)
+    b = ar2 if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=a.comm)
+    return unique(concatenate([ravel(a).astype(dtype, copy=False), ravel(b).astype(dtype, copy=False)]))
 
 
 @implements(np.setdiff1d)

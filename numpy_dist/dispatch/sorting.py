@@ -28,11 +28,15 @@ from .registry import implements
 from .ufuncs import local_axes_dist, reduce_dist, run_checked
 
 
-def _check_kind(kind: Any, order: Any) -> None:
+def _check_kind(kind: Any, order: Any, stable: Any = None) -> Any:
+    """Validate like NumPy; return the local sort kind (``"stable"`` when ``stable=True`` asks for it)."""
     if order is not None:
         raise ValueError("order is not supported for DistArrays (they hold no structured dtypes)")
     if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
         raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
+    if stable is not None and kind is not None:
+        raise ValueError("`kind` and keyword parameters can't be provided at the same time. Use only one of them.")
+    return "stable" if stable else kind
 
 
 def _along_axis(a: DistArray, axis: int, local_op) -> DistArray:
@@ -46,19 +50,19 @@ def _along_axis(a: DistArray, axis: int, local_op) -> DistArray:
     return DistArray._new(redistribute_local(done, work, dist), dist)
 
 
-def _sort_1d(a: DistArray, want_indices: bool) -> DistArray:
+def _sort_1d(a: DistArray, want_indices: bool, kind: Any = None) -> DistArray:
     from .sets import _spread
 
     a = _spread(a)  # replicated or unstructured input: each rank contributes a distinct part
     if not want_indices:
-        values, layout = sort_values(a.comm, np.ascontiguousarray(a.local))
+        values, layout = sort_values(a.comm, np.ascontiguousarray(a.local), kind)
         return DistArray._new(values, layout)
     gidx, layout = argsort_values(a.comm, np.ascontiguousarray(a.local))
     return DistArray._new(gidx.astype(np.intp, copy=False), layout)
 
 
-def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool) -> DistArray:
-    _check_kind(kind, order)
+def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool, stable: Any = None) -> DistArray:
+    kind = _check_kind(kind, order, stable)
     a = _dist(a)
     if axis is not None:
         axis = operator.index(axis)  # NumPy's TypeError for float axes
@@ -68,22 +72,22 @@ def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool) -> DistA
         raise np.exceptions.AxisError(axis, 0)
     axis = normalize_axis_index(axis, a.ndim)
     if a.ndim == 1 and reduce_dist(a.distribution, (0,)):
-        return _sort_1d(a, want_indices)
+        return _sort_1d(a, want_indices, kind)
     if want_indices:
         return _along_axis(a, axis, lambda x, ax: np.argsort(x, axis=ax, kind="stable").astype(np.intp))
-    return _along_axis(a, axis, lambda x, ax: np.sort(x, axis=ax))
+    return _along_axis(a, axis, lambda x, ax: np.sort(x, axis=ax, kind=kind))
 
 
 @implements(np.sort)
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``np.sort`` (NaNs last): local along whole lines, sample sort otherwise."""
-    return _sort(a, axis, kind, order, False)
+    return _sort(a, axis, kind, order, False, stable)
 
 
 @implements(np.argsort)
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """``np.argsort``: global indices, stable (ties keep their original order)."""
-    return _sort(a, axis, kind, order, True)
+    return _sort(a, axis, kind, order, True, stable)
 
 
 def _check_kth(kth: Any, n: int, total: int) -> None:

@@ -325,6 +325,19 @@ def test_parameter_checks_match_numpy_on_every_rank(call, case):
         _assert_like_numpy(ours, numpy, f"{method}{args} {kwargs} size={size}")
 
 
+@pytest.mark.parametrize("case", [None, "uneven", "replicated"])
+def test_choice_without_replacement_with_p_checks_like_numpy(case):
+    """replace=False with p: NumPy's size-dependent ValueErrors everywhere; else the documented NotImplementedError."""
+    for p in ([0.5, 0.5, 0, 0, 0], [0.2] * 5, [0.5, 0.6, -0.1, 0, 0]):
+        for size in VALIDATION_SIZES + [(3,), (6,)]:
+            numpy = _outcome(lambda: np.random.default_rng(0).choice(5, size=size, replace=False, p=p))
+            ours = _outcome(lambda: default_rng(0).choice(5, size=size, replace=False, p=p,
+                                                          **_dist_for_size(size, case)))
+            if numpy[0] == "ok":  # not implemented: must say so on every rank
+                numpy = ("raised", NotImplementedError)
+            _assert_like_numpy(ours, numpy, f"choice(5, p={p}, replace=False) size={size}")
+
+
 PERMUTATION_CALLS = [
     ("permutation", -1, {}), ("permutation", 0, {}), ("permutation", 5, {"axis": 1}),
     ("permutation", np.int8(3), {}), ("permutation", True, {}), ("permutation", 3.0, {}),

@@ -212,6 +212,41 @@ def test_set_functions_empty_nan_nd(layout):
             like_numpy(f, (a, b), (distribute(a, layout), b), f"{name} {a!r}/NumPy {b!r}")
 
 
+@pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "replicated"])
+def test_isin_kind_checked_like_numpy(layout):
+    """A bad ``kind``, or 'table' on non-integer data, raises NumPy's ValueError on every rank (empty blocks too)."""
+    pairs = [(np.zeros(1, np.float32), _data(np.complex64, 5)), (np.zeros(0, np.complex64), np.zeros((0, 4), np.int8)),
+             (_data(np.int64, 6), _data(np.float64, 3)), (_data(np.uint8, 6), _data(np.bool_, 4))]
+    for a, b in pairs:
+        for kind in ["bogus", "table", "sort", None, 3]:
+            f = lambda x, y: np.isin(x, y, kind=kind)  # noqa: E731
+            like_numpy(f, (a, b), (distribute(a, layout), distribute(b, layout)), f"isin kind={kind} {a.dtype}/{b.dtype}")
+            like_numpy(f, (a, b), (distribute(a, layout), b), f"isin kind={kind} {a.dtype}/NumPy {b.dtype}")
+            like_numpy(f, (a, b), (a, distribute(b, layout)), f"isin kind={kind} NumPy {a.dtype}/{b.dtype}")
+
+
+@pytest.mark.parametrize("layout", ["block", "uneven", "replicated"])
+def test_union1d_python_scalar_is_weak(layout):
+    """NumPy concatenates the operands: a Python scalar takes the array's dtype (a NumPy 0-d array does not)."""
+    for a in [np.float16([-0.0, 2]), np.arange(3, dtype=np.uint8), np.array(np.float16(-0.0))]:
+        d = distribute(a, layout) if a.ndim else nd.asarray(a)
+        for b in [float("nan"), 3, True, np.float64(1.5), np.array(2.0)]:
+            like_numpy(np.union1d, (a, b), (d, b), f"union1d {a.dtype}/{b!r}")
+            like_numpy(np.union1d, (b, a), (b, d), f"union1d {b!r}/{a.dtype}")
+
+
+@pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "unstructured", "replicated", "grid_bb"])
+def test_stable_sort_keeps_signed_zero_order(layout):
+    """``stable=True`` / ``kind='stable'`` keep -0.0 and 0.0 in their input order, like NumPy; both at once raise."""
+    x = RNG.choice(np.array([0.0, -0.0, 1.5, np.nan, -np.inf], np.float32), size=(6, 7))
+    d = distribute(x, layout)
+    for axis in [None, 0, -1]:
+        for kw in [{"stable": True}, {"kind": "stable"}, {"kind": "mergesort"}, {"kind": "quicksort", "stable": True}]:
+            like_numpy(lambda a: np.sort(a, axis=axis, **kw), (x,), (d,), f"sort axis={axis} {kw} (values)")
+            # Values compare -0.0 == 0.0; the sign bits tell the zeros apart.
+            like_numpy(lambda a: np.signbit(np.sort(a, axis=axis, **kw)), (x,), (d,), f"sort axis={axis} {kw} (signs)")
+
+
 # --------------------------------------------------------------------------
 # sort, argsort, partition, argpartition
 # --------------------------------------------------------------------------
@@ -230,6 +265,19 @@ def _sorted_in_place(a, axis):
     a = a.copy()
     a.sort(axis=axis)
     return a
+
+
+@pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "replicated"])
+def test_in_place_write_back_checks_shape_collectively(layout):
+    """The in-place methods' write-back refuses a result of another shape on every rank (it used to hang)."""
+    target = distribute(np.arange(5.0), layout)
+    for other in [np.arange(4.0), np.arange(6.0), np.zeros((5, 1)), np.zeros((1, 5))]:
+        outcome = _run(target._assign_from, (distribute(other, layout),))
+        seen = COMM.allgather(type(outcome[1]).__name__ if outcome[0] == "raised" else "ok")
+        assert_all_ranks(seen == ["ValueError"] * COMM.Get_size(), f"write-back of {other.shape}: {seen}")
+    right = distribute(np.arange(5.0)[::-1].copy(), "cyclic")
+    target._assign_from(right)  # same shape, another layout: redistributed into place
+    assert_all_ranks(np.array_equal(nd.asnumpy(target), np.arange(5.0)[::-1]), "write-back across layouts")
 
 
 @pytest.mark.parametrize("layout", ["block", "cyclic", "uneven", "replicated", "grid_bb"])

@@ -27,14 +27,27 @@ METHODS = ["inverted_cdf", "averaged_inverted_cdf", "closest_observation", "inte
            "weibull", "linear", "median_unbiased", "normal_unbiased", "lower", "higher", "nearest", "midpoint"]
 
 
-def check(f, x, d):
+def _outcome(f, a):
     try:
-        want = f(x)
-    except Exception as exc:  # noqa: BLE001 - NumPy's error must be ours too
-        with pytest.raises(type(exc)):
-            f(d)
+        return f(a), None
+    except Exception as exc:  # noqa: BLE001 - compared with NumPy's
+        return None, exc
+
+
+def check(f, x, d):
+    """``f(d)`` matches ``f(x)``: an equal result, or NumPy's exception class, with one verdict for all ranks.
+
+    A rank that raises while the others return fails the test on every rank (a per-rank
+    ``pytest.raises`` would let the others go on to the next collective and hang).
+    """
+    want, numpy_error = _outcome(f, x)
+    got, error = _outcome(f, d)
+    if numpy_error is not None:
+        assert_all_ranks(isinstance(error, type(numpy_error)),
+                         f"NumPy raised {numpy_error!r}; numpy_dist {'raised ' + repr(error) if error else 'returned'}")
         return
-    assert_dist_equal(f(d), want)
+    assert_all_ranks(error is None, f"raised {error!r}; NumPy returned")
+    assert_dist_equal(got, want)
 
 
 FUNCS = {
