@@ -179,13 +179,26 @@ def _check_isin_kind(element: Any, test_elements: Any, kind: Any) -> None:
     """NumPy's ``kind`` checks, from global metadata only (so identical on every rank, before any message).
 
     NumPy's further RuntimeError for ``kind='table'`` when the tests' value range overflows their
-    integer dtype needs their global extremes and is not reproduced.
+    integer dtype needs their global extremes: :func:`_check_table_range` does that one.
     """
     if kind not in (None, "sort", "table"):
         raise ValueError(f"Invalid kind: '{kind}'. Please use None, 'sort' or 'table'.")
     if kind == "table" and any(_dtype_of(x).kind not in "uib" for x in (element, test_elements)):
         raise ValueError("The 'table' method is only supported for boolean or integer arrays. "
                          "Please select 'sort' or None for kind.")
+
+
+def _check_table_range(tests: DistArray) -> None:
+    """NumPy's refusal of ``kind='table'`` when ``max - min`` of the tests overflows their dtype.
+
+    Communication: two reductions to replicated scalars, so every rank reaches the same verdict.
+    """
+    if tests.size == 0:
+        return
+    dtype = np.dtype(np.uint8) if tests.dtype == np.bool_ else tests.dtype
+    if int(np.max(tests)) - int(np.min(tests)) > np.iinfo(dtype).max:
+        raise RuntimeError("You have specified kind='table', but the range of values in `ar2` or `ar1` exceed "
+                           "the maximum integer of the datatype. Please set `kind` to None or 'sort'.")
 
 
 @implements(np.isin)
@@ -204,6 +217,8 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
         return elementwise(lambda x: np.isin(x, tests, assume_unique=assume_unique, invert=invert, kind=kind),
                            [element], "isin")
     tests = _dist(test_elements)
+    if kind == "table":
+        _check_table_range(tests)
     flat_tests = _spread(ravel(tests) if tests.ndim != 1 else tests)
     dtype = np.result_type(element.dtype, tests.dtype)
     values, layout = sort_values(flat_tests.comm, flat_tests.local.astype(dtype))

@@ -225,6 +225,19 @@ def test_isin_kind_checked_like_numpy(layout):
             like_numpy(f, (a, b), (a, distribute(b, layout)), f"isin kind={kind} NumPy {a.dtype}/{b.dtype}")
 
 
+@pytest.mark.parametrize("layout", ["block", "uneven", "unstructured", "replicated"])
+def test_isin_table_range_overflow_like_numpy(layout):
+    """kind='table' refuses tests whose max - min overflows their dtype (RuntimeError), decided on global extremes."""
+    info = np.iinfo(np.int64)
+    # (A range that fits but is huge makes NumPy allocate the table and fail on memory: not a case to copy.)
+    tests = [np.array([info.min, 0, info.max]), np.array([info.min, 1]), np.array([-1, info.max]),
+             np.array([[-3, 5], [7, 2]]), np.zeros(0, np.int64), np.array([True, False])]
+    for b in tests:
+        for a in [np.array(True), np.arange(4)]:
+            f = lambda x, y: np.isin(x, y, kind="table")  # noqa: E731
+            like_numpy(f, (a, b), (a, distribute(b, layout)), f"isin table {a.dtype} in {b}")
+
+
 @pytest.mark.parametrize("layout", ["block", "uneven", "replicated"])
 def test_union1d_python_scalar_is_weak(layout):
     """NumPy concatenates the operands: a Python scalar takes the array's dtype (a NumPy 0-d array does not)."""
