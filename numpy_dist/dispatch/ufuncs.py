@@ -145,7 +145,14 @@ def local_operand(x: Any, dist: Distribution) -> Any:
 
 
 def _template(shape: tuple[int, ...], arrays: list[DistArray]) -> Distribution:
-    """Output distribution: that of a DistArray operand of the output's shape, else derived."""
+    """Output distribution: that of a DistArray operand of the output's shape, else derived.
+
+    With NumPy operands only (a DistArray ``out`` brought the call here), the
+    result is replicated: every rank holds the operands whole already.
+    """
+    if not arrays:
+        return Distribution._from_maps(_comm.get_comm(), [NoDistMap(n) for n in shape], None,
+                                       (None,) * len(shape))
     for a in arrays:
         if a.shape == shape:
             return a.distribution
@@ -169,8 +176,19 @@ def _wrap(local: Any, dist: Distribution) -> DistArray:
     return DistArray._new(np.asarray(local) if not isinstance(local, np.ndarray) else local, dist)
 
 
-def _store(out: Any, result: DistArray) -> Any:
-    """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array)."""
+def _store(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
+    """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array).
+
+    ``casting`` is checked on the dtypes first, on every rank alike (NumPy's
+    ufunc-based functions use ``"same_kind"`` for ``out``).
+    """
+    if not isinstance(result, DistArray):  # a NumPy result (NumPy operands only): the same on every rank
+        result = np.asarray(result)
+    if not np.can_cast(result.dtype, out.dtype, casting=casting):
+        raise TypeError(f"Cannot cast output from {result.dtype!r} to {out.dtype!r} with casting rule {casting!r}")
+    if isinstance(out, DistArray) and isinstance(result, np.ndarray):
+        np.copyto(out.local, _numpy_local(result, out.distribution) if result.ndim else result, casting="unsafe")
+        return out
     if isinstance(out, DistArray):
         if out.distribution == result.distribution:
             if out.local is not result.local:
@@ -181,7 +199,7 @@ def _store(out: Any, result: DistArray) -> Any:
         return out
     from ..creation import asnumpy
 
-    np.copyto(out, asnumpy(result), casting="unsafe")
+    np.copyto(out, asnumpy(result) if isinstance(result, DistArray) else result, casting="unsafe")
     return out
 
 
@@ -195,7 +213,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if ufunc.signature is not None:  # generalised ufunc (matmul, vecdot ...)
         impl = lookup(ufunc)
         if impl is not None:
-            return impl(*inputs, **kwargs)
+            return impl(*inputs, **_single_out(ufunc, kwargs))
         return _fallback(ufunc, method, inputs, kwargs)
     if method == "__call__":
         return ufunc_call(ufunc, inputs, kwargs)
@@ -208,6 +226,18 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "at":
         return ufunc_at(ufunc, inputs, kwargs)
     return _fallback(ufunc, method, inputs, kwargs)
+
+
+def _single_out(ufunc: np.ufunc, kwargs: dict) -> dict:
+    """``kwargs`` with ``__array_ufunc__``'s one-element ``out`` tuple unwrapped.
+
+    NumPy always hands ``out`` over as a tuple; registered gufunc
+    implementations take the array itself, as their public signature does.
+    """
+    out = kwargs.get("out")
+    if ufunc.nout == 1 and isinstance(out, tuple) and len(out) == 1:
+        return {**kwargs, "out": out[0]}
+    return kwargs
 
 
 def _fallback(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -684,7 +714,7 @@ def elementwise(func: Callable, operands: list, name: str, **kwargs: Any) -> Dis
     ``operands`` broadcast as in NumPy; DistArray operands are aligned with
     the output's distribution, NumPy operands sliced to each rank's block,
     scalars passed unchanged.  ``func(*local_operands, **kwargs)`` must be
-    elementwise.
+    elementwise.  With NumPy operands only the result is replicated.
     """
     shapes = [np.shape(x) for x in operands]
     try:
