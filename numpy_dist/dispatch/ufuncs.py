@@ -184,6 +184,8 @@ def _store(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
     """
     if not isinstance(result, DistArray):  # a NumPy result (NumPy operands only): the same on every rank
         result = np.asarray(result)
+    if np.shape(out) != result.shape and _broadcast_or_none(np.shape(out), result.shape) != np.shape(out):
+        raise ValueError(f"output parameter has shape {np.shape(out)}, but the result has shape {result.shape}")
     if not np.can_cast(result.dtype, out.dtype, casting=casting):
         raise TypeError(f"Cannot cast output from {result.dtype!r} to {out.dtype!r} with casting rule {casting!r}")
     if isinstance(out, DistArray) and isinstance(result, np.ndarray):
@@ -201,6 +203,13 @@ def _store(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
 
     np.copyto(out, asnumpy(result) if isinstance(result, DistArray) else result, casting="unsafe")
     return out
+
+
+def _broadcast_or_none(*shapes: tuple) -> tuple | None:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------

@@ -426,15 +426,7 @@ def _case_id(w: W) -> str:
 
 # Native implementations (files owned elsewhere) that lose the write or differ from NumPy:
 # test id -> reason.  Each is xfail(strict=True), so a fix shows up as XPASS.
-KNOWN_BROKEN: dict[str, str] = {
-    **{f"numpy.argmax-flat-0-d-{m}-inputs": "dispatch/reductions.py: argmax with a 0-d DistArray out leaves it "
-       "unchanged and returns another object (np.argmax(d, out=nd.asarray(np.array(-8))))" for m in ("dist", "numpy")},
-    **{f"numpy.{f}-axis0-numpy-inputs": "dispatch/reductions.py: argmax of a NumPy array into a DistArray out raises "
-       "IndexError in redistribute (np.nanargmax(np_a, axis=0, out=nd.zeros(4, dtype=np.intp)))"
-       for f in ("nanargmax", "nanargmin")},
-    **{f"numpy.median-wrong-shape-raises-{m}-inputs": "dispatch/order_stats.py: median with an out of the wrong "
-       "shape must raise ValueError as NumPy does (np.median(d_7x4, axis=0, out=nd.zeros(5)))" for m in ("dist", "numpy")},
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 PARAMS = [(w, mode) for w in CASES for mode in (("dist", "numpy") if w.numpy_inputs else ("dist",))]
 PARAM_IDS = [f"{_case_id(w)}-{mode}-inputs" for w, mode in PARAMS]
