@@ -327,16 +327,40 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         if all(lo is None for lo in local_outs):
             local_outs = None
     extra = dict(kwargs)
+    strided = {}
     if local_outs is not None:
+        local_outs, strided = _contiguous_outs(ufunc, local_outs)
         extra["out"] = local_outs
     if local_where is not True:
         extra["where"] = local_where
     result = run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in, **extra))
+    for i, block in strided.items():  # back from the contiguous stand-ins
+        block[...] = local_outs[i]
+    if strided:
+        result = tuple(strided.get(i, r) for i, r in enumerate(result if ufunc.nout > 1 else (result,)))
+        result = result if ufunc.nout > 1 else result[0]
     results = result if ufunc.nout > 1 else (result,)
     wrapped = tuple(_wrap(r, dist) for r in results)
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+# NumPy 2.4's loops of these ufuncs write wrong values into a 2-d strided bool out
+# (np.isnan(x, out=b[:, 1::2])): they compute into a contiguous copy of such a block.
+_STRIDED_OUT_BUG = frozenset({np.isnan, np.isinf, np.isfinite, np.signbit})
+
+
+def _contiguous_outs(ufunc: np.ufunc, local_outs: tuple) -> tuple[tuple, dict]:
+    """``local_outs`` with non-contiguous blocks of the buggy loops replaced by contiguous copies.
+
+    Returns the outs to pass and ``{position: original block}`` to copy back.
+    """
+    if ufunc not in _STRIDED_OUT_BUG:
+        return local_outs, {}
+    strided = {i: o for i, o in enumerate(local_outs) if o is not None and o.ndim > 1
+               and not (o.flags.c_contiguous or o.flags.f_contiguous)}
+    return tuple(np.ascontiguousarray(o) if i in strided else o for i, o in enumerate(local_outs)), strided
 
 
 def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:

@@ -487,8 +487,8 @@ def _via_contiguous(t: Any, f: Callable[[Any], Any]) -> Any:
 
 
 # NumPy 2.4.6 writes wrong values from these loops into a 2-d strided bool out (np.isnan(x, out=b[:, 1::2]));
-# the sweep leaves column views out for them (whether a rank's block is such an array depends on the rank
-# count) and test_strided_bool_out_numpy_bug pins the case down.
+# the native ufunc path computes into a contiguous stand-in (dispatch/ufuncs.py _STRIDED_OUT_BUG), and
+# test_strided_bool_out_numpy_bug pins the case down.
 NUMPY_STRIDED_BOOL_BUG = {np.isnan, np.isinf, np.isfinite, np.signbit}
 
 
@@ -507,16 +507,12 @@ def test_every_ufunc_out_and_at(ufunc: np.ufunc):
         cases.append(W(qualified_name(ufunc, "at"), "at", shape, in_types[0],
                        lambda t, c: ufunc.at(t, (np.array([0, 0, 6]), np.array([1, 1, 2])), *[c(v) for v in at_vals])))
     k = UFUNCS.index(ufunc)
-    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k, 3, 2))
-             if not (ufunc in NUMPY_STRIDED_BOOL_BUG and tg.name.startswith("column-view"))]
+    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k, 3, 2))]
     run_subcases(items, check_one)
 
 
 @pytest.mark.parametrize("ufunc", sorted(NUMPY_STRIDED_BOOL_BUG, key=lambda u: u.__name__),
                          ids=lambda u: u.__name__)
-@pytest.mark.xfail(strict=True, reason="NumPy 2.4.6 bug: these loops write wrong values into a 2-d strided bool "
-                   "out; the native ufunc path passes the view's strided local block as out "
-                   "(dispatch/ufuncs.py could compute into a contiguous temporary)")
 def test_strided_bool_out_numpy_bug(ufunc):
     x = rng_data((7, 3), np.float64, 30)
     w = W(qualified_name(ufunc), "column-view", (7, 3), bool,
