@@ -722,6 +722,10 @@ def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
         indices = tuple(asnumpy(i) if isinstance(i, DistArray) else i for i in indices)
     if isinstance(b, DistArray):
         b = asnumpy(b)
+    _probe_at_types(ufunc, a.dtype, b)  # NumPy resolves the loop before it looks at the indices
+    if a.ndim == 0:  # replicated: every rank applies the same update (and NumPy's index errors)
+        run_checked(a.comm, ufunc.__name__, lambda: ufunc.at(a.local, indices, *([] if b is None else [b])))
+        return None
     dist = a.distribution
     # NumPy's own indexing on a zero-memory broadcast grid of global coordinates
     # gives the global coordinates of every selected element (and NumPy's errors).
@@ -739,6 +743,20 @@ def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
         args.append(np.broadcast_to(np.asarray(b), sel_shape)[mine])
     run_checked(dist.comm, ufunc.__name__, lambda: ufunc.at(*args))
     return None
+
+
+def _probe_at_types(ufunc: np.ufunc, dtype: np.dtype, b: Any) -> None:
+    """NumPy's type errors of ``ufunc.at`` on an array of ``dtype``: an empty update of a stand-in."""
+    if dtype == object or ufunc.nin != 2 or b is None:
+        return
+    if isinstance(b, np.ndarray) or not np.isscalar(b):
+        b = np.asarray(b)
+        if b.dtype == object:
+            return
+        b = b.reshape(-1)[:0]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        ufunc.at(np.zeros(1, dtype), np.zeros(0, np.intp), b)
 
 
 def elementwise(func: Callable, operands: list, name: str, **kwargs: Any) -> DistArray:

@@ -628,6 +628,30 @@ def test_at(ufunc, index_kind, has_b):
         (ufunc, index_kind, has_b)), 4)], body)
 
 
+AT_ERROR_CASES = [
+    ("type-before-index", (7,), np.complex64, np.hypot, np.array([-5, 3, 1, -1, 7]), np.full(5, 3.0)),
+    ("bitwise-float", (4,), np.float32, np.bitwise_and, np.array([-3, -5, 1, 5]), -1.5),
+    ("zero-d-empty-index", (), np.float16, np.not_equal, np.array([], dtype=np.int64), np.array([])),
+    ("zero-d-ellipsis", (), np.float64, np.add, Ellipsis, 2.0),
+    ("float-index", (6,), np.float64, np.add, np.array([1.0, 2.0]), 1.0),
+]
+
+
+@pytest.mark.parametrize("name,shape,dt,ufunc,idx,b", AT_ERROR_CASES, ids=[c[0] for c in AT_ERROR_CASES])
+def test_at_errors_and_zero_d(name, shape, dt, ufunc, idx, b):
+    """NumPy resolves ``ufunc.at``'s loop before the indices; a 0-d target indexes like NumPy."""
+    x = np.asarray(rng_data(shape, dt, 4))  # (a 0-d array, not a scalar)
+
+    def body(case):
+        def f(a):
+            ufunc.at(a, idx, b)
+            return a
+
+        check(f, [x.copy()], [distribute(x, case)])
+
+    run_subcases([(c,) for c in pick(dist_cases(len(shape)), len(name), 4)], body)
+
+
 # --------------------------------------------------------------------------
 # Communication counter
 # --------------------------------------------------------------------------
