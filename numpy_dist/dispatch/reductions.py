@@ -158,7 +158,8 @@ def _count(a: DistArray, axes: tuple[int, ...], keepdims: bool, where: Any) -> A
     """Elements per output position (an int when there is no mask)."""
     if where is True:
         return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
-    mask = np.broadcast_to(where, a.shape) if not isinstance(where, DistArray) else where
+    # The mask broadcast against ``a`` in ``a``'s layout (a DistArray ``where`` may be smaller or laid out otherwise).
+    mask = DistArray._new(np.broadcast_to(local_operand(where, a.distribution), a.local.shape), a.distribution)
     return _reduce(np.add, mask, axes, np.intp, None, keepdims)
 
 

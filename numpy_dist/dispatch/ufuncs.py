@@ -18,6 +18,7 @@ are table rows (:data:`ASSOCIATIVE`), not code.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any, Callable
 
@@ -222,6 +223,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if ufunc.signature is not None:  # generalised ufunc (matmul, vecdot ...)
         impl = lookup(ufunc)
         if impl is not None:
+            _check_gufunc_out_casting(ufunc, inputs, kwargs)
             return impl(*inputs, **_single_out(ufunc, kwargs))
         return _fallback(ufunc, method, inputs, kwargs)
     if method == "__call__":
@@ -235,6 +237,24 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "at":
         return ufunc_at(ufunc, inputs, kwargs)
     return _fallback(ufunc, method, inputs, kwargs)
+
+
+def _check_gufunc_out_casting(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """NumPy's loop and ``out`` casting errors of a gufunc call, raised before its core dimensions are checked."""
+    outs = kwargs.get("out")
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    if all(o is None for o in outs) or "dtype" in kwargs or "signature" in kwargs or len(inputs) != ufunc.nin:
+        return
+    # Python scalars are weak (NEP 50): their type, not a dtype.  (``.dtype``: no conversion of a DistArray.)
+    ins = [type(x) if type(x) in (int, float, complex) else x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+           for x in inputs]
+    if any(isinstance(x, np.dtype) and x == object for x in ins):
+        return
+    loop = ufunc.resolve_dtypes(tuple(ins) + (None,) * ufunc.nout)  # (NumPy's TypeError when there is no loop)
+    casting = kwargs.get("casting", "same_kind")
+    for o, dt in zip(outs, loop[ufunc.nin:]):
+        if o is not None and not np.can_cast(dt, o.dtype, casting=casting):
+            raise np._core._exceptions._UFuncOutputCastingError(ufunc, casting, dt, o.dtype, 0)
 
 
 def _single_out(ufunc: np.ufunc, kwargs: dict) -> dict:
@@ -640,6 +660,9 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if not isinstance(array, DistArray):
         return _fallback(ufunc, "accumulate", inputs, kwargs)
     if array.ndim == 0:
+        axis = kw.get("axis", 0)
+        if axis is not None and axis not in (0, -1):  # NumPy checks the axis first (as for 1 dimension)
+            normalize_axis_index(operator.index(axis), 0)
         raise TypeError("cannot accumulate on a scalar")
     validate_with_numpy(ufunc.accumulate, (array,), kw)  # NumPy's argument, type and casting errors first
     axis = kw.get("axis", 0)

@@ -891,3 +891,32 @@ def test_float16_and_unsigned_through_reductions(dt):
 
     cases = dist_cases(2)
     run_subcases([(f, c, [None, 0, 1][(i + j) % 3]) for i, f in enumerate(funcs) for j, c in enumerate(cases)], body)
+
+
+GUFUNC_OUT_CASES = [
+    ("matmul-cast", np.matmul, (1, 5), (5, 1), (1, 1), np.complex64, np.float32, np.int16),
+    ("vecdot-cast-before-core", np.vecdot, (6, 2), (2, 6), (6, 2), np.uint32, np.uint8, np.bool_),
+    ("vecdot-ok", np.vecdot, (6, 2), (6, 2), (6,), np.float64, np.float32, np.float32),
+    ("matvec-ok", np.matvec, (5, 3), (3,), (5,), np.float64, np.float64, np.float64),
+]
+
+
+@pytest.mark.parametrize("name,gufunc,sa,sb,so,ta,tb,to", GUFUNC_OUT_CASES, ids=[c[0] for c in GUFUNC_OUT_CASES])
+def test_gufunc_out(name, gufunc, sa, sb, so, ta, tb, to):
+    """A gufunc with ``out=``: NumPy's casting error before core-dimension checks; the write lands in ``out``."""
+    a, b = rng_data(sa, ta, 1), rng_data(sb, tb, 2)
+
+    def body(case):
+        def f(x, y, o):
+            return gufunc(x, y, out=o)
+
+        o = np.zeros(so, to)
+        check(f, [a, b, o], [distribute(a, case) if len(sa) in (1, 2) else a, b, distribute(o.copy(), "replicated")])
+
+    run_subcases([(c,) for c in pick(dist_cases(len(sa)), len(name), 3)], body)
+
+
+@pytest.mark.parametrize("axis", [0, -1, 1, None])
+def test_accumulate_zero_d_axis_checked_first(axis):
+    x = np.asarray(rng_data((), np.uint32, 1))
+    check(lambda a: np.right_shift.accumulate(a, axis=axis), [x], [nd.asarray(x)])
