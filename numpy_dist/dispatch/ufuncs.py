@@ -391,6 +391,8 @@ def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
     """
     try:
         validate_with_numpy(ufunc, inputs, kwargs)
+    except OverflowError:  # a Python integer out of the loop type's range: the real scalar, checked first
+        raise
     except (TypeError, ValueError) as exc:
         if isinstance(exc, TypeError) or "'out' tuple" in str(exc) or "casting" in str(exc):
             raise

@@ -920,3 +920,14 @@ def test_gufunc_out(name, gufunc, sa, sb, so, ta, tb, to):
 def test_accumulate_zero_d_axis_checked_first(axis):
     x = np.asarray(rng_data((), np.uint32, 1))
     check(lambda a: np.right_shift.accumulate(a, axis=axis), [x], [nd.asarray(x)])
+
+
+def test_python_int_overflow_reported_before_shapes():
+    """NumPy converts an out-of-range Python int (OverflowError) before it compares the out's shape."""
+    x = rng_data((7,), np.int32, 1)
+
+    def body(case):
+        check(lambda a, o: np.add(a, -(1 << 40), out=o), [x, np.zeros(1)],
+              [distribute(x, case), distribute(np.zeros(1), "replicated")])
+
+    run_subcases([(c,) for c in pick(dist_cases(1), 1, 3)], body)
