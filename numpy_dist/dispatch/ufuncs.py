@@ -223,7 +223,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if ufunc.signature is not None:  # generalised ufunc (matmul, vecdot ...)
         impl = lookup(ufunc)
         if impl is not None:
-            _check_gufunc_out_casting(ufunc, inputs, kwargs)
+            _check_gufunc_types(ufunc, inputs, kwargs)
             return impl(*inputs, **_single_out(ufunc, kwargs))
         return _fallback(ufunc, method, inputs, kwargs)
     if method == "__call__":
@@ -239,22 +239,29 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     return _fallback(ufunc, method, inputs, kwargs)
 
 
-def _check_gufunc_out_casting(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
-    """NumPy's loop and ``out`` casting errors of a gufunc call, raised before its core dimensions are checked."""
-    outs = kwargs.get("out")
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    if all(o is None for o in outs) or "dtype" in kwargs or "signature" in kwargs or len(inputs) != ufunc.nin:
+def _check_gufunc_types(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """NumPy's loop, casting and Python-int range errors of a gufunc call, raised before its core dimensions.
+
+    NumPy resolves the loop (``dtype=``, ``casting=``, the ``out`` dtypes)
+    and converts Python scalars before it looks at any shape.
+    """
+    if len(inputs) != ufunc.nin or "signature" in kwargs:
         return
+    outs = kwargs.get("out")
+    outs = outs if isinstance(outs, tuple) else (outs,) * ufunc.nout if outs is None else (outs,)
     # Python scalars are weak (NEP 50): their type, not a dtype.  (``.dtype``: no conversion of a DistArray.)
     ins = [type(x) if type(x) in (int, float, complex) else x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
            for x in inputs]
-    if any(isinstance(x, np.dtype) and x == object for x in ins):
+    out_types = [None if o is None else getattr(o, "dtype", None) for o in outs]
+    if len(out_types) != ufunc.nout or any(isinstance(t, np.dtype) and t == object for t in ins + out_types):
         return
-    loop = ufunc.resolve_dtypes(tuple(ins) + (None,) * ufunc.nout)  # (NumPy's TypeError when there is no loop)
-    casting = kwargs.get("casting", "same_kind")
-    for o, dt in zip(outs, loop[ufunc.nin:]):
-        if o is not None and not np.can_cast(dt, o.dtype, casting=casting):
-            raise np._core._exceptions._UFuncOutputCastingError(ufunc, casting, dt, o.dtype, 0)
+    opts = {"casting": kwargs.get("casting", "same_kind")}
+    if kwargs.get("dtype") is not None:
+        opts["signature"] = (None,) * ufunc.nin + (np.dtype(kwargs["dtype"]),) * ufunc.nout
+    loop = ufunc.resolve_dtypes(tuple(ins) + tuple(out_types), **opts)
+    for x, dt in zip(inputs, loop):
+        if type(x) is int and dt.kind in "iu":
+            np.asarray(x, dtype=dt)  # NumPy's OverflowError for an out-of-range Python int
 
 
 def _single_out(ufunc: np.ufunc, kwargs: dict) -> dict:

@@ -931,3 +931,15 @@ def test_python_int_overflow_reported_before_shapes():
               [distribute(x, case), distribute(np.zeros(1), "replicated")])
 
     run_subcases([(c,) for c in pick(dist_cases(1), 1, 3)], body)
+
+
+def test_gufunc_types_checked_before_core_dims():
+    """matmul: NumPy's input casting (dtype=) and Python-int range errors come before core-dimension errors."""
+    x = rng_data((0, 1), np.float64, 1)
+    z = np.asarray(rng_data((), np.uint16, 2))
+
+    def body(case):
+        check(lambda a: np.matmul(a, np.complex128(1), dtype=np.float64), [x], [distribute(x, case)])
+        check(lambda a: -(1 << 40) @ a, [z], [nd.asarray(z)])
+
+    run_subcases([(c,) for c in pick(dist_cases(2), 2, 3)], body)
