@@ -350,7 +350,7 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         local_where = local_where.local
     local_outs = None
     if outs is not None:
-        local_outs = tuple(o.local if isinstance(o, DistArray) and o.distribution == dist else None for o in outs)
+        local_outs = tuple(_local_out(o, dist, local_where is not True) for o in outs)
         if all(lo is None for lo in local_outs):
             local_outs = None
     extra = dict(kwargs)
@@ -371,6 +371,20 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _local_out(out: Any, dist: Distribution, masked: bool) -> np.ndarray | None:
+    """The block to pass as a local ``out``: ``out``'s own when laid out like ``dist``.
+
+    Under a ``where`` mask the unselected elements keep ``out``'s values, so an
+    ``out`` laid out otherwise (or a NumPy ``out``) is realigned into a copy that
+    is stored back whole; without a mask a fresh result is stored instead (None).
+    """
+    if isinstance(out, DistArray) and out.distribution == dist:
+        return out.local
+    if out is None or not masked:
+        return None
+    return np.array(local_operand(out, dist), copy=True)
 
 
 # NumPy 2.4's loops of these ufuncs write wrong values into a 2-d strided bool out

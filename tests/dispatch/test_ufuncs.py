@@ -943,3 +943,19 @@ def test_gufunc_types_checked_before_core_dims():
         check(lambda a: -(1 << 40) @ a, [z], [nd.asarray(z)])
 
     run_subcases([(c,) for c in pick(dist_cases(2), 2, 3)], body)
+
+
+@pytest.mark.parametrize("out_cases", [("uneven", "blockcyclic3"), ("cyclic", "replicated"), ("numpy", "block")])
+def test_where_keeps_out_of_another_layout(out_cases):
+    """Under ``where=`` an out laid out unlike the result keeps its unselected values (frexp: two outs)."""
+    x = rng_data((7,), np.float16, 1)
+    w = rng_data((7,), np.bool_, 2)
+    o0, o1 = np.arange(7).astype(np.int8), np.arange(7).astype(np.uint8)
+
+    def body(case):
+        outs_np = (o0.copy(), o1.copy())
+        outs_d = tuple(o.copy() if c == "numpy" else distribute(o, c) for o, c in zip((o0, o1), out_cases))
+        check(lambda a, m, p, q: np.frexp(a, out=(p, q), where=m, casting="unsafe"),
+              [x, w, *outs_np], [distribute(x, case), distribute(w, "replicated"), *outs_d])
+
+    run_subcases([(c,) for c in pick(dist_cases(1), len(out_cases[0]), 4)], body)
