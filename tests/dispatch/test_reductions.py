@@ -689,3 +689,19 @@ def test_arg_reductions_into_out():
     items = [(c, f, ax, di) for c in pick(dist_cases(1), 0, 2) for f in (np.argmax, np.nanargmin)
              for ax in (None, 0) for di in (True, False)]
     run_subcases(items, body)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile", "percentile", "nanpercentile"])
+def test_quantiles_of_no_data_check_like_numpy(name):
+    """With no data the nan* quantiles return before validating ``method``; NumPy decides, on every rank."""
+    x = np.zeros((0, 1), np.int32)
+    f = getattr(np, name)
+    q = 0.0
+
+    def body(case):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            check(lambda a: f(a, q, axis=1, keepdims=True, method="bogus"), [x], [distribute(x, case)])
+            check(lambda a: f(a, 250.0, axis=0), [x], [distribute(x, case)])
+
+    run_subcases([(c,) for c in pick(dist_cases(2), len(name), 3)], body)
