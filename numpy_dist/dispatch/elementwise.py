@@ -42,11 +42,12 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
 
 
 def _into(out, result):
+    """``result``, or ``result`` stored into ``out`` under NumPy's ufunc casting rule for ``out``."""
     if out is None:
         return result
     from .ufuncs import _store
 
-    return _store(out, result)
+    return _store(out, result, casting="same_kind")
 
 
 @implements(np.round, np.around)

@@ -136,14 +136,15 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
         return fallback(np_func, (a, q), {"axis": axis, "method": method, "keepdims": keepdims, "weights": weights},
                         f"numpy.{name} (weights)")
     np_func = getattr(np, name)
+    if a.size == 0:  # no data anywhere: NumPy on an empty array of the global shape is the answer
+        # (and its checks: the nan* functions of no data return before they validate ``method``)
+        return _empty_result(a, lambda z: np_func(z, q, axis=axis, method=method, keepdims=keepdims), out)
     # NumPy's own checks (complex input, q range, method) and result dtype, on a two-element stand-in.
     probe = np.asarray(np_func(np.zeros(2, a.dtype), q, method=method))
     qarr = np.asanyarray(q)
     if name.endswith("percentile"):
         qarr = np.true_divide(qarr, 100)
     axes = _axes(axis, a.ndim)
-    if a.size == 0:  # no data anywhere: NumPy on an empty array of the global shape is the answer
-        return _empty_result(a, lambda z: np_func(z, q, axis=axis, method=method, keepdims=keepdims), out)
     rdt = _nan_quantile_dtype(a, axes, probe.dtype) if skipnan else probe.dtype
     placed = _local_or_moved(a, axes)
     if placed is not None:

@@ -158,7 +158,8 @@ def _count(a: DistArray, axes: tuple[int, ...], keepdims: bool, where: Any) -> A
     """Elements per output position (an int when there is no mask)."""
     if where is True:
         return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
-    mask = np.broadcast_to(where, a.shape) if not isinstance(where, DistArray) else where
+    # The mask broadcast against ``a`` in ``a``'s layout (a DistArray ``where`` may be smaller or laid out otherwise).
+    mask = DistArray._new(np.broadcast_to(local_operand(where, a.distribution), a.local.shape), a.distribution)
     return _reduce(np.add, mask, axes, np.intp, None, keepdims)
 
 
@@ -420,6 +421,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan: bool = False) -> Any:
     a = _as_dist(a)
+    keepdims = keepdims is not _NoValue and bool(keepdims)  # (NumPy's nanargmax passes its _NoValue on)
     if skipnan and a.dtype.kind in "fc" and a.size:
         # NumPy checks for all-NaN slices before it looks at anything else.
         if np.any(all(np.isnan(a), axis=axis)):
@@ -456,17 +458,12 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
     index = index.astype(np.intp)
     if not keepdims:
         index = index.reshape(tuple(n for i, n in enumerate(index.shape) if i not in axes))
-    if axis is None:
-        if keepdims:
-            result = DistArray._new(index, dist.reduced(axes, True))
-            return result if out is None else np.copyto(out, result) or out
-        return np.intp(index.reshape(()))
     result = DistArray._new(index, dist.reduced(axes, keepdims))
-    if out is not None:
+    if out is not None:  # (a 0-d out too: NumPy writes it and returns it)
         from .ufuncs import _store
 
         return _store(out, result)
-    return result
+    return _scalarize(result)
 
 
 @implements(np.argmin)

@@ -18,6 +18,7 @@ are table rows (:data:`ASSOCIATIVE`), not code.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any, Callable
 
@@ -145,7 +146,14 @@ def local_operand(x: Any, dist: Distribution) -> Any:
 
 
 def _template(shape: tuple[int, ...], arrays: list[DistArray]) -> Distribution:
-    """Output distribution: that of a DistArray operand of the output's shape, else derived."""
+    """Output distribution: that of a DistArray operand of the output's shape, else derived.
+
+    With NumPy operands only (a DistArray ``out`` brought the call here), the
+    result is replicated: every rank holds the operands whole already.
+    """
+    if not arrays:
+        return Distribution._from_maps(_comm.get_comm(), [NoDistMap(n) for n in shape], None,
+                                       (None,) * len(shape))
     for a in arrays:
         if a.shape == shape:
             return a.distribution
@@ -169,8 +177,21 @@ def _wrap(local: Any, dist: Distribution) -> DistArray:
     return DistArray._new(np.asarray(local) if not isinstance(local, np.ndarray) else local, dist)
 
 
-def _store(out: Any, result: DistArray) -> Any:
-    """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array)."""
+def _store(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
+    """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array).
+
+    ``casting`` is checked on the dtypes first, on every rank alike (NumPy's
+    ufunc-based functions use ``"same_kind"`` for ``out``).
+    """
+    if not isinstance(result, DistArray):  # a NumPy result (NumPy operands only): the same on every rank
+        result = np.asarray(result)
+    if np.shape(out) != result.shape and _broadcast_or_none(np.shape(out), result.shape) != np.shape(out):
+        raise ValueError(f"output parameter has shape {np.shape(out)}, but the result has shape {result.shape}")
+    if not np.can_cast(result.dtype, out.dtype, casting=casting):
+        raise TypeError(f"Cannot cast output from {result.dtype!r} to {out.dtype!r} with casting rule {casting!r}")
+    if isinstance(out, DistArray) and isinstance(result, np.ndarray):
+        np.copyto(out.local, _numpy_local(result, out.distribution) if result.ndim else result, casting="unsafe")
+        return out
     if isinstance(out, DistArray):
         if out.distribution == result.distribution:
             if out.local is not result.local:
@@ -181,8 +202,15 @@ def _store(out: Any, result: DistArray) -> Any:
         return out
     from ..creation import asnumpy
 
-    np.copyto(out, asnumpy(result), casting="unsafe")
+    np.copyto(out, asnumpy(result) if isinstance(result, DistArray) else result, casting="unsafe")
     return out
+
+
+def _broadcast_or_none(*shapes: tuple) -> tuple | None:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -195,7 +223,8 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if ufunc.signature is not None:  # generalised ufunc (matmul, vecdot ...)
         impl = lookup(ufunc)
         if impl is not None:
-            return impl(*inputs, **kwargs)
+            _check_gufunc_types(ufunc, inputs, kwargs)
+            return impl(*inputs, **_single_out(ufunc, kwargs))
         return _fallback(ufunc, method, inputs, kwargs)
     if method == "__call__":
         return ufunc_call(ufunc, inputs, kwargs)
@@ -208,6 +237,43 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "at":
         return ufunc_at(ufunc, inputs, kwargs)
     return _fallback(ufunc, method, inputs, kwargs)
+
+
+def _check_gufunc_types(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
+    """NumPy's loop, casting and Python-int range errors of a gufunc call, raised before its core dimensions.
+
+    NumPy resolves the loop (``dtype=``, ``casting=``, the ``out`` dtypes)
+    and converts Python scalars before it looks at any shape.
+    """
+    if len(inputs) != ufunc.nin or "signature" in kwargs:
+        return
+    outs = kwargs.get("out")
+    outs = outs if isinstance(outs, tuple) else (outs,) * ufunc.nout if outs is None else (outs,)
+    # Python scalars are weak (NEP 50): their type, not a dtype.  (``.dtype``: no conversion of a DistArray.)
+    ins = [type(x) if type(x) in (int, float, complex) else x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+           for x in inputs]
+    out_types = [None if o is None else getattr(o, "dtype", None) for o in outs]
+    if len(out_types) != ufunc.nout or any(isinstance(t, np.dtype) and t == object for t in ins + out_types):
+        return
+    opts = {"casting": kwargs.get("casting", "same_kind")}
+    if kwargs.get("dtype") is not None:
+        opts["signature"] = (None,) * ufunc.nin + (np.dtype(kwargs["dtype"]),) * ufunc.nout
+    loop = ufunc.resolve_dtypes(tuple(ins) + tuple(out_types), **opts)
+    for x, dt in zip(inputs, loop):
+        if type(x) is int and dt.kind in "iu":
+            np.asarray(x, dtype=dt)  # NumPy's OverflowError for an out-of-range Python int
+
+
+def _single_out(ufunc: np.ufunc, kwargs: dict) -> dict:
+    """``kwargs`` with ``__array_ufunc__``'s one-element ``out`` tuple unwrapped.
+
+    NumPy always hands ``out`` over as a tuple; registered gufunc
+    implementations take the array itself, as their public signature does.
+    """
+    out = kwargs.get("out")
+    if ufunc.nout == 1 and isinstance(out, tuple) and len(out) == 1:
+        return {**kwargs, "out": out[0]}
+    return kwargs
 
 
 def _fallback(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -284,20 +350,58 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         local_where = local_where.local
     local_outs = None
     if outs is not None:
-        local_outs = tuple(o.local if isinstance(o, DistArray) and o.distribution == dist else None for o in outs)
+        local_outs = tuple(_local_out(o, dist, local_where is not True) for o in outs)
         if all(lo is None for lo in local_outs):
             local_outs = None
     extra = dict(kwargs)
+    strided = {}
     if local_outs is not None:
+        local_outs, strided = _contiguous_outs(ufunc, local_outs)
         extra["out"] = local_outs
     if local_where is not True:
         extra["where"] = local_where
     result = run_checked(dist.comm, ufunc.__name__, lambda: ufunc(*local_in, **extra))
+    for i, block in strided.items():  # back from the contiguous stand-ins
+        block[...] = local_outs[i]
+    if strided:
+        result = tuple(strided.get(i, r) for i, r in enumerate(result if ufunc.nout > 1 else (result,)))
+        result = result if ufunc.nout > 1 else result[0]
     results = result if ufunc.nout > 1 else (result,)
     wrapped = tuple(_wrap(r, dist) for r in results)
     if outs is not None:
         wrapped = tuple(w if o is None else _store(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _local_out(out: Any, dist: Distribution, masked: bool) -> np.ndarray | None:
+    """The block to pass as a local ``out``: ``out``'s own when laid out like ``dist``.
+
+    Under a ``where`` mask the unselected elements keep ``out``'s values, so an
+    ``out`` laid out otherwise (or a NumPy ``out``) is realigned into a copy that
+    is stored back whole; without a mask a fresh result is stored instead (None).
+    """
+    if isinstance(out, DistArray) and out.distribution == dist:
+        return out.local
+    if out is None or not masked:
+        return None
+    return np.array(local_operand(out, dist), copy=True)
+
+
+# NumPy 2.4's loops of these ufuncs write wrong values into a 2-d strided bool out
+# (np.isnan(x, out=b[:, 1::2])): they compute into a contiguous copy of such a block.
+_STRIDED_OUT_BUG = frozenset({np.isnan, np.isinf, np.isfinite, np.signbit})
+
+
+def _contiguous_outs(ufunc: np.ufunc, local_outs: tuple) -> tuple[tuple, dict]:
+    """``local_outs`` with non-contiguous blocks of the buggy loops replaced by contiguous copies.
+
+    Returns the outs to pass and ``{position: original block}`` to copy back.
+    """
+    if ufunc not in _STRIDED_OUT_BUG:
+        return local_outs, {}
+    strided = {i: o for i, o in enumerate(local_outs) if o is not None and o.ndim > 1
+               and not (o.flags.c_contiguous or o.flags.f_contiguous)}
+    return tuple(np.ascontiguousarray(o) if i in strided else o for i, o in enumerate(local_outs)), strided
 
 
 def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
@@ -308,6 +412,8 @@ def _probe_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
     """
     try:
         validate_with_numpy(ufunc, inputs, kwargs)
+    except OverflowError:  # a Python integer out of the loop type's range: the real scalar, checked first
+        raise
     except (TypeError, ValueError) as exc:
         if isinstance(exc, TypeError) or "'out' tuple" in str(exc) or "casting" in str(exc):
             raise
@@ -577,6 +683,9 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if not isinstance(array, DistArray):
         return _fallback(ufunc, "accumulate", inputs, kwargs)
     if array.ndim == 0:
+        axis = kw.get("axis", 0)
+        if axis is not None and axis not in (0, -1):  # NumPy checks the axis first (as for 1 dimension)
+            normalize_axis_index(operator.index(axis), 0)
         raise TypeError("cannot accumulate on a scalar")
     validate_with_numpy(ufunc.accumulate, (array,), kw)  # NumPy's argument, type and casting errors first
     axis = kw.get("axis", 0)
@@ -659,6 +768,10 @@ def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
         indices = tuple(asnumpy(i) if isinstance(i, DistArray) else i for i in indices)
     if isinstance(b, DistArray):
         b = asnumpy(b)
+    _probe_at_types(ufunc, a.dtype, b)  # NumPy resolves the loop before it looks at the indices
+    if a.ndim == 0:  # replicated: every rank applies the same update (and NumPy's index errors)
+        run_checked(a.comm, ufunc.__name__, lambda: ufunc.at(a.local, indices, *([] if b is None else [b])))
+        return None
     dist = a.distribution
     # NumPy's own indexing on a zero-memory broadcast grid of global coordinates
     # gives the global coordinates of every selected element (and NumPy's errors).
@@ -678,13 +791,27 @@ def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
     return None
 
 
+def _probe_at_types(ufunc: np.ufunc, dtype: np.dtype, b: Any) -> None:
+    """NumPy's type errors of ``ufunc.at`` on an array of ``dtype``: an empty update of a stand-in."""
+    if dtype == object or ufunc.nin != 2 or b is None:
+        return
+    if isinstance(b, np.ndarray) or not np.isscalar(b):
+        b = np.asarray(b)
+        if b.dtype == object:
+            return
+        b = b.reshape(-1)[:0]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        ufunc.at(np.zeros(1, dtype), np.zeros(0, np.intp), b)
+
+
 def elementwise(func: Callable, operands: list, name: str, **kwargs: Any) -> DistArray:
     """Apply an elementwise NumPy function (not a ufunc) to aligned operands.
 
     ``operands`` broadcast as in NumPy; DistArray operands are aligned with
     the output's distribution, NumPy operands sliced to each rank's block,
     scalars passed unchanged.  ``func(*local_operands, **kwargs)`` must be
-    elementwise.
+    elementwise.  With NumPy operands only the result is replicated.
     """
     shapes = [np.shape(x) for x in operands]
     try:

@@ -652,3 +652,56 @@ def test_zero_d_input_axis_spellings(name):
         check(lambda a: f(a, *q, axis=axis), [x], [nd.asarray(x)])
 
     run_subcases([(v, ax) for v in (3.5, np.nan) for ax in (0, -1, (), (0,), 1, None)], body)
+
+
+WHERE_LAYOUTS = [("mean", np.complex64), ("mean", np.float64), ("var", np.float32)]
+
+
+@pytest.mark.parametrize("name,dt", WHERE_LAYOUTS, ids=[f"{n}-{np.dtype(d).name}" for n, d in WHERE_LAYOUTS])
+def test_moments_with_smaller_dist_where(name, dt):
+    """A DistArray ``where`` of fewer dimensions, laid out otherwise, broadcasts against the array."""
+    x = data((3, 4, 4), dt, 5)
+    w = rng_data((4,), np.bool_, 6)
+    f = getattr(np, name)
+
+    def body(case_a, case_w):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            check(lambda a, m: f(a, axis=1, where=m), [x, w], [distribute(x, case_a), distribute(w, case_w)])
+
+    pairs = list(itertools.product(dist_cases(3), dist_cases(1)))
+    run_subcases(pick(pairs, WHERE_LAYOUTS.index((name, dt)), 6), body)
+
+
+def test_arg_reductions_into_out():
+    """argmax/nanargmin of NumPy or DistArray input into a DistArray out (0-d included): written and returned."""
+    x = data((7, 4), np.float64, 7)
+
+    def body(case, func, axis, dist_in):
+        shape = () if axis is None else (4,)
+        t = np.asarray(np.full(shape, -8, np.intp))
+        d_out = distribute(t, case) if shape else nd.asarray(t)
+        expected = func(x, axis=axis, out=t)
+        got = func(distribute(x, "block") if dist_in else x, axis=axis, out=d_out)
+        assert got is d_out
+        assert_dist_equal(d_out, expected)
+
+    items = [(c, f, ax, di) for c in pick(dist_cases(1), 0, 2) for f in (np.argmax, np.nanargmin)
+             for ax in (None, 0) for di in (True, False)]
+    run_subcases(items, body)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile", "percentile", "nanpercentile"])
+def test_quantiles_of_no_data_check_like_numpy(name):
+    """With no data the nan* quantiles return before validating ``method``; NumPy decides, on every rank."""
+    x = np.zeros((0, 1), np.int32)
+    f = getattr(np, name)
+    q = 0.0
+
+    def body(case):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            check(lambda a: f(a, q, axis=1, keepdims=True, method="bogus"), [x], [distribute(x, case)])
+            check(lambda a: f(a, 250.0, axis=0), [x], [distribute(x, case)])
+
+    run_subcases([(c,) for c in pick(dist_cases(2), len(name), 3)], body)

@@ -628,6 +628,30 @@ def test_at(ufunc, index_kind, has_b):
         (ufunc, index_kind, has_b)), 4)], body)
 
 
+AT_ERROR_CASES = [
+    ("type-before-index", (7,), np.complex64, np.hypot, np.array([-5, 3, 1, -1, 7]), np.full(5, 3.0)),
+    ("bitwise-float", (4,), np.float32, np.bitwise_and, np.array([-3, -5, 1, 5]), -1.5),
+    ("zero-d-empty-index", (), np.float16, np.not_equal, np.array([], dtype=np.int64), np.array([])),
+    ("zero-d-ellipsis", (), np.float64, np.add, Ellipsis, 2.0),
+    ("float-index", (6,), np.float64, np.add, np.array([1.0, 2.0]), 1.0),
+]
+
+
+@pytest.mark.parametrize("name,shape,dt,ufunc,idx,b", AT_ERROR_CASES, ids=[c[0] for c in AT_ERROR_CASES])
+def test_at_errors_and_zero_d(name, shape, dt, ufunc, idx, b):
+    """NumPy resolves ``ufunc.at``'s loop before the indices; a 0-d target indexes like NumPy."""
+    x = np.asarray(rng_data(shape, dt, 4))  # (a 0-d array, not a scalar)
+
+    def body(case):
+        def f(a):
+            ufunc.at(a, idx, b)
+            return a
+
+        check(f, [x.copy()], [distribute(x, case)])
+
+    run_subcases([(c,) for c in pick(dist_cases(len(shape)), len(name), 4)], body)
+
+
 # --------------------------------------------------------------------------
 # Communication counter
 # --------------------------------------------------------------------------
@@ -867,3 +891,71 @@ def test_float16_and_unsigned_through_reductions(dt):
 
     cases = dist_cases(2)
     run_subcases([(f, c, [None, 0, 1][(i + j) % 3]) for i, f in enumerate(funcs) for j, c in enumerate(cases)], body)
+
+
+GUFUNC_OUT_CASES = [
+    ("matmul-cast", np.matmul, (1, 5), (5, 1), (1, 1), np.complex64, np.float32, np.int16),
+    ("vecdot-cast-before-core", np.vecdot, (6, 2), (2, 6), (6, 2), np.uint32, np.uint8, np.bool_),
+    ("vecdot-ok", np.vecdot, (6, 2), (6, 2), (6,), np.float64, np.float32, np.float32),
+    ("matvec-ok", np.matvec, (5, 3), (3,), (5,), np.float64, np.float64, np.float64),
+]
+
+
+@pytest.mark.parametrize("name,gufunc,sa,sb,so,ta,tb,to", GUFUNC_OUT_CASES, ids=[c[0] for c in GUFUNC_OUT_CASES])
+def test_gufunc_out(name, gufunc, sa, sb, so, ta, tb, to):
+    """A gufunc with ``out=``: NumPy's casting error before core-dimension checks; the write lands in ``out``."""
+    a, b = rng_data(sa, ta, 1), rng_data(sb, tb, 2)
+
+    def body(case):
+        def f(x, y, o):
+            return gufunc(x, y, out=o)
+
+        o = np.zeros(so, to)
+        check(f, [a, b, o], [distribute(a, case) if len(sa) in (1, 2) else a, b, distribute(o.copy(), "replicated")])
+
+    run_subcases([(c,) for c in pick(dist_cases(len(sa)), len(name), 3)], body)
+
+
+@pytest.mark.parametrize("axis", [0, -1, 1, None])
+def test_accumulate_zero_d_axis_checked_first(axis):
+    x = np.asarray(rng_data((), np.uint32, 1))
+    check(lambda a: np.right_shift.accumulate(a, axis=axis), [x], [nd.asarray(x)])
+
+
+def test_python_int_overflow_reported_before_shapes():
+    """NumPy converts an out-of-range Python int (OverflowError) before it compares the out's shape."""
+    x = rng_data((7,), np.int32, 1)
+
+    def body(case):
+        check(lambda a, o: np.add(a, -(1 << 40), out=o), [x, np.zeros(1)],
+              [distribute(x, case), distribute(np.zeros(1), "replicated")])
+
+    run_subcases([(c,) for c in pick(dist_cases(1), 1, 3)], body)
+
+
+def test_gufunc_types_checked_before_core_dims():
+    """matmul: NumPy's input casting (dtype=) and Python-int range errors come before core-dimension errors."""
+    x = rng_data((0, 1), np.float64, 1)
+    z = np.asarray(rng_data((), np.uint16, 2))
+
+    def body(case):
+        check(lambda a: np.matmul(a, np.complex128(1), dtype=np.float64), [x], [distribute(x, case)])
+        check(lambda a: -(1 << 40) @ a, [z], [nd.asarray(z)])
+
+    run_subcases([(c,) for c in pick(dist_cases(2), 2, 3)], body)
+
+
+@pytest.mark.parametrize("out_cases", [("uneven", "blockcyclic3"), ("cyclic", "replicated"), ("numpy", "block")])
+def test_where_keeps_out_of_another_layout(out_cases):
+    """Under ``where=`` an out laid out unlike the result keeps its unselected values (frexp: two outs)."""
+    x = rng_data((7,), np.float16, 1)
+    w = rng_data((7,), np.bool_, 2)
+    o0, o1 = np.arange(7).astype(np.int8), np.arange(7).astype(np.uint8)
+
+    def body(case):
+        outs_np = (o0.copy(), o1.copy())
+        outs_d = tuple(o.copy() if c == "numpy" else distribute(o, c) for o, c in zip((o0, o1), out_cases))
+        check(lambda a, m, p, q: np.frexp(a, out=(p, q), where=m, casting="unsafe"),
+              [x, w, *outs_np], [distribute(x, case), distribute(w, "replicated"), *outs_d])
+
+    run_subcases([(c,) for c in pick(dist_cases(1), len(out_cases[0]), 4)], body)

@@ -426,29 +426,7 @@ def _case_id(w: W) -> str:
 
 # Native implementations (files owned elsewhere) that lose the write or differ from NumPy:
 # test id -> reason.  Each is xfail(strict=True), so a fix shows up as XPASS.
-_ROUND_LIKE = ("numpy.around-decimals1", "numpy.round-decimals0", "numpy.clip-scalars", "numpy.fix-plain",
-               "numpy.isneginf-plain", "numpy.isposinf-plain")
-_GUFUNC_OUT = ("numpy.vecdot-rows", "numpy.matvec-plain", "numpy.vecmat-plain")
-KNOWN_BROKEN: dict[str, str] = {
-    **{f"numpy.argmax-flat-0-d-{m}-inputs": "dispatch/reductions.py: argmax with a 0-d DistArray out leaves it "
-       "unchanged and returns another object (np.argmax(d, out=nd.asarray(np.array(-8))))" for m in ("dist", "numpy")},
-    **{f"numpy.{f}-axis0-numpy-inputs": "dispatch/reductions.py: argmax of a NumPy array into a DistArray out raises "
-       "IndexError in redistribute (np.nanargmax(np_a, axis=0, out=nd.zeros(4, dtype=np.intp)))"
-       for f in ("nanargmax", "nanargmin")},
-    **{f"{c}-numpy-inputs": "dispatch/ufuncs.py elementwise(): NumPy inputs with a DistArray out (no DistArray "
-       "operand) raise ValueError 'max() arg is an empty sequence' in _template (np.round(np_a, out=nd.zeros(shape)))"
-       for c in _ROUND_LIKE},
-    **{f"numpy.clip-int-out-raises-{m}-inputs": "dispatch/elementwise.py clip: float result into an int64 out must "
-       "raise TypeError (same_kind casting) as NumPy does; the write is silently unsafe-cast" for m in ("dist", "numpy")},
-    **{f"{c}-{m}-inputs": "dispatch/ufuncs.py apply_ufunc passes __array_ufunc__'s out tuple (out=(t,)) to the "
-       "registered gufunc implementation; linalg's _store then fails: TypeError copyto() argument 1 must be a "
-       "numpy.ndarray, not tuple (np.vecdot(d, d, out=nd.zeros(n)))" for c in _GUFUNC_OUT for m in ("dist", "numpy")},
-    **{f"numpy.median-wrong-shape-raises-{m}-inputs": "dispatch/order_stats.py: median with an out of the wrong "
-       "shape must raise ValueError as NumPy does (np.median(d_7x4, axis=0, out=nd.zeros(5)))" for m in ("dist", "numpy")},
-    "numpy.sum-float-into-int-dist-inputs": "dispatch/ufuncs.py ufunc_reduce: with an int out NumPy still sums in "
-        "the inputs' float loop and casts the total; numpy_dist casts every element to int first "
-        "(np.sum(nd.asarray([[0.6], [0.6]]), axis=0, out=nd.zeros(1, dtype=np.int64)) gives 0, NumPy 1)",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 PARAMS = [(w, mode) for w in CASES for mode in (("dist", "numpy") if w.numpy_inputs else ("dist",))]
 PARAM_IDS = [f"{_case_id(w)}-{mode}-inputs" for w, mode in PARAMS]
@@ -509,8 +487,8 @@ def _via_contiguous(t: Any, f: Callable[[Any], Any]) -> Any:
 
 
 # NumPy 2.4.6 writes wrong values from these loops into a 2-d strided bool out (np.isnan(x, out=b[:, 1::2]));
-# the sweep leaves column views out for them (whether a rank's block is such an array depends on the rank
-# count) and test_strided_bool_out_numpy_bug pins the case down.
+# the native ufunc path computes into a contiguous stand-in (dispatch/ufuncs.py _STRIDED_OUT_BUG), and
+# test_strided_bool_out_numpy_bug pins the case down.
 NUMPY_STRIDED_BOOL_BUG = {np.isnan, np.isinf, np.isfinite, np.signbit}
 
 
@@ -529,16 +507,12 @@ def test_every_ufunc_out_and_at(ufunc: np.ufunc):
         cases.append(W(qualified_name(ufunc, "at"), "at", shape, in_types[0],
                        lambda t, c: ufunc.at(t, (np.array([0, 0, 6]), np.array([1, 1, 2])), *[c(v) for v in at_vals])))
     k = UFUNCS.index(ufunc)
-    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k, 3, 2))
-             if not (ufunc in NUMPY_STRIDED_BOOL_BUG and tg.name.startswith("column-view"))]
+    items = [(w, tg, (k + i) % 2 == 0) for w in cases for i, tg in enumerate(_targets(w, k, 3, 2))]
     run_subcases(items, check_one)
 
 
 @pytest.mark.parametrize("ufunc", sorted(NUMPY_STRIDED_BOOL_BUG, key=lambda u: u.__name__),
                          ids=lambda u: u.__name__)
-@pytest.mark.xfail(strict=True, reason="NumPy 2.4.6 bug: these loops write wrong values into a 2-d strided bool "
-                   "out; the native ufunc path passes the view's strided local block as out "
-                   "(dispatch/ufuncs.py could compute into a contiguous temporary)")
 def test_strided_bool_out_numpy_bug(ufunc):
     x = rng_data((7, 3), np.float64, 30)
     w = W(qualified_name(ufunc), "column-view", (7, 3), bool,
