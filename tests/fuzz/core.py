@@ -545,6 +545,8 @@ def _short(value: Any) -> str:
         return f"{type(value).__name__}: {value}"
     if isinstance(value, nd.DistArray):
         return f"DistArray{value.shape} {value.dtype}"
+    if isinstance(value, (tuple, list)):  # repr of a DistArray inside would gather on the printing rank alone
+        return "(" + ", ".join(_short(v) for v in value) + ")"
     text = repr(value)
     return text if len(text) < 400 else text[:400] + "..."
 
