@@ -99,9 +99,14 @@ def _put_mode(mode: str) -> str:
 
 
 def _put_indices(ind) -> np.ndarray:
-    """Flat indices as ``np.put`` reads them: any real numbers, cast to intp (NaN and strings raise)."""
-    if isinstance(ind, DistArray):
-        return asnumpy(ind).astype(np.intp).reshape(-1)
+    """Flat indices as ``np.put`` reads them: Python numbers and sequences are cast to intp (0.5 -> 0;
+    NaN and strings raise), arrays only safely (a float array is NumPy's TypeError)."""
+    if isinstance(ind, (np.ndarray, DistArray)):
+        if not np.can_cast(ind.dtype, np.intp, "safe"):
+            what = "scalar" if ind.ndim == 0 else "array data"
+            raise TypeError(f"Cannot cast {what} from {ind.dtype!r} to {np.dtype(np.intp)!r} "
+                            "according to the rule 'safe'")
+        ind = asnumpy(ind) if isinstance(ind, DistArray) else ind
     return np.array(ind, dtype=np.intp).reshape(-1)
 
 
@@ -118,18 +123,16 @@ def put(a, ind, v, mode="raise"):
     """``np.put``: flat-index assignment (the flat view is a reshape, written back).
 
     Checks run in NumPy's order on data every rank holds: the mode, the
-    indices, the values, then an empty target, then the bounds.
+    indices, an empty target (given indices), the values, then the bounds.
     """
     if not isinstance(a, DistArray):
         raise TypeError("put needs a DistArray to write into")
     mode = _put_mode(mode)
     idx = _put_indices(ind)
-    values = _put_values(a, v)
-    if idx.size == 0:
-        return None
-    if a.size == 0:
+    if idx.size and a.size == 0:  # NumPy checks this before converting the values
         raise IndexError("cannot replace elements of an empty array")
-    if values.size == 0:
+    values = _put_values(a, v)
+    if idx.size == 0 or values.size == 0:
         return None
     idx = _index_values(idx, a.size, 0, mode)
     values = np.resize(values, idx.size)  # NumPy repeats v as needed

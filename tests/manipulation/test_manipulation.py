@@ -155,7 +155,7 @@ def _summary(r):
     if isinstance(r, (list, tuple)):
         return ("sequence", [_summary(v) for v in r])
     if isinstance(r, (nd.DistArray, np.ndarray)):
-        r = np.asarray(r)
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r  # on purpose: no implicit-gather warning
         return ("array", r.shape, r.dtype.str, r.tolist())
     return ("value", type(r).__name__, repr(r))
 
@@ -210,15 +210,17 @@ def test_shape_functions_validate_like_numpy(case):
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
 def test_put_checks_like_numpy(case):
     """``np.put`` in NumPy's order: the mode, the indices (cast like NumPy: 0.5 -> 0, NaN and strings
-    raise), the values converted to the target's dtype (OverflowError for -2 into uint32, even with no
-    index), an empty target, empty values, then the bounds."""
+    raise), an empty target given indices, the values converted to the target's dtype (OverflowError
+    for -2 into uint32, even with no index), empty values, then the bounds."""
     u = np.arange(5, dtype=np.uint32)
     for value in [-2, 2**33, np.array(-2), [-2], 1.5, np.nan, np.array([-2]), [], [7, 8, 9]]:
         _assert_like_numpy(lambda a: np.put(a, [0, 1], value), u, case, f"put [0, 1] <- {value!r}")
         _assert_like_numpy(lambda a: np.put(a, [], value), u, case, f"put [] <- {value!r}")
-    for ind in [[0.5], ["a"], [np.nan], [[0, 1]], np.array([True, False]), [9], [-6], [], [2**70]]:
+    # arrays of indices are cast safely (a float or uint64 array is NumPy's TypeError), scalars are not
+    for ind in [[0.5], ["a"], [np.nan], [[0, 1]], np.array([True, False]), [9], [-6], [], [2**70],
+                np.array([1.5]), np.array(1.5), np.float64(1.5), np.array([1], np.uint64), -2]:
         for mode in ["raise", "clip", "wrap", "bad"]:
-            for target in (u, np.zeros(0, np.uint32)):
+            for target in (u, np.zeros(0, np.uint32), np.zeros((1, 0), np.uint64), np.array(4, np.uint32)):
                 for value in (3, []):
                     _assert_like_numpy(lambda a: np.put(a, ind, value, mode=mode), target, case,
                                        f"put {ind!r} <- {value!r} mode={mode} into {target.shape}")
