@@ -208,6 +208,12 @@ class DistArray(NDArrayOperatorsMixin):
                 rows = asnumpy(self[start:start + chunk])
             yield from rows
 
+    def __contains__(self, value: Any) -> bool:
+        """``value in d``: NumPy's ``(d == value).any()`` (collective; a 0-d array too, no iteration)."""
+        if isinstance(value, (list, tuple)):  # NumPy's == reads a sequence as an array (scalars stay weak)
+            value = np.asarray(value)
+        return bool(np.any(self == value))
+
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
         # Every dispatched operation with several DistArray operands enters here or in
