@@ -252,3 +252,35 @@ def test_split_repeat_roll_take_validate_like_numpy(case):
         for pw in [1, (1, 2), -1, 1.5, ((1, 2), (3, 4), (5, 6), (7, 8))]:
             for mode in ["constant", "edge", "wrap"]:
                 _assert_like_numpy(lambda a: np.pad(a, pw, mode=mode), x, case, f"pad {shape} {pw!r} {mode}")
+
+
+def _zero_d_for_scalar(r):
+    return np.asarray(r) if isinstance(r, np.generic) else r
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_take_indices_and_out_like_numpy(case):
+    """Issue 15: take reads indices as NumPy (lists of floats cast, float arrays and an empty float array
+    are TypeError, bool arrays are 0/1), checks ``out=`` before the bounds (exact shape: ValueError; a
+    dtype not safely castable to the input's: TypeError), as compress does; take_along_axis's shape
+    mismatch is NumPy's IndexError."""
+    x = np.arange(6, dtype=np.float16).reshape(2, 3)
+    for ind in [[0, 1], [0.5, 1], np.array([0.5, 1]), np.array([]), [], np.array([True, False]), [0, 9],
+                np.float64(1.5), np.array(1.5)]:
+        for axis in [None, 1, 5]:
+            # a scalar index takes one element: NumPy's scalar compared as a 0-d array (DistArray's result)
+            _assert_like_numpy(lambda a: _zero_d_for_scalar(np.take(a, ind, axis=axis)), x, case,
+                               f"take {ind!r} axis={axis}")
+            for out_dtype in [np.float16, np.float32, np.int64]:
+                for out_shape in [np.shape(np.take(x, [0, 1], axis=axis)) if axis != 5 else (2,), (7,)]:
+                    out = np.zeros(out_shape, out_dtype)
+                    _assert_like_numpy(lambda a: np.take(a, ind, axis=axis, out=out.copy()), x, case,
+                                       f"take {ind!r} axis={axis} out={out_shape} {out_dtype.__name__}")
+    for out in [np.zeros(2, np.int64), np.zeros(2, np.float32), np.zeros(3, np.float16)]:
+        _assert_like_numpy(lambda a: np.compress([1, 1], a, out=out.copy()), x, case, f"compress out={out.dtype}")
+    y = np.arange(10.0).reshape(5, 2)
+    for idx_shape in [(4, 4), (5, 3), (1, 3), (4, 1), (5,)]:
+        idx = np.zeros(idx_shape, np.intp)
+        for axis in [-1, 0]:
+            _assert_like_numpy(lambda a: np.take_along_axis(a, idx, axis=axis), y, case,
+                               f"take_along_axis {idx_shape} axis={axis}")
