@@ -464,8 +464,7 @@ def _method(np_func: Any) -> Any:
 for _name, _func in {
     "sum": np.sum, "prod": np.prod, "mean": np.mean, "var": np.var, "std": np.std, "min": np.min,
     "max": np.max, "ptp": np.ptp, "argmin": np.argmin, "argmax": np.argmax, "any": np.any, "all": np.all,
-    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "conj": np.conjugate,
-    "conjugate": np.conjugate, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "argsort": np.argsort, "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal,
     "searchsorted": np.searchsorted, "argpartition": np.argpartition,
 }.items():
@@ -484,6 +483,15 @@ for _name, _ufunc in _ELIDING_OPERATORS.items():
 for _dunder, _ufunc in {"__neg__": np.negative, "__pos__": np.positive, "__abs__": np.absolute,
                         "__invert__": np.invert}.items():
     setattr(DistArray, _dunder, unary_operator(_ufunc, getattr(NDArrayOperatorsMixin, _dunder)))
+
+
+def _conjugate(self: DistArray) -> DistArray:
+    """The complex conjugate; as ``ndarray.conj``, a non-complex array is returned itself (np.conjugate
+    of a bool array would be int8)."""
+    return np.conjugate(self) if self.dtype.kind == "c" else self
+
+
+DistArray.conj = DistArray.conjugate = _conjugate
 
 
 def _real(self: DistArray) -> DistArray:

@@ -284,3 +284,22 @@ def test_take_indices_and_out_like_numpy(case):
         for axis in [-1, 0]:
             _assert_like_numpy(lambda a: np.take_along_axis(a, idx, axis=axis), y, case,
                                f"take_along_axis {idx_shape} axis={axis}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_column_stack_of_low_dims_and_conj_method_like_numpy(case):
+    """Issue 15: column_stack makes a 0-d input a (1, 1) column (NumPy's ndmin=2 then .T), next to
+    1-d and 2-d inputs; ``d.conj()``/``d.conjugate()`` keep a non-complex dtype (bool stays bool,
+    where np.conjugate gives int8) and return the array itself, as ndarray's methods do."""
+    for shape in [(), (1,), (3,), (1, 1), (2, 2)]:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
+        for other in [np.array(7.0), np.array([7.0]), np.array([[7.0]])]:
+            _assert_like_numpy(lambda a: np.column_stack([a, other]), x, case, f"column_stack {shape} {other.shape}")
+            _assert_like_numpy(lambda a: np.column_stack([other, a, a]), x, case, f"column_stack {other.shape} {shape}")
+    for dt in [bool, np.int8, np.uint16, np.float32, np.complex64]:
+        x = (np.arange(4) % 3).astype(dt) * (1 - 1j if dt is np.complex64 else 1)
+        for name in ["conj", "conjugate"]:
+            _assert_like_numpy(lambda a: getattr(a, name)(), x, case, f"{np.dtype(dt)}.{name}()")
+            d = distribute(x, case)
+            same = getattr(d, name)() is d
+            assert_all_ranks(same == (dt is not np.complex64), f"{np.dtype(dt)}.{name}() is self: {same}")
