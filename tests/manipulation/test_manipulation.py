@@ -303,3 +303,28 @@ def test_column_stack_of_low_dims_and_conj_method_like_numpy(case):
             d = distribute(x, case)
             same = getattr(d, name)() is d
             assert_all_ranks(same == (dt is not np.complex64), f"{np.dtype(dt)}.{name}() is self: {same}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+def test_copyto_native_like_numpy(case):
+    """Issue 15: np.copyto into a DistArray runs natively (no fallback, even under 'error') and gives
+    NumPy's values or exception class: where cast safely to bool, src cast under ``casting`` (Python
+    300 into int8 is OverflowError, 1.5 TypeError), then the broadcasts, on every rank alike."""
+    old = nd.set_fallback("error")
+    try:
+        for dt in [np.float64, np.int8]:
+            x = np.arange(12, dtype=dt).reshape(4, 3)
+            for src in [np.full((4, 3), 2.5), np.arange(3, dtype=np.int8), 300, 1.5, 7, [1, 2, 3], [1.5, 2, 3],
+                        np.zeros(4), np.array(5, np.int16)]:
+                for where in [True, x % 2 == 0, [True, False, True], np.zeros(3), np.zeros((2, 3), bool)]:
+                    for casting in ["same_kind", "unsafe", "no"]:
+                        def call(a, src=src, where=where, casting=casting):
+                            dist = isinstance(a, nd.DistArray)
+                            s = nd.asarray(src) if dist and isinstance(src, np.ndarray) and src.ndim else src
+                            w = distribute(where, case) if dist and isinstance(where, np.ndarray) and \
+                                where.shape == x.shape else where
+                            return np.copyto(a, s, casting=casting, where=w)
+                        _assert_like_numpy(call, x, case, f"copyto {dt.__name__} <- {src!r:.30} "
+                                                          f"where={where!r:.30} {casting}")
+    finally:
+        nd.set_fallback(old)
