@@ -413,10 +413,32 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, di
          grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray filled with ``fill_value`` (no communication)."""
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    if dtype is None:
+        dtype = fill_value.dtype if isinstance(fill_value, DistArray) else np.asarray(fill_value).dtype
+    dt = check_dtype(dtype)
+    return DistArray._new(_filled_block(target, fill_value, dt), target)
+
+
+def _filled_block(target: Distribution, fill_value: Any, dt: np.dtype) -> np.ndarray:
+    """This rank's block of ``target`` set to ``fill_value`` as NumPy's ``full`` sets it (``copyto``,
+    unsafe casting, broadcasting). The whole fill value is converted and broadcast-checked on every
+    rank, so a rank with an empty block raises like the others."""
+    from .dispatch.ufuncs import local_operand
+    from .indexing import shape_standin
+
     if isinstance(fill_value, DistArray):
-        fill_value = fill_value.item()
-    dt = check_dtype(np.asarray(fill_value).dtype if dtype is None else dtype)
-    return DistArray._new(np.full(target.local_shape, fill_value, dtype=dt), target)
+        np.broadcast_to(shape_standin(fill_value.shape), target.shape)  # NumPy's ValueError if not
+        value = fill_value
+    elif target.size == 0:  # NumPy's copyto into an empty array, which costs nothing: exactly its checks
+        np.copyto(np.empty(target.shape, dt), fill_value, casting="unsafe")
+        value = np.empty((), dt)
+    else:
+        value = np.empty(np.shape(fill_value), dt)
+        np.copyto(value, fill_value, casting="unsafe")  # NumPy's conversion errors (OverflowError, ...)
+        np.broadcast_to(value, target.shape)
+    block = np.empty(target.local_shape, dt)
+    block[...] = local_operand(value, target)
+    return block
 
 
 def _like(proto: Any, shape: Any, dist: Any, grid_shape: Any, comm: Any) -> tuple[tuple, Any, Any]:
@@ -464,7 +486,7 @@ def full_like(prototype: Any, fill_value: Any, dtype: Any = None, order: str = "
               device: Any = None) -> DistArray:
     """``fill_value`` with the shape and (by default) the distribution of ``prototype``."""
     out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-    out.local[...] = fill_value
+    out.local[...] = _filled_block(out.distribution, fill_value, out.dtype)
     return out
 
 
@@ -501,6 +523,8 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
         n = int(np.ceil(min(span.real, span.imag))) if isinstance(span, complex) else int(np.ceil(span))
     target = resolve_distribution((max(n, 0),), dist, grid_shape, comm)
     gidx = target.local_indices(0)
+    if dt == np.bool_:  # NumPy's bool arange has at most 2 elements (else TypeError): take NumPy's own
+        return DistArray._new(np.arange(start, stop, step, dtype=dtype)[gidx], target)
     # As NumPy fills: a[0] = start, a[1] = start + step, a[i] = a[0] + i * (a[1] - a[0]).
     first, second = np.asarray(start).astype(dt), np.asarray(start + step).astype(dt)
     local = first + gidx.astype(dt) * (second - first)
@@ -592,6 +616,9 @@ def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: An
     [[0.0, 1.0], [1.0, 2.0]]
     """
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    # NumPy builds the grids with np.indices (arange per axis): its dtype checks (a bool grid longer
+    # than 2 is a TypeError) on a probe of at most 3 per axis, identical on every rank
+    np.indices(tuple(min(n, 3) for n in target.shape), dtype=dtype)
     with _comm.agreed(target.comm):
         local = np.asarray(function(*_local_grids(target, dtype), **kwargs))
         if local.shape != target.local_shape:

@@ -208,6 +208,12 @@ class DistArray(NDArrayOperatorsMixin):
                 rows = asnumpy(self[start:start + chunk])
             yield from rows
 
+    def __contains__(self, value: Any) -> bool:
+        """``value in d``: NumPy's ``(d == value).any()`` (collective; a 0-d array too, no iteration)."""
+        if isinstance(value, (list, tuple)):  # NumPy's == reads a sequence as an array (scalars stay weak)
+            value = np.asarray(value)
+        return bool(np.any(self == value))
+
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
         # Every dispatched operation with several DistArray operands enters here or in
@@ -466,8 +472,7 @@ def _method(np_func: Any) -> Any:
 for _name, _func in {
     "sum": np.sum, "prod": np.prod, "mean": np.mean, "var": np.var, "std": np.std, "min": np.min,
     "max": np.max, "ptp": np.ptp, "argmin": np.argmin, "argmax": np.argmax, "any": np.any, "all": np.all,
-    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "conj": np.conjugate,
-    "conjugate": np.conjugate, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "argsort": np.argsort, "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal,
     "searchsorted": np.searchsorted, "argpartition": np.argpartition,
 }.items():
@@ -486,6 +491,15 @@ for _name, _ufunc in _ELIDING_OPERATORS.items():
 for _dunder, _ufunc in {"__neg__": np.negative, "__pos__": np.positive, "__abs__": np.absolute,
                         "__invert__": np.invert}.items():
     setattr(DistArray, _dunder, unary_operator(_ufunc, getattr(NDArrayOperatorsMixin, _dunder)))
+
+
+def _conjugate(self: DistArray) -> DistArray:
+    """The complex conjugate; as ``ndarray.conj``, a non-complex array is returned itself (np.conjugate
+    of a bool array would be int8)."""
+    return np.conjugate(self) if self.dtype.kind == "c" else self
+
+
+DistArray.conj = DistArray.conjugate = _conjugate
 
 
 def _real(self: DistArray) -> DistArray:

@@ -529,8 +529,9 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
     if kind == "basic":
         view, base_key, int_axes = _basic_view(base, work)
         result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
-        if not result_shape and np.ndim(value):
-            # One element set from a sequence: NumPy's own rules (errors) on the value or a stand-in of it.
+        if _is_element_key(key, d.ndim) and np.ndim(value):
+            # One element (an integer per axis, no ``...``/None: NumPy sets a scalar, not a 0-d view) set
+            # from a sequence: NumPy's own rules (errors) on the value or a stand-in of it.
             if isinstance(value, (np.ndarray, DistArray)):
                 np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), value.dtype), value.shape)
             else:
@@ -569,6 +570,13 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
 
     result = fallback(_set_and_return, (d, tuple(work), value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
     d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
+
+
+def _is_element_key(key: Any, ndim: int) -> bool:
+    """Whether ``key`` picks one element by an integer per axis (NumPy's scalar assignment path)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return len(key) == ndim and all(isinstance(k, (numbers.Integral, np.integer)) and
+                                    not isinstance(k, (bool, np.bool_)) for k in key)
 
 
 def _check_mask_value(d: DistArray, entries: list, value: Any) -> None:

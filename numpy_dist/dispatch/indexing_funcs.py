@@ -17,10 +17,7 @@ from .registry import implements
 
 
 def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
-    idx = asnumpy(indices) if isinstance(indices, DistArray) else np.asarray(indices)
-    if idx.dtype.kind not in "iu" and idx.size:
-        raise TypeError("Cannot cast array data from dtype('float64') to dtype('int64') according to the rule 'safe'")
-    idx = idx.astype(np.int64)
+    idx = _intp_indices(indices).astype(np.int64)
     if mode == "wrap":
         return idx % n if n else idx
     if mode == "clip":
@@ -30,11 +27,33 @@ def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
     return _check_int_index(idx, n, axis)
 
 
+def _check_take_out(out, a: DistArray, indices, axis) -> None:
+    """NumPy's checks of take's ``out=``, made before the index bounds: the axis, the indices' dtype,
+    the result's shape, then a safe cast from ``out``'s dtype to ``a``'s (NumPy writes the result
+    back through a copy of ``out`` in ``a``'s dtype)."""
+    if out is None:
+        return
+    flat = axis is None or a.ndim == 0
+    ax = 0 if flat else normalize_axis_index(axis, a.ndim)
+    idx = _intp_indices(indices)
+    _check_written_out(out, idx.shape if flat else a.shape[:ax] + idx.shape + a.shape[ax + 1:], a.dtype)
+
+
+def _check_written_out(out, shape: tuple, dtype: np.dtype) -> None:
+    """take/compress's ``out=``: exactly the result's shape, and safely castable to ``dtype``."""
+    if np.shape(out) != shape:
+        raise ValueError("output array does not match result of ndarray.take")
+    out_dtype = np.asarray(out).dtype if not isinstance(out, DistArray) else out.dtype
+    if not np.can_cast(out_dtype, dtype, "safe"):
+        raise TypeError(f"Cannot cast array data from {out_dtype!r} to {dtype!r} according to the rule 'safe'")
+
+
 @implements(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
     a = _dist(a)
     idx_np = asnumpy(indices) if isinstance(indices, DistArray) else indices
+    _check_take_out(out, a, idx_np, axis)
     np.take(shape_standin(a.shape), idx_np, axis=axis, mode=mode)  # NumPy's checks (0-d takes as 1-d)
     if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
@@ -67,7 +86,8 @@ def take_along_axis(arr, indices, axis=-1):
         out_shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(arr.shape)),
                                         tuple(1 if i == axis else n for i, n in enumerate(idx_shape)))
     except ValueError:
-        raise ValueError("shape mismatch: indices could not be broadcast together with arr") from None
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
+                         f"{arr.shape} {idx_shape}") from None  # NumPy's fancy-indexing error
     out_shape = out_shape[:axis] + (idx_shape[axis],) + out_shape[axis + 1:]
     other = next(i for i in range(arr.ndim) if i != axis)
     maps = [NoDistMap(n) for n in arr.shape]
@@ -98,11 +118,21 @@ def _put_mode(mode: str) -> str:
     return mode
 
 
+def _intp_indices(ind) -> np.ndarray:
+    """Indices as ``np.take``/``np.put`` read them: Python numbers and sequences are cast to intp
+    (0.5 -> 0; NaN and strings raise), arrays only safely (a float array is NumPy's TypeError)."""
+    if isinstance(ind, (np.ndarray, DistArray)):
+        if not np.can_cast(ind.dtype, np.intp, "safe"):
+            what = "scalar" if ind.ndim == 0 else "array data"
+            raise TypeError(f"Cannot cast {what} from {ind.dtype!r} to {np.dtype(np.intp)!r} "
+                            "according to the rule 'safe'")
+        ind = asnumpy(ind) if isinstance(ind, DistArray) else ind
+    return np.array(ind, dtype=np.intp)
+
+
 def _put_indices(ind) -> np.ndarray:
-    """Flat indices as ``np.put`` reads them: any real numbers, cast to intp (NaN and strings raise)."""
-    if isinstance(ind, DistArray):
-        return asnumpy(ind).astype(np.intp).reshape(-1)
-    return np.array(ind, dtype=np.intp).reshape(-1)
+    """Flat indices as ``np.put`` reads them (see ``_intp_indices``)."""
+    return _intp_indices(ind).reshape(-1)
 
 
 def _put_values(a: DistArray, v) -> np.ndarray:
@@ -118,18 +148,16 @@ def put(a, ind, v, mode="raise"):
     """``np.put``: flat-index assignment (the flat view is a reshape, written back).
 
     Checks run in NumPy's order on data every rank holds: the mode, the
-    indices, the values, then an empty target, then the bounds.
+    indices, an empty target (given indices), the values, then the bounds.
     """
     if not isinstance(a, DistArray):
         raise TypeError("put needs a DistArray to write into")
     mode = _put_mode(mode)
     idx = _put_indices(ind)
-    values = _put_values(a, v)
-    if idx.size == 0:
-        return None
-    if a.size == 0:
+    if idx.size and a.size == 0:  # NumPy checks this before converting the values
         raise IndexError("cannot replace elements of an empty array")
-    if values.size == 0:
+    values = _put_values(a, v)
+    if idx.size == 0 or values.size == 0:
         return None
     idx = _index_values(idx, a.size, 0, mode)
     values = np.resize(values, idx.size)  # NumPy repeats v as needed
@@ -146,6 +174,8 @@ def compress(condition, a, axis=None, out=None):
     a = _dist(a)
     # NumPy's checks: a 1-d condition whose nonzero positions (not its length) lie inside the axis.
     shape = np.compress(cond, shape_standin(a.shape), axis=axis).shape
+    if out is not None:
+        _check_written_out(out, shape, a.dtype)
     if a.size == 0:  # NumPy checks no positions against an empty array: nothing to take
         result = empty(shape, a.dtype, dist=None, comm=a.comm)
     else:

@@ -312,6 +312,8 @@ def column_stack(tup):
     arrs = []
     for a in tup:
         a = _dist(a)
+        if a.ndim == 0:  # NumPy's ndmin=2 then .T: a (1, 1) column
+            a = _insert_axes(a, (0, 1))
         arrs.append(_insert_axes(a, (1,)) if a.ndim < 2 else a)
     return concatenate(arrs, axis=1)
 

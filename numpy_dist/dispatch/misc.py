@@ -235,3 +235,38 @@ def unstack(x, /, *, axis=0):
         key[axis] = i
         out.append(x[tuple(key)])
     return tuple(out)
+
+
+def _copyto_operand(x):
+    """``src``/``where`` as copyto reads them: DistArrays and NumPy arrays as they are, sequences as
+    NumPy arrays, Python scalars kept (NumPy converts those by value: 300 into int8 is OverflowError)."""
+    if isinstance(x, (DistArray, np.ndarray, np.generic)) or np.ndim(x) == 0:
+        return x
+    return np.asarray(x)
+
+
+def _probe(x):
+    """A 0-d stand-in with ``x``'s dtype (``x`` itself if it is a Python scalar)."""
+    return np.zeros((), x.dtype) if isinstance(x, (DistArray, np.ndarray, np.generic)) else x
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    """``np.copyto`` into a DistArray: elementwise on ``dst``'s layout, ``src`` and ``where`` aligned
+    to it (no gather).
+
+    NumPy's checks come first, on metadata every rank holds, in its order: ``where`` cast safely to
+    bool, ``src`` cast under ``casting`` (a 0-d probe), then both broadcast to ``dst``'s shape.
+    """
+    from .protocol import fallback
+    from .ufuncs import local_operand
+
+    if not isinstance(dst, DistArray):  # a NumPy dst: NumPy writes it (the fallback gathers src)
+        return fallback(np.copyto, (dst, src), {"casting": casting, "where": where}, "numpy.copyto")
+    src, where = _copyto_operand(src), _copyto_operand(where)
+    np.copyto(np.empty((), dst.dtype), _probe(src), casting=casting, where=_probe(where))
+    for operand in (src, where):
+        np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not
+    local_where = local_operand(where, dst.distribution) if np.ndim(where) else where
+    np.copyto(dst.local, local_operand(src, dst.distribution), casting=casting, where=local_where)
+    return None

@@ -5,7 +5,8 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import SHAPES_1D, SHAPES_2D, SHAPES_3D, DIST_CASES, assert_dist_equal, distribute, rng_data
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, DIST_CASES, assert_all_ranks, assert_dist_equal,
+                              distribute, rng_data)
 
 COMM = MPI.COMM_WORLD
 RANK, P = COMM.Get_rank(), COMM.Get_size()
@@ -248,3 +249,54 @@ def test_context_creation_takes_a_shape(method, fill, shape):
     assert c.dist == ("c",) * len(want_shape)
     with pytest.raises(TypeError, match="dist"):
         getattr(ctx, method)(nd.Distribution(ctx, want_shape), dist="b")
+
+
+def _creation_outcome(make):
+    """``make()``'s value gathered, or the class of what it raised (what is compared with NumPy)."""
+    try:
+        r = make()
+    except Exception as exc:  # noqa: BLE001 - the class is what is compared
+        return ("raises", type(exc).__name__)
+    r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
+    return ("array", r.shape, r.dtype.str, repr(r.tolist()))  # repr: NaN equals NaN
+
+
+def _assert_creation_like_numpy(make, label):
+    want = _creation_outcome(lambda: make(np))
+    got = _creation_outcome(lambda: make(nd))
+    everyone = COMM.allgather(got)
+    assert_all_ranks(all(g == everyone[0] for g in everyone), f"{label}: ranks disagree {everyone}")
+    assert_all_ranks(got == want, f"{label}: NumPy {want}, DistArray {got}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::numpy.exceptions.ComplexWarning")
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "replicated"])
+def test_fill_converts_like_numpy(case):
+    """Issue 15: full/full_like set values as NumPy (copyto, unsafe casting) with the whole fill value
+    converted and broadcast-checked on every rank: NaN into int16 is a value (not ValueError), 300 into
+    uint8 OverflowError and 'a' into float ValueError even on a rank whose block is empty, array fills
+    broadcast along the global shape."""
+    for shape in [(0,), (2,), (5,), (3, 4)]:
+        proto = np.arange(int(np.prod(shape)), dtype=np.uint32).reshape(shape)
+        for fill in [np.nan, 7, -1, 300, 1j, "a", [1, 2, 3, 4], [[1], [2], [3]], np.array(2.5)]:
+            for dt in [None, np.int16, np.uint8, np.float32, bool]:
+                label = f"{shape} fill={fill!r} dtype={dt}"
+                _assert_creation_like_numpy(
+                    lambda m: m.full_like(proto if m is np else distribute(proto, case), fill, dtype=dt),
+                    "full_like " + label)
+                if len(shape) == 1:  # a 1-d distribution case applies only to 1-d shapes
+                    _assert_creation_like_numpy(
+                        lambda m: m.full(shape, fill, dtype=dt) if m is np else
+                        m.full(shape, fill, dtype=dt, dist=DIST_CASES[case](shape, COMM)), "full " + label)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
+def test_bool_arange_and_fromfunction_like_numpy(case):
+    """Issue 15: a bool arange has at most 2 elements (else NumPy's TypeError) and holds NumPy's values;
+    fromfunction's bool grids come from such aranges, so any axis longer than 2 is a TypeError."""
+    for args in [(5, 0), (0, 5), (2,), (0, 2), (1, 3), (3,), (0,), (0, 1, 1), (True, False, -1), (0.5, 2)]:
+        _assert_creation_like_numpy(lambda m: m.arange(*args, dtype=bool), f"arange{args} bool")
+    for shape in [(2, 2), (2, 3), (0, 5), (2, 0), (1, 1)]:
+        for dt in [bool, float, np.int16, "bogus"]:
+            _assert_creation_like_numpy(lambda m: m.fromfunction(lambda i, j: i + j, shape, dtype=dt),
+                                        f"fromfunction {shape} {dt}")

@@ -169,7 +169,7 @@ def _outcome(call, x):
         return ("raises", type(exc).__name__)
     r = x if r is None else r
     if isinstance(r, (nd.DistArray, np.ndarray)):
-        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r  # on purpose: no implicit-gather warning
         return ("array", r.shape, r.dtype.str, r.tolist())
     return ("value", type(r).__name__, repr(r))
 
@@ -317,3 +317,28 @@ def test_random_mixed_keys_like_numpy(case):
         key = tuple(_random_entry(rng, int(rng.choice([3, 4, 5]))) for _ in range(int(rng.integers(1, 5))))
         _assert_like_numpy(lambda a: a[key], x, case, f"x[{key!r}]")
         _assert_like_numpy(lambda a: a.__setitem__(key, -1.0), x, case, f"x[{key!r}] = -1")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_element_key_versus_view_key_like_numpy(case):
+    """Issue 15: only an integer per axis sets one element from a value (a sequence is NumPy's TypeError
+    into complex, ValueError into float); ``...`` or None make a view, set by broadcasting (ValueError
+    for a (2,) value into shape (), a (1, 1) value is fine), also on a 0-d array."""
+    for x in [np.zeros((), np.complex64), np.zeros((), np.float64), np.zeros((3,), np.complex64),
+              np.zeros((2, 2), np.float64)]:
+        element = (0,) * x.ndim
+        for key in [element, element + (Ellipsis,), (Ellipsis,) + element, element + (None,)]:
+            for value in [np.array([1, 4], np.uint64), [1, 4], np.array([[1]]), np.array(2), [[3]]]:
+                _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case,
+                                   f"{x.dtype} {x.shape}[{key!r}] = {value!r}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_contains_like_numpy(case):
+    """Issue 15: ``v in d`` is NumPy's ``(d == v).any()``, also for a 0-d array (iteration is not used)."""
+    for x in [np.array(-17), np.arange(6).reshape(2, 3), np.zeros(0)]:
+        # a value that broadcasts the comparison beyond x's shape is left out: such ufunc calls are
+        # not supported yet (NotImplemented from __array_ufunc__; reported on issue 15)
+        values = [-17, 4, 7, 0.0] + ([[0, 1, 2], [[3, 4, 5]], [1, 2]] if x.ndim == 2 else [])
+        for v in values:
+            _assert_like_numpy(lambda a: v in a, x, case, f"{v!r} in {x.shape}")

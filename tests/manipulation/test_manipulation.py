@@ -155,7 +155,7 @@ def _summary(r):
     if isinstance(r, (list, tuple)):
         return ("sequence", [_summary(v) for v in r])
     if isinstance(r, (nd.DistArray, np.ndarray)):
-        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r  # on purpose: no implicit-gather warning
         return ("array", r.shape, r.dtype.str, r.tolist())
     return ("value", type(r).__name__, repr(r))
 
@@ -210,15 +210,17 @@ def test_shape_functions_validate_like_numpy(case):
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
 def test_put_checks_like_numpy(case):
     """``np.put`` in NumPy's order: the mode, the indices (cast like NumPy: 0.5 -> 0, NaN and strings
-    raise), the values converted to the target's dtype (OverflowError for -2 into uint32, even with no
-    index), an empty target, empty values, then the bounds."""
+    raise), an empty target given indices, the values converted to the target's dtype (OverflowError
+    for -2 into uint32, even with no index), empty values, then the bounds."""
     u = np.arange(5, dtype=np.uint32)
     for value in [-2, 2**33, np.array(-2), [-2], 1.5, np.nan, np.array([-2]), [], [7, 8, 9]]:
         _assert_like_numpy(lambda a: np.put(a, [0, 1], value), u, case, f"put [0, 1] <- {value!r}")
         _assert_like_numpy(lambda a: np.put(a, [], value), u, case, f"put [] <- {value!r}")
-    for ind in [[0.5], ["a"], [np.nan], [[0, 1]], np.array([True, False]), [9], [-6], [], [2**70]]:
+    # arrays of indices are cast safely (a float or uint64 array is NumPy's TypeError), scalars are not
+    for ind in [[0.5], ["a"], [np.nan], [[0, 1]], np.array([True, False]), [9], [-6], [], [2**70],
+                np.array([1.5]), np.array(1.5), np.float64(1.5), np.array([1], np.uint64), -2]:
         for mode in ["raise", "clip", "wrap", "bad"]:
-            for target in (u, np.zeros(0, np.uint32)):
+            for target in (u, np.zeros(0, np.uint32), np.zeros((1, 0), np.uint64), np.array(4, np.uint32)):
                 for value in (3, []):
                     _assert_like_numpy(lambda a: np.put(a, ind, value, mode=mode), target, case,
                                        f"put {ind!r} <- {value!r} mode={mode} into {target.shape}")
@@ -250,3 +252,79 @@ def test_split_repeat_roll_take_validate_like_numpy(case):
         for pw in [1, (1, 2), -1, 1.5, ((1, 2), (3, 4), (5, 6), (7, 8))]:
             for mode in ["constant", "edge", "wrap"]:
                 _assert_like_numpy(lambda a: np.pad(a, pw, mode=mode), x, case, f"pad {shape} {pw!r} {mode}")
+
+
+def _zero_d_for_scalar(r):
+    return np.asarray(r) if isinstance(r, np.generic) else r
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_take_indices_and_out_like_numpy(case):
+    """Issue 15: take reads indices as NumPy (lists of floats cast, float arrays and an empty float array
+    are TypeError, bool arrays are 0/1), checks ``out=`` before the bounds (exact shape: ValueError; a
+    dtype not safely castable to the input's: TypeError), as compress does; take_along_axis's shape
+    mismatch is NumPy's IndexError."""
+    x = np.arange(6, dtype=np.float16).reshape(2, 3)
+    for ind in [[0, 1], [0.5, 1], np.array([0.5, 1]), np.array([]), [], np.array([True, False]), [0, 9],
+                np.float64(1.5), np.array(1.5)]:
+        for axis in [None, 1, 5]:
+            # a scalar index takes one element: NumPy's scalar compared as a 0-d array (DistArray's result)
+            _assert_like_numpy(lambda a: _zero_d_for_scalar(np.take(a, ind, axis=axis)), x, case,
+                               f"take {ind!r} axis={axis}")
+            for out_dtype in [np.float16, np.float32, np.int64]:
+                for out_shape in [np.shape(np.take(x, [0, 1], axis=axis)) if axis != 5 else (2,), (7,)]:
+                    out = np.zeros(out_shape, out_dtype)
+                    _assert_like_numpy(lambda a: np.take(a, ind, axis=axis, out=out.copy()), x, case,
+                                       f"take {ind!r} axis={axis} out={out_shape} {out_dtype.__name__}")
+    for out in [np.zeros(2, np.int64), np.zeros(2, np.float32), np.zeros(3, np.float16)]:
+        _assert_like_numpy(lambda a: np.compress([1, 1], a, out=out.copy()), x, case, f"compress out={out.dtype}")
+    y = np.arange(10.0).reshape(5, 2)
+    for idx_shape in [(4, 4), (5, 3), (1, 3), (4, 1), (5,)]:
+        idx = np.zeros(idx_shape, np.intp)
+        for axis in [-1, 0]:
+            _assert_like_numpy(lambda a: np.take_along_axis(a, idx, axis=axis), y, case,
+                               f"take_along_axis {idx_shape} axis={axis}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_column_stack_of_low_dims_and_conj_method_like_numpy(case):
+    """Issue 15: column_stack makes a 0-d input a (1, 1) column (NumPy's ndmin=2 then .T), next to
+    1-d and 2-d inputs; ``d.conj()``/``d.conjugate()`` keep a non-complex dtype (bool stays bool,
+    where np.conjugate gives int8) and return the array itself, as ndarray's methods do."""
+    for shape in [(), (1,), (3,), (1, 1), (2, 2)]:
+        x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
+        for other in [np.array(7.0), np.array([7.0]), np.array([[7.0]])]:
+            _assert_like_numpy(lambda a: np.column_stack([a, other]), x, case, f"column_stack {shape} {other.shape}")
+            _assert_like_numpy(lambda a: np.column_stack([other, a, a]), x, case, f"column_stack {other.shape} {shape}")
+    for dt in [bool, np.int8, np.uint16, np.float32, np.complex64]:
+        x = (np.arange(4) % 3).astype(dt) * (1 - 1j if dt is np.complex64 else 1)
+        for name in ["conj", "conjugate"]:
+            _assert_like_numpy(lambda a: getattr(a, name)(), x, case, f"{np.dtype(dt)}.{name}()")
+            d = distribute(x, case)
+            same = getattr(d, name)() is d
+            assert_all_ranks(same == (dt is not np.complex64), f"{np.dtype(dt)}.{name}() is self: {same}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+def test_copyto_native_like_numpy(case):
+    """Issue 15: np.copyto into a DistArray runs natively (no fallback, even under 'error') and gives
+    NumPy's values or exception class: where cast safely to bool, src cast under ``casting`` (Python
+    300 into int8 is OverflowError, 1.5 TypeError), then the broadcasts, on every rank alike."""
+    old = nd.set_fallback("error")
+    try:
+        for dt in [np.float64, np.int8]:
+            x = np.arange(12, dtype=dt).reshape(4, 3)
+            for src in [np.full((4, 3), 2.5), np.arange(3, dtype=np.int8), 300, 1.5, 7, [1, 2, 3], [1.5, 2, 3],
+                        np.zeros(4), np.array(5, np.int16)]:
+                for where in [True, x % 2 == 0, [True, False, True], np.zeros(3), np.zeros((2, 3), bool)]:
+                    for casting in ["same_kind", "unsafe", "no"]:
+                        def call(a, src=src, where=where, casting=casting):
+                            dist = isinstance(a, nd.DistArray)
+                            s = nd.asarray(src) if dist and isinstance(src, np.ndarray) and src.ndim else src
+                            w = distribute(where, case) if dist and isinstance(where, np.ndarray) and \
+                                where.shape == x.shape else where
+                            return np.copyto(a, s, casting=casting, where=w)
+                        _assert_like_numpy(call, x, case, f"copyto {dt.__name__} <- {src!r:.30} "
+                                                          f"where={where!r:.30} {casting}")
+    finally:
+        nd.set_fallback(old)
