@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..distarray import DistArray
-from .reductions import _as_dist, all as _all
+from .reductions import _as_dist, all as _all, numpy_checks_first
 from .registry import implements
 from .ufuncs import elementwise
 
@@ -51,6 +51,7 @@ def _into(out, result):
 
 
 @implements(np.round, np.around)
+@numpy_checks_first(np.round)
 def round(a, decimals=0, out=None):
     """``np.round`` / ``np.around``."""
     return _into(out, elementwise(np.round, [a], "round", decimals=decimals))

@@ -13,7 +13,8 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..indexing import shape_standin
 from .manipulation import _dist, _split_with, concatenate, diff, flip, moveaxis, ravel, swapaxes
-from .reductions import all as _all, cumprod, cumsum
+from .reductions import all as _all, cumprod, cumsum, numpy_checks_first
+from .elementwise import _into
 from .registry import implements
 from .ufuncs import elementwise
 
@@ -103,28 +104,25 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=Fa
 
 
 @implements(np.isposinf)
+@numpy_checks_first(np.isposinf)
 def isposinf(x, out=None):
     """``np.isposinf``."""
     return elementwise(np.isposinf, [x], "isposinf") if out is None else _into(out, elementwise(np.isposinf, [x], "isposinf"))
 
 
 @implements(np.isneginf)
+@numpy_checks_first(np.isneginf)
 def isneginf(x, out=None):
     """``np.isneginf``."""
     return elementwise(np.isneginf, [x], "isneginf") if out is None else _into(out, elementwise(np.isneginf, [x], "isneginf"))
 
 
 @implements(np.fix)
+@numpy_checks_first(np.fix)
 def fix(x, out=None):
     """``np.fix``."""
     result = elementwise(np.fix, [x], "fix")
     return result if out is None else _into(out, result)
-
-
-def _into(out, result):
-    from .ufuncs import _store
-
-    return _store(out, result)
 
 
 @implements(np.sinc)
