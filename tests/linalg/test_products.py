@@ -8,7 +8,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.dispatch import linalg as L
-from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
 COMM = MPI.COMM_WORLD
 DTYPES = [np.float32, np.float64, np.complex128]
@@ -194,3 +194,40 @@ def test_matvec_vecmat(case):
     v, w = np.arange(4.0), np.arange(3.0) + 1j
     assert_dist_equal(np.matvec(distribute(A, case), distribute(v, "block")), np.matvec(A, v))
     assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
+
+
+def _outcome(func, *args, **kwargs):
+    """(exception class or "ok", value): NumPy's and numpy_dist's outcomes compare directly."""
+    try:
+        return "ok", func(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return type(e), None
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated", "grid_bb", "unstructured"])
+def test_gufunc_out_casting_and_shape_checks(case):
+    """matmul/matvec/vecmat/vecdot ``out=``: NumPy's casting check (UFuncTypeError) first, then shapes;
+    an ``out`` tuple, an ``out`` with extra broadcast dimensions, DistArray and NumPy ``out``."""
+    A = rng_data((3, 4), seed=1)
+    Ac = rng_data((3, 4), np.complex128, seed=1)
+    v, w, B = rng_data((4,), seed=2), rng_data((3,), seed=3), rng_data((4, 2), seed=4)
+    calls = [(np.matvec, A, v), (np.matvec, Ac, v), (np.vecmat, w, A), (np.matmul, A, B), (np.vecdot, v, v),
+             (np.vecdot, A, A)]
+    for func, a, b in calls:
+        shape = func(a, b).shape
+        for out_shape in (shape, (2,) + shape, shape + (1,), shape[:-1] + (7,) if shape else (7,)):
+            for out_dtype in (np.float64, np.int64, np.float32):
+                for tup in (False, True):
+                    o_np = np.zeros(out_shape, out_dtype)
+                    for o in (o_np.copy(), nd.asarray(o_np.copy())):
+                        kw = {"out": (o,) if tup else o}
+                        e = _outcome(func, a, b, out=(o_np,) if tup else o_np)
+                        r = _outcome(func, distribute(a, case), distribute(b, "block") if b.ndim == 1 else
+                                     distribute(b, case), **kw)
+                        where = f"{func.__name__} out {out_shape} {np.dtype(out_dtype)} tuple={tup}"
+                        assert_all_ranks(e[0] == r[0], f"{where}: NumPy {e[0]}, numpy_dist {r[0]}")
+                        if e[0] == "ok":
+                            assert r[1] is o
+                            assert_dist_equal(o, e[1], **tol(np.float64))
+    with pytest.raises(TypeError):  # NumPy's UFuncTypeError; casting= is honoured, not dropped
+        np.matmul(distribute(A, case), distribute(B, case), out=nd.zeros((3, 2), np.float32), casting="no")
