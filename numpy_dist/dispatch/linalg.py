@@ -1186,6 +1186,8 @@ def _scaled_map(m: Map, factor: int) -> Map:
     if isinstance(m, BlockMap):
         return BlockMap(m.size * factor, m.grid_size, m.bounds * factor)
     if isinstance(m, CyclicMap):
+        if factor == 0:  # an empty axis: no cyclic block of length 0 exists, and empty blocks are all alike
+            return BlockMap(0, m.grid_size)
         return CyclicMap(m.size * factor, m.grid_size, m.block_size * factor)
     return UnstructuredMap([(m.local_indices(p)[:, None] * factor + np.arange(factor)).reshape(-1)
                             for p in range(m.grid_size)])

@@ -188,6 +188,18 @@ def test_kron(case):
     assert_dist_equal(np.kron(A, b[0]), np.kron(a, b[0]), **tol(np.float64))
 
 
+@pytest.mark.parametrize("case", CASES_2D)
+def test_kron_with_empty_axes(case):
+    """An empty axis on either side: the product's axis is empty whatever the other operand's map
+    (a cyclic map scaled by 0 used to fail with 'block_size must be at least 1')."""
+    pairs = [(rng_data((4, 0), np.float16, seed=1), rng_data((0, 4), seed=2)),
+             (rng_data((3, 2), seed=1), rng_data((0, 2), seed=2)), (rng_data((0, 3), seed=1), rng_data((5, 2), seed=2))]
+    for a, b in pairs:
+        for cb in ("cyclic", "block", "replicated"):
+            assert_dist_equal(np.kron(distribute(a, case), distribute(b, cb)), np.kron(a, b))
+            assert_dist_equal(np.kron(distribute(b, cb), distribute(a, case)), np.kron(b, a))
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
 @pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 def test_cross(case):
