@@ -496,8 +496,11 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 @implements(np.linalg.matrix_norm)
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    """``np.linalg.matrix_norm`` over the last two axes."""
-    _check_2d(x)
+    """``np.linalg.matrix_norm`` over the last two axes.
+
+    Like NumPy, a 1-d input fails on normalising ``axis=(-2, -1)``
+    (``AxisError``), not on a dimension check (``LinAlgError``).
+    """
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 

@@ -552,6 +552,46 @@ def _stacked(A: DistArray, B: DistArray, dt: np.dtype, func: Any = np.matmul,
     return DistArray._new(local, out_d)
 
 
+def _gufunc_out(ufunc: np.ufunc, out: Any, args: tuple, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``out=`` of a gufunc unwrapped from its 1-tuple, with NumPy's type checks made before any work.
+
+    NumPy resolves dtypes (and the output casting) before it looks at
+    shapes, so a bad ``out`` dtype is a ``UFuncTypeError`` whatever the
+    shapes.  The check runs NumPy itself on length-1 stand-ins of the
+    operands' dtypes and ranks: the same exception on every rank, no data.
+    """
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise ValueError("The 'out' tuple must have exactly one entry per ufunc output")
+        out = out[0]
+    if out is None:
+        return None
+    if not isinstance(out, (np.ndarray, DistArray)):
+        raise TypeError("return arrays must be of ArrayType")
+    probes = [np.zeros((1,) * np.ndim(a), a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype) for a in args]
+    kw = {"dtype": dtype} if dtype is not None else {}
+    ndim = np.ndim(ufunc(*probes, **kw))
+    ufunc(*probes, out=np.empty((1,) * ndim, out.dtype), casting=casting, **kw)
+    return out
+
+
+def _store_gufunc_out(out: Any, result: Any, comm: Any) -> Any:
+    """Write a gufunc ``result`` into ``out``; like NumPy, ``out`` may add broadcast (loop) dimensions."""
+    shape = np.shape(result)
+    if np.shape(out) != shape:
+        try:
+            ok = np.broadcast_shapes(shape, np.shape(out)) == np.shape(out)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"non-broadcastable output operand with shape {np.shape(out)} doesn't match the "
+                             f"broadcast shape {shape}")
+    result = result if isinstance(result, DistArray) else as_dist(np.asarray(result), comm)
+    if np.shape(out) != shape:
+        result = np.broadcast_to(result, np.shape(out))
+    return _store(out, result)
+
+
 def _matmul(a: Any, b: Any, dtype: Any = None) -> Any:
     comm = _comm_of(a, b)
     if np.ndim(a) == 0 or np.ndim(b) == 0:
@@ -588,17 +628,16 @@ def matmul(x1, x2, /, out=None, **kwargs):
     whose batch axes carry the distribution.
     """
     dtype = kwargs.pop("dtype", None)
-    kwargs.pop("casting", None)
+    casting = kwargs.pop("casting", "same_kind")
     if kwargs:
         from .protocol import fallback
 
-        return fallback(np.matmul, (x1, x2), {"out": out, "dtype": dtype, **kwargs} if out is not None else
-                        {"dtype": dtype, **kwargs}, "numpy.matmul")
-    if isinstance(out, tuple):
-        out = out[0]
+        return fallback(np.matmul, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
+                        "numpy.matmul")
+    out = _gufunc_out(np.matmul, out, (x1, x2), dtype, casting)
     result = _matmul(x1, x2, dtype)
     if out is not None:
-        return _store(out, result if isinstance(result, DistArray) else as_dist(result, _comm_of(x1, x2)))
+        return _store_gufunc_out(out, result, _comm_of(x1, x2))
     return result
 
 
@@ -754,6 +793,7 @@ def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
         from .protocol import fallback
 
         return fallback(np.vecdot, (x1, x2), {"out": out, "axis": axis, **kwargs}, "numpy.vecdot")
+    out = _gufunc_out(np.vecdot, out, (x1, x2), kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     dt = kwargs.get("dtype") or _probe_dtype(np.vecdot, np.asarray(x1).dtype if not isinstance(x1, DistArray)
                                              else x1.dtype, np.asarray(x2).dtype if not isinstance(x2, DistArray)
                                              else x2.dtype, shapes=((0,), (0,)))
@@ -771,7 +811,7 @@ def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
     ax = -1
     x1c = np.conjugate(x1) if np.result_type(dt).kind == "c" else x1
     result = _sum(np.multiply(x1c, x2), axis=ax, dtype=dt)
-    return _store(out, result) if out is not None else result
+    return _store_gufunc_out(out, result, _comm_of(x1, x2)) if out is not None else result
 
 
 @implements(np.linalg.vecdot)
@@ -1146,6 +1186,8 @@ def _scaled_map(m: Map, factor: int) -> Map:
     if isinstance(m, BlockMap):
         return BlockMap(m.size * factor, m.grid_size, m.bounds * factor)
     if isinstance(m, CyclicMap):
+        if factor == 0:  # an empty axis: no cyclic block of length 0 exists, and empty blocks are all alike
+            return BlockMap(0, m.grid_size)
         return CyclicMap(m.size * factor, m.grid_size, m.block_size * factor)
     return UnstructuredMap([(m.local_indices(p)[:, None] * factor + np.arange(factor)).reshape(-1)
                             for p in range(m.grid_size)])
@@ -1256,10 +1298,11 @@ def matvec(x1, x2, /, out=None, **kwargs):
         from .protocol import fallback
 
         return fallback(np.matvec, (x1, x2), {"out": out, **kwargs}, "numpy.matvec (axes/dtype options)")
+    out = _gufunc_out(np.matvec, out, (x1, x2))
     if np.ndim(x1) < 2 or np.ndim(x2) < 1:
         raise ValueError("matvec: the first operand needs 2 dimensions and the second 1")
     result = matmul(x1, np.expand_dims(x2, -1))[..., 0]
-    return result if out is None else _store_out(out, result)
+    return result if out is None else _store_gufunc_out(out, result, _comm_of(x1, x2))
 
 
 @implements(np.vecmat)
@@ -1269,13 +1312,9 @@ def vecmat(x1, x2, /, out=None, **kwargs):
         from .protocol import fallback
 
         return fallback(np.vecmat, (x1, x2), {"out": out, **kwargs}, "numpy.vecmat (axes/dtype options)")
+    out = _gufunc_out(np.vecmat, out, (x1, x2))
     if np.ndim(x1) < 1 or np.ndim(x2) < 2:
         raise ValueError("vecmat: the first operand needs 1 dimension and the second 2")
     result = matmul(np.expand_dims(np.conjugate(x1), -2), x2)[..., 0, :]
-    return result if out is None else _store_out(out, result)
+    return result if out is None else _store_gufunc_out(out, result, _comm_of(x1, x2))
 
-
-def _store_out(out, result):
-    from .ufuncs import _store
-
-    return _store(out, result)

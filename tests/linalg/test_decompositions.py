@@ -91,6 +91,37 @@ def test_norms(case):
         assert_dist_equal(np.linalg.matrix_norm(Y, ord=o), np.linalg.matrix_norm(y, ord=o), **tol(y))
 
 
+def _outcome(func, *args, **kwargs):
+    """("ok", value) or the exception class, so NumPy and numpy_dist outcomes compare directly."""
+    try:
+        return "ok", func(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return type(e), None
+
+
+@pytest.mark.parametrize("case", dist_cases(1))
+def test_matrix_norm_of_1d_raises_axis_error(case):
+    # NumPy normalises axis=(-2, -1) before anything else: AxisError, not LinAlgError
+    x = rng_data((5,), seed=2)
+    for o in ("fro", 2, np.inf, 1):
+        with pytest.raises(np.exceptions.AxisError):
+            np.linalg.matrix_norm(x, ord=o)
+        with pytest.raises(np.exceptions.AxisError):
+            np.linalg.matrix_norm(distribute(x, case), ord=o)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_norms_of_empty_matrices(case):
+    for shape in ((0, 0), (0, 3), (3, 0)):
+        x = np.zeros(shape)
+        A = distribute(x, case)
+        for o in ("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+            (k_e, e), (k_r, r) = _outcome(np.linalg.matrix_norm, x, ord=o), _outcome(np.linalg.matrix_norm, A, ord=o)
+            assert_all_ranks(k_e == k_r, f"{shape} ord={o}: NumPy {k_e}, numpy_dist {k_r}")
+            if k_e == "ok":
+                assert_dist_equal(r, e)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_lstsq(case):
     x = tall(np.float64, n=5, seed=3)
@@ -133,7 +164,7 @@ def test_batched_square(case, dtype):
     w, v = np.linalg.eigh(G)
     assert_dist_equal(w, np.linalg.eigh(g)[0], **t)
     assert_dist_equal(np.abs(np.linalg.det(v)), np.ones(g.shape[0]), check_dtype=False, **t)
-    assert_dist_equal(G @ v, v * w[..., None, :], rtol=t["rtol"], atol=t["atol"] * np.abs(g).max())  # A v = v w
+    assert_dist_equal(G @ v, nd.asnumpy(v * w[..., None, :]), rtol=t["rtol"], atol=t["atol"] * np.abs(g).max())  # A v = v w
     Q, R = np.linalg.qr(G)
     assert_dist_equal(Q @ R, g, **t)
     assert_dist_equal(np.linalg.svd(G, compute_uv=False), np.linalg.svd(g, compute_uv=False), **t)

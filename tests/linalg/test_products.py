@@ -8,7 +8,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.dispatch import linalg as L
-from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
 COMM = MPI.COMM_WORLD
 DTYPES = [np.float32, np.float64, np.complex128]
@@ -86,8 +86,27 @@ def test_matmul_plans_move_only_the_small_operand():
     if P > 1:
         assert L._plan(A, B) == "rows"
         assert L._plan(A.T, A) == "inner"
-        big = distribute(rng_data((8 * P, 8 * P), seed=3), "block")
-        assert L._plan(big, big) == "ring"
+        big_np = rng_data((8 * P, 8 * P), seed=3)
+        big = distribute(big_np, "block")
+        expected = _expected_big_plan(P, big.size)
+        if P <= 4:  # no 2-d grid (P = 2, 3) or a 2x2 grid that only ties the ring (P = 4)
+            assert expected == "ring"
+        assert L._plan(big, big) == expected
+        assert_dist_equal(big @ big, big_np @ big_np, **tol(np.float64, 8 * P))
+
+
+def _expected_big_plan(P: int, size: int) -> str:
+    """The plan the cost model must pick for square row-block ``big @ big`` (elements received per rank).
+
+    Ring: A stays, B's rows already match A's columns, every block of B
+    passes each rank once: ``size``.  SUMMA on a ``pr x pc`` grid: both
+    operands re-laid out (a balanced share each) plus the broadcast panels
+    ``size (pc-1)/P + size (pr-1)/P``.  The ring wins ties (P = 4: 2x2 costs
+    exactly ``size``); SUMMA wins where a 2-d grid is cheaper (P = 6, 8, 9 ...).
+    """
+    grids = [(r, P // r) for r in range(2, P) if P % r == 0 and P // r >= 2]
+    summa = [2 * -(-size // P) + size * (pc - 1) // P + size * (pr - 1) // P for pr, pc in grids]
+    return "summa" if summa and min(summa) < size else "ring"
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
@@ -169,6 +188,18 @@ def test_kron(case):
     assert_dist_equal(np.kron(A, b[0]), np.kron(a, b[0]), **tol(np.float64))
 
 
+@pytest.mark.parametrize("case", CASES_2D)
+def test_kron_with_empty_axes(case):
+    """An empty axis on either side: the product's axis is empty whatever the other operand's map
+    (a cyclic map scaled by 0 used to fail with 'block_size must be at least 1')."""
+    pairs = [(rng_data((4, 0), np.float16, seed=1), rng_data((0, 4), seed=2)),
+             (rng_data((3, 2), seed=1), rng_data((0, 2), seed=2)), (rng_data((0, 3), seed=1), rng_data((5, 2), seed=2))]
+    for a, b in pairs:
+        for cb in ("cyclic", "block", "replicated"):
+            assert_dist_equal(np.kron(distribute(a, case), distribute(b, cb)), np.kron(a, b))
+            assert_dist_equal(np.kron(distribute(b, cb), distribute(a, case)), np.kron(b, a))
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic", "last", "grid_bb", "replicated"])
 @pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 def test_cross(case):
@@ -194,3 +225,40 @@ def test_matvec_vecmat(case):
     v, w = np.arange(4.0), np.arange(3.0) + 1j
     assert_dist_equal(np.matvec(distribute(A, case), distribute(v, "block")), np.matvec(A, v))
     assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
+
+
+def _outcome(func, *args, **kwargs):
+    """(exception class or "ok", value): NumPy's and numpy_dist's outcomes compare directly."""
+    try:
+        return "ok", func(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        return type(e), None
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated", "grid_bb", "unstructured"])
+def test_gufunc_out_casting_and_shape_checks(case):
+    """matmul/matvec/vecmat/vecdot ``out=``: NumPy's casting check (UFuncTypeError) first, then shapes;
+    an ``out`` tuple, an ``out`` with extra broadcast dimensions, DistArray and NumPy ``out``."""
+    A = rng_data((3, 4), seed=1)
+    Ac = rng_data((3, 4), np.complex128, seed=1)
+    v, w, B = rng_data((4,), seed=2), rng_data((3,), seed=3), rng_data((4, 2), seed=4)
+    calls = [(np.matvec, A, v), (np.matvec, Ac, v), (np.vecmat, w, A), (np.matmul, A, B), (np.vecdot, v, v),
+             (np.vecdot, A, A)]
+    for func, a, b in calls:
+        shape = func(a, b).shape
+        for out_shape in (shape, (2,) + shape, shape + (1,), shape[:-1] + (7,) if shape else (7,)):
+            for out_dtype in (np.float64, np.int64, np.float32):
+                for tup in (False, True):
+                    o_np = np.zeros(out_shape, out_dtype)
+                    for o in (o_np.copy(), nd.asarray(o_np.copy())):
+                        kw = {"out": (o,) if tup else o}
+                        e = _outcome(func, a, b, out=(o_np,) if tup else o_np)
+                        r = _outcome(func, distribute(a, case), distribute(b, "block") if b.ndim == 1 else
+                                     distribute(b, case), **kw)
+                        where = f"{func.__name__} out {out_shape} {np.dtype(out_dtype)} tuple={tup}"
+                        assert_all_ranks(e[0] == r[0], f"{where}: NumPy {e[0]}, numpy_dist {r[0]}")
+                        if e[0] == "ok":
+                            assert r[1] is o
+                            assert_dist_equal(o, e[1], **tol(np.float64))
+    with pytest.raises(TypeError):  # NumPy's UFuncTypeError; casting= is honoured, not dropped
+        np.matmul(distribute(A, case), distribute(B, case), out=nd.zeros((3, 2), np.float32), casting="no")
