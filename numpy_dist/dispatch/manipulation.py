@@ -323,15 +323,23 @@ def column_stack(tup):
 # --------------------------------------------------------------------------
 
 
-def _split_views(ary: DistArray, parts: list, axis: int) -> list:
-    """Views of ``ary`` with NumPy's part lengths along ``axis`` (read off NumPy's split of a stand-in)."""
-    out, lo = [], 0
-    for part in parts:
-        hi = lo + part.shape[axis]
+def _split_views(ary: DistArray, parts: list, indices_or_sections: Any, axis: int) -> list:
+    """Views of ``ary`` along ``axis`` with NumPy's pieces (``parts``: NumPy's split of a stand-in).
+
+    Split points are used as NumPy uses them, as slice bounds ``[0, *points, n]``: unsorted or negative
+    points give overlapping or empty pieces, which the pieces' lengths alone cannot place.
+    """
+    if np.ndim(indices_or_sections) == 1:
+        points = [0, *(operator.index(p) for p in indices_or_sections), ary.shape[axis]]
+        bounds = list(zip(points[:-1], points[1:]))
+    else:  # a number of sections: consecutive pieces of NumPy's lengths
+        ends = np.cumsum([part.shape[axis] for part in parts]).tolist()
+        bounds = list(zip([0, *ends[:-1]], ends))
+    out = []
+    for lo, hi in bounds:
         key = [slice(None)] * ary.ndim
         key[axis] = slice(lo, hi)
         out.append(ary[tuple(key)])
-        lo = hi
     return out
 
 
@@ -343,7 +351,7 @@ def _split_with(np_split, ary, indices_or_sections, axis) -> list:
         axis = 1 if np_split is np.hsplit and ary.ndim > 1 else {np.dsplit: 2}.get(np_split, 0)
     else:
         parts = np_split(shape_standin(ary.shape), indices_or_sections, axis)
-    return _split_views(ary, parts, normalize_axis_index(axis, ary.ndim))
+    return _split_views(ary, parts, indices_or_sections, normalize_axis_index(axis, ary.ndim))
 
 
 @implements(np.array_split)

@@ -246,7 +246,7 @@ def test_split_repeat_roll_take_validate_like_numpy(case):
             _assert_like_numpy(lambda a: np.repeat(a, r), x, case, f"repeat {shape} {r!r}")
             _assert_like_numpy(lambda a: np.tile(a, r), x, case, f"tile {shape} {r!r}")
             _assert_like_numpy(lambda a: np.roll(a, r), x, case, f"roll {shape} shift {r!r}")
-        for n in [0, 1, 2, -1, 1.5, [1, 3]]:
+        for n in [0, 1, 2, -1, 1.5, [1, 3], [5, 2], [3, 1, 4], [-2, 1], [0, 0, 9], np.array([4, -1])]:
             for split in (np.split, np.array_split, np.hsplit, np.vsplit):
                 _assert_like_numpy(lambda a: split(a, n), x, case, f"{split.__name__} {shape} {n!r}")
         for pw in [1, (1, 2), -1, 1.5, ((1, 2), (3, 4), (5, 6), (7, 8))]:
