@@ -220,6 +220,18 @@ def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int
         standin[tuple(entries)] = np.empty(value_shape, _NO_BYTES)
 
 
+def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
+    """What NumPy raises while preparing an advanced index, before it converts an assigned value.
+
+    Boolean arrays must match the axes they cover; the bounds of integer arrays are checked only later
+    (after the value's conversion), so each integer array stands in as the one axis it consumes.
+    """
+    if any(isinstance(k, DistArray) for k in entries):
+        return
+    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else k for k in entries)
+    shape_standin(shape)[key]
+
+
 def _without_leading_ones(value: Any, ndim: int) -> Any:
     """``value`` without the leading length-1 axes beyond ``ndim`` (NumPy ignores them when assigning)."""
     extra = np.ndim(value) - ndim
@@ -553,6 +565,7 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
                                                          if i not in new_axes))
         base.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
         return
+    _index_preparation_verdict(d.shape, entries)
     value = _converted_value(d, value)
     _numpy_verdict(d.shape, entries, np.shape(value))
     _check_mask_value(d, entries, value)

@@ -288,6 +288,18 @@ def test_python_values_converted_like_numpy(case):
             _assert_like_numpy(lambda a: a.fill(value), u, case, f"fill({value!r})")
 
 
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb", "replicated"])
+def test_index_errors_before_value_conversion_like_numpy(case):
+    """NumPy prepares an advanced index (boolean shapes) before it converts the value, and checks integer
+    array bounds after: a bad mask with an unconvertible value is an IndexError, a bad bound a ValueError."""
+    x = np.arange(25, dtype=np.complex128).reshape(5, 5)
+    keys = [([2, -1], np.array([True, False, True, True, True, True])), np.ones((5, 4), bool),
+            ([9, 0], slice(None)), (slice(None), [0, 7]), ([0, 1], [1, 2])]
+    for key in keys:
+        for value in ["x", 1.5, [1, 2, 3]]:
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"x[{key!r}] = {value!r}")
+
+
 def _random_entry(rng, n):
     kind = rng.integers(0, 9)
     if kind == 0:
