@@ -7,7 +7,7 @@ import numpy as np
 from ..distarray import DistArray
 from .reductions import _as_dist, all as _all, numpy_checks_first
 from .registry import implements
-from .ufuncs import elementwise
+from .ufuncs import elementwise, validate_with_numpy
 
 _NoValue = np._NoValue
 
@@ -31,6 +31,8 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
         raise ValueError("Passing `min` or `max` keyword argument when `a_min` and `a_max` are provided is forbidden.")
     lo = None if lo is _NoValue else lo
     hi = None if hi is _NoValue else hi
+    if out is not None:  # NumPy checks out's casting before any shape (on stand-ins: every rank, no message)
+        validate_with_numpy(np.clip, (a, lo, hi), {"out": out, **kwargs})
     operands = [a] + [v for v in (lo, hi) if v is not None]
 
     def local_clip(x, *bounds):

@@ -141,6 +141,8 @@ ERRORS = [
     ("allclose_bad_broadcast", lambda c, x: np.allclose(x, np.ones(3))),
     ("round_out", lambda c, x: np.round(x, 1, out=x * 0)),
     ("clip_out", lambda c, x: np.clip(x, -1, 1, out=x * 0)),
+    # NumPy checks out's casting before its shape: TypeError, not ValueError
+    ("clip_out_uncastable_and_wrong_shape", lambda c, x: np.clip(x, -1, 1, out=(x[:1, :1] * 0).astype(np.uint16))),
     ("nan_to_num_copy_false", lambda c, x: np.nan_to_num(x, copy=False)),
 ]
 
