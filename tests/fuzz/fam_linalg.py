@@ -339,6 +339,8 @@ def products(rng: np.random.Generator) -> Case:
                     compare=_product_compare(ulps, scale))
     if f == "einsum":
         sub = pick(rng, ["ij,jk->ik", "i,i->", "ij->ji", "ii->i", "ij,j->i", "...,...->...", "ij->"])
+        if sub == "ii->i" and a.ndim == 2 and 0 in a.shape and a.shape[0] != a.shape[1]:
+            sub = "ij->ji"  # NumPy 2.4 returns uninitialised memory for a diagonal of a non-square empty matrix
         return Case(label + f" {sub}", [a, b] if "," in sub else [a], lambda *x: np.einsum(sub, *x),
                     compare=_product_compare(ulps, scale))
     if f == "operator@":
