@@ -111,6 +111,8 @@ def indexing_funcs(rng: np.random.Generator) -> Case:
         idx = pick(rng, [rng.integers(-n - 1, n + 1, size=3), 0, np.array([], int), rng.integers(0, 10, size=(2, 2))])
         axis = pick(rng, [None, 0, -1, ndim])
         mode = pick(rng, ["raise", "wrap", "clip", "bogus"])
+        if mode == "wrap" and x.size == 0:
+            mode = "clip"  # NumPy 2.4 loops forever in 'wrap' mode over an empty axis
         return Case(f"take({shape}, {idx!r}, axis={axis}, mode={mode})", [x, Keep(idx)],
                     lambda a, i: np.take(a, i, axis=axis, mode=mode))
     if f == "take_along_axis":

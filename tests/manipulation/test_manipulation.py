@@ -254,6 +254,21 @@ def test_split_repeat_roll_take_validate_like_numpy(case):
                 _assert_like_numpy(lambda a: np.pad(a, pw, mode=mode), x, case, f"pad {shape} {pw!r} {mode}")
 
 
+@pytest.mark.parametrize("case", ["block", "blockcyclic3", "uneven", "unstructured", "replicated"])
+def test_take_from_an_empty_axis_like_numpy(case):
+    """An empty axis: NumPy returns an empty result when the result has no elements whatever the mode, and
+    raises IndexError when it would have some (every rank alike, ranks without rows included)."""
+    for shape in [(0, 1, 0), (0, 3), (0,), (0, 0)]:
+        x = np.zeros(shape, np.uint16)
+        for idx in [[[8, 4], [5, 3]], [0], [], -1]:
+            for mode in ["clip", "raise"]:  # (NumPy 2.4 loops forever in 'wrap' mode over an empty axis)
+                _assert_like_numpy(lambda a: np.take(a, idx, axis=0, mode=mode), x, case,
+                                   f"take {shape} {idx!r} mode={mode}")
+            want = _outcome(lambda a: np.take(a, idx, axis=0, mode="clip"), x)  # what 'wrap' must do there
+            got = _outcome(lambda a: np.take(a, idx, axis=0, mode="wrap"), distribute(x, case))
+            assert_all_ranks(got == want, f"take {shape} {idx!r} mode=wrap: {got[:3]} != {want[:3]}")
+
+
 def _zero_d_for_scalar(r):
     return np.asarray(r) if isinstance(r, np.generic) else r
 
