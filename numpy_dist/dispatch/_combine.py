@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import comm as _comm
 
-__all__ = ["allgather_packed", "chan_combine", "combine_arg"]
+__all__ = ["allgather_packed", "chan_combine", "combine_arg", "global_flat_index"]
 
 
 def allgather_packed(sub, *arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
@@ -68,7 +68,8 @@ def _is_nan(x: np.ndarray) -> np.ndarray | None:
 
 
 def _better(v: np.ndarray, best: np.ndarray, kind: str) -> np.ndarray:
-    strictly = (v < best) if kind == "min" else (v > best)
+    with np.errstate(invalid="ignore"):  # (complex NaN comparisons warn; NaNs are decided below)
+        strictly = (v < best) if kind == "min" else (v > best)
     nan_v, nan_b = _is_nan(v), _is_nan(best)
     if nan_v is None:
         return strictly
@@ -96,8 +97,37 @@ def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan:
     mask = _equal(local, value) if not (skipnan and floating) else local == value
     big = np.iinfo(np.int64).max
     index = np.asarray(np.where(mask, gidx, big).min(axis=axes, keepdims=True)).astype(np.int64)
+    if local.dtype.kind == "c" and not skipnan:
+        # Complex NaNs differ (nan+1j, 1+nanj): the value is the element at the first global index,
+        # not the first NaN in local order (which an unstructured axis does not keep).
+        value = _at_first(local, np.where(mask, gidx, big), axes)
     index[index == big] = -1
     return value, index
+
+
+def _at_first(local: np.ndarray, keys: np.ndarray, axes: tuple) -> np.ndarray:
+    """The element of ``local`` with the smallest key over ``axes`` (keepdims shape)."""
+    others = [i for i in range(local.ndim) if i not in axes]
+    order = others + sorted(axes)
+    kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
+    lead = tuple(local.shape[i] for i in others) + (int(np.prod([local.shape[i] for i in axes])),)
+    flat = np.transpose(local, order).reshape(lead)
+    pos = np.transpose(keys, order).reshape(lead).argmin(axis=-1)[..., None]
+    return np.take_along_axis(flat, pos, axis=-1).reshape(kshape)
+
+
+def global_flat_index(dist, axes: tuple[int, ...]) -> np.ndarray:
+    """Flat C index over the reduced ``axes`` of every local element (broadcast to the local shape)."""
+    local_shape = dist.local_shape
+    axes = tuple(sorted(axes))
+    if not axes:
+        return np.zeros(local_shape, np.int64)
+    grids = np.meshgrid(*[dist.local_indices(i) for i in axes], indexing="ij")
+    flat = np.ravel_multi_index(grids, tuple(dist.shape[i] for i in axes)) if grids[0].size else grids[0]
+    shape = [1] * dist.ndim  # the reduced axes in place, the others broadcast
+    for i in axes:
+        shape[i] = local_shape[i]
+    return np.broadcast_to(np.asarray(flat, np.int64).reshape(shape), local_shape)
 
 
 def _across(sub, value: np.ndarray, index: np.ndarray, kind: str, skipnan: bool):

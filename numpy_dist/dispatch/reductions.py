@@ -22,7 +22,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .. import comm as _comm
 from ..distarray import DistArray
-from ._combine import chan_combine, combine_arg
+from ._combine import chan_combine, combine_arg, global_flat_index
 from .registry import implements
 from .ufuncs import local_operand, loop_dtype, reduce_dist, run_checked, ufunc_reduce, validate_with_numpy
 
@@ -442,14 +442,7 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
         if a.shape[axes[0]] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
     local = a.local
-    # Global index of every local element along the reduced axes (flat C index when axis is None).
-    if axis is None:
-        grids = np.meshgrid(*[dist.local_indices(i) for i in range(a.ndim)], indexing="ij") if a.ndim else []
-        gidx = np.ravel_multi_index(grids, a.shape) if a.ndim else np.zeros((), np.int64)
-    else:
-        shape = [1] * a.ndim
-        shape[axes[0]] = -1
-        gidx = np.broadcast_to(dist.local_indices(axes[0]).reshape(shape), local.shape)
+    gidx = global_flat_index(dist, axes)  # (flat C index when axis is None)
     value, index = combine_arg.local(local, gidx, axes, kind, skipnan)
     split = reduce_dist(dist, axes)
     if split:

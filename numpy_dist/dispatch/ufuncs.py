@@ -30,18 +30,20 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import plan_for, redistribute_local, redistribute_pieces
+from ._combine import combine_arg, global_flat_index
 from .registry import lookup, qualified_name
 
 __all__ = ["apply_ufunc", "run_checked", "local_operand", "ASSOCIATIVE", "reduce_dist", "shifted_operand",
            "call_in_pieces"]
 
 # Associative and commutative ufuncs: partial results may be combined in any
-# grouping.  (lcm, like NumPy's own multi-axis reduce, assumes no integer overflow.)  The value says whether the operation is idempotent (f(x, x) == x),
+# grouping.  The value says whether the operation is idempotent (f(x, x) == x),
 # which lets ``initial`` be applied on every rank without changing the result.
+# (lcm is not here: once it overflows, the grouping changes the wrapped result.)
 ASSOCIATIVE: dict[np.ufunc, bool] = {
     np.add: False, np.multiply: False, np.logical_xor: False, np.bitwise_xor: False,
     np.logical_and: True, np.logical_or: True, np.bitwise_and: True, np.bitwise_or: True,
-    np.maximum: True, np.minimum: True, np.fmax: True, np.fmin: True, np.gcd: True, np.lcm: True,
+    np.maximum: True, np.minimum: True, np.fmax: True, np.fmin: True, np.gcd: True,
 }
 
 _FP_BITS = {"divide by zero": 1, "overflow": 2, "underflow": 4, "invalid value": 8}
@@ -595,6 +597,16 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
         ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
+    if (split and ufunc in (np.maximum, np.minimum) and array.dtype.kind == "c" and where is True
+            and not has_initial and dtype in (None, array.dtype)):
+        # Complex NaNs differ (nan+1j, 1+nanj) and NumPy returns the first in C order: choose by
+        # global position, as argmax does, rather than by rank order.
+        kind = "max" if ufunc is np.maximum else "min"
+        gidx = global_flat_index(dist, axes)
+        part, index = run_checked(dist.comm, "reduce", lambda: combine_arg.local(array.local, gidx, axes, kind, False))
+        sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
+        part, _ = combine_arg.across(sub, part, index, kind, False)
+        return _reduced_result(part, axes, keepdims, dist, out)
     local_where = where if where is True else local_operand(where, dist)
     opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
     if local_where is not True:
@@ -619,6 +631,11 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         kept = tuple(1 if i in axes else n for i, n in enumerate(part.shape))
         part = run_checked(dist.comm, "reduce", lambda: _combine_in_order(ufunc, partials, kept, part.dtype,
                                                                          initial, has_initial))
+    return _reduced_result(part, axes, keepdims, dist, out)
+
+
+def _reduced_result(part: np.ndarray, axes: tuple[int, ...], keepdims: bool, dist: Distribution,
+                    out: Any) -> Any:
     if not keepdims:
         part = part.reshape(tuple(n for i, n in enumerate(part.shape) if i not in axes))
     result = DistArray._new(part, dist.reduced(axes, keepdims))
