@@ -17,7 +17,7 @@ import contextlib
 import os
 import pickle
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,8 @@ __all__ = [
     "agree",
     "agreed",
 ]
+
+_RELAY_TAG = 7171  # point-to-point messages of relay() (collectives use no tags)
 
 _STATS = {
     "collectives": 0,
@@ -217,6 +219,41 @@ def bcast_array(comm: MPI.Intracomm, array: np.ndarray | None, root: int = 0) ->
     return buf
 
 
+def relay(comm: MPI.Intracomm, step: Callable[[np.ndarray | None], tuple[Any, np.ndarray | None]]) -> Any:
+    """Run ``step`` on each rank in rank order, passing a carry from each rank to the next.
+
+    ``step(carry)`` gets the previous rank's carry (None on rank 0) and
+    returns (this rank's result, the carry for the next rank).  For
+    computations whose order NumPy defines (a scan of a non-associative
+    operation): P - 1 point-to-point messages, one after another.  A step
+    that raises still passes the carry it received on, so no rank waits
+    forever; the exception is re-raised afterwards (agree on it outside).
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> relay(MPI.COMM_SELF, lambda carry: ("done", None))
+    'done'
+    """
+    rank, size = comm.Get_rank(), comm.Get_size()
+    carry = None
+    if rank > 0:
+        with watch("recv"):
+            carry = comm.recv(source=rank - 1, tag=_RELAY_TAG)
+    error, result, onward = None, None, carry
+    try:
+        result, onward = step(carry)
+    except Exception as exc:  # noqa: BLE001 - re-raised once the next rank has its carry
+        error = exc
+    if rank < size - 1:
+        with watch("send"):
+            comm.send(onward, dest=rank + 1, tag=_RELAY_TAG)
+        _count(getattr(onward, "nbytes", 0))
+    if error is not None:
+        raise error
+    return result
+
+
 def allgather_object(comm: MPI.Intracomm, obj: Any, control: bool = True) -> list[Any]:
     """``comm.allgather`` of a small picklable object (counted as control by default)."""
     if comm.Get_size() == 1:
@@ -290,8 +327,41 @@ def barrier(comm: MPI.Intracomm) -> None:
 # --------------------------------------------------------------------------
 
 
-def _describe(exc: BaseException) -> tuple[type, tuple, str]:
-    return (type(exc), exc.args, str(exc))
+def _describe(exc: BaseException) -> bytes:
+    """The exception pickled as (type, args, message); args None when they do not pickle.
+
+    (NumPy's UFuncTypeError carries DType classes that do not pickle: the
+    type and the message still travel, so every rank raises the same class.)
+    """
+    for args in (exc.args, None):
+        try:
+            return pickle.dumps((type(exc), args, str(exc)))
+        except Exception:  # noqa: BLE001 - unpicklable args or type
+            continue
+    return pickle.dumps((RuntimeError, (str(exc),), str(exc)))
+
+
+def _rebuild(etype: type, args: tuple | None, text: str) -> BaseException:
+    """An exception of ``etype`` that reads ``text``, from its args when they rebuild it."""
+    if args is not None:
+        try:
+            err = etype(*args)
+            if str(err) == text:
+                return err
+        except Exception:  # noqa: BLE001 - constructors with other signatures
+            pass
+    err = etype.__new__(etype)
+    err.args = (text,)
+    try:
+        if str(err) == text:
+            return err
+    except Exception:  # noqa: BLE001 - a __str__ that reads attributes the args did not carry
+        pass
+    # A same-named subclass whose message is the text (isinstance checks still hold).
+    shim = type(etype.__name__, (etype,), {"__str__": lambda self: text, "__module__": etype.__module__})
+    err = shim.__new__(shim)
+    err.args = (text,)
+    return err
 
 
 def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
@@ -313,12 +383,7 @@ def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
         if exc is not None:
             raise exc
         return
-    mine = None
-    if exc is not None:
-        try:
-            mine = pickle.dumps(_describe(exc))
-        except Exception:  # unpicklable exception type or args
-            mine = pickle.dumps((RuntimeError, (str(exc),), str(exc)))
+    mine = None if exc is None else _describe(exc)
     everyone = allgather_object(comm, mine)
     failing = [r for r, e in enumerate(everyone) if e is not None]
     if not failing:
@@ -327,13 +392,7 @@ def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
     if first == comm.Get_rank() and exc is not None:
         raise exc
     etype, args, text = pickle.loads(everyone[first])
-    try:
-        err = etype(*args)
-        if str(err) != text:
-            raise TypeError
-    except Exception:
-        err = etype.__new__(etype)
-        err.args = (text,)
+    err = _rebuild(etype, args, text)
     if exc is None:
         # Say where it happened: this rank's data was fine.
         try:

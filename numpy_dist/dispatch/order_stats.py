@@ -241,8 +241,9 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
         n_valid = a.size
         if skipnan and a.dtype.kind in "fc":
             n_valid = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local))), control=True)
-        if n_valid == 0:
-            value = local_func(np.empty(0, a.dtype))  # NumPy's warning and NaN
+        if n_valid == 0:  # all NaN: NumPy's flattened rule returns the last element itself (complex NaNs differ)
+            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
+            value = a[tuple(n - 1 for n in a.shape)]
         else:
             ks = [(n_valid - 1) // 2, n_valid // 2]
             stats, _, has_nan = _order_statistics(a, ks, skipnan)

@@ -629,6 +629,8 @@ def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdi
             dof = n - ddof
             if _comm.any_rank(a.comm, bool(np.any(dof <= 0))):
                 warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=3)
+            if rdt.kind == "c":
+                m2 = m2.astype(rdt)  # NumPy divides a complex sum: nan / 2 is nan+nanj
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = np.where(dof <= 0, np.nan, m2 / np.maximum(dof, 1))
     if rdt.kind == "c":

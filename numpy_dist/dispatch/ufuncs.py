@@ -583,13 +583,16 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     axes = _reduce_axes(kw.get("axis", 0), array.ndim)
     dist = array.distribution
     split = reduce_dist(dist, axes)
+    has_initial = initial is not np._NoValue
     if split and ufunc not in ASSOCIATIVE:  # order matters: make the reduced axes local first
         local_dist = local_axes_dist(dist, axes)
+        if local_dist is None and where is True and array.size:  # (one axis: NumPy refuses several)
+            return _reduced_result(_reduce_in_order(ufunc, array, axes[0], dtype, initial, has_initial), axes,
+                                   keepdims, dist, out)
         if local_dist is None:
             return _fallback(ufunc, "reduce", inputs, kwargs)
         moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
         return ufunc_reduce(ufunc, (moved,) + tuple(inputs[1:]), kwargs)
-    has_initial = initial is not np._NoValue
     # With ``out`` NumPy runs the loop NumPy would run without it and casts the result into ``out``.
     if out is not None:
         _check_out_shape(out, tuple(1 if i in axes else n for i, n in enumerate(array.shape)) if keepdims
@@ -642,6 +645,57 @@ def _reduced_result(part: np.ndarray, axes: tuple[int, ...], keepdims: bool, dis
     if out is not None:
         return _store(out, result)
     return result
+
+
+def _along_in_order(array: DistArray, axis: int, step: Callable) -> tuple[Any, Distribution, Any]:
+    """Relay ``step(carry, block)`` along ``axis`` in global order (blocks in rank order, nothing gathered).
+
+    Returns (this rank's result, the block layout it is in, the sub-communicator along ``axis``).
+    """
+    dist = array.distribution
+    block = _block_along(dist, axis)
+    data = array.local if block == dist else redistribute_local(array.local, dist, block)
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (dist.axis_grid[axis],))
+    result = run_checked(dist.comm, "reduce", lambda: _comm.relay(sub, lambda carry: step(carry, data)))
+    return result, block, sub
+
+
+def _reduce_in_order(ufunc: np.ufunc, array: DistArray, axis: int, dtype: Any, initial: Any,
+                     has_initial: bool) -> np.ndarray:
+    """A non-associative reduction over one split axis, element after element as NumPy's loop goes."""
+
+    def step(carry: np.ndarray | None, data: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if data.shape[axis] == 0:
+            return carry, carry
+        if carry is None:  # the first elements: NumPy's own start (x0, or initial then x0)
+            opts = {"initial": initial} if has_initial else {}
+            value = ufunc.reduce(data, axis=axis, dtype=dtype, keepdims=True, **opts)
+        else:  # continue from the running value, casting the elements as NumPy's loop does
+            value = ufunc.reduce(np.concatenate([carry, data.astype(carry.dtype)], axis=axis), axis=axis,
+                                 dtype=dtype, keepdims=True)
+        return value, value
+
+    total, _, sub = _along_in_order(array, axis, step)
+    return _comm.bcast_array(sub, total if sub.Get_rank() == sub.Get_size() - 1 else None, root=sub.Get_size() - 1)
+
+
+def _accumulate_in_order(ufunc: np.ufunc, array: DistArray, axis: int, dtype: Any) -> np.ndarray:
+    """A non-associative scan along one split axis, continued from the previous block's last value."""
+    result_dtype = ufunc.accumulate(np.ones((1,) * array.ndim, array.dtype), axis=axis, dtype=dtype).dtype
+
+    def step(carry: np.ndarray | None, data: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if data.shape[axis] == 0:
+            return np.empty(data.shape, result_dtype), carry
+        if carry is None:
+            acc = ufunc.accumulate(data, axis=axis, dtype=dtype)
+        else:
+            joined = np.concatenate([carry, data.astype(carry.dtype)], axis=axis)
+            acc = np.delete(ufunc.accumulate(joined, axis=axis, dtype=dtype), 0, axis=axis)
+        return acc, np.take(acc, [-1], axis=axis)
+
+    local, block, _ = _along_in_order(array, axis, step)
+    dist = array.distribution
+    return local if block == dist else redistribute_local(local, block, dist)
 
 
 def _combine_in_order(ufunc: np.ufunc, partials: list, kept: tuple, dtype: np.dtype, initial: Any,
@@ -722,7 +776,8 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back
         local_dist = local_axes_dist(dist, (axis,))
         if local_dist is None:
-            return _fallback(ufunc, "accumulate", inputs, kwargs)
+            result = DistArray._new(_accumulate_in_order(ufunc, array, axis, dtype), dist)
+            return _store(out, result) if out is not None else result
         moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
         scanned = ufunc_accumulate(ufunc, (moved,), {"axis": axis, "dtype": dtype})
         result = DistArray._new(redistribute_local(scanned.local, local_dist, dist), dist)

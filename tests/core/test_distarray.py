@@ -145,6 +145,19 @@ def test_agree_raises_everywhere():
                 raise KeyError("k")
 
 
+def test_agree_keeps_the_class_of_unpicklable_exceptions():
+    # NumPy's UFuncTypeError carries DType classes that do not pickle: every rank still raises that class.
+    try:
+        np.lcm(np.ones(2, np.int32), 1 + 2j)
+    except TypeError as e:
+        numpy_error = e
+    exc = numpy_error if RANK == 0 else None
+    with pytest.raises(type(numpy_error)) as info:
+        nd.agree(COMM, exc)
+    assert type(info.value).__name__ == type(numpy_error).__name__
+    assert "did not contain a loop" in str(info.value)
+
+
 def test_grid_subcomm_groups():
     from numpy_dist.comm import grid_subcomm
 

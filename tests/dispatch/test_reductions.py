@@ -705,3 +705,101 @@ def test_quantiles_of_no_data_check_like_numpy(name):
             check(lambda a: f(a, 250.0, axis=0), [x], [distribute(x, case)])
 
     run_subcases([(c,) for c in pick(dist_cases(2), len(name), 3)], body)
+
+
+# --------------------------------------------------------------------------
+# Which NaN: complex NaNs differ (nan+1j, 1+nanj), and NumPy's choice is positional
+# --------------------------------------------------------------------------
+
+
+def _complex_nans(shape, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex128)
+    m = rng.random(shape) < 0.3
+    k = int(m.sum())
+    x[m] = np.where(rng.random(k) < 0.5, np.nan + 1j * rng.integers(0, 5, k), rng.integers(0, 5, k) + 1j * np.nan)
+    return x
+
+
+def _bits(r):
+    """Complex results as their (real, imag) bit patterns: NaN payloads and signs compared exactly."""
+    r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else np.asarray(r)
+    return np.atleast_1d(r).view(np.float64).view(np.int64)
+
+
+@pytest.mark.parametrize("fname", ["max", "min", "ptp"])
+def test_complex_max_min_return_numpys_nan(fname):
+    """The first NaN in C order over the reduced axes, whatever the layout (cyclic, grids, unstructured)."""
+    f = getattr(np, fname)
+
+    def body(shape, case, axis):
+        x = _complex_nans(shape, hash((shape, case)) % 1000)
+        with np.errstate(invalid="ignore"):
+            want = f(x, axis=axis)
+            got = f(distribute(x, case), axis=axis)
+        compare(_bits(got), _bits(want))
+
+    items = [(s, c, ax) for s in [(11,), (6, 5), (4, 3, 5)] for c in dist_cases(len(s))
+             for ax in [None, 0, -1] + ([(0, 1)] if len(s) > 1 else [])]
+    run_subcases(items, body)
+
+
+def test_nanmedian_all_nan_returns_numpys_element():
+    """All NaN, flattened or 1-d: NumPy returns the last element itself (nan+infj stays nan+infj)."""
+
+    def body(shape, case, axis):
+        x = np.full(shape, complex(np.nan, 0))
+        x.reshape(-1)[-1] = complex(np.nan, np.inf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanmedian(x, axis=axis)
+            got = np.nanmedian(distribute(x, case), axis=axis)
+        compare(_bits(got), _bits(want))
+
+    run_subcases([(s, c, ax) for s in [(1,), (7,), (1, 1), (3, 4)] for c in dist_cases(len(s))
+                  for ax in [None] + ([0] if len(s) == 1 else [])], body)
+
+
+def test_complex_nanvar_divides_as_numpy():
+    """NumPy divides the complex sum of squares: a NaN variance with dtype=complex is nan+nanj."""
+    x = np.array([[np.nan, 1], [6.5, 2 - 1j], [complex(-np.inf, 0.8), 3], [np.nan, np.nan]])
+
+    def body(case, dt):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanvar(x, axis=0, dtype=dt)
+            got = nd.asnumpy(np.nanvar(distribute(x, case), axis=0, dtype=dt))
+        compare(np.isnan(got.real), np.isnan(want.real))
+        compare(np.isnan(np.imag(got)), np.isnan(np.imag(want)))
+        compare(got, want)
+
+    run_subcases([(c, dt) for c in dist_cases(2) for dt in (None, np.complex128)], body)
+
+
+def test_lcm_scans_keep_numpys_order_under_overflow():
+    """lcm wraps on overflow, so its grouping shows: reduce and accumulate follow NumPy's order."""
+    x = (np.arange(1, 21, dtype=np.int8) * 3) % 17 + 1
+
+    def body(case, dt):
+        d = distribute(x, case)
+        compare(nd.asnumpy(np.lcm.accumulate(d, dtype=dt)), np.lcm.accumulate(x, dtype=dt))
+        compare(np.lcm.reduce(d, dtype=dt), np.lcm.reduce(x, dtype=dt))
+
+    run_subcases([(c, dt) for c in dist_cases(1) for dt in (None, np.uint8, np.int64)], body)
+
+
+@pytest.mark.parametrize("ufunc", [np.subtract, np.divide, np.fmod, np.copysign])
+def test_ordered_reduce_and_scan_of_one_axis_run_natively(ufunc):
+    """Non-associative reduce/accumulate of a 1-d array: relayed in global order, never gathered."""
+    x = (np.arange(1, 24, dtype=np.float64) % 5 + 1) / 3
+    x[[3, 11]] = [np.inf, -0.0]
+
+    def body(case, initial):
+        d = distribute(x, case)
+        opts = {} if initial is None else {"initial": initial}
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("error", nd.FallbackWarning)
+            compare(nd.asnumpy(ufunc.accumulate(d)), ufunc.accumulate(x))
+            compare(ufunc.reduce(d, **opts), ufunc.reduce(x, **opts))
+
+    run_subcases([(c, i) for c in dist_cases(1) for i in (None, 2.5)], body)
