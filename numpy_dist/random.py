@@ -332,8 +332,8 @@ class Generator:
         """Random picks from ``range(a)`` (an int) or from the rows of an array ``a`` every rank holds.
 
         ``p`` gives probabilities (default uniform).  ``replace=False`` takes
-        the first ``size`` entries of a distributed permutation (``p`` must
-        then be None).  The result has shape ``size + a.shape[1:]``; the
+        the first ``size`` entries of a distributed permutation, or with ``p``
+        the winners of an exponential race.  The result has shape ``size + a.shape[1:]``; the
         axes after ``size`` are not distributed.
         """
         if isinstance(a, DistArray):
@@ -355,7 +355,7 @@ class Generator:
                 # p than the size): they cost O(len(p)), data every rank holds anyway.
                 np.random.default_rng(0).choice(n, size=None if target is None else target.size,
                                                 replace=False, p=p)
-                raise NotImplementedError("choice(replace=False) with probabilities p is not supported")
+                return self._weighted_without_replacement(n, np.asarray(p, np.float64), pool, target)
             return self._choice_without_replacement(n, pool, target)
         if p is None:
             draw = lambda g, m: g.integers(0, n, m)  # noqa: E731
@@ -379,6 +379,26 @@ class Generator:
             local = reshape_local(keep, head, Distribution(self.comm, (1,), "n"))[0]
             return local if pool is None else pool[local]
         idx = DistArray._new(reshape_local(keep, head, target), target)
+        return idx if pool is None else _pick(pool, idx)
+
+    def _weighted_without_replacement(self, n: int, p: np.ndarray, pool: np.ndarray | None,
+                                      target: Distribution | None) -> Any:
+        """``choice(n, replace=False, p=p)`` by an exponential race (Efraimidis & Spirakis, 2006).
+
+        The ``m`` smallest of ``E_i / p_i`` (``E_i`` standard exponential), in
+        increasing order, are a successive weighted sample without replacement:
+        the law NumPy's own ``choice`` draws from.  ``p`` is held whole on every
+        rank, so every rank computes the same ``n`` keys: no communication.
+        """
+        m = 1 if target is None else target.size
+        e = _values_at(self._next_key(), _SUB_VALUES, np.arange(n, dtype=np.int64), n, np.float64,
+                       lambda g, k: g.standard_exponential(k))
+        with np.errstate(divide="ignore"):
+            race = e / p  # p == 0: never chosen (NumPy checked there are enough non-zero p)
+        order = np.argsort(race, kind="stable")[:m].astype(np.int64)
+        if target is None:
+            return order[0] if pool is None else pool[order[0]]
+        idx = DistArray._new(order[_flat_positions(target)].reshape(target.local_shape), target)
         return idx if pool is None else _pick(pool, idx)
 
     # -- permutations ---------------------------------------------------------------------------
@@ -470,6 +490,61 @@ class Generator:
         src = Distribution._from_maps(self.comm, [BlockMap(x.shape[0], P, bounds)] +
                                       [NoDistMap(s) for s in x.shape[1:]], None, None)
         return DistArray._new(redistribute_local(local, src, x.distribution), x.distribution)
+
+    def permuted(self, x: Any, *, axis: int | None = None, out: Any = None) -> DistArray:
+        """``x`` with each slice along ``axis`` shuffled independently (all of it when ``axis`` is None).
+
+        As ``numpy.random.Generator.permuted``: ``out`` (a DistArray of x's
+        shape, may be ``x`` itself) receives the result.  Each element gets a
+        random key from the stream at its global position and every slice is
+        sorted by its keys, so the result is the same on any number of ranks.
+        Communication: the slices are made whole on one rank each (one
+        all-to-all there and back); ``axis=None`` permutes the flattened array.
+
+        Examples
+        --------
+        >>> from numpy_dist.random import default_rng
+        >>> import numpy as np
+        >>> x = default_rng(1).permuted(np.arange(6).reshape(2, 3), axis=1)
+        >>> [sorted(row) for row in x.toarray().tolist()]
+        [[0, 1, 2], [3, 4, 5]]
+        """
+        if not isinstance(x, DistArray):
+            x = asarray(x, comm=self.comm)
+        # NumPy's checks, in its order: out's type, shape and (safe) casting, then the axis.
+        if out is not None:
+            if not isinstance(out, DistArray):
+                raise TypeError("out must be a DistArray")
+            if out.shape != x.shape:
+                raise ValueError("out must have the same shape as x")
+            if not np.can_cast(x.dtype, out.dtype, "safe"):
+                raise TypeError(f"Cannot cast array data from {x.dtype!r} to {out.dtype!r} according to the rule 'safe'")
+        if x.ndim == 0 and axis is None:
+            raise TypeError("len() of unsized object")
+        if axis is None:
+            flat = self.permutation(np.reshape(x, -1)) if x.ndim else x.copy()
+            shaped = np.reshape(flat, x.shape)
+            result = shaped if shaped.distribution == x.distribution else DistArray._new(
+                redistribute_local(shaped.local, shaped.distribution, x.distribution), x.distribution)
+        else:
+            axis = normalize_axis_index(operator.index(axis), x.ndim)
+            result = self._permuted_slices(x, axis)
+        if out is None:
+            return result
+        np.copyto(out, result)
+        return out
+
+    def _permuted_slices(self, x: DistArray, axis: int) -> DistArray:
+        from .dispatch.ufuncs import local_axes_dist
+
+        work = local_axes_dist(x.distribution, (axis,))
+        if work is None:  # a 1-d array: the slice is all of it
+            return self.permutation(x)
+        local = redistribute_local(x.local, x.distribution, work)
+        keys = _values_at(self._next_key(), _SUB_VALUES, _flat_positions(work), work.size, np.float64,
+                          lambda g, k: g.random(k)).reshape(work.local_shape)
+        shuffled = np.take_along_axis(local, np.argsort(keys, axis=axis, kind="stable"), axis=axis)
+        return DistArray._new(redistribute_local(shuffled, work, x.distribution), x.distribution)
 
     def shuffle(self, x: Any, axis: int = 0) -> None:
         """Permute ``x`` along ``axis`` in place (a DistArray, or a NumPy array every rank holds).

@@ -139,8 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         path = args.json or os.path.join("bench_results", f"bench-{nprocs}.json")
         write_json(path, meta, s1, sp, rows, verdicts)
         say(f"\nwrote {path}")
+        wrong = [r.key for r in rows if r.correct is False]
+        if wrong:
+            say(f"WRONG RESULTS (distributed != NumPy): {', '.join(wrong)}")
     comm.Barrier()
-    return 0
+    wrong_anywhere = comm.bcast(any(r.correct is False for r in rows) if rank == 0 else None, root=0)
+    return 1 if wrong_anywhere else 0
 
 
 if __name__ == "__main__":

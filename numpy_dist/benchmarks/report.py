@@ -1,7 +1,9 @@
 """Rank 0's output: the results table, the target verdicts and the JSON file.
 
-Nothing here asserts: missed targets are printed as ``missed``, and the exit status does
-not depend on them (this is a benchmark, not a test).
+Nothing here asserts on speed: missed targets are printed as ``missed``, and the exit status
+does not depend on them (this is a benchmark, not a test).  A workload whose distributed result
+differs from NumPy's is ``wrong`` in every target it touches, never ``met``, and makes the run
+exit non-zero.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ BANDWIDTH_WORKLOADS = ("W2", "W2b", "W3", "W4")
 
 @dataclass
 class Verdict:
-    """One target: ``status`` is met, missed or n/a (not applicable at this rank count / not run)."""
+    """One target: ``status`` is met, missed, wrong (the result differs from NumPy's) or n/a (not run here)."""
 
     target: str
     status: str
@@ -84,7 +86,10 @@ def evaluate_targets(rows: list[RowResult], sp: StreamResult, nprocs: int) -> li
     by_key = {r.key: r for r in rows}
     out: list[Verdict] = []
 
-    def status(ok: bool) -> str:
+    def status(ok: bool, row: RowResult) -> str:
+        # A target is never met by a wrong answer, however fast.
+        if row.correct is False:
+            return "wrong"
         return "met" if ok else "missed"
 
     for key in OVERHEAD_WORKLOADS:
@@ -94,7 +99,7 @@ def evaluate_targets(rows: list[RowResult], sp: StreamResult, nprocs: int) -> li
             out.append(Verdict(t, "n/a", "not run" if r is None else f"run at {nprocs} ranks"))
         else:
             ratio = r.dist.median / r.numpy.median
-            out.append(Verdict(t, status(ratio <= ONE_RANK_RATIO), f"{ratio:.2f}x"))
+            out.append(Verdict(t, status(ratio <= ONE_RANK_RATIO, r), f"{ratio:.2f}x"))
 
     t = f"2 ranks: W1 at least {TWO_RANK_W1_SPEEDUP}x faster than NumPy"
     r = by_key.get("W1")
@@ -102,7 +107,7 @@ def evaluate_targets(rows: list[RowResult], sp: StreamResult, nprocs: int) -> li
         out.append(Verdict(t, "n/a", "not run" if r is None else f"run at {nprocs} ranks"))
     else:
         sp_w1 = r.numpy.median / r.dist.median
-        out.append(Verdict(t, status(sp_w1 >= TWO_RANK_W1_SPEEDUP), f"{sp_w1:.2f}x"))
+        out.append(Verdict(t, status(sp_w1 >= TWO_RANK_W1_SPEEDUP, r), f"{sp_w1:.2f}x"))
 
     for key in BANDWIDTH_WORKLOADS:
         t = f"2 ranks: {key} at >= {TWO_RANK_STREAM_FRACTION:.0%} of 2-process STREAM"
@@ -111,7 +116,7 @@ def evaluate_targets(rows: list[RowResult], sp: StreamResult, nprocs: int) -> li
             out.append(Verdict(t, "n/a", "not run" if r is None else f"run at {nprocs} ranks"))
         else:
             g = _gbs(r, r.dist.median) or 0.0
-            out.append(Verdict(t, status(g >= TWO_RANK_STREAM_FRACTION * sp.reference),
+            out.append(Verdict(t, status(g >= TWO_RANK_STREAM_FRACTION * sp.reference, r),
                                f"{g:.2f} GB/s = {100 * g / sp.reference:.0f}% of {sp.reference:.2f} GB/s"))
 
     t = f"1 rank: W7 <= {W7_MAX_US:g} us per a + b"
@@ -120,13 +125,13 @@ def evaluate_targets(rows: list[RowResult], sp: StreamResult, nprocs: int) -> li
         out.append(Verdict(t, "n/a", "not run" if r is None else f"run at {nprocs} ranks"))
     else:
         us = r.dist.median / (r.per_op or 1) * 1e6
-        out.append(Verdict(t, status(us <= W7_MAX_US), f"{us:.2f} us/op"))
+        out.append(Verdict(t, status(us <= W7_MAX_US, r), f"{us:.2f} us/op"))
 
     for r in rows:
         t = f"{nprocs} rank(s): {r.key} peak memory/rank <= {MEMORY_FACTOR}x local + {mib(MEMORY_OVERHEAD):.0f} MiB"
         limit = MEMORY_FACTOR * r.dist.local_bytes + MEMORY_OVERHEAD
         np_ratio = r.numpy.peak_bytes / r.numpy.local_bytes if r.numpy.local_bytes else 0.0
-        out.append(Verdict(t, status(r.dist.memory_ok),
+        out.append(Verdict(t, status(r.dist.memory_ok, r),
                            f"peak {mib(r.dist.peak_bytes):.0f} MiB, limit {mib(limit):.0f} MiB "
                            f"(NumPy alone peaks at {np_ratio:.1f}x its data)"))
     return out

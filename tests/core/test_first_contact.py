@@ -229,3 +229,22 @@ def test_plot_array_distribution_keeps_the_backend(case, tmp_path_factory):
     owners = owner_map(d)
     ok &= owners.shape == (6, 5) and set(np.unique(owners).tolist()) <= set(range(P))
     assert_all_ranks(ok, f"backend {backend} -> {matplotlib.rcParams._get_backend_or_none()}, fig {fig!r}")
+
+
+def test_benchmark_never_calls_a_wrong_result_met():
+    """A fast but wrong workload is 'wrong' in every target it touches, never 'met' (issue 15, item 6)."""
+    from numpy_dist.benchmarks.report import evaluate_targets
+    from numpy_dist.benchmarks.runner import Column, RowResult
+    from numpy_dist.benchmarks.stream import StreamResult
+
+    fast = Column([1e-6], 1e-6, 0, 1 << 20, True, "test")
+    slow = Column([1.0], 1.0, 0, 1 << 20, True, "test")
+
+    def row(correct):
+        return RowResult("W7", "a + b", 10, [[10]], 1, False, slow, fast, None, None, 1, correct)
+
+    stream = StreamResult(10.0, 10.0, 1000, 1)
+    good = {v.target: v.status for v in evaluate_targets([row(True)], stream, 1)}
+    bad = {v.target: v.status for v in evaluate_targets([row(False)], stream, 1)}
+    assert "met" in good.values()
+    assert "met" not in bad.values() and "wrong" in bad.values()

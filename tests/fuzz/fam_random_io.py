@@ -47,7 +47,7 @@ def _gen(a: Any) -> Any:
 
 def random(rng: np.random.Generator) -> Case:
     m = pick(rng, ["random", "uniform", "normal", "standard_normal", "exponential", "integers", "choice",
-                   "permutation", "permutation_array", "shuffle_bad"])
+                   "permutation", "permutation_array", "shuffle_bad", "permuted"])
     size = pick(rng, SIZES)
     x = np.zeros(1)  # which side runs: NumPy array -> NumPy's generator, DistArray -> numpy_dist's
     if m == "random":
@@ -95,6 +95,17 @@ def random(rng: np.random.Generator) -> Case:
         return Case(f"permutation({y.shape} {y.dtype}, axis={ax}) (sorted)", [y],
                     lambda a: np.sort(_gen(a).permutation(a, axis=ax), axis=ax if a.ndim else None) if np.ndim(a)
                     else _gen(a).permutation(a, axis=ax))
+    if m == "permuted":  # each slice along axis shuffled (all of it for None); out= may be the array itself
+        y = data(rng, shape_of(rng), dtype_of(rng, "iu"))
+        ax = pick(rng, [None, 0, 1, -1, 3])
+        in_place = rng.random() < 0.3
+
+        def permuted(a):
+            r = _gen(a).permuted(a, axis=ax, out=a if in_place else None)
+            return np.sort(r, axis=ax) if np.ndim(r) else r
+
+        return Case(f"permuted({y.shape} {y.dtype}, axis={ax}, out={'x' if in_place else None}) (sorted)", [y],
+                    permuted)
     y = data(rng, shape_of(rng), dtype_of(rng, "iu"))
     ax = pick(rng, [0, 1, -1, 3])
 

@@ -327,14 +327,12 @@ def test_parameter_checks_match_numpy_on_every_rank(call, case):
 
 @pytest.mark.parametrize("case", [None, "uneven", "replicated"])
 def test_choice_without_replacement_with_p_checks_like_numpy(case):
-    """replace=False with p: NumPy's size-dependent ValueErrors everywhere; else the documented NotImplementedError."""
+    """replace=False with p: NumPy's size-dependent ValueErrors everywhere; else NumPy's shape and dtype."""
     for p in ([0.5, 0.5, 0, 0, 0], [0.2] * 5, [0.5, 0.6, -0.1, 0, 0]):
         for size in VALIDATION_SIZES + [(3,), (6,)]:
             numpy = _outcome(lambda: np.random.default_rng(0).choice(5, size=size, replace=False, p=p))
             ours = _outcome(lambda: default_rng(0).choice(5, size=size, replace=False, p=p,
                                                           **_dist_for_size(size, case)))
-            if numpy[0] == "ok":  # not implemented: must say so on every rank
-                numpy = ("raised", NotImplementedError)
             _assert_like_numpy(ours, numpy, f"choice(5, p={p}, replace=False) size={size}")
 
 
@@ -371,3 +369,47 @@ def test_permutation_and_shuffle_like_numpy(call, case):
         got = nd.asnumpy(ours_x) if isinstance(ours_x, nd.DistArray) else ours_x
         assert_all_ranks(np.array_equal(np.sort(got, axis=axis), np.sort(x, axis=axis)), "shuffle lost elements")
         assert_all_ranks(same_everywhere(got), "ranks shuffled a replicated array differently")
+
+
+def test_weighted_choice_without_replacement_follows_numpys_law():
+    """choice(replace=False, p=): distinct picks, never a zero-probability one, pick frequencies of NumPy's law,
+    and the same sample at every rank count."""
+    p = np.array([0.5, 0.3, 0.1, 0.1, 0.0])
+    rng = default_rng(3)
+    first, second = np.zeros(5), np.zeros(5)
+    trials = 600
+    for _ in range(trials):
+        s = rng.choice(5, size=3, replace=False, p=p).toarray()
+        assert len(set(s.tolist())) == 3 and 4 not in s
+        first[s[0]] += 1
+        second[s[1]] += 1
+    # Successive sampling: P(first = i) = p_i; P(second = i) = sum_j p_j p_i / (1 - p_j).
+    want_second = np.array([sum(p[j] * p[i] / (1 - p[j]) for j in range(5) if j != i) for i in range(5)])
+    np.testing.assert_allclose(first / trials, p, atol=0.06)
+    np.testing.assert_allclose(second / trials, want_second, atol=0.06)
+    one = default_rng(9, comm=MPI.COMM_SELF).choice(10, size=(2, 3), replace=False, p=np.arange(10) / 45).local
+    assert_dist_equal(default_rng(9).choice(10, size=(2, 3), replace=False, p=np.arange(10) / 45, dist="c"), one)
+    pool = np.array(list("abcde"))
+    assert default_rng(9).choice(pool, replace=False, p=p) in pool[:4]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "unstructured", "replicated"])
+def test_permuted_shuffles_each_slice(case):
+    """Generator.permuted: every slice along axis keeps its values (axis=None: the whole array), out= written,
+    the same result at every rank count."""
+    x = np.arange(42).reshape(6, 7)
+    d = distribute(x, case)
+    for axis in (None, 0, 1, -1):
+        got = default_rng(4).permuted(d, axis=axis)
+        assert got.distribution == d.distribution
+        g = got.toarray()
+        if axis is None:
+            assert sorted(g.ravel().tolist()) == list(range(42))
+        else:
+            assert (np.sort(g, axis=axis) == x).all()
+        one = default_rng(4, comm=MPI.COMM_SELF).permuted(np.arange(42).reshape(6, 7), axis=axis).local
+        assert_all_ranks(np.array_equal(g, one), f"axis={axis}: differs from one rank")
+    out = distribute(np.zeros((6, 7), np.int64), case)
+    assert default_rng(4).permuted(d, axis=1, out=out) is out
+    assert (np.sort(out.toarray(), axis=1) == x).all()
+    raises_everywhere(np.exceptions.AxisError, lambda: default_rng(4).permuted(d, axis=2))
