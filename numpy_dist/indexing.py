@@ -224,11 +224,12 @@ def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
     """What NumPy raises while preparing an advanced index, before it converts an assigned value.
 
     Boolean arrays must match the axes they cover; the bounds of integer arrays are checked only later
-    (after the value's conversion), so each integer array stands in as the one axis it consumes.
+    (after the value's conversion), so each integer array stands in as the one axis it consumes.  A
+    distributed mask's check needs only its shape: it stands in as an all-False mask of that shape
+    (zero strides, no memory), so every rank reaches NumPy's verdict without the mask's values.
     """
-    if any(isinstance(k, DistArray) for k in entries):
-        return
-    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else k for k in entries)
+    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else
+                np.broadcast_to(np.False_, k.shape) if isinstance(k, DistArray) else k for k in entries)
     shape_standin(shape)[key]
 
 
