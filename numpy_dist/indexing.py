@@ -547,8 +547,10 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
             # from a sequence: NumPy's own rules (errors) on the value or a stand-in of it.
             if isinstance(value, (np.ndarray, DistArray)):
                 np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), value.dtype), value.shape)
-            else:
-                np.empty((), d.dtype)[()] = value
+            else:  # a sequence NumPy takes as one element (a bool's truth) is that element from here on
+                element = np.empty((), d.dtype)
+                element[()] = value
+                value = element[()]
         if not isinstance(value, (np.ndarray, DistArray)) and np.ndim(value) > len(result_shape):
             # NumPy reads a sequence into a view with at most the view's dimensions (no leading ones dropped).
             raise ValueError("setting an array element with a sequence. The requested array would exceed the "

@@ -370,3 +370,15 @@ def test_distributed_mask_checked_before_value_conversion_like_numpy(case):
             def set_mask(a, m=m, value=value):
                 a[distribute(m, case) if isinstance(a, nd.DistArray) else m] = value
             _assert_like_numpy(set_mask, x, case, f"x[dist mask{m.shape}] = {value!r}")
+
+
+@pytest.mark.parametrize("case", ["block", "blockcyclic2", "unstructured", "replicated"])
+def test_one_element_set_from_a_sequence_like_numpy(case):
+    """Fuzz: ``x[i] = seq`` sets one element as NumPy's scalar assignment does: a bool target takes the
+    sequence's truth ([1, 2] -> True, [] -> False), other dtypes raise NumPy's class; a NumPy array
+    value keeps NumPy's rule (ValueError for more than one element)."""
+    for dt in [np.bool_, np.int8, np.float64, np.complex128]:
+        x = np.zeros(4, dt)
+        for key in [3, (-3,), -1]:
+            for value in [[1, 2], [], [0], (1, 2), [[1]], np.array([1, 2]), [0, 0]]:
+                _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"{dt.__name__}[{key!r}] = {value!r}")
