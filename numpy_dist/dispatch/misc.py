@@ -71,7 +71,7 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return x.astype(dtype, copy=copy)
 
 
-def _with_initial(scan, x, axis, dtype, out, include_initial, identity):
+def _with_initial(scan, np_scan, x, axis, dtype, out, include_initial, identity):
     x = _dist(x)
     if axis is None:
         if x.ndim > 1:
@@ -79,28 +79,42 @@ def _with_initial(scan, x, axis, dtype, out, include_initial, identity):
         axis = 0
     axis = normalize_axis_index(axis, max(x.ndim, 1))
     result = scan(x, axis=axis, dtype=dtype)
+    if out is not None:
+        return _with_initial_into(out, result, axis, np_scan, x.dtype, dtype, include_initial, identity)
     if include_initial:
         shape = list(result.shape)
         shape[axis] = 1
         first = np.full(shape, identity, dtype=result.dtype)
         result = concatenate([first, result], axis=axis)
-    if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
     return result
+
+
+def _with_initial_into(out, result, axis, np_scan, in_dtype, dtype, include_initial, identity):
+    """As NumPy: the accumulation goes into ``out`` by accumulate's ``out=`` rule (or into
+    ``out[1:]`` along the axis, then ``out[0]`` along it is set to the identity)."""
+    from .reductions import _accumulated_into
+
+    if not include_initial:
+        return _accumulated_into(out, result, axis, np_scan, in_dtype, dtype)
+    rest = tuple(slice(1, None) if i == axis else slice(None) for i in range(result.ndim))
+    part = out[rest]  # (a NumPy out's part is a view; a DistArray's a copy, written back)
+    _accumulated_into(part, result, axis, np_scan, in_dtype, dtype)
+    if isinstance(out, DistArray):
+        out[rest] = part
+    out[tuple(0 if i == axis else slice(None) for i in range(result.ndim))] = identity
+    return out
 
 
 @implements(np.cumulative_sum)
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_sum``: the distributed scan, with the standard's ``include_initial``."""
-    return _with_initial(cumsum, x, axis, dtype, out, include_initial, 0)
+    return _with_initial(cumsum, np.cumulative_sum, x, axis, dtype, out, include_initial, 0)
 
 
 @implements(np.cumulative_prod)
 def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_prod``."""
-    return _with_initial(cumprod, x, axis, dtype, out, include_initial, 1)
+    return _with_initial(cumprod, np.cumulative_prod, x, axis, dtype, out, include_initial, 1)
 
 
 @implements(np.isposinf)

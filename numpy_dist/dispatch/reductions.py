@@ -514,7 +514,8 @@ def _accumulated_into(out: Any, result: DistArray, axis: int, scan: Any, in_dtyp
     """Write an accumulation ``result`` (the accumulated array's shape) into ``out`` as NumPy's accumulate does.
 
     NumPy takes one of two paths.  A 1-d accumulation whose loop, input and ``out`` dtypes are all
-    equal runs without an iterator and needs ``out`` of exactly the result's shape.  Any other runs
+    equal runs without an iterator and needs ``out`` of exactly the result's shape (unless one of them
+    is empty: then nothing is checked or written).  Any other runs
     an iterator over ``out``'s leading axes (its extra trailing axes are held at index 0): there the
     result broadcasts into ``out`` along its length-1 axes except the accumulated one, where only the
     first ``result.shape[axis]`` positions are written (a length-1 input writes one element of a
@@ -526,7 +527,9 @@ def _accumulated_into(out: Any, result: DistArray, axis: int, scan: Any, in_dtyp
     if out_shape == shape:
         return _store(out, result)
     if len(shape) == 1 and _exact_out_path(scan, in_dtype, out.dtype, dtype):
-        raise ValueError("provided out is the wrong size for the accumulation.")
+        if shape[0] and np.size(out):  # (NumPy returns before this check when either is empty)
+            raise ValueError("provided out is the wrong size for the accumulation.")
+        return out
     if len(out_shape) < len(shape):
         raise ValueError(f"Iterator input op_axes[0][{len(out_shape)}] (=={len(out_shape)}) is not a valid axis "
                          f"of op[0], which has {len(out_shape)} dimensions")

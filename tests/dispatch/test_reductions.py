@@ -647,6 +647,7 @@ SCAN_OUTS = [
     (np.array([[5]], np.int64), np.zeros((13, 2), np.int64), {"dtype": np.int32}),
     (np.array([[5, np.nan]]), np.zeros((2, 2), np.float32), {}), (np.zeros((0, 1), np.int16), np.zeros(3), {}),
     (np.zeros((1, 1), np.int16), np.zeros(0), {}), (np.arange(6.0).reshape(2, 3), np.zeros((2, 3)), {"axis": 1}),
+    (np.zeros(0), np.zeros(1), {}), (np.array([5.0]), np.zeros(0), {}), (np.array([5.0]), np.zeros(2), {}),
 ]
 
 
