@@ -13,7 +13,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..indexing import shape_standin
 from .manipulation import _dist, _split_with, concatenate, diff, flip, moveaxis, ravel, swapaxes
-from .reductions import all as _all, cumprod, cumsum, numpy_checks_first
+from .reductions import accumulate_loop_dtype, all as _all, cumprod, cumsum, numpy_checks_first
 from .elementwise import _into
 from .registry import implements
 from .ufuncs import elementwise
@@ -71,14 +71,14 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return x.astype(dtype, copy=copy)
 
 
-def _with_initial(scan, np_scan, x, axis, dtype, out, include_initial, identity):
+def _with_initial(scan, np_scan, ufunc, x, axis, dtype, out, include_initial, identity):
     x = _dist(x)
     if axis is None:
         if x.ndim > 1:
             raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")
         axis = 0
     axis = normalize_axis_index(axis, max(x.ndim, 1))
-    result = scan(x, axis=axis, dtype=dtype)
+    result = scan(x, axis=axis, dtype=accumulate_loop_dtype(ufunc, x.dtype, out, dtype))
     if out is not None:
         return _with_initial_into(out, result, axis, np_scan, x.dtype, dtype, include_initial, identity)
     if include_initial:
@@ -108,13 +108,13 @@ def _with_initial_into(out, result, axis, np_scan, in_dtype, dtype, include_init
 @implements(np.cumulative_sum)
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_sum``: the distributed scan, with the standard's ``include_initial``."""
-    return _with_initial(cumsum, np.cumulative_sum, x, axis, dtype, out, include_initial, 0)
+    return _with_initial(cumsum, np.cumulative_sum, np.add, x, axis, dtype, out, include_initial, 0)
 
 
 @implements(np.cumulative_prod)
 def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_prod``."""
-    return _with_initial(cumprod, np.cumulative_prod, x, axis, dtype, out, include_initial, 1)
+    return _with_initial(cumprod, np.cumulative_prod, np.multiply, x, axis, dtype, out, include_initial, 1)
 
 
 @implements(np.isposinf)

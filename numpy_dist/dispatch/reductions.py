@@ -500,10 +500,22 @@ def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
         axis = 0
     if a.ndim == 0:
         a = np.reshape(a, (1,))
-    result = ufunc_accumulate(ufunc, (a,), {"axis": axis, "dtype": dtype})
+    result = ufunc_accumulate(ufunc, (a,), {"axis": axis, "dtype": accumulate_loop_dtype(ufunc, a.dtype, out, dtype)})
     if out is None:
         return result
     return _accumulated_into(out, result, normalize_axis_index(axis, a.ndim), _SCANS[ufunc], a.dtype, dtype)
+
+
+def accumulate_loop_dtype(ufunc: np.ufunc, in_dtype: np.dtype, out: Any, dtype: Any) -> Any:
+    """The ``dtype=`` that makes an accumulation without ``out`` compute as NumPy's with ``out``:
+    NumPy resolves the loop from ``out``'s dtype and the input's (a float16 sum into float32 runs in
+    float32; no small-integer widening), then casts into ``out``."""
+    if out is None or dtype is not None or out.dtype.kind in "mM" or in_dtype.kind in "mM":
+        return dtype
+    try:
+        return ufunc.resolve_dtypes((out.dtype, in_dtype, None), reduction=True, casting="unsafe")[0]
+    except (TypeError, ValueError):  # no such loop: NumPy's own error comes from the unchanged call
+        return dtype
 
 
 # The functions whose loop choice decides how strictly NumPy checks ``out=`` (see _accumulated_into).

@@ -682,6 +682,30 @@ def test_scan_into_out_of_another_shape_like_numpy(name):
     run_subcases([(i, kind) for i in range(len(SCAN_OUTS)) for kind in ("dist", "numpy")], body)
 
 
+# (input dtype, out dtype, values): NumPy resolves an accumulation's loop from out's dtype and the input's.
+SCAN_LOOPS = [("f2", "f4", [60000, 60000, 3]), ("u1", "u4", [13, 2, 4, 17]), ("i1", "i2", [100, 100, 100]),
+              ("f4", "f2", [1e5, -1e5 + 1, 3]), ("f8", "i1", [1.7, 1.7, 1.7]), ("i1", "?", [1, 1, 0]),
+              ("u1", "i1", [200, 100, 100]), ("c8", "f4", [1 + 1j, 1, 2]), ("i8", "f2", [70000, -70000, 2]),
+              ("i1", "i1", [100, 100, 1]), ("?", "?", [1, 1, 0]), ("f2", "f8", [60000, 60000, 1])]
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "nancumsum", "nancumprod", "cumulative_sum",
+                                  "cumulative_prod"])
+def test_scan_loop_follows_out_dtype(name):
+    """Fuzz: with ``out=``, NumPy's accumulate computes in the loop resolved from out's dtype and the
+    input's (cumsum of float16 into float32 does not overflow at 65504), then casts into ``out``."""
+    f = getattr(np, name)
+
+    def body(i, case):
+        src, dst, values = SCAN_LOOPS[i]
+        x = np.array(values, src)
+        want = _scan_outcome(f, x, np.zeros(x.shape, dst), {})
+        got = _scan_outcome(f, distribute(x, case), distribute(np.zeros(x.shape, dst), "cyclic"), {})
+        assert got == want, f"NumPy {want}, DistArray {got}"
+
+    run_subcases([(i, ["block", "cyclic", "replicated"][i % 3]) for i in range(len(SCAN_LOOPS))], body)
+
+
 # --------------------------------------------------------------------------
 # 0-d input and every axis spelling
 # --------------------------------------------------------------------------
