@@ -206,15 +206,27 @@ def dsplit(ary, indices_or_sections):
 
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
-    """``np.ediff1d``: differences of the flattened array, with optional ends."""
+    """``np.ediff1d``: differences of the flattened array, with optional ends.
+
+    As NumPy: each end must cast to the array's dtype under 'same_kind' (TypeError), and the
+    differences are ``np.subtract``'s (a bool array is NumPy's TypeError, where ``diff`` would xor).
+    """
     flat = ravel(_dist(ary))
-    pieces = []
-    if to_begin is not None:
-        pieces.append(np.ravel(np.asarray(to_begin)).astype(flat.dtype))
-    pieces.append(diff(flat))
-    if to_end is not None:
-        pieces.append(np.ravel(np.asarray(to_end)).astype(flat.dtype))
+    begin, end = (None if e is None else _ediff1d_end(e, flat.dtype, name)
+                  for e, name in ((to_begin, "to_begin"), (to_end, "to_end")))
+    np.subtract(np.empty(0, flat.dtype), np.empty(0, flat.dtype))  # NumPy's loop check (none for bool)
+    pieces = [p for p in (begin, diff(flat), end) if p is not None]
     return concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _ediff1d_end(value, dtype, name):
+    """An end of ``ediff1d`` (held by every rank), checked and cast as NumPy does."""
+    from ..creation import asnumpy
+
+    value = asnumpy(value) if isinstance(value, DistArray) else np.asanyarray(value)
+    if not np.can_cast(value, dtype, casting="same_kind"):
+        raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the `same_kind` rule.")
+    return value.ravel().astype(dtype)
 
 
 @implements(np.rollaxis)

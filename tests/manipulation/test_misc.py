@@ -87,3 +87,31 @@ def test_cumulative_into_out_like_numpy(name):
                 assert_all_ranks(all(g == everyone[0] for g in everyone), f"{i} {kw2} {kind}: ranks disagree")
                 assert_all_ranks(got == want, f"{x.shape} {x.dtype} out={out.shape} {out.dtype} {kw2} {kind}: "
                                               f"NumPy {want}, DistArray {got}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated"])
+def test_ediff1d_checks_like_numpy(case):
+    """Fuzz: ediff1d subtracts (a bool array is NumPy's TypeError, even empty) and its ends must cast to
+    the array's dtype under 'same_kind' (a float end for an integer array is a TypeError), as NumPy."""
+    from mpi4py import MPI
+
+    from numpy_dist.testing import assert_all_ranks
+
+    def outcome(x, to_begin, to_end):
+        try:
+            r = np.ediff1d(x, to_end=to_end, to_begin=to_begin)
+        except Exception as exc:  # noqa: BLE001 - the class is what is compared
+            return ("raises", type(exc).__name__)
+        r = nd.asnumpy(r) if isinstance(r, nd.DistArray) else r
+        return ("ok", r.dtype.str, r.tolist())
+
+    for x in [np.array([True, False, True]), np.zeros(0, bool), np.arange(5, dtype=np.uint8),
+              np.arange(6.0).reshape(2, 3), np.arange(4, dtype=np.int16)]:
+        for to_begin in [None, 1, 1.5, [1, 2], np.array([3], np.int64), True, -1]:
+            for to_end in [None, 2.5, [7]]:
+                want = outcome(x, to_begin, to_end)
+                got = outcome(distribute(x, case), to_begin, to_end)
+                everyone = MPI.COMM_WORLD.allgather(got)
+                label = f"ediff1d({x.dtype} {x.shape}, to_begin={to_begin!r}, to_end={to_end!r})"
+                assert_all_ranks(all(g == everyone[0] for g in everyone), f"{label}: ranks disagree")
+                assert_all_ranks(got == want, f"{label}: NumPy {want}, DistArray {got}")
