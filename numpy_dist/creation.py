@@ -412,10 +412,11 @@ def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, 
 def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, dist: Any = None,
          grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
     """DistArray filled with ``fill_value`` (no communication)."""
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+    # NumPy's order: the dtype (given, or the fill value's), then the shape, then the fill conversion.
     if dtype is None:
         dtype = fill_value.dtype if isinstance(fill_value, DistArray) else np.asarray(fill_value).dtype
     dt = check_dtype(dtype)
+    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
     return DistArray._new(_filled_block(target, fill_value, dt), target)
 
 
@@ -458,8 +459,9 @@ def _like_dtype(proto: Any, dtype: Any) -> Any:
 def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
                dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
     """Uninitialised, with the shape and (by default) the distribution of ``prototype``."""
+    dt = check_dtype(_like_dtype(prototype, dtype))  # NumPy checks the dtype before the shape
     shp, dd, c = _like(prototype, shape, dist, grid_shape, comm)
-    return empty(shp, _like_dtype(prototype, dtype), dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
+    return empty(shp, dt, dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
 
 
 @collective()
@@ -508,6 +510,8 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
     >>> nd.asnumpy(nd.arange(1, 10, 3)).tolist()
     [1, 4, 7]
     """
+    if dtype is not None:
+        check_dtype(dtype)  # NumPy converts the dtype before looking at the values (step 0, ...)
     if stop is None:
         start, stop = 0, start
     if step is None:
@@ -586,10 +590,11 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str
     >>> nd.asnumpy(nd.eye(2)).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
     M = N if M is None else M
     target = resolve_distribution(normalize_shape((N, M)), dist, grid_shape, comm)
     rows, cols = target.local_indices(0), target.local_indices(1)
-    local = (cols[None, :] - rows[:, None] == k).astype(check_dtype(dtype))
+    local = (cols[None, :] - rows[:, None] == k).astype(dt)
     return DistArray._new(local, target)
 
 
@@ -615,6 +620,7 @@ def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: An
     >>> nd.asnumpy(nd.fromfunction(lambda i, j: i + j, (2, 2))).tolist()
     [[0.0, 1.0], [1.0, 2.0]]
     """
+    check_dtype(dtype)  # NumPy checks the dtype before the shape (np.indices allocates first)
     target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
     # NumPy builds the grids with np.indices (arange per axis): its dtype checks (a bool grid longer
     # than 2 is a TypeError) on a probe of at most 3 per axis, identical on every rank

@@ -224,11 +224,12 @@ def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
     """What NumPy raises while preparing an advanced index, before it converts an assigned value.
 
     Boolean arrays must match the axes they cover; the bounds of integer arrays are checked only later
-    (after the value's conversion), so each integer array stands in as the one axis it consumes.
+    (after the value's conversion), so each integer array stands in as the one axis it consumes.  A
+    distributed mask's check needs only its shape: it stands in as an all-False mask of that shape
+    (zero strides, no memory), so every rank reaches NumPy's verdict without the mask's values.
     """
-    if any(isinstance(k, DistArray) for k in entries):
-        return
-    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else k for k in entries)
+    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else
+                np.broadcast_to(np.False_, k.shape) if isinstance(k, DistArray) else k for k in entries)
     shape_standin(shape)[key]
 
 
@@ -546,8 +547,10 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
             # from a sequence: NumPy's own rules (errors) on the value or a stand-in of it.
             if isinstance(value, (np.ndarray, DistArray)):
                 np.empty((), d.dtype)[()] = np.broadcast_to(np.zeros((), value.dtype), value.shape)
-            else:
-                np.empty((), d.dtype)[()] = value
+            else:  # a sequence NumPy takes as one element (a bool's truth) is that element from here on
+                element = np.empty((), d.dtype)
+                element[()] = value
+                value = element[()]
         if not isinstance(value, (np.ndarray, DistArray)) and np.ndim(value) > len(result_shape):
             # NumPy reads a sequence into a view with at most the view's dimensions (no leading ones dropped).
             raise ValueError("setting an array element with a sequence. The requested array would exceed the "

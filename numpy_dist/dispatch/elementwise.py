@@ -53,10 +53,41 @@ def _into(out, result):
 
 
 @implements(np.round, np.around)
-@numpy_checks_first(np.round)
 def round(a, decimals=0, out=None):
     """``np.round`` / ``np.around``."""
+    if out is not None and np.size(out) != np.size(a):  # NumPy's first check, before any dtype's
+        raise ValueError("invalid output shape")
+    if out is not None and _dtype_of(a).kind == "c":
+        return _round_complex_into(a, decimals, out)
+    return _round(a, decimals, out)
+
+
+@numpy_checks_first(np.round)
+def _round(a, decimals=0, out=None):
     return _into(out, elementwise(np.round, [a], "round", decimals=decimals))
+
+
+def _dtype_of(x):
+    return x.dtype if isinstance(x, (DistArray, np.ndarray)) else np.asarray(x).dtype
+
+
+def _round_complex_into(a, decimals, out):
+    """NumPy rounds a complex array into ``out`` by assigning ``out.real`` then ``out.imag``: the
+    assignment's shape rule (leading length-1 axes dropped, ValueError otherwise), then TypeError
+    for an ``out`` without an imaginary part."""
+    from ..indexing import shape_standin
+
+    result = _round(a, decimals)
+    shape_standin(np.shape(out))[...] = shape_standin(result.shape)  # NumPy's assignment errors
+    if out.dtype.kind != "c":
+        raise TypeError("array does not have imaginary part to set")
+    if isinstance(out, DistArray):
+        out[...] = result
+    else:
+        from ..creation import asnumpy
+
+        out[...] = asnumpy(result)
+    return out
 
 
 @implements(np.isclose)

@@ -83,15 +83,22 @@ def _checkable_mode(a: DistArray, axis, mode):
 
 @implements(np.take_along_axis)
 def take_along_axis(arr, indices, axis=-1):
-    """``np.take_along_axis``: the axis is made local (one redistribution), then NumPy runs per block."""
+    """``np.take_along_axis``: the axis is made local (one redistribution), then NumPy runs per block.
+
+    The blocks are split along a non-axis dimension that ``arr`` does not broadcast; when ``arr`` has
+    length 1 on every such dimension it is one line, and the result is a flat ``take`` of it.
+    """
     arr = _dist(arr)
     if axis is None:
+        if np.ndim(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
         arr, axis = ravel(arr), 0
     axis = normalize_axis_index(axis, arr.ndim)
+    idx_dtype = indices.dtype if isinstance(indices, DistArray) else np.asarray(indices).dtype
+    if not np.issubdtype(idx_dtype, np.integer):  # NumPy's checks, in its order
+        raise IndexError("`indices` must be an integer array")
     if np.ndim(indices) != arr.ndim:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    if arr.ndim == 1:
-        return take(arr, indices, axis=0)
     idx_shape = np.shape(indices)
     try:
         out_shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(arr.shape)),
@@ -100,19 +107,20 @@ def take_along_axis(arr, indices, axis=-1):
         raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
                          f"{arr.shape} {idx_shape}") from None  # NumPy's fancy-indexing error
     out_shape = out_shape[:axis] + (idx_shape[axis],) + out_shape[axis + 1:]
-    other = next(i for i in range(arr.ndim) if i != axis)
+    other = next((i for i in range(arr.ndim) if i != axis and arr.shape[i] == out_shape[i]), None)
+    if other is None:  # arr is one line along axis, broadcast to every other position
+        idx_np = asnumpy(indices) if isinstance(indices, DistArray) else np.asarray(indices)
+        return take(ravel(arr), np.broadcast_to(idx_np, out_shape), axis=0)
     maps = [NoDistMap(n) for n in arr.shape]
     maps[other] = BlockMap(arr.shape[other], arr.comm.Get_size())
     grid = [None] * arr.ndim
     grid[other] = 0
     work = Distribution._from_maps(arr.comm, maps, (arr.comm.Get_size(),), tuple(grid))
     data = arr.local if work == arr.distribution else redistribute_local(arr.local, arr.distribution, work)
+    # The result is split like the work layout: the same rows of `other` (arr does not broadcast there).
     out_maps = [NoDistMap(n) for n in out_shape]
-    out_maps[other] = BlockMap(out_shape[other], arr.comm.Get_size()) if out_shape[other] == arr.shape[other] \
-        else NoDistMap(out_shape[other])
-    out_dist = Distribution._from_maps(arr.comm, out_maps, (arr.comm.Get_size(),),
-                                       tuple(0 if (i == other and out_shape[other] == arr.shape[other]) else None
-                                             for i in range(arr.ndim)))
+    out_maps[other] = maps[other]
+    out_dist = Distribution._from_maps(arr.comm, out_maps, (arr.comm.Get_size(),), tuple(grid))
     from .ufuncs import local_operand, run_checked
 
     idx_local = local_operand(indices if isinstance(indices, DistArray) else np.asarray(indices), out_dist)

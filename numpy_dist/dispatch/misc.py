@@ -13,7 +13,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..indexing import shape_standin
 from .manipulation import _dist, _split_with, concatenate, diff, flip, moveaxis, ravel, swapaxes
-from .reductions import all as _all, cumprod, cumsum, numpy_checks_first
+from .reductions import accumulate_loop_dtype, all as _all, cumprod, cumsum, numpy_checks_first
 from .elementwise import _into
 from .registry import implements
 from .ufuncs import elementwise
@@ -71,36 +71,50 @@ def astype(x, dtype, /, *, copy=True, device=None):
     return x.astype(dtype, copy=copy)
 
 
-def _with_initial(scan, x, axis, dtype, out, include_initial, identity):
+def _with_initial(scan, np_scan, ufunc, x, axis, dtype, out, include_initial, identity):
     x = _dist(x)
     if axis is None:
         if x.ndim > 1:
             raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")
         axis = 0
     axis = normalize_axis_index(axis, max(x.ndim, 1))
-    result = scan(x, axis=axis, dtype=dtype)
+    result = scan(x, axis=axis, dtype=accumulate_loop_dtype(ufunc, x.dtype, out, dtype))
+    if out is not None:
+        return _with_initial_into(out, result, axis, np_scan, x.dtype, dtype, include_initial, identity)
     if include_initial:
         shape = list(result.shape)
         shape[axis] = 1
         first = np.full(shape, identity, dtype=result.dtype)
         result = concatenate([first, result], axis=axis)
-    if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
     return result
+
+
+def _with_initial_into(out, result, axis, np_scan, in_dtype, dtype, include_initial, identity):
+    """As NumPy: the accumulation goes into ``out`` by accumulate's ``out=`` rule (or into
+    ``out[1:]`` along the axis, then ``out[0]`` along it is set to the identity)."""
+    from .reductions import _accumulated_into
+
+    if not include_initial:
+        return _accumulated_into(out, result, axis, np_scan, in_dtype, dtype)
+    rest = tuple(slice(1, None) if i == axis else slice(None) for i in range(result.ndim))
+    part = out[rest]  # (a NumPy out's part is a view; a DistArray's a copy, written back)
+    _accumulated_into(part, result, axis, np_scan, in_dtype, dtype)
+    if isinstance(out, DistArray):
+        out[rest] = part
+    out[tuple(0 if i == axis else slice(None) for i in range(result.ndim))] = identity
+    return out
 
 
 @implements(np.cumulative_sum)
 def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_sum``: the distributed scan, with the standard's ``include_initial``."""
-    return _with_initial(cumsum, x, axis, dtype, out, include_initial, 0)
+    return _with_initial(cumsum, np.cumulative_sum, np.add, x, axis, dtype, out, include_initial, 0)
 
 
 @implements(np.cumulative_prod)
 def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
     """``np.cumulative_prod``."""
-    return _with_initial(cumprod, x, axis, dtype, out, include_initial, 1)
+    return _with_initial(cumprod, np.cumulative_prod, np.multiply, x, axis, dtype, out, include_initial, 1)
 
 
 @implements(np.isposinf)
@@ -192,15 +206,27 @@ def dsplit(ary, indices_or_sections):
 
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
-    """``np.ediff1d``: differences of the flattened array, with optional ends."""
+    """``np.ediff1d``: differences of the flattened array, with optional ends.
+
+    As NumPy: each end must cast to the array's dtype under 'same_kind' (TypeError), and the
+    differences are ``np.subtract``'s (a bool array is NumPy's TypeError, where ``diff`` would xor).
+    """
     flat = ravel(_dist(ary))
-    pieces = []
-    if to_begin is not None:
-        pieces.append(np.ravel(np.asarray(to_begin)).astype(flat.dtype))
-    pieces.append(diff(flat))
-    if to_end is not None:
-        pieces.append(np.ravel(np.asarray(to_end)).astype(flat.dtype))
+    begin, end = (None if e is None else _ediff1d_end(e, flat.dtype, name)
+                  for e, name in ((to_begin, "to_begin"), (to_end, "to_end")))
+    np.subtract(np.empty(0, flat.dtype), np.empty(0, flat.dtype))  # NumPy's loop check (none for bool)
+    pieces = [p for p in (begin, diff(flat), end) if p is not None]
     return concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _ediff1d_end(value, dtype, name):
+    """An end of ``ediff1d`` (held by every rank), checked and cast as NumPy does."""
+    from ..creation import asnumpy
+
+    value = asnumpy(value) if isinstance(value, DistArray) else np.asanyarray(value)
+    if not np.can_cast(value, dtype, casting="same_kind"):
+        raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the `same_kind` rule.")
+    return value.ravel().astype(dtype)
 
 
 @implements(np.rollaxis)

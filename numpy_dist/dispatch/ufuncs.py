@@ -822,7 +822,9 @@ def ufunc_outer(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     """``ufunc.outer(a, b)``: ``ufunc(a[..., None...], b)``."""
     if ufunc.nin != 2:
         raise ValueError("outer product only supported for binary functions")
-    a, b = inputs
+    # NumPy's outer converts both operands to arrays first, so a Python scalar is a strong 0-d array
+    # here (int64, float64, ...), not NEP 50's weak scalar as in a plain ufunc call.
+    a, b = (x if isinstance(x, DistArray) else np.asarray(x) for x in inputs)
     return ufunc_call(ufunc, (expand_trailing(a, np.ndim(b)), b), kwargs)
 
 

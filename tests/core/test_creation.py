@@ -300,3 +300,42 @@ def test_bool_arange_and_fromfunction_like_numpy(case):
         for dt in [bool, float, np.int16, "bogus"]:
             _assert_creation_like_numpy(lambda m: m.fromfunction(lambda i, j: i + j, shape, dtype=dt),
                                         f"fromfunction {shape} {dt}")
+
+
+def _metadata(uninitialised):
+    """Only what is defined of an ``empty`` result: its shape and dtype, as zeros."""
+    return np.zeros(uninitialised.shape, uninitialised.dtype)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
+def test_creation_checks_dtype_before_shape_like_numpy(case):
+    """Fuzz: every creation function converts its dtype first, as NumPy does, so a bad dtype is
+    NumPy's TypeError even when the shape (negative), the step (0) or the fill value is bad too;
+    linspace checks ``num`` first, as NumPy does."""
+    proto = np.arange(6.0).reshape(3, 2)
+    for dt in ["bogus", None, np.int16]:
+        for shape in [-1, (-1, 2), (3, 2), None]:
+            _assert_creation_like_numpy(lambda m: _metadata(m.empty_like(proto if m is np else distribute(proto, case),
+                                                                         dtype=dt, shape=shape)),
+                                        f"empty_like shape={shape} dtype={dt}")
+            for like in ["zeros_like", "ones_like"]:
+                _assert_creation_like_numpy(
+                    lambda m: getattr(m, like)(proto if m is np else distribute(proto, case), dtype=dt, shape=shape),
+                    f"{like} shape={shape} dtype={dt}")
+            _assert_creation_like_numpy(
+                lambda m: m.full_like(proto if m is np else distribute(proto, case), "a", dtype=dt, shape=shape),
+                f"full_like 'a' shape={shape} dtype={dt}")
+            if shape is not None:
+                for fill in [1, "a"]:
+                    _assert_creation_like_numpy(lambda m: m.full(shape, fill, dtype=dt),
+                                                f"full {shape} {fill!r} dtype={dt}")
+                for name in ["zeros", "ones"]:
+                    _assert_creation_like_numpy(lambda m: getattr(m, name)(shape, dtype=dt), f"{name} {shape} {dt}")
+        for n in [-1, 3]:
+            _assert_creation_like_numpy(lambda m: m.identity(n, dtype=dt), f"identity({n}) dtype={dt}")
+            _assert_creation_like_numpy(lambda m: m.eye(n, 2, dtype=dt), f"eye({n}, 2) dtype={dt}")
+            _assert_creation_like_numpy(lambda m: m.linspace(0, 1, n, dtype=dt), f"linspace num={n} dtype={dt}")
+            _assert_creation_like_numpy(lambda m: m.fromfunction(lambda i: i, (n,), dtype=dt or float),
+                                        f"fromfunction ({n},) dtype={dt}")
+        for args in [(0, 5, 0), (0, 5, 2), (5,)]:
+            _assert_creation_like_numpy(lambda m: m.arange(*args, dtype=dt), f"arange{args} dtype={dt}")

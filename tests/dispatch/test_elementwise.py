@@ -157,6 +157,39 @@ def test_elementwise_errors_and_out(name, f):
     run_subcases([(c,) for c in pick(dist_cases(2), ERRORS.index((name, f)), 3)], body)
 
 
+ROUND_OUTS = [((5,), (5, 3)), ((5,), (5,)), ((5,), (3,)), ((6,), (2, 3)), ((1, 5), (5,)), ((5,), (2, 5)),
+              ((), (1, 1)), ((0,), (3, 0)), ((4, 3), (4, 3))]
+
+
+def test_round_checks_out_size_first():
+    """Fuzz: NumPy's round compares out's size with the input's before anything else (ValueError
+    'invalid output shape', even where the dtypes could not be cast: complex into int16)."""
+    def body(a_shape, out_shape, dt, out_dt):
+        x = (rng_data(a_shape, np.float64, 3) * 7).astype(dt)
+        o = np.zeros(out_shape, out_dt)
+        cases = dist_cases(len(out_shape)) if out_shape else ["replicated"]
+        do = distribute(o, cases[len(a_shape) % len(cases)])
+        dx = distribute(x, "block") if a_shape else nd.asarray(x)
+        check(lambda a, out: np.round(a, 1, out=out), [x, o], [dx, do], quiet=True)
+
+    items = [(a, o, dt, odt) for a, o in ROUND_OUTS
+             for dt, odt in [(np.complex64, np.int16), (np.complex64, np.complex64), (np.float64, np.float64),
+                             (np.complex64, np.float32), (np.float64, np.int16)]]
+    items += [((5,), (1, 5), np.complex64, odt) for odt in (np.complex64, np.float32)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        run_subcases(items, body)
+
+
+@pytest.mark.xfail(strict=True, reason="ufuncs._store redistributes a result of another (broadcastable) shape "
+                   "as if it had out's shape; fix: local_operand(result, out.distribution)")
+def test_round_broadcasts_into_a_larger_out():
+    """np.round((5,) float64, out=(1, 5) DistArray) broadcasts the result into ``out`` (a known bug)."""
+    x = np.arange(5.0) + 0.66
+    o = np.zeros((1, 5))
+    check(lambda a, out: np.round(a, 1, out=out), [x, o], [distribute(x, "block"), distribute(o, "last")])
+
+
 def test_nan_to_num_copy_false_writes_in_place():
     def body(case):
         x = data((13,), np.float64, 5, specials=True)

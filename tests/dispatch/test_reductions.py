@@ -631,6 +631,81 @@ def test_statistics_dtype_and_out(name):
     run_subcases(items, body)
 
 
+# (input, out, kwargs): NumPy 2.4's accumulate accepts an ``out`` that is not the result's shape unless the
+# accumulation is 1-d with one dtype throughout (then exactly the shape); see _accumulated_into.
+SCAN_OUTS = [
+    (np.array([[5]], np.uint32), np.zeros((13, 2), np.uint16), {}), (np.array([[5]], np.int16), np.zeros((1, 1), complex), {}),
+    (np.array([[5]], np.int16), np.zeros(1, complex), {}), (np.array([[5]], np.int16), np.zeros((), complex), {}),
+    (np.array([[5]], np.int16), np.zeros(2, complex), {}), (np.array([5], np.int16), np.zeros((2, 3)), {}),
+    (np.array(5, np.int16), np.zeros((2, 3)), {}), (np.array([5, 6], np.int16), np.zeros((2, 3)), {}),
+    (np.array([5, 6], np.int16), np.zeros(3), {}), (np.array([[5]], np.int16), np.zeros(3), {"axis": 0}),
+    (np.array([[5]], np.int16), np.zeros((3, 1)), {"axis": 0}), (np.array([[1], [2]]), np.zeros((2, 3), int), {"axis": 0}),
+    (np.array([[1], [2]]), np.zeros((2, 3, 2), int), {"axis": 0}), (np.array([[1], [2]]), np.zeros((2, 3, 2)), {"axis": 1}),
+    (np.array([[1], [2]]), np.zeros((1, 3), int), {"axis": 0}), (np.array([[5]]), np.zeros((13, 2)), {}),
+    (np.array([[5]]), np.zeros((1, 1)), {}), (np.array([[5]]), np.zeros((1, 1), np.float32), {}),
+    (np.array([[5]]), np.zeros((13, 2), np.int16), {}), (np.array([[5]], np.int64), np.zeros((13, 2), np.int64), {}),
+    (np.array([[5]], np.int64), np.zeros((13, 2), np.int64), {"dtype": np.int32}),
+    (np.array([[5, np.nan]]), np.zeros((2, 2), np.float32), {}), (np.zeros((0, 1), np.int16), np.zeros(3), {}),
+    (np.zeros((1, 1), np.int16), np.zeros(0), {}), (np.arange(6.0).reshape(2, 3), np.zeros((2, 3)), {"axis": 1}),
+    (np.zeros(0), np.zeros(1), {}), (np.array([5.0]), np.zeros(0), {}), (np.array([5.0]), np.zeros(2), {}),
+]
+
+
+def _scan_outcome(f, x, out, kw):
+    """What ``f(x, out=out, **kw)`` does: exception class, or whether it returned ``out`` and what ``out`` holds."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            r = f(x, out=out, **kw)
+    except Exception as exc:  # noqa: BLE001 - the class is what is compared
+        return ("raises", public_exc(type(exc)).__name__)
+    held = nd.asnumpy(out) if isinstance(out, nd.DistArray) else out
+    return ("ok", r is out, held.dtype.str, repr(held.tolist()))  # repr: NaN equals NaN
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "nancumsum", "nancumprod"])
+def test_scan_into_out_of_another_shape_like_numpy(name):
+    """Fuzz: NumPy's accumulate writes into an ``out`` of another shape unless the accumulation is 1-d with
+    one dtype throughout: a length-1 axis writes only out's first position along it, length-1 other axes
+    broadcast, out's extra trailing axes stay at index 0, everything else in ``out`` is untouched
+    (cumsum((1, 1) uint32, out=(13, 2) uint16) writes out[0, 0]); the same for DistArray and NumPy ``out``."""
+    f = getattr(np, name)
+
+    def body(i, out_kind):
+        x, out, kw = SCAN_OUTS[i]
+        case = dist_cases(max(out.ndim, 1))[i % len(dist_cases(max(out.ndim, 1)))]
+        want = _scan_outcome(f, x.copy(), out.copy(), kw)
+        o = out.copy() if out_kind == "numpy" else distribute(out, case) if out.ndim else nd.asarray(out)
+        got = _scan_outcome(f, distribute(x, "block") if x.ndim else nd.asarray(x), o, kw)
+        assert got == want, f"NumPy {want}, DistArray {got}"
+
+    run_subcases([(i, kind) for i in range(len(SCAN_OUTS)) for kind in ("dist", "numpy")], body)
+
+
+# (input dtype, out dtype, values): NumPy resolves an accumulation's loop from out's dtype and the input's.
+SCAN_LOOPS = [("f2", "f4", [60000, 60000, 3]), ("u1", "u4", [13, 2, 4, 17]), ("i1", "i2", [100, 100, 100]),
+              ("f4", "f2", [1e5, -1e5 + 1, 3]), ("f8", "i1", [1.7, 1.7, 1.7]), ("i1", "?", [1, 1, 0]),
+              ("u1", "i1", [200, 100, 100]), ("c8", "f4", [1 + 1j, 1, 2]), ("i8", "f2", [70000, -70000, 2]),
+              ("i1", "i1", [100, 100, 1]), ("?", "?", [1, 1, 0]), ("f2", "f8", [60000, 60000, 1])]
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "nancumsum", "nancumprod", "cumulative_sum",
+                                  "cumulative_prod"])
+def test_scan_loop_follows_out_dtype(name):
+    """Fuzz: with ``out=``, NumPy's accumulate computes in the loop resolved from out's dtype and the
+    input's (cumsum of float16 into float32 does not overflow at 65504), then casts into ``out``."""
+    f = getattr(np, name)
+
+    def body(i, case):
+        src, dst, values = SCAN_LOOPS[i]
+        x = np.array(values, src)
+        want = _scan_outcome(f, x, np.zeros(x.shape, dst), {})
+        got = _scan_outcome(f, distribute(x, case), distribute(np.zeros(x.shape, dst), "cyclic"), {})
+        assert got == want, f"NumPy {want}, DistArray {got}"
+
+    run_subcases([(i, ["block", "cyclic", "replicated"][i % 3]) for i in range(len(SCAN_LOOPS))], body)
+
+
 # --------------------------------------------------------------------------
 # 0-d input and every axis spelling
 # --------------------------------------------------------------------------

@@ -592,6 +592,33 @@ def test_outer(ufunc):
     run_subcases(pick(combos, k, 8), body)
 
 
+OUTER_SCALAR_CASES = [
+    (np.nextafter, np.int8, 7), (np.divide, np.float32, 2.5), (np.maximum, np.int8, 300),
+    (np.fmax, np.int8, 300), (np.bitwise_xor, np.uint64, 3), (np.left_shift, np.uint16, 2),
+    (np.add, np.float32, 1j), (np.subtract, np.uint8, -1), (np.add, np.int16, np.int8(3)),
+    (np.multiply, np.float32, np.array([1.5, 2.0])), (np.add, np.int8, np.array(200, np.uint8)),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_outer_converts_python_scalars_to_arrays():
+    """Fuzz: NumPy's ``outer`` converts both operands with ``asarray`` first, so a Python scalar is a
+    strong 0-d array there (not NEP 50's weak scalar): nextafter.outer(int8, 7) is float64,
+    maximum.outer(int8, 300) int64, bitwise_xor.outer(uint64, 3) a TypeError; on either side."""
+    def body(ufunc, dt, scalar, case, side):
+        x = rng_data((5, 2), dt, 3)
+        dx = distribute(x, case)
+        if side == "left":
+            check(ufunc.outer, [scalar, x], [scalar, dx])
+        else:
+            check(ufunc.outer, [x, scalar], [dx, scalar])
+
+    cases = dist_cases(2)
+    items = [(u, dt, v, cases[i % len(cases)], side) for i, (u, dt, v) in enumerate(OUTER_SCALAR_CASES)
+             for side in ("left", "right")]
+    run_subcases(items, body)
+
+
 AT_CASES = [
     (np.add, "repeated", True), (np.add, "bool_mask", True), (np.multiply, "slice", True),
     (np.negative, "repeated", False), (np.maximum, "tuple2d", True), (np.add, "out_of_bounds", True),

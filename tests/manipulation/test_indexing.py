@@ -354,3 +354,31 @@ def test_contains_like_numpy(case):
         values = [-17, 4, 7, 0.0] + ([[0, 1, 2], [[3, 4, 5]], [1, 2]] if x.ndim == 2 else [])
         for v in values:
             _assert_like_numpy(lambda a: v in a, x, case, f"{v!r} in {x.shape}")
+
+
+@pytest.mark.parametrize("case", ["block", "blockcyclic2", "unstructured", "grid_bb", "replicated"])
+def test_distributed_mask_checked_before_value_conversion_like_numpy(case):
+    """Fuzz: a distributed boolean mask's shape is checked before the value is converted, as NumPy does
+    for any mask: x(4, 1, 1)[mask(1, 1, 4)] = 2**40 into uint32 is NumPy's IndexError (not OverflowError),
+    and a fitting mask with that value NumPy's OverflowError."""
+    x = np.arange(4, dtype=np.uint32).reshape(4, 1, 1)
+    masks = [np.array([True, False, True, True]).reshape(1, 1, 4), np.array([True, False, True, True]),
+             np.array([True, False, True, True]).reshape(4, 1), np.ones((4, 1, 1), bool), np.ones((2, 1), bool),
+             np.zeros((1, 4), bool)]
+    for m in masks:
+        for value in [2**40, -1, 3, "x", [1, 2]]:
+            def set_mask(a, m=m, value=value):
+                a[distribute(m, case) if isinstance(a, nd.DistArray) else m] = value
+            _assert_like_numpy(set_mask, x, case, f"x[dist mask{m.shape}] = {value!r}")
+
+
+@pytest.mark.parametrize("case", ["block", "blockcyclic2", "unstructured", "replicated"])
+def test_one_element_set_from_a_sequence_like_numpy(case):
+    """Fuzz: ``x[i] = seq`` sets one element as NumPy's scalar assignment does: a bool target takes the
+    sequence's truth ([1, 2] -> True, [] -> False), other dtypes raise NumPy's class; a NumPy array
+    value keeps NumPy's rule (ValueError for more than one element)."""
+    for dt in [np.bool_, np.int8, np.float64, np.complex128]:
+        x = np.zeros(4, dt)
+        for key in [3, (-3,), -1]:
+            for value in [[1, 2], [], [0], (1, 2), [[1]], np.array([1, 2]), [0, 0]]:
+                _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"{dt.__name__}[{key!r}] = {value!r}")

@@ -1,11 +1,13 @@
 """Shape manipulation and indexing functions against NumPy over the distribution cases."""
 
+import warnings
+
 import numpy as np
 import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
+from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
 
 P = MPI.COMM_WORLD.Get_size()
 X = np.arange(7 * 6 * 5, dtype=np.float64).reshape(7, 6, 5)
@@ -299,6 +301,34 @@ def test_take_indices_and_out_like_numpy(case):
         for axis in [-1, 0]:
             _assert_like_numpy(lambda a: np.take_along_axis(a, idx, axis=axis), y, case,
                                f"take_along_axis {idx_shape} axis={axis}")
+
+
+@pytest.mark.parametrize("case", ["block", "blockcyclic3", "unstructured", "grid_bc", "last"])
+def test_take_and_put_along_axis_broadcast_like_numpy(case):
+    """Fuzz: take_along_axis/put_along_axis broadcast ``arr`` and the indices along the non-axis
+    dimensions as NumPy's fancy index does: a (1, 1) array with (5, 2) indices along axis 0 is a (5, 2)
+    result on every rank (a rank without rows of ``arr`` raised IndexError); indices distributed too;
+    NumPy's IndexError for float indices."""
+    for arr_shape, idx_shape in [((1, 1), (5, 2)), ((1, 3), (4, 3)), ((1, 3), (4, 1)), ((3, 1), (2, 4)),
+                                 ((4, 3), (2, 3)), ((1, 1), (1, 1)), ((2, 1, 3), (2, 4, 2)), ((1, 1, 1), (3, 2, 2)),
+                                 ((1, 1), (0, 2)), ((1, 1), (5, 0)), ((1, 3), (5, 2))]:
+        x = np.arange(int(np.prod(arr_shape)), dtype=np.uint16).reshape(arr_shape) + 10
+        for axis in range(len(arr_shape)):
+            n = arr_shape[axis]
+            idx = (np.arange(int(np.prod(idx_shape))) % (2 * n) - n).reshape(idx_shape)
+            didx = distribute(idx, case) if DIST_CASES[case](idx.shape, MPI.COMM_WORLD) is not None else idx
+            label = f"{arr_shape} idx{idx_shape} axis={axis}"
+            want = _outcome(lambda a: np.take_along_axis(a, idx, axis=axis), x)
+            got = _outcome(lambda a: np.take_along_axis(a, didx, axis=axis), distribute(x, case))
+            assert_all_ranks(got == want, f"take_along_axis {label}: NumPy {want[:3]}, DistArray {got[:3]}")
+            _assert_like_numpy(lambda a: np.take_along_axis(a, idx.astype(float), axis=axis), x, case,
+                               f"take_along_axis float indices {label}")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", nd.FallbackWarning)  # put_along_axis is a documented fallback
+                _assert_like_numpy(lambda a: np.put_along_axis(a, idx, 7, axis=axis), x, case,
+                                   f"put_along_axis {label}")
+                _assert_like_numpy(lambda a: np.put_along_axis(a, idx, np.arange(idx_shape[-1]), axis=axis), x,
+                                   case, f"put_along_axis row values {label}")
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
