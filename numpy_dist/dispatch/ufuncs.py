@@ -586,7 +586,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     has_initial = initial is not np._NoValue
     if split and ufunc not in ASSOCIATIVE:  # order matters: make the reduced axes local first
         local_dist = local_axes_dist(dist, axes)
-        if local_dist is None and where is True and array.size:  # (one axis: NumPy refuses several)
+        if local_dist is None and where is True and array.size and len(axes) == 1:
             return _reduced_result(_reduce_in_order(ufunc, array, axes[0], dtype, initial, has_initial), axes,
                                    keepdims, dist, out)
         if local_dist is None:
