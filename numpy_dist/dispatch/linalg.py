@@ -52,6 +52,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
+from ..indexing import as_slice
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
 from .registry import implements
@@ -208,9 +209,12 @@ def _shift(comm: Any, block: np.ndarray, dest: int, source: int, recv_shape: tup
 
 
 def _cols(idx: np.ndarray) -> Any:
-    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
-        return slice(int(idx[0]), int(idx[-1]) + 1)
-    return idx
+    """``idx`` as a slice when it is an arithmetic progression (a view, no copy), else ``idx`` itself.
+
+    The order of ``idx`` matters: an unstructured map's local indices need not
+    ascend, so a run like [1, 3, 2, 4] must stay a fancy index.
+    """
+    return as_slice(idx)
 
 
 def _core_dims(A: DistArray, B: DistArray, dtype: Any) -> tuple[int, int, int, np.dtype]:

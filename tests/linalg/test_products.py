@@ -10,6 +10,8 @@ import numpy_dist as nd
 from numpy_dist.dispatch import linalg as L
 from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
+from ._layouts import MIXED, laid_out
+
 COMM = MPI.COMM_WORLD
 DTYPES = [np.float32, np.float64, np.complex128]
 IDS = ["float32", "float64", "complex128"]
@@ -34,6 +36,34 @@ def test_matmul_2d_all_layouts(pair, dtype):
         for cb in ("block", "replicated", "last", "grid_bb", "cyclic", "unstructured")[i % 2::2]:
             A, B = distribute(a, ca), distribute(b, cb)
             assert_dist_equal(A @ B, expected, **tol(dtype, pair[0][1] + 1))
+
+
+# (function, operand shapes): every product whose contraction meets a split axis, 1-d and 2-d operands
+PRODUCTS = [
+    ("matmul", lambda x, y: np.matmul(x, y), [(5, 9), (9, 4)]),
+    ("matmul_vm", lambda x, y: np.matmul(x, y), [(9,), (9, 4)]),
+    ("matmul_mv", lambda x, y: np.matmul(x, y), [(5, 9), (9,)]),
+    ("dot", np.dot, [(5, 9), (9, 4)]),
+    ("dot_1d", np.dot, [(9,), (9,)]),
+    ("vdot", np.vdot, [(3, 9), (3, 9)]),
+    ("inner", np.inner, [(5, 9), (4, 9)]),
+    ("tensordot", lambda x, y: np.tensordot(x, y, axes=([0, 1], [1, 0])), [(9, 3), (3, 9)]),
+    ("multi_dot", lambda x, y, z: np.linalg.multi_dot([x, y, z]), [(2, 9), (9, 3), (3,)]),
+    ("multi_dot_1d", lambda x, y, z: np.linalg.multi_dot([x, y, z]), [(9,), (9, 7), (7, 2)]),
+]
+
+
+@pytest.mark.parametrize("func,shapes", [p[1:] for p in PRODUCTS], ids=[p[0] for p in PRODUCTS])
+def test_products_mixed_layouts(func, shapes):
+    """Every pair of layouts (third operand: a rotating one), unstructured maps with empty blocks and
+    non-monotone local indices among them (multi_dot used to read the wrong columns: [1, 3, 2, 4] taken for 1:5)."""
+    xs = [rng_data(s, np.complex128 if func is np.vdot else np.float64, seed=i) for i, s in enumerate(shapes)]
+    expected = func(*xs)
+    for i, la in enumerate(MIXED):
+        for j, lb in enumerate(MIXED):
+            names = [la, lb, MIXED[(i + j) % len(MIXED)]][: len(xs)]
+            got = func(*[laid_out(x, n) for x, n in zip(xs, names)])
+            assert_dist_equal(got, expected, **tol(np.float64, 10))
 
 
 @pytest.mark.parametrize("case", dist_cases(1))
