@@ -66,6 +66,23 @@ def test_products_mixed_layouts(func, shapes):
             assert_dist_equal(got, expected, **tol(np.float64, 10))
 
 
+def test_multi_dot_complex_inf_entries_stay_non_finite():
+    """A complex inf in a product chain: the affected entries are non-finite as in NumPy, the others agree.
+    (Which part is NaN and which inf is BLAS's choice -- NumPy's own matmul gives nan-infj for a (1, k) row
+    and nan+nanj for a (2, k) matrix -- so only finiteness is compared there.)"""
+    a = rng_data((2, 7), np.complex64, seed=1)
+    a[1, 5] = complex(-np.inf, -1.7)
+    b, c = rng_data((7, 2), np.complex128, seed=2), rng_data((2,), np.complex64, seed=3)
+    with np.errstate(all="ignore"):
+        expected = np.linalg.multi_dot([a, b, c])
+        for i, la in enumerate(MIXED):
+            names = [la, MIXED[(i + 3) % len(MIXED)], MIXED[(i + 5) % len(MIXED)]]
+            got = nd.asnumpy(np.linalg.multi_dot([laid_out(x, n) for x, n in zip((a, b, c), names)]))
+            same = got.dtype == expected.dtype and np.array_equal(np.isfinite(got), np.isfinite(expected))
+            fin = np.isfinite(expected)
+            assert_all_ranks(same and np.allclose(got[fin], expected[fin], rtol=1e-12), f"{names}: {got} {expected}")
+
+
 @pytest.mark.parametrize("case", dist_cases(1))
 def test_matmul_vectors(case):
     v = rng_data((9,), seed=3)
