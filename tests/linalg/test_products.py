@@ -274,6 +274,30 @@ def test_matvec_vecmat(case):
     assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
 
 
+LOOP_CALLS = [(np.matmul, (6, 5), (5, 3)), (np.matmul, (5,), (5, 3)), (np.vecdot, (6, 5), (6, 5)),
+              (np.vecdot, (5,), (5,)), (np.matvec, (6, 5), (5,)), (np.vecmat, (6,), (6, 5))]
+
+
+@pytest.mark.parametrize("dtype,casting", [(np.complex128, "unsafe"), (np.float64, "same_kind"),
+                                           (np.float32, "same_kind"), (np.int8, "same_kind"), (np.int16, "unsafe")],
+                         ids=["c16-unsafe", "f8", "f4", "i1-error", "i2-unsafe"])
+@pytest.mark.parametrize("call", LOOP_CALLS, ids=[f"{c[0].__name__}{c[1]}x{c[2]}" for c in LOOP_CALLS])
+def test_gufunc_dtype_is_the_loop_dtype(call, dtype, casting):
+    """``dtype=`` of matmul/vecdot/matvec/vecmat: NumPy casts the operands and computes in it (an int8 .
+    float16 vecdot with dtype=complex128 is not float16 arithmetic cast afterwards); its input casting
+    check (UFuncTypeError) is made the same way, on every layout."""
+    func, sa, sb = call
+    a = rng_data(sa, np.int8, seed=1)
+    b = (rng_data(sb, np.float64, seed=2) * 7.3).astype(np.float16)  # float16 products round visibly
+    e = _outcome(func, a, b, dtype=dtype, casting=casting)
+    for i, la in enumerate(MIXED):
+        r = _outcome(func, laid_out(a, la), laid_out(b, MIXED[(i + 4) % len(MIXED)]), dtype=dtype, casting=casting)
+        assert_all_ranks(e[0] == r[0], f"{la}: NumPy {e[0]}, numpy_dist {r[0]}")
+        if e[0] == "ok":
+            rt = 0 if np.dtype(dtype).kind in "iu" else 4 * np.finfo(dtype).eps
+            assert_dist_equal(r[1], e[1], rtol=rt, atol=rt * 1e3)
+
+
 def _outcome(func, *args, **kwargs):
     """(exception class or "ok", value): NumPy's and numpy_dist's outcomes compare directly."""
     try:
