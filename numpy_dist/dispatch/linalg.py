@@ -951,8 +951,9 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
 
 
 def _drop_broadcast(x: DistArray, term: str, sizes: dict) -> tuple[DistArray, str]:
-    """Remove ``x``'s size-1 axes whose label is longer elsewhere (they broadcast: a constant along it)."""
-    keep = [i for i, c in enumerate(term) if not (x.shape[i] == 1 and sizes[c] > 1)]
+    """Remove ``x``'s size-1 axes whose label has another size elsewhere (they broadcast: a constant along
+    it) -- an empty one too: a size-1 axis broadcasts against size 0."""
+    keep = [i for i, c in enumerate(term) if not (x.shape[i] == 1 and sizes[c] != 1)]
     if len(keep) == x.ndim:
         return x, term
     shape = tuple(x.shape[i] for i in keep)
