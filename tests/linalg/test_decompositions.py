@@ -369,3 +369,13 @@ def test_hermitian_paths_check_like_numpy(shape, call, allow_fallback):
         if e[0] == "ok" and name not in ("svd",):  # (svd's vectors: only up to signs)
             first = x.reshape(-1, *x.shape[-2:])[0] if x.ndim >= 2 and x.size else np.zeros((0, 0), x.dtype)
             assert_dist_equal(r[1], e[1], **linalg_tol(first, 100))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (1, 1), (2, 4, 4)], ids=str)
+def test_pinv_hermitian_reads_one_triangle(shape, allow_fallback):
+    """pinv(hermitian=True) of a non-Hermitian square matrix: NumPy inverts the Hermitian matrix of its lower
+    triangle (eigh), not the matrix itself (one rank used to take the TSQR path, which ignores ``hermitian``)."""
+    x = rng_data(shape, np.float64, seed=9)
+    expected = np.linalg.pinv(x, hermitian=True)
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.pinv(A, hermitian=True), expected, **tol(expected))
