@@ -245,7 +245,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     S and the small factor are replicated.  Stacks run batch-parallel.
     Communication: that of :func:`tsqr`.
     """
-    _check_2d(a)
+    if hermitian:  # NumPy's eigh/eigvalsh path, whose square check comes first
+        _square(a)
+    else:
+        _check_2d(a)
     x = _inexact(as_dist(a, _comm_of(a)))
     if x.ndim > 2:
         if not compute_uv:
@@ -327,8 +330,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
 
     Communication: that of :func:`tsqr` (no product needs data from other ranks).
     """
-    _check_2d(a)
     x0 = as_dist(a, _comm_of(a))
+    # NumPy's order: rcond/rtol, then the empty shortcut, then svd's checks (square when hermitian)
     if rcond is None:
         if rtol is _NoValue:
             rcond = 1e-15
@@ -338,11 +341,16 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
             rcond = rtol
     elif rtol is not _NoValue:
         raise ValueError("`rtol` and `rcond` can't be both set.")
-    if 0 in x0.shape[-2:]:  # NumPy returns an empty result of the input's own dtype
+    if x0.ndim == 1 and x0.size == 0:  # NumPy's empty shortcut unpacks the last two dimensions
+        raise ValueError("not enough values to unpack (expected 2, got 1)")
+    _check_2d(x0)
+    if 0 in x0.shape[-2:]:  # NumPy returns an empty result of the input's own dtype (square or not)
         shape = x0.shape[:-2] + x0.shape[-2:][::-1]
         return DistArray._new(np.empty(shape, x0.dtype), replicated_dist(x0.comm, shape))
+    if hermitian:  # NumPy: svd(hermitian=True) is eigh of one triangle, square matrices only
+        _square(x0)
     x = _inexact(x0)
-    if x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
+    if hermitian or x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
         if x.ndim > 2 and np.ndim(rcond) == 0:
             return _batched(x, lambda l: np.linalg.pinv(l, rcond=rcond, hermitian=hermitian), [2])[0]
         return _fallback(np.linalg.pinv, (a,), {"rcond": rcond, "hermitian": hermitian})
@@ -515,6 +523,14 @@ def _square(x: Any) -> None:
         raise LinAlgError("Last 2 dimensions of the array must be square")
 
 
+def _uplo(UPLO: Any) -> str:
+    """NumPy's check of ``UPLO`` (before any array check): 'L' or 'U' in either case, else ValueError."""
+    UPLO = UPLO.upper()  # (AttributeError for a non-string, as in NumPy)
+    if UPLO not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    return UPLO
+
+
 def _small_replicated(x: DistArray) -> np.ndarray:
     return move(x, replicated_dist(x.comm, x.shape))
 
@@ -522,6 +538,7 @@ def _small_replicated(x: DistArray) -> np.ndarray:
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):
     """``np.linalg.eigh``: stacks batch-parallel; one Gram-sized matrix replicated (one Allgatherv) and solved."""
+    UPLO = _uplo(UPLO)
     _square(a)
     x = _inexact(as_dist(a, _comm_of(a)))
     if x.ndim > 2:
@@ -537,6 +554,7 @@ def eigh(a, UPLO="L"):
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
     """``np.linalg.eigvalsh`` (see :func:`eigh`)."""
+    UPLO = _uplo(UPLO)
     _square(a)
     x = _inexact(as_dist(a, _comm_of(a)))
     if x.ndim > 2:

@@ -52,6 +52,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
+from ..indexing import as_slice
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
 from .registry import implements
@@ -208,9 +209,12 @@ def _shift(comm: Any, block: np.ndarray, dest: int, source: int, recv_shape: tup
 
 
 def _cols(idx: np.ndarray) -> Any:
-    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
-        return slice(int(idx[0]), int(idx[-1]) + 1)
-    return idx
+    """``idx`` as a slice when it is an arithmetic progression (a view, no copy), else ``idx`` itself.
+
+    The order of ``idx`` matters: an unstructured map's local indices need not
+    ascend, so a run like [1, 3, 2, 4] must stay a fancy index.
+    """
+    return as_slice(idx)
 
 
 def _core_dims(A: DistArray, B: DistArray, dtype: Any) -> tuple[int, int, int, np.dtype]:
@@ -575,6 +579,29 @@ def _gufunc_out(ufunc: np.ufunc, out: Any, args: tuple, dtype: Any = None, casti
     return out
 
 
+def _loop_operands(ufunc: np.ufunc, x1: Any, x2: Any, dtype: Any, casting: str = "same_kind") -> tuple[Any, Any]:
+    """``x1, x2`` in the loop dtype that ``dtype=`` selects: NumPy computes in it, not in the operands'
+    common type (an int8 . float16 vecdot with ``dtype=complex128`` sums complex128 products).
+
+    NumPy's casting check of the inputs comes first, on (1, 1) stand-ins
+    (no data: the same exception on every rank, before any work).  The
+    matmul-family loops are homogeneous, so the loop dtype is the result's.
+    """
+    if dtype is None:
+        return x1, x2
+    probes = [np.zeros((1, 1), a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype) for a in (x1, x2)]
+    loop = np.asarray(ufunc(*probes, dtype=dtype, casting=casting)).dtype
+    return tuple(_as_loop_dtype(a, loop) for a in (x1, x2))
+
+
+def _as_loop_dtype(a: Any, loop: np.dtype) -> Any:
+    """``a`` cast (unsafely: the casting rule was checked already) to ``loop`` unless it has that dtype."""
+    if isinstance(a, DistArray):
+        return a if a.dtype == loop else a.astype(loop)
+    a = np.asarray(a)
+    return a if a.dtype == loop else a.astype(loop)
+
+
 def _store_gufunc_out(out: Any, result: Any, comm: Any) -> Any:
     """Write a gufunc ``result`` into ``out``; like NumPy, ``out`` may add broadcast (loop) dimensions."""
     shape = np.shape(result)
@@ -635,6 +662,7 @@ def matmul(x1, x2, /, out=None, **kwargs):
         return fallback(np.matmul, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
                         "numpy.matmul")
     out = _gufunc_out(np.matmul, out, (x1, x2), dtype, casting)
+    x1, x2 = _loop_operands(np.matmul, x1, x2, dtype, casting)
     result = _matmul(x1, x2, dtype)
     if out is not None:
         return _store_gufunc_out(out, result, _comm_of(x1, x2))
@@ -794,6 +822,7 @@ def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
 
         return fallback(np.vecdot, (x1, x2), {"out": out, "axis": axis, **kwargs}, "numpy.vecdot")
     out = _gufunc_out(np.vecdot, out, (x1, x2), kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
+    x1, x2 = _loop_operands(np.vecdot, x1, x2, kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     dt = kwargs.get("dtype") or _probe_dtype(np.vecdot, np.asarray(x1).dtype if not isinstance(x1, DistArray)
                                              else x1.dtype, np.asarray(x2).dtype if not isinstance(x2, DistArray)
                                              else x2.dtype, shapes=((0,), (0,)))
@@ -922,8 +951,9 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
 
 
 def _drop_broadcast(x: DistArray, term: str, sizes: dict) -> tuple[DistArray, str]:
-    """Remove ``x``'s size-1 axes whose label is longer elsewhere (they broadcast: a constant along it)."""
-    keep = [i for i, c in enumerate(term) if not (x.shape[i] == 1 and sizes[c] > 1)]
+    """Remove ``x``'s size-1 axes whose label has another size elsewhere (they broadcast: a constant along
+    it) -- an empty one too: a size-1 axis broadcasts against size 0."""
+    keep = [i for i, c in enumerate(term) if not (x.shape[i] == 1 and sizes[c] != 1)]
     if len(keep) == x.ndim:
         return x, term
     shape = tuple(x.shape[i] for i in keep)
@@ -1293,12 +1323,15 @@ def linalg_matrix_transpose(x, /):
 
 @implements(np.matvec)
 def matvec(x1, x2, /, out=None, **kwargs):
-    """``np.matvec``: ``matmul`` of the matrices with the vectors as columns."""
+    """``np.matvec``: ``matmul`` of the matrices with the vectors as columns (``dtype=``: computed in it)."""
+    dtype, casting = kwargs.pop("dtype", None), kwargs.pop("casting", "same_kind")
     if kwargs:
         from .protocol import fallback
 
-        return fallback(np.matvec, (x1, x2), {"out": out, **kwargs}, "numpy.matvec (axes/dtype options)")
-    out = _gufunc_out(np.matvec, out, (x1, x2))
+        return fallback(np.matvec, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
+                        "numpy.matvec (axes options)")
+    out = _gufunc_out(np.matvec, out, (x1, x2), dtype, casting)
+    x1, x2 = _loop_operands(np.matvec, x1, x2, dtype, casting)
     if np.ndim(x1) < 2 or np.ndim(x2) < 1:
         raise ValueError("matvec: the first operand needs 2 dimensions and the second 1")
     result = matmul(x1, np.expand_dims(x2, -1))[..., 0]
@@ -1307,12 +1340,15 @@ def matvec(x1, x2, /, out=None, **kwargs):
 
 @implements(np.vecmat)
 def vecmat(x1, x2, /, out=None, **kwargs):
-    """``np.vecmat``: the conjugated vectors as rows times the matrices."""
+    """``np.vecmat``: the conjugated vectors as rows times the matrices (``dtype=``: computed in it)."""
+    dtype, casting = kwargs.pop("dtype", None), kwargs.pop("casting", "same_kind")
     if kwargs:
         from .protocol import fallback
 
-        return fallback(np.vecmat, (x1, x2), {"out": out, **kwargs}, "numpy.vecmat (axes/dtype options)")
-    out = _gufunc_out(np.vecmat, out, (x1, x2))
+        return fallback(np.vecmat, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
+                        "numpy.vecmat (axes options)")
+    out = _gufunc_out(np.vecmat, out, (x1, x2), dtype, casting)
+    x1, x2 = _loop_operands(np.vecmat, x1, x2, dtype, casting)
     if np.ndim(x1) < 1 or np.ndim(x2) < 2:
         raise ValueError("vecmat: the first operand needs 1 dimension and the second 2")
     result = matmul(np.expand_dims(np.conjugate(x1), -2), x2)[..., 0, :]

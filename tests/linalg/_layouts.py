@@ -12,6 +12,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.distribution import Distribution
+from numpy_dist.maps import NoDistMap, UnstructuredMap
 from numpy_dist.testing import DIST_CASES
 
 COMM = MPI.COMM_WORLD
@@ -35,6 +36,50 @@ def layouts(shape: tuple[int, ...], comm=COMM) -> list[tuple[str, Distribution]]
                 name = f"grid{g[0]}x{g[1]}_{''.join(codes)}"
                 out.append((name, Distribution(comm, shape, codes + rest, grid_shape=g + (1,) * len(rest))))
     return out
+
+
+def scrambled(shape: tuple[int, ...], axis: int, comm=COMM) -> Distribution | None:
+    """Axis ``axis`` unstructured: rank 0 empty (at P > 1), rank 1 about half, the rest the remainder;
+    each rank's run of indices is contiguous but out of order (first and last in place, middle reversed).
+
+    A local index list like [0, 3, 2, 1, 4] spans a contiguous range without
+    being that range in order: code that takes it for a slice reads the wrong data.
+    """
+    if len(shape) <= axis:
+        return None
+    P, n = comm.Get_size(), shape[axis]
+    bounds = [0] if P > 1 else []
+    bounds += _scrambled_bounds(n, max(P - 1, 1))
+    parts = [_shuffle_middle(np.arange(lo, hi)) for lo, hi in zip([0] + bounds[:-1], bounds)]
+    maps = [NoDistMap(m) for m in shape]
+    maps[axis] = UnstructuredMap(parts)
+    grid = tuple(0 if a == axis else None for a in range(len(shape)))
+    return Distribution._from_maps(comm, maps, (P,), grid)
+
+
+def _scrambled_bounds(n: int, holders: int) -> list[int]:
+    """Upper bounds of ``holders`` runs of ``range(n)``: the first about half, the others sharing the rest."""
+    first = n if holders == 1 else (n + 1) // 2
+    rest = [len(c) for c in np.array_split(np.arange(first, n), holders - 1)] if holders > 1 else []
+    return [first + int(sum(rest[: i + 1])) for i in range(-1, len(rest))]
+
+
+def _shuffle_middle(run: np.ndarray) -> np.ndarray:
+    return np.concatenate([run[:1], run[1:-1][::-1], run[-1:]]) if run.size > 3 else run
+
+
+#: Layouts the mixed-layout product sweeps draw from (DIST_CASES names or scrambled axis 0 / 1).
+MIXED = ["block", "cyclic", "blockcyclic3", "uneven", "unstructured", "replicated", "grid_bb", "last",
+         "scrambled0", "scrambled1"]
+
+
+def laid_out(x: np.ndarray, name: str, comm=COMM):
+    """``x`` distributed as ``name`` of :data:`MIXED`; replicated where the layout does not apply."""
+    if name.startswith("scrambled"):
+        d = scrambled(x.shape, int(name[-1]), comm)
+    else:
+        d = DIST_CASES[name](x.shape, comm) if x.ndim else None
+    return nd.asarray(x, dist=d if d is not None else Distribution(comm, x.shape, "n"), copy=True)
 
 
 def on_layouts(x: np.ndarray, comm=COMM):

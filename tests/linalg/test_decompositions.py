@@ -337,3 +337,45 @@ def test_pinv_empty_keeps_dtype(shape, dtype):
     x = np.zeros(shape, dtype)
     for name, A in on_layouts(x):
         assert_dist_equal(np.linalg.pinv(A), np.linalg.pinv(x))
+
+
+HERMITIAN_CALLS = [
+    ("pinv", lambda a: np.linalg.pinv(a, hermitian=True)),
+    ("pinv_rtol", lambda a: np.linalg.pinv(a, hermitian=True, rtol=None)),
+    ("matrix_rank", lambda a: np.linalg.matrix_rank(a, hermitian=True)),
+    ("svd", lambda a: tuple(np.linalg.svd(a, hermitian=True))),
+    ("svdvals_h", lambda a: np.linalg.svd(a, compute_uv=False, hermitian=True)),
+    ("eigvalsh", lambda a: np.linalg.eigvalsh(a)),
+    ("eigvalsh_U", lambda a: np.linalg.eigvalsh(a, UPLO="u")),
+    ("eigvalsh_bad_uplo", lambda a: np.linalg.eigvalsh(a, UPLO="X")),
+    ("eigh_bad_uplo", lambda a: np.linalg.eigh(a, UPLO="X")),
+    ("eigh_int_uplo", lambda a: np.linalg.eigh(a, UPLO=1)),
+]
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (8, 2), (5, 1), (3, 3), (2, 3, 4), (2, 3, 3), (0, 3), (3,), (0,)], ids=str)
+@pytest.mark.parametrize("call", HERMITIAN_CALLS, ids=[c[0] for c in HERMITIAN_CALLS])
+def test_hermitian_paths_check_like_numpy(shape, call, allow_fallback):
+    """hermitian=True (pinv, matrix_rank, svd) and eigh/eigvalsh: NumPy's checks in NumPy's order -- UPLO
+    first, then a square matrix (pinv: after its empty shortcut) -- on every layout, every rank agreeing.
+    (pinv(hermitian=True) of a wide or tall matrix used to return the TSQR pseudo-inverse.)"""
+    name, func = call
+    x = rng_data(shape, np.complex128 if len(shape) == 2 else np.float32, seed=5)
+    x = x + np.conj(np.swapaxes(x, -1, -2)) if len(shape) >= 2 and shape[-1] == shape[-2] else x
+    e = _outcome(func, x)
+    for lname, A in on_layouts(x) if x.ndim else [("0-d", nd.asarray(x))]:
+        r = _outcome(func, A)
+        assert_all_ranks(r[0] == e[0], f"{name}{shape} {lname}: NumPy {e[0]}, numpy_dist {r[0]}")
+        if e[0] == "ok" and name not in ("svd",):  # (svd's vectors: only up to signs)
+            first = x.reshape(-1, *x.shape[-2:])[0] if x.ndim >= 2 and x.size else np.zeros((0, 0), x.dtype)
+            assert_dist_equal(r[1], e[1], **linalg_tol(first, 100))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (1, 1), (2, 4, 4)], ids=str)
+def test_pinv_hermitian_reads_one_triangle(shape, allow_fallback):
+    """pinv(hermitian=True) of a non-Hermitian square matrix: NumPy inverts the Hermitian matrix of its lower
+    triangle (eigh), not the matrix itself (one rank used to take the TSQR path, which ignores ``hermitian``)."""
+    x = rng_data(shape, np.float64, seed=9)
+    expected = np.linalg.pinv(x, hermitian=True)
+    for name, A in on_layouts(x):
+        assert_dist_equal(np.linalg.pinv(A, hermitian=True), expected, **tol(expected))

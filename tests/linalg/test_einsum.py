@@ -22,6 +22,9 @@ REPEATED = [("ii->i", [(5, 5)]), ("ii", [(5, 5)]), ("iij->j", [(4, 4, 3)]), ("ij
 IMPLICIT = [("Ba,aC", [(2, 3), (3, 4)]), ("bA", [(2, 3)]), ("ba", [(2, 3)]), ("ij,jk,kl", [(3, 4), (4, 5), (5, 2)]),
             ("i,i", [(6,), (6,)]), ("i,", [(4,), ()]), ("ij,k->k", [(3, 4), (5,)]), ("ij,ij->ij", [(3, 1), (3, 4)]),
             ("ij,jk", [(3, 1), (4, 5)]), ("zyx,xw", [(2, 3, 4), (4, 2)])]
+# A size-1 axis broadcasts against an empty one too (it used to be kept, and the reshape to size 0 failed).
+EMPTY_BROADCAST = [("ij,j->i", [(0, 0), (1,)]), ("ij,j->i", [(3, 0), (1,)]), ("...,...->...", [(1,), (4, 2, 0)]),
+                   ("...,...", [(2, 1, 3), (0, 1)]), ("ij,jk->ik", [(2, 1), (0, 3)]), ("i,ij->j", [(1,), (0, 4)])]
 
 
 def tol() -> dict:
@@ -57,6 +60,11 @@ def test_repeated_letters(case):
 @pytest.mark.parametrize("case", CASES)
 def test_implicit_mode_and_broadcasting(case):
     run(IMPLICIT, case)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broadcast_against_empty_axes(case):
+    run(EMPTY_BROADCAST, case)
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "uneven"])

@@ -10,6 +10,8 @@ import numpy_dist as nd
 from numpy_dist.dispatch import linalg as L
 from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
+from ._layouts import MIXED, laid_out
+
 COMM = MPI.COMM_WORLD
 DTYPES = [np.float32, np.float64, np.complex128]
 IDS = ["float32", "float64", "complex128"]
@@ -34,6 +36,51 @@ def test_matmul_2d_all_layouts(pair, dtype):
         for cb in ("block", "replicated", "last", "grid_bb", "cyclic", "unstructured")[i % 2::2]:
             A, B = distribute(a, ca), distribute(b, cb)
             assert_dist_equal(A @ B, expected, **tol(dtype, pair[0][1] + 1))
+
+
+# (function, operand shapes): every product whose contraction meets a split axis, 1-d and 2-d operands
+PRODUCTS = [
+    ("matmul", lambda x, y: np.matmul(x, y), [(5, 9), (9, 4)]),
+    ("matmul_vm", lambda x, y: np.matmul(x, y), [(9,), (9, 4)]),
+    ("matmul_mv", lambda x, y: np.matmul(x, y), [(5, 9), (9,)]),
+    ("dot", np.dot, [(5, 9), (9, 4)]),
+    ("dot_1d", np.dot, [(9,), (9,)]),
+    ("vdot", np.vdot, [(3, 9), (3, 9)]),
+    ("inner", np.inner, [(5, 9), (4, 9)]),
+    ("tensordot", lambda x, y: np.tensordot(x, y, axes=([0, 1], [1, 0])), [(9, 3), (3, 9)]),
+    ("multi_dot", lambda x, y, z: np.linalg.multi_dot([x, y, z]), [(2, 9), (9, 3), (3,)]),
+    ("multi_dot_1d", lambda x, y, z: np.linalg.multi_dot([x, y, z]), [(9,), (9, 7), (7, 2)]),
+]
+
+
+@pytest.mark.parametrize("func,shapes", [p[1:] for p in PRODUCTS], ids=[p[0] for p in PRODUCTS])
+def test_products_mixed_layouts(func, shapes):
+    """Every pair of layouts (third operand: a rotating one), unstructured maps with empty blocks and
+    non-monotone local indices among them (multi_dot used to read the wrong columns: [1, 3, 2, 4] taken for 1:5)."""
+    xs = [rng_data(s, np.complex128 if func is np.vdot else np.float64, seed=i) for i, s in enumerate(shapes)]
+    expected = func(*xs)
+    for i, la in enumerate(MIXED):
+        for j, lb in enumerate(MIXED):
+            names = [la, lb, MIXED[(i + j) % len(MIXED)]][: len(xs)]
+            got = func(*[laid_out(x, n) for x, n in zip(xs, names)])
+            assert_dist_equal(got, expected, **tol(np.float64, 10))
+
+
+def test_multi_dot_complex_inf_entries_stay_non_finite():
+    """A complex inf in a product chain: the affected entries are non-finite as in NumPy, the others agree.
+    (Which part is NaN and which inf is BLAS's choice -- NumPy's own matmul gives nan-infj for a (1, k) row
+    and nan+nanj for a (2, k) matrix -- so only finiteness is compared there.)"""
+    a = rng_data((2, 7), np.complex64, seed=1)
+    a[1, 5] = complex(-np.inf, -1.7)
+    b, c = rng_data((7, 2), np.complex128, seed=2), rng_data((2,), np.complex64, seed=3)
+    with np.errstate(all="ignore"):
+        expected = np.linalg.multi_dot([a, b, c])
+        for i, la in enumerate(MIXED):
+            names = [la, MIXED[(i + 3) % len(MIXED)], MIXED[(i + 5) % len(MIXED)]]
+            got = nd.asnumpy(np.linalg.multi_dot([laid_out(x, n) for x, n in zip((a, b, c), names)]))
+            same = got.dtype == expected.dtype and np.array_equal(np.isfinite(got), np.isfinite(expected))
+            fin = np.isfinite(expected)
+            assert_all_ranks(same and np.allclose(got[fin], expected[fin], rtol=1e-12), f"{names}: {got} {expected}")
 
 
 @pytest.mark.parametrize("case", dist_cases(1))
@@ -225,6 +272,30 @@ def test_matvec_vecmat(case):
     v, w = np.arange(4.0), np.arange(3.0) + 1j
     assert_dist_equal(np.matvec(distribute(A, case), distribute(v, "block")), np.matvec(A, v))
     assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
+
+
+LOOP_CALLS = [(np.matmul, (6, 5), (5, 3)), (np.matmul, (5,), (5, 3)), (np.vecdot, (6, 5), (6, 5)),
+              (np.vecdot, (5,), (5,)), (np.matvec, (6, 5), (5,)), (np.vecmat, (6,), (6, 5))]
+
+
+@pytest.mark.parametrize("dtype,casting", [(np.complex128, "unsafe"), (np.float64, "same_kind"),
+                                           (np.float32, "same_kind"), (np.int8, "same_kind"), (np.int16, "unsafe")],
+                         ids=["c16-unsafe", "f8", "f4", "i1-error", "i2-unsafe"])
+@pytest.mark.parametrize("call", LOOP_CALLS, ids=[f"{c[0].__name__}{c[1]}x{c[2]}" for c in LOOP_CALLS])
+def test_gufunc_dtype_is_the_loop_dtype(call, dtype, casting):
+    """``dtype=`` of matmul/vecdot/matvec/vecmat: NumPy casts the operands and computes in it (an int8 .
+    float16 vecdot with dtype=complex128 is not float16 arithmetic cast afterwards); its input casting
+    check (UFuncTypeError) is made the same way, on every layout."""
+    func, sa, sb = call
+    a = rng_data(sa, np.int8, seed=1)
+    b = (rng_data(sb, np.float64, seed=2) * 7.3).astype(np.float16)  # float16 products round visibly
+    e = _outcome(func, a, b, dtype=dtype, casting=casting)
+    for i, la in enumerate(MIXED):
+        r = _outcome(func, laid_out(a, la), laid_out(b, MIXED[(i + 4) % len(MIXED)]), dtype=dtype, casting=casting)
+        assert_all_ranks(e[0] == r[0], f"{la}: NumPy {e[0]}, numpy_dist {r[0]}")
+        if e[0] == "ok":
+            rt = 0 if np.dtype(dtype).kind in "iu" else 4 * np.finfo(dtype).eps
+            assert_dist_equal(r[1], e[1], rtol=rt, atol=rt * 1e3)
 
 
 def _outcome(func, *args, **kwargs):
