@@ -88,13 +88,12 @@ def _local(local: np.ndarray, gidx: np.ndarray, axes: tuple, kind: str, skipnan:
     kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
     if any(local.shape[i] == 0 for i in axes):
         return np.zeros(kshape, local.dtype), np.full(kshape, -1, np.int64)
-    floating = local.dtype.kind in "fc"
-    if skipnan and floating:
-        reduce = np.fmin if kind == "min" else np.fmax
-    else:
-        reduce = np.minimum if kind == "min" else np.maximum
+    if skipnan and local.dtype.kind in "fc":
+        # NumPy's nanargmax/nanargmin replace NaN by -inf/+inf: a NaN before an equal infinity wins.
+        local = np.where(np.isnan(local), np.inf if kind == "min" else -np.inf, local)
+    reduce = np.minimum if kind == "min" else np.maximum
     value = reduce.reduce(local, axis=axes, keepdims=True)
-    mask = _equal(local, value) if not (skipnan and floating) else local == value
+    mask = _equal(local, value)
     big = np.iinfo(np.int64).max
     index = np.asarray(np.where(mask, gidx, big).min(axis=axes, keepdims=True)).astype(np.int64)
     if local.dtype.kind == "c" and not skipnan:

@@ -13,7 +13,8 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..indexing import shape_standin
 from .manipulation import _dist, _split_with, concatenate, diff, flip, moveaxis, ravel, swapaxes
-from .reductions import accumulate_loop_dtype, all as _all, cumprod, cumsum, numpy_checks_first
+from .reductions import all as _all, cumprod, cumsum, numpy_checks_first
+from .ufuncs import accumulate_loop_dtype, accumulated_into
 from .elementwise import _into
 from .registry import implements
 from .ufuncs import elementwise
@@ -92,13 +93,12 @@ def _with_initial(scan, np_scan, ufunc, x, axis, dtype, out, include_initial, id
 def _with_initial_into(out, result, axis, np_scan, in_dtype, dtype, include_initial, identity):
     """As NumPy: the accumulation goes into ``out`` by accumulate's ``out=`` rule (or into
     ``out[1:]`` along the axis, then ``out[0]`` along it is set to the identity)."""
-    from .reductions import _accumulated_into
 
     if not include_initial:
-        return _accumulated_into(out, result, axis, np_scan, in_dtype, dtype)
+        return accumulated_into(out, result, axis, np_scan, in_dtype, dtype)
     rest = tuple(slice(1, None) if i == axis else slice(None) for i in range(result.ndim))
     part = out[rest]  # (a NumPy out's part is a view; a DistArray's a copy, written back)
-    _accumulated_into(part, result, axis, np_scan, in_dtype, dtype)
+    accumulated_into(part, result, axis, np_scan, in_dtype, dtype)
     if isinstance(out, DistArray):
         out[rest] = part
     out[tuple(0 if i == axis else slice(None) for i in range(result.ndim))] = identity

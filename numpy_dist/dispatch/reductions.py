@@ -24,7 +24,8 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ._combine import chan_combine, combine_arg, global_flat_index
 from .registry import implements
-from .ufuncs import local_operand, loop_dtype, reduce_dist, run_checked, ufunc_reduce, validate_with_numpy
+from .ufuncs import (accumulate_loop_dtype, accumulated_into, local_operand, loop_dtype, reduce_dist, run_checked,
+                     ufunc_reduce, validate_with_numpy)
 
 _NoValue = np._NoValue
 
@@ -503,73 +504,11 @@ def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
     result = ufunc_accumulate(ufunc, (a,), {"axis": axis, "dtype": accumulate_loop_dtype(ufunc, a.dtype, out, dtype)})
     if out is None:
         return result
-    return _accumulated_into(out, result, normalize_axis_index(axis, a.ndim), _SCANS[ufunc], a.dtype, dtype)
+    return accumulated_into(out, result, normalize_axis_index(axis, a.ndim), _SCANS[ufunc], a.dtype, dtype)
 
 
-def accumulate_loop_dtype(ufunc: np.ufunc, in_dtype: np.dtype, out: Any, dtype: Any) -> Any:
-    """The ``dtype=`` that makes an accumulation without ``out`` compute as NumPy's with ``out``:
-    NumPy resolves the loop from ``out``'s dtype and the input's (a float16 sum into float32 runs in
-    float32; no small-integer widening), then casts into ``out``."""
-    if out is None or dtype is not None or out.dtype.kind in "mM" or in_dtype.kind in "mM":
-        return dtype
-    try:
-        return ufunc.resolve_dtypes((out.dtype, in_dtype, None), reduction=True, casting="unsafe")[0]
-    except (TypeError, ValueError):  # no such loop: NumPy's own error comes from the unchanged call
-        return dtype
-
-
-# The functions whose loop choice decides how strictly NumPy checks ``out=`` (see _accumulated_into).
+# The functions whose loop choice decides how strictly NumPy checks ``out=`` (see ufuncs.accumulated_into).
 _SCANS = {np.add: np.cumsum, np.multiply: np.cumprod}
-
-
-def _accumulated_into(out: Any, result: DistArray, axis: int, scan: Any, in_dtype: np.dtype, dtype: Any) -> Any:
-    """Write an accumulation ``result`` (the accumulated array's shape) into ``out`` as NumPy's accumulate does.
-
-    NumPy takes one of two paths.  A 1-d accumulation whose loop, input and ``out`` dtypes are all
-    equal runs without an iterator and needs ``out`` of exactly the result's shape (unless one of them
-    is empty: then nothing is checked or written).  Any other runs
-    an iterator over ``out``'s leading axes (its extra trailing axes are held at index 0): there the
-    result broadcasts into ``out`` along its length-1 axes except the accumulated one, where only the
-    first ``result.shape[axis]`` positions are written (a length-1 input writes one element of a
-    longer ``out``); ``out`` itself never broadcasts.  Everything else in ``out`` is left alone.
-    """
-    from .ufuncs import _store
-
-    shape, out_shape = result.shape, np.shape(out)
-    if out_shape == shape:
-        return _store(out, result)
-    if len(shape) == 1 and _exact_out_path(scan, in_dtype, out.dtype, dtype):
-        if shape[0] and np.size(out):  # (NumPy returns before this check when either is empty)
-            raise ValueError("provided out is the wrong size for the accumulation.")
-        return out
-    if len(out_shape) < len(shape):
-        raise ValueError(f"Iterator input op_axes[0][{len(out_shape)}] (=={len(out_shape)}) is not a valid axis "
-                         f"of op[0], which has {len(out_shape)} dimensions")
-    if [o for o, n in zip(out_shape, shape) if o != n and n != 1]:  # (this module's ``any`` is np.any's)
-        raise ValueError("operands could not be broadcast together with remapped shapes "
-                         f"{out_shape[:len(shape)]} {shape}")
-    key = tuple(slice(0, n) if i == axis else slice(None) for i, n in enumerate(shape))
-    key += (0,) * (len(out_shape) - len(shape))
-    if isinstance(out, DistArray):
-        out[key] = result
-    else:
-        from ..creation import asnumpy
-
-        np.copyto(out[key], asnumpy(result), casting="unsafe")
-    return out
-
-
-def _exact_out_path(scan: Any, in_dtype: np.dtype, out_dtype: np.dtype, dtype: Any) -> bool:
-    """Whether NumPy runs this 1-d accumulation without an iterator (``out`` must then match exactly):
-    asked of NumPy itself, on a 2-element input of ``in_dtype`` into a (2, 1) ``out``, which only
-    the iterator path accepts."""
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            scan(np.zeros(2, in_dtype), out=np.zeros((2, 1), out_dtype), dtype=dtype)
-    except ValueError:
-        return True
-    return False
 
 
 @implements(np.cumsum)

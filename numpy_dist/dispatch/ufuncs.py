@@ -195,7 +195,9 @@ def _store(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
         np.copyto(out.local, _numpy_local(result, out.distribution) if result.ndim else result, casting="unsafe")
         return out
     if isinstance(out, DistArray):
-        if out.distribution == result.distribution:
+        if result.shape != out.shape:  # a result that broadcasts into a larger out
+            np.copyto(out.local, local_operand(result, out.distribution), casting="unsafe")
+        elif out.distribution == result.distribution:
             if out.local is not result.local:
                 np.copyto(out.local, result.local, casting="unsafe")
         else:
@@ -769,23 +771,23 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if isinstance(out, tuple):
         out = out[0]
     dtype = kw.get("dtype")
-    if out is not None:  # (the loop is the one without ``out``; the result is cast into it)
-        _check_out_shape(out, array.shape)
+    dtype = accumulate_loop_dtype(ufunc, array.dtype, out, dtype)  # (NumPy's loop choice with ``out``)
+    in_dtype, given_dtype = array.dtype, kw.get("dtype")
     dist = array.distribution
     split = reduce_dist(dist, (axis,))
     if split and ufunc not in ASSOCIATIVE:  # order matters: scan with the axis local, then move back
         local_dist = local_axes_dist(dist, (axis,))
         if local_dist is None:
             result = DistArray._new(_accumulate_in_order(ufunc, array, axis, dtype), dist)
-            return _store(out, result) if out is not None else result
+            return accumulated_into(out, result, axis, ufunc.accumulate, in_dtype, given_dtype) if out is not None else result
         moved = DistArray._new(redistribute_local(array.local, dist, local_dist), local_dist)
         scanned = ufunc_accumulate(ufunc, (moved,), {"axis": axis, "dtype": dtype})
         result = DistArray._new(redistribute_local(scanned.local, local_dist, dist), dist)
-        return _store(out, result) if out is not None else result
+        return accumulated_into(out, result, axis, ufunc.accumulate, in_dtype, given_dtype) if out is not None else result
     if not split:
         local = run_checked(dist.comm, "accumulate", lambda: ufunc.accumulate(array.local, axis=axis, dtype=dtype))
         result = DistArray._new(local, dist)
-        return _store(out, result) if out is not None else result
+        return accumulated_into(out, result, axis, ufunc.accumulate, in_dtype, given_dtype) if out is not None else result
     block = _block_along(dist, axis)
     data = array.local if block == dist else redistribute_local(array.local, dist, block)
     acc = run_checked(dist.comm, "accumulate", lambda: ufunc.accumulate(data, axis=axis, dtype=dtype))
@@ -805,7 +807,67 @@ def ufunc_accumulate(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     acc = run_checked(dist.comm, "accumulate", add_prefix)
     local = acc if block == dist else redistribute_local(acc, block, dist)
     result = DistArray._new(local, dist)
-    return _store(out, result) if out is not None else result
+    return accumulated_into(out, result, axis, ufunc.accumulate, in_dtype, given_dtype) if out is not None else result
+
+
+def accumulate_loop_dtype(ufunc: np.ufunc, in_dtype: np.dtype, out: Any, dtype: Any) -> Any:
+    """The ``dtype=`` that makes an accumulation without ``out`` compute as NumPy's with ``out``:
+    NumPy resolves the loop from ``out``'s dtype and the input's (a float16 sum into float32 runs in
+    float32; no small-integer widening), then casts into ``out``."""
+    if out is None or dtype is not None or out.dtype.kind in "mM" or in_dtype.kind in "mM":
+        return dtype
+    try:
+        return ufunc.resolve_dtypes((out.dtype, in_dtype, None), reduction=True, casting="unsafe")[0]
+    except (TypeError, ValueError):  # no such loop: NumPy's own error comes from the unchanged call
+        return dtype
+
+
+def accumulated_into(out: Any, result: DistArray, axis: int, scan: Any, in_dtype: np.dtype, dtype: Any) -> Any:
+    """Write an accumulation ``result`` (the accumulated array's shape) into ``out`` as NumPy's accumulate does.
+
+    NumPy takes one of two paths.  A 1-d accumulation whose loop, input and ``out`` dtypes are all
+    equal runs without an iterator and needs ``out`` of exactly the result's shape (unless one of them
+    is empty: then nothing is checked or written).  Any other runs
+    an iterator over ``out``'s leading axes (its extra trailing axes are held at index 0): there the
+    result broadcasts into ``out`` along its length-1 axes except the accumulated one, where only the
+    first ``result.shape[axis]`` positions are written (a length-1 input writes one element of a
+    longer ``out``); ``out`` itself never broadcasts.  Everything else in ``out`` is left alone.
+    """
+    shape, out_shape = result.shape, np.shape(out)
+    if out_shape == shape:
+        return _store(out, result)
+    if len(shape) == 1 and _exact_out_path(scan, in_dtype, out.dtype, dtype):
+        if shape[0] and np.size(out):  # (NumPy returns before this check when either is empty)
+            raise ValueError("provided out is the wrong size for the accumulation.")
+        return out
+    if len(out_shape) < len(shape):
+        raise ValueError(f"Iterator input op_axes[0][{len(out_shape)}] (=={len(out_shape)}) is not a valid axis "
+                         f"of op[0], which has {len(out_shape)} dimensions")
+    if [o for o, n in zip(out_shape, shape) if o != n and n != 1]:  # (this module's ``any`` is np.any's)
+        raise ValueError("operands could not be broadcast together with remapped shapes "
+                         f"{out_shape[:len(shape)]} {shape}")
+    key = tuple(slice(0, n) if i == axis else slice(None) for i, n in enumerate(shape))
+    key += (0,) * (len(out_shape) - len(shape))
+    if isinstance(out, DistArray):
+        out[key] = result
+    else:
+        from ..creation import asnumpy
+
+        np.copyto(out[key], asnumpy(result), casting="unsafe")
+    return out
+
+
+def _exact_out_path(scan: Any, in_dtype: np.dtype, out_dtype: np.dtype, dtype: Any) -> bool:
+    """Whether NumPy runs this 1-d accumulation without an iterator (``out`` must then match exactly):
+    asked of NumPy itself, on a 2-element input of ``in_dtype`` into a (2, 1) ``out``, which only
+    the iterator path accepts."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            scan(np.zeros(2, in_dtype), out=np.zeros((2, 1), out_dtype), dtype=dtype)
+    except ValueError:
+        return True
+    return False
 
 
 def expand_trailing(x: Any, k: int) -> Any:

@@ -181,13 +181,13 @@ def test_round_checks_out_size_first():
         run_subcases(items, body)
 
 
-@pytest.mark.xfail(strict=True, reason="ufuncs._store redistributes a result of another (broadcastable) shape "
-                   "as if it had out's shape; fix: local_operand(result, out.distribution)")
-def test_round_broadcasts_into_a_larger_out():
-    """np.round((5,) float64, out=(1, 5) DistArray) broadcasts the result into ``out`` (a known bug)."""
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+@pytest.mark.parametrize("out_case", ["last", "block", "grid_bb", "replicated"])
+def test_round_broadcasts_into_a_larger_out(case, out_case):
+    """np.round((5,) float64, out=(3, 5) DistArray) broadcasts the result into ``out``."""
     x = np.arange(5.0) + 0.66
-    o = np.zeros((1, 5))
-    check(lambda a, out: np.round(a, 1, out=out), [x, o], [distribute(x, "block"), distribute(o, "last")])
+    o = np.zeros((3, 5))
+    check(lambda a, out: np.round(a, 1, out=out), [x, o], [distribute(x, case), distribute(o, out_case)])
 
 
 def test_nan_to_num_copy_false_writes_in_place():

@@ -878,3 +878,16 @@ def test_ordered_reduce_and_scan_of_one_axis_run_natively(ufunc):
             compare(ufunc.reduce(d, **opts), ufunc.reduce(x, **opts))
 
     run_subcases([(c, i) for c in dist_cases(1) for i in (None, 2.5)], body)
+
+
+def test_nanarg_treat_nan_as_the_losing_infinity():
+    """NumPy's nanargmax/nanargmin replace NaN by -inf/+inf: [nan, -inf] has its nanargmax at 0."""
+    x = np.array([[np.nan, -np.inf, 1], [np.inf, np.nan, np.inf], [np.nan, 2, np.nan], [-np.inf, np.nan, -np.inf],
+                  [np.nan, -np.inf, np.nan]])
+
+    def body(case, fname, axis):
+        f = getattr(np, fname)
+        check(lambda a: f(a, axis=axis), [x], [distribute(x, case)])
+
+    run_subcases([(c, f, ax) for c in dist_cases(2) for f in ("nanargmax", "nanargmin") for ax in (None, 0, 1)],
+                 body)

@@ -986,3 +986,16 @@ def test_where_keeps_out_of_another_layout(out_cases):
               [x, w, *outs_np], [distribute(x, case), distribute(w, "replicated"), *outs_d])
 
     run_subcases([(c,) for c in pick(dist_cases(1), len(out_cases[0]), 4)], body)
+
+
+def test_accumulate_method_into_out_follows_numpys_rule():
+    """ufunc.accumulate(out=): NumPy's loop comes from out's dtype, and out of another shape follows its rule."""
+    x = np.array([3, 1, 2, 7, 5], np.uint8)
+
+    def body(case, ufunc, out_shape, out_dtype):
+        o = np.zeros(out_shape, out_dtype)
+        check(lambda a, out: ufunc.accumulate(a, out=out), [x, o], [distribute(x, case), distribute(o, "block")])
+
+    run_subcases([(c, u, s, dt) for c in ("block", "cyclic", "unstructured", "replicated")
+                  for u in (np.left_shift, np.add, np.subtract) for s in ((5,), (5, 2), (6,), (1,))
+                  for dt in (np.uint8, np.uint32, np.float32)], body)
