@@ -83,8 +83,8 @@ def _order_statistics(a: DistArray, ks: list[int], skipnan: bool) -> tuple[list,
     """Values of the requested order statistics of all of ``a`` (flattened), the count, any NaN."""
     values = a.local.reshape(-1)
     has_nan = False
-    if values.dtype.kind in "fc":
-        nan = np.isnan(values)
+    if values.dtype.kind in "fcmM":  # (NaT is the NaN of times: it wins a median too)
+        nan = np.isnat(values) if values.dtype.kind in "mM" else np.isnan(values)
         has_nan = _comm.any_rank(a.comm, bool(nan.any()))
         if has_nan:
             values = values[~nan]
@@ -225,6 +225,29 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
                           weights, "nanpercentile")
 
 
+def _last_nan(a: DistArray) -> Any:
+    """The NaN (NaT) NumPy's median returns: the last element of the sorted array.
+
+    NumPy sorts complex NaNs after the numbers as R+nanj < nan+Rj < nan+nanj,
+    each class by its non-NaN part, so the median of complex data holding NaN
+    is the greatest of them in that order (nan-infj stays nan-infj).
+    """
+    if a.dtype.kind in "mM":
+        return np.array(["NaT"], a.dtype)[0]
+    if a.dtype.kind != "c":
+        return np.mean(np.array([np.nan], a.dtype))
+    v = a.local.reshape(-1)
+    v = v[np.isnan(v)]
+    mine = None
+    if v.size:
+        cls = np.where(np.isnan(v.real) & np.isnan(v.imag), 3, np.where(np.isnan(v.real), 2, 1))
+        part = np.where(cls == 1, v.real, np.where(cls == 2, v.imag, 0.0))
+        last = np.lexsort((part, cls))[-1]
+        mine = (int(cls[last]), float(part[last]), v[last])
+    candidates = [c for c in _comm.allgather_object(a.comm, mine) if c is not None]
+    return max(candidates, key=lambda c: (c[0], c[1]))[2]
+
+
 def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> Any:
     a = _dist(a)
     axes = _axes(axis, a.ndim)
@@ -248,7 +271,7 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
             ks = [(n_valid - 1) // 2, n_valid // 2]
             stats, _, has_nan = _order_statistics(a, ks, skipnan)
             if has_nan and not skipnan:
-                value = np.mean(np.array([np.nan], a.dtype))
+                value = _last_nan(a)
             else:
                 lookup = dict(zip(sorted(set(ks)), stats))
                 value = np.mean(np.array([lookup[ks[0]], lookup[ks[1]]], dtype=a.dtype))

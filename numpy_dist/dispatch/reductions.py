@@ -637,7 +637,7 @@ def _nan_moment(kind: str, a: DistArray, axis: Any, dtype: Any, out: Any, keepdi
             if rdt.kind == "c":
                 m2 = m2.astype(rdt)  # NumPy divides a complex sum: nan / 2 is nan+nanj
             with np.errstate(invalid="ignore", divide="ignore"):
-                values = np.where(dof <= 0, np.nan, m2 / np.maximum(dof, 1))
+                values = np.where(dof <= 0, np.nan, m2 / np.where(dof > 0, dof, 1))  # (a fractional ddof leaves 0 < dof < 1)
     if rdt.kind == "c":
         values = values.astype(rdt)  # (NumPy's square root is complex too: sqrt(nan+0j) is nan+nanj)
     if kind == "std":

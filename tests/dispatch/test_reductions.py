@@ -18,8 +18,8 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_dist_equal, dist_cases, distribute,
-                                rng_data)
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, assert_dist_equal, dist_cases,
+                                distribute, rng_data)
 
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
@@ -891,3 +891,36 @@ def test_nanarg_treat_nan_as_the_losing_infinity():
 
     run_subcases([(c, f, ax) for c in dist_cases(2) for f in ("nanargmax", "nanargmin") for ax in (None, 0, 1)],
                  body)
+
+
+def test_nanvar_fractional_ddof_divides_by_the_fraction():
+    """ddof=1.5 with two valid values leaves dof = 0.5: NumPy divides by it (no clamp to 1)."""
+    x = np.array([[1.0, np.nan, 4.0, np.nan], [np.nan, 2.5, np.nan, 3.0], [7.0, np.nan, np.nan, np.nan]], np.float32)
+
+    def body(case, axis, ddof):
+        check(lambda a: np.nanvar(a, axis=axis, ddof=ddof), [x], [distribute(x, case)])
+        check(lambda a: np.nanstd(a, axis=axis, ddof=ddof, keepdims=True), [x], [distribute(x, case)])
+
+    run_subcases([(c, ax, dd) for c in dist_cases(2) for ax in (None, 0, 1) for dd in (0.5, 1.5, 2.75)], body)
+
+
+def test_median_of_times_with_nat_is_nat():
+    """NaT is the NaN of times: a median over it is NaT, as in NumPy."""
+    x = np.array([-121, 421, "NaT", -671, -568, 90, 3], "m8[ms]")
+
+    def body(case, data):
+        got, want = np.median(distribute(data, case)), np.median(data)
+        assert_all_ranks(bool(np.isnat(got) and np.isnat(want)) or got == want, f"{got!r} != NumPy {want!r}")
+
+    run_subcases([(c, d) for c in dist_cases(1) for d in (x, x[~np.isnat(x)])], body)
+
+
+def test_median_of_complex_nans_is_numpys_last_in_sort_order():
+    """Median over complex NaNs: the greatest NaN in NumPy's sort order (R+nanj < nan+Rj < nan+nanj)."""
+    x = np.array([1 + 2j, complex(np.nan, 3), complex(2, np.nan), complex(np.nan, -np.inf), complex(5, np.nan), 4,
+                  complex(np.nan, -1)])
+
+    def body(case, data):
+        compare(_bits(np.median(distribute(data, case))), _bits(np.median(data)))
+
+    run_subcases([(c, d) for c in dist_cases(1) for d in (x, x[[2, 4, 0]], x[[3]], x[[1, 3, 6]])], body)

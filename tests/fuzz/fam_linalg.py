@@ -389,7 +389,8 @@ def fft(rng: np.random.Generator) -> Case:
     else:
         if rng.random() < 0.4:
             kw["axes"] = pick(rng, [None, (0,), (-1,), (0, 1), (1, 0), (0, 0), (ndim,), ()])
-        if rng.random() < 0.4:
+        # (NumPy 2.4's irfft2/irfftn of an empty input padded by s= returns uninitialised memory)
+        if rng.random() < 0.4 and not (f.startswith("irfft") and x.size == 0):
             k = len(kw.get("axes") or ()) or min(ndim, 2 if f.endswith("2") else ndim)
             kw["s"] = tuple(int(v) for v in rng.choice([1, 2, 4, 5, 0, -1], size=max(k, 1)))
     if rng.random() < 0.4:

@@ -39,7 +39,9 @@ uninitialised memory); cumsum of a 0-d input with out= (fam_array: any out shape
 an empty axis (fam_array: loops forever); ldexp.reduce with dtype= (fam_elementwise: a 1-d or (n, 1) input
 loses all but two elements, a wider one does not); reduce/reduceat of arctan2 and power (fam_elementwise: NumPy's
 SIMD loops reorder the reduction, so its reduce is not its own accumulate's last value; tested against that
-order in tests/dispatch/test_reductions.py).
+order in tests/dispatch/test_reductions.py); an unsafe cast of NaN, inf or out-of-range floats into an integer
+out (fam_elementwise: undefined in C; NumPy's own NaN -> uint32 is 2147483648 in a 6-element array, 0 in a
+1-element one); irfft2/irfftn of an empty input padded by s= (fam_linalg: uninitialised memory).
 
 Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded
 elementwise kernels; otherwise multiples of the result dtype's eps scaled by the problem (sums: log n
