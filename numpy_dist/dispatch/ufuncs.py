@@ -231,7 +231,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             return impl(*inputs, **_single_out(ufunc, kwargs))
         return _fallback(ufunc, method, inputs, kwargs)
     if method == "__call__":
-        return ufunc_call(ufunc, inputs, kwargs)
+        return ufunc_call(ufunc, _comparable_ints(ufunc, inputs, kwargs), kwargs)
     if method == "reduce":
         return ufunc_reduce(ufunc, inputs, kwargs)
     if method == "accumulate":
@@ -241,6 +241,40 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "at":
         return ufunc_at(ufunc, inputs, kwargs)
     return _fallback(ufunc, method, inputs, kwargs)
+
+
+_COMPARISONS = (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
+
+
+def _comparable_ints(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> tuple:
+    """Python ints beyond an integer operand's range, as NumPy scalars that compare alike, under ``where=``.
+
+    NumPy 2.4 compares an integer array with such an int by a special loop
+    that crashes the process when a ``where`` array is given (uint8 < 300).
+    Every value of the operand's dtype lies on one side of the int, so an
+    int64 / uint64 scalar of the same value, or a float beyond 2**64 of the
+    same sign, gives the same (constant) answer through an ordinary loop.
+    """
+    where = kwargs.get("where", True)
+    if ufunc not in _COMPARISONS or len(inputs) != 2 or where is True or np.ndim(where) == 0 and not \
+            isinstance(where, (np.ndarray, DistArray)):
+        return inputs
+    kinds = [getattr(x, "dtype", None) for x in inputs]
+    tamed = list(inputs)
+    for i, x in enumerate(inputs):
+        other = kinds[1 - i]
+        if type(x) is not int or other is None or other.kind not in "iu":
+            continue
+        info = np.iinfo(other)
+        if info.min <= x <= info.max:
+            continue
+        if -2**63 <= x < 2**63:
+            tamed[i] = np.int64(x)
+        elif 0 <= x < 2**64:
+            tamed[i] = np.uint64(x)
+        else:
+            tamed[i] = np.float64(2.0**65 if x > 0 else -2.0**65)
+    return tuple(tamed)
 
 
 def _check_gufunc_types(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:

@@ -999,3 +999,20 @@ def test_accumulate_method_into_out_follows_numpys_rule():
     run_subcases([(c, u, s, dt) for c in ("block", "cyclic", "unstructured", "replicated")
                   for u in (np.left_shift, np.add, np.subtract) for s in ((5,), (5, 2), (6,), (1,))
                   for dt in (np.uint8, np.uint32, np.float32)], body)
+
+
+@pytest.mark.parametrize("value", [300, -5, 2**63 + 5, 2**70, -2**70])
+def test_comparison_with_out_of_range_int_under_where(value):
+    """NumPy 2.4 crashes the process comparing an integer array with an out-of-range Python int under where=;
+    numpy_dist gives NumPy's (constant) answer instead."""
+
+    def body(case, ufunc, dt):
+        x = np.array([0, 1, 2, 7, 9], dt)
+        w = np.array([True, False, True, True, False])
+        o = distribute(np.zeros(5, bool), case)
+        ufunc(distribute(x, case), value, where=distribute(w, case), out=o)
+        compare(o, ufunc(x, value) & w)
+
+    run_subcases([(c, u, dt) for c in ("block", "cyclic", "unstructured", "replicated")
+                  for u in (np.equal, np.not_equal, np.less, np.greater_equal) for dt in (np.uint8, np.int16, np.uint64)],
+                 body)
