@@ -119,14 +119,15 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     finite = local[~nan]
     n_valid = _comm.allreduce_scalar(comm, int(finite.size), control=True)
     pivots = np.asarray(select_kth(comm, finite, [k for k in ks if k < n_valid]), dtype=local.dtype)
-    # bucket 2i: below pivot i (and above pivot i-1); bucket 2i+1: equal to pivot i; last: above all, NaNs
-    pos = np.searchsorted(pivots, local, side="left") if pivots.size else np.zeros(local.shape, np.intp)
-    equal = np.zeros(local.shape, bool)
-    inside = pos < pivots.size
-    equal[inside] = local[inside] == pivots[pos[inside]]
-    bucket = 2 * pos + equal
-    bucket[nan] = 2 * pivots.size + 1
-    nb = 2 * pivots.size + 2
+    # bucket 2i: below pivot i (and above pivot i-1); bucket 2i+1: equal to pivot i; then above all; NaNs last
+    bucket = _buckets(local, pivots)
+    nan_ks = [k - n_valid for k in ks if k >= n_valid] if local.dtype.kind == "c" else []
+    # Complex NaNs have an order of their own in NumPy (R+nanj < nan+Rj < nan+nanj): a kth among them
+    # splits the NaN bucket the same way, by surrogate keys that sort in that order.
+    keys = _complex_nan_keys(local[nan])
+    nan_pivots = np.asarray(select_kth(comm, keys, nan_ks), dtype=keys.dtype) if nan_ks else keys[:0]
+    bucket[nan] = 2 * pivots.size + 1 + _buckets(keys, nan_pivots)
+    nb = 2 * pivots.size + 2 + 2 * nan_pivots.size
     order = np.argsort(bucket, kind="stable")
     counts = np.bincount(bucket, minlength=nb).astype(np.int64)
     everyone = np.asarray(_comm.allgather_object(comm, counts.tolist()), dtype=np.int64)  # (P, nb)
@@ -136,6 +137,27 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     del order
     target = even_layout(comm, n)
     return DistArray._new(_to_positions(comm, payload, starts, everyone, target), target)
+
+
+def _buckets(values: np.ndarray, pivots: np.ndarray) -> np.ndarray:
+    """2i below pivot i (above pivot i-1), 2i+1 equal to pivot i, 2 len(pivots) above all."""
+    pos = np.searchsorted(pivots, values, side="left") if pivots.size else np.zeros(values.shape, np.intp)
+    equal = np.zeros(values.shape, bool)
+    inside = pos < pivots.size
+    equal[inside] = values[inside] == pivots[pos[inside]]
+    return 2 * pos + equal
+
+
+def _complex_nan_keys(nans: np.ndarray) -> np.ndarray:
+    """Complex NaNs as NaN-free complex keys in NumPy's sort order: (class, the non-NaN part)."""
+    if nans.dtype.kind != "c":
+        return np.zeros(nans.shape, np.complex128)
+    re_nan, im_nan = np.isnan(nans.real), np.isnan(nans.imag)
+    cls = np.where(re_nan & im_nan, 3.0, np.where(re_nan, 2.0, 1.0))
+    part = np.where(~re_nan, nans.real, np.where(~im_nan, nans.imag, 0.0))
+    keys = np.empty(nans.shape, np.complex128)
+    keys.real, keys.imag = cls, part  # (not cls + 1j * part: 1j * inf has a NaN real part)
+    return keys
 
 
 def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.ndarray, target: Any) -> np.ndarray:

@@ -637,7 +637,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
     if (split and ufunc in (np.maximum, np.minimum) and array.dtype.kind == "c" and where is True
-            and not has_initial and dtype in (None, array.dtype)):
+            and dtype in (None, array.dtype) and all(array.shape[a] for a in axes)):
         # Complex NaNs differ (nan+1j, 1+nanj) and NumPy returns the first in C order: choose by
         # global position, as argmax does, rather than by rank order.
         kind = "max" if ufunc is np.maximum else "min"
@@ -645,6 +645,8 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         part, index = run_checked(dist.comm, "reduce", lambda: combine_arg.local(array.local, gidx, axes, kind, False))
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
         part, _ = combine_arg.across(sub, part, index, kind, False)
+        if has_initial:  # NumPy's loop starts from ``initial``: the first NaN may be it
+            part = ufunc(np.full(part.shape, initial, array.dtype), part)
         return _reduced_result(part, axes, keepdims, dist, out)
     local_where = where if where is True else local_operand(where, dist)
     opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}

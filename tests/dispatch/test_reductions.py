@@ -807,15 +807,16 @@ def test_complex_max_min_return_numpys_nan(fname):
     """The first NaN in C order over the reduced axes, whatever the layout (cyclic, grids, unstructured)."""
     f = getattr(np, fname)
 
-    def body(shape, case, axis):
+    def body(shape, case, axis, initial):
         x = _complex_nans(shape, hash((shape, case)) % 1000)
+        opts = {} if initial is None or fname == "ptp" else {"initial": initial}
         with np.errstate(invalid="ignore"):
-            want = f(x, axis=axis)
-            got = f(distribute(x, case), axis=axis)
+            want = f(x, axis=axis, **opts)
+            got = f(distribute(x, case), axis=axis, **opts)
         compare(_bits(got), _bits(want))
 
-    items = [(s, c, ax) for s in [(11,), (6, 5), (4, 3, 5)] for c in dist_cases(len(s))
-             for ax in [None, 0, -1] + ([(0, 1)] if len(s) > 1 else [])]
+    items = [(s, c, ax, ini) for s in [(11,), (6, 5), (4, 3, 5)] for c in dist_cases(len(s))
+             for ax in [None, 0, -1] + ([(0, 1)] if len(s) > 1 else []) for ini in (None, 3, np.nan)]
     run_subcases(items, body)
 
 

@@ -187,6 +187,19 @@ def test_partition_contract(case, data):
         assert_all_ranks(ok, f"partition contract broken for kth={kth}")
 
 
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
+def test_partition_kth_among_complex_nans_follows_numpys_order(case):
+    """NumPy sorts complex NaNs as R+nanj < nan+Rj < nan+nanj (each by its non-NaN part): a kth there is that one."""
+    x = np.array([1 + 1j, complex(np.nan, 3), complex(2, np.nan), complex(np.nan, np.nan), complex(1, np.nan),
+                  complex(np.nan, -np.inf), 5 - 2j, complex(-3, np.nan), complex(np.nan, 0.5), 0j] * 3)
+    s = np.sort(x)
+    d = distribute(x, case)
+    for kth in range(len(x)):
+        got = nd.asnumpy(np.partition(d, kth))[kth]
+        assert_all_ranks(bool(np.array_equal(np.array([got]).view(np.float64), np.array([s[kth]]).view(np.float64),
+                                             equal_nan=True)), f"kth={kth}: {got} != NumPy {s[kth]}")
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
 def test_selection_with_pivots_float64_cannot_represent(case):
     """Complex values with one real part and int64 values near 2**62: selection must progress (it used a float pivot)."""
