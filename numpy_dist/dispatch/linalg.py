@@ -573,9 +573,9 @@ def _gufunc_out(ufunc: np.ufunc, out: Any, args: tuple, dtype: Any = None, casti
     if not isinstance(out, (np.ndarray, DistArray)):
         raise TypeError("return arrays must be of ArrayType")
     probes = [np.zeros((1,) * np.ndim(a), a.dtype if isinstance(a, DistArray) else np.asarray(a).dtype) for a in args]
-    kw = {"dtype": dtype} if dtype is not None else {}
+    kw = {"dtype": dtype, "casting": casting} if dtype is not None else {}
     ndim = np.ndim(ufunc(*probes, **kw))
-    ufunc(*probes, out=np.empty((1,) * ndim, out.dtype), casting=casting, **kw)
+    ufunc(*probes, out=np.empty((1,) * ndim, out.dtype), **{**kw, "casting": casting})
     return out
 
 
@@ -1351,6 +1351,7 @@ def vecmat(x1, x2, /, out=None, **kwargs):
     x1, x2 = _loop_operands(np.vecmat, x1, x2, dtype, casting)
     if np.ndim(x1) < 1 or np.ndim(x2) < 2:
         raise ValueError("vecmat: the first operand needs 1 dimension and the second 2")
-    result = matmul(np.expand_dims(np.conjugate(x1), -2), x2)[..., 0, :]
+    x1c = np.conjugate(x1) if np.result_type(x1).kind == "c" else x1  # (conjugate turns bool into int8)
+    result = matmul(np.expand_dims(x1c, -2), x2)[..., 0, :]
     return result if out is None else _store_gufunc_out(out, result, _comm_of(x1, x2))
 

@@ -41,7 +41,8 @@ loses all but two elements, a wider one does not); reduce/reduceat of arctan2 an
 SIMD loops reorder the reduction, so its reduce is not its own accumulate's last value; tested against that
 order in tests/dispatch/test_reductions.py); an unsafe cast of NaN, inf or out-of-range floats into an integer
 out (fam_elementwise: undefined in C; NumPy's own NaN -> uint32 is 2147483648 in a 6-element array, 0 in a
-1-element one); irfft2/irfftn of an empty input padded by s= (fam_linalg: uninitialised memory); a comparison ufunc with a Python
+1-element one); complex-to-real FFTs (irfft*, hfft) of an empty input padded by n= or s= (fam_linalg:
+uninitialised memory); a comparison ufunc with a Python
 int out of the array's range under where= (fam_elementwise: NumPy segfaults).
 
 Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded

@@ -306,6 +306,23 @@ def _outcome(func, *args, **kwargs):
         return type(e), None
 
 
+@pytest.mark.parametrize("call", LOOP_CALLS, ids=[f"{c[0].__name__}{c[1]}x{c[2]}" for c in LOOP_CALLS])
+def test_gufunc_dtype_with_out_honours_casting(call):
+    """dtype= with out= and casting='unsafe': the input cast to dtype is checked with that rule, not same_kind."""
+    func, sa, sb = call
+    a = rng_data(sa, np.uint16, seed=1)
+    b = rng_data(sb, np.complex128, seed=2)
+    shape = func(a, b).shape
+    e = _outcome(func, a, b, dtype=np.bool_, casting="unsafe", out=np.zeros(shape))
+    for i, la in enumerate(MIXED):
+        out = laid_out(np.zeros(shape), MIXED[(i + 2) % len(MIXED)]) if shape else np.zeros(shape)
+        r = _outcome(func, laid_out(a, la), laid_out(b, MIXED[(i + 4) % len(MIXED)]), dtype=np.bool_,
+                     casting="unsafe", out=out)
+        assert_all_ranks(e[0] == r[0], f"{la}: NumPy {e[0]}, numpy_dist {r[0]}")
+        if e[0] == "ok":
+            assert_dist_equal(r[1], e[1])
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic", "replicated", "grid_bb", "unstructured"])
 def test_gufunc_out_casting_and_shape_checks(case):
     """matmul/matvec/vecmat/vecdot ``out=``: NumPy's casting check (UFuncTypeError) first, then shapes;
