@@ -29,21 +29,32 @@ excluded):
   dtype, exception class, values in range, sorted contents;
 * complex products with infinities (prod, cumprod and their nan-versions, multiply.reduce/accumulate/reduceat):
   which non-finite value comes out (inf+nanj or nan+nanj) depends on the grouping, and NumPy's own np.prod of
-  the same values differs between C and Fortran order -> non-finite positions, finite values;
+  the same values differs between C and Fortran order -> non-finite positions, finite values (multi_dot and
+  matrix_power too: BLAS's 1+0j scaling makes NumPy's own NaN/inf split shape-dependent);
 * uninitialised outputs (np.empty*, ufunc where= without out=) are never compared: where= always comes
-  with out=.
-NumPy 2.4 bugs left out (NumPy's own answer is wrong or depends on memory layout; each marked where it is
-drawn): bincount of values near 2**63 with weights (fam_reduce: zeros and a corrupted heap); SVD-based linalg of
-inf/NaN input (fam_linalg: OpenBLAS loops forever); einsum diagonal of a non-square empty matrix (fam_linalg:
-uninitialised memory); cumsum of a 0-d input with out= (fam_array: any out shape accepted); take mode='wrap' over
-an empty axis (fam_array: loops forever); ldexp.reduce with dtype= (fam_elementwise: a 1-d or (n, 1) input
-loses all but two elements, a wider one does not); reduce/reduceat of arctan2 and power (fam_elementwise: NumPy's
-SIMD loops reorder the reduction, so its reduce is not its own accumulate's last value; tested against that
-order in tests/dispatch/test_reductions.py); an unsafe cast of NaN, inf or out-of-range floats into an integer
-out (fam_elementwise: undefined in C; NumPy's own NaN -> uint32 is 2147483648 in a 6-element array, 0 in a
-1-element one); complex-to-real FFTs (irfft*, hfft) of an empty input padded by n= or s= (fam_linalg:
-uninitialised memory); a comparison ufunc with a Python
-int out of the array's range under where= (fam_elementwise: NumPy segfaults).
+  with out=;
+* -0.0 and 0.0 are a tie: unstable sorts (np.sort, x.sort, argsort, np.unique without return_index) may put
+  either first -> compared with the sign of zero ignored;
+* nanvar/nanstd with a wider dtype=: NumPy subtracts the mean in the input's own dtype -> the input dtype's
+  eps sets the tolerance.
+
+NumPy 2.4 bugs left out (NumPy's own answer is wrong, undefined or depends on memory layout; each is marked
+where its case is drawn):
+
+* bincount of values near 2**63 with weights (fam_reduce): zeros and a corrupted heap;
+* SVD-based linalg of inf/NaN input (fam_linalg): OpenBLAS loops forever;
+* einsum diagonal of a non-square empty matrix (fam_linalg): uninitialised memory;
+* complex-to-real FFTs (irfft*, hfft) of an empty input padded by n= or s= (fam_linalg): uninitialised memory;
+* take mode='wrap' over an empty axis (fam_array): loops forever;
+* ldexp.reduce with dtype= (fam_elementwise): a 1-d or (n, 1) input loses all but two elements, a wider one
+  does not;
+* reduce/reduceat of arctan2 and power (fam_elementwise): NumPy's SIMD loops reorder the reduction, so its
+  reduce is not even its own accumulate's last value (numpy_dist: NumPy's local answer, or element order over
+  a split 1-d axis);
+* an unsafe cast of NaN, inf or out-of-range floats into an integer out (fam_elementwise): undefined in C;
+  NumPy's own NaN -> uint32 is 2147483648 in a 6-element array and 0 in a 1-element one;
+* a comparison ufunc with a Python int beyond the array's range under where= (fam_elementwise): NumPy
+  crashes the process (numpy_dist answers; tests/dispatch/test_ufuncs.py).
 
 Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded
 elementwise kernels; otherwise multiples of the result dtype's eps scaled by the problem (sums: log n
