@@ -228,9 +228,22 @@ def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
     distributed mask's check needs only its shape: it stands in as an all-False mask of that shape
     (zero strides, no memory), so every rank reaches NumPy's verdict without the mask's values.
     """
-    key = tuple(slice(None) if _is_array(k) and k.dtype != np.bool_ else
-                np.broadcast_to(np.False_, k.shape) if isinstance(k, DistArray) else k for k in entries)
-    shape_standin(shape)[key]
+    def axes_of(k: Any) -> tuple:  # what an array entry consumes, without its values
+        if not _is_array(k) or k.dtype != np.bool_:
+            return (slice(None),) if _is_array(k) else (k,)
+        return (None,) if np.ndim(k) == 0 else (slice(None),) * np.ndim(k)
+
+    # Each mask against its own axes, the others standing in as the axes they consume: NumPy checks
+    # masks here, but broadcasts the index arrays together only after converting the value.
+    masks = [i for i, k in enumerate(entries) if _is_array(k) and k.dtype == np.bool_ and np.ndim(k)]
+    for i in masks or [None]:
+        key: tuple = ()
+        for j, k in enumerate(entries):
+            if j != i:
+                key += axes_of(k)
+            else:
+                key += (np.broadcast_to(np.False_, k.shape) if isinstance(k, DistArray) else k,)
+        shape_standin(shape)[key]
 
 
 def _without_leading_ones(value: Any, ndim: int) -> Any:

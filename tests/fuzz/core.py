@@ -333,6 +333,18 @@ def _diff_text(got: np.ndarray, want: np.ndarray, where: np.ndarray | None = Non
         f"{np.array2string(g[:6])} != NumPy {np.array2string(w[:6])}"
 
 
+def unrepresentable(values: Any, dtype: np.dtype) -> bool:
+    """Float results an integer out cannot hold (NaN, inf, out of range): C leaves that cast undefined, and
+    NumPy's own answer depends on the array's length (its SIMD and scalar paths differ), so no such case."""
+    v = np.asarray(values)
+    if dtype.kind not in "iu" or v.dtype.kind not in "fc":
+        return False
+    with np.errstate(all="ignore"):
+        r = v.real.astype(np.float64)
+        info = np.iinfo(dtype)
+        return bool(np.any(~np.isfinite(r) | (r < info.min) | (r > info.max)))
+
+
 def complex_product_compare(ulps: float, scale: float):
     """Products with infinities: which non-finite complex value comes out depends on the grouping.
 

@@ -33,8 +33,8 @@ excluded):
   matrix_power too: BLAS's 1+0j scaling makes NumPy's own NaN/inf split shape-dependent);
 * uninitialised outputs (np.empty*, ufunc where= without out=) are never compared: where= always comes
   with out=;
-* -0.0 and 0.0 are a tie: unstable sorts (np.sort, x.sort, argsort, np.unique without return_index) may put
-  either first -> compared with the sign of zero ignored;
+* -0.0 and 0.0 are a tie: unstable sorts (np.sort, x.sort, argsort, np.unique without return_index,
+  unique_counts, unique_inverse) may put either first -> compared with the sign of zero ignored;
 * nanvar/nanstd with a wider dtype=: NumPy subtracts the mean in the input's own dtype -> the input dtype's
   eps sets the tolerance.
 
@@ -51,7 +51,8 @@ where its case is drawn):
 * reduce/reduceat of arctan2 and power (fam_elementwise): NumPy's SIMD loops reorder the reduction, so its
   reduce is not even its own accumulate's last value (numpy_dist: NumPy's local answer, or element order over
   a split 1-d axis);
-* an unsafe cast of NaN, inf or out-of-range floats into an integer out (fam_elementwise): undefined in C;
+* an unsafe cast of NaN, inf or out-of-range floats into an integer out or an integer reduction dtype=
+  (fam_elementwise, fam_reduce): undefined in C;
   NumPy's own NaN -> uint32 is 2147483648 in a 6-element array and 0 in a 1-element one;
 * a comparison ufunc with a Python int beyond the array's range under where= (fam_elementwise): NumPy
   crashes the process (numpy_dist answers; tests/dispatch/test_ufuncs.py).

@@ -373,6 +373,18 @@ def test_distributed_mask_checked_before_value_conversion_like_numpy(case):
 
 
 @pytest.mark.parametrize("case", ["block", "blockcyclic2", "unstructured", "replicated"])
+def test_index_arrays_broadcast_after_value_conversion_like_numpy(case):
+    """NumPy checks each mask against its axes before converting the value, but broadcasts the index arrays
+    together after: x(7, 3)[(mask(7), False)] = 'x' is NumPy's ValueError (complex('x')), not IndexError."""
+    x = np.zeros((7, 3), complex)
+    mask = np.array([False, False, False, True, True, True, False])
+    for key in [(mask, False), (mask, True), (mask, np.array([0, 1])), (np.array([1, 2, 3]), np.array([0, 1])),
+                (mask, np.array([True, False, True])), (mask[:5], 0)]:
+        for value in ["x", 2, [1, 2]]:
+            _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"x[{key!r}] = {value!r}")
+
+
+@pytest.mark.parametrize("case", ["block", "blockcyclic2", "unstructured", "replicated"])
 def test_one_element_set_from_a_sequence_like_numpy(case):
     """Fuzz: ``x[i] = seq`` sets one element as NumPy's scalar assignment does: a bool target takes the
     sequence's truth ([1, 2] -> True, [] -> False), other dtypes raise NumPy's class; a NumPy array
