@@ -231,6 +231,10 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     first = _template(arrays)
     if axis is not None:
         axis = operator.index(axis)  # NumPy's TypeError for float or tuple axes comes first
+    # The dtype as NumPy resolves it: Python scalars stay weak (NEP 50) even when axis=None ravels them.
+    kinds = [np.zeros((1,) * np.ndim(a), a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype)
+             if type(a) not in (int, float, complex) else a for a in arrays]
+    flat = axis is None
     if axis is None:
         arrays = [ravel(a) if isinstance(a, DistArray) else np.ravel(a) for a in arrays]
         axis = 0
@@ -251,9 +255,12 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
                 raise ValueError("all the input array dimensions except for the concatenation axis must match "
                                  f"exactly, but along dimension {d}, the array at index 0 has size {shapes[0][d]} "
                                  f"and the array at index {i} has size {s[d]}")
-    dts = [a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays]
-    result_dtype = np.concatenate([np.zeros((1,) * ndim, dt) for dt in dts], axis=axis, dtype=dtype,
-                                  casting=casting).dtype
+    if flat:
+        result_dtype = np.concatenate(kinds, axis=None, dtype=dtype, casting=casting).dtype
+    else:
+        dts = [a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays]
+        result_dtype = np.concatenate([np.zeros((1,) * ndim, dt) for dt in dts], axis=axis, dtype=dtype,
+                                      casting=casting).dtype
     shape = list(shapes[0])
     shape[axis] = sum(s[axis] for s in shapes)
     comm = first.comm if first is not None else None

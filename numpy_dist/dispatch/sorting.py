@@ -115,7 +115,8 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     comm, n = a.comm, a.size
     ks = sorted({int(k) % n for k in np.atleast_1d(kth)})
     local = a.local
-    nan = np.isnan(local) if local.dtype.kind in "fc" else np.zeros(local.shape, bool)
+    # NaN (NaT for times) sorts last in NumPy and compares with nothing: kept out of the selection.
+    nan = np.isnan(local) if local.dtype.kind in "fcmM" else np.zeros(local.shape, bool)
     finite = local[~nan]
     n_valid = _comm.allreduce_scalar(comm, int(finite.size), control=True)
     pivots = np.asarray(select_kth(comm, finite, [k for k in ks if k < n_valid]), dtype=local.dtype)

@@ -636,15 +636,12 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if any(array.shape[a] == 0 for a in axes) and ufunc.identity is None and not has_initial:
         ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), axis=axes, dtype=dtype)  # NumPy's type errors first
         raise ValueError(f"zero-size array to reduction operation {ufunc.__name__} which has no identity")
-    if (split and ufunc in (np.maximum, np.minimum) and array.dtype.kind == "c" and where is True
-            and dtype in (None, array.dtype) and all(array.shape[a] for a in axes)):
-        # Complex NaNs differ (nan+1j, 1+nanj) and NumPy returns the first in C order: choose by
-        # global position, as argmax does, rather than by rank order.
-        kind = "max" if ufunc is np.maximum else "min"
-        gidx = global_flat_index(dist, axes)
-        part, index = run_checked(dist.comm, "reduce", lambda: combine_arg.local(array.local, gidx, axes, kind, False))
-        sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
-        part, _ = combine_arg.across(sub, part, index, kind, False)
+    # Complex NaNs differ (nan+1j, 1+nanj) and NumPy's maximum returns the first in C order (fmax: when
+    # all are NaN): chosen by global position, as argmax does, not by rank order.
+    which_nan = (split and ufunc in (np.maximum, np.minimum, np.fmax, np.fmin) and array.dtype.kind == "c"
+                 and where is True and dtype in (None, array.dtype) and all(array.shape[a] for a in axes))
+    if which_nan and ufunc in (np.maximum, np.minimum):
+        part = _first_nan_or_extreme(array, axes, split, "max" if ufunc is np.maximum else "min")
         if has_initial:  # NumPy's loop starts from ``initial``: the first NaN may be it
             part = ufunc(np.full(part.shape, initial, array.dtype), part)
         return _reduced_result(part, axes, keepdims, dist, out)
@@ -672,7 +669,19 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         kept = tuple(1 if i in axes else n for i, n in enumerate(part.shape))
         part = run_checked(dist.comm, "reduce", lambda: _combine_in_order(ufunc, partials, kept, part.dtype,
                                                                          initial, has_initial))
+    if which_nan and not has_initial:  # fmax/fmin: all-NaN slices give their first NaN
+        first = _first_nan_or_extreme(array, axes, split, "max" if ufunc is np.fmax else "min")
+        part = np.where(np.isnan(part), first, part)
     return _reduced_result(part, axes, keepdims, dist, out)
+
+
+def _first_nan_or_extreme(array: DistArray, axes: tuple[int, ...], split: list[int], kind: str) -> np.ndarray:
+    """Per kept position: the first NaN in global C order over ``axes`` if any, else the max/min (keepdims)."""
+    dist = array.distribution
+    gidx = global_flat_index(dist, axes)
+    part, index = run_checked(dist.comm, "reduce", lambda: combine_arg.local(array.local, gidx, axes, kind, False))
+    sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
+    return combine_arg.across(sub, part, index, kind, False)[0]
 
 
 def _reduced_result(part: np.ndarray, axes: tuple[int, ...], keepdims: bool, dist: Distribution,

@@ -925,3 +925,19 @@ def test_median_of_complex_nans_is_numpys_last_in_sort_order():
         compare(_bits(np.median(distribute(data, case))), _bits(np.median(data)))
 
     run_subcases([(c, d) for c in dist_cases(1) for d in (x, x[[2, 4, 0]], x[[3]], x[[1, 3, 6]])], body)
+
+
+@pytest.mark.parametrize("ufunc", [np.fmax, np.fmin])
+def test_complex_fmax_fmin_all_nan_slices_give_the_first_nan(ufunc):
+    """fmax/fmin skip NaNs; over an all-NaN slice NumPy returns its first NaN in C order."""
+
+    def body(shape, case, axis):
+        x = _complex_nans(shape, 7)
+        x[..., 1] = [complex(np.nan, -np.inf), complex(2, np.nan), complex(np.nan, 1)][: shape[0]] * (shape[0] // 3) \
+            if shape[0] % 3 == 0 else complex(np.nan, -np.inf)
+        with np.errstate(invalid="ignore"):
+            want = ufunc.reduce(x, axis=axis)
+            got = ufunc.reduce(distribute(x, case), axis=axis)
+        compare(_bits(got), _bits(want))
+
+    run_subcases([(s, c, ax) for s in [(6, 3), (4, 3, 2)] for c in dist_cases(len(s)) for ax in [0, (0, 1)]], body)

@@ -115,3 +115,15 @@ def test_ediff1d_checks_like_numpy(case):
                 label = f"ediff1d({x.dtype} {x.shape}, to_begin={to_begin!r}, to_end={to_end!r})"
                 assert_all_ranks(all(g == everyone[0] for g in everyone), f"{label}: ranks disagree")
                 assert_all_ranks(got == want, f"{label}: NumPy {want}, DistArray {got}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated"])
+def test_concatenate_axis_none_keeps_python_scalars_weak(case):
+    """concatenate(axis=None) with Python scalars: NumPy keeps them weak (complex64 stays complex64, 300 wraps
+    into int8)."""
+    for x, s in [(np.zeros((), np.complex64), 1), (np.zeros(3, np.int8), 300), (np.zeros(2, np.float32), 1.5),
+                 (np.zeros(2, np.float32), [1.5])]:
+        d = distribute(x, case)
+        want = np.concatenate((x, s), axis=None)
+        got = np.concatenate((d, s), axis=None)
+        assert_dist_equal(got, want)

@@ -208,3 +208,14 @@ def test_selection_with_pivots_float64_cannot_represent(case):
     for x, k in ((z, 5_000), (big, 7_777)):
         got = np.partition(distribute(x, case), k)
         assert_all_ranks(nd.asnumpy(got)[k] == np.partition(x, k)[k], "wrong k-th element")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven"])
+def test_partition_of_times_puts_nat_last(case):
+    """NaT sorts last in NumPy, as NaN does: a kth in the NaT zone is NaT, the others the sorted values."""
+    x = np.array([5, "NaT", -3, 40, "NaT", 7, 0], "M8[s]")
+    s = np.sort(x)
+    d = distribute(x, case)
+    for kth in range(len(x)):
+        got = nd.asnumpy(np.partition(d, kth))[kth]
+        assert_all_ranks(bool(got == s[kth] or (np.isnat(got) and np.isnat(s[kth]))), f"kth={kth}: {got} != {s[kth]}")
