@@ -296,6 +296,16 @@ def _check_gufunc_types(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
     opts = {"casting": kwargs.get("casting", "same_kind")}
     if kwargs.get("dtype") is not None:
         opts["signature"] = (None,) * ufunc.nin + (np.dtype(kwargs["dtype"]),) * ufunc.nout
+    scalars = [i for i, x in enumerate(inputs) if type(x) in (int, float, complex)]
+    if scalars and opts["casting"] in ("no", "equiv"):
+        # NumPy 2.4's resolve_dtypes crashes the process on a Python scalar under these rules: resolve
+        # under same_kind, then apply the rule to the scalar's cast as NumPy's call would.
+        loop = ufunc.resolve_dtypes(tuple(ins) + tuple(out_types), **{**opts, "casting": "same_kind"})
+        for i in scalars:  # (NumPy lets 'no' through here: the scalar is converted, not cast)
+            if opts["casting"] == "equiv" and not np.can_cast(np.asarray(inputs[i]).dtype, loop[i], "equiv"):
+                raise TypeError(f"cannot cast Python {type(inputs[i]).__name__} to {loop[i]} under the casting rule "
+                                f"'{opts['casting']}'")
+        ins = [loop[i] if i in scalars else t for i, t in enumerate(ins)]
     loop = ufunc.resolve_dtypes(tuple(ins) + tuple(out_types), **opts)
     for x, dt in zip(inputs, loop):
         if type(x) is int and dt.kind in "iu":
