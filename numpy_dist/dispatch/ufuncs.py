@@ -559,6 +559,10 @@ def validate_with_numpy(func: Callable, inputs: tuple, kwargs: dict) -> None:
     outs_t = outs if isinstance(outs, tuple) else (outs,)
     if _has_objects(*inputs, *outs_t):
         return
+    if outs is not None and np.ndim(outs_t[0]) == 0 and _is_accumulation(func):
+        # NumPy 2.4 writes an accumulation past a 0-d out of the loop's dtype (the process crashes) and
+        # refuses it otherwise: refused here, whatever the dtypes, before NumPy is asked.
+        raise ValueError("provided out is the wrong size for the accumulation.")
     probe_kw = dict(kwargs)
     if outs is not None:
         probe_kw["out"] = tuple(standin(o) for o in outs) if isinstance(outs, tuple) else standin(outs)
@@ -567,6 +571,11 @@ def validate_with_numpy(func: Callable, inputs: tuple, kwargs: dict) -> None:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         func(*(standin(x) for x in inputs), **probe_kw)
+
+
+def _is_accumulation(func: Callable) -> bool:
+    return func in (np.cumsum, np.cumprod, np.nancumsum, np.nancumprod, np.cumulative_sum, np.cumulative_prod) or \
+        (getattr(func, "__name__", "") == "accumulate" and isinstance(getattr(func, "__self__", None), np.ufunc))
 
 
 def _type_probe(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:

@@ -941,3 +941,16 @@ def test_complex_fmax_fmin_all_nan_slices_give_the_first_nan(ufunc):
         compare(_bits(got), _bits(want))
 
     run_subcases([(s, c, ax) for s in [(6, 3), (4, 3, 2)] for c in dist_cases(len(s)) for ax in [0, (0, 1)]], body)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "replicated"])
+def test_accumulation_into_0d_out_is_refused(case):
+    """NumPy 2.4 writes a 1-d accumulation past a 0-d out of its own dtype (the process crashes); every other
+    0-d out it refuses with ValueError.  numpy_dist refuses all of them, on every rank, before any work."""
+    for x in (np.ones((4, 4), np.int8), np.ones(5), np.zeros(0), np.ones(1, np.int8)):
+        d = distribute(x, case)
+        for f in (np.cumsum, np.cumprod, np.nancumsum, np.nancumprod, np.add.accumulate, np.multiply.accumulate):
+            for odt in (x.dtype, np.float32):
+                out = nd.asarray(np.zeros((), odt))
+                with pytest.raises(ValueError):
+                    f(d if f not in (np.add.accumulate, np.multiply.accumulate) else np.ravel(d), out=out)

@@ -46,6 +46,9 @@ where its case is drawn):
 * einsum diagonal of a non-square empty matrix (fam_linalg): uninitialised memory;
 * complex-to-real FFTs (irfft*, hfft) of an empty input padded by n= or s= (fam_linalg): uninitialised memory;
 * take mode='wrap' over an empty axis (fam_array): loops forever;
+* cumsum into a 0-d out (fam_array): NumPy writes past it and crashes when the dtypes let it take its
+  exact-size path, and raises ValueError otherwise (numpy_dist raises ValueError for every 0-d out;
+  tests/dispatch/test_reductions.py);
 * ldexp.reduce with dtype= (fam_elementwise): a 1-d or (n, 1) input loses all but two elements, a wider one
   does not;
 * reduce/reduceat of arctan2 and power (fam_elementwise): NumPy's SIMD loops reorder the reduction, so its
