@@ -255,10 +255,8 @@ def _comparable_ints(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> tuple:
     int64 / uint64 scalar of the same value, or a float beyond 2**64 of the
     same sign, gives the same (constant) answer through an ordinary loop.
     """
-    where = kwargs.get("where", True)
-    if ufunc not in _COMPARISONS or len(inputs) != 2 or where is True or np.ndim(where) == 0 and not \
-            isinstance(where, (np.ndarray, DistArray)):
-        return inputs
+    if ufunc not in _COMPARISONS or len(inputs) != 2 or kwargs.get("where", True) is True:
+        return inputs  # (any other where=, even False or np.True_, takes NumPy's crashing path)
     kinds = [getattr(x, "dtype", None) for x in inputs]
     tamed = list(inputs)
     for i, x in enumerate(inputs):

@@ -1012,6 +1012,10 @@ def test_comparison_with_out_of_range_int_under_where(value):
         o = distribute(np.zeros(5, bool), case)
         ufunc(distribute(x, case), value, where=distribute(w, case), out=o)
         compare(o, ufunc(x, value) & w)
+        for scalar_where in (False, np.True_):  # (NumPy crashes on these too)
+            o = distribute(np.zeros(5, bool), case)
+            ufunc(distribute(x, case), value, where=scalar_where, out=o)
+            compare(o, ufunc(x, value) & bool(scalar_where))
 
     run_subcases([(c, u, dt) for c in ("block", "cyclic", "unstructured", "replicated")
                   for u in (np.equal, np.not_equal, np.less, np.greater_equal) for dt in (np.uint8, np.int16, np.uint64)],
