@@ -210,7 +210,12 @@ def _unsigned_zeros(x: Any) -> Any:
     if isinstance(x, tuple):
         return tuple(_unsigned_zeros(v) for v in x)
     a = np.asarray(x)
-    return a + 0 if a.dtype.kind in "fc" and a.size else x
+    if a.dtype.kind not in "fc" or not a.size:
+        return x
+    out = np.array(a, copy=True)  # (not a + 0: that also touches NaN payloads and warns)
+    for part in ([out.real, out.imag] if out.dtype.kind == "c" else [out]):
+        part[part == 0] = 0
+    return out
 
 
 def _zero_blind(got: Any, want: Any) -> str:
