@@ -74,6 +74,12 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     out_layout = block_layout(comm, counts_all)
     uniq = DistArray._new(values if nstarts == values.size else values[starts], out_layout)
     del values
+    if equal_nan and flat.dtype.kind == "c" and not (return_index or return_inverse or return_counts):
+        # NumPy's values-only unique keeps the first NaN in input order (complex NaNs differ): not the
+        # first in sort order, which the other paths keep.
+        first = _first_nan_in_order(flat)
+        if first is not None:
+            uniq.local[np.isnan(uniq.local)] = first
     results: list[Any] = [uniq]
     if return_index:
         results.append(DistArray._new(order_gidx[starts].astype(np.intp, copy=False), out_layout))
@@ -90,6 +96,15 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
         ends = np.append(first_pos[1:], end) if first_pos.size else first_pos
         results.append(DistArray._new((ends - first_pos).astype(np.intp), out_layout))
     return results[0] if len(results) == 1 else tuple(results)
+
+
+def _first_nan_in_order(flat: DistArray) -> Any:
+    """The NaN with the smallest global index of an evenly block-laid 1-d array (None: no NaN)."""
+    where = np.flatnonzero(np.isnan(flat.local))
+    mine = (int(flat.distribution.maps[0].bounds[flat.comm.Get_rank()] + where[0]), flat.local[where[0]]) \
+        if where.size else None
+    found = [m for m in _comm.allgather_object(flat.comm, mine) if m is not None]
+    return min(found, key=lambda m: m[0])[1] if found else None
 
 
 def _spread(flat: DistArray) -> DistArray:

@@ -219,3 +219,20 @@ def test_partition_of_times_puts_nat_last(case):
     for kth in range(len(x)):
         got = nd.asnumpy(np.partition(d, kth))[kth]
         assert_all_ranks(bool(got == s[kth] or (np.isnat(got) and np.isnat(s[kth]))), f"kth={kth}: {got} != {s[kth]}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
+def test_unique_keeps_numpys_nan(case):
+    """Complex NaNs differ: values-only unique keeps the first NaN in input order, the index/inverse/counts
+    paths the first in sort order (R+nanj < nan+Rj < nan+nanj), as NumPy does."""
+    n = np.nan
+    for x in ([complex(n, 0), 1, complex(n, n), complex(0, n)], [complex(0, n), 2j, complex(n, n), complex(n, 0)],
+              [complex(3, n), 1, complex(n, 0), complex(2, n), 1, complex(n, -np.inf)]):
+        x = np.array(x * 3, np.complex128)
+        d = distribute(x, case)
+        for kw in ({}, {"return_counts": True}, {"return_index": True}):
+            want = np.unique(x, **kw)
+            got = np.unique(d, **kw)
+            w, g = (want[0], got[0]) if kw else (want, got)
+            assert_all_ranks(bool(np.array_equal(nd.asnumpy(g).view(np.float64), w.view(np.float64), equal_nan=True)),
+                             f"{kw}: {nd.asnumpy(g)} != NumPy {w}")
