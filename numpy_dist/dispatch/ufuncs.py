@@ -908,6 +908,8 @@ def accumulated_into(out: Any, result: DistArray, axis: int, scan: Any, in_dtype
     if [o for o, n in zip(out_shape, shape) if o != n and n != 1]:  # (this module's ``any`` is np.any's)
         raise ValueError("operands could not be broadcast together with remapped shapes "
                          f"{out_shape[:len(shape)]} {shape}")
+    if np.size(out) == 0:  # nothing to write (an extra trailing axis of length 0 included)
+        return out
     key = tuple(slice(0, n) if i == axis else slice(None) for i, n in enumerate(shape))
     key += (0,) * (len(out_shape) - len(shape))
     if isinstance(out, DistArray):

@@ -634,6 +634,7 @@ def test_statistics_dtype_and_out(name):
 # (input, out, kwargs): NumPy 2.4's accumulate accepts an ``out`` that is not the result's shape unless the
 # accumulation is 1-d with one dtype throughout (then exactly the shape); see _accumulated_into.
 SCAN_OUTS = [
+    (np.array([[5, 6, 7]], complex), np.zeros((3, 0), np.int16), {}),  # an empty out: nothing written
     (np.array([[5]], np.uint32), np.zeros((13, 2), np.uint16), {}), (np.array([[5]], np.int16), np.zeros((1, 1), complex), {}),
     (np.array([[5]], np.int16), np.zeros(1, complex), {}), (np.array([[5]], np.int16), np.zeros((), complex), {}),
     (np.array([[5]], np.int16), np.zeros(2, complex), {}), (np.array([5], np.int16), np.zeros((2, 3)), {}),
