@@ -3,7 +3,10 @@
 Each standard name calls the NumPy ufunc (or function) of the same meaning
 on its arguments, so a DistArray argument dispatches to numpy_dist's one
 implementation through ``__array_ufunc__``: ``acos(x)`` is ``np.arccos(x)``,
-``pow(x, y)`` is ``np.power(x, y)``.  Python scalars are accepted for one
+``pow(x, y)`` is ``np.power(x, y)``.  Where NumPy's ufunc misses the
+standard's special cases (``floor_divide`` with infinite operands, complex
+``expm1``: :data:`SPECIAL`) a local kernel fixes them after NumPy's loop;
+``np.floor_divide``/``np.expm1`` on DistArrays stay NumPy's.  Python scalars are accepted for one
 operand of binary functions (the standard's 2024.12 rule).  Communication:
 none for operands with the same distribution (others are aligned first).
 """
@@ -16,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from ..dispatch.ufuncs import elementwise, validate_with_numpy
 from ..distarray import DistArray
 from ._helpers import require_array, wrap
+from ._special_cases import expm1_local, floor_divide_local
 
 # standard name -> NumPy ufunc (or function) with the same meaning
 UNARY: dict[str, Any] = {
@@ -40,6 +45,11 @@ BINARY: dict[str, Any] = {
     "multiply": np.multiply, "nextafter": np.nextafter, "not_equal": np.not_equal, "pow": np.power,
     "remainder": np.remainder, "subtract": np.subtract,
 }
+# standard names whose special cases NumPy's ufunc misses: (NumPy ufunc, local kernel fixing them)
+SPECIAL: dict[str, tuple[np.ufunc, Callable[..., Any]]] = {
+    "floor_divide": (np.floor_divide, floor_divide_local),
+    "expm1": (np.expm1, expm1_local),
+}
 _SCALARS = (builtins.bool, int, float, complex)
 
 __all__ = sorted([*UNARY, *BINARY, "clip"])
@@ -56,10 +66,24 @@ def _check_operands(name: str, *xs: Any) -> list[Any]:
     return out
 
 
+def _call(name: str, func: Any, operands: list[Any]) -> Any:
+    """``func(*operands)`` through NumPy dispatch, or through the standard's kernel for :data:`SPECIAL`.
+
+    A special name validates on stand-ins first (NumPy's type errors, every
+    rank alike, before any communication), then runs NumPy's ufunc and the
+    special-case fix-up on each rank's aligned blocks in one local pass.
+    """
+    if name not in SPECIAL:
+        return func(*operands)
+    ufunc, kernel = SPECIAL[name]
+    validate_with_numpy(ufunc, tuple(operands), {})
+    return elementwise(kernel, operands, ufunc.__name__)
+
+
 def _unary(name: str, func: Any) -> Callable[..., Any]:
     def f(x: DistArray, /) -> DistArray:
         (x,) = _check_operands(name, x)
-        return wrap(func(x), x)
+        return wrap(_call(name, func, [x]), x)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
@@ -71,7 +95,7 @@ def _unary(name: str, func: Any) -> Callable[..., Any]:
 def _binary(name: str, func: Any) -> Callable[..., Any]:
     def f(x1: DistArray | complex, x2: DistArray | complex, /) -> DistArray:
         x1, x2 = _check_operands(name, x1, x2)
-        return wrap(func(x1, x2), x1 if isinstance(x1, DistArray) else x2)
+        return wrap(_call(name, func, [x1, x2]), x1 if isinstance(x1, DistArray) else x2)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
