@@ -72,24 +72,26 @@ def _maxabs(*arrays: Any) -> float:
 def _rel_compare(ulps: float, products: bool = False):
     """By value, within ulps eps of the result's largest entry (eps of the result's dtype).
 
-    ``products``: a BLAS product chain (multi_dot, matrix_power), where every non-finite complex entry
+    ``products``: a BLAS product chain (multi_dot, matrix_power), where every non-finite entry
     counts as one value (see :func:`_product_compare`).
     """
 
     def compare(got: Any, want: Any) -> str:
         if products:
-            got, want = _nonfinite_complex_as_one(got), _nonfinite_complex_as_one(want)
+            got, want = _nonfinite_as_one(got), _nonfinite_as_one(want)
         return compare_values(got, want, ulps, _maxabs(*(want if isinstance(want, tuple) else (want,))))
 
     return compare
 
 
-def _nonfinite_complex_as_one(v: Any) -> Any:
+def _nonfinite_as_one(v: Any) -> Any:
+    """Every non-finite entry as one value (NaN): which of inf, -inf and NaN a product chain with infinities
+    gives depends on its association, in NumPy too ((A @ A) @ A is nan where A @ (A @ A) is inf)."""
     a = np.asarray(v)
-    if a.dtype.kind != "c":
+    if a.dtype.kind not in "fc":
         return v
     a = np.array(a)
-    a[~np.isfinite(a)] = complex(np.nan, np.nan)
+    a[~np.isfinite(a)] = complex(np.nan, np.nan) if a.dtype.kind == "c" else np.nan
     return a
 
 
@@ -100,7 +102,7 @@ def _product_compare(ulps: float, scale: float):
     BLAS kernel scales by alpha = 1+0j, and inf * 0 is NaN) -- a distributed product's local shapes differ."""
 
     def compare(got: Any, want: Any) -> str:
-        return compare_values(_nonfinite_complex_as_one(got), _nonfinite_complex_as_one(want), ulps, scale)
+        return compare_values(_nonfinite_as_one(got), _nonfinite_as_one(want), ulps, scale)
 
     return compare
 

@@ -29,8 +29,9 @@ excluded):
   dtype, exception class, values in range, sorted contents;
 * complex products with infinities (prod, cumprod and their nan-versions, multiply.reduce/accumulate/reduceat):
   which non-finite value comes out (inf+nanj or nan+nanj) depends on the grouping, and NumPy's own np.prod of
-  the same values differs between C and Fortran order -> non-finite positions, finite values (multi_dot and
-  matrix_power too: BLAS's 1+0j scaling makes NumPy's own NaN/inf split shape-dependent);
+  the same values differs between C and Fortran order -> non-finite positions, finite values (multi_dot,
+  matrix_power and the products family too, real ones included: BLAS's 1+0j scaling and the association of
+  a chain decide it, (A @ A) @ A is nan where A @ (A @ A) is inf);
 * uninitialised outputs (np.empty*, ufunc where= without out=) are never compared: where= always comes
   with out=;
 * -0.0 and 0.0 are a tie: unstable sorts (np.sort, x.sort, argsort, np.unique without return_index,
