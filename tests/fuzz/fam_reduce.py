@@ -95,6 +95,9 @@ def reductions(rng: np.random.Generator) -> Case:
             kw["dtype"] = np.float64
     if name in VARLIKE and rng.random() < 0.4:
         kw["ddof"] = pick(rng, [0, 1, 2, 10, -1, 1.5])
+    if name in VARLIKE and np.dtype(kw.get("dtype", np.float64)).kind in "biu" and \
+            _reduced_count(x.shape, kw.get("axis")) - kw.get("ddof", 0) <= 0:
+        kw["dtype"] = np.float64  # (0 / 0 into an integer dtype: NaN cast to int, undefined in C)
     if name in QUANTILES:
         q = pick(rng, [50, 0, 100, 101, -1, [10, 90], 0.5, 1.5])
         kw["q"] = q if "percentile" in name else (q / 100 if isinstance(q, (int, float)) else [v / 100 for v in q])
@@ -110,6 +113,17 @@ def reductions(rng: np.random.Generator) -> Case:
     if rng.random() < 0.15 and name in ("sum", "mean", "max", "cumsum", "prod", "all", "std"):
         return _method(name, x, kw)
     return _make(name, x, kw, None)
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements one reduction over ``axis`` combines (0 for an axis NumPy will refuse)."""
+    if axis is None:
+        return int(np.prod(shape))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    try:
+        return int(np.prod([shape[a] for a in axes]))
+    except (IndexError, TypeError):
+        return 0
 
 
 def _tolerance(name: str, x: np.ndarray) -> tuple[float, float | None, Any]:

@@ -55,8 +55,9 @@ where its case is drawn):
 * reduce/reduceat of arctan2 and power (fam_elementwise): NumPy's SIMD loops reorder the reduction, so its
   reduce is not even its own accumulate's last value (numpy_dist: NumPy's local answer, or element order over
   a split 1-d axis);
-* an unsafe cast of NaN, inf or out-of-range floats into an integer out or an integer reduction dtype=
-  (fam_elementwise, fam_reduce): undefined in C;
+* an unsafe cast of NaN, inf or out-of-range floats into an integer out, an integer reduction dtype=
+  (a 0 / 0 variance too) or an integer array by setitem (fam_elementwise, fam_reduce, fam_array): undefined
+  in C;
   NumPy's own NaN -> uint32 is 2147483648 in a 6-element array and 0 in a 1-element one;
 * a comparison ufunc with a Python int beyond the array's range under where= (fam_elementwise): NumPy
   crashes the process (numpy_dist answers; tests/dispatch/test_ufuncs.py).
