@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..distarray import DistArray
-from .reductions import _as_dist, all as _all, numpy_checks_first
+from .reductions import all as _all, numpy_checks_first
 from .registry import implements
 from .ufuncs import elementwise, validate_with_numpy
 

@@ -47,7 +47,7 @@ import string
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..distarray import DistArray

@@ -24,7 +24,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ._combine import chan_combine, combine_arg, global_flat_index
 from .registry import implements
-from .ufuncs import (accumulate_loop_dtype, accumulated_into, local_operand, loop_dtype, reduce_dist, run_checked,
+from .ufuncs import (accumulate_loop_dtype, accumulated_into, local_operand, reduce_dist, run_checked,
                      ufunc_reduce, validate_with_numpy)
 
 _NoValue = np._NoValue

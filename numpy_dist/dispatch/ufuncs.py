@@ -622,7 +622,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     kw.update(kwargs)
     array = inputs[0]
     if ufunc.nin != 2 or ufunc.nout != 1:
-        raise ValueError(f"reduce only supported for binary functions")
+        raise ValueError("reduce only supported for binary functions")
     if not isinstance(array, DistArray):
         return _fallback(ufunc, "reduce", inputs, kwargs)
     validate_with_numpy(ufunc.reduce, (array,), kw)  # NumPy's argument, type and casting errors first

@@ -14,7 +14,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 
-from .core import Case, Keep, compare_values, data, dtype_of, pick, shape_of
+from .core import Case, compare_values, data, dtype_of, pick, shape_of
 
 SIZES = [None, (), 0, 3, (2, 3), (0, 4), -1, (2, -1), 2.5, (1, 1, 1)]
 
