@@ -383,8 +383,7 @@ def _reshape_axis0(d: DistArray, bshape: tuple) -> DistArray:
     """Split axis 0 into ``bshape`` (a reshape; data moves only when the layouts demand it)."""
 
     shape = tuple(bshape) + d.shape[1:]
-    target = resolve_distribution(shape, None, None, d.comm) if shape else Distribution._from_maps(
-        d.comm, [], (d.comm.Get_size(),), ())
+    target = resolve_distribution(shape, None, None, d.comm) if shape else Distribution.replicated_on(d.comm, ())
     return DistArray._new(reshape_local(d.local, d.distribution, target), target)
 
 
@@ -399,8 +398,7 @@ def _fancy_get(d: DistArray, entries: list) -> DistArray:
 
 def _block_rows(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
     """Block along axis 0 over every rank, other axes whole (global C order is rank order)."""
-    maps = [BlockMap(shape[0], dist.nprocs)] + [NoDistMap(n) for n in shape[1:]]
-    return Distribution._from_maps(dist.comm, maps, (dist.nprocs,), (0,) + (None,) * (len(shape) - 1))
+    return Distribution.row_blocks(dist.comm, shape)
 
 
 def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.ndarray]:
@@ -422,8 +420,7 @@ def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.n
 def _mask_result_dist(d: DistArray, rows: Distribution, count: int, k: int) -> Distribution:
     counts = _comm.allgather_object(d.comm, int(count), control=True)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    maps = [BlockMap(int(bounds[-1]), d.comm.Get_size(), bounds)] + [NoDistMap(n) for n in d.shape[k:]]
-    return Distribution._from_maps(d.comm, maps, (d.comm.Get_size(),), (0,) + (None,) * (d.ndim - k))
+    return Distribution.row_blocks(d.comm, (int(bounds[-1]),) + d.shape[k:], bounds)
 
 
 def _mask_get(d: DistArray, mask: Any) -> DistArray:
