@@ -373,38 +373,41 @@ def element(d: DistArray, index: tuple[int, ...]) -> np.generic:
 # --------------------------------------------------------------------------
 
 
-@collective()
-def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """Uninitialised DistArray (no communication)."""
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.empty(target.local_shape, dtype=dt), target)
+# --- the shape constructors: one row each (name, NumPy's block maker, what the elements are) ---
 
+def _shape_constructor(name: str, make_block: Callable[..., np.ndarray], elements: str) -> Callable[..., DistArray]:
+    """``nd.empty``/``nd.zeros``/``nd.ones``: NumPy's constructor applied to this rank's block."""
 
-@collective()
-def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """DistArray of zeros (no communication).
+    def construct(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
+                  comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+        dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
+        target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+        return DistArray._new(make_block(target.local_shape, dtype=dt), target)
+
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = f"""A DistArray of {elements}, like ``np.{name}`` (no communication).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Global shape.
+    dtype : dtype, optional
+        Element type (default float64).
+    dist, grid_shape, comm : optional
+        The layout (default: block along axis 0 over ``COMM_WORLD``); see :class:`Distribution`.
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> nd.zeros((4, 3), dist=("b", "n")).shape
+    >>> nd.{name}((4, 3), dist=("b", "n")).shape
     (4, 3)
     """
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.zeros(target.local_shape, dtype=dt), target)
+    return collective(name)(construct)
 
 
-@collective()
-def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-         comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """DistArray of ones (no communication)."""
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.ones(target.local_shape, dtype=dt), target)
+empty = _shape_constructor("empty", np.empty, "uninitialised elements")
+zeros = _shape_constructor("zeros", np.zeros, "zeros")
+ones = _shape_constructor("ones", np.ones, "ones")
 
 
 @collective()
@@ -460,22 +463,29 @@ def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool 
     return empty(shp, dt, dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
 
 
-@collective()
-def zeros_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
-               dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
-    """Zeros with the shape and (by default) the distribution of ``prototype``."""
-    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-    out.local[...] = 0
-    return out
+def _like_constructor(name: str, value: Any, elements: str) -> Callable[..., DistArray]:
+    """``nd.zeros_like``/``nd.ones_like``: ``empty_like`` then the value written into each block."""
+
+    def construct(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
+                  dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
+        out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
+        out.local[...] = value
+        return out
+
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = f"""{elements} with the shape and (by default) the distribution of ``prototype`` (no communication).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.{name}(nd.asarray(np.arange(4.0))).dist
+    ('b',)
+    """
+    return collective(name)(construct)
 
 
-@collective()
-def ones_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
-              dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
-    """Ones with the shape and (by default) the distribution of ``prototype``."""
-    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-    out.local[...] = 1
-    return out
+zeros_like = _like_constructor("zeros_like", 0, "Zeros")
+ones_like = _like_constructor("ones_like", 1, "Ones")
 
 
 @collective()
