@@ -159,3 +159,13 @@ def test_only_comm_talks_to_mpi():
 def test_layout_is_built_through_public_constructors():
     private = [m for m, p in MODULES.items() if m != "numpy_dist.distribution" and "._from_maps(" in p.read_text()]
     assert private == []
+
+
+def test_readme_lists_every_setting():
+    from numpy_dist._config import SETTINGS
+
+    readme = (PACKAGE_DIR.parent / "README.md").read_text()
+    assert [s.name for s in SETTINGS if f"| `{s.name}` |" not in readme] == []
+    read_elsewhere = [m for m, p in MODULES.items() if m != "numpy_dist._config" and not m.startswith(MPI_USERS)
+                      and ("os.environ" in p.read_text() or "getenv(" in p.read_text())]
+    assert read_elsewhere == [], "environment settings are read in numpy_dist/_config.py only"
