@@ -32,7 +32,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from mpi4py import MPI
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import comm as _comm
@@ -184,7 +183,7 @@ class Generator:
     (5,)
     """
 
-    def __init__(self, seed_seq: np.random.SeedSequence, comm: MPI.Intracomm):
+    def __init__(self, seed_seq: np.random.SeedSequence, comm: _comm.Intracomm):
         self._seq = seed_seq
         self.comm = comm
         self._calls = 0
@@ -561,7 +560,7 @@ class Generator:
         x[...] = np.take(x, order, axis=axis)
 
 
-def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:
+def _seed_sequence(seed: Any, comm: _comm.Intracomm) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, (Generator, np.random.Generator, np.random.BitGenerator)):
@@ -573,7 +572,7 @@ def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
-def default_rng(seed: Any = None, comm: MPI.Intracomm | None = None) -> Generator:
+def default_rng(seed: Any = None, comm: _comm.Intracomm | None = None) -> Generator:
     """A distributed :class:`Generator`; the same ``seed`` gives the same arrays on any number of ranks.
 
     Parameters
@@ -614,7 +613,7 @@ def get_default_generator() -> Generator:
     return _DEFAULT
 
 
-def seed(seed: Any = None, comm: MPI.Intracomm | None = None) -> None:
+def seed(seed: Any = None, comm: _comm.Intracomm | None = None) -> None:
     """Reseed the module functions' generator (collective)."""
     global _DEFAULT
     _DEFAULT = default_rng(seed, comm)

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
-from mpi4py import MPI
 
 from .. import comm as _comm
 from ..distarray import DistArray
@@ -306,7 +305,7 @@ def _land(blocks: dict[int, np.ndarray], block_idx: list[list[np.ndarray]], read
 # --------------------------------------------------------------------------
 
 
-def _names_for(prefix_or_list: Any, comm: MPI.Intracomm, saving: bool) -> list[str] | None:
+def _names_for(prefix_or_list: Any, comm: _comm.Intracomm, saving: bool) -> list[str] | None:
     """File names: one per rank when saving; None for a prefix when loading (counted on disk)."""
     if isinstance(prefix_or_list, (str, os.PathLike)):
         prefix = os.fspath(prefix_or_list)
@@ -378,7 +377,7 @@ def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -
                 k += 1
 
 
-def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: MPI.Intracomm | None = None, *,
+def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Intracomm | None = None, *,
               dist: Any = None, grid_shape: Any = None) -> DistArray:
     """Load ``.dnpy`` files written by :func:`save_dnpy` (on any number of ranks).
 
