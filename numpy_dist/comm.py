@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _RELAY_TAG = 7171  # point-to-point messages of relay() (collectives use no tags)
+_SENDRECV_TAG = 7172  # point-to-point messages of sendrecv()
 
 _STATS = {
     "collectives": 0,
@@ -230,6 +231,34 @@ def alltoallv_bytes(
     return recv
 
 
+def sendrecv(comm: MPI.Intracomm, send: np.ndarray, dest: int, source: int, recv_shape: tuple[int, ...],
+             recv_dtype: Any = None) -> np.ndarray:
+    """Send ``send`` to rank ``dest`` and receive an array of ``recv_shape`` from rank ``source``.
+
+    One ``Sendrecv`` (data traffic; bytes a rank sends to itself are not
+    counted).  The receiver knows the shape (and dtype, default
+    ``send.dtype``) from global metadata, so no header travels.  Every rank
+    of a shift calls it at once, so the pairs cannot deadlock.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> import numpy as np
+    >>> comm = MPI.COMM_WORLD
+    >>> right, left = (comm.rank + 1) % comm.size, (comm.rank - 1) % comm.size
+    >>> int(sendrecv(comm, np.array([comm.rank]), right, left, (1,))[0]) == left
+    True
+    """
+    send = np.ascontiguousarray(send)
+    out = np.empty(recv_shape, dtype=send.dtype if recv_dtype is None else recv_dtype)
+    sbuf = send.reshape(-1).view(np.uint8) if send.nbytes else np.empty(0, np.uint8)
+    rbuf = out.reshape(-1).view(np.uint8) if out.nbytes else np.empty(0, np.uint8)
+    with watch("Sendrecv"):
+        comm.Sendrecv([sbuf, MPI.BYTE], dest, _SENDRECV_TAG, [rbuf, MPI.BYTE], source, _SENDRECV_TAG)
+    _count(send.nbytes if dest != comm.Get_rank() else 0)
+    return out
+
+
 def bcast_array(comm: MPI.Intracomm, array: np.ndarray | None, root: int = 0) -> np.ndarray:
     """Broadcast a NumPy array from ``root`` (shape and dtype travel too)."""
     rank = comm.Get_rank()
@@ -318,14 +347,27 @@ def allreduce_flags(comm: MPI.Intracomm, flags: int) -> int:
     return int(out[0])
 
 
-def allreduce_scalar(comm: MPI.Intracomm, value: Any, op: MPI.Op = MPI.SUM, control: bool = False) -> Any:
-    """Allreduce of one number (int64 or float64 buffer; counted as data unless ``control``)."""
+#: Reduction operations by name, so callers above the transport need not import mpi4py.
+_OPS = {"sum": MPI.SUM, "prod": MPI.PROD, "max": MPI.MAX, "min": MPI.MIN, "bor": MPI.BOR, "land": MPI.LAND,
+        "lor": MPI.LOR}
+
+
+def _op(op: MPI.Op | str) -> MPI.Op:
+    return _OPS[op] if isinstance(op, str) else op
+
+
+def allreduce_scalar(comm: MPI.Intracomm, value: Any, op: MPI.Op | str = MPI.SUM, control: bool = False) -> Any:
+    """Allreduce of one number (int64 or float64 buffer; counted as data unless ``control``).
+
+    ``op`` is an ``MPI.Op`` or its name: ``"sum"``, ``"prod"``, ``"max"``,
+    ``"min"``, ``"bor"``, ``"land"``, ``"lor"``.
+    """
     if comm.Get_size() == 1:
         return value
     buf = np.array([value])
     out = np.empty_like(buf)
     with watch("Allreduce"):
-        comm.Allreduce(buf, out, op=op)
+        comm.Allreduce(buf, out, op=_op(op))
     _count(buf.nbytes, control=control)
     return out[0].item()
 
@@ -625,6 +667,33 @@ def alltoall_counts(comm: MPI.Intracomm, counts: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+#: MPI classes, for annotations in modules that do not import mpi4py.
+Datatype = MPI.Datatype
+Intracomm = MPI.Intracomm
+
+
+def byte_selection_type(lengths: np.ndarray, starts: np.ndarray, outer: list[np.ndarray]) -> MPI.Datatype:
+    """A committed datatype of bytes for a file view: runs, repeated at outer displacements.
+
+    The innermost level selects ``lengths[i]`` bytes at byte offset
+    ``starts[i]``; each array of ``outer`` (innermost first) then places one
+    copy of the level below at each of its byte displacements.  Local (no
+    communication); release it with :func:`free_datatype`.
+    """
+    ftype = MPI.BYTE.Create_hindexed(lengths, starts)
+    for displacements in outer:
+        wider = ftype.Create_hindexed_block(1, displacements)
+        ftype.Free()
+        ftype = wider
+    return ftype.Commit()
+
+
+def free_datatype(ftype: MPI.Datatype | None) -> None:
+    """Free a datatype built by :func:`byte_selection_type` (None: nothing to free)."""
+    if ftype is not None:
+        ftype.Free()
+
+
 def _file_error(exc: MPI.Exception, path: str) -> OSError:
     """The Python OSError subclass matching an MPI-IO error class."""
     import errno
@@ -712,7 +781,7 @@ def file_read_view(comm: MPI.Intracomm, path: str, disp: int, filetype: MPI.Data
     return out
 
 
-def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op = MPI.SUM) -> np.ndarray:
+def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op | str = MPI.SUM) -> np.ndarray:
     """Elementwise Allreduce of a small array with the same shape and dtype on every rank (data traffic).
 
     Only for integer combines or operations whose result does not depend on
@@ -723,7 +792,7 @@ def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op = MPI.SUM
         return send.copy()
     out = np.empty_like(send)
     with watch("Allreduce"):
-        comm.Allreduce(send, out, op=op)
+        comm.Allreduce(send, out, op=_op(op))
     _count(send.nbytes)
     return out
 

@@ -32,13 +32,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from mpi4py import MPI
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import comm as _comm
 from .creation import asarray, asnumpy, resolve_distribution
 from .distarray import DistArray, check_dtype
 from .distribution import Distribution, normalize_shape
+from .exchange import exchange
 from .maps import BlockMap, NoDistMap
 from .redistribute import redistribute_local, reshape_local
 
@@ -183,7 +183,7 @@ class Generator:
     (5,)
     """
 
-    def __init__(self, seed_seq: np.random.SeedSequence, comm: MPI.Intracomm):
+    def __init__(self, seed_seq: np.random.SeedSequence, comm: _comm.Intracomm):
         self._seq = seed_seq
         self.comm = comm
         self._calls = 0
@@ -416,16 +416,9 @@ class Generator:
         owner = owner_map.owners(bucket)
         order = np.lexsort((gidx, owner))
         counts = np.bincount(owner, minlength=P).astype(np.int64)
-        recv_counts = _comm.alltoall_counts(comm, counts)
         ids = np.stack([bucket[order], gidx[order]], axis=1).astype(np.int64)
-        got_ids = _comm.alltoallv_bytes(comm, ids.reshape(-1).view(np.uint8), counts * 16,
-                                        recv_counts * 16).view(np.int64).reshape(-1, 2)
-        trailing = rows.shape[1:]
-        row_bytes = int(np.prod(trailing, dtype=np.int64)) * rows.dtype.itemsize
-        send = np.ascontiguousarray(rows[order]).reshape(-1).view(np.uint8) if rows.size else np.empty(0, np.uint8)
-        got = _comm.alltoallv_bytes(comm, send, counts * row_bytes, recv_counts * row_bytes)
-        got_rows = got.view(rows.dtype).reshape((-1,) + trailing) if row_bytes else \
-            np.empty((int(recv_counts.sum()),) + trailing, rows.dtype)
+        got_ids, recv_counts = exchange(comm, ids, counts)
+        got_rows = exchange(comm, rows[order], counts, recv_counts).data
         # Within my buckets: rows by (bucket, global index), then each bucket shuffled by its own stream.
         srt = np.lexsort((got_ids[:, 1], got_ids[:, 0]))
         b_sorted = got_ids[srt, 0]
@@ -567,7 +560,7 @@ class Generator:
         x[...] = np.take(x, order, axis=axis)
 
 
-def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:
+def _seed_sequence(seed: Any, comm: _comm.Intracomm) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, (Generator, np.random.Generator, np.random.BitGenerator)):
@@ -579,7 +572,7 @@ def _seed_sequence(seed: Any, comm: MPI.Intracomm) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
-def default_rng(seed: Any = None, comm: MPI.Intracomm | None = None) -> Generator:
+def default_rng(seed: Any = None, comm: _comm.Intracomm | None = None) -> Generator:
     """A distributed :class:`Generator`; the same ``seed`` gives the same arrays on any number of ranks.
 
     Parameters
@@ -620,7 +613,7 @@ def get_default_generator() -> Generator:
     return _DEFAULT
 
 
-def seed(seed: Any = None, comm: MPI.Intracomm | None = None) -> None:
+def seed(seed: Any = None, comm: _comm.Intracomm | None = None) -> None:
     """Reseed the module functions' generator (collective)."""
     global _DEFAULT
     _DEFAULT = default_rng(seed, comm)

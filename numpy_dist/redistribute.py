@@ -26,6 +26,7 @@ import numpy as np
 
 from . import comm as _comm
 from .distribution import Distribution
+from .exchange import exchange
 
 __all__ = ["redistribute_local", "redistribute_pieces", "plan_for", "distribution_from_dim_data"]
 
@@ -202,7 +203,6 @@ def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution)
     received: list = []
     if src.nprocs == 1:
         return plan.self_send, received
-    item = local.dtype.itemsize
     # Pack straight into one send buffer (no per-destination temporaries).
     sendbuf = np.empty(int(plan.send_counts.sum()), dtype=local.dtype)
     offset = 0
@@ -211,15 +211,15 @@ def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution)
             n = int(plan.send_counts[q])
             sendbuf[offset:offset + n].reshape(local[k].shape)[...] = local[k]
             offset += n
-    recv = _comm.alltoallv_bytes(src.comm, sendbuf.view(np.uint8), plan.send_counts * item, plan.recv_counts * item)
+    recv = exchange(src.comm, sendbuf, plan.send_counts, plan.recv_counts).data
     del sendbuf
     offset = 0
     for s, key in enumerate(plan.recv_keys):
         if key is None:
             continue
-        nbytes = int(plan.recv_counts[s]) * item
-        received.append((key, recv[offset:offset + nbytes].view(local.dtype).reshape(plan.recv_shapes[s])))
-        offset += nbytes
+        n = int(plan.recv_counts[s])
+        received.append((key, recv[offset:offset + n].reshape(plan.recv_shapes[s])))
+        offset += n
     return plan.self_send, received
 
 
@@ -232,16 +232,6 @@ def _group_by(owner: np.ndarray, nparts: int) -> tuple[np.ndarray, np.ndarray]:
     """Stable order grouping ``owner`` values 0..nparts-1, and the count of each group."""
     order = np.argsort(owner, kind="stable")
     return order, np.bincount(owner, minlength=nparts).astype(np.int64)
-
-
-def _exchange(sub, send: np.ndarray, send_counts: np.ndarray, recv_counts: np.ndarray | None = None,
-              row_bytes: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Alltoallv of rows (``row_bytes`` each); exchanges the counts first when unknown."""
-    if recv_counts is None:
-        recv_counts = _comm.alltoall_counts(sub, send_counts)
-    buf = np.ascontiguousarray(send).reshape(-1).view(np.uint8) if send.size else np.empty(0, np.uint8)
-    recv = _comm.alltoallv_bytes(sub, buf, send_counts * row_bytes, recv_counts * row_bytes)
-    return recv, recv_counts
 
 
 def points_grid_dim(dist: Distribution, k: int) -> int | None:
@@ -295,14 +285,11 @@ def gather_points(local: np.ndarray, dist: Distribution, points: np.ndarray, new
         return local[tuple(_local_positions(dist, mine).T)]
     order, counts = _group_by(owner, sub.Get_size())
     positions = _local_positions(dist, mine[order]).astype(np.int64)
-    req, req_counts = _exchange(sub, positions, counts, None, 8 * k)
-    wanted = req.view(np.int64).reshape(-1, k)
-    trailing = local.shape[k:]
-    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
-    got, _ = _exchange(sub, local[tuple(wanted.T)], req_counts, counts, row_bytes)
-    out = np.empty((mine.shape[0],) + trailing, dtype=local.dtype)
+    wanted, req_counts = exchange(sub, positions, counts)
+    got = exchange(sub, local[tuple(wanted.T)], req_counts, counts).data
+    out = np.empty((mine.shape[0],) + local.shape[k:], dtype=local.dtype)
     if mine.size:
-        out[order] = got.view(local.dtype).reshape((mine.shape[0],) + trailing)
+        out[order] = got
     return out
 
 
@@ -313,21 +300,16 @@ def scatter_points(local: np.ndarray, dist: Distribution, points: np.ndarray, va
     Values travel to their owners in global order, so with repeated points
     the last write wins, as in NumPy.
     """
-    k = points.shape[1]
     mine, owner, sub = _point_plan(dist, points, new_map)
     if sub is None:
         local[tuple(_local_positions(dist, mine).T)] = values_local
         return
     order, counts = _group_by(owner, sub.Get_size())
-    positions, recv_counts = _exchange(sub, _local_positions(dist, mine[order]).astype(np.int64), counts, None,
-                                       8 * k)
-    trailing = local.shape[k:]
-    row_bytes = int(np.prod(trailing, dtype=np.int64)) * local.dtype.itemsize
+    pos, recv_counts = exchange(sub, _local_positions(dist, mine[order]).astype(np.int64), counts)
     vals = np.ascontiguousarray(values_local[order], dtype=local.dtype)
-    got, _ = _exchange(sub, vals, counts, recv_counts, row_bytes)
-    pos = positions.view(np.int64).reshape(-1, k)
+    got = exchange(sub, vals, counts, recv_counts).data
     if pos.size:
-        local[tuple(pos.T)] = got.view(local.dtype).reshape((pos.shape[0],) + trailing)
+        local[tuple(pos.T)] = got
 
 
 def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map) -> np.ndarray:
@@ -387,7 +369,6 @@ def reshape_local(local: np.ndarray, src: Distribution, dst: Distribution) -> np
     if P == 1:
         out = flat.copy()
     else:
-        item = local.dtype.itemsize
-        out = _comm.alltoallv_bytes(src.comm, flat.view(np.uint8), send * item, recv * item).view(local.dtype)
+        out = exchange(src.comm, flat, send, recv).data
     out = out.reshape(rows_dst.local_shape)
     return out if rows_dst is dst else redistribute_local(out, rows_dst, dst)

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import comm as _comm
 from ..distribution import Distribution
+from ..exchange import exchange
 from ..maps import BlockMap
 
 __all__ = ["deciding_ranks", "ask_deciding_ranks", "sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
@@ -199,19 +200,12 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
 # --------------------------------------------------------------------------
 
 
-def _send(comm: Any, rows: np.ndarray, counts: np.ndarray, recv_counts: np.ndarray) -> np.ndarray:
-    """One Alltoallv of a 1-d column; the received buffer is the result (no copy)."""
-    item = rows.dtype.itemsize
-    buf = np.ascontiguousarray(rows).view(np.uint8)
-    return _comm.alltoallv_bytes(comm, buf, counts * item, recv_counts * item).view(rows.dtype)
-
-
-def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, Distribution]:
-    """(send counts, receive counts, even layout) for sorted rows ``cols``."""
+def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, Distribution]:
+    """(send counts, even layout) for sorted rows ``cols``; the first :func:`exchange` learns the receive counts."""
     n_total = _comm.allreduce_scalar(comm, int(cols[0].size), control=True)
     layout = even_layout(comm, int(n_total))
     counts = np.diff(exact_cuts(comm, cols, int(n_total)))
-    return counts, _comm.alltoall_counts(comm, counts), layout
+    return counts, layout
 
 
 def sort_values(comm: Any, values: np.ndarray, kind: Any = None) -> tuple[np.ndarray, Distribution]:
@@ -228,8 +222,8 @@ def sort_values(comm: Any, values: np.ndarray, kind: Any = None) -> tuple[np.nda
     ordered = np.sort(values, kind=kind)
     if comm.Get_size() == 1:
         return ordered, even_layout(comm, ordered.size)
-    counts, recv_counts, layout = _plan(comm, [ordered])
-    got = _send(comm, ordered, counts, recv_counts)
+    counts, layout = _plan(comm, [ordered])
+    got = exchange(comm, ordered, counts).data  # the received buffer is the result (no copy)
     del ordered
     got.sort(kind="stable")
     return got, layout
@@ -248,14 +242,16 @@ def _sorted_rows(comm: Any, cols: list[np.ndarray], perm: np.ndarray) -> tuple[l
     rank order, so (columns, rank, position) order is (columns, global
     index) order.  Columns are sent one at a time and freed as they go.
     """
-    counts, recv_counts, layout = _plan(comm, cols)
-    got = []
+    counts, layout = _plan(comm, cols)
+    got, recv_counts = [], None
     while cols:
-        got.append(_send(comm, cols[0], counts, recv_counts))
-        del cols[0]
+        received = exchange(comm, cols[0], counts, recv_counts)  # the first one also exchanges the counts
+        got.append(received.data)
+        recv_counts = received.counts
+        del cols[0], received
     perm = perm.astype(np.int64, copy=False)
     perm += _offset(comm, int(perm.size))
-    gidx = _send(comm, perm, counts, recv_counts)
+    gidx = exchange(comm, perm, counts, recv_counts).data
     return got, gidx, layout
 
 
@@ -385,14 +381,10 @@ def ask_deciding_ranks(comm: Any, values: np.ndarray, owner: np.ndarray, answer:
     flat = np.ascontiguousarray(values).reshape(-1)
     order = np.argsort(owner.reshape(-1), kind="stable")
     counts = np.bincount(owner.reshape(-1), minlength=comm.Get_size()).astype(np.int64)
-    recv_counts = _comm.alltoall_counts(comm, counts)
-    item = flat.dtype.itemsize
-    asked = _comm.alltoallv_bytes(comm, np.ascontiguousarray(flat[order]).view(np.uint8), counts * item,
-                                  recv_counts * item).view(flat.dtype)
+    asked, recv_counts = exchange(comm, flat[order], counts)
     out_dtype = np.asarray(answer(flat[:0])).dtype
-    replies = np.ascontiguousarray(np.asarray(answer(asked), dtype=out_dtype))
-    size = out_dtype.itemsize
-    back = _comm.alltoallv_bytes(comm, replies.view(np.uint8), recv_counts * size, counts * size).view(out_dtype)
+    replies = np.asarray(answer(asked), dtype=out_dtype)
+    back = exchange(comm, replies, recv_counts, counts).data
     out = np.empty(flat.size, out_dtype)
     out[order] = back
     return out

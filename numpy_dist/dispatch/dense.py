@@ -51,6 +51,7 @@ import numpy as np
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
+from ..exchange import exchange
 from ..maps import CyclicMap, UnstructuredMap
 from .linalg import layout, move
 
@@ -348,13 +349,10 @@ def _swap_rows(comm: Any, a: np.ndarray, rows: np.ndarray, cmap: CyclicMap, piv:
         send_sel = send_sel[np.argsort(od[send_sel], kind="stable")]
         recv_sel = np.flatnonzero((od == me) & remote)
         recv_sel = recv_sel[np.argsort(os_[recv_sel], kind="stable")]
-        row_bytes = outside.size * a.dtype.itemsize
-        scount = np.bincount(od[send_sel], minlength=P).astype(np.int64) * row_bytes
-        rcount = np.bincount(os_[recv_sel], minlength=P).astype(np.int64) * row_bytes
-        sendbuf = np.ascontiguousarray(a[pos(src[send_sel])][:, outside])
-        got = _comm.alltoallv_bytes(comm, sendbuf.reshape(-1).view(np.uint8), scount, rcount)
+        scount = np.bincount(od[send_sel], minlength=P).astype(np.int64)
+        rcount = np.bincount(os_[recv_sel], minlength=P).astype(np.int64)  # both sides know the moves
+        recv_rows = exchange(comm, a[pos(src[send_sel])][:, outside], scount, rcount).data
         if recv_sel.size:
-            recv_rows = got.view(a.dtype).reshape(recv_sel.size, outside.size)
             lr = pos(dst[recv_sel])
             a[lr[:, None], outside[None, :]] = recv_rows
     if stay.size:

@@ -192,8 +192,6 @@ def bincount(x, /, weights=None, minlength=0):
     values, the weights' dtype, the weights' length.  With weights the
     result is float64.
     """
-    from mpi4py import MPI
-
     from .ufuncs import run_checked
 
     x = _dist(x)
@@ -209,7 +207,7 @@ def bincount(x, /, weights=None, minlength=0):
         np.bincount(np.zeros(1, np.intp), weights=np.zeros(1, w_dtype))  # NumPy's TypeError for complex weights
         if np.shape(weights) != x.shape:
             raise ValueError("The weights and list don't have the same length.")
-    top = _comm.allreduce_scalar(x.comm, int(local.max()) if local.size else -1, op=MPI.MAX, control=True)
+    top = _comm.allreduce_scalar(x.comm, int(local.max()) if local.size else -1, op="max", control=True)
     length = max(top + 1, operator.index(minlength))
     w = _weights_local(weights, x)
     counts = run_checked(x.comm, "bincount", lambda: np.bincount(

@@ -19,6 +19,7 @@ import numpy as np
 from .. import comm as _comm
 from ..creation import asarray
 from ..distarray import DistArray
+from ..exchange import exchange
 from ..redistribute import redistribute_local
 from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, even_layout, sample_sort, sort_values
 from .manipulation import _dist, concatenate, ravel
@@ -131,13 +132,8 @@ def _inverse(flat: DistArray, shape: tuple, order_gidx: np.ndarray, run_id: np.n
     order = np.argsort(dest, kind="stable")
     counts = np.bincount(dest, minlength=comm.Get_size()).astype(np.int64)
     del dest
-    recv_counts = _comm.alltoall_counts(comm, counts)
-
-    def send(column: np.ndarray) -> np.ndarray:
-        return _comm.alltoallv_bytes(comm, column.view(np.uint8), counts * 8, recv_counts * 8).view(np.int64)
-
-    got_pos = send(np.ascontiguousarray(order_gidx[order], dtype=np.int64))
-    got_run = send(np.ascontiguousarray(run_id[order], dtype=np.int64))
+    got_pos, recv_counts = exchange(comm, np.ascontiguousarray(order_gidx[order], dtype=np.int64), counts)
+    got_run = exchange(comm, np.ascontiguousarray(run_id[order], dtype=np.int64), counts, recv_counts).data
     del order
     inv = np.empty(flat.local.shape, dtype=np.intp)
     if got_pos.size:

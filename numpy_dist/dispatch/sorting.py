@@ -21,6 +21,7 @@ from numpy.lib.array_utils import normalize_axis_index
 from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray
+from ..exchange import exchange
 from ..redistribute import redistribute_local
 from ._samplesort import argsort_values, ask_deciding_ranks, block_layout, deciding_ranks, lexsort_keys, sort_values
 from .manipulation import _dist, ravel, take_rows
@@ -175,10 +176,7 @@ def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.
     pos = np.concatenate([np.arange(starts[me, b], starts[me, b] + sizes[me, b], dtype=np.int64) for b in range(nb)])
     send_counts = np.bincount(np.searchsorted(bounds, pos, side="right") - 1, minlength=P).astype(np.int64)
     del pos  # positions ascend along the payload, so destinations are already grouped
-    recv_counts = _comm.alltoall_counts(comm, send_counts)
-    item = payload.dtype.itemsize
-    got = _comm.alltoallv_bytes(comm, np.ascontiguousarray(payload).view(np.uint8), send_counts * item,
-                                recv_counts * item).view(payload.dtype)
+    got = exchange(comm, payload, send_counts).data
     lo, hi = int(bounds[me]), int(bounds[me + 1])
     pieces = [np.arange(max(int(starts[r, b]), lo), min(int(starts[r, b] + sizes[r, b]), hi), dtype=np.int64)
               for r in range(P) for b in range(nb)]

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 import numpy as np
-from mpi4py import MPI
 
 from .. import comm as _comm
 from ..creation import resolve_distribution
@@ -28,7 +27,7 @@ def check_distarray(d: Any, name: str = "d") -> DistArray:
     return d
 
 
-def load_comm(dist: Any, comm: Any) -> MPI.Intracomm:
+def load_comm(dist: Any, comm: Any) -> _comm.Intracomm:
     """The communicator a load runs on: ``dist``'s when it is a Distribution, else ``comm``."""
     if isinstance(dist, Distribution):
         if comm is not None and _comm.get_comm(comm) != dist.comm:
@@ -37,7 +36,7 @@ def load_comm(dist: Any, comm: Any) -> MPI.Intracomm:
     return _comm.get_comm(comm)
 
 
-def target_distribution(shape: tuple[int, ...], dist: Any, grid_shape: Any, comm: MPI.Intracomm) -> Distribution:
+def target_distribution(shape: tuple[int, ...], dist: Any, grid_shape: Any, comm: _comm.Intracomm) -> Distribution:
     """The distribution a loaded array lands in (default: block along axis 0)."""
     if isinstance(dist, Distribution):
         return resolve_distribution(shape, dist, grid_shape, None)
@@ -50,7 +49,7 @@ def is_writer(dist: Distribution, rank: int | None = None) -> bool:
     return all(coords[g] == 0 for g in dist.replicated_dims)
 
 
-def shared_temp_name(comm: MPI.Intracomm, path: str) -> str:
+def shared_temp_name(comm: _comm.Intracomm, path: str) -> str:
     """A fresh name next to ``path`` (same directory, so a rename is atomic), equal on every rank."""
     name = None
     if comm.Get_rank() == 0:

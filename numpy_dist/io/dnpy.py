@@ -36,11 +36,11 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
-from mpi4py import MPI
 
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import DAP_VERSION, Distribution
+from ..exchange import exchange
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
 from ._common import check_distarray, check_payload, remove_quietly, target_distribution
@@ -272,15 +272,14 @@ def _land(blocks: dict[int, np.ndarray], block_idx: list[list[np.ndarray]], read
           target: Distribution, dtype: np.dtype) -> np.ndarray:
     """This rank's block of ``target`` from the saved blocks (block ``j`` held by rank ``reader[j]``)."""
     comm, me, P = target.comm, target.rank, target.nprocs
-    item = dtype.itemsize
     pieces, send = [], np.zeros(P, np.int64)
     for q in range(P):  # loops over ranks and blocks, never over elements
         for j in sorted(blocks):
             sels = _selections(block_idx[j], target, q)
             piece = blocks[j][np.ix_(*sels)] if sels else blocks[j]
             if piece.size:
-                pieces.append(np.ascontiguousarray(piece).reshape(-1).view(np.uint8))
-                send[q] += piece.size * item
+                pieces.append(piece.reshape(-1))
+                send[q] += piece.size
     places, recv = [], np.zeros(P, np.int64)
     for j, s in enumerate(reader):
         sels = _selections(block_idx[j], target, me)
@@ -289,14 +288,15 @@ def _land(blocks: dict[int, np.ndarray], block_idx: list[list[np.ndarray]], read
         if n:
             pos = [target.maps[a].local_positions(block_idx[j][a][x]) for a, x in enumerate(sels)]
             places.append((s, j, shape, n, pos))
-            recv[s] += n * item
-    sendbuf = np.concatenate(pieces) if pieces else np.empty(0, np.uint8)
-    got = _comm.alltoallv_bytes(comm, sendbuf, send, recv)
+            recv[s] += n
+    # (dtype= keeps the file's byte order: a plain concatenate would make it native)
+    sendbuf = np.concatenate(pieces, dtype=dtype) if pieces else np.empty(0, dtype)
+    got = exchange(comm, sendbuf, send, recv).data
     out = np.empty(target.local_shape, dtype=dtype)
     offset = 0
     for s, j, shape, n, pos in sorted(places, key=lambda t: (t[0], t[1])):  # source order, then block order
-        out[np.ix_(*pos) if pos else ()] = got[offset:offset + n * item].view(dtype).reshape(shape)
-        offset += n * item
+        out[np.ix_(*pos) if pos else ()] = got[offset:offset + n].reshape(shape)
+        offset += n
     return out
 
 
@@ -305,7 +305,7 @@ def _land(blocks: dict[int, np.ndarray], block_idx: list[list[np.ndarray]], read
 # --------------------------------------------------------------------------
 
 
-def _names_for(prefix_or_list: Any, comm: MPI.Intracomm, saving: bool) -> list[str] | None:
+def _names_for(prefix_or_list: Any, comm: _comm.Intracomm, saving: bool) -> list[str] | None:
     """File names: one per rank when saving; None for a prefix when loading (counted on disk)."""
     if isinstance(prefix_or_list, (str, os.PathLike)):
         prefix = os.fspath(prefix_or_list)
@@ -377,7 +377,7 @@ def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -
                 k += 1
 
 
-def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: MPI.Intracomm | None = None, *,
+def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Intracomm | None = None, *,
               dist: Any = None, grid_shape: Any = None) -> DistArray:
     """Load ``.dnpy`` files written by :func:`save_dnpy` (on any number of ranks).
 

@@ -40,7 +40,6 @@ import uuid
 from typing import Any, NamedTuple
 
 import numpy as np
-from mpi4py import MPI
 
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
@@ -97,7 +96,7 @@ def _write_method(options: dict) -> str:
     return "collective"
 
 
-def _open_shared(h5py: Any, path: str, mode: str, comm: MPI.Intracomm | None) -> Any:
+def _open_shared(h5py: Any, path: str, mode: str, comm: _comm.Intracomm | None) -> Any:
     """Open ``path`` for the data transfer: collectively with ``'mpio'`` when ``comm`` is given."""
     if comm is not None:
         return h5py.File(path, mode, driver="mpio", comm=comm)
@@ -341,7 +340,7 @@ def _check_target(h5py: Any, mode: str, filename: str) -> None:
         raise OSError(f"{filename!r} exists and is not an HDF5 file")
 
 
-def _save_ordered(h5py: Any, comm: MPI.Intracomm, d: DistArray, job: _SaveJob) -> None:
+def _save_ordered(h5py: Any, comm: _comm.Intracomm, d: DistArray, job: _SaveJob) -> None:
     """Serial driver: rank 0 creates, the writers take turns, rank 0 renames."""
     rank, dist = comm.Get_rank(), d.distribution
     writers = [r for r in range(comm.Get_size()) if is_writer(dist, r) and 0 not in dist.local_shape_of(r)]
@@ -372,7 +371,7 @@ def _save_ordered(h5py: Any, comm: MPI.Intracomm, d: DistArray, job: _SaveJob) -
                     _commit(f, job.work_key, job.key)
 
 
-def _save_collective(h5py: Any, comm: MPI.Intracomm, d: DistArray,
+def _save_collective(h5py: Any, comm: _comm.Intracomm, d: DistArray,
                      job: _SaveJob) -> None:  # pragma: no cover - parallel h5py only
     """mpio driver: every HDF5 call below is made by every rank, with the same arguments."""
     with _comm.agreed(comm):
@@ -420,7 +419,7 @@ def _drop_dataset(h5py: Any, filename: str, work_key: str) -> None:
 
 
 def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None,
-              comm: MPI.Intracomm | None = None, *, grid_shape: Any = None, dtype: Any = None) -> DistArray:
+              comm: _comm.Intracomm | None = None, *, grid_shape: Any = None, dtype: Any = None) -> DistArray:
     """Load the dataset ``key`` of an HDF5 file into a DistArray, each rank reading its own hyperslabs.
 
     Parameters
@@ -477,7 +476,7 @@ def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None
     return DistArray._new(local, target)
 
 
-def _load_collective(h5py: Any, comm: MPI.Intracomm, filename: str, key: str, target: Distribution,
+def _load_collective(h5py: Any, comm: _comm.Intracomm, filename: str, key: str, target: Distribution,
                      dtype: np.dtype) -> np.ndarray:  # pragma: no cover - parallel h5py only
     """mpio driver: a collective open and one collective read (empty selection on ranks with nothing)."""
     dxpl = _collective_dxpl(h5py)

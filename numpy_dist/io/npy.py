@@ -17,7 +17,6 @@ import os
 from typing import Any
 
 import numpy as np
-from mpi4py import MPI
 
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
@@ -92,7 +91,7 @@ def read_header(path: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
 # --------------------------------------------------------------------------
 
 
-def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int) -> tuple[int, MPI.Datatype | None]:
+def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int) -> tuple[int, _comm.Datatype | None]:
     """(extra byte offset, committed datatype or None) selecting ``idx[0] x idx[1] x ...`` of a C-ordered file.
 
     ``idx`` holds sorted, non-empty per-axis indices.  Trailing axes held
@@ -108,19 +107,11 @@ def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int)
     starts, lengths = runs(idx[j - 1])
     if j == 1 and starts.size == 1:
         return int(starts[0]) * unit, None
-    ftype = MPI.BYTE.Create_hindexed(lengths * unit, starts * unit)
-    stride = unit * shape[j - 1]
-    for axis in range(j - 2, -1, -1):
-        outer = ftype.Create_hindexed_block(1, idx[axis] * stride)
-        ftype.Free()
-        ftype = outer
+    outer, stride = [], unit * shape[j - 1]
+    for axis in range(j - 2, -1, -1):  # byte displacements of each outer axis's indices, innermost first
+        outer.append(idx[axis] * stride)
         stride *= shape[axis]
-    return 0, ftype.Commit()
-
-
-def _free(ftype: MPI.Datatype | None) -> None:
-    if ftype is not None:
-        ftype.Free()
+    return 0, _comm.byte_selection_type(lengths * unit, starts * unit, outer)
 
 
 # --------------------------------------------------------------------------
@@ -180,10 +171,10 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
             remove_quietly(tmp)
         raise
     finally:
-        _free(ftype)
+        _comm.free_datatype(ftype)
 
 
-def load(path: str | os.PathLike, dist: Any = None, comm: MPI.Intracomm | None = None, *,
+def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
          grid_shape: Any = None, dtype: Any = None) -> DistArray:
     """Load a NumPy ``.npy`` file into a DistArray, each rank reading only its own part.
 
@@ -242,7 +233,7 @@ def load(path: str | os.PathLike, dist: Any = None, comm: MPI.Intracomm | None =
                 disp, ftype = file_selection(fshape, fidx, file_dtype.itemsize)
         raw = _comm.file_read_view(c, path, offset + disp, ftype, nbytes)
     finally:
-        _free(ftype)
+        _comm.free_datatype(ftype)
     block = raw.view(file_dtype).reshape(local_shape[::-1] if fortran else local_shape)
     if fortran:
         block = block.transpose()
