@@ -38,18 +38,22 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..redistribute import plan_for, redistribute_pieces
 from .fallback import ufunc_fallback
-from .operands import (elementwise, local_operand, store_result, template_distribution, validate_with_numpy,
-                       wrap_local)
+from .operands import local_operand, store_result, template_distribution, validate_with_numpy, wrap_local
 from .registry import lookup
-from .ufunc_reduce import ASSOCIATIVE, local_axes_dist, reduce_dist, ufunc_reduce
-from .ufunc_scan import accumulate_loop_dtype, accumulated_into, ufunc_accumulate
+from .ufunc_reduce import ufunc_reduce
+from .ufunc_scan import ufunc_accumulate
+
+# Transitional re-exports, for the modules that still import these names from here (linalg, misc,
+# decompositions, _elision, creation, indexing, random); their homes are the modules named.
+from .operands import elementwise  # noqa: F401
+from .ufunc_reduce import ASSOCIATIVE, local_axes_dist, reduce_dist  # noqa: F401
+from .ufunc_scan import accumulate_loop_dtype, accumulated_into  # noqa: F401
 
 __all__ = ["apply_ufunc", "METHODS", "ufunc_call", "ufunc_outer", "ufunc_at", "shifted_operand", "call_in_pieces",
            "expand_trailing"]
 
-# Transitional names, for modules not yet importing from where these now live
-# (linalg, misc, decompositions, _elision, creation, indexing, random):
-# the agreement helpers are comm's (one spelling: comm.agreed / comm.agreed_call).
+# Transitional names (linalg and _elision import them): the agreement helpers are comm's now
+# (one spelling: comm.agreed / comm.agreed_call), and ``_store`` is operands.store_result.
 _FP_BITS, _EXC_BIT, _report_fp = _comm.FP_BITS, _comm.EXC_BIT, _comm.report_fp
 _store = store_result
 
@@ -57,10 +61,6 @@ _store = store_result
 def run_checked(comm: Any, name: str, kernel: Callable[[], Any]) -> Any:
     """Transitional: ``comm.agreed_call(comm, kernel, fp=name)``."""
     return _comm.agreed_call(comm, kernel, fp=name)
-
-
-_REEXPORTED = (ASSOCIATIVE, local_axes_dist, reduce_dist, accumulate_loop_dtype, accumulated_into, elementwise,
-               validate_with_numpy)  # (the transitional names above, kept importable from here)
 
 
 def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
