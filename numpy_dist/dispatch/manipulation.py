@@ -354,8 +354,13 @@ def _split_views(ary: DistArray, parts: list, indices_or_sections: Any, axis: in
     return out
 
 
-def _split_with(np_split, ary, indices_or_sections, axis) -> list:
-    """``np_split`` (array_split, split, hsplit ...) on a stand-in: NumPy's checks and part lengths."""
+def split_like(np_split, ary, indices_or_sections, axis) -> list:
+    """``np_split(ary, indices_or_sections[, axis])`` as views of ``ary`` (array_split, split, hsplit ...).
+
+    NumPy's ``np_split`` runs on a zero-byte stand-in of ``ary``'s shape: its
+    checks and its part lengths; ``axis=None`` means ``np_split``'s own axis
+    (hsplit: 1 for N-d, dsplit: 2).  No communication.
+    """
     ary = as_distarray(ary)
     if axis is None:
         parts = np_split(shape_standin(ary.shape), indices_or_sections)
@@ -365,16 +370,19 @@ def _split_with(np_split, ary, indices_or_sections, axis) -> list:
     return _split_views(ary, parts, indices_or_sections, normalize_axis_index(axis, ary.ndim))
 
 
+_split_with = split_like  # transitional: the name misc imports
+
+
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     """``np.array_split``: views of the input (no communication)."""
-    return _split_with(np.array_split, ary, indices_or_sections, axis)
+    return split_like(np.array_split, ary, indices_or_sections, axis)
 
 
 @implements(np.split)
 def split(ary, indices_or_sections, axis=0):
     """``np.split``: views; equal division required for an integer count."""
-    return _split_with(np.split, ary, indices_or_sections, axis)
+    return split_like(np.split, ary, indices_or_sections, axis)
 
 
 @implements(np.flip)
