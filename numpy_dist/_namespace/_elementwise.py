@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..dispatch.ufuncs import elementwise, validate_with_numpy
+from ..dispatch.operands import elementwise, validate_with_numpy
 from ..distarray import DistArray
 from ._helpers import require_array, wrap
 from ._special_cases import expm1_local, floor_divide_local

@@ -13,6 +13,9 @@ the received block (about 2N/P elements) at its peak.
 
 Selection (the k-th smallest of a distributed sequence) narrows a value
 interval with a few small collectives per round and never sorts.
+
+Communication: one Alltoallv of the data per sort (after small collectives
+that choose the splitters); a few small collectives per selection round.
 """
 
 from __future__ import annotations
@@ -22,24 +25,39 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import comm as _comm
+from ..distarray import DistArray
 from ..distribution import Distribution
 from ..exchange import exchange
 from ..maps import BlockMap
+from ..redistribute import redistribute_local
 
 __all__ = ["deciding_ranks", "ask_deciding_ranks", "sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
-           "even_layout", "select_kth"]
+           "even_layout", "spread_evenly", "select_kth"]
 
 
 def block_layout(comm: Any, counts: list[int]) -> Distribution:
     """1-d block layout whose blocks have the given per-rank lengths."""
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return Distribution._from_maps(comm, [BlockMap(int(bounds[-1]), comm.Get_size(), bounds)],
-                                   (comm.Get_size(),), (0,))
+    return Distribution.row_blocks(comm, (int(bounds[-1]),), bounds)
 
 
 def even_layout(comm: Any, n: int) -> Distribution:
     """The even 1-d block layout of ``n`` elements over ``comm`` (NumPy's ``array_split`` sizes)."""
-    return Distribution._from_maps(comm, [BlockMap(n, comm.Get_size())], (comm.Get_size(),), (0,))
+    return Distribution.row_blocks(comm, (n,))
+
+
+def spread_evenly(flat: DistArray) -> DistArray:
+    """A 1-d array in an even block layout over all ranks (replicated data: each keeps its part).
+
+    The sorts and set operations start from it: every rank then contributes a
+    distinct part of the sequence, in rank order.  One redistribution unless
+    ``flat`` is laid out that way already.
+    """
+    dist = flat.distribution
+    if dist.maps[0].dist_type == "b" and not dist.replicated_dims and dist.proc_grid == (flat.comm.Get_size(),):
+        return flat
+    even = even_layout(flat.comm, flat.size)
+    return DistArray._new(redistribute_local(flat.local, dist, even), even)
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""NumPy creation functions that dispatch on an array argument (``*_like``, ``copy``)."""
+"""NumPy creation functions that dispatch on an array argument (``*_like``, ``copy``), and metadata queries.
+
+Communication: none (each rank fills or copies its own block).
+"""
 
 from __future__ import annotations
 

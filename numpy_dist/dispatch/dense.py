@@ -467,7 +467,7 @@ def _permuted_rows(f: LUFactors, shape: tuple[int, ...]) -> Distribution:
     d = rows_layout(f.dist.comm, shape, f.nb)
     cmap = d.maps[0]
     umap = UnstructuredMap([f.perm[cmap.local_indices(q)] for q in range(cmap.grid_size)])
-    return Distribution._from_maps(d.comm, [umap] + list(d.maps[1:]), d.proc_grid, d.axis_grid)
+    return d.with_maps([umap] + list(d.maps[1:]), d.axis_grid)
 
 
 @_quiet

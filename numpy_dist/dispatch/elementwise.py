@@ -1,13 +1,20 @@
-"""Elementwise NumPy functions that are not ufuncs, and small products and norms of vectors."""
+"""Elementwise NumPy functions that are not ufuncs, and small products and norms of vectors.
+
+Communication: as the ufunc ``__call__`` path (operands laid out otherwise are
+redistributed; one agreement on the local kernel's errors); the comparisons to
+a Python bool (allclose, array_equal ...) add one logical all-reduction.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..creation import asnumpy
 from ..distarray import DistArray
+from ..indexing import shape_standin
+from .operands import elementwise, store_result, validate_with_numpy
 from .reductions import all as _all, numpy_checks_first
 from .registry import implements
-from .ufuncs import elementwise, validate_with_numpy
 
 _NoValue = np._NoValue
 
@@ -40,16 +47,17 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
         return np.clip(x, next(it) if lo is not None else None, next(it) if hi is not None else None, **kwargs)
 
     result = elementwise(local_clip, operands, "clip")
-    return _into(out, result)
+    return into_out(out, result)
 
 
-def _into(out, result):
-    """``result``, or ``result`` stored into ``out`` under NumPy's ufunc casting rule for ``out``."""
+def into_out(out, result):
+    """``result``, or ``result`` stored into ``out`` under NumPy's ufunc casting rule for ``out`` (same_kind)."""
     if out is None:
         return result
-    from .ufuncs import _store
+    return store_result(out, result, casting="same_kind")
 
-    return _store(out, result, casting="same_kind")
+
+_into = into_out  # transitional: the name misc imports
 
 
 @implements(np.round, np.around)
@@ -64,7 +72,7 @@ def round(a, decimals=0, out=None):
 
 @numpy_checks_first(np.round)
 def _round(a, decimals=0, out=None):
-    return _into(out, elementwise(np.round, [a], "round", decimals=decimals))
+    return into_out(out, elementwise(np.round, [a], "round", decimals=decimals))
 
 
 def _dtype_of(x):
@@ -75,8 +83,6 @@ def _round_complex_into(a, decimals, out):
     """NumPy rounds a complex array into ``out`` by assigning ``out.real`` then ``out.imag``: the
     assignment's shape rule (leading length-1 axes dropped, ValueError otherwise), then TypeError
     for an ``out`` without an imaginary part."""
-    from ..indexing import shape_standin
-
     result = _round(a, decimals)
     shape_standin(np.shape(out))[...] = shape_standin(result.shape)  # NumPy's assignment errors
     if out.dtype.kind != "c":
@@ -84,8 +90,6 @@ def _round_complex_into(a, decimals, out):
     if isinstance(out, DistArray):
         out[...] = result
     else:
-        from ..creation import asnumpy
-
         out[...] = asnumpy(result)
     return out
 

@@ -29,13 +29,15 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from .. import comm as _comm
+from ..creation import resolve_distribution
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap
 from ..redistribute import redistribute_local
-from .linalg import _comm_of, as_dist, layout
+from .linalg import _comm_of, as_dist
 from .registry import implements
-from .ufuncs import _store, run_checked
+from .operands import store_result
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
            "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -59,13 +61,13 @@ def _pencil(d: Distribution, axis: int) -> Distribution:
     P = d.nprocs
     others = [i for i in range(d.ndim) if i != axis]
     if not others:
-        return Distribution._from_maps(d.comm, [NoDistMap(n) for n in d.shape], (P,), (None,) * d.ndim)
+        return Distribution.replicated_on(d.comm, d.shape)
     big = max(others, key=lambda i: d.shape[i])
     maps: list[Map] = [NoDistMap(n) for n in d.shape]
     if P > 1:
         maps[big] = BlockMap(d.shape[big], P)
-    return Distribution._from_maps(d.comm, maps, (P,), tuple(0 if i == big and P > 1 else None
-                                                               for i in range(d.ndim)))
+    return Distribution.from_maps(d.comm, maps, (P,), tuple(0 if i == big and P > 1 else None
+                                                            for i in range(d.ndim)))
 
 
 def _whole(d: Distribution, axis: int) -> bool:
@@ -91,7 +93,7 @@ def _local_step(x: DistArray, axis: int, func: Any, n: int, norm: Any) -> DistAr
         local = redistribute_local(local, d, nd_)
         d = nd_
     local = _nonempty_axis(local, axis)
-    out = run_checked(d.comm, func.__name__, lambda: func(local, n=n, axis=axis, norm=norm))
+    out = _comm.agreed_call(d.comm, lambda: func(local, n=n, axis=axis, norm=norm), fp=func.__name__)
     maps = list(d.maps)
     maps[axis] = NoDistMap(out.shape[axis])
     return DistArray._new(out, d.with_maps(maps, d.axis_grid))
@@ -136,7 +138,7 @@ def _c2c_1d(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     n2 = d.local_indices(1)[None, :]
     sign = 1.0 if inverse else -1.0
     tw = np.exp(sign * 2j * np.pi * ((k1 * n2) % N) / N).astype(Y.dtype)
-    Y = DistArray._new(run_checked(d.comm, "fft", lambda: Y.local * tw), d)
+    Y = DistArray._new(_comm.agreed_call(d.comm, lambda: Y.local * tw, fp="fft"), d)
     Z = _local_step(Y, 1, func, N2, norm)  # Z[k1, k2]
     return np.reshape(np.transpose(Z), (N,))
 
@@ -186,8 +188,9 @@ def _bluestein(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     sign = 1.0 if inverse else -1.0
     m = 1 << max(2, (2 * n - 2).bit_length())
     d = x.distribution
-    a = DistArray._new(run_checked(d.comm, "fft", lambda: x.local.astype(np.complex128)
-                                   * _chirp(d.local_indices(0), n, sign)), d)
+    with _comm.agreed(d.comm, fp="fft"):
+        chirped = x.local.astype(np.complex128) * _chirp(d.local_indices(0), n, sign)
+    a = DistArray._new(chirped, d)
     a = np.pad(a, (0, m - n))
     da = a.distribution
     j = da.local_indices(0)
@@ -199,15 +202,16 @@ def _bluestein(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     fb = _c2c_1d(DistArray._new(filt, da), False, "backward")
     if fb.distribution != fa.distribution:  # same path, same layout; guard against future changes
         fb = _to_layout(fb, fa.distribution)
-    product = run_checked(fa.comm, "fft", lambda: fa.local * fb.local)
+    product = _comm.agreed_call(fa.comm, lambda: fa.local * fb.local, fp="fft")
     conv = _c2c_1d(DistArray._new(product, fa.distribution), True, "backward")
     y = conv[:n]
     dy = y.distribution
     scale = {"ortho": 1.0 / np.sqrt(n)}.get(norm, 1.0)
     if (norm in (None, "backward") and inverse) or (norm == "forward" and not inverse):
         scale = 1.0 / n
-    return DistArray._new(run_checked(dy.comm, "fft", lambda: y.local * (_chirp(dy.local_indices(0), n, sign) * scale)),
-                          dy)
+    with _comm.agreed(dy.comm, fp="fft"):
+        result = y.local * (_chirp(dy.local_indices(0), n, sign) * scale)
+    return DistArray._new(result, dy)
 
 
 def _c2c_any(x: DistArray, inverse: bool, norm: Any) -> DistArray:
@@ -243,8 +247,7 @@ SMALL_1D = 1 << 14
 
 def _on_rank0(comm: Any, n: int) -> Distribution:
     """A 1-d layout of length ``n`` whose elements all live on rank 0 (the others hold empty blocks)."""
-    P = comm.Get_size()
-    return Distribution._from_maps(comm, [BlockMap(n, P, [0] + [n] * P)], (P,), (0,))
+    return Distribution.on_rank(comm, (n,), 0)
 
 
 def _one_d_small(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
@@ -254,10 +257,8 @@ def _one_d_small(x: DistArray, kind: str, n: int, norm: Any) -> DistArray:
     src = _on_rank0(comm, x.shape[0])
     local = redistribute_local(x.local, x.distribution, src)
     out_dtype = func(np.zeros(2, x.dtype), n=2).dtype
-    if comm.Get_rank() == 0:
-        out = run_checked(comm, "fft", lambda: func(_nonempty_axis(local, 0), n=n, norm=norm))
-    else:
-        out = run_checked(comm, "fft", lambda: np.empty(0, out_dtype))
+    with _comm.agreed(comm, fp="fft"):  # (rank 0 computes; the others agree on its outcome)
+        out = func(_nonempty_axis(local, 0), n=n, norm=norm) if comm.Get_rank() == 0 else np.empty(0, out_dtype)
     full = n // 2 + 1 if kind == "rfft" else n
     return DistArray._new(out, _on_rank0(comm, full))
 
@@ -317,7 +318,7 @@ def _transform(a: Any, steps: list[tuple[int, str, int]], norm: Any, dtype: np.d
     if x.dtype != dtype:
         x = x.astype(dtype)
     result = _to_layout(x, _final_layout(orig, x.shape))
-    return _store(out, result) if out is not None else result
+    return store_result(out, result) if out is not None else result
 
 
 def _dtype_of(a: Any) -> np.dtype:
@@ -396,7 +397,7 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """``np.fft.ihfft``: ``conj(rfft(a))`` with the opposite normalisation."""
     ax, n, dt = _one_axis(np.fft.ihfft, a, n, axis, norm, False)
     result = np.conjugate(_transform(a, [(ax, "rfft", n)], _SWAP[norm], dt))
-    return _store(out, result) if out is not None else result
+    return store_result(out, result) if out is not None else result
 
 
 def _cook_nd(shape: tuple[int, ...], s: Any, axes: Any, inverse_real: bool) -> tuple[list, list]:
@@ -516,8 +517,6 @@ def fftfreq(n: int, d: float = 1.0, *, dist: Any = None, comm: Any = None, devic
     >>> nd.asnumpy(fftfreq(4)).tolist()
     [0.0, 0.25, -0.5, -0.25]
     """
-    from ..creation import resolve_distribution
-
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise ValueError("n should be an integer")
     target = resolve_distribution((int(n),), dist, None, comm)
@@ -528,8 +527,6 @@ def fftfreq(n: int, d: float = 1.0, *, dist: Any = None, comm: Any = None, devic
 
 def rfftfreq(n: int, d: float = 1.0, *, dist: Any = None, comm: Any = None, device: Any = None) -> DistArray:
     """``np.fft.rfftfreq(n, d)`` as a DistArray (local computation)."""
-    from ..creation import resolve_distribution
-
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise ValueError("n should be an integer")
     target = resolve_distribution((int(n) // 2 + 1,), dist, None, comm)

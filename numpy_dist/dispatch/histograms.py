@@ -1,4 +1,8 @@
-"""Histograms and bincount: local histograms over agreed edges, combined with one reduction."""
+"""Histograms and bincount: local histograms over agreed edges, combined with one reduction.
+
+Communication: allreduces of the (min, max) stand-in and of the local counts;
+a gather for the fallback's bin rules and sample shapes.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,15 @@ import numpy as np
 from .. import comm as _comm
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
-from .manipulation import _dist
+from ..redistribute import _replica_info
+from .fallback import fallback
+from .manipulation import as_distarray
+from .operands import local_operand
 from .registry import implements
-from .ufuncs import local_operand
 
 
 def _own(a: DistArray, local: np.ndarray) -> np.ndarray:
     """``local`` if this rank is the first replica of its block, else empty: replicated data counts once."""
-    from ..redistribute import _replica_info
-
     return local if _replica_info(a.distribution, a.comm.Get_rank())[0] == 0 else local[:0]
 
 
@@ -72,10 +76,8 @@ def _sum_hist(comm: Any, local: np.ndarray) -> np.ndarray:
 @implements(np.histogram_bin_edges)
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """``np.histogram_bin_edges`` (integer bins or explicit edges; string rules fall back)."""
-    a = _dist(a)
+    a = as_distarray(a)
     if isinstance(bins, str):
-        from .protocol import fallback
-
         return fallback(np.histogram_bin_edges, (a,), {"bins": bins, "range": range, "weights": weights},
                         "numpy.histogram_bin_edges (bins rule)")
     bins = _edges_array(bins)
@@ -93,10 +95,8 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     assignment, edge dtypes and errors are NumPy's.  Returns (hist,
     bin_edges) as NumPy arrays, identical on every rank (they are small).
     """
-    a = _dist(a)
+    a = as_distarray(a)
     if isinstance(bins, str):
-        from .protocol import fallback
-
         return fallback(np.histogram, (a,), {"bins": bins, "range": range, "density": density,
                                              "weights": weights}, "numpy.histogram (bins rule)")
     bins = _edges_array(bins)
@@ -113,8 +113,8 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
 
 def _sample_columns(sample: Any) -> list[DistArray]:
     if isinstance(sample, (list, tuple)):
-        return [_dist(s) for s in sample]
-    s = _dist(sample)
+        return [as_distarray(s) for s in sample]
+    s = as_distarray(sample)
     if s.ndim != 2:
         return [s]
     return [s[:, i] for i in np.arange(s.shape[1])]
@@ -139,8 +139,6 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     """
     cols = _sample_columns(sample)
     if any(c.shape != cols[0].shape or c.ndim != 1 for c in cols):
-        from .protocol import fallback
-
         return fallback(np.histogramdd, (sample,), {"bins": bins, "range": range, "density": density,
                                                     "weights": weights}, "numpy.histogramdd (sample shape)")
     dtype = np.result_type(*(c.dtype for c in cols))  # NumPy stacks the columns into one array
@@ -192,9 +190,7 @@ def bincount(x, /, weights=None, minlength=0):
     values, the weights' dtype, the weights' length.  With weights the
     result is float64.
     """
-    from .ufuncs import run_checked
-
-    x = _dist(x)
+    x = as_distarray(x)
     w_dtype = _weights_dtype(weights)
     shape = () if x.ndim == 0 else (0,) * x.ndim
     np.bincount(np.zeros(shape, x.dtype), minlength=minlength)
@@ -210,7 +206,7 @@ def bincount(x, /, weights=None, minlength=0):
     top = _comm.allreduce_scalar(x.comm, int(local.max()) if local.size else -1, op="max", control=True)
     length = max(top + 1, operator.index(minlength))
     w = _weights_local(weights, x)
-    counts = run_checked(x.comm, "bincount", lambda: np.bincount(
-        _own(x, local), weights=None if w is None else _own(x, w), minlength=length))
+    with _comm.agreed(x.comm, fp="bincount"):
+        counts = np.bincount(_own(x, local), weights=None if w is None else _own(x, w), minlength=length)
     counts = counts.astype(np.float64 if w is not None else np.intp, copy=False)
     return asarray(_sum_hist(x.comm, counts), comm=x.comm)

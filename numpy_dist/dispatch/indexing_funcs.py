@@ -1,4 +1,10 @@
-"""Indexing functions: take, take_along_axis, put, compress, extract, nonzero, argwhere, flatnonzero."""
+"""Indexing functions: take, take_along_axis, put, compress, extract, nonzero, argwhere, flatnonzero.
+
+Communication: row requests (one Alltoallv) for take and compress, whose
+indices and condition are gathered whole (every rank needs them); a
+redistribution into a work layout for take_along_axis; an allgather of the
+per-rank counts for nonzero and its relatives.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ from ..distribution import Distribution
 from ..indexing import _block_rows, _check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local
-from .manipulation import _dist, ravel, reshape, take_rows
+from .manipulation import as_distarray, ravel, reshape, take_rows
+from .operands import local_operand, store_result
 from .registry import implements
 
 
@@ -51,7 +58,7 @@ def _check_written_out(out, shape: tuple, dtype: np.dtype) -> None:
 @implements(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
-    a = _dist(a)
+    a = as_distarray(a)
     idx_np = asnumpy(indices) if isinstance(indices, DistArray) else indices
     _check_take_out(out, a, idx_np, axis)
     np.take(shape_standin(a.shape), idx_np, axis=axis, mode=_checkable_mode(a, axis, mode))  # NumPy's checks
@@ -67,9 +74,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         if idx.ndim != 1:
             result = reshape(result, shape)
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return result
 
 
@@ -88,7 +93,7 @@ def take_along_axis(arr, indices, axis=-1):
     The blocks are split along a non-axis dimension that ``arr`` does not broadcast; when ``arr`` has
     length 1 on every such dimension it is one line, and the result is a flat ``take`` of it.
     """
-    arr = _dist(arr)
+    arr = as_distarray(arr)
     if axis is None:
         if np.ndim(indices) != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
@@ -115,19 +120,17 @@ def take_along_axis(arr, indices, axis=-1):
     maps[other] = BlockMap(arr.shape[other], arr.comm.Get_size())
     grid = [None] * arr.ndim
     grid[other] = 0
-    work = Distribution._from_maps(arr.comm, maps, (arr.comm.Get_size(),), tuple(grid))
+    work = Distribution.from_maps(arr.comm, maps, (arr.comm.Get_size(),), tuple(grid))
     data = arr.local if work == arr.distribution else redistribute_local(arr.local, arr.distribution, work)
     # The result is split like the work layout: the same rows of `other` (arr does not broadcast there).
     out_maps = [NoDistMap(n) for n in out_shape]
     out_maps[other] = maps[other]
-    out_dist = Distribution._from_maps(arr.comm, out_maps, (arr.comm.Get_size(),), tuple(grid))
-    from .ufuncs import local_operand, run_checked
-
+    out_dist = Distribution.from_maps(arr.comm, out_maps, (arr.comm.Get_size(),), tuple(grid))
     idx_local = local_operand(indices if isinstance(indices, DistArray) else np.asarray(indices), out_dist)
     n = arr.shape[axis]
     idx_local = np.asarray(idx_local)
-    local = run_checked(arr.comm, "take_along_axis", lambda: np.take_along_axis(
-        data, np.where(idx_local < 0, idx_local + n, idx_local), axis=axis))
+    with _comm.agreed(arr.comm, fp="take_along_axis"):
+        local = np.take_along_axis(data, np.where(idx_local < 0, idx_local + n, idx_local), axis=axis)
     return DistArray._new(local, out_dist)
 
 
@@ -190,7 +193,7 @@ def put(a, ind, v, mode="raise"):
 def compress(condition, a, axis=None, out=None):
     """``np.compress``: the selected indices are taken along the axis."""
     cond = asnumpy(condition) if isinstance(condition, DistArray) else np.asarray(condition)
-    a = _dist(a)
+    a = as_distarray(a)
     # NumPy's checks: a 1-d condition whose nonzero positions (not its length) lie inside the axis.
     shape = np.compress(cond, shape_standin(a.shape), axis=axis).shape
     if out is not None:
@@ -203,17 +206,15 @@ def compress(condition, a, axis=None, out=None):
         axis = normalize_axis_index(axis, a.ndim)
         result = take_rows(a, np.flatnonzero(cond), axis)
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return result
 
 
 @implements(np.extract)
 def extract(condition, arr):
     """``np.extract``: ``ravel(arr)[ravel(condition) != 0]``."""
-    arr = ravel(_dist(arr))
-    cond = ravel(_dist(condition))
+    arr = ravel(as_distarray(arr))
+    cond = ravel(as_distarray(condition))
     return arr[cond.astype(bool)] if cond.size == arr.size else arr[np.not_equal(cond, 0)[: arr.size]]
 
 
@@ -230,20 +231,19 @@ def _nonzero_local(a: DistArray) -> tuple[np.ndarray, Distribution, list[int]]:
 @implements(np.nonzero)
 def nonzero(a):
     """``np.nonzero``: a tuple of 1-d DistArrays, laid out by an exclusive scan of local counts."""
-    a = _dist(a)
+    a = as_distarray(a)
     if a.ndim == 0:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() instead.")
     coords, rows, counts = _nonzero_local(a)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    dist = Distribution._from_maps(a.comm, [BlockMap(int(bounds[-1]), a.comm.Get_size(), bounds)],
-                                   (a.comm.Get_size(),), (0,))
+    dist = Distribution.row_blocks(a.comm, (int(bounds[-1]),), bounds)
     return tuple(DistArray._new(np.ascontiguousarray(coords[:, i]).astype(np.intp), dist) for i in range(a.ndim))
 
 
 @implements(np.argwhere)
 def argwhere(a):
     """``np.argwhere``: an (N, ndim) DistArray, rows laid out by an exclusive scan of local counts."""
-    a = _dist(a)
+    a = as_distarray(a)
     if a.ndim == 0:
         a = reshape(a, (1,))
         coords, _, counts = _nonzero_local(a)
@@ -251,12 +251,11 @@ def argwhere(a):
     else:
         coords, _, counts = _nonzero_local(a)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    maps = [BlockMap(int(bounds[-1]), a.comm.Get_size(), bounds), NoDistMap(coords.shape[1])]
-    dist = Distribution._from_maps(a.comm, maps, (a.comm.Get_size(),), (0, None))
+    dist = Distribution.row_blocks(a.comm, (int(bounds[-1]), coords.shape[1]), bounds)
     return DistArray._new(coords.astype(np.intp), dist)
 
 
 @implements(np.flatnonzero)
 def flatnonzero(a):
     """``np.flatnonzero``."""
-    return nonzero(ravel(_dist(a)))[0]
+    return nonzero(ravel(as_distarray(a)))[0]

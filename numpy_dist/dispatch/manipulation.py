@@ -6,6 +6,10 @@ one Alltoallv.  Joins place each input into its region of the output with one
 redistribution per input (only elements that change owner move), so ``roll``
 is a neighbour exchange.  ``repeat``, ``tile`` and the non-constant ``pad``
 modes are row requests along one axis at a time.
+
+Communication: one Alltoallv per reshape, join input or row request; none for
+views and metadata changes; a gather for the fallback's cases (``order='F'``
+reshapes, callable ``pad`` modes, 1-d ``tril``/``triu``).
 """
 
 from __future__ import annotations
@@ -22,14 +26,19 @@ from ..distribution import Distribution, normalize_shape
 from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
+from .fallback import fallback
+from .operands import local_operand, store_result, template_distribution
 from .registry import implements
-from .ufuncs import local_operand
 
 _NoValue = np._NoValue
 
 
-def _dist(a: Any) -> DistArray:
+def as_distarray(a: Any) -> DistArray:
+    """``a`` itself when it is a DistArray, else ``asarray(a)`` (default distribution, no copy of a DistArray)."""
     return a if isinstance(a, DistArray) else asarray(a)
+
+
+_dist = as_distarray  # transitional: the name misc, linalg and decompositions import
 
 
 def _template(arrays: list) -> DistArray | None:
@@ -45,8 +54,7 @@ def _reshaped_dist(a: DistArray, shape: tuple[int, ...]) -> Distribution:
     codes = a.dist
     if len(shape) == a.ndim and "u" not in codes:
         return resolve_distribution(shape, codes, None, a.comm)
-    return resolve_distribution(shape, None, None, a.comm) if shape else Distribution._from_maps(
-        a.comm, [], (a.comm.Get_size(),), ())
+    return resolve_distribution(shape, None, None, a.comm) if shape else Distribution.replicated_on(a.comm, ())
 
 
 @implements(np.reshape)
@@ -54,12 +62,10 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     """``np.reshape`` in global C order (one Alltoallv; none when only length-1 axes change)."""
     if newshape is not None:
         shape = newshape
-    a = _dist(a)
+    a = as_distarray(a)
     # NumPy's own checks and resolution of unknown (negative) lengths, on a zero-byte stand-in.
     resolved = np.reshape(shape_standin(a.shape), shape, order=order).shape
     if order not in ("C", "A"):
-        from .protocol import fallback
-
         return fallback(np.reshape, (a,), {"shape": shape, "order": order}, "numpy.reshape (order != 'C')")
     shape = resolved
     if shape == a.shape:
@@ -79,7 +85,7 @@ def ravel(a, order="C"):
 @implements(np.transpose, np.permute_dims)
 def transpose(a, axes=None):
     """``np.transpose``: metadata only (the local blocks are transposed views)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.transpose(shape_standin(a.shape), axes)  # NumPy's checks (a 1-d array accepts a bare integer)
     if axes is None:
         perm = tuple(range(a.ndim))[::-1]
@@ -99,7 +105,7 @@ def matrix_transpose(x, /):
 @implements(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     """``np.swapaxes`` (metadata only)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.swapaxes(shape_standin(a.shape), axis1, axis2)  # NumPy's checks, in NumPy's order
     i, j = normalize_axis_index(axis1, a.ndim), normalize_axis_index(axis2, a.ndim)
     perm = list(range(a.ndim))
@@ -110,7 +116,7 @@ def swapaxes(a, axis1, axis2):
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
     """``np.moveaxis`` (metadata only)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.moveaxis(shape_standin(a.shape), source, destination)  # NumPy's checks, in NumPy's order
     src = normalize_axis_tuple(source, a.ndim, "source")
     dst = normalize_axis_tuple(destination, a.ndim, "destination")
@@ -125,7 +131,7 @@ def moveaxis(a, source, destination):
 @implements(np.squeeze)
 def squeeze(a, axis=None):
     """``np.squeeze``: length-1 axes removed (distributed ones are replicated first)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.squeeze(shape_standin(a.shape), axis)  # NumPy's checks (a 0-d array accepts axis 0 or -1)
     if axis is None or a.ndim == 0:
         axes = [i for i, n in enumerate(a.shape) if n == 1]
@@ -151,7 +157,7 @@ def _insert_axes(a: DistArray, positions: tuple[int, ...]) -> DistArray:
 @implements(np.expand_dims)
 def expand_dims(a, axis):
     """``np.expand_dims`` (metadata only)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.expand_dims(shape_standin(a.shape), axis)  # NumPy's checks
     if not isinstance(axis, (tuple, list)):
         axis = (axis,)
@@ -160,7 +166,7 @@ def expand_dims(a, axis):
 
 
 def _atleast(a: Any, n: int) -> DistArray:
-    a = _dist(a)
+    a = as_distarray(a)
     if a.ndim >= n:
         return a
     if n == 1:
@@ -273,9 +279,7 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
         src = a.astype(result_dtype, casting="unsafe") if isinstance(a, DistArray) else np.asarray(a, result_dtype)
         _place(result, region, src)
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return result
 
 
@@ -318,7 +322,7 @@ def column_stack(tup):
     """``np.column_stack``."""
     arrs = []
     for a in tup:
-        a = _dist(a)
+        a = as_distarray(a)
         if a.ndim == 0:  # NumPy's ndmin=2 then .T: a (1, 1) column
             a = _insert_axes(a, (0, 1))
         arrs.append(_insert_axes(a, (1,)) if a.ndim < 2 else a)
@@ -350,9 +354,14 @@ def _split_views(ary: DistArray, parts: list, indices_or_sections: Any, axis: in
     return out
 
 
-def _split_with(np_split, ary, indices_or_sections, axis) -> list:
-    """``np_split`` (array_split, split, hsplit ...) on a stand-in: NumPy's checks and part lengths."""
-    ary = _dist(ary)
+def split_like(np_split, ary, indices_or_sections, axis) -> list:
+    """``np_split(ary, indices_or_sections[, axis])`` as views of ``ary`` (array_split, split, hsplit ...).
+
+    NumPy's ``np_split`` runs on a zero-byte stand-in of ``ary``'s shape: its
+    checks and its part lengths; ``axis=None`` means ``np_split``'s own axis
+    (hsplit: 1 for N-d, dsplit: 2).  No communication.
+    """
+    ary = as_distarray(ary)
     if axis is None:
         parts = np_split(shape_standin(ary.shape), indices_or_sections)
         axis = 1 if np_split is np.hsplit and ary.ndim > 1 else {np.dsplit: 2}.get(np_split, 0)
@@ -361,22 +370,25 @@ def _split_with(np_split, ary, indices_or_sections, axis) -> list:
     return _split_views(ary, parts, indices_or_sections, normalize_axis_index(axis, ary.ndim))
 
 
+_split_with = split_like  # transitional: the name misc imports
+
+
 @implements(np.array_split)
 def array_split(ary, indices_or_sections, axis=0):
     """``np.array_split``: views of the input (no communication)."""
-    return _split_with(np.array_split, ary, indices_or_sections, axis)
+    return split_like(np.array_split, ary, indices_or_sections, axis)
 
 
 @implements(np.split)
 def split(ary, indices_or_sections, axis=0):
     """``np.split``: views; equal division required for an integer count."""
-    return _split_with(np.split, ary, indices_or_sections, axis)
+    return split_like(np.split, ary, indices_or_sections, axis)
 
 
 @implements(np.flip)
 def flip(m, axis=None):
     """``np.flip``: a reversed view (no communication)."""
-    m = _dist(m)
+    m = as_distarray(m)
     np.flip(shape_standin(m.shape), axis)  # NumPy's checks
     axes = range(m.ndim) if axis is None else normalize_axis_tuple(axis, m.ndim)
     key = [slice(None)] * m.ndim
@@ -404,7 +416,7 @@ def flipud(m):
 @implements(np.roll)
 def roll(a, shift, axis=None):
     """``np.roll``: the two pieces land in the input's layout (a neighbour exchange for blocks)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.roll(shape_standin(a.shape), shift, axis)  # NumPy's checks
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
@@ -450,7 +462,7 @@ def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
     """``np.repeat``: each output row is requested from its source row's owner."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.repeat(shape_standin(a.shape), repeats, axis)  # NumPy's checks (a 0-d array repeats as 1-d)
     if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
@@ -462,7 +474,7 @@ def repeat(a, repeats, axis=None):
 @implements(np.tile)
 def tile(A, reps):
     """``np.tile``: row requests along each repeated axis."""
-    A = _dist(A)
+    A = as_distarray(A)
     np.tile(shape_standin(A.shape), reps)  # NumPy's checks
     reps = tuple(int(r) for r in np.atleast_1d(reps).tolist())
     nd_ = max(A.ndim, len(reps))
@@ -477,15 +489,13 @@ def tile(A, reps):
 
 
 def _broadcast_dist(x: DistArray, shape: tuple[int, ...]) -> Distribution:
-    from .ufuncs import _template as ufunc_template
-
-    return ufunc_template(shape, [x])
+    return template_distribution(shape, [x])
 
 
 @implements(np.broadcast_to)
 def broadcast_to(array, shape, subok=False):
     """``np.broadcast_to``: a read-only DistArray whose local blocks are broadcast views."""
-    array = _dist(array)
+    array = as_distarray(array)
     shape = normalize_shape(shape)
     try:
         if np.broadcast_shapes(array.shape, shape) != shape:
@@ -513,7 +523,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     n = len(xi)
     outs = []
     for i, x in enumerate(xi):
-        x = ravel(_dist(x))
+        x = ravel(as_distarray(x))
         shape = [1] * n
         shape[i] = -1
         if indexing == "xy" and n > 1 and i < 2:
@@ -537,7 +547,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 @implements(np.diff)
 def diff(a, n=1, axis=-1, prepend=_NoValue, append=_NoValue):
     """``np.diff``: shifted views subtracted (moves one boundary row per neighbour)."""
-    a = _dist(a)
+    a = as_distarray(a)
     if n == 0:
         return a
     if n < 0:
@@ -605,7 +615,7 @@ def _pad_source(n: int, before: int, after: int, mode: str) -> np.ndarray:
 @implements(np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     """``np.pad`` with modes constant, edge, wrap, reflect and symmetric (others fall back)."""
-    array = _dist(array)
+    array = as_distarray(array)
     if not callable(mode) and mode not in ("linear_ramp", "maximum", "mean", "median", "minimum"):
         # NumPy's checks of the widths and the mode on a stand-in (the statistic modes need values).
         np.pad(shape_standin(array.shape), pad_width, mode="empty" if mode in ("constant", "empty") else mode,
@@ -613,8 +623,6 @@ def pad(array, pad_width, mode="constant", **kwargs):
     widths = _pad_widths(pad_width, array.ndim)
     if callable(mode) or mode not in ("constant", "edge", "wrap", "reflect", "symmetric") or \
             (mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") != "even"):
-        from .protocol import fallback
-
         return fallback(np.pad, (array, pad_width), {"mode": mode, **kwargs}, f"numpy.pad (mode={mode!r})")
     shape = tuple(int(n + b + e) for n, (b, e) in zip(array.shape, widths))
     if mode == "constant":
@@ -642,10 +650,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
 
 def _triangle(m: Any, k: int, lower: bool) -> DistArray:
-    m = _dist(m)
+    m = as_distarray(m)
     if m.ndim < 2:
-        from .protocol import fallback
-
         return fallback(np.tril if lower else np.triu, (m,), {"k": k}, "numpy.tril/triu (1-d)")
     dist = m.distribution
     rows = dist.local_indices(m.ndim - 2)[:, None]

@@ -6,6 +6,10 @@ array the axis is made local first (one Alltoallv).  Over a whole
 distributed sequence (1-d, or ``axis=None``) the needed order statistics are
 found by distributed selection, without sorting, and combined with NumPy's
 own interpolation rules.
+
+Communication: one Alltoallv to make a distributed axis local; small
+allreduces per selection round for a whole sequence; a gather for weighted
+quantiles (the fallback).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from ..distarray import DistArray
 from ..maps import NoDistMap
 from ..redistribute import redistribute_local
 from ._samplesort import select_kth
-from .manipulation import _dist
+from .fallback import fallback
+from .manipulation import as_distarray
+from .operands import store_result
 from .registry import implements
 from .reductions import numpy_checks_first
-from .ufuncs import local_axes_dist, reduce_dist, run_checked
+from .ufunc_reduce import local_axes_dist, reduce_dist
 
 _NoValue = np._NoValue
 
@@ -60,12 +66,10 @@ def _wrap_result(local: np.ndarray, dist: Any, axes: tuple[int, ...], keepdims: 
 
 def _empty_result(a: DistArray, compute: Any, out: Any) -> Any:
     """The statistic of an array with no elements: NumPy's answer (or error) on an empty stand-in."""
-    value = run_checked(a.comm, "statistic", lambda: compute(np.empty(a.shape, a.dtype)))
+    value = _comm.agreed_call(a.comm, lambda: compute(np.empty(a.shape, a.dtype)), fp="statistic")
     result = DistArray._new(np.asarray(value), a.distribution.replicated(np.shape(value)))
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return value if np.ndim(value) == 0 else result
 
 
@@ -128,10 +132,8 @@ def _select_quantiles(a: DistArray, q: np.ndarray, method: str, skipnan: bool) -
 
 def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: bool, skipnan: bool,
                    weights: Any, name: str) -> Any:
-    a = _dist(a)
+    a = as_distarray(a)
     if weights is not None:
-        from .protocol import fallback
-
         np_func = getattr(np, name)
         return fallback(np_func, (a, q), {"axis": axis, "method": method, "keepdims": keepdims, "weights": weights},
                         f"numpy.{name} (weights)")
@@ -149,8 +151,8 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
     placed = _local_or_moved(a, axes)
     if placed is not None:
         block, dist = placed
-        result = run_checked(a.comm, name, lambda: _local_stat(np_func, block, axes, keepdims, rdt,
-                                                               np.shape(q), q=q, method=method).astype(rdt))
+        with _comm.agreed(a.comm, fp=name):
+            result = _local_stat(np_func, block, axes, keepdims, rdt, np.shape(q), q=q, method=method).astype(rdt)
         out_val = _wrap_result(result, dist, axes, keepdims, qarr.shape)
     else:
         values = _select_quantiles(a, qarr, method, skipnan).astype(rdt, copy=False)
@@ -159,9 +161,7 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
         out_val = _wrap_result(values, a.distribution.replicated(()), (), False, ()) if values.ndim == 0 else \
             DistArray._new(values, a.distribution.replicated(values.shape))
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
+        return store_result(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
             np.asarray(out_val), a.distribution.replicated(())))
     return out_val
 
@@ -249,7 +249,7 @@ def _last_nan(a: DistArray) -> Any:
 
 
 def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> Any:
-    a = _dist(a)
+    a = as_distarray(a)
     axes = _axes(axis, a.ndim)
     local_func = np.nanmedian if skipnan else np.median
     if a.size == 0:
@@ -258,7 +258,8 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
     if placed is not None:
         block, dist = placed
         rdt = np.median(np.zeros(2, a.dtype)).dtype
-        result = run_checked(a.comm, "median", lambda: _local_stat(local_func, block, axes, keepdims, rdt, ()))
+        with _comm.agreed(a.comm, fp="median"):
+            result = _local_stat(local_func, block, axes, keepdims, rdt, ())
         out_val = _wrap_result(result, dist, axes, keepdims, ())
     else:
         n_valid = a.size
@@ -282,9 +283,7 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
         else:
             out_val = value[()]
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
+        return store_result(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
             np.asarray(out_val), a.distribution.replicated(())))
     return out_val
 

@@ -7,6 +7,10 @@ partials pairwise in grid order (Chan, Golub and LeVeque), never sums of
 squares.  Arg-reductions combine (value, global index) pairs with NumPy's
 first-occurrence and NaN rules.  Results that NumPy gives as scalars are
 NumPy scalars here too, identical on every rank.
+
+Communication: per reduction, one small allgather (or pairwise combine) of the
+partials within the sub-communicator of the reduced distributed axes, plus one
+agreement on the local kernel's errors; none along axes held whole.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .. import comm as _comm
+from ..creation import asarray, full_like
 from ..distarray import DistArray
 from ._combine import chan_combine, combine_arg, global_flat_index
+from .operands import local_operand, store_result, validate_with_numpy
 from .registry import implements
-from .ufuncs import (accumulate_loop_dtype, accumulated_into, local_operand, reduce_dist, run_checked,
-                     ufunc_reduce, validate_with_numpy)
+from .ufunc_reduce import reduce_dist, ufunc_reduce
+from .ufunc_scan import accumulate_loop_dtype, accumulated_into, ufunc_accumulate
 
 _NoValue = np._NoValue
 
@@ -47,7 +53,7 @@ def numpy_checks_first(np_func: Any) -> Any:
     """Decorate an implementation of ``np_func``: NumPy validates the call first, on stand-ins.
 
     NumPy's own function runs on tiny stand-ins of the array arguments
-    (:func:`~numpy_dist.dispatch.ufuncs.standin`), so every argument, axis,
+    (:func:`~numpy_dist.dispatch.operands.standin`), so every argument, axis,
     dtype and casting error is NumPy's, raised in NumPy's order on every rank
     before any communication.  Only arguments given explicitly are passed on.
     """
@@ -200,7 +206,7 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
         m2 = np.sum(sq, axis=axes, dtype=m2_dtype, keepdims=True, where=True if w is None else w)
         return n, mean, m2
 
-    n, mean, m2 = run_checked(dist.comm, "mean", kernel)
+    n, mean, m2 = _comm.agreed_call(dist.comm, kernel, fp="mean")
     split = reduce_dist(dist, axes)
     if split:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
@@ -248,17 +254,13 @@ def _finish(values: np.ndarray, dist_axes: tuple[int, ...], a: DistArray, keepdi
     values = values.astype(out.dtype if out is not None else result_dtype, copy=False)
     result = DistArray._new(values, a.distribution.reduced(dist_axes, keepdims))
     if out is not None:
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return _scalarize(result)
 
 
 def _as_dist(a: Any) -> Any:
     if isinstance(a, DistArray):
         return a
-    from ..creation import asarray
-
     return asarray(a)
 
 
@@ -377,8 +379,6 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         scl = a.size / int(np.prod(np.shape(avg), dtype=np.int64))  # ZeroDivisionError as in NumPy
         if returned:
             if isinstance(avg, DistArray):
-                from ..creation import full_like
-
                 return avg, full_like(avg, scl)
             return avg, avg.dtype.type(scl)
         return avg
@@ -454,9 +454,7 @@ def _arg_reduce(a: Any, axis: Any, out: Any, keepdims: bool, kind: str, skipnan:
         index = index.reshape(tuple(n for i, n in enumerate(index.shape) if i not in axes))
     result = DistArray._new(index, dist.reduced(axes, keepdims))
     if out is not None:  # (a 0-d out too: NumPy writes it and returns it)
-        from .ufuncs import _store
-
-        return _store(out, result)
+        return store_result(out, result)
     return _scalarize(result)
 
 
@@ -492,8 +490,6 @@ def nanargmax(a, axis=None, out=None, *, keepdims=False):
 
 
 def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
-    from .ufuncs import ufunc_accumulate
-
     a = _as_dist(a)
     if axis is None:
         if a.ndim != 1:

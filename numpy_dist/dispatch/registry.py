@@ -3,7 +3,7 @@
 ``@implements(np.sum)`` registers a function; :func:`lookup` finds it;
 :func:`coverage` lists what is native and what falls back.  A NumPy function
 without an implementation goes through the single fallback path in
-:mod:`numpy_dist.dispatch.protocol` (gather, call NumPy, distribute again),
+:mod:`numpy_dist.dispatch.fallback` (gather, call NumPy, distribute again),
 governed by :func:`set_fallback`.
 """
 

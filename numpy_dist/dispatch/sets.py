@@ -8,6 +8,10 @@ counts; the inverse travels back to the original positions (one Alltoallv
 per column).  ``isin`` sends every element to the rank that holds its value
 range of the sorted test elements and gets the answer back.  Nothing is
 gathered.
+
+Communication: one sample sort (one Alltoallv) per unique, a neighbour
+exchange of run boundaries, an exclusive scan of counts, Alltoallv per
+inverse column and for isin's requests and answers.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from .. import comm as _comm
 from ..creation import asarray
 from ..distarray import DistArray
 from ..exchange import exchange
-from ..redistribute import redistribute_local
-from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, even_layout, sample_sort, sort_values
-from .manipulation import _dist, concatenate, ravel
+from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, sample_sort, sort_values, spread_evenly
+from .fallback import fallback
+from .manipulation import as_distarray, concatenate, ravel
+from .operands import elementwise
 from .registry import implements
 from .sorting import sort
 
@@ -54,13 +59,11 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            sorted=True):
     """``np.unique`` of the flattened array (``axis=None``); index, inverse and counts are global."""
     if axis is not None:
-        from .protocol import fallback
-
         return fallback(np.unique, (ar,), {"return_index": return_index, "return_inverse": return_inverse,
                                            "return_counts": return_counts, "axis": axis, "equal_nan": equal_nan},
                         "numpy.unique (axis)")
-    d = _dist(ar)
-    flat = _spread(ravel(d) if d.ndim != 1 else d)
+    d = as_distarray(ar)
+    flat = spread_evenly(ravel(d) if d.ndim != 1 else d)
     comm = flat.comm
     local = np.ascontiguousarray(flat.local.reshape(-1))
     if return_index or return_inverse:
@@ -108,15 +111,6 @@ def _first_nan_in_order(flat: DistArray) -> Any:
     return min(found, key=lambda m: m[0])[1] if found else None
 
 
-def _spread(flat: DistArray) -> DistArray:
-    """A 1-d array in an even block layout over all ranks (replicated data: each keeps its part)."""
-    dist = flat.distribution
-    if dist.maps[0].dist_type == "b" and not dist.replicated_dims and dist.proc_grid == (flat.comm.Get_size(),):
-        return flat
-    even = even_layout(flat.comm, flat.size)
-    return DistArray._new(redistribute_local(flat.local, dist, even), even)
-
-
 def _inverse(flat: DistArray, shape: tuple, order_gidx: np.ndarray, run_id: np.ndarray, layout: Any) -> DistArray:
     """Send each sorted element's run id back to its original position (one Alltoallv per column).
 
@@ -124,7 +118,7 @@ def _inverse(flat: DistArray, shape: tuple, order_gidx: np.ndarray, run_id: np.n
     a few local shares.
     """
     comm = flat.comm
-    dist = flat.distribution  # a block layout in rank order (see _spread): owner coordinate == rank
+    dist = flat.distribution  # a block layout in rank order (see spread_evenly): owner coordinate == rank
     bounds = dist.maps[0].bounds
     # Destination rank of every element, in the smallest dtype: NumPy's stable sort is a radix sort there.
     small = np.uint8 if comm.Get_size() <= 256 else np.uint16 if comm.Get_size() <= 65536 else np.int64
@@ -222,15 +216,13 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
             return np.isin(element, tests, assume_unique=assume_unique, invert=invert, kind=kind)
         element = asarray(element, comm=test_elements.comm)
     if not isinstance(test_elements, DistArray):
-        from .ufuncs import elementwise
-
         tests = np.asarray(test_elements)
         return elementwise(lambda x: np.isin(x, tests, assume_unique=assume_unique, invert=invert, kind=kind),
                            [element], "isin")
-    tests = _dist(test_elements)
+    tests = as_distarray(test_elements)
     if kind == "table":
         _check_table_range(tests)
-    flat_tests = _spread(ravel(tests) if tests.ndim != 1 else tests)
+    flat_tests = spread_evenly(ravel(tests) if tests.ndim != 1 else tests)
     dtype = np.result_type(element.dtype, tests.dtype)
     values, layout = sort_values(flat_tests.comm, flat_tests.local.astype(dtype))
     elem = element.astype(dtype, copy=False) if element.dtype != dtype else element
@@ -242,12 +234,10 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     """``np.intersect1d`` (sorted unique values in both)."""
     if return_indices:
-        from .protocol import fallback
-
         return fallback(np.intersect1d, (ar1, ar2), {"assume_unique": assume_unique, "return_indices": True},
                         "numpy.intersect1d (return_indices)")
     dtype = _common_dtype(ar1, ar2)  # NumPy concatenates the inputs: the result has their common dtype
-    u1 = unique(_dist(ar1).astype(dtype, copy=False))
+    u1 = unique(as_distarray(ar1).astype(dtype, copy=False))
     u2 = unique(ar2.astype(dtype, copy=False)) if isinstance(ar2, DistArray) else np.unique(np.asarray(ar2, dtype))
     return u1[isin(u1, u2)]
 
@@ -265,7 +255,7 @@ def _concat_dtype(*arrays: Any) -> np.dtype:
 def union1d(ar1, ar2):
     """``np.union1d`` (NumPy concatenates the operands, so a Python scalar does not widen the dtype)."""
     dtype = _concat_dtype(ar1, ar2)
-    a = _dist(ar1) if isinstance(ar1, DistArray) or not isinstance(ar2, DistArray) else \
+    a = as_distarray(ar1) if isinstance(ar1, DistArray) or not isinstance(ar2, DistArray) else \
         asarray(np.ravel(ar1), comm=ar2.comm)
     b = ar2 if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=a.comm)
     return unique(concatenate([ravel(a).astype(dtype, copy=False), ravel(b).astype(dtype, copy=False)]))
@@ -274,16 +264,16 @@ def union1d(ar1, ar2):
 @implements(np.setdiff1d)
 def setdiff1d(ar1, ar2, assume_unique=False):
     """``np.setdiff1d``: unique values of ar1 not in ar2."""
-    a = ravel(_dist(ar1)) if assume_unique else unique(_dist(ar1))
+    a = ravel(as_distarray(ar1)) if assume_unique else unique(as_distarray(ar1))
     return a[isin(a, ar2, invert=True)]
 
 
 @implements(np.setxor1d)
 def setxor1d(ar1, ar2, assume_unique=False):
     """``np.setxor1d``: values in exactly one of the inputs."""
-    a = unique(_dist(ar1))
+    a = unique(as_distarray(ar1))
     comm = a.comm
-    b = unique(_dist(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=comm))
+    b = unique(as_distarray(ar2) if isinstance(ar2, DistArray) else asarray(np.ravel(ar2), comm=comm))
     # Each side is unique and the two sides share no value, so sorting is enough; a final unique
     # would merge a NaN of each side, which NumPy keeps (it compares neighbours with !=).
     return sort(concatenate([a[isin(a, b, invert=True)], b[isin(b, a, invert=True)]]))

@@ -8,6 +8,9 @@ axis are first re-laid so that axis is local (one Alltoallv), sorted, and
 laid back.  No path here gathers O(N) data on a rank, except that
 ``digitize`` holds its bin edges whole (they are edges, assumed small) and
 an integer-indexed row of a 2-d key matrix is replicated (NumPy keys rows).
+
+Communication: one Alltoallv per sample sort or axis move (plus small
+collectives choosing splitters); a gather in the fallback's lexsort cases.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray
 from ..exchange import exchange
-from ..redistribute import redistribute_local
-from ._samplesort import argsort_values, ask_deciding_ranks, block_layout, deciding_ranks, lexsort_keys, sort_values
-from .manipulation import _dist, ravel, take_rows
+from ..redistribute import gather_points, redistribute_local
+from ._samplesort import (argsort_values, ask_deciding_ranks, block_layout, deciding_ranks, even_layout, lexsort_keys,
+                          select_kth, sort_values, spread_evenly)
+from .fallback import fallback
+from .manipulation import as_distarray, ravel, take_rows
+from .operands import elementwise
 from .registry import implements
-from .ufuncs import local_axes_dist, reduce_dist, run_checked
+from .ufunc_reduce import local_axes_dist, reduce_dist
 
 
 def _check_kind(kind: Any, order: Any, stable: Any = None) -> Any:
@@ -44,17 +50,15 @@ def _along_axis(a: DistArray, axis: int, local_op) -> DistArray:
     """Apply a NumPy function along ``axis``, making the axis local first when it is distributed."""
     dist = a.distribution
     if not reduce_dist(dist, (axis,)):
-        return DistArray._new(run_checked(a.comm, "sort", lambda: local_op(a.local, axis)), dist)
+        return DistArray._new(_comm.agreed_call(a.comm, lambda: local_op(a.local, axis), fp="sort"), dist)
     work = local_axes_dist(dist, (axis,))
     data = redistribute_local(a.local, dist, work)
-    done = run_checked(a.comm, "sort", lambda: local_op(data, axis))
+    done = _comm.agreed_call(a.comm, lambda: local_op(data, axis), fp="sort")
     return DistArray._new(redistribute_local(done, work, dist), dist)
 
 
 def _sort_1d(a: DistArray, want_indices: bool, kind: Any = None) -> DistArray:
-    from .sets import _spread
-
-    a = _spread(a)  # replicated or unstructured input: each rank contributes a distinct part
+    a = spread_evenly(a)  # replicated or unstructured input: each rank contributes a distinct part
     if not want_indices:
         values, layout = sort_values(a.comm, np.ascontiguousarray(a.local), kind)
         return DistArray._new(values, layout)
@@ -64,7 +68,7 @@ def _sort_1d(a: DistArray, want_indices: bool, kind: Any = None) -> DistArray:
 
 def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool, stable: Any = None) -> DistArray:
     kind = _check_kind(kind, order, stable)
-    a = _dist(a)
+    a = as_distarray(a)
     if axis is not None:
         axis = operator.index(axis)  # NumPy's TypeError for float axes
     if axis is None or (want_indices and a.ndim == 0):  # argsort treats a 0-d array as 1-d
@@ -109,10 +113,7 @@ def _partition_1d(a: DistArray, kth: Any, want_indices: bool) -> DistArray:
     Alltoallv moves the buckets straight to their places in an even block
     layout (only P x buckets counts are shared; no per-element index is).
     """
-    from ._samplesort import even_layout, select_kth
-    from .sets import _spread
-
-    a = _spread(a)
+    a = spread_evenly(a)
     comm, n = a.comm, a.size
     ks = sorted({int(k) % n for k in np.atleast_1d(kth)})
     local = a.local
@@ -187,7 +188,7 @@ def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.
 
 
 def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
-    a = _dist(a)
+    a = as_distarray(a)
     if want_indices and a.ndim == 0:  # NumPy's argpartition treats a 0-d array as 1-d
         a = ravel(a)
     ax = 0 if axis is None else normalize_axis_index(operator.index(axis), a.ndim)
@@ -247,24 +248,18 @@ def lexsort(keys, axis=-1):
     array([2, 1, 0])
     """
     if isinstance(keys, DistArray) and keys.ndim < 2:  # NumPy: one 0-d key per element (a scalar result)
-        from .protocol import fallback
-
         return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (keys of one dimension)")
     keys = _key_list(keys)
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
     if any(np.ndim(k) != 1 for k in keys):
-        from .protocol import fallback
-
         return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (N-d keys)")
     n = np.shape(keys[0])[0]
     if any(np.shape(k) != (n,) for k in keys):
         raise ValueError("all keys need to be the same shape")
     normalize_axis_index(operator.index(axis), 1)
-    from .sets import _spread
-
     first = next(k for k in keys if isinstance(k, DistArray))
-    lead = _spread(first)
+    lead = spread_evenly(first)
     layout, comm = lead.distribution, lead.comm
     rows = layout.maps[0].local_slice(comm.Get_rank())
     blocks = []
@@ -346,16 +341,13 @@ def _apply_sorter(a: Any, sorter: Any) -> DistArray:
         raise ValueError("sorter.size must equal a.size")
     if np.result_type(sorter).kind not in "iu":
         raise TypeError("sorter must only contain integers")
-    a = _dist(a)
+    a = as_distarray(a)
     if not isinstance(sorter, DistArray):
         rows = np.asarray(sorter, dtype=np.int64)
         if rows.size and (rows.min() < 0 or rows.max() >= n):
             raise ValueError("Sorter index out of range.")
         return take_rows(a, rows, 0)
-    from ..redistribute import gather_points
-    from .sets import _spread
-
-    s = _spread(sorter)
+    s = spread_evenly(sorter)
     rows = s.local.astype(np.int64)
     if _comm.any_rank(s.comm, bool(rows.size and (rows.min() < 0 or rows.max() >= n))):
         raise ValueError("Sorter index out of range.")
@@ -365,8 +357,6 @@ def _apply_sorter(a: Any, sorter: Any) -> DistArray:
 
 def _search_numpy_haystack(a: np.ndarray, v: Any, side: str) -> Any:
     if isinstance(v, DistArray):
-        from .ufuncs import elementwise
-
         return elementwise(lambda x: np.searchsorted(a, x, side=side), [v], "searchsorted")
     return np.searchsorted(a, v, side=side)
 
@@ -379,6 +369,4 @@ def digitize(x, bins, right=False):
         raise ValueError("bins must be one-dimensional")
     if not isinstance(x, DistArray):
         return np.digitize(x, edges, right=right)
-    from .ufuncs import elementwise
-
     return elementwise(lambda local: np.digitize(local, edges, right=right), [x], "digitize")

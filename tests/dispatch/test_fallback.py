@@ -16,6 +16,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.dispatch import protocol
+from numpy_dist.dispatch import fallback as fallback_mod
 from numpy_dist.dispatch.registry import all_ufuncs, qualified_name
 from numpy_dist.testing import assert_dist_equal, dist_cases, distribute, rng_data
 
@@ -39,12 +40,12 @@ IDS = [c[0] for c in CANDIDATES[:-1]] + ["numpy.add.reduceat-list"]
 def mode():
     """Restore the fallback mode and forget which functions already warned."""
     old = nd.get_fallback()
-    saved = set(protocol._warned)
-    protocol._warned.clear()
+    saved = set(fallback_mod._warned)
+    fallback_mod._warned.clear()
     yield nd.set_fallback
     nd.set_fallback(old)
-    protocol._warned.clear()
-    protocol._warned.update(saved)
+    fallback_mod._warned.clear()
+    fallback_mod._warned.update(saved)
 
 
 def _require_fallback(name: str) -> None:
