@@ -29,6 +29,7 @@ import numpy as np
 
 from . import comm as _comm
 from .creation import asnumpy, gather_selection, resolve_distribution
+from .dispatch.fallback import fallback, fallback_policy
 from .distarray import DistArray, aligned_block, install_array_hooks
 from .distribution import _NO_BYTES, Distribution, shape_standin
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
@@ -465,8 +466,6 @@ def _classify(entries: list) -> tuple[str, list]:
 def _fallback_get(d: DistArray, key: Any) -> Any:
     import operator
 
-    from .dispatch.protocol import fallback
-
     return fallback(operator.getitem, (d, key), {}, "numpy.ndarray.__getitem__ (several index arrays)")
 
 
@@ -578,8 +577,6 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
     if kind == "multi":
         _multi_set(d, work, value)
         return
-    from .dispatch.protocol import fallback
-
     result = fallback(_set_and_return, (d, tuple(work), value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
     d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
 
@@ -650,8 +647,6 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
     result_shape = rdist.shape
     if isinstance(value, DistArray) and value.ndim and (ints or vpos or len(bshape) != 1):
-        from .dispatch.protocol import fallback_policy
-
         fallback_policy("numpy.ndarray.__setitem__ (index array with a DistArray value)")
         value = asnumpy(value)
     if np.ndim(value) and not isinstance(value, DistArray):
@@ -773,8 +768,6 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
     value = _without_leading_ones(value, len(numpy_shape))
     if isinstance(value, DistArray) and value.ndim:
-        from .dispatch.protocol import fallback_policy
-
         fallback_policy("numpy.ndarray.__setitem__ (several index arrays with a DistArray value)")
         value = asnumpy(value)
     if np.ndim(value):

@@ -36,6 +36,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import comm as _comm
 from .creation import asarray, asnumpy, resolve_distribution
+from .dispatch.ufunc_reduce import local_axes_dist
 from .distarray import DistArray, check_dtype
 from .distribution import Distribution, normalize_shape
 from .exchange import exchange
@@ -528,8 +529,6 @@ class Generator:
         return out
 
     def _permuted_slices(self, x: DistArray, axis: int) -> DistArray:
-        from .dispatch.ufuncs import local_axes_dist
-
         work = local_axes_dist(x.distribution, (axis,))
         if work is None:  # a 1-d array: the slice is all of it
             return self.permutation(x)
