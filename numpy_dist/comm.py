@@ -119,7 +119,8 @@ def count_implicit(nbytes: int) -> None:
     _STATS["implicit_bytes"] += int(nbytes)
 
 
-def _count(nbytes: int, control: bool = False) -> None:
+def count_traffic(nbytes: int, control: bool = False) -> None:
+    """Add one collective moving ``nbytes`` to the counter (data, or ``control`` traffic)."""
     if control:
         _STATS["control_collectives"] += 1
         _STATS["control_bytes"] += int(nbytes)
@@ -189,7 +190,7 @@ def allgather_array(comm: MPI.Intracomm, local: np.ndarray) -> list[np.ndarray]:
         return [local.copy()]
     with watch("Allgather"):
         shapes = comm.allgather(local.shape)
-    _count(64 * size, control=True)
+    count_traffic(64 * size, control=True)
     counts = np.array([int(np.prod(s, dtype=np.int64)) * local.dtype.itemsize for s in shapes], dtype=np.int64)
     displs = np.zeros(size, dtype=np.int64)
     np.cumsum(counts[:-1], out=displs[1:])
@@ -197,7 +198,7 @@ def allgather_array(comm: MPI.Intracomm, local: np.ndarray) -> list[np.ndarray]:
     send = local.reshape(-1).view(np.uint8) if local.size else np.empty(0, np.uint8)
     with watch("Allgatherv"):
         comm.Allgatherv(send, [recv, (counts, displs), MPI.BYTE])
-    _count(send.nbytes * (size - 1))
+    count_traffic(send.nbytes * (size - 1))
     out = []
     for r in range(size):
         chunk = recv[displs[r] : displs[r] + counts[r]]
@@ -227,7 +228,7 @@ def alltoallv_bytes(
     with watch("Alltoallv"):
         comm.Alltoallv([sendbuf, (sendcounts, sdispl), MPI.BYTE], [recv, (recvcounts, rdispl), MPI.BYTE])
     rank = comm.Get_rank()
-    _count(int(sendcounts.sum()) - int(sendcounts[rank]))
+    count_traffic(int(sendcounts.sum()) - int(sendcounts[rank]))
     return recv
 
 
@@ -255,7 +256,7 @@ def sendrecv(comm: MPI.Intracomm, send: np.ndarray, dest: int, source: int, recv
     rbuf = out.reshape(-1).view(np.uint8) if out.nbytes else np.empty(0, np.uint8)
     with watch("Sendrecv"):
         comm.Sendrecv([sbuf, MPI.BYTE], dest, _SENDRECV_TAG, [rbuf, MPI.BYTE], source, _SENDRECV_TAG)
-    _count(send.nbytes if dest != comm.Get_rank() else 0)
+    count_traffic(send.nbytes if dest != comm.Get_rank() else 0)
     return out
 
 
@@ -267,7 +268,7 @@ def bcast_array(comm: MPI.Intracomm, array: np.ndarray | None, root: int = 0) ->
     if buf.size:
         with watch("Bcast"):
             comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
-    _count(buf.nbytes * (comm.Get_size() - 1) if rank == root else 0)
+    count_traffic(buf.nbytes * (comm.Get_size() - 1) if rank == root else 0)
     return buf
 
 
@@ -300,7 +301,7 @@ def relay(comm: MPI.Intracomm, step: Callable[[np.ndarray | None], tuple[Any, np
     if rank < size - 1:
         with watch("send"):
             comm.send(onward, dest=rank + 1, tag=_RELAY_TAG)
-        _count(getattr(onward, "nbytes", 0))
+        count_traffic(getattr(onward, "nbytes", 0))
     if error is not None:
         raise error
     return result
@@ -312,7 +313,7 @@ def allgather_object(comm: MPI.Intracomm, obj: Any, control: bool = True) -> lis
         return [obj]
     with watch("Allgather"):
         out = comm.allgather(obj)
-    _count(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
+    count_traffic(len(pickle.dumps(obj)) * (comm.Get_size() - 1), control=control)
     return out
 
 
@@ -332,7 +333,7 @@ def bcast_object(comm: MPI.Intracomm, obj: Any, root: int = 0, control: bool = T
     buf = data.copy() if data is not None else np.empty(int(length[0]), dtype=np.uint8)
     with watch("Bcast"):
         comm.Bcast(buf, root=root)
-    _count(int(length[0]) * (comm.Get_size() - 1) if rank == root else 0, control=control)
+    count_traffic(int(length[0]) * (comm.Get_size() - 1) if rank == root else 0, control=control)
     return obj if rank == root else pickle.loads(buf.tobytes())
 
 
@@ -343,7 +344,7 @@ def allreduce_flags(comm: MPI.Intracomm, flags: int) -> int:
     out = np.zeros(1, dtype=np.int64)
     with watch("Allreduce"):
         comm.Allreduce(np.array([flags], dtype=np.int64), out, op=MPI.BOR)
-    _count(8, control=True)
+    count_traffic(8, control=True)
     return int(out[0])
 
 
@@ -368,7 +369,7 @@ def allreduce_scalar(comm: MPI.Intracomm, value: Any, op: MPI.Op | str = MPI.SUM
     out = np.empty_like(buf)
     with watch("Allreduce"):
         comm.Allreduce(buf, out, op=_op(op))
-    _count(buf.nbytes, control=control)
+    count_traffic(buf.nbytes, control=control)
     return out[0].item()
 
 
@@ -384,7 +385,7 @@ def barrier(comm: MPI.Intracomm) -> None:
     if comm.Get_size() > 1:
         with watch("Barrier"):
             comm.Barrier()
-        _count(0, control=True)
+        count_traffic(0, control=True)
 
 
 # --------------------------------------------------------------------------
@@ -658,127 +659,13 @@ def alltoall_counts(comm: MPI.Intracomm, counts: np.ndarray) -> np.ndarray:
     recv = np.empty_like(send)
     with watch("Alltoall"):
         comm.Alltoall(send, recv)
-    _count(8 * comm.Get_size(), control=True)
+    count_traffic(8 * comm.Get_size(), control=True)
     return recv
-
-
-# --------------------------------------------------------------------------
-# MPI-IO (used by numpy_dist.io): collective file access through file views
-# --------------------------------------------------------------------------
 
 
 #: MPI classes, for annotations in modules that do not import mpi4py.
 Datatype = MPI.Datatype
 Intracomm = MPI.Intracomm
-
-
-def byte_selection_type(lengths: np.ndarray, starts: np.ndarray, outer: list[np.ndarray]) -> MPI.Datatype:
-    """A committed datatype of bytes for a file view: runs, repeated at outer displacements.
-
-    The innermost level selects ``lengths[i]`` bytes at byte offset
-    ``starts[i]``; each array of ``outer`` (innermost first) then places one
-    copy of the level below at each of its byte displacements.  Local (no
-    communication); release it with :func:`free_datatype`.
-    """
-    ftype = MPI.BYTE.Create_hindexed(lengths, starts)
-    for displacements in outer:
-        wider = ftype.Create_hindexed_block(1, displacements)
-        ftype.Free()
-        ftype = wider
-    return ftype.Commit()
-
-
-def free_datatype(ftype: MPI.Datatype | None) -> None:
-    """Free a datatype built by :func:`byte_selection_type` (None: nothing to free)."""
-    if ftype is not None:
-        ftype.Free()
-
-
-def _file_error(exc: MPI.Exception, path: str) -> OSError:
-    """The Python OSError subclass matching an MPI-IO error class."""
-    import errno
-
-    cls = exc.Get_error_class()
-    text = exc.Get_error_string().splitlines()[0] if exc.Get_error_string() else str(exc)
-    if cls == MPI.ERR_NO_SUCH_FILE:
-        return FileNotFoundError(errno.ENOENT, "No such file or directory", path)
-    if cls == MPI.ERR_FILE_EXISTS:
-        return FileExistsError(errno.EEXIST, "File exists", path)
-    if cls in (MPI.ERR_ACCESS, MPI.ERR_READ_ONLY):
-        return PermissionError(errno.EACCES, "Permission denied", path)
-    return OSError(f"MPI-IO error on {path!r}: {text}")
-
-
-def _file_open(comm: MPI.Intracomm, path: str, amode: int) -> MPI.File:
-    # Every rank learns whether any rank failed, so nobody enters a later
-    # collective on a handle the others do not have.
-    try:
-        with watch("File_open"):
-            fh, err = MPI.File.Open(comm, path, amode), None
-    except MPI.Exception as exc:
-        fh, err = None, _file_error(exc, path)
-    _count(0, control=True)
-    agree(comm, err)
-    return fh
-
-
-def _file_steps(comm: MPI.Intracomm, fh: MPI.File, path: str, steps: list) -> None:
-    # Run every (collective) step on every rank even after a local failure,
-    # then close and agree, so a failure on one rank cannot leave others waiting.
-    err = None
-    for step in steps:
-        try:
-            with watch("File_io"):
-                step()
-        except MPI.Exception as exc:
-            err = err or _file_error(exc, path)
-        _count(0, control=True)
-    try:
-        with watch("File_close"):
-            fh.Close()
-    except MPI.Exception as exc:
-        err = err or _file_error(exc, path)
-    agree(comm, err)
-
-
-def file_write_view(comm: MPI.Intracomm, path: str, header: bytes, disp: int,
-                    filetype: MPI.Datatype | None, buf: np.ndarray) -> None:
-    """Collectively create ``path`` (it must not exist) and write it through a file view.
-
-    Rank 0 writes ``header`` at offset 0 (other ranks pass ``b""``); every rank
-    writes the bytes ``buf`` into the positions ``filetype`` (a byte datatype,
-    None: contiguous) selects, counted from byte ``disp``, with one
-    ``Write_all``.  MPI-IO errors become the matching OSError on every rank.
-    File traffic is counted as control collectives (no bytes between ranks).
-    """
-    fh = _file_open(comm, path, MPI.MODE_CREATE | MPI.MODE_EXCL | MPI.MODE_WRONLY)
-    data = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    steps = []
-    if header:
-        steps.append(lambda: fh.Write_at(0, [np.frombuffer(header, np.uint8), MPI.BYTE]))
-    steps.append(lambda: fh.Set_view(disp, MPI.BYTE, filetype if filetype is not None else MPI.BYTE))
-    steps.append(lambda: fh.Write_all([data, MPI.BYTE]))
-    steps.append(fh.Sync)
-    _file_steps(comm, fh, path, steps)
-
-
-def file_read_view(comm: MPI.Intracomm, path: str, disp: int, filetype: MPI.Datatype | None,
-                   nbytes: int) -> np.ndarray:
-    """Collectively read ``nbytes`` bytes per rank from ``path`` through a file view.
-
-    The counterpart of :func:`file_write_view` (one ``Read_all``); returns a
-    uint8 array.  A short read (truncated file) raises ValueError on every rank.
-    """
-    fh = _file_open(comm, path, MPI.MODE_RDONLY)
-    out = np.empty(int(nbytes), dtype=np.uint8)
-    status = MPI.Status()
-    steps = [lambda: fh.Set_view(disp, MPI.BYTE, filetype if filetype is not None else MPI.BYTE),
-             lambda: fh.Read_all([out, MPI.BYTE], status)]
-    _file_steps(comm, fh, path, steps)
-    got = status.Get_count(MPI.BYTE)
-    agree(comm, None if got == out.size else
-          ValueError(f"{path!r} is truncated: read {got} of {out.size} bytes"))
-    return out
 
 
 def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op | str = MPI.SUM) -> np.ndarray:
@@ -793,7 +680,7 @@ def allreduce_array(comm: MPI.Intracomm, array: np.ndarray, op: MPI.Op | str = M
     out = np.empty_like(send)
     with watch("Allreduce"):
         comm.Allreduce(send, out, op=_op(op))
-    _count(send.nbytes)
+    count_traffic(send.nbytes)
     return out
 
 
@@ -818,7 +705,7 @@ def bcast_buffer(comm: MPI.Intracomm, buf: np.ndarray, root: int = 0) -> np.ndar
         raise ValueError("bcast_buffer needs a C-contiguous buffer")
     with watch("Bcast"):
         comm.Bcast(buf.reshape(-1).view(np.uint8), root=root)
-    _count(buf.nbytes * (size - 1) if comm.Get_rank() == root else 0)
+    count_traffic(buf.nbytes * (size - 1) if comm.Get_rank() == root else 0)
     return buf
 
 
@@ -848,5 +735,5 @@ def allgather_fixed(comm: MPI.Intracomm, local: np.ndarray) -> np.ndarray:
     if send.nbytes:
         with watch("Allgather"):
             comm.Allgather(send.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8))
-    _count(send.nbytes * (size - 1))
+    count_traffic(send.nbytes * (size - 1))
     return out

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import comm as _comm
+from .. import mpiio as _mpiio
 from ..distarray import DistArray, check_dtype
 from ._common import (
     check_payload,
@@ -91,7 +92,7 @@ def read_header(path: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
 # --------------------------------------------------------------------------
 
 
-def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int) -> tuple[int, _comm.Datatype | None]:
+def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int) -> tuple[int, _mpiio.Datatype | None]:
     """(extra byte offset, committed datatype or None) selecting ``idx[0] x idx[1] x ...`` of a C-ordered file.
 
     ``idx`` holds sorted, non-empty per-axis indices.  Trailing axes held
@@ -111,7 +112,7 @@ def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int)
     for axis in range(j - 2, -1, -1):  # byte displacements of each outer axis's indices, innermost first
         outer.append(idx[axis] * stride)
         stride *= shape[axis]
-    return 0, _comm.byte_selection_type(lengths * unit, starts * unit, outer)
+    return 0, _mpiio.byte_selection_type(lengths * unit, starts * unit, outer)
 
 
 # --------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
                 idx, orders = sorted_axes(dist)
                 data = np.ascontiguousarray(to_sorted(d.local, orders))
                 disp, ftype = file_selection(d.shape, idx, d.dtype.itemsize)
-        _comm.file_write_view(comm, tmp, header if rank == 0 else b"", len(header) + disp, ftype, data)
+        _mpiio.file_write_view(comm, tmp, header if rank == 0 else b"", len(header) + disp, ftype, data)
         with _comm.agreed(comm):
             if rank == 0:
                 os.replace(tmp, path)
@@ -171,7 +172,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
             remove_quietly(tmp)
         raise
     finally:
-        _comm.free_datatype(ftype)
+        _mpiio.free_datatype(ftype)
 
 
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
@@ -231,9 +232,9 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
             if nbytes:
                 fidx, fshape = (idx[::-1], shape[::-1]) if fortran else (idx, shape)
                 disp, ftype = file_selection(fshape, fidx, file_dtype.itemsize)
-        raw = _comm.file_read_view(c, path, offset + disp, ftype, nbytes)
+        raw = _mpiio.file_read_view(c, path, offset + disp, ftype, nbytes)
     finally:
-        _comm.free_datatype(ftype)
+        _mpiio.free_datatype(ftype)
     block = raw.view(file_dtype).reshape(local_shape[::-1] if fortran else local_shape)
     if fortran:
         block = block.transpose()

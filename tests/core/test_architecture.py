@@ -141,7 +141,7 @@ MPI_CALLS = {"Alltoallv", "Alltoallw", "Alltoall", "Allgatherv", "Allgather", "A
              "alltoall", "allgather", "allreduce", "bcast", "gather", "scatter", "sendrecv", "send", "recv",
              "Create_subarray", "Create_contiguous", "Create_struct", "Create_vector", "Create_indexed_block"}
 # Programs and harnesses that use MPI the way a user's program does.
-MPI_USERS = ("numpy_dist.comm", "numpy_dist.demo", "numpy_dist.benchmarks", "numpy_dist.testing")
+MPI_USERS = ("numpy_dist.comm", "numpy_dist.mpiio", "numpy_dist.demo", "numpy_dist.benchmarks", "numpy_dist.testing")
 
 
 def _mpi_calls(path: pathlib.Path) -> list[str]:

@@ -95,13 +95,13 @@ def test_numpy_big_endian_and_format_2(shared_dir):
 def test_only_one_replica_writes(shared_dir, monkeypatch):
     """A replicated array: ranks other than replica 0 pass no bytes to the collective write."""
     sizes = []
-    real = npy_mod._comm.file_write_view
+    real = npy_mod._mpiio.file_write_view
 
     def spy(comm, path, header, disp, ftype, data):
         sizes.append(np.asarray(data).nbytes)
         return real(comm, path, header, disp, ftype, data)
 
-    monkeypatch.setattr(npy_mod._comm, "file_write_view", spy)
+    monkeypatch.setattr(npy_mod._mpiio, "file_write_view", spy)
     x = np.arange(12.0).reshape(3, 4)
     path = os.path.join(shared_dir, "r.npy")
     save(path, nd.asarray(x, dist=_dist("replicated", x.shape)))
