@@ -40,7 +40,7 @@ from .dispatch.ufunc_reduce import local_axes_dist
 from .distarray import DistArray, check_dtype
 from .distribution import Distribution, normalize_shape
 from .exchange import exchange
-from .maps import BlockMap, NoDistMap
+from .maps import BlockMap
 from .redistribute import redistribute_local, reshape_local
 
 __all__ = ["CHUNK", "Generator", "default_rng", "Random", "seed", "rand", "randn", "randint", "random",
@@ -158,8 +158,7 @@ def _pick(pool: np.ndarray, idx: Any) -> Any:
         return pool[idx]
     d = idx.distribution
     trailing = pool.shape[1:]
-    dist = Distribution._from_maps(d.comm, list(d.maps) + [NoDistMap(k) for k in trailing], d.proc_grid,
-                                   tuple(d.axis_grid) + (None,) * len(trailing))
+    dist = d.extended(trailing)
     return DistArray._new(pool[idx.local], dist)
 
 
@@ -374,7 +373,7 @@ class Generator:
         perm = self.permutation(n)
         # The first m entries of the block-distributed permutation, then laid out as the target.
         bounds = np.minimum(perm.distribution.maps[0].bounds, m)
-        head = Distribution._from_maps(self.comm, [BlockMap(m, self.comm.Get_size(), bounds)], None, None)
+        head = Distribution.row_blocks(self.comm, (m,), bounds)
         keep = perm.local[: max(0, int(bounds[perm.distribution.coords[0] + 1] - bounds[perm.distribution.coords[0]]))]
         if target is None:
             local = reshape_local(keep, head, Distribution(self.comm, (1,), "n"))[0]
@@ -470,19 +469,17 @@ class Generator:
         block = BlockMap(n, P)
         gidx = block.local_indices(self.comm.Get_rank())
         local, bounds = self._permute_rows(gidx.copy(), gidx, n)
-        src = Distribution._from_maps(self.comm, [BlockMap(n, P, bounds)], None, None)
+        src = Distribution.row_blocks(self.comm, (n,), bounds)
         target = resolve_distribution((n,), dist, grid_shape, None if isinstance(dist, Distribution) else self.comm)
         return DistArray._new(redistribute_local(local, src, target), target)
 
     def _permuted_rows(self, x: DistArray) -> DistArray:
         """``x`` with its rows (axis 0) randomly permuted, in ``x``'s distribution."""
-        P = self.comm.Get_size()
-        rows_dist = Distribution(self.comm, x.shape, ("b",) + ("n",) * (x.ndim - 1))
+        rows_dist = Distribution.row_blocks(self.comm, x.shape)
         rows = redistribute_local(x.local, x.distribution, rows_dist)
         gidx = rows_dist.local_indices(0)
         local, bounds = self._permute_rows(rows, gidx, x.shape[0])
-        src = Distribution._from_maps(self.comm, [BlockMap(x.shape[0], P, bounds)] +
-                                      [NoDistMap(s) for s in x.shape[1:]], None, None)
+        src = Distribution.row_blocks(self.comm, x.shape, bounds)
         return DistArray._new(redistribute_local(local, src, x.distribution), x.distribution)
 
     def permuted(self, x: Any, *, axis: int | None = None, out: Any = None) -> DistArray:

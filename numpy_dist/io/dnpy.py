@@ -434,7 +434,7 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
         distributed = [m.grid_size for m in maps if m.dist_type != "n"]
         if K == P and (not distributed or int(np.prod(distributed)) == P):
             # The saved layout is a distribution of this communicator if file r holds rank r's block.
-            saved = Distribution._from_maps(c, maps, None, None)
+            saved = Distribution.from_maps(c, maps)
             fits = all(tuple(saved.axis_coord(a, r) for a in range(len(maps))) == coords[r] for r in range(P))
             saved = saved if fits else None
         if dist is None and grid_shape is None and saved is not None:
