@@ -400,12 +400,15 @@ class DistArray(NDArrayOperatorsMixin):
         """Same values in another distribution (see :func:`numpy_dist.redistribute`)."""
         return _hook("redistribute")(self, dist=dist, grid_shape=grid_shape)
 
-    def to_layout(self, dist: Distribution) -> DistArray:
+    def to_layout(self, dist: Distribution, *, share: bool = False) -> DistArray:
         """This array laid out as ``dist`` (same shape and communicator): the one way to move data.
 
         Returns ``self`` when the layout already is ``dist``; otherwise one
-        Alltoallv in which only elements that change owner move.  The public,
-        validating spelling is :meth:`redistribute`.
+        Alltoallv in which only elements that change owner move, into new
+        blocks.  With ``share=True`` a layout that differs only in name (one
+        rank, the same elements in the same order) reuses this array's block
+        instead of copying it.  The public, validating spelling is
+        :meth:`redistribute`.
 
         Examples
         --------
@@ -416,6 +419,10 @@ class DistArray(NDArrayOperatorsMixin):
         """
         if dist is self._dist or dist == self._dist:
             return self
+        old = self._dist
+        if share and old.nprocs == 1 and all(np.array_equal(old.local_indices(a), dist.local_indices(a))
+                                             for a in range(old.ndim)):
+            return DistArray._new(self._local, dist)
         return DistArray._new(redistribute_local(self._local, self._dist, dist), dist)
 
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:

@@ -99,15 +99,6 @@ def _local_step(x: DistArray, axis: int, func: Any, n: int, norm: Any) -> DistAr
     return DistArray._new(out, d.with_maps(maps, d.axis_grid))
 
 
-def _to_layout(x: DistArray, target: Distribution) -> DistArray:
-    if x.distribution == target:
-        return x
-    d = x.distribution
-    if d.nprocs == 1 and all(np.array_equal(d.local_indices(a), target.local_indices(a)) for a in range(d.ndim)):
-        return DistArray._new(x.local, target)  # one rank, same element order: only the maps' names differ
-    return DistArray._new(redistribute_local(x.local, d, target), target)
-
-
 def _final_layout(orig: Distribution, shape: tuple[int, ...]) -> Distribution:
     maps = [_remap(m, n) if m.size != n or m.dist_type == "u" else m for m, n in zip(orig.maps, shape)]
     return orig.with_maps(maps, orig.axis_grid)
@@ -201,7 +192,7 @@ def _bluestein(x: DistArray, inverse: bool, norm: Any) -> DistArray:
     fa = _c2c_1d(a, False, "backward")
     fb = _c2c_1d(DistArray._new(filt, da), False, "backward")
     if fb.distribution != fa.distribution:  # same path, same layout; guard against future changes
-        fb = _to_layout(fb, fa.distribution)
+        fb = fb.to_layout(fa.distribution, share=True)
     product = _comm.agreed_call(fa.comm, lambda: fa.local * fb.local, fp="fft")
     conv = _c2c_1d(DistArray._new(product, fa.distribution), True, "backward")
     y = conv[:n]
@@ -317,7 +308,7 @@ def _transform(a: Any, steps: list[tuple[int, str, int]], norm: Any, dtype: np.d
             x = _local_step(x, axis, _FUNCS[kind], n, norm)
     if x.dtype != dtype:
         x = x.astype(dtype)
-    result = _to_layout(x, _final_layout(orig, x.shape))
+    result = x.to_layout(_final_layout(orig, x.shape), share=True)
     return store_result(out, result) if out is not None else result
 
 

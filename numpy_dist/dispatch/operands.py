@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import comm as _comm
 from ..creation import asnumpy
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..maps import NoDistMap
 from ..redistribute import redistribute_local
@@ -35,43 +35,7 @@ __all__ = ["local_operand", "template_distribution", "wrap_local", "store_result
            "validate_with_numpy"]
 
 
-def _numpy_local(x: np.ndarray, dist: Distribution) -> np.ndarray:
-    """The part of a NumPy operand (held whole on every rank) matching this rank's block."""
-    offset = dist.ndim - x.ndim
-    keys = []
-    for i, n in enumerate(x.shape):
-        j = i + offset
-        if n == 1 and dist.shape[j] != 1:
-            keys.append(slice(None))
-            continue
-        m = dist.maps[j]
-        p = dist.axis_coord(j)
-        sl = m.local_slice(p)
-        keys.append(sl if sl is not None else m.local_indices(p))
-    arrays = [k for k in keys if not isinstance(k, slice)]
-    if len(arrays) > 1:
-        keys = [np.arange(x.shape[i])[k] if isinstance(k, slice) else k for i, k in enumerate(keys)]
-        return x[np.ix_(*keys)]
-    return x[tuple(keys)]
-
-
-def local_operand(x: Any, dist: Distribution) -> Any:
-    """This rank's share of operand ``x`` aligned with ``dist`` (broadcasting allowed).
-
-    Scalars pass through unchanged (NEP 50 treats Python scalars specially).
-    """
-    if isinstance(x, DistArray):
-        if x.distribution is dist:
-            return x.local
-        if x.comm != dist.comm:
-            raise ValueError("operands live on different communicators")
-        need = dist if x.shape == dist.shape else dist.broadcast_to(x.shape, dist)
-        if x.distribution == need:
-            return x.local
-        return redistribute_local(x.local, x.distribution, need)
-    if isinstance(x, np.ndarray) and x.ndim:
-        return _numpy_local(x, dist)
-    return x
+local_operand = aligned_block  # transitional: the one spelling is distarray.aligned_block
 
 
 def template_distribution(shape: tuple[int, ...], arrays: list[DistArray]) -> Distribution:
@@ -119,7 +83,7 @@ def store_result(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
     if not np.can_cast(result.dtype, out.dtype, casting=casting):
         raise TypeError(f"Cannot cast output from {result.dtype!r} to {out.dtype!r} with casting rule {casting!r}")
     if isinstance(out, DistArray) and isinstance(result, np.ndarray):
-        np.copyto(out.local, _numpy_local(result, out.distribution) if result.ndim else result, casting="unsafe")
+        np.copyto(out.local, aligned_block(result, out.distribution) if result.ndim else result, casting="unsafe")
         return out
     if isinstance(out, DistArray):
         if result.shape != out.shape:  # a result that broadcasts into a larger out
