@@ -223,3 +223,248 @@ def _widen_for_windows(x: DistArray, axis: int, n_out: int, reach: int) -> tuple
     ranges = clip_ranges([(bounds[q], bounds[q + 1] + reach if bounds[q + 1] > bounds[q] else bounds[q])
                           for q in range(len(bounds) - 1)], x.shape[axis])
     return stretch(x, axis, ranges), _output_map(x.distribution, axis, n_out)
+
+
+# --------------------------------------------------------------------------
+# Gradient, trapezoid, unwrap: stencils of reach one or two along an axis
+# --------------------------------------------------------------------------
+
+
+def _clipped_probe(x: Any, keep: int) -> np.ndarray:
+    """Zeros with ``x``'s dtype and ndim, each length clipped to ``keep`` (NumPy's size checks still bite)."""
+    return np.zeros(tuple(min(n, keep) for n in np.shape(x)), dtype=x.dtype)
+
+
+def _uniform(v: Any) -> bool:
+    """NumPy's "constant distances" test of 1-d coordinates, over the whole array (collective for a DistArray)."""
+    if np.shape(v)[0] < 2:
+        return True
+    if not isinstance(v, DistArray):
+        v = np.asarray(v)
+    if np.issubdtype(v.dtype, np.integer):
+        v = v.astype(np.float64)
+    dv = np.diff(v)
+    return bool(np.all(dv == dv[0]))
+
+
+def _spacing_probe(v: Any, length: int | None, probe_length: int) -> Any:
+    """A probe of one ``gradient`` spacing argument: scalars as they are, 1-d coordinates shortened alike.
+
+    The probe keeps whether the coordinates are evenly spaced: NumPy takes
+    another formula then (which, for booleans, raises).
+    """
+    if np.ndim(v) != 1 or length is None:
+        return v if not isinstance(v, DistArray) else _clipped_probe(v, 2)
+    dt = v.dtype if isinstance(v, DistArray) else np.asarray(v).dtype
+    n = np.shape(v)[0]
+    if n != length:
+        return np.arange(probe_length + 1, dtype=dt)
+    return np.arange(probe_length, dtype=dt) ** (1 if _uniform(v) else 2)
+
+
+def _gradient_probe(f: DistArray, varargs: tuple, axis: Any, edge_order: Any) -> Any:
+    """NumPy's gradient on a clipped stand-in: its errors (raised alike everywhere) and result dtypes."""
+    probe = _clipped_probe(f, 3)
+    try:
+        axes = tuple(range(f.ndim)) if axis is None else normalize_axis_tuple(axis, f.ndim)
+    except (TypeError, ValueError):
+        axes = ()
+    spacing = [_spacing_probe(v, f.shape[axes[i]] if i < len(axes) and len(varargs) == len(axes) else None,
+                              probe.shape[axes[i]] if i < len(axes) else 0) for i, v in enumerate(varargs)]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.gradient(probe, *spacing, axis=axis, edge_order=edge_order), axes
+
+
+def _coordinates(v: Any, fb: DistArray, axis: int, ranges: list) -> Any:
+    """The part of one spacing argument this rank's window uses (a scalar passes unchanged)."""
+    if np.ndim(v) == 0:
+        return v
+    if not isinstance(v, DistArray):
+        lo, hi = ranges[fb.distribution.axis_coord(axis)]
+        return np.asarray(v)[lo:hi]
+    return stretch(v.to_layout(fb.distribution.select_axes([axis])), 0, ranges).local
+
+
+def _stencil_ranges(bounds: np.ndarray, n: int, points: int) -> list:
+    """Windows for a centred stencil of reach 1 whose one-sided ends use ``points`` points."""
+    ranges = []
+    for s, e in zip(bounds[:-1], bounds[1:]):
+        if e == s:
+            ranges.append((s, s))
+            continue
+        lo, hi = s - 1, e + 1
+        if s == 0:
+            hi = max(hi, points)
+        if e == n:
+            lo = min(lo, n - points)
+        ranges.append((lo, hi))
+    return clip_ranges(ranges, n)
+
+
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """``np.gradient``: per axis, each block widened by the stencil's reach, then NumPy's formula locally.
+
+    Results are laid out like ``f``.  With 1-d coordinates NumPy decides
+    "uniform spacing" over the whole axis and this over each window: the
+    values then differ by rounding only.
+
+    Communication: one halo exchange per axis (and one of each DistArray coordinate array).
+    """
+    f = _as_big(f, _comm_of(f, *varargs)) if not isinstance(f, DistArray) else f
+    expected, axes = _gradient_probe(f, varargs, axis, edge_order)
+    dtypes = [r.dtype for r in expected] if isinstance(expected, tuple) else [expected.dtype]
+    spacing = list(varargs) * len(axes) if len(varargs) == 1 and len(axes) > 1 else list(varargs)
+    points = 2 if edge_order == 1 else 3
+    failures = _comm.LocalFailures(f.comm, fp="gradient")
+    out = []
+    for i, ax in enumerate(axes):
+        fb = blocked(f, ax)
+        bounds = block_bounds(fb.distribution, ax)
+        ranges = _stencil_ranges(bounds, f.shape[ax], points)
+        ext = stretch(fb, ax, ranges).local
+        coords = _coordinates(spacing[i], fb, ax, ranges) if spacing else 1.0
+        if ext.dtype == np.bool_ and np.ndim(coords) == 1:  # uneven: NumPy's formula multiplies, no bool subtract
+            ext = ext.astype(np.float64)
+        q = fb.distribution.axis_coord(ax)
+        start = int(bounds[q]) - ranges[q][0]
+        local = failures.run(lambda: _gradient_local(ext, coords, ax, edge_order, start, fb.local.shape, dtypes[i]))
+        if local is None:
+            local = np.empty(fb.local.shape, dtypes[i])
+        out.append(DistArray._new(local, fb.distribution))
+    failures.agree()
+    out = [r.to_layout(f.distribution) for r in out]
+    return tuple(out) if isinstance(expected, tuple) else out[0]
+
+
+def _gradient_local(ext, coords, axis, edge_order, start, shape, dtype) -> np.ndarray:
+    if 0 in shape:
+        return np.empty(shape, dtype)
+    full = np.gradient(ext, coords, axis=axis, edge_order=edge_order)
+    key = [slice(None)] * ext.ndim
+    key[axis] = slice(start, start + shape[axis])
+    return full[tuple(key)]
+
+
+def _trapezoid_fast(y: Any, x: Any, dx: Any, axis: Any) -> bool:
+    """Whether the halo path applies: a DistArray ``y``, scalar ``dx``, ``x`` absent or matching ``y``."""
+    if not isinstance(y, DistArray) or y.ndim == 0 or np.ndim(dx) != 0:
+        return False
+    if not isinstance(axis, (int, np.integer)) or not -y.ndim <= axis < y.ndim:
+        return False
+    return x is None or np.shape(x) == y.shape or (np.ndim(x) == 1 and np.shape(x)[0] == y.shape[axis])
+
+
+@implements(np.trapezoid)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """``np.trapezoid``: each rank sums its intervals (its block plus one line), then one ordered sum.
+
+    Unusual spellings (array ``dx``, ``x`` broadcast against ``y``) run
+    NumPy's own formula on the DistArrays.
+
+    Communication: a halo of one line, then the reduction of one partial per rank along the axis.
+    """
+    if not _trapezoid_fast(y, x, dx, axis):
+        return _trapezoid_formula(y, x, dx, axis)
+    ax = normalize_axis_index(axis, y.ndim)
+    yb = blocked(y, ax)
+    bounds = block_bounds(yb.distribution, ax)
+    ranges = clip_ranges([(s, e + 1 if e > s else s) for s, e in zip(bounds[:-1], bounds[1:])], y.shape[ax])
+    ext = stretch(yb, ax, ranges).local
+    xs = None if x is None else _trapezoid_x(x, yb, ax, ranges)
+    partial = _comm.agreed_call(y.comm, lambda: np.trapezoid(ext, x=xs, dx=dx, axis=ax), fp="trapezoid")
+    partial = np.expand_dims(np.asarray(partial), ax)
+    dist = yb.distribution
+    G = grid_extent(dist, ax)
+    maps = list(dist.maps)
+    maps[ax] = NoDistMap(1) if dist.axis_grid[ax] is None else BlockMap(G, G)
+    partials = DistArray._new(partial, dist.with_maps(maps, dist.axis_grid))
+    return np.sum(partials, axis=ax)
+
+
+def _trapezoid_x(x: Any, yb: DistArray, axis: int, ranges: list) -> np.ndarray:
+    """This rank's window of the sample points (1-d along the axis, or shaped like ``y``)."""
+    if np.ndim(x) == 1:  # coordinates along the axis
+        return _coordinates(x, yb, axis, ranges)
+    if not isinstance(x, DistArray):
+        x = DistArray._new(aligned_block(np.asarray(x), yb.distribution), yb.distribution)
+    return stretch(x.to_layout(yb.distribution), axis, ranges).local
+
+
+def _trapezoid_formula(y: Any, x: Any, dx: Any, axis: Any) -> Any:
+    """NumPy's trapezoid formula, written on (Dist)arrays so each step dispatches natively."""
+    y = y if isinstance(y, DistArray) else np.asanyarray(y)
+    if x is None:
+        d = dx
+    else:
+        x = x if isinstance(x, DistArray) else np.asanyarray(x)
+        if x.ndim == 1:
+            d = np.diff(x)
+            shape = [1] * y.ndim
+            shape[axis] = d.shape[0]
+            d = d.reshape(shape)
+        else:
+            d = np.diff(x, axis=axis)
+    slice1 = [slice(None)] * y.ndim
+    slice2 = [slice(None)] * y.ndim
+    slice1[axis] = slice(1, None)
+    slice2[axis] = slice(None, -1)
+    return np.sum(d * (y[tuple(slice1)] + y[tuple(slice2)]) / 2.0, axis=axis)
+
+
+@implements(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """``np.unwrap``: local corrections from each block plus one line, a distributed cumulative sum.
+
+    Communication: a halo of one line, then the cumulative sum's scan of block totals.
+    """
+    dtype = np.unwrap(_clipped_probe(p, 2), discont, axis, period=period).dtype
+    ax = normalize_axis_index(axis, p.ndim)
+    pb = blocked(p, ax)
+    bounds = block_bounds(pb.distribution, ax)
+    ranges = clip_ranges([(s - 1, e) if e > s else (s, s) for s, e in zip(bounds[:-1], bounds[1:])], p.shape[ax])
+    ext = stretch(pb, ax, ranges).local
+    first = bool(pb.local.shape[ax]) and int(bounds[pb.distribution.axis_coord(ax)]) == 0
+    correction = _comm.agreed_call(p.comm, lambda: _corrections(ext, discont, ax, period, first), fp="unwrap")
+    total = aligned_block(np.cumsum(DistArray._new(correction, pb.distribution), axis=ax), pb.distribution)
+    up = _comm.agreed_call(p.comm, lambda: _unwrapped(pb.local, total, ax, dtype, first), fp="unwrap")
+    return DistArray._new(up, pb.distribution).to_layout(p.distribution)
+
+
+def _corrections(ext: np.ndarray, discont: Any, axis: int, period: Any, first: bool) -> np.ndarray:
+    """NumPy's phase corrections of each step inside ``ext``, a zero for the array's first line."""
+    dd = np.diff(ext, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dtype = np.result_type(dd, period)
+    if np.issubdtype(dtype, np.integer):
+        interval_high, rem = divmod(period, 2)
+        boundary_ambiguous = rem == 0
+    else:
+        interval_high = period / 2
+        boundary_ambiguous = True
+    interval_low = -interval_high
+    ddmod = np.mod(dd - interval_low, period) + interval_low
+    if boundary_ambiguous:
+        np.copyto(ddmod, interval_high, where=(ddmod == interval_low) & (dd > 0))
+    ph_correct = ddmod - dd
+    np.copyto(ph_correct, 0, where=abs(dd) < discont)
+    if first:
+        zero = np.zeros_like(np.take(ph_correct, [0], axis=axis) if ph_correct.shape[axis] else
+                             np.empty(_one_line(ext.shape, axis), ph_correct.dtype))
+        ph_correct = np.concatenate([zero, ph_correct], axis=axis)
+    return ph_correct
+
+
+def _one_line(shape: tuple, axis: int) -> tuple:
+    return shape[:axis] + (1,) + shape[axis + 1:]
+
+
+def _unwrapped(local: np.ndarray, total: np.ndarray, axis: int, dtype: np.dtype, first: bool) -> np.ndarray:
+    up = np.asarray(local + total).astype(dtype, copy=False)
+    if first:  # NumPy leaves the first line as it is (only cast): no "+ 0" on it (keeps -0.0)
+        key = [slice(None)] * local.ndim
+        key[axis] = slice(0, 1)
+        up[tuple(key)] = local[tuple(key)]
+    return up
