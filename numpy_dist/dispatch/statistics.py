@@ -255,3 +255,177 @@ def corrcoef(x, y=None, rowvar=True, bias=np._NoValue, ddof=np._NoValue, *, dtyp
     if np.iscomplexobj(c):
         np.clip(c.imag, -1, 1, out=c.imag)
     return _small_result(c, comm)
+
+
+# --------------------------------------------------------------------------
+# interp
+# --------------------------------------------------------------------------
+
+
+def _is_small(table: Any) -> bool:
+    """Whether a sample table is held whole: any NumPy data, a DistArray by its global size (alike everywhere)."""
+    return not isinstance(table, DistArray) or table.size <= SMALL_TABLE
+
+
+def _whole(table: Any) -> np.ndarray:
+    return asnumpy(table) if isinstance(table, DistArray) else np.asarray(table)
+
+
+def _table_probe(xp: Any, fp: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Short stand-ins of ``xp``/``fp`` keeping their ndim, dtypes, emptiness and (un)equal lengths."""
+    xshape = tuple(min(n, 2) for n in np.shape(xp))
+    fshape = tuple(min(n, 2) for n in np.shape(fp))
+    if np.ndim(xp) == 1 and np.ndim(fp) == 1 and np.shape(xp)[0] != np.shape(fp)[0] and xshape == fshape:
+        fshape = (fshape[0] + 1,)
+    return np.zeros(xshape, _dtype_of(xp)), np.zeros(fshape, _dtype_of(fp))
+
+
+@implements(np.interp)
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """``np.interp``, elementwise in ``x`` (laid out like ``x``).
+
+    Small sample tables (NumPy data, or DistArrays of at most ``SMALL_TABLE``
+    elements, gathered) are used whole by every rank.  A long DistArray ``xp``
+    is searched like ``searchsorted``: each query finds its interval with the
+    distributed ``np.searchsorted`` and fetches the interval's ends with
+    ``np.take``; the interpolation formula is NumPy's.
+
+    Communication: none for small tables; else a distributed searchsorted and
+    four takes (and, with ``period``, one distributed argsort of ``xp``).
+    """
+    comm = _comm_of(x, xp, fp)
+    xd = x if isinstance(x, DistArray) else _replicated(x, comm)
+    if _is_small(xp) and _is_small(fp):
+        xp, fp = _whole(xp), _whole(fp)
+        np.interp(np.zeros(1, xd.dtype), xp, fp, left, right, period)  # NumPy's errors, alike on every rank
+        local = _comm.agreed_call(comm, lambda: np.asarray(np.interp(xd.local, xp, fp, left, right, period)),
+                                  fp="interp")
+        return DistArray._new(local, xd.distribution)
+    probe_xp, probe_fp = _table_probe(xp, fp)
+    dtype = np.interp(np.zeros(1, xd.dtype), probe_xp, probe_fp, left, right, period).dtype
+    xd = xd.astype(np.float64)
+    xp = xp if isinstance(xp, DistArray) else _replicated(xp, comm)
+    xp = xp.astype(np.float64)
+    fp = fp.astype(dtype) if isinstance(fp, DistArray) else np.asarray(fp, dtype=dtype)
+    if period is not None:
+        xd, xp, fp = _periodic(xd, xp, fp, abs(period))
+        left = right = None
+    return _interp_searched(xd, xp, fp, left, right, dtype)
+
+
+def _periodic(x: DistArray, xp: DistArray, fp: Any, period: Any) -> tuple:
+    """NumPy's periodic normalisation: ``xp`` taken modulo ``period``, sorted, padded by one period each side."""
+    x = x % period
+    xp = xp % period
+    order = np.argsort(xp)
+    xp, fp = np.take(xp, order), np.take(fp, order)
+    xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
+    fp = np.concatenate((fp[-1:], fp, fp[0:1]))
+    return x, xp, fp
+
+
+def _interp_searched(x: DistArray, xp: DistArray, fp: Any, left: Any, right: Any, dtype: np.dtype) -> DistArray:
+    """Interpolate at ``x`` from a long sorted ``xp``: intervals found by a distributed searchsorted."""
+    n = xp.shape[0]
+    dist = x.distribution
+    j = np.searchsorted(xp, x, side="right") - 1
+    lower = np.clip(j, 0, n - 2)
+    ends = [aligned_block(np.take(t, i), dist) for t in (xp, fp) for i in (lower, lower + 1)]
+    first, last = fp[0], fp[n - 1]
+    lval = first if left is None else left
+    rval = last if right is None else right
+    x_last = xp[n - 1]
+    jl = aligned_block(j, dist)
+    local = _comm.agreed_call(x.comm, lambda: _interp_formula(x.local, jl, n, ends, lval, rval, x_last, last,
+                                                              dtype), fp="interp")
+    return DistArray._new(local, dist)
+
+
+def _line(x, x0, x1, f0, f1):
+    """NumPy's interpolation on one interval, one real component at a time (its NaN fallbacks included)."""
+    slope = (f1 - f0) / (x1 - x0)
+    res = slope * (x - x0) + f0
+    again = np.isnan(res)
+    res = np.where(again, slope * (x - x1) + f1, res)
+    return np.where(again & np.isnan(res) & (f0 == f1), f0, res)
+
+
+def _interp_formula(x, j, n, ends, lval, rval, x_last, last, dtype) -> np.ndarray:
+    x0, x1, f0, f1 = ends
+    with np.errstate(all="ignore"):  # NumPy's C loop raises no floating-point warnings here
+        if dtype.kind == "c":
+            res = _line(x, x0, x1, f0.real, f1.real) + 1j * _line(x, x0, x1, f0.imag, f1.imag)
+        else:
+            res = _line(x, x0, x1, f0, f1)
+    res = np.where(x == x0, f0, res)
+    res = np.where(j >= n - 1, np.where(x > x_last, rval, last), res)
+    res = np.where(j < 0, lval, res)
+    return np.where(np.isnan(x), x, res).astype(dtype, copy=False)
+
+
+# --------------------------------------------------------------------------
+# apply_along_axis, apply_over_axes
+# --------------------------------------------------------------------------
+
+
+@implements(np.apply_along_axis)
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """``np.apply_along_axis``: local along a local axis, else after one move that makes it local.
+
+    ``func1d`` runs on each rank's own lines; the result's leading axes keep
+    ``arr``'s layout, the axes ``func1d`` returns are whole on every rank.
+    Every rank's lines must give the same result shape (NumPy's rule);
+    the result dtype is that of the first rank holding lines.
+
+    Communication: one move (when ``axis`` is distributed), one small
+    agreement on the result's shape and dtype.
+    """
+    axis = normalize_axis_index(axis, arr.ndim)
+    if any(n == 0 for i, n in enumerate(arr.shape) if i != axis):
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    work = arr.to_layout(arr.distribution.with_local_axes([axis]))
+    local = np.moveaxis(work.local, axis, -1)
+    has_lines = all(n > 0 for n in local.shape[:-1])
+    res = _comm.agreed_call(arr.comm, lambda: np.apply_along_axis(func1d, -1, local, *args, **kwargs)
+                            if has_lines else None)
+    lead = local.shape[:-1]
+    mine = (res.shape[len(lead):], res.dtype.str) if res is not None else None
+    every = [s for s in _comm.allgather_object(arr.comm, mine) if s is not None]
+    if any(s[0] != every[0][0] for s in every):
+        raise ValueError("could not broadcast input array: func1d gave results of different shapes on different lines")
+    tail, dtype = every[0][0], np.dtype(every[0][1])
+    res = np.empty(lead + tail, dtype) if res is None else res.astype(dtype, copy=False)
+    out = np.moveaxis(res, list(range(len(lead), len(lead) + len(tail))), list(range(axis, axis + len(tail))))
+    return DistArray._new(np.ascontiguousarray(out), _along_layout(work.distribution, axis, tail))
+
+
+def _along_layout(dist: Distribution, axis: int, tail: tuple) -> Distribution:
+    """``dist`` with its (local) ``axis`` replaced by whole axes of shape ``tail``."""
+    maps = list(dist.maps[:axis]) + [NoDistMap(n) for n in tail] + list(dist.maps[axis + 1:])
+    grid = list(dist.axis_grid[:axis]) + [None] * len(tail) + list(dist.axis_grid[axis + 1:])
+    return dist.with_maps(maps, grid)
+
+
+@implements(np.apply_over_axes)
+def apply_over_axes(func, a, axes):
+    """``np.apply_over_axes``: ``func(a, axis)`` on the DistArray itself, axis after axis (NumPy's loop).
+
+    Communication: whatever ``func`` does on a DistArray (``np.sum`` reduces natively).
+    """
+    val = a
+    N = a.ndim
+    if np.array(axes).ndim == 0:
+        axes = (axes,)
+    for axis in axes:
+        if axis < 0:
+            axis = N + axis
+        res = func(val, axis)
+        if res.ndim == val.ndim:
+            val = res
+        else:
+            res = np.expand_dims(res, axis)
+            if res.ndim == val.ndim:
+                val = res
+            else:
+                raise ValueError("function is not returning an array of the correct shape")
+    return val
