@@ -114,8 +114,9 @@ def _partial_moments(rows: np.ndarray, w: np.ndarray | None, wide: np.dtype) -> 
         centred = rows - mean
         return count, mean, centred.T @ centred.conj()
     total = w.sum()
-    if total == 0:
-        return 0.0, np.zeros(k, wide), np.zeros((k, k), wide)
+    if total == 0:  # no weight here, but 0 * inf is NaN in NumPy's weighted mean: keep that as a poison
+        poison = (rows * w[:, None]).sum(axis=0) * 0
+        return 0.0, poison, np.outer(poison, poison.conj())
     mean = (rows * w[:, None]).sum(axis=0) / total
     centred = (rows - mean).astype(rows.dtype, copy=False)  # NumPy centres in place, in the data's dtype
     return total, mean, centred.T @ (centred * w[:, None]).conj()
@@ -125,10 +126,10 @@ def _merge(a: tuple, b: tuple) -> tuple:
     """Chan et al.'s pairwise update of two (weight sum, mean, co-moment) partials."""
     na, ma, ca = a
     nb, mb, cb = b
-    if na == 0:
-        return b
+    if na == 0:  # an empty partial adds only its NaN poison (zeros otherwise)
+        return nb, mb + ma, cb + ca
     if nb == 0:
-        return a
+        return na, ma + mb, ca + cb
     n = na + nb
     delta = mb - ma
     return n, ma + delta * (nb / n), ca + cb + np.outer(delta, delta.conj()) * (na * nb / n)
@@ -396,7 +397,7 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     tail, dtype = every[0][0], np.dtype(every[0][1])
     res = np.empty(lead + tail, dtype) if res is None else res.astype(dtype, copy=False)
     out = np.moveaxis(res, list(range(len(lead), len(lead) + len(tail))), list(range(axis, axis + len(tail))))
-    return DistArray._new(np.ascontiguousarray(out), _along_layout(work.distribution, axis, tail))
+    return DistArray._new(np.asarray(out), _along_layout(work.distribution, axis, tail))
 
 
 def _along_layout(dist: Distribution, axis: int, tail: tuple) -> Distribution:
