@@ -196,6 +196,7 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
     local = work.local
     if any(n == 0 for n in layout.local_shape):
         view = np.empty(layout.local_shape, dtype=x.dtype)
+        view.flags.writeable = bool(writeable)  # read-only like NumPy's view, on every rank
     else:
         view = np.lib.stride_tricks.sliding_window_view(local, window_shape, axes, writeable=writeable)
     return DistArray._new(view, layout)
