@@ -97,7 +97,7 @@ def _convolve_blocks(big: DistArray, kernel: Any, m: int, mode: str, dtype: np.d
     layout = output_layout(dist, 0, L, out_bounds)
     q = dist.axis_coord(0)
     k0, k1 = int(out_bounds[q]) + off, int(out_bounds[q + 1]) + off
-    out = np.zeros(k1 - k0, dtype=dtype)
+    out = None
     failures = _comm.LocalFailures(big.comm, fp="convolve")
     for c0, chunk in _kernel_chunks(kernel, big.comm):
         lc = chunk.shape[0]
@@ -105,9 +105,21 @@ def _convolve_blocks(big: DistArray, kernel: Any, m: int, mode: str, dtype: np.d
                               for p in range(len(b) - 1)], n)
         ext = stretch(big, 0, ranges).local
         e0 = ranges[q][0]
+        if lc == m:  # the whole kernel at once: the result is a slice of the local convolution (no extra copy)
+            out = failures.run(lambda: _whole_kernel(ext, chunk, k0 - e0, k1 - k0, dtype))
+            continue
+        if out is None:
+            out = np.zeros(k1 - k0, dtype=dtype)
         failures.run(lambda: _accumulate(out, ext, chunk, k0 - e0 - c0))
     failures.agree()
     return DistArray._new(out, layout)
+
+
+def _whole_kernel(ext: np.ndarray, kernel: np.ndarray, shift: int, length: int, dtype: np.dtype) -> np.ndarray:
+    """``full_convolve(ext, kernel)[shift:shift + length]`` (every output has at least one term in ``ext``)."""
+    if length == 0 or ext.size == 0:
+        return np.zeros(length, dtype)
+    return np.convolve(ext, kernel)[shift:shift + length]
 
 
 def _accumulate(out: np.ndarray, ext: np.ndarray, chunk: np.ndarray, shift: int) -> None:

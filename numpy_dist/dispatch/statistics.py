@@ -184,7 +184,8 @@ def _cov(m, y, rowvar, bias, ddof, fweights, aweights, dtype) -> np.ndarray:
         w = aweights if w is None else w * aweights
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", np.exceptions.ComplexWarning)  # NumPy warns once, below
-        rows = np.concatenate([_observation_rows(b, comm, dtype) for b in blocks], axis=1)
+        parts = [_observation_rows(b, comm, dtype) for b in blocks]
+    rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     if dtype.kind != "c" and any(np.dtype(_dtype_of(v)).kind == "c" for v in [m, y] if v is not None):
         warnings.warn("Casting complex values to real discards the imaginary part", np.exceptions.ComplexWarning,
                       stacklevel=3)
