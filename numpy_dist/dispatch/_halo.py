@@ -24,7 +24,7 @@ from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import gather_points
 
-__all__ = ["blocked", "block_bounds", "grid_extent", "stretch", "clip_ranges"]
+__all__ = ["blocked", "block_bounds", "grid_extent", "stretch", "clip_ranges", "output_layout"]
 
 
 def blocked(x: DistArray, axis: int) -> DistArray:

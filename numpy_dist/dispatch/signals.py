@@ -14,7 +14,6 @@ reduction of per-rank partial sums, ``unwrap`` one distributed cumulative sum.
 
 from __future__ import annotations
 
-import operator
 import warnings
 from typing import Any
 

@@ -292,3 +292,13 @@ def test_unwrap_keeps_negative_zero_first():
         assert np.signbit(got[0]) and np.allclose(got, np.unwrap(p))
 
     run_subcases(items, body)
+
+
+def test_statistics_and_signals_are_native():
+    """Issue 18's "statistics and signals" part: none of these is a fallback any more."""
+    names = ["numpy.cov", "numpy.corrcoef", "numpy.gradient", "numpy.convolve", "numpy.correlate", "numpy.interp",
+             "numpy.trapezoid", "numpy.unwrap", "numpy.lib.stride_tricks.sliding_window_view",
+             "numpy.apply_along_axis", "numpy.apply_over_axes"]
+    native = set(nd.coverage()["native"])
+    missing = [n for n in names if n not in native]
+    assert_all_ranks(not missing, f"still fallbacks: {missing}")
