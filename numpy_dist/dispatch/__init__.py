@@ -22,6 +22,8 @@ from . import linalg  # noqa: F401
 from . import decompositions  # noqa: F401
 from . import fft  # noqa: F401
 from . import misc  # noqa: F401
+from . import signals  # noqa: F401
+from . import statistics  # noqa: F401
 
 from .protocol import array_function, array_ufunc  # noqa: E402
 
