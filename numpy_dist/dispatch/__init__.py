@@ -14,7 +14,11 @@ from . import sorting  # noqa: F401
 from . import order_stats  # noqa: F401
 from . import sets  # noqa: F401
 from . import histograms  # noqa: F401
+from . import matmul_plan  # noqa: F401
+from . import products  # noqa: F401
 from . import linalg  # noqa: F401
+from . import einsum  # noqa: F401
 from . import decompositions  # noqa: F401
+from . import square_matrices  # noqa: F401
 from . import fft  # noqa: F401
 from . import misc  # noqa: F401
