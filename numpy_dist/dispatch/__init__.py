@@ -8,6 +8,7 @@ from . import ufuncs  # noqa: F401
 from . import creation_funcs  # noqa: F401
 from . import reductions  # noqa: F401
 from . import elementwise  # noqa: F401
+from . import dtype_funcs  # noqa: F401
 from . import manipulation  # noqa: F401
 from . import indexing_funcs  # noqa: F401
 from . import sorting  # noqa: F401
@@ -21,4 +22,3 @@ from . import einsum  # noqa: F401
 from . import decompositions  # noqa: F401
 from . import square_matrices  # noqa: F401
 from . import fft  # noqa: F401
-from . import misc  # noqa: F401
