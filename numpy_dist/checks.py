@@ -1,4 +1,4 @@
-"""Collective safety: a checked mode and a watchdog, so SPMD divergence is an error, not a hang.
+"""Collective safety: a checked mode, so SPMD divergence is an error, not a hang.
 
 Checked mode (``NUMPY_DIST_CHECK=1`` or :func:`set_checks`): before the first
 message of every public collective operation the ranks exchange a short
@@ -8,24 +8,28 @@ every rank raises :class:`CollectiveMismatchError` with each rank's view.
 Nested operations (``np.std`` calling reductions) are checked once, at the
 outermost call.
 
-Watchdog (``NUMPY_DIST_TIMEOUT=SECONDS`` or :func:`set_timeout`): a daemon
-thread notices a rank blocked in one collective for longer than the timeout,
-prints which operation and call it is in, and aborts the MPI job with a
-non-zero status.
+The watchdog (``NUMPY_DIST_TIMEOUT``) lives in :mod:`numpy_dist.watchdog`;
+:func:`collective` names each public operation for its report.
+
+Layer 2 (transport), above ``comm``: this module never imports the array.
+The array class registers itself (:func:`register_array_type`) so that
+operands can be recognised and described.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
-import threading
-import time
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from mpi4py import MPI
+
+from . import _config
+from . import comm as _comm
+from . import watchdog as _watchdog
+from .watchdog import current_operation, set_timeout
 
 __all__ = ["CollectiveMismatchError", "set_checks", "get_checks", "set_timeout", "checked", "collective",
            "current_operation"]
@@ -35,10 +39,15 @@ class CollectiveMismatchError(RuntimeError):
     """Ranks entered different collective operations (or the same one with different arguments)."""
 
 
-_state = threading.local()
-_checks = os.environ.get("NUMPY_DIST_CHECK", "") not in ("", "0")
+_checks = _config.CHECK
 _counters: dict[int, int] = {}
-_op_stack: list[str] = []
+_array_type: type | tuple[type, ...] = ()  # numpy_dist.distarray.DistArray, registered by that module
+
+
+def register_array_type(cls: type) -> None:
+    """Called once by ``numpy_dist.distarray``: the type whose operands are checked and described."""
+    global _array_type
+    _array_type = cls
 
 
 def set_checks(enabled: bool) -> bool:
@@ -59,15 +68,8 @@ def get_checks() -> bool:
     return _checks
 
 
-def current_operation() -> str:
-    """The outermost public operation this rank is in (for the watchdog's report)."""
-    return _op_stack[0] if _op_stack else "?"
-
-
 def _describe_value(v: Any) -> str:
-    from .distarray import DistArray
-
-    if isinstance(v, DistArray):
+    if isinstance(v, _array_type):
         return f"DistArray{v.shape} {v.dtype} dist={''.join(v.dist)}"
     if isinstance(v, np.ndarray):
         return f"ndarray{v.shape} {v.dtype}"
@@ -97,32 +99,19 @@ def _comm_key(comm: MPI.Intracomm) -> int:
 @contextlib.contextmanager
 def checked(comm: MPI.Intracomm, name: str, args: tuple = (), kwargs: dict | None = None) -> Iterator[None]:
     """Mark a public collective operation: check agreement (checked mode) and name it (watchdog)."""
-    outermost = not _op_stack
-    if not outermost or not (_checks or _watchdog.enabled):
-        if outermost:
-            _op_stack.append(name)
-            try:
-                yield
-            finally:
-                _op_stack.pop()
-        else:
-            yield
+    if _watchdog.in_operation():
+        yield
         return
-    _op_stack.append(name)
-    try:
+    with _watchdog.operation(name):
         if _checks and comm.Get_size() > 1:
             key = _comm_key(comm)
             count = _counters.get(key, 0) + 1
             _counters[key] = count
             _verify(comm, f"#{count} " + signature(name, args, kwargs or {}))
         yield
-    finally:
-        _op_stack.pop()
 
 
 def _verify(comm: MPI.Intracomm, sig: str) -> None:
-    from . import comm as _comm
-
     everyone = _comm.allgather_object(comm, sig)
     if len(set(everyone)) > 1:
         views = "; ".join(f"rank {r} called {s}" for r, s in enumerate(everyone))
@@ -131,7 +120,7 @@ def _verify(comm: MPI.Intracomm, sig: str) -> None:
 
 def active() -> bool:
     """Whether operations must be announced (checked mode or watchdog on)."""
-    return _checks or _watchdog.enabled
+    return _checks or _watchdog.enabled()
 
 
 def collective(name: str | None = None, local_args: int = 0):
@@ -142,13 +131,11 @@ def collective(name: str | None = None, local_args: int = 0):
     """
 
     def decorate(func):
-        import functools
-
         label = name or func.__name__
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            if not _op_stack and (_checks or _watchdog.enabled):
+            if not _watchdog.in_operation() and (_checks or _watchdog.enabled()):
                 shown = tuple("<local>" for _ in args[:local_args]) + tuple(args[local_args:])
                 with checked(_find_comm(args, kwargs), label, shown, kwargs):
                     return func(*args, **kwargs)
@@ -157,18 +144,6 @@ def collective(name: str | None = None, local_args: int = 0):
         return wrapper
 
     return decorate
-
-
-_DistArray: Any = None  # numpy_dist.distarray.DistArray, bound on first use (import cycle)
-
-
-def _distarray_type() -> type:
-    global _DistArray
-    if _DistArray is None:
-        from .distarray import DistArray
-
-        _DistArray = DistArray
-    return _DistArray
 
 
 def check_same_comm(args: Any, kwargs: dict | None = None) -> None:
@@ -184,7 +159,7 @@ def check_same_comm(args: Any, kwargs: dict | None = None) -> None:
     Called on every dispatched operation, so it is kept cheap (no imports,
     no allocation beyond a small stack).
     """
-    distarray = _DistArray or _distarray_type()
+    distarray = _array_type
     first = None
     pending = [args, kwargs.values()] if kwargs else [args]
     while pending:
@@ -214,8 +189,7 @@ def _comm_mismatch(first: MPI.Intracomm, other: MPI.Intracomm) -> None:
 
 
 def _find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
-    from .distarray import DistArray
-
+    DistArray = _array_type
     c = kwargs.get("comm")
     if isinstance(c, MPI.Intracomm):
         return c
@@ -227,103 +201,3 @@ def _find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
                 if isinstance(x, DistArray):
                     return x.comm
     return MPI.COMM_WORLD
-
-
-# --------------------------------------------------------------------------
-# Watchdog
-# --------------------------------------------------------------------------
-
-
-class _Watchdog:
-    """Aborts the job when this rank has been blocked in one collective for too long."""
-
-    def __init__(self) -> None:
-        self.timeout = 0.0
-        self.enabled = False
-        self.since: float | None = None
-        self.what = ""
-        self._thread: threading.Thread | None = None
-        self.calls = 0
-
-    def start(self, timeout: float) -> None:
-        self.timeout = float(timeout)
-        self.enabled = self.timeout > 0
-        if self.enabled and self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="numpy_dist-watchdog", daemon=True)
-            self._thread.start()
-
-    def enter(self, what: str) -> None:
-        self.calls += 1
-        self.what = what
-        self.since = time.monotonic()
-
-    def leave(self) -> None:
-        self.since = None
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(min(0.2, max(self.timeout / 10, 0.01)))
-            since = self.since
-            if self.enabled and since is not None and time.monotonic() - since > self.timeout:
-                rank = MPI.COMM_WORLD.Get_rank()
-                operation = current_operation()
-                sys.stderr.write(
-                    f"numpy_dist watchdog: rank {rank} blocked for more than {self.timeout:g} s in "
-                    f"{self.what} during {operation} (collective call #{self.calls}); "
-                    f"another rank probably skipped or reordered a collective{_likely_cause(operation)}. "
-                    "Aborting the MPI job.\n")
-                sys.stderr.flush()
-                time.sleep(1.0)  # let every other waiting rank report too
-                MPI.COMM_WORLD.Abort(3)
-
-
-_watchdog = _Watchdog()
-
-# Operations users call from one rank only by mistake: printing and gathering.
-_RANK_CONDITIONAL_SUSPECTS = ("__repr__", "__str__", "__format__", "__array__", "asnumpy", "gather", "tolist",
-                              "__iter__", "print0")
-
-
-def _likely_cause(operation: str) -> str:
-    """A hint naming the usual mistake when a rank blocks in a repr or a gather."""
-    if any(s in operation for s in _RANK_CONDITIONAL_SUSPECTS):
-        return ("; the likely pattern is a collective called inside `if rank == 0:` (printing or gathering "
-                "a DistArray on one rank only): call it on every rank, e.g. nd.print0(d) prints once "
-                "from rank 0, nd.gather(d, root=0) gathers to rank 0")
-    return ""
-
-
-def set_timeout(seconds: float | None) -> None:
-    """Start (``seconds`` > 0) or stop (0/None) the collective watchdog on this rank."""
-    if not seconds:
-        _watchdog.enabled = False
-        return
-    _watchdog.start(seconds)
-
-
-def watch(what: str):
-    """Context manager the comm layer wraps around each blocking MPI call (cheap when off)."""
-    if not _watchdog.enabled:
-        return contextlib.nullcontext()
-    return _Watching(what)
-
-
-class _Watching:
-    __slots__ = ("what",)
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        _watchdog.enter(self.what)
-
-    def __exit__(self, *exc: Any) -> None:
-        _watchdog.leave()
-
-
-_env_timeout = os.environ.get("NUMPY_DIST_TIMEOUT")
-if _env_timeout:
-    try:
-        set_timeout(float(_env_timeout))
-    except ValueError:
-        sys.stderr.write(f"numpy_dist: ignoring NUMPY_DIST_TIMEOUT={_env_timeout!r} (not a number)\n")

@@ -9,21 +9,29 @@ operation moved.  Traffic is counted in two classes:
 * *control* collectives (``control_collectives``, ``control_bytes``): the
   small agreements that keep ranks consistent (error flags, verdicts,
   metadata checks).  They carry no array data.
+
+Layer 2 (transport): it imports nothing of numpy_dist but the watchdog, the
+settings and the layout layer (only to install how ``None`` becomes a
+communicator).  "Agree on a local failure" is spelled one way:
+:func:`agreed` around a block of local work (:func:`agreed_call` for a
+callable, :class:`LocalFailures` when local steps alternate with messages).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from mpi4py import MPI
 
-from .checks import watch
+from . import _config
+from . import distribution as _distribution
+from .watchdog import watch
 
 __all__ = [
     "get_comm",
@@ -31,6 +39,8 @@ __all__ = [
     "reset_comm_stats",
     "agree",
     "agreed",
+    "agreed_call",
+    "LocalFailures",
 ]
 
 _RELAY_TAG = 7171  # point-to-point messages of relay() (collectives use no tags)
@@ -56,6 +66,19 @@ def get_comm(comm: MPI.Intracomm | None = None) -> MPI.Intracomm:
     if not isinstance(comm, MPI.Intracomm):
         raise TypeError(f"comm must be an mpi4py Intracomm or None, got {type(comm).__name__}")
     return comm
+
+
+def _comm_or_context(comm_or_context: Any) -> MPI.Intracomm:
+    """A communicator from ``None``, an mpi4py communicator or a ``Context`` (its ``.comm``)."""
+    if comm_or_context is None or isinstance(comm_or_context, MPI.Comm):
+        return get_comm(comm_or_context)
+    inner = getattr(comm_or_context, "comm", None)
+    if isinstance(inner, MPI.Intracomm):
+        return inner
+    raise TypeError(f"expected an MPI communicator or a Context, got {type(comm_or_context).__name__}")
+
+
+_distribution.install_comm_resolver(_comm_or_context)
 
 
 def comm_stats() -> dict[str, int]:
@@ -402,13 +425,107 @@ def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
     raise err from exc
 
 
+FP_BITS = {"divide by zero": 1, "overflow": 2, "underflow": 4, "invalid value": 8}
+_FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "under"), ("invalid value", "invalid"))
+EXC_BIT = 16
+
+
+def report_fp(flags: int, name: str) -> None:
+    """Report floating-point errors seen on any rank the way ``np.seterr`` asks (warn, raise, call ...)."""
+    settings = np.geterr()
+    for kind, key in _FP_KINDS:
+        if not flags & FP_BITS[kind]:
+            continue
+        mode = settings[key]
+        message = f"{kind} encountered in {name}"
+        if mode == "warn":
+            warnings.warn(message, RuntimeWarning, stacklevel=5)
+        elif mode == "raise":
+            raise FloatingPointError(message)
+        elif mode == "call":
+            np.geterrcall()(kind, FP_BITS[kind])
+        elif mode == "print":
+            print(f"Warning: {message}")
+        elif mode == "log":
+            np.geterrcall().write(f"Warning: {message}\n")
+
+
+class LocalFailures:
+    """What this rank's local (communication-free) work saw, to be agreed on by every rank.
+
+    Records the first exception and, when ``fp`` names the operation, NumPy's
+    floating-point error flags (reported once, on every rank, as ``np.seterr``
+    asks, instead of only on the ranks whose data raised them).  After a
+    failure the remaining local steps are skipped, so a failing rank still
+    takes part in every later message.  :meth:`agree` is collective.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> failures = LocalFailures(MPI.COMM_WORLD, fp="demo")
+    >>> failures.run(lambda: 1 + 1)
+    2
+    >>> failures.agree()
+    """
+
+    def __init__(self, comm: MPI.Intracomm, fp: str | None = None) -> None:
+        self.comm = comm
+        self.fp = fp
+        self.flags = 0
+        self.exc: BaseException | None = None
+
+    def record_fp(self, kind: str, _flag: int) -> None:
+        self.flags |= FP_BITS.get(kind, 0)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        """Run a block as one local step: its exception is kept, not raised (until :meth:`agree`)."""
+        try:
+            if self.fp is None:
+                yield
+            else:
+                with np.errstate(all="call", call=self.record_fp):
+                    yield
+        except Exception as exc:  # noqa: BLE001 - every failure must be agreed on
+            if self.exc is None:
+                self.exc = exc
+
+    def run(self, kernel: Callable[[], Any]) -> Any:
+        """Run one local step (skipped after a failure); its result, or None when it failed."""
+        if self.exc is not None:
+            return None
+        with self.recording():
+            return kernel()
+        return None
+
+    def agree(self) -> None:
+        """Collective: raise on every rank what any rank saw, then report FP errors seen anywhere."""
+        comm = self.comm
+        if comm.Get_size() == 1:
+            if self.exc is not None:
+                raise self.exc
+            flags = self.flags
+        elif self.fp is None:
+            agree(comm, self.exc)
+            return
+        else:
+            flags = allreduce_flags(comm, self.flags | (EXC_BIT if self.exc is not None else 0))
+            if flags & EXC_BIT:
+                agree(comm, self.exc)
+        if flags & ~EXC_BIT:
+            report_fp(flags & ~EXC_BIT, self.fp)
+
+
 @contextlib.contextmanager
-def agreed(comm: MPI.Intracomm) -> Iterator[None]:
+def agreed(comm: MPI.Intracomm, fp: str | None = None) -> Iterator[None]:
     """Context manager around local (communication-free) work that may fail.
 
     An exception raised inside the block on any rank is raised on every rank
-    at the end of the block (see :func:`agree`).  The block must not
-    communicate: ranks that fail leave it early.
+    at the end of the block (see :func:`agree`).  With ``fp`` (the operation's
+    name), NumPy floating-point errors seen on any rank are reported on every
+    rank too, in one small allreduce of a flag word.  The block must not
+    communicate: ranks that fail leave it early.  On one rank the block runs
+    as plain NumPy (its own warnings and errors, unchanged).
 
     Examples
     --------
@@ -419,12 +536,20 @@ def agreed(comm: MPI.Intracomm) -> Iterator[None]:
     if comm.Get_size() == 1:
         yield
         return
-    try:
+    failures = LocalFailures(comm, fp)
+    with failures.recording():
         yield
-    except Exception as exc:  # noqa: BLE001 - every failure must be agreed on
-        agree(comm, exc)
-        raise  # pragma: no cover - agree always raises here
-    agree(comm, None)
+    failures.agree()
+
+
+def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None = None) -> Any:
+    """``kernel()`` inside :func:`agreed`: its result, or on every rank what any rank raised."""
+    if comm.Get_size() == 1:
+        return kernel()
+    failures = LocalFailures(comm, fp)
+    result = failures.run(kernel)
+    failures.agree()
+    return result
 
 
 def abort(message: str, code: int = 1) -> None:
@@ -439,7 +564,7 @@ def abort(message: str, code: int = 1) -> None:
 # Uncaught exceptions: end the whole job instead of leaving the other ranks waiting
 # --------------------------------------------------------------------------
 
-ABORT_ENV = "NUMPY_DIST_ABORT_ON_ERROR"
+ABORT_ENV = "NUMPY_DIST_ABORT_ON_ERROR"  # read by _config
 _previous_excepthook = None
 
 
@@ -465,7 +590,7 @@ def install_excepthook() -> bool:
     the hook (local, no communication).
     """
     global _previous_excepthook
-    if os.environ.get(ABORT_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+    if not _config.ABORT_ON_ERROR:
         return False
     if MPI.COMM_WORLD.Get_size() == 1 or sys.excepthook is _abort_on_uncaught:
         return False
@@ -475,7 +600,11 @@ def install_excepthook() -> bool:
 
 
 def any_rank(comm: MPI.Intracomm, flag: bool) -> bool:
-    """True on every rank when ``flag`` is true on any rank (one tiny control allreduce)."""
+    """True on every rank when ``flag`` is true on any rank (one tiny control allreduce).
+
+    A boolean vote (e.g. "does any rank need the slow path?"), not a failure:
+    failures go through :func:`agreed`.
+    """
     return bool(allreduce_flags(comm, 1 if flag else 0))
 
 

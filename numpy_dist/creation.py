@@ -19,7 +19,7 @@ from .checks import collective
 from .distarray import DistArray, _root_distribution, check_dtype
 from .distribution import Distribution, normalize_shape
 from .maps import BlockMap, CyclicMap, NoDistMap
-from .redistribute import redistribute_local
+from .redistribute import distribution_from_dim_data, redistribute_local
 
 __all__ = [
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
@@ -258,7 +258,7 @@ def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
     if not isinstance(data, dict) or "buffer" not in data or "dim_data" not in data:
         raise TypeError("from_distarray needs an object with __distarray__() or a dict with 'buffer' and 'dim_data'")
     c = _comm.get_comm(comm if comm is not None else getattr(obj, "comm", None))
-    dist = Distribution.from_dim_data(c, data["dim_data"])
+    dist = distribution_from_dim_data(c, data["dim_data"])
     buf = np.asarray(data["buffer"])
     _comm.agree(c, None if buf.shape == dist.local_shape else
                 ValueError(f"buffer shape {buf.shape} does not match its dim_data {dist.local_shape}"))

@@ -512,6 +512,7 @@ def _imag(self: DistArray) -> DistArray:
 
 DistArray.real = property(_real, doc="Real part (no communication).")
 DistArray.imag = property(_imag, doc="Imaginary part (no communication).")
+checks.register_array_type(DistArray)
 
 
 def _root_distribution(comm: MPI.Intracomm, shape: tuple[int, ...], root: int) -> Distribution:

@@ -3,6 +3,13 @@
 A distribution is global metadata: every rank holds an identical copy and can
 answer, without communicating, which rank holds which global indices.
 
+Layer 1 (pure index arithmetic): this module never imports MPI or the
+transport.  A communicator is held as an opaque object (only ``Get_rank``
+and ``Get_size`` are called); turning ``None`` or a ``Context`` into a
+communicator is installed by ``numpy_dist.comm`` (:func:`install_comm_resolver`),
+and assembling a layout from every rank's ``dim_data`` (which needs an
+allgather) lives in ``numpy_dist.redistribute``.
+
 The process grid ``proc_grid`` is Cartesian over the communicator in C order
 (rank ``r`` has coordinates ``np.unravel_index(r, proc_grid)``).  Each
 distributed axis is laid along its own grid dimension (``axis_grid[i]``); a
@@ -15,17 +22,15 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
 import numpy as np
-from mpi4py import MPI
 
-from . import comm as _comm
 from .maps import DIST_TYPES, BlockMap, CyclicMap, Map, NoDistMap, map_from_global_dim_dict
 
-__all__ = ["Distribution", "make_grid_shape", "normalize_shape", "DAP_VERSION"]
+__all__ = ["Distribution", "make_grid_shape", "normalize_shape", "DAP_VERSION", "install_comm_resolver"]
 
 DAP_VERSION = "0.10.0"
 
@@ -127,13 +132,25 @@ def make_grid_shape(shape: Sequence[int], dist: Sequence[str], comm_size: int) -
     return tuple(grid)
 
 
-def _comm_of(comm_or_context: Any) -> MPI.Intracomm:
-    if comm_or_context is None or isinstance(comm_or_context, MPI.Comm):
-        return _comm.get_comm(comm_or_context)
-    inner = getattr(comm_or_context, "comm", None)
-    if isinstance(inner, MPI.Intracomm):
-        return inner
-    raise TypeError(f"expected an MPI communicator or a Context, got {type(comm_or_context).__name__}")
+def _no_transport(comm_or_context: Any) -> Any:
+    raise RuntimeError("numpy_dist.comm is not imported: no communicator resolver is installed")
+
+
+_resolve_comm: Callable[[Any], Any] = _no_transport
+
+
+def install_comm_resolver(resolve: Callable[[Any], Any]) -> None:
+    """Install how a ``comm_or_context`` argument becomes a communicator.
+
+    The transport layer (``numpy_dist.comm``) calls this once when it is
+    imported; the layout layer itself never imports MPI.
+    """
+    global _resolve_comm
+    _resolve_comm = resolve
+
+
+def _comm_of(comm_or_context: Any) -> Any:
+    return _resolve_comm(comm_or_context)
 
 
 class Distribution:
@@ -212,18 +229,30 @@ class Distribution:
             raise ValueError(
                 f"global_dim_data describes a process grid of {product} processes "
                 f"but the communicator has {comm.Get_size()}")
-        return cls._from_maps(comm, maps, None, None)
+        return cls.from_maps(comm, maps)
 
     @classmethod
-    def from_dim_data(cls, comm_or_context: Any, dim_data: Sequence[dict]) -> Distribution:
-        """Collective: build a distribution from this rank's Distributed Array Protocol ``dim_data``.
+    def from_dim_data_per_rank(cls, comm_or_context: Any, dim_data_per_rank: Sequence[Sequence[dict]]) -> Distribution:
+        """Build a distribution from every rank's Distributed Array Protocol ``dim_data`` (no communication).
 
-        Each rank passes its own per-rank dictionaries; the global layout
-        (bounds, unstructured indices) is assembled with one allgather.
+        ``dim_data_per_rank[r]`` is rank ``r``'s tuple of per-axis dicts, as
+        :meth:`get_dim_data_per_rank` returns them.  The collective variant,
+        where each rank passes only its own, is
+        :func:`numpy_dist.redistribute.distribution_from_dim_data`.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> d = nd.Distribution(None, (5, 3))
+        >>> nd.Distribution.from_dim_data_per_rank(None, d.get_dim_data_per_rank()) == d
+        True
         """
         comm = _comm_of(comm_or_context)
-        local = [dict(d) for d in dim_data]
-        everyone = _comm.allgather_object(comm, local)
+        everyone = [[dict(d) for d in dd] for dd in dim_data_per_rank]
+        if len(everyone) != comm.Get_size():
+            raise ValueError(f"dim_data_per_rank has {len(everyone)} entries but the communicator has "
+                             f"{comm.Get_size()} ranks")
+        local = everyone[comm.Get_rank()]
         gdd = []
         for axis, dd in enumerate(local):
             kind = dd.get("dist_type")
@@ -253,9 +282,26 @@ class Distribution:
         return out
 
     @classmethod
-    def _from_maps(cls, comm: MPI.Intracomm, maps: Sequence[Map], proc_grid: tuple[int, ...] | None,
-                   axis_grid: tuple[int | None, ...] | None) -> Distribution:
-        """Build without validation against a shape (internal; never communicates)."""
+    def from_maps(cls, comm: Any, maps: Sequence[Map], proc_grid: Sequence[int] | None = None,
+                  axis_grid: Sequence[int | None] | None = None) -> Distribution:
+        """The general constructor: one map per axis, laid on a process grid (no communication).
+
+        ``proc_grid`` is the Cartesian grid over the communicator (its product
+        is the communicator size) and ``axis_grid[i]`` the grid dimension axis
+        ``i`` is laid along (None: not distributed).  Without them, every
+        distributed axis gets its own grid dimension in axis order (or, with no
+        distributed axis, one replicated dimension of all ranks).  The maps are
+        trusted: the named constructors below cover the common layouts.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> from numpy_dist.maps import BlockMap, NoDistMap
+        >>> comm = nd.get_comm()
+        >>> d = nd.Distribution.from_maps(comm, [BlockMap(6, comm.size), NoDistMap(2)])
+        >>> d.dist
+        ('b', 'n')
+        """
         self = cls.__new__(cls)
         if proc_grid is None:
             self._setup(comm, list(maps), _default_axis_grid(list(maps), comm.Get_size()))
@@ -263,7 +309,62 @@ class Distribution:
             self._setup(comm, list(maps), (tuple(proc_grid), tuple(axis_grid)))
         return self
 
-    def _setup(self, comm: MPI.Intracomm, maps: list[Map], grid: tuple[tuple[int, ...], tuple]) -> None:
+    _from_maps = from_maps  # transitional: removed once no caller outside this module is left
+
+    @classmethod
+    def row_blocks(cls, comm: Any, shape: Sequence[int], bounds: Sequence[int] | None = None) -> Distribution:
+        """Axis 0 in contiguous blocks over all ranks (even, or at ``bounds``); other axes whole.
+
+        A 0-d shape is replicated.  ``bounds`` has one entry per rank plus one
+        (``[0, ..., shape[0]]``).
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.Distribution.row_blocks(nd.get_comm(), (5, 3)).dist
+        ('b', 'n')
+        """
+        shape = tuple(int(n) for n in shape)
+        P = comm.Get_size()
+        if not shape:
+            return cls.replicated_on(comm, shape)
+        maps = [BlockMap(shape[0], P, None if bounds is None else [int(b) for b in bounds])]
+        maps += [NoDistMap(n) for n in shape[1:]]
+        return cls.from_maps(comm, maps, (P,), (0,) + (None,) * (len(shape) - 1))
+
+    @classmethod
+    def on_rank(cls, comm: Any, shape: Sequence[int], rank: int = 0) -> Distribution:
+        """The whole array on one rank; every other rank holds an empty block.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> d = nd.Distribution.on_rank(nd.get_comm(), (4,))
+        >>> d.local_shape_of(0)
+        (4,)
+        """
+        shape = tuple(int(n) for n in shape)
+        if not shape:
+            raise ValueError("a 0-d array cannot be held on one rank only; use replicated_on")
+        P = comm.Get_size()
+        bounds = [0] * (rank + 1) + [shape[0]] * (P - rank)
+        return cls.row_blocks(comm, shape, bounds)
+
+    @classmethod
+    def replicated_on(cls, comm: Any, shape: Sequence[int]) -> Distribution:
+        """Every rank holds the whole array (one replicated grid dimension of all ranks).
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.Distribution.replicated_on(nd.get_comm(), (2, 3)).dist
+        ('n', 'n')
+        """
+        shape = tuple(int(n) for n in shape)
+        return cls.from_maps(comm, [NoDistMap(n) for n in shape], (comm.Get_size(),), (None,) * len(shape))
+
+
+    def _setup(self, comm: Any, maps: list[Map], grid: tuple[tuple[int, ...], tuple]) -> None:
         self.comm = comm
         self.maps = tuple(maps)
         self.proc_grid, self.axis_grid = grid
@@ -377,16 +478,56 @@ class Distribution:
             else:
                 maps.append(m)
                 axis_grid.append(g)
-        return Distribution._from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
+        return Distribution.from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
 
     def replicated(self, shape: Sequence[int]) -> Distribution:
         """A fully replicated distribution of ``shape`` on the same grid."""
-        return Distribution._from_maps(self.comm, [NoDistMap(n) for n in shape], self.proc_grid,
+        return Distribution.from_maps(self.comm, [NoDistMap(n) for n in shape], self.proc_grid,
                                        (None,) * len(shape))
 
     def with_maps(self, maps: Sequence[Map], axis_grid: Sequence[int | None]) -> Distribution:
         """Same communicator and process grid, other maps."""
-        return Distribution._from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
+        return Distribution.from_maps(self.comm, maps, self.proc_grid, tuple(axis_grid))
+
+    def with_local_axes(self, axes: Sequence[int]) -> Distribution:
+        """Same shape with ``axes`` held whole on every rank; their grid dimensions become replicated.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.Distribution(None, (4, 6), dist="bn").with_local_axes([0]).dist
+        ('n', 'n')
+        """
+        local = {a % self.ndim for a in axes} if self.ndim else set()
+        maps = [NoDistMap(m.size) if i in local else m for i, m in enumerate(self.maps)]
+        axis_grid = [None if i in local else g for i, g in enumerate(self.axis_grid)]
+        return Distribution.from_maps(self.comm, maps, self.proc_grid, axis_grid)
+
+    def select_axes(self, axes: Sequence[int]) -> Distribution:
+        """The layout of ``axes`` only, in that order; dropped axes' grid dimensions become replicated.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.Distribution(None, (4, 6), dist="bn").select_axes([1, 0]).dist
+        ('n', 'b')
+        """
+        axes = [int(a) for a in axes]
+        return Distribution.from_maps(self.comm, [self.maps[a] for a in axes], self.proc_grid,
+                                      [self.axis_grid[a] for a in axes])
+
+    def extended(self, trailing_shape: Sequence[int]) -> Distribution:
+        """This layout with whole (not distributed) axes of ``trailing_shape`` appended.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.Distribution(None, (4,)).extended((3,)).shape
+        (4, 3)
+        """
+        trailing = [int(n) for n in trailing_shape]
+        return Distribution.from_maps(self.comm, list(self.maps) + [NoDistMap(n) for n in trailing],
+                                      self.proc_grid, tuple(self.axis_grid) + (None,) * len(trailing))
 
     def broadcast_to(self, shape: Sequence[int], out_dist: Distribution) -> Distribution:
         """Distribution an operand of ``shape`` must have to align with ``out_dist`` under broadcasting."""
@@ -400,7 +541,7 @@ class Distribution:
             else:  # broadcast axis of length 1: held whole, replicated
                 maps.append(NoDistMap(n))
                 axis_grid.append(None)
-        return Distribution._from_maps(out_dist.comm, maps, out_dist.proc_grid, tuple(axis_grid))
+        return Distribution.from_maps(out_dist.comm, maps, out_dist.proc_grid, tuple(axis_grid))
 
     # -- identity --------------------------------------------------------------------------
     @cached_property

@@ -18,16 +18,37 @@ Plans are cached per (old, new) distribution pair.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import comm as _comm
 from .distribution import Distribution
 
-__all__ = ["redistribute_local", "redistribute_pieces", "plan_for"]
+__all__ = ["redistribute_local", "redistribute_pieces", "plan_for", "distribution_from_dim_data"]
 
 _PLAN_CACHE: OrderedDict = OrderedDict()
+
+
+def distribution_from_dim_data(comm: Any, dim_data: Sequence[dict]) -> Distribution:
+    """Collective: the distribution whose rank-local ``dim_data`` each rank passes.
+
+    The global layout (bounds, unstructured indices) is assembled from every
+    rank's part with one allgather (control traffic); see
+    :meth:`Distribution.from_dim_data_per_rank` for the local assembly.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> d = nd.Distribution(None, (5, 3))
+    >>> distribution_from_dim_data(d.comm, d.dim_data()) == d
+    True
+    """
+    comm = _comm._comm_or_context(comm)
+    everyone = _comm.allgather_object(comm, [dict(d) for d in dim_data])
+    return Distribution.from_dim_data_per_rank(comm, everyone)
 _PLAN_CACHE_SIZE = 64
 
 
@@ -327,11 +348,7 @@ def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values
 
 def _rows_layout(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
     """Block rows over every rank, other axes whole: each rank holds one contiguous C-order flat range."""
-    from .maps import BlockMap, NoDistMap
-
-    P = dist.nprocs
-    maps = [BlockMap(shape[0], P)] + [NoDistMap(n) for n in shape[1:]]
-    return Distribution._from_maps(dist.comm, maps, (P,), (0,) + (None,) * (len(shape) - 1))
+    return Distribution.row_blocks(dist.comm, shape)
 
 
 def _is_rows_layout(dist: Distribution) -> bool:

@@ -46,61 +46,13 @@ ASSOCIATIVE: dict[np.ufunc, bool] = {
     np.maximum: True, np.minimum: True, np.fmax: True, np.fmin: True, np.gcd: True,
 }
 
-_FP_BITS = {"divide by zero": 1, "overflow": 2, "underflow": 4, "invalid value": 8}
-_FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "under"), ("invalid value", "invalid"))
-_EXC_BIT = 16
-
-
-# --------------------------------------------------------------------------
-# Collective error handling around local kernels
-# --------------------------------------------------------------------------
+# Transitional names for the agreement helpers, which now live in comm (one spelling: comm.agreed).
+_FP_BITS, _EXC_BIT, _report_fp = _comm.FP_BITS, _comm.EXC_BIT, _comm.report_fp
 
 
 def run_checked(comm: Any, name: str, kernel: Callable[[], Any]) -> Any:
-    """Run a communication-free ``kernel``; report FP errors and exceptions on every rank.
-
-    One small allreduce of a flag word when the communicator has more than
-    one rank (control traffic); on one rank NumPy reports as usual.
-    """
-    if comm.Get_size() == 1:
-        return kernel()
-    seen = [0]
-
-    def record(kind: str, _flag: int) -> None:
-        seen[0] |= _FP_BITS.get(kind, 0)
-
-    exc = None
-    result = None
-    with np.errstate(all="call", call=record):
-        try:
-            result = kernel()
-        except Exception as e:  # noqa: BLE001 - agreed on below
-            exc = e
-    flags = _comm.allreduce_flags(comm, seen[0] | (_EXC_BIT if exc is not None else 0))
-    if flags & _EXC_BIT:
-        _comm.agree(comm, exc)
-    if flags:
-        _report_fp(flags, name)
-    return result
-
-
-def _report_fp(flags: int, name: str) -> None:
-    settings = np.geterr()
-    for kind, key in _FP_KINDS:
-        if not flags & _FP_BITS[kind]:
-            continue
-        mode = settings[key]
-        message = f"{kind} encountered in {name}"
-        if mode == "warn":
-            warnings.warn(message, RuntimeWarning, stacklevel=5)
-        elif mode == "raise":
-            raise FloatingPointError(message)
-        elif mode == "call":
-            np.geterrcall()(kind, _FP_BITS[kind])
-        elif mode == "print":
-            print(f"Warning: {message}")
-        elif mode == "log":
-            np.geterrcall().write(f"Warning: {message}\n")
+    """Transitional: ``comm.agreed_call(comm, kernel, fp=name)``."""
+    return _comm.agreed_call(comm, kernel, fp=name)
 
 
 # --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.distribution import make_grid_shape
+from numpy_dist.redistribute import distribution_from_dim_data
 from numpy_dist.testing import assert_all_ranks
 
 P = MPI.COMM_WORLD.Get_size()
@@ -58,15 +59,17 @@ def test_dim_data_round_trip_through_global_dim_data():
     ))
     again = nd.Distribution.from_global_dim_data(None, d.global_dim_data())
     assert again == d
-    per_rank = nd.Distribution.from_dim_data(None, d.dim_data())
+    per_rank = distribution_from_dim_data(nd.get_comm(), d.dim_data())
     assert per_rank == d
+    assert nd.Distribution.from_dim_data_per_rank(None, d.get_dim_data_per_rank()) == d
 
 
 def test_unstructured_from_global_dim_data():
     perm = np.random.default_rng(0).permutation(9)
     d = nd.Distribution.from_global_dim_data(None, ({"dist_type": "u", "indices": np.array_split(perm, P)},))
     assert d.dist == ("u",)
-    assert nd.Distribution.from_dim_data(None, d.dim_data()) == d
+    assert distribution_from_dim_data(nd.get_comm(), d.dim_data()) == d
+    assert nd.Distribution.from_dim_data_per_rank(None, d.get_dim_data_per_rank()) == d
 
 
 def test_block_bounds_from_global_dim_data():
@@ -121,3 +124,56 @@ def test_creation_bad_input_at_any_rank_count():
         nd.zeros(3, dtype=object)
     with pytest.raises(ValueError, match="shape"):
         nd.ones((-2, 3))
+
+
+# -- the named constructors: each is checked against what it promises, from global metadata only --
+
+def _owned(d: nd.Distribution, axis: int) -> list[list[int]]:
+    return [d.local_indices(axis, r).tolist() for r in range(d.nprocs)]
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (7,), (P + 1, 3), (2 * P, 0, 2)])
+def test_row_blocks_and_on_rank(shape):
+    comm = nd.get_comm()
+    rows = nd.Distribution.row_blocks(comm, shape)
+    assert rows == nd.Distribution(comm, shape, ("b",) + ("n",) * (len(shape) - 1))
+    assert sum(rows.local_shape_of(r)[0] for r in range(P)) == shape[0]
+    bounds = [0] + [min(shape[0], 2 * (i + 1)) for i in range(P - 1)] + [shape[0]]
+    given = nd.Distribution.row_blocks(comm, shape, bounds)
+    assert [given.local_shape_of(r)[0] for r in range(P)] == list(np.diff(bounds))
+    for root in range(P):
+        one = nd.Distribution.on_rank(comm, shape, root)
+        assert [one.local_shape_of(r) for r in range(P)] == [
+            shape if r == root else (0,) + shape[1:] for r in range(P)]
+
+
+def test_replicated_on_and_zero_d():
+    comm = nd.get_comm()
+    rep = nd.Distribution.replicated_on(comm, (3, 2))
+    assert rep.dist == ("n", "n") and all(rep.local_shape_of(r) == (3, 2) for r in range(P))
+    assert nd.Distribution.row_blocks(comm, ()) == nd.Distribution.replicated_on(comm, ())
+    with pytest.raises(ValueError):
+        nd.Distribution.on_rank(comm, ())
+
+
+def test_local_axes_select_axes_extended():
+    d = nd.Distribution(None, (4, 6, 5), dist="bbn")
+    whole = d.with_local_axes([0, -2])
+    assert whole.dist == ("n", "n", "n") and whole.proc_grid == d.proc_grid
+    assert all(whole.local_shape_of(r) == (4, 6, 5) for r in range(P))
+    half = d.with_local_axes([1])
+    assert _owned(half, 0) == _owned(d, 0) and _owned(half, 1) == [list(range(6))] * P
+    swapped = d.select_axes([1, 0])
+    assert swapped.shape == (6, 4) and _owned(swapped, 0) == _owned(d, 1) and _owned(swapped, 1) == _owned(d, 0)
+    longer = d.select_axes([0]).extended((2, 3))
+    assert longer.shape == (4, 2, 3) and _owned(longer, 0) == _owned(d, 0) and longer.dist == ("b", "n", "n")
+
+
+def test_from_maps_default_grid():
+    from numpy_dist.maps import BlockMap, NoDistMap
+
+    comm = nd.get_comm()
+    d = nd.Distribution.from_maps(comm, [BlockMap(6, P), NoDistMap(2)])
+    assert d == nd.Distribution(comm, (6, 2), "bn")
+    with pytest.raises(ValueError):
+        nd.Distribution.from_dim_data_per_rank(comm, [d.dim_data()] * (P + 1))

@@ -180,7 +180,7 @@ def test_print0_prints_once_on_rank_0(case):
 
 
 def test_watchdog_names_the_rank_conditional_pattern():
-    from numpy_dist.checks import _likely_cause
+    from numpy_dist.watchdog import _likely_cause
 
     for op in ("__repr__", "__str__", "asnumpy", "gather", "__array__", "print0"):
         assert "if rank == 0:" in _likely_cause(op)

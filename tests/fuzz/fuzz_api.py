@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     comm = MPI.COMM_WORLD
     rank = comm.Get_rank()
     watchdog = CaseWatchdog(args.case_timeout)
-    if not nd.checks._watchdog.enabled:
+    if not nd.watchdog.enabled():
         nd.set_timeout(2 * args.case_timeout)  # the library's own watchdog, behind the case watchdog
     if args.case is not None:
         seed, first, cases, verbose = args.case // 100_000, args.case % 100_000, 1, True
