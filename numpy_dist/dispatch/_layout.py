@@ -21,7 +21,7 @@ from ..distribution import Distribution
 from ..maps import BlockMap, Map, NoDistMap
 from ..redistribute import redistribute_local
 
-__all__ = ["as_dist", "comm_of", "layout", "replicated_dist", "is_replicated", "move", "on_all_ranks",
+__all__ = ["as_dist", "comm_of", "layout", "is_replicated", "move", "on_all_ranks",
            "axis_layout", "with_axis_map", "insert_axis", "drop_axis"]
 
 
@@ -49,11 +49,7 @@ def layout(comm: Any, shape: tuple[int, ...], axis: int | None = None, amap: Map
     if axis is not None and (P > 1 or amap is not None):
         maps[axis] = amap if amap is not None else BlockMap(shape[axis], P)
         grid[axis] = 0
-    return Distribution._from_maps(comm, maps, (P,), tuple(grid))
-
-
-def replicated_dist(comm: Any, shape: tuple[int, ...]) -> Distribution:
-    return layout(comm, shape)
+    return Distribution.from_maps(comm, maps, (P,), tuple(grid))
 
 
 def is_replicated(d: Distribution) -> bool:
@@ -88,11 +84,11 @@ def with_axis_map(d: Distribution, axis: int, shape: tuple[int, ...]) -> Distrib
     grid: list[int | None] = [None] * len(shape)
     dims = [i for i, g in enumerate(d.axis_grid) if g is not None]
     if not dims:
-        return Distribution._from_maps(d.comm, maps, d.proc_grid, tuple(grid))
+        return Distribution.from_maps(d.comm, maps, d.proc_grid, tuple(grid))
     src = dims[0]
     maps[axis] = d.maps[src]
     grid[axis] = d.axis_grid[src]
-    return Distribution._from_maps(d.comm, maps, d.proc_grid, tuple(grid))
+    return Distribution.from_maps(d.comm, maps, d.proc_grid, tuple(grid))
 
 
 def insert_axis(x: DistArray, pos: int) -> DistArray:

@@ -34,7 +34,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
-from ._layout import as_dist, axis_layout, comm_of, insert_axis, move, replicated_dist, with_axis_map
+from ._layout import as_dist, axis_layout, comm_of, insert_axis, move, with_axis_map
 from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
@@ -100,7 +100,7 @@ def batched(x: DistArray, kernel: Any, cores: list[int]) -> list[DistArray]:
     nb = x.ndim - 2
     if any(d.axis_grid[i] is not None for i in (nb, nb + 1)):
         nd_ = local_axes_dist(d, (nb, nb + 1))
-        d = nd_ if nd_ is not None else replicated_dist(x.comm, x.shape)
+        d = nd_ if nd_ is not None else Distribution.replicated_on(x.comm, x.shape)
     local = move(x, d)
     with _comm.agreed(x.comm):
         outs = kernel(local)
@@ -108,10 +108,7 @@ def batched(x: DistArray, kernel: Any, cores: list[int]) -> list[DistArray]:
     result = []
     for o, k in zip(outs, cores):
         o = np.asarray(o)
-        core = o.shape[nb:]
-        od = Distribution._from_maps(x.comm, list(d.maps[:nb]) + [NoDistMap(c) for c in core], d.proc_grid,
-                                     tuple(d.axis_grid[:nb]) + (None,) * len(core))
-        result.append(DistArray._new(o, od))
+        result.append(DistArray._new(o, d.select_axes(range(nb)).extended(o.shape[nb:])))
     return result
 
 
@@ -141,13 +138,10 @@ def tsqr(A: DistArray, complete: bool = False) -> tuple[np.ndarray, Distribution
     rs = _comm.allgather_array(comm, np.ascontiguousarray(r1[:k_r]))
     counts = [r.shape[0] for r in rs]
     stack = np.concatenate(rs, axis=0) if rs else np.empty((0, n), a.dtype)
-    small, exc = None, None
-    if comm.Get_rank() == 0:  # one rank factorises the stack, so every rank holds bit-identical factors
-        try:
+    small = None
+    with _comm.agreed(comm):
+        if comm.Get_rank() == 0:  # one rank factorises the stack, so every rank holds bit-identical factors
             small = np.linalg.qr(stack, mode=mode)
-        except Exception as e:  # noqa: BLE001 - agreed below
-            exc = e
-    _comm.agree(comm, exc)
     q2 = _comm.bcast_array(comm, small[0] if small is not None else None)
     R = _comm.bcast_array(comm, small[1] if small is not None else None)
     me = comm.Get_rank() if dA.nprocs > 1 else 0
@@ -194,7 +188,7 @@ def qr(a, mode="reduced"):
     if not _is_tall(x):
         return fallback(np.linalg.qr, (a,), {"mode": mode}, "numpy.linalg.qr")
     qloc, qd, R = tsqr(x, complete=(mode == "complete"))
-    Rd = DistArray._new(R, replicated_dist(x.comm, R.shape))
+    Rd = DistArray._new(R, Distribution.replicated_on(x.comm, R.shape))
     if mode == "r":
         return Rd
     return QRResult(DistArray._new(qloc, qd), Rd)
@@ -207,7 +201,7 @@ def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
     if not compute_uv:
         with _comm.agreed(x.comm):
             s = np.linalg.svd(Rn, compute_uv=False)
-        return DistArray._new(s, replicated_dist(x.comm, s.shape))
+        return DistArray._new(s, Distribution.replicated_on(x.comm, s.shape))
     with _comm.agreed(x.comm):
         u_r, s, vh = np.linalg.svd(Rn, full_matrices=False)
     if full:
@@ -215,8 +209,8 @@ def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
         local[:, :n] = qloc[:, :n] @ u_r
     else:
         local = qloc @ u_r
-    return SVDResult(DistArray._new(local, qd), DistArray._new(s, replicated_dist(x.comm, s.shape)),
-                     DistArray._new(vh, replicated_dist(x.comm, vh.shape)))
+    return SVDResult(DistArray._new(local, qd), DistArray._new(s, Distribution.replicated_on(x.comm, s.shape)),
+                     DistArray._new(vh, Distribution.replicated_on(x.comm, vh.shape)))
 
 
 @implements(np.linalg.svd)
@@ -283,7 +277,7 @@ def lstsq(a, b, rcond=None):
         u_r, s, vh = np.linalg.svd(R, full_matrices=False)
     Q = DistArray._new(qloc, qd)
     qtb_d = matmul2d(conj_t(Q), B2)
-    qtb = move(qtb_d, replicated_dist(comm, qtb_d.shape))  # n x k on every rank (a no-op when already so)
+    qtb = move(qtb_d, Distribution.replicated_on(comm, qtb_d.shape))  # n x k on every rank (a no-op when already so)
     if rcond is None:
         rcond = np.finfo(dt).eps * max(m, n)
     cut = rcond * (s[0] if s.size else 0)
@@ -295,15 +289,15 @@ def lstsq(a, b, rcond=None):
     x = x.astype(dt, copy=False)
     k = B2.shape[1]
     if rank == n and m > n:
-        X = DistArray._new(x, replicated_dist(comm, x.shape))
+        X = DistArray._new(x, Distribution.replicated_on(comm, x.shape))
         r = np.subtract(B2, matmul2d(A, X))
         resid = np.sum(np.abs(r) ** 2, axis=0)
-        resid = np.asarray(move(resid, replicated_dist(comm, resid.shape)) if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
+        resid = np.asarray(move(resid, Distribution.replicated_on(comm, resid.shape)) if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
     else:
         resid = np.empty((0,), np.real(np.empty(0, dt)).dtype)
     if vec:
         x = x[:, 0]
-    rep = lambda v: DistArray._new(np.ascontiguousarray(v), replicated_dist(comm, np.shape(v)))  # noqa: E731
+    rep = lambda v: DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, np.shape(v)))  # noqa: E731
     return rep(x), rep(resid.reshape(-1)[: (1 if vec else k) if resid.size else 0]), rank, rep(s)
 
 
@@ -329,7 +323,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     check_2d(x0)
     if 0 in x0.shape[-2:]:  # NumPy returns an empty result of the input's own dtype (square or not)
         shape = x0.shape[:-2] + x0.shape[-2:][::-1]
-        return DistArray._new(np.empty(shape, x0.dtype), replicated_dist(x0.comm, shape))
+        return DistArray._new(np.empty(shape, x0.dtype), Distribution.replicated_on(x0.comm, shape))
     if hermitian:  # NumPy: svd(hermitian=True) is eigh of one triangle, square matrices only
         check_square(x0)
     x = inexact(x0)
@@ -351,7 +345,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     ud = U.distribution
     g = ud.axis_grid[0]
     maps = [NoDistMap(left.shape[0]), ud.maps[0]]
-    pd = Distribution._from_maps(ud.comm, maps, ud.proc_grid, (None, g))
+    pd = Distribution.from_maps(ud.comm, maps, ud.proc_grid, (None, g))
     P = DistArray._new(local.astype(x.dtype, copy=False), pd)
     return conj_t(P) if wide else P
 
@@ -376,7 +370,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
         smax = _max(S, axis=-1, keepdims=True, initial=0)
         t = smax * (max(x.shape[-2:]) * np.finfo(S.dtype).eps)
         return _sum(np.greater(S, t), axis=-1)
-    s = move(S, replicated_dist(S.comm, S.shape))
+    s = move(S, Distribution.replicated_on(S.comm, S.shape))
     if tol is None:
         if rtol is None:
             rtol = max(x.shape[-2:]) * np.finfo(s.dtype).eps

@@ -16,14 +16,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
-from ._layout import as_dist, comm_of, insert_axis, layout, move, replicated_dist
+from ._layout import as_dist, comm_of, insert_axis, layout, move
 from .reductions import sum as _sum
 from .registry import implements
-from .ufuncs import local_axes_dist, run_checked
+from .ufuncs import local_axes_dist
 
 __all__ = ["diagonal", "trace", "kron", "cross"]
 
@@ -58,9 +59,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
         if d.axis_grid[ax1] is not None or d.axis_grid[ax2] is not None:
             d = local_axes_dist(d, (ax1, ax2))
         local = np.diagonal(move(a, d), offset, ax1, ax2).copy()
-        out_d = Distribution._from_maps(d.comm, [d.maps[i] for i in others] + [NoDistMap(n)], d.proc_grid,
-                                        tuple(d.axis_grid[i] for i in others) + (None,))
-        return DistArray._new(local, out_d)
+        return DistArray._new(local, d.select_axes(others).extended((n,)))
     # 2-d with a distributed axis: the elements each rank owns form an unstructured layout.
     P = d.nprocs
     lo = max(0, -offset)
@@ -143,7 +142,7 @@ def kron(a, b):
         B = insert_axis(B, 0)
     big_a = A.size >= B.size
     X, S = (A, B) if big_a else (B, A)
-    s = move(S, replicated_dist(comm, S.shape))
+    s = move(S, Distribution.replicated_on(comm, S.shape))
     x = X.local
     if big_a:
         ea = x.reshape(tuple(v for n in x.shape for v in (n, 1)))
@@ -151,11 +150,11 @@ def kron(a, b):
     else:
         ea = s.reshape(tuple(v for n in s.shape for v in (n, 1)))
         eb = x.reshape(tuple(v for n in x.shape for v in (1, n)))
-    prod = run_checked(comm, "kron", lambda: np.multiply(ea, eb))
+    prod = _comm.agreed_call(comm, lambda: np.multiply(ea, eb), fp="kron")
     local = prod.reshape(tuple(ea.shape[2 * i] * eb.shape[2 * i + 1] for i in range(nd_)))
     d = X.distribution
     maps = [(_scaled_map(m, B.shape[i]) if big_a else _spread_map(m, A.shape[i])) for i, m in enumerate(d.maps)]
-    out_d = Distribution._from_maps(comm, maps, d.proc_grid, d.axis_grid)
+    out_d = Distribution.from_maps(comm, maps, d.proc_grid, d.axis_grid)
     return DistArray._new(local, out_d)
 
 
@@ -177,7 +176,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     X = A if A.size >= B.size else B
     d = X.distribution
     if d.axis_grid[-1] is not None:
-        d = local_axes_dist(d, (X.ndim - 1,)) if X.ndim > 1 else replicated_dist(comm, X.shape)
+        d = local_axes_dist(d, (X.ndim - 1,)) if X.ndim > 1 else Distribution.replicated_on(comm, X.shape)
     # batch layout: X's batch maps where sizes match
     off = len(batch) - (X.ndim - 1)
     bmaps: list[Map] = [NoDistMap(n) for n in batch]
@@ -185,21 +184,17 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     for i in range(X.ndim - 1):
         if X.shape[i] == batch[i + off] and d.axis_grid[i] is not None:
             bmaps[i + off], bgrid[i + off] = d.maps[i], d.axis_grid[i]
+    bd = Distribution.from_maps(comm, bmaps, d.proc_grid, tuple(bgrid))
 
     def operand(Y: DistArray) -> np.ndarray:
-        o = len(batch) - (Y.ndim - 1)
-        maps = [bmaps[i + o] if Y.shape[i] == batch[i + o] else NoDistMap(Y.shape[i]) for i in range(Y.ndim - 1)]
-        grid = [bgrid[i + o] if Y.shape[i] == batch[i + o] else None for i in range(Y.ndim - 1)]
-        return move(Y, Distribution._from_maps(comm, maps + [NoDistMap(Y.shape[-1])], d.proc_grid,
-                                               tuple(grid) + (None,)))
+        """``Y``'s block aligned with the batch layout (broadcast axes whole), its vector axis whole."""
+        return move(Y, bd.broadcast_to(Y.shape[:-1], bd).extended(Y.shape[-1:]))
 
     la_, lb_ = operand(A), operand(B)
-    local = run_checked(comm, "cross", lambda: np.cross(la_, lb_))
+    local = _comm.agreed_call(comm, lambda: np.cross(la_, lb_), fp="cross")
     if la == 2 and lb == 2:
-        out_d = Distribution._from_maps(comm, bmaps, d.proc_grid, tuple(bgrid))
-        return DistArray._new(local, out_d)
-    out_d = Distribution._from_maps(comm, bmaps + [NoDistMap(3)], d.proc_grid, tuple(bgrid) + (None,))
-    C = DistArray._new(local, out_d)
+        return DistArray._new(local, bd)
+    C = DistArray._new(local, bd.extended((3,)))
     return np.moveaxis(C, -1, normalize_axis_index(axisc, C.ndim))
 
 

@@ -47,8 +47,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution, make_grid_shape
 from ..indexing import as_slice
 from ..maps import BlockMap, Map
-from ._layout import axis_layout, is_replicated, layout, move, on_all_ranks, replicated_dist, with_axis_map
-from .ufuncs import _EXC_BIT, _FP_BITS, _report_fp, run_checked
+from ._layout import axis_layout, is_replicated, layout, move, on_all_ranks, with_axis_map
 
 __all__ = ["matmul2d", "summa", "probe_dtype", "GridSpec"]
 
@@ -81,8 +80,8 @@ def _plan(A: DistArray, B: DistArray) -> str:
     m, k = A.shape
     n = B.shape[1]
     P = A.comm.Get_size()
-    rep = replicated_dist(A.comm, B.shape)
-    repA = replicated_dist(A.comm, A.shape)
+    rep = Distribution.replicated_on(A.comm, B.shape)
+    repA = Distribution.replicated_on(A.comm, A.shape)
     kmap = _kmap(A, B)
     cands = []
     if is_replicated(B.distribution) or B.size * P <= max(A.size, m * n):
@@ -166,14 +165,14 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     if plan == "rows":
         dA = axis_layout(A, 0)
         a = move(A, dA)
-        b = move(B, replicated_dist(comm, B.shape))
-        local = run_checked(comm, "matmul", lambda: np.matmul(a, b).astype(dt, copy=False))
+        b = move(B, Distribution.replicated_on(comm, B.shape))
+        local = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         return DistArray._new(local, with_axis_map(dA, 0, (m, n)))
     if plan == "cols":
         dB = axis_layout(B, 1)
         b = move(B, dB)
-        a = move(A, replicated_dist(comm, A.shape))
-        local = run_checked(comm, "matmul", lambda: np.matmul(a, b).astype(dt, copy=False))
+        a = move(A, Distribution.replicated_on(comm, A.shape))
+        local = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         return DistArray._new(local, with_axis_map(dB, 1, (m, n)))
     if plan == "summa":
         return summa(A, B, dt)
@@ -181,10 +180,10 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     if plan == "inner":
         a = move(A, layout(comm, A.shape, 1, kmap))
         b = move(B, layout(comm, B.shape, 0, kmap))
-        part = run_checked(comm, "matmul", lambda: np.matmul(a, b).astype(dt, copy=False))
+        part = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         partials = _comm.allgather_array(comm, part)
         total = functools.reduce(np.add, partials[1:], partials[0].copy())
-        return DistArray._new(total.astype(dt, copy=False), replicated_dist(comm, (m, n)))
+        return DistArray._new(total.astype(dt, copy=False), Distribution.replicated_on(comm, (m, n)))
     # ring
     dA = axis_layout(A, 0)
     a = move(A, dA)
@@ -198,7 +197,7 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     for s in range(P):
         j = (me + s) % P
         # Every rank, every step: an FP error on one rank's blocks is reported everywhere before the shift.
-        run_checked(comm, "matmul", lambda: step(kmap.local_indices(j), b))
+        _comm.agreed_call(comm, lambda: step(kmap.local_indices(j), b), fp="matmul")
         if s < P - 1:
             b = _shift(comm, b, (me - 1) % P, (me + 1) % P, (kmap.local_size((j + 1) % P), n))
     return DistArray._new(out, with_axis_map(dA, 0, (m, n)))
@@ -235,7 +234,7 @@ def _grid_layout(x: DistArray, spec: GridSpec) -> Distribution:
     if d.ndim == 2 and tuple(d.proc_grid) == grid and tuple(d.axis_grid) == (R, 1 - R):
         return d
     maps = [BlockMap(x.shape[0], grid[R]), BlockMap(x.shape[1], grid[1 - R])]
-    return Distribution._from_maps(x.comm, maps, grid, (R, 1 - R))
+    return Distribution.from_maps(x.comm, maps, grid, (R, 1 - R))
 
 
 def _summa_cost(A: DistArray, B: DistArray, spec: GridSpec) -> int:
@@ -312,7 +311,7 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
     dA, dB = _grid_layout(A, spec), _grid_layout(B, spec)
     a, b = move(A, dA), move(B, dB)
     # A narrowing cast can overflow on some ranks' blocks only: agreed like any local kernel.
-    a, b = run_checked(comm, "matmul", lambda: (a.astype(dt, copy=False), b.astype(dt, copy=False)))
+    a, b = _comm.agreed_call(comm, lambda: (a.astype(dt, copy=False), b.astype(dt, copy=False)), fp="matmul")
     me = dA.rank_coords(comm.Get_rank())
     i, j = me[R], me[Cd]
     row_comm = _comm.grid_subcomm(comm, grid, (Cd,))  # my grid row, ordered by column coordinate
@@ -328,11 +327,18 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
     out = np.zeros((mi, nj), dt)
     tmp = np.empty_like(out)
     first = True
-    seen = [0]
-    exc: BaseException | None = None
+    # Every local product is recorded (its FP flags, its first exception: later ones are skipped) and
+    # agreed on after the loop, so a failing rank still takes part in every broadcast.
+    failures = _comm.LocalFailures(comm, fp="matmul")
 
-    def record(kind: str, _flag: int) -> None:
-        seen[0] |= _FP_BITS.get(kind, 0)
+    def accumulate(pa: np.ndarray, pb: np.ndarray) -> None:
+        nonlocal first
+        if first:
+            np.matmul(pa, pb, out=out)
+        else:
+            np.matmul(pa, pb, out=tmp)
+            np.add(out, tmp, out=out)
+        first = False
 
     for q in range(pc):
         for p in range(pr):
@@ -349,26 +355,8 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
                     pb = np.empty((idx.size, nj), dt)
                 _comm.bcast_buffer(row_comm, pa, q)
                 _comm.bcast_buffer(col_comm, pb, p)
-                if exc is None and out.size:
-                    try:
-                        with np.errstate(all="call", call=record):
-                            if first:
-                                np.matmul(pa, pb, out=out)
-                            else:
-                                np.matmul(pa, pb, out=tmp)
-                                np.add(out, tmp, out=out)
-                        first = False
-                    except Exception as e:  # noqa: BLE001 - agreed on after the loop, so no rank leaves early
-                        exc = e
-    if comm.Get_size() > 1:
-        flags = _comm.allreduce_flags(comm, seen[0] | (_EXC_BIT if exc is not None else 0))
-        if flags & _EXC_BIT:
-            _comm.agree(comm, exc)
-    else:
-        if exc is not None:
-            raise exc
-        flags = seen[0]
-    if flags & ~_EXC_BIT:
-        _report_fp(flags & ~_EXC_BIT, "matmul")
-    out_d = Distribution._from_maps(comm, [dA.maps[0], dB.maps[1]], grid, (R, Cd))
+                if out.size:
+                    failures.run(lambda: accumulate(pa, pb))
+    failures.agree()
+    out_d = Distribution.from_maps(comm, [dA.maps[0], dB.maps[1]], grid, (R, Cd))
     return DistArray._new(out, out_d)

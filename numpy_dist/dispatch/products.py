@@ -21,15 +21,16 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
-from ..maps import Map, NoDistMap
-from ._layout import as_dist, comm_of, drop_axis, insert_axis, layout, move, replicated_dist
+from ..maps import NoDistMap
+from ._layout import as_dist, comm_of, drop_axis, insert_axis, layout, move
 from .matmul_plan import matmul2d, probe_dtype
 from .protocol import fallback
 from .reductions import sum as _sum
 from .registry import implements
-from .ufuncs import _store, run_checked
+from .ufuncs import _store
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "matvec", "vecmat", "multi_dot"]
 
@@ -51,28 +52,14 @@ def _batch_dist(X: DistArray, batch: tuple[int, ...]) -> Distribution:
         for i in range(nb):
             if d.axis_grid[i] is not None:
                 maps[i + off], grid[i + off] = d.maps[i], d.axis_grid[i]
-        return Distribution._from_maps(d.comm, maps, d.proc_grid, tuple(grid))
+        return Distribution.from_maps(d.comm, maps, d.proc_grid, tuple(grid))
     big = int(np.argmax(batch))
     return layout(X.comm, batch, big)
 
 
 def _operand_dist(bd: Distribution, shape: tuple[int, ...]) -> Distribution:
     """Layout of a stacked operand of ``shape`` aligned with batch layout ``bd`` (matrix axes whole)."""
-    nb = len(shape) - 2
-    off = bd.ndim - nb
-    maps: list[Map] = []
-    grid: list[int | None] = []
-    for i in range(nb):
-        j = i + off
-        if shape[i] == bd.shape[j]:
-            maps.append(bd.maps[j])
-            grid.append(bd.axis_grid[j])
-        else:
-            maps.append(NoDistMap(shape[i]))
-            grid.append(None)
-    maps += [NoDistMap(shape[-2]), NoDistMap(shape[-1])]
-    grid += [None, None]
-    return Distribution._from_maps(bd.comm, maps, bd.proc_grid, tuple(grid))
+    return bd.broadcast_to(shape[:-2], bd).extended(shape[-2:])
 
 
 def _stacked(A: DistArray, B: DistArray, dt: np.dtype, func: Any = np.matmul,
@@ -88,17 +75,15 @@ def _stacked(A: DistArray, B: DistArray, dt: np.dtype, func: Any = np.matmul,
             outs.append(matmul2d(A[ia] if ia else A, B[ib] if ib else B, dt))
         if not outs:
             shape = batch + (A.shape[-2], B.shape[-1])
-            return DistArray._new(np.empty(shape, dt), replicated_dist(A.comm, shape))
+            return DistArray._new(np.empty(shape, dt), Distribution.replicated_on(A.comm, shape))
         return np.reshape(np.stack(outs), batch + outs[0].shape)
     X = A if A.size >= B.size else B
     bd = _batch_dist(X, batch)
     a = move(A, _operand_dist(bd, A.shape))
     b = move(B, _operand_dist(bd, B.shape))
-    local = run_checked(A.comm, "matmul", lambda: np.asarray(func(a, b)).astype(dt, copy=False))
+    local = _comm.agreed_call(A.comm, lambda: np.asarray(func(a, b)).astype(dt, copy=False), fp="matmul")
     core = local.shape[len(batch):] if core_out is None else core_out
-    out_d = Distribution._from_maps(bd.comm, list(bd.maps) + [NoDistMap(c) for c in core], bd.proc_grid,
-                                    tuple(bd.axis_grid) + (None,) * len(core))
-    return DistArray._new(local, out_d)
+    return DistArray._new(local, bd.extended(core))
 
 
 def _gufunc_out(ufunc: np.ufunc, out: Any, args: tuple, dtype: Any = None, casting: str = "same_kind") -> Any:
@@ -337,7 +322,7 @@ def tensordot(a, b, axes=2):
 
 def single_element(C: DistArray) -> Any:
     """The single element of ``C`` on every rank (replicated first if it lives on one rank)."""
-    return move(C, replicated_dist(C.comm, C.shape)).reshape(())[()]
+    return move(C, Distribution.replicated_on(C.comm, C.shape)).reshape(())[()]
 
 
 def as_matrix(x: DistArray, perm: list[int], shape2: tuple[int, ...]) -> DistArray:

@@ -30,10 +30,9 @@ import numpy as np
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
-from ..maps import NoDistMap
 from ..redistribute import redistribute_local
 from . import dense as _dense
-from ._layout import as_dist, comm_of, layout, move, replicated_dist
+from ._layout import as_dist, comm_of, layout, move
 from .decompositions import LinAlgError, batched, check_square, conj_t, inexact
 from .protocol import fallback
 from .registry import implements
@@ -68,7 +67,7 @@ def _uplo(UPLO: Any) -> str:
 
 
 def _small_replicated(x: DistArray) -> np.ndarray:
-    return move(x, replicated_dist(x.comm, x.shape))
+    return move(x, Distribution.replicated_on(x.comm, x.shape))
 
 
 @implements(np.linalg.eigh)
@@ -84,8 +83,8 @@ def eigh(a, UPLO="L"):
     m = _small_replicated(x)
     with _comm.agreed(x.comm):
         w, v = np.linalg.eigh(m, UPLO)
-    return EighResult(DistArray._new(w, replicated_dist(x.comm, w.shape)),
-                      DistArray._new(v, replicated_dist(x.comm, v.shape)))
+    return EighResult(DistArray._new(w, Distribution.replicated_on(x.comm, w.shape)),
+                      DistArray._new(v, Distribution.replicated_on(x.comm, v.shape)))
 
 
 @implements(np.linalg.eigvalsh)
@@ -101,7 +100,7 @@ def eigvalsh(a, UPLO="L"):
     m = _small_replicated(x)
     with _comm.agreed(x.comm):
         w = np.linalg.eigvalsh(m, UPLO)
-    return DistArray._new(w, replicated_dist(x.comm, w.shape))
+    return DistArray._new(w, Distribution.replicated_on(x.comm, w.shape))
 
 
 def _square_op(func: Any, a: Any, kwargs: dict, cores: list[int], name_result: Any = None) -> Any:
@@ -127,8 +126,7 @@ def _blocks_of(full: np.ndarray, dist: Distribution) -> DistArray:
 
 def _rows_like(d: Distribution, shape: tuple[int, ...]) -> Distribution:
     """``shape`` laid out like the rows of a matrix in ``d`` (other axes whole)."""
-    maps = [d.maps[0]] + [NoDistMap(k) for k in shape[1:]]
-    return Distribution._from_maps(d.comm, maps, d.proc_grid, (d.axis_grid[0],) + (None,) * (len(shape) - 1))
+    return d.select_axes([0]).extended(shape[1:])
 
 
 @implements(np.linalg.cholesky)
@@ -296,8 +294,7 @@ def solve(a, b):
         nb = A.ndim - 2
         if any(d.axis_grid[i] is not None for i in (nb, nb + 1)):
             d = local_axes_dist(d, (nb, nb + 1))
-        bd = Distribution._from_maps(comm, list(d.maps[:nb]) + [NoDistMap(n) for n in B.shape[nb:]], d.proc_grid,
-                                     tuple(d.axis_grid[:nb]) + (None, None))
+        bd = d.select_axes(range(nb)).extended(B.shape[nb:])
         la, lb = move(Ai, d), move(B, bd)
         with _comm.agreed(comm):
             out = np.linalg.solve(la, lb)
