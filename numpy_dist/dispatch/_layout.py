@@ -1,5 +1,8 @@
 """Layout helpers shared by the linear-algebra chapters: a DistArray for any operand, simple layouts, moves.
 
+Transitional: most of these become :class:`~numpy_dist.distribution.Distribution`
+constructors and one "bring this array to that layout" call (issue 17).
+
 Everything here is metadata (building :class:`~numpy_dist.distribution.Distribution`
 objects, adding or dropping length-1 axes) except :func:`move` and
 :func:`drop_axis` of a distributed axis, which redistribute.
@@ -53,6 +56,7 @@ def layout(comm: Any, shape: tuple[int, ...], axis: int | None = None, amap: Map
 
 
 def is_replicated(d: Distribution) -> bool:
+    """Does every rank hold the whole array (no distributed axis)?"""
     return all(g is None for g in d.axis_grid)
 
 
