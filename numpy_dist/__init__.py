@@ -13,6 +13,7 @@ Run with ``mpiexec -n 4 python prog.py`` (or plain ``python prog.py``: one rank)
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import Any
 
 _NO_MPI_HELP = """numpy_dist needs an MPI library, and mpi4py could not load one:
@@ -29,6 +30,8 @@ except (ImportError, RuntimeError, OSError) as _exc:
     raise ImportError(_NO_MPI_HELP.format(error=str(_exc).replace("\n", "\n    "))) from _exc
 
 from . import dispatch as _dispatch  # registers every implementation
+from . import formatting as _formatting  # noqa: F401  (installs DistArray's repr and str)
+from . import indexing as _indexing  # noqa: F401  (installs DistArray's [] and []=)
 from .checks import CollectiveMismatchError, set_checks, set_timeout
 from .comm import agree, agreed, comm_stats, get_comm, reset_comm_stats
 from .context import Context
@@ -55,6 +58,7 @@ from .creation import (
     zeros_like,
 )
 from .distarray import DistArray
+from .distarray import install_array_hooks as _install_array_hooks
 from .distribution import Distribution, make_grid_shape
 from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
 from .ownership import ownership_summary
@@ -92,6 +96,7 @@ def _namespace_for(api_version: str | None) -> Any:
     supported = (None, "2023.12", "2024.12", "2025.12")
     if api_version not in supported:
         raise ValueError(f"api_version must be one of {supported[1:]}, got {api_version!r}")
-    import sys
+    return _sys.modules[__name__]
 
-    return sys.modules[__name__]
+
+_install_array_hooks(namespace=_namespace_for)

@@ -21,17 +21,42 @@ operand and the other is its layout shifted (stencil slices, computed in
 pieces).  The temporary's block must own its memory, with nothing else
 referring to it (no view, no ``.local`` handed out).  Both paths make the
 same collective calls, so ranks that decide differently stay in step.
+
+Layer 4, with the array: the array class registers itself
+(:func:`register_array_type`) and the dispatch layer installs the shifted
+(stencil) kernel (:func:`install_shifted_kernel`); this module imports
+neither.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
 
-__all__ = ["binary_operator", "unary_operator", "try_unary_call", "ENABLED"]
+from . import _config, checks
+from . import comm as _comm
+
+__all__ = ["binary_operator", "unary_operator", "operator_pair", "try_unary_call", "ENABLED",
+           "register_array_type", "install_shifted_kernel"]
+
+_array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
+# (ufunc, a, b) -> a, or None: writes ufunc(a, b) into a's block when b is a's layout shifted
+_shifted_kernel: Callable[[np.ufunc, Any, Any], Any] | None = None
+
+
+def register_array_type(cls: type) -> None:
+    """Called once by ``numpy_dist.distarray``: the type whose temporaries may be reused."""
+    global _array_type
+    _array_type = cls
+
+
+def install_shifted_kernel(kernel: Callable[[np.ufunc, Any, Any], Any]) -> None:
+    """Called by the dispatch layer: how to run ``ufunc(a, b)`` into ``a`` for a shifted ``b``."""
+    global _shifted_kernel
+    _shifted_kernel = kernel
 
 # Below this many bytes (of the global array) a fresh allocation is cheap (NumPy's bound).
 MIN_BYTES = 256 * 1024
@@ -60,9 +85,7 @@ def _keeps_dtype(ufunc: np.ufunc, a: Any, b: Any, target: np.dtype) -> bool:
 
 def _reusable(x: Any, refs: int, temp_refs: int) -> bool:
     """Is ``x`` a DistArray temporary whose block may be overwritten?"""
-    from .distarray import DistArray
-
-    if refs != temp_refs or type(x) is not DistArray:
+    if refs != temp_refs or type(x) is not _array_type:
         return False
     local = x._local
     # Global size, so that ranks decide alike (uneven blocks).  3 = the slot + ``local`` +
@@ -72,19 +95,15 @@ def _reusable(x: Any, refs: int, temp_refs: int) -> bool:
 
 
 def _aligned(x: Any, other: Any) -> bool:
-    from .distarray import DistArray
-
     if isinstance(other, _SCALARS):
         return True
-    return type(other) is DistArray and (other._dist is x._dist or other._dist == x._dist)
+    return type(other) is _array_type and (other._dist is x._dist or other._dist == x._dist)
 
 
 def _run_into(ufunc: np.ufunc, target: Any, operands: tuple) -> Any:
-    from .dispatch.ufuncs import run_checked
-
     local_in = [o._local if hasattr(o, "_local") else o for o in operands]
     out = target._local
-    run_checked(target._dist.comm, ufunc.__name__, lambda: ufunc(*local_in, out=out))
+    _comm.agreed_call(target._dist.comm, lambda: ufunc(*local_in, out=out), fp=ufunc.__name__)
     return target
 
 
@@ -94,21 +113,15 @@ def _run_shifted_into(ufunc: np.ufunc, a: Any, b: Any) -> Any:
     Only the left operand qualifies: it is the ordinary path's output layout
     too, so both paths exchange the same halo whichever a rank takes.
     """
-    from .distarray import DistArray
-    from .dispatch.ufuncs import call_in_pieces, shifted_operand
-
-    if type(b) is not DistArray or shifted_operand((a, b), a._dist) != 1:
+    if type(b) is not _array_type or _shifted_kernel is None:
         return None
-    call_in_pieces(ufunc, (a, b), 1, a._dist, {}, out=a._local)
-    return a
+    return _shifted_kernel(ufunc, a, b)
 
 
 def _try_binary(ufunc: np.ufunc, a: Any, b: Any, refs_a: int, refs_b: int, temp_refs: tuple[int, int]) -> Any:
     """``ufunc(a, b)`` written into a temporary operand's block, or None when not provable."""
     if refs_a != temp_refs[0] and refs_b != temp_refs[1]:
         return None  # the common case (named operands): decided without a call
-    from . import checks
-
     if checks.active():
         return None
     for target, other, refs, temp in ((a, b, refs_a, temp_refs[0]), (b, a, refs_b, temp_refs[1])):
@@ -146,15 +159,20 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
     return method
 
 
-def unary_operator(ufunc: np.ufunc, fallback: Callable[[Any], Any]) -> Callable:
+def operator_pair(ufunc: np.ufunc, name: str) -> tuple[Callable, Callable]:
+    """``__name__`` and ``__rname__`` for a DistArray class body, NumPy's mixin methods behind them."""
+    return (binary_operator(ufunc, False, getattr(NDArrayOperatorsMixin, f"__{name}__")),
+            binary_operator(ufunc, True, getattr(NDArrayOperatorsMixin, f"__r{name}__")))
+
+
+def unary_operator(ufunc: np.ufunc, name: str) -> Callable:
     """A unary operator method (``-x``, ``abs(x)`` ...) that elides into a temporary operand."""
+    fallback = getattr(NDArrayOperatorsMixin, f"__{name}__")
     temp = _TEMP["self"]
 
     def method(self: Any) -> Any:
         refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
         if ENABLED and _reusable(self, refs_self, temp):
-            from . import checks
-
             if not checks.active() and ufunc.resolve_dtypes((self.dtype, None))[1] == self.dtype:
                 return _run_into(ufunc, self, (self,))
         return fallback(self)
@@ -171,8 +189,6 @@ def try_unary_call(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict, re
             or ufunc.nout != 1):
         return None
     x = inputs[0]
-    from . import checks
-
     if checks.active() or not _reusable(x, refs, refs):
         return None
     if ufunc.resolve_dtypes((x.dtype, None))[1] != x.dtype:
@@ -223,5 +239,5 @@ def _calibrate() -> dict[str, int] | None:
 
 
 _counts = _calibrate() if sys.version_info < (3, 14) else None
-ENABLED: bool = _counts is not None and os.environ.get("NUMPY_DIST_ELIDE", "1") != "0"
+ENABLED: bool = _counts is not None and _config.ELIDE
 _TEMP: dict[str, int] = _counts or {"self": -2, "other": -2, "reflected_self": -2, "ufunc_call": -2}

@@ -11,6 +11,10 @@ and :func:`numpy_dist.gather`, stay silent.
 
 The verdict depends only on global metadata, the policy and the call site,
 which every rank of an SPMD program shares, so every rank takes the same branch.
+
+The policy itself (:func:`set_fallback`, :class:`FallbackWarning`,
+:class:`FallbackError`) lives here, in the transport layer, so that the array
+can apply it; the dispatch registry re-exports it for the fallback path.
 """
 
 from __future__ import annotations
@@ -20,7 +24,47 @@ import sys
 import warnings
 from typing import Any
 
-__all__ = ["implicit_gather"]
+from . import comm as _comm
+
+__all__ = ["implicit_gather", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError"]
+
+_FALLBACK_MODES = ("warn", "error", "allow")
+_fallback_mode = "warn"
+
+
+class FallbackWarning(UserWarning):
+    """A NumPy function ran through the gather-compute-redistribute fallback."""
+
+
+class FallbackError(TypeError):
+    """Raised instead of falling back when ``set_fallback("error")`` is in force."""
+
+
+def set_fallback(mode: str) -> str:
+    """Choose what happens when a NumPy function has no distributed implementation.
+
+    ``"warn"`` (default): gather, compute with NumPy, redistribute, and emit
+    :class:`FallbackWarning` once per function; ``"allow"``: the same
+    silently; ``"error"``: raise :class:`FallbackError` before any
+    communication.  Implicit conversions (``np.asarray(d)``) follow the same
+    mode.  Returns the previous mode.  Set it identically on every rank.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> old = nd.set_fallback("error")
+    >>> _ = nd.set_fallback(old)
+    """
+    global _fallback_mode
+    if mode not in _FALLBACK_MODES:
+        raise ValueError(f"mode must be one of {_FALLBACK_MODES}, got {mode!r}")
+    old, _fallback_mode = _fallback_mode, mode
+    return old
+
+
+def get_fallback() -> str:
+    """The fallback mode in force: ``"warn"``, ``"error"`` or ``"allow"``."""
+    return _fallback_mode
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _warned_sites: set[tuple[str, int]] = set()
@@ -84,9 +128,6 @@ def implicit_gather(d: Any, what: str) -> None:
     what : str
         How it is being converted, e.g. ``"np.asarray(d)"``.
     """
-    from . import comm as _comm
-    from .dispatch.registry import FallbackError, FallbackWarning, get_fallback
-
     mode = get_fallback()
     nranks = d.comm.Get_size()
     ranks = f"ranks 0-{nranks - 1} each receive" if nranks > 1 else "rank 0 receives"

@@ -18,6 +18,7 @@ from . import creation
 from . import io as _io
 from .distarray import DistArray
 from .distribution import Distribution
+from .random import Random
 
 __all__ = ["Context"]
 
@@ -124,8 +125,6 @@ class Context:
     def random(self) -> Any:
         """The seed's ``Random`` facade on this context (created once)."""
         if "_random" not in self.__dict__:
-            from .random import Random
-
             self.__dict__["_random"] = Random(self)
         return self.__dict__["_random"]
 

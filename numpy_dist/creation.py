@@ -16,10 +16,10 @@ from mpi4py import MPI
 
 from . import comm as _comm
 from .checks import collective
-from .distarray import DistArray, _root_distribution, check_dtype
-from .distribution import Distribution, normalize_shape
+from .distarray import DistArray, aligned_block, check_dtype, install_array_hooks
+from .distribution import Distribution, _normalize_dist, _normalize_grid_shape, normalize_shape, shape_standin
 from .maps import BlockMap, CyclicMap, NoDistMap
-from .redistribute import distribution_from_dim_data, redistribute_local
+from .redistribute import _replica_info, distribution_from_dim_data, redistribute_local
 
 __all__ = [
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
@@ -40,6 +40,11 @@ def resolve_distribution(shape: Any, dist: Any = None, grid_shape: Any = None, c
             raise ValueError("grid_shape conflicts with the grid of dist")
         return dist
     return Distribution(_comm.get_comm(comm), shape, dist, grid_shape)
+
+
+def _root_layout(comm: Any, shape: tuple[int, ...], root: int) -> Distribution:
+    """All of the array on ``root``, nothing elsewhere (for scatter and gather); a 0-d array everywhere."""
+    return Distribution.on_rank(comm, shape, root) if shape else Distribution.replicated_on(comm, shape)
 
 
 def _dist_for(d: DistArray, dist: Any, grid_shape: Any, comm: Any) -> Distribution:
@@ -146,7 +151,7 @@ def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, gri
     if not shape:  # a 0-d value: broadcast it
         value = _comm.bcast_array(c, data if c.Get_rank() == root else None, root=root)
         return DistArray._new(value.reshape(()), target)
-    src = _root_distribution(c, shape, root)
+    src = _root_layout(c, shape, root)
     local = data if c.Get_rank() == root else np.empty(src.local_shape, dtype=dt)
     return DistArray._new(redistribute_local(np.ascontiguousarray(local), src, target), target)
 
@@ -203,9 +208,7 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
         raise ValueError(f"the local blocks have different numbers of dimensions: {sorted(ndims)}")
     ndim = ndims.pop()
     if ndim == 0:
-        return Distribution._from_maps(c, [], (c.Get_size(),), ())
-    from .distribution import _normalize_dist
-
+        return Distribution.replicated_on(c, ())
     codes = _normalize_dist(dist, ndim)
     distributed = [i for i, code in enumerate(codes) if code != "n"]
     P = c.Get_size()
@@ -214,8 +217,6 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
             raise ValueError("grid_shape is needed to assemble blocks distributed along several axes")
         grid = tuple(P if i in distributed else 1 for i in range(ndim))
     else:
-        from .distribution import _normalize_grid_shape
-
         grid = _normalize_grid_shape(grid_shape, (0,) * ndim, codes, P)
     proc_grid = tuple(grid[i] for i in distributed) or (P,)
     maps = []
@@ -242,8 +243,8 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
             if [m.local_size(p) for p in range(len(lengths))] != lengths:
                 raise ValueError(f"block lengths {lengths} along axis {axis} are not a cyclic layout of {size}")
             maps.append(m)
-    return Distribution._from_maps(c, maps, proc_grid, tuple(distributed.index(i) if i in distributed else None
-                                                             for i in range(ndim)))
+    return Distribution.from_maps(c, maps, proc_grid, [distributed.index(i) if i in distributed else None
+                                                        for i in range(ndim)])
 
 
 @collective()
@@ -290,7 +291,7 @@ def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: A
         return d
     if target.comm != d.comm:
         raise ValueError("redistribute cannot move an array to another communicator")
-    return DistArray._new(redistribute_local(d.local, d.distribution, target), target)
+    return d.to_layout(target)
 
 
 @collective()
@@ -320,7 +321,7 @@ def gather(d: DistArray, root: int = 0) -> np.ndarray | None:
         raise ValueError(f"root must be a rank of the communicator, got {root!r}")
     if d.ndim == 0:
         return d.local.copy() if d.comm.Get_rank() == root else None
-    target = _root_distribution(d.comm, d.shape, root)
+    target = _root_layout(d.comm, d.shape, root)
     out = redistribute_local(d.local, d.distribution, target)
     return out if d.comm.Get_rank() == root else None
 
@@ -334,8 +335,6 @@ def gather_selection(d: DistArray, selections: Sequence[np.ndarray]) -> np.ndarr
     """
     dist = d.distribution
     sels = [np.asarray(s, dtype=np.int64) for s in selections]
-    from .redistribute import _replica_info
-
     def owned(rank: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         rows, pos = [], []
         for axis, sel in enumerate(sels):
@@ -374,38 +373,41 @@ def element(d: DistArray, index: tuple[int, ...]) -> np.generic:
 # --------------------------------------------------------------------------
 
 
-@collective()
-def empty(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """Uninitialised DistArray (no communication)."""
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.empty(target.local_shape, dtype=dt), target)
+# --- the shape constructors: one row each (name, NumPy's block maker, what the elements are) ---
 
+def _shape_constructor(name: str, make_block: Callable[..., np.ndarray], elements: str) -> Callable[..., DistArray]:
+    """``nd.empty``/``nd.zeros``/``nd.ones``: NumPy's constructor applied to this rank's block."""
 
-@collective()
-def zeros(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-          comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """DistArray of zeros (no communication).
+    def construct(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
+                  comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
+        dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
+        target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
+        return DistArray._new(make_block(target.local_shape, dtype=dt), target)
+
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = f"""A DistArray of {elements}, like ``np.{name}`` (no communication).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Global shape.
+    dtype : dtype, optional
+        Element type (default float64).
+    dist, grid_shape, comm : optional
+        The layout (default: block along axis 0 over ``COMM_WORLD``); see :class:`Distribution`.
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> nd.zeros((4, 3), dist=("b", "n")).shape
+    >>> nd.{name}((4, 3), dist=("b", "n")).shape
     (4, 3)
     """
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.zeros(target.local_shape, dtype=dt), target)
+    return collective(name)(construct)
 
 
-@collective()
-def ones(shape: Any, dtype: Any = float, order: str = "C", *, dist: Any = None, grid_shape: Any = None,
-         comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """DistArray of ones (no communication)."""
-    dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
-    target = resolve_distribution(normalize_shape(shape), dist, grid_shape, comm)
-    return DistArray._new(np.ones(target.local_shape, dtype=dt), target)
+empty = _shape_constructor("empty", np.empty, "uninitialised elements")
+zeros = _shape_constructor("zeros", np.zeros, "zeros")
+ones = _shape_constructor("ones", np.ones, "ones")
 
 
 @collective()
@@ -424,9 +426,6 @@ def _filled_block(target: Distribution, fill_value: Any, dt: np.dtype) -> np.nda
     """This rank's block of ``target`` set to ``fill_value`` as NumPy's ``full`` sets it (``copyto``,
     unsafe casting, broadcasting). The whole fill value is converted and broadcast-checked on every
     rank, so a rank with an empty block raises like the others."""
-    from .dispatch.ufuncs import local_operand
-    from .indexing import shape_standin
-
     if isinstance(fill_value, DistArray):
         np.broadcast_to(shape_standin(fill_value.shape), target.shape)  # NumPy's ValueError if not
         value = fill_value
@@ -438,7 +437,7 @@ def _filled_block(target: Distribution, fill_value: Any, dt: np.dtype) -> np.nda
         np.copyto(value, fill_value, casting="unsafe")  # NumPy's conversion errors (OverflowError, ...)
         np.broadcast_to(value, target.shape)
     block = np.empty(target.local_shape, dt)
-    block[...] = local_operand(value, target)
+    block[...] = aligned_block(value, target)
     return block
 
 
@@ -464,22 +463,29 @@ def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool 
     return empty(shp, dt, dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
 
 
-@collective()
-def zeros_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
-               dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
-    """Zeros with the shape and (by default) the distribution of ``prototype``."""
-    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-    out.local[...] = 0
-    return out
+def _like_constructor(name: str, value: Any, elements: str) -> Callable[..., DistArray]:
+    """``nd.zeros_like``/``nd.ones_like``: ``empty_like`` then the value written into each block."""
+
+    def construct(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
+                  dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
+        out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
+        out.local[...] = value
+        return out
+
+    construct.__name__ = construct.__qualname__ = name
+    construct.__doc__ = f"""{elements} with the shape and (by default) the distribution of ``prototype`` (no communication).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.{name}(nd.asarray(np.arange(4.0))).dist
+    ('b',)
+    """
+    return collective(name)(construct)
 
 
-@collective()
-def ones_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
-              dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
-    """Ones with the shape and (by default) the distribution of ``prototype``."""
-    out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-    out.local[...] = 1
-    return out
+zeros_like = _like_constructor("zeros_like", 0, "Zeros")
+ones_like = _like_constructor("ones_like", 1, "Ones")
 
 
 @collective()
@@ -631,3 +637,6 @@ def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: An
             local = np.broadcast_to(local, target.local_shape).copy()
         check_dtype(local.dtype, "function result dtype")
     return DistArray._new(local, target)
+
+
+install_array_hooks(asnumpy=asnumpy, element=element, redistribute=redistribute)

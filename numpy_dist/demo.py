@@ -19,6 +19,7 @@ import numpy as np
 from mpi4py import MPI
 
 import numpy_dist as nd
+from numpy_dist.plotting import plot_array_distribution
 
 # --------------------------------------------------------------------------
 # The "user program": plain NumPy, nothing here knows about MPI or numpy_dist
@@ -125,8 +126,6 @@ def main(argv: list[str] | None = None) -> int:
         f"one plate row is {row_bytes}), statistics {moved_stats}; the plate itself is {plate.nbytes} bytes")
     if args.png:
         try:
-            from numpy_dist.plotting import plot_array_distribution
-
             small = nd.zeros((16, 12), dist=u.dist, grid_shape=u.grid_shape)
             plot_array_distribution(small, args.png, title=f"owning rank, dist={''.join(u.dist)} (16 x 12 sketch)")
             say(f"Ownership picture written to {args.png}")

@@ -9,20 +9,45 @@ the arithmetic ones first try to reuse a temporary operand's block
 
 from __future__ import annotations
 
+import operator
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import checks
+from . import _elision, _implicit, checks
 from . import comm as _comm
-from ._elision import binary_operator, try_unary_call, unary_operator
+from ._elision import operator_pair, try_unary_call, unary_operator
 from .distribution import DAP_VERSION, Distribution
-from .maps import BlockMap, NoDistMap
+from .redistribute import redistribute_local
 
-__all__ = ["DistArray", "check_dtype"]
+__all__ = ["DistArray", "check_dtype", "aligned_block", "install_array_hooks"]
+
+# Operations the layers above the array provide: the array never imports them (layer 4 of
+# docs/architecture.md).  Each is installed by the module that owns it when it is imported, and
+# numpy_dist/__init__.py imports them all: getitem/setitem (indexing), array_ufunc/array_function
+# (dispatch.protocol), asnumpy/element/redistribute (creation), repr/str (formatting), namespace.
+_HOOKS: dict[str, Callable[..., Any]] = {}
+HOOK_NAMES = ("getitem", "setitem", "array_ufunc", "array_function", "asnumpy", "element", "redistribute",
+              "repr", "str", "namespace")
+
+
+def install_array_hooks(**hooks: Callable[..., Any]) -> None:
+    """Install operations of a higher layer that ``DistArray``'s methods call (at import time)."""
+    unknown = set(hooks) - set(HOOK_NAMES)
+    if unknown:
+        raise ValueError(f"unknown DistArray hooks {sorted(unknown)}")
+    _HOOKS.update(hooks)
+
+
+def _hook(name: str) -> Callable[..., Any]:
+    try:
+        return _HOOKS[name]
+    except KeyError:
+        raise RuntimeError(f"DistArray.{name} needs the full package: import numpy_dist") from None
 
 # Iteration fetches rows in chunks of about this many bytes (one collective per chunk).
 _ITER_CHUNK_BYTES = 1 << 20
@@ -37,6 +62,17 @@ def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     if dt.hasobject:
         raise TypeError(f"{name}={dt} is not supported: DistArrays hold fixed-size elements only")
     return dt
+
+
+def _method(np_func: Any) -> Any:
+    """An ndarray-style method that calls the NumPy function (and so the registry)."""
+
+    def method(self: DistArray, *args: Any, **kwargs: Any) -> Any:
+        return np_func(self, *args, **kwargs)
+
+    method.__name__ = np_func.__name__
+    method.__doc__ = f"Same as ``numpy.{np_func.__name__}(self, ...)``, distributed."
+    return method
 
 
 class DistArray(NDArrayOperatorsMixin):
@@ -171,12 +207,9 @@ class DistArray(NDArrayOperatorsMixin):
         if copy is False:
             raise ValueError("converting a DistArray to a NumPy array always copies (it gathers); "
                              "copy=False is impossible")
-        from ._implicit import implicit_gather
-        from .creation import asnumpy
-
-        implicit_gather(self, "np.asarray(d)")
+        _implicit.implicit_gather(self, "np.asarray(d)")
         with checks.checked(self.comm, "__array__", (self,)):
-            out = asnumpy(self)
+            out = _hook("asnumpy")(self)
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def __iter__(self) -> Any:
@@ -192,15 +225,12 @@ class DistArray(NDArrayOperatorsMixin):
         """
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d array")
-        from . import _implicit
-
         if self.nbytes > _implicit.SMALL_ITERATION_BYTES:  # global metadata: every rank agrees
             _implicit.implicit_gather(self, "iterating over d")
         return self._iter_rows()
 
     def _iter_rows(self) -> Any:
-        from .creation import asnumpy
-
+        asnumpy = _hook("asnumpy")
         row_bytes = max(1, self.nbytes // max(1, self.shape[0]))
         chunk = max(1, _ITER_CHUNK_BYTES // row_bytes)
         for start in range(0, self.shape[0], chunk):
@@ -222,20 +252,14 @@ class DistArray(NDArrayOperatorsMixin):
         elided = try_unary_call(ufunc, method, inputs, kwargs, refs)
         if elided is not None:
             return elided
-        from .dispatch.protocol import array_ufunc
-
-        return array_ufunc(self, ufunc, method, inputs, kwargs)
+        return _HOOKS["array_ufunc"](self, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         checks.check_same_comm(args, kwargs)
-        from .dispatch.protocol import array_function
-
-        return array_function(func, types, args, kwargs)
+        return _HOOKS["array_function"](func, types, args, kwargs)
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
-        from . import _namespace_for
-
-        return _namespace_for(api_version)
+        return _hook("namespace")(api_version)
 
     # -- representation (collective) ---------------------------------------------------
     def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
@@ -249,21 +273,16 @@ class DistArray(NDArrayOperatorsMixin):
         return self._local.__dlpack_device__()
 
     def __repr__(self) -> str:
-        from .formatting import dist_repr
-
         with checks.checked(self.comm, "__repr__", (self,)):
-            return dist_repr(self)
+            return _hook("repr")(self)
 
     def __str__(self) -> str:
-        from .formatting import dist_str
-
         with checks.checked(self.comm, "__str__", (self,)):
-            return dist_str(self)
+            return _hook("str")(self)
 
     # -- indexing (collective) ----------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
-        from .indexing import getitem
-
+        getitem = _HOOKS["getitem"]
         checks.check_same_comm((self, key))
         if checks.active():
             with checks.checked(self.comm, "__getitem__", (self, key)):
@@ -271,8 +290,7 @@ class DistArray(NDArrayOperatorsMixin):
         return getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        from .indexing import setitem
-
+        setitem = _HOOKS["setitem"]
         checks.check_same_comm((self, key, value))
         if checks.active():
             with checks.checked(self.comm, "__setitem__", (self, key, value)):
@@ -291,8 +309,6 @@ class DistArray(NDArrayOperatorsMixin):
         With no argument the array must have one element; otherwise the
         arguments index the element as in ``ndarray.item``.
         """
-        from .creation import element
-
         if not args:
             if self.size != 1:
                 raise ValueError("can only convert an array of size 1 to a Python scalar")
@@ -304,7 +320,7 @@ class DistArray(NDArrayOperatorsMixin):
             index = np.unravel_index(flat % self.size, self.shape)
         else:
             index = args[0] if len(args) == 1 else args
-        return element(self, tuple(int(i) for i in index)).item()
+        return _hook("element")(self, tuple(int(i) for i in index)).item()
 
     def _scalar(self, kind: type) -> Any:
         # NumPy >= 2.4 (measured with 2.4.6): only 0-d arrays convert to Python numbers; truth
@@ -343,19 +359,14 @@ class DistArray(NDArrayOperatorsMixin):
         An implicit gather: it follows the fallback policy like ``np.asarray(d)``
         (except for a 0-d array, whose one value every rank gets from ``item()`` too).
         """
-        from ._implicit import implicit_gather
-        from .creation import asnumpy
-
         if self.ndim:
-            implicit_gather(self, "d.tolist()")
+            _implicit.implicit_gather(self, "d.tolist()")
         with checks.checked(self.comm, "tolist", (self,)):
-            return asnumpy(self).tolist()
+            return _hook("asnumpy")(self).tolist()
 
     def toarray(self) -> np.ndarray:
         """The seed's name for gathering the whole array on every rank (explicit, like ``nd.asnumpy``)."""
-        from .creation import asnumpy
-
-        return asnumpy(self)
+        return _hook("asnumpy")(self)
 
     tondarray = toarray
 
@@ -387,9 +398,25 @@ class DistArray(NDArrayOperatorsMixin):
 
     def redistribute(self, dist: Any = None, grid_shape: Any = None) -> DistArray:
         """Same values in another distribution (see :func:`numpy_dist.redistribute`)."""
-        from .creation import redistribute
+        return _hook("redistribute")(self, dist=dist, grid_shape=grid_shape)
 
-        return redistribute(self, dist=dist, grid_shape=grid_shape)
+    def to_layout(self, dist: Distribution) -> DistArray:
+        """This array laid out as ``dist`` (same shape and communicator): the one way to move data.
+
+        Returns ``self`` when the layout already is ``dist``; otherwise one
+        Alltoallv in which only elements that change owner move.  The public,
+        validating spelling is :meth:`redistribute`.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6))
+        >>> d.to_layout(nd.Distribution(d.comm, (6,), "c")).dist
+        ('c',)
+        """
+        if dist is self._dist or dist == self._dist:
+            return self
+        return DistArray._new(redistribute_local(self._local, self._dist, dist), dist)
 
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:
         """``np.reshape`` (global C order)."""
@@ -417,8 +444,6 @@ class DistArray(NDArrayOperatorsMixin):
         The shapes are compared on global metadata, identical on every rank, before any message:
         a mismatch raises everywhere instead of leaving the ranks waiting in the redistribution.
         """
-        from .redistribute import redistribute_local
-
         if tuple(result.shape) != tuple(self.shape):
             raise ValueError(f"cannot write a result of shape {tuple(result.shape)} into an array of shape "
                              f"{tuple(self.shape)}")
@@ -432,8 +457,6 @@ class DistArray(NDArrayOperatorsMixin):
 
         Unlike ``np.sort``, the method takes no ``axis=None`` (TypeError, as ``ndarray.sort``).
         """
-        import operator
-
         axis = operator.index(axis)
         self._assign_from(np.sort(self, axis=axis, kind=kind, order=order, stable=stable))
 
@@ -456,70 +479,98 @@ class DistArray(NDArrayOperatorsMixin):
             raise ValueError(f"unsupported device {device!r}")
         return self
 
+    # -- operators: ufuncs through __array_ufunc__ (comparisons and in-place operators come from
+    #    NDArrayOperatorsMixin); arithmetic may write into a temporary operand's block (_elision) --
+    __add__, __radd__ = operator_pair(np.add, "add")
+    __sub__, __rsub__ = operator_pair(np.subtract, "sub")
+    __mul__, __rmul__ = operator_pair(np.multiply, "mul")
+    __truediv__, __rtruediv__ = operator_pair(np.true_divide, "truediv")
+    __floordiv__, __rfloordiv__ = operator_pair(np.floor_divide, "floordiv")
+    __mod__, __rmod__ = operator_pair(np.remainder, "mod")
+    __pow__, __rpow__ = operator_pair(np.power, "pow")
+    __and__, __rand__ = operator_pair(np.bitwise_and, "and")
+    __or__, __ror__ = operator_pair(np.bitwise_or, "or")
+    __xor__, __rxor__ = operator_pair(np.bitwise_xor, "xor")
+    __lshift__, __rlshift__ = operator_pair(np.left_shift, "lshift")
+    __rshift__, __rrshift__ = operator_pair(np.right_shift, "rshift")
+    __neg__ = unary_operator(np.negative, "neg")
+    __pos__ = unary_operator(np.positive, "pos")
+    __abs__ = unary_operator(np.absolute, "abs")
+    __invert__ = unary_operator(np.invert, "invert")
 
-def _method(np_func: Any) -> Any:
-    """An ndarray-style method that calls the NumPy function (and so the registry)."""
+    # -- methods with NumPy's names, routed through NumPy's dispatch (and so the registry) --
+    sum, prod, mean, var, std = _method(np.sum), _method(np.prod), _method(np.mean), _method(np.var), _method(np.std)
+    min, max, ptp = _method(np.min), _method(np.max), _method(np.ptp)
+    argmin, argmax, any, all = _method(np.argmin), _method(np.argmax), _method(np.any), _method(np.all)
+    cumsum, cumprod, round, clip = _method(np.cumsum), _method(np.cumprod), _method(np.round), _method(np.clip)
+    nonzero, ravel, squeeze, swapaxes = _method(np.nonzero), _method(np.ravel), _method(np.squeeze), _method(np.swapaxes)
+    repeat, take, argsort, argpartition = _method(np.repeat), _method(np.take), _method(np.argsort), _method(np.argpartition)
+    dot, trace, diagonal, searchsorted = _method(np.dot), _method(np.trace), _method(np.diagonal), _method(np.searchsorted)
 
-    def method(self: DistArray, *args: Any, **kwargs: Any) -> Any:
-        return np_func(self, *args, **kwargs)
+    def conjugate(self) -> DistArray:
+        """The complex conjugate; as ``ndarray.conj``, a non-complex array is returned itself
+        (``np.conjugate`` of a bool array would be int8)."""
+        return np.conjugate(self) if self.dtype.kind == "c" else self
 
-    method.__name__ = np_func.__name__
-    method.__doc__ = f"Same as ``numpy.{np_func.__name__}(self, ...)``, distributed."
-    return method
+    conj = conjugate
 
+    @property
+    def real(self) -> DistArray:
+        """Real part (no communication)."""
+        return np.real(self)
 
-# Array methods with NumPy's names, all routed through NumPy's dispatch.
-for _name, _func in {
-    "sum": np.sum, "prod": np.prod, "mean": np.mean, "var": np.var, "std": np.std, "min": np.min,
-    "max": np.max, "ptp": np.ptp, "argmin": np.argmin, "argmax": np.argmax, "any": np.any, "all": np.all,
-    "cumsum": np.cumsum, "cumprod": np.cumprod, "round": np.round, "clip": np.clip, "nonzero": np.nonzero, "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "argsort": np.argsort, "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal,
-    "searchsorted": np.searchsorted, "argpartition": np.argpartition,
-}.items():
-    setattr(DistArray, _name, _method(_func))
-
-
-# Arithmetic operators that may reuse a temporary operand's block (see _elision).
-_ELIDING_OPERATORS = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
-    "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power, "and": np.bitwise_and,
-    "or": np.bitwise_or, "xor": np.bitwise_xor, "lshift": np.left_shift, "rshift": np.right_shift,
-}
-for _name, _ufunc in _ELIDING_OPERATORS.items():
-    for _dunder, _reflected in ((f"__{_name}__", False), (f"__r{_name}__", True)):
-        setattr(DistArray, _dunder, binary_operator(_ufunc, _reflected, getattr(NDArrayOperatorsMixin, _dunder)))
-for _dunder, _ufunc in {"__neg__": np.negative, "__pos__": np.positive, "__abs__": np.absolute,
-                        "__invert__": np.invert}.items():
-    setattr(DistArray, _dunder, unary_operator(_ufunc, getattr(NDArrayOperatorsMixin, _dunder)))
-
-
-def _conjugate(self: DistArray) -> DistArray:
-    """The complex conjugate; as ``ndarray.conj``, a non-complex array is returned itself (np.conjugate
-    of a bool array would be int8)."""
-    return np.conjugate(self) if self.dtype.kind == "c" else self
-
-
-DistArray.conj = DistArray.conjugate = _conjugate
-
-
-def _real(self: DistArray) -> DistArray:
-    return np.real(self)
+    @property
+    def imag(self) -> DistArray:
+        """Imaginary part (no communication)."""
+        return np.imag(self)
 
 
-def _imag(self: DistArray) -> DistArray:
-    return np.imag(self)
+def aligned_block(x: Any, dist: Distribution) -> Any:
+    """This rank's share of operand ``x`` aligned with ``dist``, broadcasting allowed.
+
+    A DistArray is brought to the layout its shape needs under ``dist``
+    (nothing moves when it already has it); a NumPy array, held whole on
+    every rank, is sliced to this rank's block; scalars pass through
+    unchanged (NEP 50 treats Python scalars specially).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.zeros((4, 3)))
+    >>> aligned_block(np.arange(3.0), d.distribution).shape
+    (3,)
+    """
+    if isinstance(x, DistArray):
+        if x._dist is dist:
+            return x._local
+        if x.comm != dist.comm:
+            raise ValueError("operands live on different communicators")
+        need = dist if x.shape == dist.shape else dist.broadcast_to(x.shape, dist)
+        return x.to_layout(need)._local
+    if isinstance(x, np.ndarray) and x.ndim:
+        return _numpy_block(x, dist)
+    return x
 
 
-DistArray.real = property(_real, doc="Real part (no communication).")
-DistArray.imag = property(_imag, doc="Imaginary part (no communication).")
+def _numpy_block(x: np.ndarray, dist: Distribution) -> np.ndarray:
+    """The part of a NumPy operand (held whole on every rank) matching this rank's block."""
+    offset = dist.ndim - x.ndim
+    keys = []
+    for i, n in enumerate(x.shape):
+        j = i + offset
+        if n == 1 and dist.shape[j] != 1:
+            keys.append(slice(None))
+            continue
+        m = dist.maps[j]
+        p = dist.axis_coord(j)
+        sl = m.local_slice(p)
+        keys.append(sl if sl is not None else m.local_indices(p))
+    arrays = [k for k in keys if not isinstance(k, slice)]
+    if len(arrays) > 1:
+        keys = [np.arange(x.shape[i])[k] if isinstance(k, slice) else k for i, k in enumerate(keys)]
+        return x[np.ix_(*keys)]
+    return x[tuple(keys)]
+
+
+_elision.register_array_type(DistArray)
 checks.register_array_type(DistArray)
-
-
-def _root_distribution(comm: MPI.Intracomm, shape: tuple[int, ...], root: int) -> Distribution:
-    """All of the array on ``root``, nothing elsewhere (for scatter and gather)."""
-    P = comm.Get_size()
-    if not shape:
-        return Distribution._from_maps(comm, [], (P,), ())
-    bounds = [0] * (root + 1) + [shape[0]] * (P - root)
-    maps = [BlockMap(shape[0], P, bounds)] + [NoDistMap(n) for n in shape[1:]]
-    return Distribution._from_maps(comm, maps, (P,), (0,) + (None,) * (len(shape) - 1))

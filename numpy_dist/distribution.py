@@ -30,7 +30,8 @@ import numpy as np
 
 from .maps import DIST_TYPES, BlockMap, CyclicMap, Map, NoDistMap, map_from_global_dim_dict
 
-__all__ = ["Distribution", "make_grid_shape", "normalize_shape", "DAP_VERSION", "install_comm_resolver"]
+__all__ = ["Distribution", "make_grid_shape", "normalize_shape", "shape_standin", "DAP_VERSION",
+           "install_comm_resolver"]
 
 DAP_VERSION = "0.10.0"
 
@@ -53,6 +54,19 @@ def normalize_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
             raise ValueError(f"{name} must not contain negative sizes, got {shape!r}")
         out.append(int(n))
     return tuple(out)
+
+
+_NO_BYTES = np.dtype([])
+
+
+def shape_standin(shape: tuple[int, ...]) -> np.ndarray:
+    """An ndarray of ``shape`` holding zero bytes: NumPy's own argument checks and result shapes, free.
+
+    Running a NumPy function on it raises exactly what NumPy raises for an
+    array of that shape (the checks depend only on metadata, which every rank
+    holds), so every rank raises alike before any communication.
+    """
+    return np.empty(shape, _NO_BYTES)
 
 
 def _split_dist_string(dist: str, ndim: int) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from .creation import asnumpy, gather_selection
-from .distarray import DistArray
+from .distarray import DistArray, install_array_hooks
 
 __all__ = ["dist_repr", "dist_str", "printable"]
 
@@ -52,3 +52,6 @@ def dist_str(d: DistArray) -> str:
     small = printable(d)
     with np.printoptions(threshold=0 if d.size > np.get_printoptions()["threshold"] else sys.maxsize):
         return np.array2string(small)
+
+
+install_array_hooks(repr=dist_repr, str=dist_str)

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from . import comm as _comm
-from .distarray import DistArray
-from .distribution import Distribution
+from .creation import asnumpy, gather_selection, resolve_distribution
+from .distarray import DistArray, aligned_block, install_array_hooks
+from .distribution import _NO_BYTES, Distribution, shape_standin
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
 from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
                            scatter_points, scatter_rows)
@@ -88,7 +89,6 @@ def _key_into(local_shape: tuple[int, ...], pieces: list) -> tuple:
 
 
 def _entries(key: Any, ndim: int) -> list:
-    from .creation import asnumpy
 
     if not isinstance(key, tuple):
         key = (key,)
@@ -191,17 +191,6 @@ def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]
 
 # NumPy's own indexing run on an array of zero bytes per element gives NumPy's exceptions (index types,
 # bounds, boolean shapes, broadcasting of a value, in NumPy's order) without allocating the data.
-_NO_BYTES = np.dtype([])
-
-
-def shape_standin(shape: tuple[int, ...]) -> np.ndarray:
-    """An ndarray of ``shape`` holding zero bytes: NumPy's own argument checks and result shapes, free.
-
-    Running a NumPy function on it raises exactly what NumPy raises for an
-    array of that shape (the checks depend only on metadata, which every rank
-    holds), so every rank raises alike before any communication.
-    """
-    return np.empty(shape, _NO_BYTES)
 
 
 def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int, ...] | None = None) -> None:
@@ -392,11 +381,9 @@ def _finish_fancy(front: DistArray, vpos: int, to_front: bool, bshape: tuple) ->
 
 def _reshape_axis0(d: DistArray, bshape: tuple) -> DistArray:
     """Split axis 0 into ``bshape`` (a reshape; data moves only when the layouts demand it)."""
-    from .creation import resolve_distribution
 
     shape = tuple(bshape) + d.shape[1:]
-    target = resolve_distribution(shape, None, None, d.comm) if shape else Distribution._from_maps(
-        d.comm, [], (d.comm.Get_size(),), ())
+    target = resolve_distribution(shape, None, None, d.comm) if shape else Distribution.replicated_on(d.comm, ())
     return DistArray._new(reshape_local(d.local, d.distribution, target), target)
 
 
@@ -411,8 +398,7 @@ def _fancy_get(d: DistArray, entries: list) -> DistArray:
 
 def _block_rows(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
     """Block along axis 0 over every rank, other axes whole (global C order is rank order)."""
-    maps = [BlockMap(shape[0], dist.nprocs)] + [NoDistMap(n) for n in shape[1:]]
-    return Distribution._from_maps(dist.comm, maps, (dist.nprocs,), (0,) + (None,) * (len(shape) - 1))
+    return Distribution.row_blocks(dist.comm, shape)
 
 
 def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.ndarray]:
@@ -434,8 +420,7 @@ def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.n
 def _mask_result_dist(d: DistArray, rows: Distribution, count: int, k: int) -> Distribution:
     counts = _comm.allgather_object(d.comm, int(count), control=True)
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    maps = [BlockMap(int(bounds[-1]), d.comm.Get_size(), bounds)] + [NoDistMap(n) for n in d.shape[k:]]
-    return Distribution._from_maps(d.comm, maps, (d.comm.Get_size(),), (0,) + (None,) * (d.ndim - k))
+    return Distribution.row_blocks(d.comm, (int(bounds[-1]),) + d.shape[k:], bounds)
 
 
 def _mask_get(d: DistArray, mask: Any) -> DistArray:
@@ -494,7 +479,6 @@ def getitem(d: DistArray, key: Any) -> Any:
     if kind == "basic":
         view, _, int_axes = _basic_view(d, entries)
         if len(int_axes) == view.ndim and view.ndim:  # every axis indexed by an integer: a scalar
-            from .creation import gather_selection
 
             return gather_selection(view, [np.zeros(1, np.int64)] * view.ndim).reshape(())[()]
         return _drop_axes(view, int_axes)
@@ -509,7 +493,6 @@ def getitem(d: DistArray, key: Any) -> Any:
 
 def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand: list[int]) -> Any:
     """``value`` broadcast to ``result_shape``, length-1 axes inserted at ``expand``, aligned with ``target``."""
-    from .dispatch.ufuncs import local_operand
 
     vshape = np.shape(value)
     try:
@@ -532,11 +515,11 @@ def _aligned_value(value: Any, target: Distribution, result_shape: tuple, expand
         value = DistArray._new(value.local.reshape([shape[i] if grid[i] is None else value.local.shape[
             i - lead - sum(1 for e in expand if e < i)] for i in range(len(shape))]),
             vdist.with_maps(maps, tuple(grid)))
-        return local_operand(value, target)
+        return aligned_block(value, target)
     arr = np.broadcast_to(np.asarray(value), result_shape)
     for pos in sorted(expand):
         arr = np.expand_dims(arr, pos)
-    return local_operand(arr, target)
+    return aligned_block(arr, target)
 
 
 def _check_scalar_value(d: DistArray, value: Any) -> None:
@@ -667,7 +650,6 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
     result_shape = rdist.shape
     if isinstance(value, DistArray) and value.ndim and (ints or vpos or len(bshape) != 1):
-        from .creation import asnumpy
         from .dispatch.protocol import fallback_policy
 
         fallback_policy("numpy.ndarray.__setitem__ (index array with a DistArray value)")
@@ -698,7 +680,6 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
 
 
 def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
-    from .dispatch.ufuncs import local_operand
 
     value = _without_leading_ones(value, 1 + d.ndim - np.ndim(mask))
 
@@ -708,7 +689,7 @@ def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
                              f"index shape {np.shape(mask)}")
         full = mask if np.ndim(mask) == d.ndim else None
         if full is not None:
-            mlocal = local_operand(mask, d.distribution)
+            mlocal = aligned_block(mask, d.distribution)
             d.local[np.broadcast_to(mlocal, d.local.shape)] = value.local[()] if isinstance(value, DistArray) else value
             return
     rows, local, mlocal = _mask_parts(d, mask)
@@ -792,7 +773,6 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
     value = _without_leading_ones(value, len(numpy_shape))
     if isinstance(value, DistArray) and value.ndim:
-        from .creation import asnumpy
         from .dispatch.protocol import fallback_policy
 
         fallback_policy("numpy.ndarray.__setitem__ (several index arrays with a DistArray value)")
@@ -812,3 +792,6 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     if not np.shares_memory(view.local, d.local) and view.local.size:
         # The basic view was a copy: write it back (without the axes None added).
         d.local[base_key] = view.local.reshape(d.local[base_key].shape)
+
+
+install_array_hooks(getitem=getitem, setitem=setitem)

@@ -13,14 +13,13 @@ from typing import Any
 from mpi4py import MPI
 
 from . import checks
+from .comm import get_comm
+from .distarray import DistArray
 
 __all__ = ["print0"]
 
 
 def _comm_of(objects: tuple, comm: Any) -> MPI.Intracomm:
-    from .comm import get_comm
-    from .distarray import DistArray
-
     if comm is not None:
         return get_comm(comm)
     for obj in objects:

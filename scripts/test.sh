@@ -33,6 +33,10 @@ if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || "${NUMPY_DIST_PARALLEL_HDF5:-1}
     exec "$py" -m numpy_dist.testing "$@"
 fi
 
+# The layer contract of docs/architecture.md (pyproject.toml [tool.importlinter]) first: a wrong
+# import fails in seconds, before the ranks start.
+"$(dirname "$py")/lint-imports" --no-cache
+
 # The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
 # environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them.
 "$py" -m numpy_dist.testing

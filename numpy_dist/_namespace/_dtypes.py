@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..distarray import DistArray
+from ._helpers import check_device, require_array
 
 __all__ = [
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -89,8 +90,6 @@ def astype(x: DistArray, dtype: Any, /, *, copy: builtins.bool = True, device: A
     DistArray
         Same distribution as ``x``.  Communication: none.
     """
-    from ._helpers import check_device, require_array
-
     x = require_array(x)
     check_device(device)
     dt = _dtype(dtype)

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..comm import get_comm
+from .. import creation
+from ..creation import asarray
 from ..distarray import DistArray
 
 __all__ = ["wrap", "wrap_tree", "check_device", "require_array", "comm_of", "compat_xp", "normalize_axis"]
@@ -40,8 +42,6 @@ def wrap(value: Any, like: Any = None) -> Any:
     if isinstance(value, DistArray):
         return value
     if isinstance(value, (np.generic, np.ndarray)) or type(value) in (bool, int, float, complex):
-        from ..creation import asarray
-
         return asarray(np.asarray(value), comm=comm_of(like))
     return value
 
@@ -72,8 +72,6 @@ def require_array(x: Any, name: str = "x") -> DistArray:
     if isinstance(x, DistArray):
         return x
     if isinstance(x, np.generic) and not x.dtype.hasobject:
-        from ..creation import asarray
-
         return asarray(np.asarray(x))
     raise TypeError(f"{name} must be a numpy_dist array, got {type(x).__name__}")
 
@@ -95,8 +93,6 @@ def _make_compat_xp() -> types.SimpleNamespace:
     ``__array_function__`` / ``__array_ufunc__`` (natively, or through the
     documented fallback with a FallbackWarning).
     """
-    from .. import creation
-
     ns = {name: getattr(np, name) for name in dir(np) if not name.startswith("_")}
     for name in ("asarray", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
                  "zeros_like", "ones_like", "empty_like", "full_like"):

@@ -7,7 +7,6 @@ dispatch to numpy_dist's distributed implementations.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from array_api_compat.common import _aliases

@@ -9,7 +9,7 @@ numpy_dist); ``vecdot`` is a native broadcast multiply plus a sum.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from array_api_compat.common import _aliases

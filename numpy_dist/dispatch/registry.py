@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .._implicit import FallbackError, FallbackWarning, get_fallback, set_fallback  # the one policy
+
 __all__ = [
     "implements", "lookup", "qualified_name", "coverage", "set_fallback", "get_fallback",
     "FallbackWarning", "FallbackError", "UFUNC_METHODS", "native_ufunc_methods", "IN_PLACE_PARAMETERS",
@@ -22,8 +24,6 @@ __all__ = [
 ]
 
 _IMPLEMENTATIONS: dict[Any, Callable] = {}
-_FALLBACK_MODES = ("warn", "error", "allow")
-_fallback_mode = "warn"
 
 UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
 # Methods of the generic ufunc path; reduceat goes through the fallback.
@@ -43,14 +43,6 @@ IN_PLACE_PARAMETERS: dict[Any, tuple[str, ...]] = {
     np.fill_diagonal: ("a",),
     np.nan_to_num: ("x",),  # written only with copy=False; writing back unchanged values is harmless
 }
-
-
-class FallbackWarning(UserWarning):
-    """A NumPy function ran through the gather-compute-redistribute fallback."""
-
-
-class FallbackError(TypeError):
-    """Raised instead of falling back when ``set_fallback("error")`` is in force."""
 
 
 def qualified_name(func: Any, method: str | None = None) -> str:
@@ -130,32 +122,6 @@ def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
 def lookup(func: Any) -> Callable | None:
     """The registered implementation of ``func``, or None."""
     return _IMPLEMENTATIONS.get(func)
-
-
-def set_fallback(mode: str) -> str:
-    """Choose what happens when a NumPy function has no distributed implementation.
-
-    ``"warn"`` (default): gather, compute with NumPy, redistribute, and emit
-    :class:`FallbackWarning` once per function; ``"allow"``: the same
-    silently; ``"error"``: raise :class:`FallbackError` before any
-    communication.  Returns the previous mode.  Set it identically on every
-    rank.
-
-    Examples
-    --------
-    >>> import numpy_dist as nd
-    >>> old = nd.set_fallback("error")
-    >>> _ = nd.set_fallback(old)
-    """
-    global _fallback_mode
-    if mode not in _FALLBACK_MODES:
-        raise ValueError(f"mode must be one of {_FALLBACK_MODES}, got {mode!r}")
-    old, _fallback_mode = _fallback_mode, mode
-    return old
-
-
-def get_fallback() -> str:
-    return _fallback_mode
 
 
 def native_ufunc_methods(ufunc: np.ufunc) -> list[str]:

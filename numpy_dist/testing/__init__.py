@@ -34,7 +34,7 @@ __all__ = ["assert_dist_equal", "assert_all_ranks", "DIST_CASES", "dist_cases", 
 
 def _axis0(shape: tuple[int, ...], comm: MPI.Intracomm, first: Any) -> Distribution:
     maps = [first] + [NoDistMap(n) for n in shape[1:]]
-    return Distribution._from_maps(comm, maps, None, None)
+    return Distribution.from_maps(comm, maps)
 
 
 def _uneven_bounds(n: int, P: int) -> list[int]:
