@@ -61,10 +61,8 @@ def is_replicated(d: Distribution) -> bool:
 
 
 def move(x: DistArray, dist: Distribution) -> np.ndarray:
-    """``x``'s block in layout ``dist`` (nothing moves when it already is; else one Alltoallv)."""
-    if x.distribution == dist:
-        return x.local
-    return redistribute_local(x.local, x.distribution, dist)
+    """``x``'s block in layout ``dist`` (transitional spelling of ``x.to_layout(dist).local``)."""
+    return x.to_layout(dist).local
 
 
 def on_all_ranks(d: Distribution, axis: int) -> bool:

@@ -34,7 +34,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
-from ._layout import as_dist, axis_layout, comm_of, insert_axis, move, with_axis_map
+from ._layout import as_dist, axis_layout, comm_of, insert_axis, with_axis_map
 from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
@@ -101,7 +101,7 @@ def batched(x: DistArray, kernel: Any, cores: list[int]) -> list[DistArray]:
     if any(d.axis_grid[i] is not None for i in (nb, nb + 1)):
         nd_ = local_axes_dist(d, (nb, nb + 1))
         d = nd_ if nd_ is not None else Distribution.replicated_on(x.comm, x.shape)
-    local = move(x, d)
+    local = x.to_layout(d).local
     with _comm.agreed(x.comm):
         outs = kernel(local)
     outs = outs if isinstance(outs, tuple) else (outs,)
@@ -130,7 +130,7 @@ def tsqr(A: DistArray, complete: bool = False) -> tuple[np.ndarray, Distribution
     comm = A.comm
     m, n = A.shape
     dA = axis_layout(A, 0)
-    a = move(A, dA)
+    a = A.to_layout(dA).local
     mode = "complete" if complete else "reduced"
     with _comm.agreed(comm):
         q1, r1 = np.linalg.qr(a, mode=mode)
@@ -277,7 +277,7 @@ def lstsq(a, b, rcond=None):
         u_r, s, vh = np.linalg.svd(R, full_matrices=False)
     Q = DistArray._new(qloc, qd)
     qtb_d = matmul2d(conj_t(Q), B2)
-    qtb = move(qtb_d, Distribution.replicated_on(comm, qtb_d.shape))  # n x k on every rank (a no-op when already so)
+    qtb = qtb_d.to_layout(Distribution.replicated_on(comm, qtb_d.shape)).local  # n x k on every rank (a no-op when already so)
     if rcond is None:
         rcond = np.finfo(dt).eps * max(m, n)
     cut = rcond * (s[0] if s.size else 0)
@@ -292,7 +292,7 @@ def lstsq(a, b, rcond=None):
         X = DistArray._new(x, Distribution.replicated_on(comm, x.shape))
         r = np.subtract(B2, matmul2d(A, X))
         resid = np.sum(np.abs(r) ** 2, axis=0)
-        resid = np.asarray(move(resid, Distribution.replicated_on(comm, resid.shape)) if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
+        resid = np.asarray(resid.to_layout(Distribution.replicated_on(comm, resid.shape)).local if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
     else:
         resid = np.empty((0,), np.real(np.empty(0, dt)).dtype)
     if vec:
@@ -370,7 +370,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
         smax = _max(S, axis=-1, keepdims=True, initial=0)
         t = smax * (max(x.shape[-2:]) * np.finfo(S.dtype).eps)
         return _sum(np.greater(S, t), axis=-1)
-    s = move(S, Distribution.replicated_on(S.comm, S.shape))
+    s = S.to_layout(Distribution.replicated_on(S.comm, S.shape)).local
     if tol is None:
         if rtol is None:
             rtol = max(x.shape[-2:]) * np.finfo(s.dtype).eps

@@ -21,7 +21,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
-from ._layout import as_dist, comm_of, insert_axis, layout, move
+from ._layout import as_dist, comm_of, insert_axis, layout
 from .reductions import sum as _sum
 from .registry import implements
 from .ufuncs import local_axes_dist
@@ -58,7 +58,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     if others or (d.axis_grid[ax1] is None and d.axis_grid[ax2] is None):
         if d.axis_grid[ax1] is not None or d.axis_grid[ax2] is not None:
             d = local_axes_dist(d, (ax1, ax2))
-        local = np.diagonal(move(a, d), offset, ax1, ax2).copy()
+        local = np.diagonal(a.to_layout(d).local, offset, ax1, ax2).copy()
         return DistArray._new(local, d.select_axes(others).extended((n,)))
     # 2-d with a distributed axis: the elements each rank owns form an unstructured layout.
     P = d.nprocs
@@ -142,7 +142,7 @@ def kron(a, b):
         B = insert_axis(B, 0)
     big_a = A.size >= B.size
     X, S = (A, B) if big_a else (B, A)
-    s = move(S, Distribution.replicated_on(comm, S.shape))
+    s = S.to_layout(Distribution.replicated_on(comm, S.shape)).local
     x = X.local
     if big_a:
         ea = x.reshape(tuple(v for n in x.shape for v in (n, 1)))
@@ -188,7 +188,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
     def operand(Y: DistArray) -> np.ndarray:
         """``Y``'s block aligned with the batch layout (broadcast axes whole), its vector axis whole."""
-        return move(Y, bd.broadcast_to(Y.shape[:-1], bd).extended(Y.shape[-1:]))
+        return Y.to_layout(bd.broadcast_to(Y.shape[:-1], bd).extended(Y.shape[-1:])).local
 
     la_, lb_ = operand(A), operand(B)
     local = _comm.agreed_call(comm, lambda: np.cross(la_, lb_), fp="cross")

@@ -47,7 +47,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution, make_grid_shape
 from ..indexing import as_slice
 from ..maps import BlockMap, Map
-from ._layout import axis_layout, is_replicated, layout, move, on_all_ranks, with_axis_map
+from ._layout import axis_layout, is_replicated, layout, on_all_ranks, with_axis_map
 
 __all__ = ["matmul2d", "summa", "probe_dtype", "GridSpec"]
 
@@ -164,30 +164,30 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
     plan = _plan(A, B)
     if plan == "rows":
         dA = axis_layout(A, 0)
-        a = move(A, dA)
-        b = move(B, Distribution.replicated_on(comm, B.shape))
+        a = A.to_layout(dA).local
+        b = B.to_layout(Distribution.replicated_on(comm, B.shape)).local
         local = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         return DistArray._new(local, with_axis_map(dA, 0, (m, n)))
     if plan == "cols":
         dB = axis_layout(B, 1)
-        b = move(B, dB)
-        a = move(A, Distribution.replicated_on(comm, A.shape))
+        b = B.to_layout(dB).local
+        a = A.to_layout(Distribution.replicated_on(comm, A.shape)).local
         local = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         return DistArray._new(local, with_axis_map(dB, 1, (m, n)))
     if plan == "summa":
         return summa(A, B, dt)
     kmap = _kmap(A, B)
     if plan == "inner":
-        a = move(A, layout(comm, A.shape, 1, kmap))
-        b = move(B, layout(comm, B.shape, 0, kmap))
+        a = A.to_layout(layout(comm, A.shape, 1, kmap)).local
+        b = B.to_layout(layout(comm, B.shape, 0, kmap)).local
         part = _comm.agreed_call(comm, lambda: np.matmul(a, b).astype(dt, copy=False), fp="matmul")
         partials = _comm.allgather_array(comm, part)
         total = functools.reduce(np.add, partials[1:], partials[0].copy())
         return DistArray._new(total.astype(dt, copy=False), Distribution.replicated_on(comm, (m, n)))
     # ring
     dA = axis_layout(A, 0)
-    a = move(A, dA)
-    b = move(B, layout(comm, B.shape, 0, kmap))
+    a = A.to_layout(dA).local
+    b = B.to_layout(layout(comm, B.shape, 0, kmap)).local
     me = comm.Get_rank()
     out = np.zeros((a.shape[0], n), dtype=dt)
     def step(idx: np.ndarray, b: np.ndarray) -> None:
@@ -309,7 +309,7 @@ def summa(A: DistArray, B: DistArray, dtype: Any = None, spec: GridSpec | None =
     Cd = 1 - R
     pr, pc = grid[R], grid[Cd]
     dA, dB = _grid_layout(A, spec), _grid_layout(B, spec)
-    a, b = move(A, dA), move(B, dB)
+    a, b = A.to_layout(dA).local, B.to_layout(dB).local
     # A narrowing cast can overflow on some ranks' blocks only: agreed like any local kernel.
     a, b = _comm.agreed_call(comm, lambda: (a.astype(dt, copy=False), b.astype(dt, copy=False)), fp="matmul")
     me = dA.rank_coords(comm.Get_rank())

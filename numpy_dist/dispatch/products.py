@@ -25,7 +25,7 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
-from ._layout import as_dist, comm_of, drop_axis, insert_axis, layout, move
+from ._layout import as_dist, comm_of, drop_axis, insert_axis, layout
 from .matmul_plan import matmul2d, probe_dtype
 from .protocol import fallback
 from .reductions import sum as _sum
@@ -79,8 +79,8 @@ def _stacked(A: DistArray, B: DistArray, dt: np.dtype, func: Any = np.matmul,
         return np.reshape(np.stack(outs), batch + outs[0].shape)
     X = A if A.size >= B.size else B
     bd = _batch_dist(X, batch)
-    a = move(A, _operand_dist(bd, A.shape))
-    b = move(B, _operand_dist(bd, B.shape))
+    a = A.to_layout(_operand_dist(bd, A.shape)).local
+    b = B.to_layout(_operand_dist(bd, B.shape)).local
     local = _comm.agreed_call(A.comm, lambda: np.asarray(func(a, b)).astype(dt, copy=False), fp="matmul")
     core = local.shape[len(batch):] if core_out is None else core_out
     return DistArray._new(local, bd.extended(core))
@@ -322,7 +322,7 @@ def tensordot(a, b, axes=2):
 
 def single_element(C: DistArray) -> Any:
     """The single element of ``C`` on every rank (replicated first if it lives on one rank)."""
-    return move(C, Distribution.replicated_on(C.comm, C.shape)).reshape(())[()]
+    return C.to_layout(Distribution.replicated_on(C.comm, C.shape)).local.reshape(())[()]
 
 
 def as_matrix(x: DistArray, perm: list[int], shape2: tuple[int, ...]) -> DistArray:

@@ -32,7 +32,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..redistribute import redistribute_local
 from . import dense as _dense
-from ._layout import as_dist, comm_of, layout, move
+from ._layout import as_dist, comm_of, layout
 from .decompositions import LinAlgError, batched, check_square, conj_t, inexact
 from .protocol import fallback
 from .registry import implements
@@ -67,7 +67,7 @@ def _uplo(UPLO: Any) -> str:
 
 
 def _small_replicated(x: DistArray) -> np.ndarray:
-    return move(x, Distribution.replicated_on(x.comm, x.shape))
+    return x.to_layout(Distribution.replicated_on(x.comm, x.shape)).local
 
 
 @implements(np.linalg.eigh)
@@ -162,7 +162,7 @@ def cholesky(a, /, *, upper=False):
         return _dense.cholesky_lower(x, dt, d)
     lo = _dense.cholesky_lower(conj_t(x), dt, None)
     U = conj_t(lo)
-    return DistArray._new(move(U, d), d)
+    return U.to_layout(d)
 
 
 @implements(np.linalg.inv)
@@ -295,7 +295,7 @@ def solve(a, b):
         if any(d.axis_grid[i] is not None for i in (nb, nb + 1)):
             d = local_axes_dist(d, (nb, nb + 1))
         bd = d.select_axes(range(nb)).extended(B.shape[nb:])
-        la, lb = move(Ai, d), move(B, bd)
+        la, lb = Ai.to_layout(d).local, B.to_layout(bd).local
         with _comm.agreed(comm):
             out = np.linalg.solve(la, lb)
         return DistArray._new(out, bd)
@@ -320,7 +320,7 @@ def solve(a, b):
             return _blocks_of(full, out_dist)
         # The matrix is small, b may be wide: each rank solves for its own columns of b.
         cols = layout(comm, B.shape, 1)
-        mb = move(B, cols)
+        mb = B.to_layout(cols).local
         with _comm.agreed(comm):
             x = np.linalg.solve(ma, mb).astype(dt, copy=False)
         return DistArray._new(redistribute_local(x, cols, out_dist), out_dist)
