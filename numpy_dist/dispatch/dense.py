@@ -53,7 +53,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..exchange import exchange
 from ..maps import CyclicMap, UnstructuredMap
-from .linalg import layout, move
+from ._layout import layout, move
 
 __all__ = ["NB", "SMALL_N", "LOCAL_SINGLE_RANK", "PIVOTING", "LUFactors", "lu_factor", "lu_solve", "lu_inv",
            "lu_slogdet", "cholesky_lower", "rows_layout", "use_kernels"]

@@ -1,4 +1,6 @@
-"""Elementwise NumPy functions that are not ufuncs, and small products and norms of vectors.
+"""Elementwise NumPy functions that are not ufuncs: ``where``, ``clip``, ``round``, ``isclose``, ``real``,
+``isposinf``, ``fix``, ``sinc``, ``angle``, ``real_if_close`` ..., and ``copyto`` (elementwise on the
+destination's layout).
 
 Communication: as the ufunc ``__call__`` path (operands laid out otherwise are
 redistributed; one agreement on the local kernel's errors); the comparisons to
@@ -12,7 +14,9 @@ import numpy as np
 from ..creation import asnumpy
 from ..distarray import DistArray
 from ..indexing import shape_standin
-from .operands import elementwise, store_result, validate_with_numpy
+from .fallback import fallback
+from .manipulation import _dist
+from .operands import elementwise, local_operand, store_result, validate_with_numpy
 from .reductions import all as _all, numpy_checks_first
 from .registry import implements
 
@@ -171,3 +175,82 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
         x.local[...] = result.local
         return x
     return result
+
+
+@implements(np.isposinf)
+@numpy_checks_first(np.isposinf)
+def isposinf(x, out=None):
+    """``np.isposinf``."""
+    return elementwise(np.isposinf, [x], "isposinf") if out is None else _into(out, elementwise(np.isposinf, [x], "isposinf"))
+
+
+@implements(np.isneginf)
+@numpy_checks_first(np.isneginf)
+def isneginf(x, out=None):
+    """``np.isneginf``."""
+    return elementwise(np.isneginf, [x], "isneginf") if out is None else _into(out, elementwise(np.isneginf, [x], "isneginf"))
+
+
+@implements(np.fix)
+@numpy_checks_first(np.fix)
+def fix(x, out=None):
+    """``np.fix``."""
+    result = elementwise(np.fix, [x], "fix")
+    return result if out is None else _into(out, result)
+
+
+@implements(np.sinc)
+def sinc(x):
+    """``np.sinc``."""
+    return elementwise(np.sinc, [x], "sinc")
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """``np.angle``."""
+    return elementwise(lambda v: np.angle(v, deg=deg), [z], "angle")
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """``np.real_if_close``: the decision is taken over the whole array (one reduction)."""
+    a = _dist(a)
+    if not np.iscomplexobj(np.empty(0, a.dtype)):
+        return a
+    eps = np.finfo(a.dtype).eps
+    limit = tol * eps if tol > 1 else tol
+    if bool(_all(np.abs(np.imag(a)) < limit)):
+        return np.real(a)
+    return a
+
+
+def _copyto_operand(x):
+    """``src``/``where`` as copyto reads them: DistArrays and NumPy arrays as they are, sequences as
+    NumPy arrays, Python scalars kept (NumPy converts those by value: 300 into int8 is OverflowError)."""
+    if isinstance(x, (DistArray, np.ndarray, np.generic)) or np.ndim(x) == 0:
+        return x
+    return np.asarray(x)
+
+
+def _scalar_standin(x):
+    """A 0-d stand-in with ``x``'s dtype (``x`` itself if it is a Python scalar)."""
+    return np.zeros((), x.dtype) if isinstance(x, (DistArray, np.ndarray, np.generic)) else x
+
+
+@implements(np.copyto)
+def copyto(dst, src, casting="same_kind", where=True):
+    """``np.copyto`` into a DistArray: elementwise on ``dst``'s layout, ``src`` and ``where`` aligned
+    to it (no gather).
+
+    NumPy's checks come first, on metadata every rank holds, in its order: ``where`` cast safely to
+    bool, ``src`` cast under ``casting`` (a 0-d probe), then both broadcast to ``dst``'s shape.
+    """
+    if not isinstance(dst, DistArray):  # a NumPy dst: NumPy writes it (the fallback gathers src)
+        return fallback(np.copyto, (dst, src), {"casting": casting, "where": where}, "numpy.copyto")
+    src, where = _copyto_operand(src), _copyto_operand(where)
+    np.copyto(np.empty((), dst.dtype), _scalar_standin(src), casting=casting, where=_scalar_standin(where))
+    for operand in (src, where):
+        np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not
+    local_where = local_operand(where, dst.distribution) if np.ndim(where) else where
+    np.copyto(dst.local, local_operand(src, dst.distribution), casting=casting, where=local_where)
+    return None

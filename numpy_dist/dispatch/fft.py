@@ -35,7 +35,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap
 from ..redistribute import redistribute_local
-from .linalg import _comm_of, as_dist
+from ._layout import as_dist, comm_of as _comm_of
 from .registry import implements
 from .operands import store_result
 

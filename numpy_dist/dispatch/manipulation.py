@@ -7,6 +7,9 @@ redistribution per input (only elements that change owner move), so ``roll``
 is a neighbour exchange.  ``repeat``, ``tile`` and the non-constant ``pad``
 modes are row requests along one axis at a time.
 
+``rot90``, ``rollaxis``, ``unstack`` and ``hsplit``/``vsplit``/``dsplit`` are
+views; ``ediff1d`` is a ``diff`` of the flattened array joined with its ends.
+
 Communication: one Alltoallv per reshape, join input or row request; none for
 views and metadata changes; a gather for the fallback's cases (``order='F'``
 reshapes, callable ``pad`` modes, 1-d ``tril``/``triu``).
@@ -20,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..creation import asarray, empty, resolve_distribution
+from ..creation import asarray, asnumpy, empty, resolve_distribution
 from ..distarray import DistArray
 from ..distribution import Distribution, normalize_shape
 from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
@@ -670,3 +673,103 @@ def tril(m, k=0):
 def triu(m, k=0):
     """``np.triu`` from global indices (no communication)."""
     return _triangle(m, k, False)
+
+
+# --------------------------------------------------------------------------
+# Rotations, splits and differences (views, except ediff1d's concatenation)
+# --------------------------------------------------------------------------
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """``np.rot90``: flips and a transpose (views, no communication)."""
+    m = _dist(m)
+    np.rot90(shape_standin(m.shape), k, axes)  # NumPy's checks, in NumPy's order
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == m.ndim:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= m.ndim or axes[0] < -m.ndim or axes[1] >= m.ndim or axes[1] < -m.ndim:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={m.ndim}.")
+    k %= 4
+    if k == 0:
+        return m[...]
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    if k == 1:
+        return swapaxes(flip(m, axes[1]), axes[0], axes[1])
+    return flip(swapaxes(m, axes[0], axes[1]), axes[1])
+
+
+@implements(np.hsplit)
+def hsplit(ary, indices_or_sections):
+    """``np.hsplit`` (views)."""
+    return _split_with(np.hsplit, ary, indices_or_sections, None)
+
+
+@implements(np.vsplit)
+def vsplit(ary, indices_or_sections):
+    """``np.vsplit`` (views)."""
+    return _split_with(np.vsplit, ary, indices_or_sections, None)
+
+
+@implements(np.dsplit)
+def dsplit(ary, indices_or_sections):
+    """``np.dsplit`` (views)."""
+    return _split_with(np.dsplit, ary, indices_or_sections, None)
+
+
+@implements(np.ediff1d)
+def ediff1d(ary, to_end=None, to_begin=None):
+    """``np.ediff1d``: differences of the flattened array, with optional ends.
+
+    As NumPy: each end must cast to the array's dtype under 'same_kind' (TypeError), and the
+    differences are ``np.subtract``'s (a bool array is NumPy's TypeError, where ``diff`` would xor).
+    """
+    flat = ravel(_dist(ary))
+    begin, end = (None if e is None else _ediff1d_end(e, flat.dtype, name)
+                  for e, name in ((to_begin, "to_begin"), (to_end, "to_end")))
+    np.subtract(np.empty(0, flat.dtype), np.empty(0, flat.dtype))  # NumPy's loop check (none for bool)
+    pieces = [p for p in (begin, diff(flat), end) if p is not None]
+    return concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _ediff1d_end(value, dtype, name):
+    """An end of ``ediff1d`` (held by every rank), checked and cast as NumPy does."""
+    value = asnumpy(value) if isinstance(value, DistArray) else np.asanyarray(value)
+    if not np.can_cast(value, dtype, casting="same_kind"):
+        raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the `same_kind` rule.")
+    return value.ravel().astype(dtype)
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    """``np.rollaxis`` (metadata only)."""
+    a = _dist(a)
+    np.rollaxis(shape_standin(a.shape), axis, start)  # NumPy's checks, in NumPy's order
+    n = a.ndim
+    axis = normalize_axis_index(axis, n)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a[...]
+    return moveaxis(a, axis, start)
+
+
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    """``np.unstack``: views along ``axis``."""
+    x = _dist(x)
+    np.unstack(shape_standin(x.shape), axis=axis)  # NumPy's checks
+    axis = normalize_axis_index(axis, x.ndim)
+    key = [slice(None)] * x.ndim
+    out = []
+    for i in range(x.shape[axis]):
+        key[axis] = i
+        out.append(x[tuple(key)])
+    return tuple(out)

@@ -8,6 +8,9 @@ squares.  Arg-reductions combine (value, global index) pairs with NumPy's
 first-occurrence and NaN rules.  Results that NumPy gives as scalars are
 NumPy scalars here too, identical on every rank.
 
+``cumulative_sum``/``cumulative_prod`` are the scans (``cumsum``/``cumprod``)
+with the array API's ``include_initial``.
+
 Communication: per reduction, one small allgather (or pairwise combine) of the
 partials within the sub-communicator of the reduced distributed axes, plus one
 agreement on the local kernel's errors; none along axes held whole.
@@ -28,6 +31,7 @@ from .. import comm as _comm
 from ..creation import asarray, full_like
 from ..distarray import DistArray
 from ._combine import chan_combine, combine_arg, global_flat_index
+from .manipulation import _dist, concatenate
 from .operands import local_operand, store_result, validate_with_numpy
 from .registry import implements
 from .ufunc_reduce import reduce_dist, ufunc_reduce
@@ -669,3 +673,53 @@ def nancumsum(a, axis=None, dtype=None, out=None):
 def nancumprod(a, axis=None, dtype=None, out=None):
     """``np.nancumprod``: NaN counts as one."""
     return cumprod(_replace_nan(a, 1), axis, dtype, out)
+
+
+# --------------------------------------------------------------------------
+# Scans with the standard's include_initial
+# --------------------------------------------------------------------------
+
+
+def _with_initial(scan, np_scan, ufunc, x, axis, dtype, out, include_initial, identity):
+    x = _dist(x)
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")
+        axis = 0
+    axis = normalize_axis_index(axis, x.ndim or 1)  # (``max`` is this module's np.max)
+    result = scan(x, axis=axis, dtype=accumulate_loop_dtype(ufunc, x.dtype, out, dtype))
+    if out is not None:
+        return _with_initial_into(out, result, axis, np_scan, x.dtype, dtype, include_initial, identity)
+    if include_initial:
+        shape = list(result.shape)
+        shape[axis] = 1
+        first = np.full(shape, identity, dtype=result.dtype)
+        result = concatenate([first, result], axis=axis)
+    return result
+
+
+def _with_initial_into(out, result, axis, np_scan, in_dtype, dtype, include_initial, identity):
+    """As NumPy: the accumulation goes into ``out`` by accumulate's ``out=`` rule (or into
+    ``out[1:]`` along the axis, then ``out[0]`` along it is set to the identity)."""
+
+    if not include_initial:
+        return accumulated_into(out, result, axis, np_scan, in_dtype, dtype)
+    rest = tuple(slice(1, None) if i == axis else slice(None) for i in range(result.ndim))
+    part = out[rest]  # (a NumPy out's part is a view; a DistArray's a copy, written back)
+    accumulated_into(part, result, axis, np_scan, in_dtype, dtype)
+    if isinstance(out, DistArray):
+        out[rest] = part
+    out[tuple(0 if i == axis else slice(None) for i in range(result.ndim))] = identity
+    return out
+
+
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``np.cumulative_sum``: the distributed scan, with the standard's ``include_initial``."""
+    return _with_initial(cumsum, np.cumulative_sum, np.add, x, axis, dtype, out, include_initial, 0)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """``np.cumulative_prod``."""
+    return _with_initial(cumprod, np.cumulative_prod, np.multiply, x, axis, dtype, out, include_initial, 1)

@@ -7,7 +7,7 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.dispatch import linalg as L
+from numpy_dist.dispatch import matmul_plan as L
 from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
 from ._layouts import MIXED, laid_out

@@ -7,7 +7,7 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.dispatch import linalg as L
+from numpy_dist.dispatch import matmul_plan as L
 from numpy_dist.distribution import Distribution, make_grid_shape
 from numpy_dist.testing import assert_dist_equal, distribute, rng_data
 from tests.linalg._layouts import layouts, working_eps
