@@ -323,8 +323,6 @@ class Distribution:
             self._setup(comm, list(maps), (tuple(proc_grid), tuple(axis_grid)))
         return self
 
-    _from_maps = from_maps  # transitional: removed once no caller outside this module is left
-
     @classmethod
     def row_blocks(cls, comm: Any, shape: Sequence[int], bounds: Sequence[int] | None = None) -> Distribution:
         """Axis 0 in contiguous blocks over all ranks (even, or at ``bounds``); other axes whole.

@@ -1,14 +1,12 @@
-"""Layout helpers shared by the linear-algebra chapters: a DistArray for any operand, simple layouts, moves.
+"""Layout helpers shared by the linear-algebra chapters: a DistArray for any operand, one-axis layouts.
 
-Transitional: most of these become :class:`~numpy_dist.distribution.Distribution`
-constructors and one "bring this array to that layout" call (issue 17).
+The planners of matmul, SUMMA, the decompositions and FFT reason about
+layouts with one distributed axis over all ranks; these helpers name them on
+top of the :class:`~numpy_dist.distribution.Distribution` constructors.
+Everything here is metadata (building layouts, adding or dropping length-1
+axes) except :func:`drop_axis` of a distributed axis, which redistributes.
 
-Everything here is metadata (building :class:`~numpy_dist.distribution.Distribution`
-objects, adding or dropping length-1 axes) except :func:`move` and
-:func:`drop_axis` of a distributed axis, which redistribute.
-
-Communication: none, except :func:`move` (one Alltoallv when the layout
-differs) and :func:`drop_axis` of a distributed axis (one Alltoallv).
+Communication: none, except :func:`drop_axis` of a distributed axis (one Alltoallv).
 """
 
 from __future__ import annotations
@@ -22,9 +20,8 @@ from ..creation import asarray
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, Map, NoDistMap
-from ..redistribute import redistribute_local
 
-__all__ = ["as_dist", "comm_of", "layout", "is_replicated", "move", "on_all_ranks",
+__all__ = ["as_dist", "comm_of", "layout", "is_replicated", "on_all_ranks",
            "axis_layout", "with_axis_map", "insert_axis", "drop_axis"]
 
 
@@ -58,11 +55,6 @@ def layout(comm: Any, shape: tuple[int, ...], axis: int | None = None, amap: Map
 def is_replicated(d: Distribution) -> bool:
     """Does every rank hold the whole array (no distributed axis)?"""
     return all(g is None for g in d.axis_grid)
-
-
-def move(x: DistArray, dist: Distribution) -> np.ndarray:
-    """``x``'s block in layout ``dist`` (transitional spelling of ``x.to_layout(dist).local``)."""
-    return x.to_layout(dist).local
 
 
 def on_all_ranks(d: Distribution, axis: int) -> bool:
@@ -110,7 +102,6 @@ def drop_axis(x: DistArray, pos: int) -> DistArray:
         maps = list(d.maps)
         grid = list(d.axis_grid)
         maps[pos], grid[pos] = NoDistMap(1), None
-        nd = d.with_maps(maps, tuple(grid))
-        x = DistArray._new(redistribute_local(x.local, d, nd), nd)
-        d = nd
+        x = x.to_layout(d.with_maps(maps, tuple(grid)))
+        d = x.distribution
     return DistArray._new(np.squeeze(x.local, pos), d.reduced((pos,)))

@@ -39,7 +39,7 @@ from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
 from .registry import implements
-from .ufuncs import local_axes_dist
+from .ufunc_reduce import local_axes_dist
 
 __all__ = ["qr", "svd", "svdvals", "lstsq", "pinv", "matrix_rank", "norm", "vector_norm", "matrix_norm", "tsqr",
            "batched", "check_2d", "check_square", "inexact", "conj_t"]

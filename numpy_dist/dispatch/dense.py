@@ -53,7 +53,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..exchange import exchange
 from ..maps import CyclicMap, UnstructuredMap
-from ._layout import layout, move
+from ._layout import layout
 
 __all__ = ["NB", "SMALL_N", "LOCAL_SINGLE_RANK", "PIVOTING", "LUFactors", "lu_factor", "lu_solve", "lu_inv",
            "lu_slogdet", "cholesky_lower", "rows_layout", "use_kernels"]
@@ -120,7 +120,7 @@ def _minus_product(target: np.ndarray, left: np.ndarray, right: np.ndarray) -> N
 def _own_block(x: DistArray, dist: Distribution, dtype: np.dtype) -> np.ndarray:
     """``x``'s block in ``dist`` as a writable C-ordered array of ``dtype`` that aliases nothing of ``x``
     (the factorisation overwrites it); copied only when the move did not already make a fresh one."""
-    block = move(x, dist)
+    block = x.to_layout(dist).local
     if block is x.local or block.dtype != dtype or not block.flags.c_contiguous:
         block = np.array(block, dtype=dtype, order="C", copy=True)
     return block
@@ -486,7 +486,7 @@ def lu_solve(f: LUFactors, B: DistArray, dtype: np.dtype, out_dist: Distribution
     _substitute(comm, f, x)
     cd = rows_layout(comm, B.shape, f.nb)
     X = DistArray._new(x.reshape(cd.local_shape), cd)
-    return DistArray._new(move(X, out_dist), out_dist)
+    return DistArray._new(X.to_layout(out_dist).local, out_dist)
 
 
 @_quiet
@@ -502,7 +502,7 @@ def lu_inv(f: LUFactors, out_dist: Distribution) -> DistArray:
     x[np.arange(f.rows.size), f.perm[f.rows]] = 1  # my rows of P (P A = L U)
     _substitute(comm, f, x)
     X = DistArray._new(x, f.dist)
-    return DistArray._new(move(X, out_dist), out_dist)
+    return DistArray._new(X.to_layout(out_dist).local, out_dist)
 
 
 @_quiet
@@ -604,4 +604,4 @@ def cholesky_lower(A: DistArray, dtype: np.dtype, out_dist: Distribution | None,
     L = DistArray._new(a, dist)
     if out_dist is None:
         return L
-    return DistArray._new(move(L, out_dist), out_dist)
+    return DistArray._new(L.to_layout(out_dist).local, out_dist)

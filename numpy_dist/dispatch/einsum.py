@@ -26,7 +26,7 @@ from .matmul_plan import matmul2d
 from .products import as_matrix, matmul_nd, single_element
 from .protocol import fallback
 from .registry import implements
-from .ufuncs import _store
+from .operands import store_result
 
 __all__ = ["einsum"]
 
@@ -292,7 +292,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     if isinstance(result, DistArray) and result.ndim == 0:
         result = result.local[()]
     if out is not None:
-        return _store(out, result if isinstance(result, DistArray) else as_dist(result, comm))
+        return store_result(out, result if isinstance(result, DistArray) else as_dist(result, comm))
     return result
 
 

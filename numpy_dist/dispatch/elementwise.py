@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..creation import asnumpy
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..indexing import shape_standin
 from .fallback import fallback
-from .manipulation import _dist
-from .operands import elementwise, local_operand, store_result, validate_with_numpy
+from .manipulation import as_distarray
+from .operands import elementwise, store_result, validate_with_numpy
 from .reductions import all as _all, numpy_checks_first
 from .registry import implements
 
@@ -61,7 +61,6 @@ def into_out(out, result):
     return store_result(out, result, casting="same_kind")
 
 
-_into = into_out  # transitional: the name misc imports
 
 
 @implements(np.round, np.around)
@@ -181,14 +180,14 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 @numpy_checks_first(np.isposinf)
 def isposinf(x, out=None):
     """``np.isposinf``."""
-    return elementwise(np.isposinf, [x], "isposinf") if out is None else _into(out, elementwise(np.isposinf, [x], "isposinf"))
+    return elementwise(np.isposinf, [x], "isposinf") if out is None else into_out(out, elementwise(np.isposinf, [x], "isposinf"))
 
 
 @implements(np.isneginf)
 @numpy_checks_first(np.isneginf)
 def isneginf(x, out=None):
     """``np.isneginf``."""
-    return elementwise(np.isneginf, [x], "isneginf") if out is None else _into(out, elementwise(np.isneginf, [x], "isneginf"))
+    return elementwise(np.isneginf, [x], "isneginf") if out is None else into_out(out, elementwise(np.isneginf, [x], "isneginf"))
 
 
 @implements(np.fix)
@@ -196,7 +195,7 @@ def isneginf(x, out=None):
 def fix(x, out=None):
     """``np.fix``."""
     result = elementwise(np.fix, [x], "fix")
-    return result if out is None else _into(out, result)
+    return result if out is None else into_out(out, result)
 
 
 @implements(np.sinc)
@@ -214,7 +213,7 @@ def angle(z, deg=False):
 @implements(np.real_if_close)
 def real_if_close(a, tol=100):
     """``np.real_if_close``: the decision is taken over the whole array (one reduction)."""
-    a = _dist(a)
+    a = as_distarray(a)
     if not np.iscomplexobj(np.empty(0, a.dtype)):
         return a
     eps = np.finfo(a.dtype).eps
@@ -251,6 +250,6 @@ def copyto(dst, src, casting="same_kind", where=True):
     np.copyto(np.empty((), dst.dtype), _scalar_standin(src), casting=casting, where=_scalar_standin(where))
     for operand in (src, where):
         np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not
-    local_where = local_operand(where, dst.distribution) if np.ndim(where) else where
-    np.copyto(dst.local, local_operand(src, dst.distribution), casting=casting, where=local_where)
+    local_where = aligned_block(where, dst.distribution) if np.ndim(where) else where
+    np.copyto(dst.local, aligned_block(src, dst.distribution), casting=casting, where=local_where)
     return None

@@ -13,11 +13,10 @@ import numpy as np
 
 from .. import comm as _comm
 from ..creation import asarray, asnumpy
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..redistribute import _replica_info
 from .fallback import fallback
 from .manipulation import as_distarray
-from .operands import local_operand
 from .registry import implements
 
 
@@ -63,7 +62,7 @@ def _weights_local(weights: Any, a: DistArray) -> np.ndarray | None:
         return None
     if np.shape(weights) != a.shape:
         raise ValueError("weights should have the same shape as a.")
-    return np.asarray(local_operand(weights, a.distribution)).reshape(-1)
+    return np.asarray(aligned_block(weights, a.distribution)).reshape(-1)
 
 
 def _sum_hist(comm: Any, local: np.ndarray) -> np.ndarray:
@@ -145,7 +144,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     bins = [_edges_array(b) for b in bins] if isinstance(bins, (list, tuple)) else _edges_array(bins)
     w = _weights_local(weights, cols[0])
     _, edges = np.histogramdd(_stand_in_sample(cols, dtype), bins=bins, range=range)
-    local_sample = np.stack([np.asarray(local_operand(c, cols[0].distribution)).reshape(-1) for c in cols],
+    local_sample = np.stack([np.asarray(aligned_block(c, cols[0].distribution)).reshape(-1) for c in cols],
                             axis=1).astype(dtype, copy=False)
     local, _ = np.histogramdd(_own(cols[0], local_sample), bins=edges,
                               weights=None if w is None else _own(cols[0], w))

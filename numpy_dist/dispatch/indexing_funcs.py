@@ -13,13 +13,13 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..creation import asnumpy, empty
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..indexing import _block_rows, _check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local
 from .manipulation import as_distarray, ravel, reshape, take_rows
-from .operands import local_operand, store_result
+from .operands import store_result
 from .registry import implements
 
 
@@ -126,7 +126,7 @@ def take_along_axis(arr, indices, axis=-1):
     out_maps = [NoDistMap(n) for n in out_shape]
     out_maps[other] = maps[other]
     out_dist = Distribution.from_maps(arr.comm, out_maps, (arr.comm.Get_size(),), tuple(grid))
-    idx_local = local_operand(indices if isinstance(indices, DistArray) else np.asarray(indices), out_dist)
+    idx_local = aligned_block(indices if isinstance(indices, DistArray) else np.asarray(indices), out_dist)
     n = arr.shape[axis]
     idx_local = np.asarray(idx_local)
     with _comm.agreed(arr.comm, fp="take_along_axis"):

@@ -24,7 +24,7 @@ from ..redistribute import redistribute_local
 from ._layout import as_dist, comm_of, insert_axis, layout
 from .reductions import sum as _sum
 from .registry import implements
-from .ufuncs import local_axes_dist
+from .ufunc_reduce import local_axes_dist
 
 __all__ = ["diagonal", "trace", "kron", "cross"]
 

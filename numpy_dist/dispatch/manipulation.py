@@ -24,13 +24,13 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ..creation import asarray, asnumpy, empty, resolve_distribution
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution, normalize_shape
 from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
 from .fallback import fallback
-from .operands import local_operand, store_result, template_distribution
+from .operands import store_result, template_distribution
 from .registry import implements
 
 _NoValue = np._NoValue
@@ -41,7 +41,6 @@ def as_distarray(a: Any) -> DistArray:
     return a if isinstance(a, DistArray) else asarray(a)
 
 
-_dist = as_distarray  # transitional: the name misc, linalg and decompositions import
 
 
 def _template(arrays: list) -> DistArray | None:
@@ -373,7 +372,6 @@ def split_like(np_split, ary, indices_or_sections, axis) -> list:
     return _split_views(ary, parts, indices_or_sections, normalize_axis_index(axis, ary.ndim))
 
 
-_split_with = split_like  # transitional: the name misc imports
 
 
 @implements(np.array_split)
@@ -507,7 +505,7 @@ def broadcast_to(array, shape, subok=False):
         raise ValueError(f"operands could not be broadcast together with remapped shapes [original->remapped]: "
                          f"{array.shape} and requested shape {shape}") from None
     dist = _broadcast_dist(array, shape)
-    local = np.broadcast_to(local_operand(array, dist), dist.local_shape)
+    local = np.broadcast_to(aligned_block(array, dist), dist.local_shape)
     return DistArray._new(local, dist)
 
 
@@ -683,7 +681,7 @@ def triu(m, k=0):
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     """``np.rot90``: flips and a transpose (views, no communication)."""
-    m = _dist(m)
+    m = as_distarray(m)
     np.rot90(shape_standin(m.shape), k, axes)  # NumPy's checks, in NumPy's order
     axes = tuple(axes)
     if len(axes) != 2:
@@ -705,19 +703,19 @@ def rot90(m, k=1, axes=(0, 1)):
 @implements(np.hsplit)
 def hsplit(ary, indices_or_sections):
     """``np.hsplit`` (views)."""
-    return _split_with(np.hsplit, ary, indices_or_sections, None)
+    return split_like(np.hsplit, ary, indices_or_sections, None)
 
 
 @implements(np.vsplit)
 def vsplit(ary, indices_or_sections):
     """``np.vsplit`` (views)."""
-    return _split_with(np.vsplit, ary, indices_or_sections, None)
+    return split_like(np.vsplit, ary, indices_or_sections, None)
 
 
 @implements(np.dsplit)
 def dsplit(ary, indices_or_sections):
     """``np.dsplit`` (views)."""
-    return _split_with(np.dsplit, ary, indices_or_sections, None)
+    return split_like(np.dsplit, ary, indices_or_sections, None)
 
 
 @implements(np.ediff1d)
@@ -727,7 +725,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
     As NumPy: each end must cast to the array's dtype under 'same_kind' (TypeError), and the
     differences are ``np.subtract``'s (a bool array is NumPy's TypeError, where ``diff`` would xor).
     """
-    flat = ravel(_dist(ary))
+    flat = ravel(as_distarray(ary))
     begin, end = (None if e is None else _ediff1d_end(e, flat.dtype, name)
                   for e, name in ((to_begin, "to_begin"), (to_end, "to_end")))
     np.subtract(np.empty(0, flat.dtype), np.empty(0, flat.dtype))  # NumPy's loop check (none for bool)
@@ -746,7 +744,7 @@ def _ediff1d_end(value, dtype, name):
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
     """``np.rollaxis`` (metadata only)."""
-    a = _dist(a)
+    a = as_distarray(a)
     np.rollaxis(shape_standin(a.shape), axis, start)  # NumPy's checks, in NumPy's order
     n = a.ndim
     axis = normalize_axis_index(axis, n)
@@ -764,7 +762,7 @@ def rollaxis(a, axis, start=0):
 @implements(np.unstack)
 def unstack(x, /, *, axis=0):
     """``np.unstack``: views along ``axis``."""
-    x = _dist(x)
+    x = as_distarray(x)
     np.unstack(shape_standin(x.shape), axis=axis)  # NumPy's checks
     axis = normalize_axis_index(axis, x.ndim)
     key = [slice(None)] * x.ndim

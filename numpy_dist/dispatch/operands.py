@@ -3,9 +3,10 @@
 The shared ground of every elementwise path (ufunc methods, elementwise
 NumPy functions, ``out=`` of any implementation):
 
-* :func:`local_operand`: this rank's share of an operand, aligned with the
-  output's distribution (same layout: nothing moves; another layout: the
-  redistribution engine moves what changes owner; NumPy operands are sliced).
+* operands are aligned with the output's layout by
+  :func:`numpy_dist.distarray.aligned_block` (same layout: nothing moves;
+  another layout: the redistribution engine moves what changes owner; NumPy
+  operands are sliced).
 * :func:`template_distribution`: the output layout of a broadcast.
 * :func:`store_result`: a result written into a user's ``out`` (NumPy's
   casting rule, checked on every rank before anything moves).
@@ -31,11 +32,8 @@ from ..distribution import Distribution
 from ..maps import NoDistMap
 from ..redistribute import redistribute_local
 
-__all__ = ["local_operand", "template_distribution", "wrap_local", "store_result", "elementwise", "standin",
+__all__ = ["template_distribution", "wrap_local", "store_result", "elementwise", "standin",
            "validate_with_numpy"]
-
-
-local_operand = aligned_block  # transitional: the one spelling is distarray.aligned_block
 
 
 def template_distribution(shape: tuple[int, ...], arrays: list[DistArray]) -> Distribution:
@@ -87,7 +85,7 @@ def store_result(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
         return out
     if isinstance(out, DistArray):
         if result.shape != out.shape:  # a result that broadcasts into a larger out
-            np.copyto(out.local, local_operand(result, out.distribution), casting="unsafe")
+            np.copyto(out.local, aligned_block(result, out.distribution), casting="unsafe")
         elif out.distribution == result.distribution:
             if out.local is not result.local:
                 np.copyto(out.local, result.local, casting="unsafe")
@@ -121,7 +119,7 @@ def elementwise(func: Callable, operands: list, name: str, **kwargs: Any) -> Dis
         raise ValueError("operands could not be broadcast together with shapes "
                          + " ".join(str(s).replace(" ", "") for s in shapes)) from None
     dist = template_distribution(shape, [x for x in operands if isinstance(x, DistArray)])
-    local_in = [local_operand(x, dist) for x in operands]
+    local_in = [aligned_block(x, dist) for x in operands]
     result = _comm.agreed_call(dist.comm, lambda: func(*local_in, **kwargs), fp=name)
     return wrap_local(result, dist)
 

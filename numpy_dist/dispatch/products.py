@@ -30,7 +30,7 @@ from .matmul_plan import matmul2d, probe_dtype
 from .protocol import fallback
 from .reductions import sum as _sum
 from .registry import implements
-from .ufuncs import _store
+from .operands import store_result
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "matvec", "vecmat", "multi_dot"]
 
@@ -146,7 +146,7 @@ def _store_gufunc_out(out: Any, result: Any, comm: Any) -> Any:
     result = result if isinstance(result, DistArray) else as_dist(np.asarray(result), comm)
     if np.shape(out) != shape:
         result = np.broadcast_to(result, np.shape(out))
-    return _store(out, result)
+    return store_result(out, result)
 
 
 def matmul_nd(a: Any, b: Any, dtype: Any = None) -> Any:
@@ -219,7 +219,7 @@ def dot(a, b, out=None):
     else:
         result = tensordot(a, b, axes=([-1], [-2 if np.ndim(b) >= 2 else 0]))
     if out is not None:
-        return _store(out, result if isinstance(result, DistArray) else as_dist(result, comm_of(a, b)))
+        return store_result(out, result if isinstance(result, DistArray) else as_dist(result, comm_of(a, b)))
     return result
 
 
@@ -258,7 +258,7 @@ def outer(a, b, out=None):
     comm = comm_of(a, b)
     A, B = as_dist(a, comm), as_dist(b, comm)
     result = np.multiply.outer(np.ravel(A) if A.ndim != 1 else A, np.ravel(B) if B.ndim != 1 else B)
-    return _store(out, result) if out is not None else result
+    return store_result(out, result) if out is not None else result
 
 
 @implements(np.linalg.outer)
@@ -452,5 +452,5 @@ def multi_dot(arrays, *, out=None):
     if r.ndim == 0:
         r = r.local[()]
     if out is not None:
-        return _store(out, r if isinstance(r, DistArray) else as_dist(r, comm))
+        return store_result(out, r if isinstance(r, DistArray) else as_dist(r, comm))
     return r

@@ -29,10 +29,10 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from .. import comm as _comm
 from ..creation import asarray, full_like
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ._combine import chan_combine, combine_arg, global_flat_index
-from .manipulation import _dist, concatenate
-from .operands import local_operand, store_result, validate_with_numpy
+from .manipulation import as_distarray, concatenate
+from .operands import store_result, validate_with_numpy
 from .registry import implements
 from .ufunc_reduce import reduce_dist, ufunc_reduce
 from .ufunc_scan import accumulate_loop_dtype, accumulated_into, ufunc_accumulate
@@ -170,7 +170,7 @@ def _count(a: DistArray, axes: tuple[int, ...], keepdims: bool, where: Any) -> A
     if where is True:
         return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
     # The mask broadcast against ``a`` in ``a``'s layout (a DistArray ``where`` may be smaller or laid out otherwise).
-    mask = DistArray._new(np.broadcast_to(local_operand(where, a.distribution), a.local.shape), a.distribution)
+    mask = DistArray._new(np.broadcast_to(aligned_block(where, a.distribution), a.local.shape), a.distribution)
     return _reduce(np.add, mask, axes, np.intp, None, keepdims)
 
 
@@ -186,7 +186,7 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
     """
     dist = a.distribution
     local = a.local
-    w = None if where is True else np.broadcast_to(local_operand(where, dist), local.shape)
+    w = None if where is True else np.broadcast_to(aligned_block(where, dist), local.shape)
 
     kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
     m2_dtype = None if dtype is None else np.empty(0, dtype).real.dtype
@@ -406,7 +406,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     else:
         result_dtype = np.result_type(a.dtype, wdtype)
     if not isinstance(weights, DistArray):  # weights every rank holds: each keeps its block's part
-        weights = DistArray._new(np.broadcast_to(local_operand(np.asarray(weights), a.distribution),
+        weights = DistArray._new(np.broadcast_to(aligned_block(np.asarray(weights), a.distribution),
                                                  a.local.shape), a.distribution)
     scl = sum(np.broadcast_to(weights, a.shape), axis=axis, dtype=result_dtype, keepdims=keepdims)
     scl_local = scl.local if isinstance(scl, DistArray) else np.asarray(scl)
@@ -507,7 +507,7 @@ def _scan(ufunc: np.ufunc, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
     return accumulated_into(out, result, normalize_axis_index(axis, a.ndim), _SCANS[ufunc], a.dtype, dtype)
 
 
-# The functions whose loop choice decides how strictly NumPy checks ``out=`` (see ufuncs.accumulated_into).
+# The functions whose loop choice decides how strictly NumPy checks ``out=`` (see ufunc_scan.accumulated_into).
 _SCANS = {np.add: np.cumsum, np.multiply: np.cumprod}
 
 
@@ -681,7 +681,7 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 
 
 def _with_initial(scan, np_scan, ufunc, x, axis, dtype, out, include_initial, identity):
-    x = _dist(x)
+    x = as_distarray(x)
     if axis is None:
         if x.ndim > 1:
             raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")

@@ -36,7 +36,7 @@ from ._layout import as_dist, comm_of, layout
 from .decompositions import LinAlgError, batched, check_square, conj_t, inexact
 from .protocol import fallback
 from .registry import implements
-from .ufuncs import local_axes_dist
+from .ufunc_reduce import local_axes_dist
 
 __all__ = ["eigh", "eigvalsh", "cholesky", "solve", "inv", "det", "slogdet", "matrix_power"]
 

@@ -21,13 +21,13 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import comm as _comm
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local
 from ._combine import combine_arg, global_flat_index
 from .fallback import ufunc_fallback
-from .operands import local_operand, store_result, validate_with_numpy
+from .operands import store_result, validate_with_numpy
 
 __all__ = ["ASSOCIATIVE", "loop_dtype", "reduce_dist", "local_axes_dist", "block_along", "relay_along",
            "ufunc_reduce"]
@@ -148,7 +148,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         if has_initial:  # NumPy's loop starts from ``initial``: the first NaN may be it
             part = ufunc(np.full(part.shape, initial, array.dtype), part)
         return _reduced_result(part, axes, keepdims, dist, out)
-    local_where = where if where is True else local_operand(where, dist)
+    local_where = where if where is True else aligned_block(where, dist)
     opts: dict[str, Any] = {"axis": axes, "dtype": dtype, "keepdims": True}
     if local_where is not True:
         opts["where"] = local_where

@@ -34,34 +34,17 @@ import numpy as np
 
 from .. import comm as _comm
 from ..creation import asnumpy
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..redistribute import plan_for, redistribute_pieces
 from .fallback import ufunc_fallback
-from .operands import local_operand, store_result, template_distribution, validate_with_numpy, wrap_local
+from .operands import store_result, template_distribution, validate_with_numpy, wrap_local
 from .registry import lookup
 from .ufunc_reduce import ufunc_reduce
 from .ufunc_scan import ufunc_accumulate
 
-# Transitional re-exports, for the modules that still import these names from here (linalg, misc,
-# decompositions, _elision, creation, indexing, random); their homes are the modules named.
-from .operands import elementwise  # noqa: F401
-from .ufunc_reduce import ASSOCIATIVE, local_axes_dist, reduce_dist  # noqa: F401
-from .ufunc_scan import accumulate_loop_dtype, accumulated_into  # noqa: F401
-
 __all__ = ["apply_ufunc", "METHODS", "ufunc_call", "ufunc_outer", "ufunc_at", "shifted_operand", "call_in_pieces",
            "expand_trailing"]
-
-# Transitional names (linalg and _elision import them): the agreement helpers are comm's now
-# (one spelling: comm.agreed / comm.agreed_call), and ``_store`` is operands.store_result.
-_FP_BITS, _EXC_BIT, _report_fp = _comm.FP_BITS, _comm.EXC_BIT, _comm.report_fp
-_store = store_result
-
-
-def run_checked(comm: Any, name: str, kernel: Callable[[], Any]) -> Any:
-    """Transitional: ``comm.agreed_call(comm, kernel, fp=name)``."""
-    return _comm.agreed_call(comm, kernel, fp=name)
-
 
 def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     """Entry point from ``__array_ufunc__``: the method's row of :data:`METHODS`, else the fallback."""
@@ -224,9 +207,9 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         shifted = shifted_operand(inputs, dist)
         if shifted is not None:
             return wrap_local(call_in_pieces(ufunc, inputs, shifted, dist, kwargs), dist)
-    local_in = [local_operand(x, dist) for x in inputs]
-    local_where = where if where is True else local_operand(where, dist)
-    if isinstance(local_where, DistArray):  # pragma: no cover - handled by local_operand
+    local_in = [aligned_block(x, dist) for x in inputs]
+    local_where = where if where is True else aligned_block(where, dist)
+    if isinstance(local_where, DistArray):  # pragma: no cover - handled by aligned_block
         local_where = local_where.local
     local_outs = None
     if outs is not None:
@@ -264,7 +247,7 @@ def _local_out(out: Any, dist: Distribution, masked: bool) -> np.ndarray | None:
         return out.local
     if out is None or not masked:
         return None
-    return np.array(local_operand(out, dist), copy=True)
+    return np.array(aligned_block(out, dist), copy=True)
 
 
 # NumPy 2.4's loops of these ufuncs write wrong values into a 2-d strided bool out
@@ -321,7 +304,7 @@ def shifted_operand(inputs: tuple, dist: Distribution) -> int | None:
         if not isinstance(x, DistArray) or x.distribution is dist or x.distribution == dist:
             continue
         if found is not None or x.shape != dist.shape or x.comm != dist.comm:
-            return None  # (another communicator: local_operand reports it)
+            return None  # (another communicator: aligned_block reports it)
         found = i
     if found is None:
         return None
@@ -349,7 +332,7 @@ def call_in_pieces(ufunc: np.ufunc, inputs: tuple, shifted: int, dist: Distribut
     ``out`` (of the result's dtype) may be an aligned operand's own block.
     """
     x = inputs[shifted]
-    local_in = [None if i == shifted else local_operand(y, dist) for i, y in enumerate(inputs)]
+    local_in = [None if i == shifted else aligned_block(y, dist) for i, y in enumerate(inputs)]
     kept, received = redistribute_pieces(x.local, x.distribution, dist)
     pieces = ([(kept[1], x.local[kept[0]])] if kept is not None else []) + received
 

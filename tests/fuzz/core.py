@@ -184,7 +184,7 @@ def _unstructured_empty(rng: np.random.Generator, shape: tuple[int, ...], comm: 
     maps = [NoDistMap(m) for m in shape]
     maps[axis] = UnstructuredMap(parts)
     axis_grid = tuple(0 if a == axis else None for a in range(len(shape)))
-    return Distribution._from_maps(comm, maps, (P,), axis_grid)
+    return Distribution.from_maps(comm, maps, (P,), axis_grid)
 
 
 EXTRA_LAYOUTS = {

@@ -192,7 +192,7 @@ def test_several_index_list_axes(shared_dir):
     g1 = P // g0
     perm = np.random.default_rng(3).permutation(9)
     maps = [CyclicMap(10, g0, 3), UnstructuredMap(np.array_split(perm, g1))]
-    dist = nd.Distribution._from_maps(COMM, maps, None, None)
+    dist = nd.Distribution.from_maps(COMM, maps)
     x = rng_data((10, 9), np.float64, 2)
     path = os.path.join(shared_dir, "lists.h5")
     save_hdf5(path, nd.asarray(x, dist=dist))

@@ -54,7 +54,7 @@ def scrambled(shape: tuple[int, ...], axis: int, comm=COMM) -> Distribution | No
     maps = [NoDistMap(m) for m in shape]
     maps[axis] = UnstructuredMap(parts)
     grid = tuple(0 if a == axis else None for a in range(len(shape)))
-    return Distribution._from_maps(comm, maps, (P,), grid)
+    return Distribution.from_maps(comm, maps, (P,), grid)
 
 
 def _scrambled_bounds(n: int, holders: int) -> list[int]:
