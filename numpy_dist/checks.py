@@ -137,7 +137,7 @@ def collective(name: str | None = None, local_args: int = 0):
         def wrapper(*args, **kwargs):
             if not _watchdog.in_operation() and (_checks or _watchdog.enabled()):
                 shown = tuple("<local>" for _ in args[:local_args]) + tuple(args[local_args:])
-                with checked(_find_comm(args, kwargs), label, shown, kwargs):
+                with checked(find_comm(args, kwargs), label, shown, kwargs):
                     return func(*args, **kwargs)
             return func(*args, **kwargs)
 
@@ -188,7 +188,7 @@ def _comm_mismatch(first: MPI.Intracomm, other: MPI.Intracomm) -> None:
         "create them on the same comm= (or copy one over with nd.asarray(nd.asnumpy(x), comm=...))")
 
 
-def _find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
+def find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
     DistArray = _array_type
     c = kwargs.get("comm")
     if isinstance(c, MPI.Intracomm):

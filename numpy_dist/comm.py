@@ -69,7 +69,7 @@ def get_comm(comm: MPI.Intracomm | None = None) -> MPI.Intracomm:
     return comm
 
 
-def _comm_or_context(comm_or_context: Any) -> MPI.Intracomm:
+def resolve_comm(comm_or_context: Any) -> MPI.Intracomm:
     """A communicator from ``None``, an mpi4py communicator or a ``Context`` (its ``.comm``)."""
     if comm_or_context is None or isinstance(comm_or_context, MPI.Comm):
         return get_comm(comm_or_context)
@@ -79,7 +79,7 @@ def _comm_or_context(comm_or_context: Any) -> MPI.Intracomm:
     raise TypeError(f"expected an MPI communicator or a Context, got {type(comm_or_context).__name__}")
 
 
-_distribution.install_comm_resolver(_comm_or_context)
+_distribution.install_comm_resolver(resolve_comm)
 
 
 def comm_stats() -> dict[str, int]:

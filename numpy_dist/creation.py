@@ -17,9 +17,9 @@ from mpi4py import MPI
 from . import comm as _comm
 from .checks import collective
 from .distarray import DistArray, aligned_block, check_dtype, install_array_hooks
-from .distribution import Distribution, _normalize_dist, _normalize_grid_shape, normalize_shape, shape_standin
+from .distribution import Distribution, normalize_dist, normalize_grid_shape, normalize_shape, shape_standin
 from .maps import BlockMap, CyclicMap, NoDistMap
-from .redistribute import _replica_info, distribution_from_dim_data, redistribute_local
+from .redistribute import replica_info, distribution_from_dim_data, redistribute_local
 
 __all__ = [
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
@@ -209,7 +209,7 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
     ndim = ndims.pop()
     if ndim == 0:
         return Distribution.replicated_on(c, ())
-    codes = _normalize_dist(dist, ndim)
+    codes = normalize_dist(dist, ndim)
     distributed = [i for i, code in enumerate(codes) if code != "n"]
     P = c.Get_size()
     if grid_shape is None:
@@ -217,7 +217,7 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
             raise ValueError("grid_shape is needed to assemble blocks distributed along several axes")
         grid = tuple(P if i in distributed else 1 for i in range(ndim))
     else:
-        grid = _normalize_grid_shape(grid_shape, (0,) * ndim, codes, P)
+        grid = normalize_grid_shape(grid_shape, (0,) * ndim, codes, P)
     proc_grid = tuple(grid[i] for i in distributed) or (P,)
     maps = []
     for axis, code in enumerate(codes):
@@ -345,7 +345,7 @@ def gather_selection(d: DistArray, selections: Sequence[np.ndarray]) -> np.ndarr
         return rows, pos
 
     rows, pos = owned(dist.rank)
-    contributes = _replica_info(dist, dist.rank)[0] == 0
+    contributes = replica_info(dist, dist.rank)[0] == 0
     piece = d.local[np.ix_(*pos)] if (contributes and all(p.size for p in pos)) else np.empty(0, d.dtype)
     pieces = _comm.allgather_array(d.comm, piece.reshape(-1)) if d.comm.Get_size() > 1 else [piece.reshape(-1)]
     out = np.empty(tuple(s.size for s in sels), dtype=d.dtype)

@@ -81,7 +81,7 @@ def _split_dist_string(dist: str, ndim: int) -> tuple[str, ...]:
     return tuple(dist) if dist else (dist,)
 
 
-def _normalize_dist(dist: Any, ndim: int) -> tuple[str, ...]:
+def normalize_dist(dist: Any, ndim: int) -> tuple[str, ...]:
     if dist is None:
         return ("b",) + ("n",) * (ndim - 1) if ndim else ()
     if isinstance(dist, str):
@@ -200,9 +200,9 @@ class Distribution:
         if shape is None:
             raise TypeError("Distribution() needs a shape")
         shape = normalize_shape(shape)
-        codes = _normalize_dist(dist, len(shape))
+        codes = normalize_dist(dist, len(shape))
         size = comm.Get_size()
-        grid = _normalize_grid_shape(grid_shape, shape, codes, size)
+        grid = normalize_grid_shape(grid_shape, shape, codes, size)
         maps: list[Map] = []
         for n, c, g in zip(shape, codes, grid):
             maps.append(BlockMap(n, g) if c == "b" else CyclicMap(n, g) if c == "c" else NoDistMap(n))
@@ -574,7 +574,7 @@ class Distribution:
                 f"proc_grid={self.proc_grid}, nprocs={self.nprocs})")
 
 
-def _normalize_grid_shape(grid_shape: Any, shape: tuple[int, ...], codes: tuple[str, ...], size: int) -> tuple[int, ...]:
+def normalize_grid_shape(grid_shape: Any, shape: tuple[int, ...], codes: tuple[str, ...], size: int) -> tuple[int, ...]:
     if grid_shape is None:
         return make_grid_shape(shape, codes, size)
     gs = normalize_shape(grid_shape, "grid_shape")

@@ -31,7 +31,7 @@ from . import comm as _comm
 from .creation import asnumpy, gather_selection, resolve_distribution
 from .dispatch.fallback import fallback, fallback_policy
 from .distarray import DistArray, aligned_block, install_array_hooks
-from .distribution import _NO_BYTES, Distribution, shape_standin
+from .distribution import Distribution, shape_standin
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
 from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
                            scatter_points, scatter_rows)
@@ -207,7 +207,7 @@ def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int
     if value_shape is None:
         standin[tuple(entries)]
     else:
-        standin[tuple(entries)] = np.empty(value_shape, _NO_BYTES)
+        standin[tuple(entries)] = shape_standin(value_shape)
 
 
 def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
@@ -242,7 +242,7 @@ def _without_leading_ones(value: Any, ndim: int) -> Any:
     if extra <= 0 or any(n != 1 for n in np.shape(value)[:extra]):
         return value
     if isinstance(value, DistArray):
-        return _drop_axes(value, list(range(extra)))
+        return drop_axes(value, list(range(extra)))
     return np.asarray(value).reshape(np.shape(value)[extra:])
 
 
@@ -268,7 +268,7 @@ def _converted_value(d: DistArray, value: Any) -> Any:
 # --------------------------------------------------------------------------
 
 
-def _basic_view(d: DistArray, entries: list) -> tuple[DistArray, tuple, list[int]]:
+def basic_view(d: DistArray, entries: list) -> tuple[DistArray, tuple, list[int]]:
     """Apply ints (as length-1 slices), slices and None: (view, key into d.local, axes of ints in the view)."""
     dist = d.distribution
     maps, axis_grid, pieces, int_axes, new_axes = [], [], [], [], []
@@ -301,7 +301,7 @@ def _basic_view(d: DistArray, entries: list) -> tuple[DistArray, tuple, list[int
     return view, key, int_axes
 
 
-def _drop_axes(v: DistArray, axes: list[int]) -> DistArray:
+def drop_axes(v: DistArray, axes: list[int]) -> DistArray:
     """Remove length-1 axes; distributed ones are first replicated over their process group."""
     if not axes:
         return v
@@ -321,7 +321,7 @@ def _drop_axes(v: DistArray, axes: list[int]) -> DistArray:
 # --------------------------------------------------------------------------
 
 
-def _check_int_index(idx: np.ndarray, n: int, axis: int) -> np.ndarray:
+def check_int_index(idx: np.ndarray, n: int, axis: int) -> np.ndarray:
     idx = idx.astype(np.int64, copy=False)
     if idx.size and (idx.min() < -n or idx.max() >= n):
         bad = idx[(idx < -n) | (idx >= n)][0]
@@ -336,7 +336,7 @@ def _bool_to_int(mask: np.ndarray, n: int, axis: int) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
-def _front_rows_map(dist: Distribution, n: int) -> Map:
+def front_rows_map(dist: Distribution, n: int) -> Map:
     """Layout of a new leading axis of length ``n`` on the grid dimension of ``dist``'s axis 0."""
     return BlockMap(n, dist.maps[0].grid_size) if dist.axis_grid[0] is not None else NoDistMap(n)
 
@@ -354,17 +354,17 @@ def _fancy_plan(d: DistArray, entries: list, keep_ints: bool = False) -> tuple:
     arr = entries[pos]
     axis = sum(1 for k in entries[:pos] if k is not None)
     n = d.shape[axis]
-    rows = _bool_to_int(arr, n, axis) if arr.dtype == np.bool_ else _check_int_index(arr, n, axis)
+    rows = _bool_to_int(arr, n, axis) if arr.dtype == np.bool_ else check_int_index(arr, n, axis)
     basic = list(entries)
     basic[pos] = slice(None)
     ints = [i for i, k in enumerate(entries) if isinstance(k, int)]
     span = sorted(ints + [pos])
     adjacent = all(isinstance(entries[j], int) or j == pos for j in range(span[0], span[-1] + 1))
-    view, key, int_axes = _basic_view(d, basic)
+    view, key, int_axes = basic_view(d, basic)
     if keep_ints:
         vpos = pos
     else:
-        view = _drop_axes(view, int_axes)
+        view = drop_axes(view, int_axes)
         vpos = pos - sum(1 for i in ints if i < pos)
     perm = (vpos,) + tuple(i for i in range(view.ndim) if i != vpos)
     return permute(view, perm), view, key, vpos, rows.reshape(-1), not adjacent, rows.shape
@@ -390,14 +390,14 @@ def _reshape_axis0(d: DistArray, bshape: tuple) -> DistArray:
 
 def _fancy_get(d: DistArray, entries: list) -> DistArray:
     front, _, _, vpos, rows, to_front, bshape = _fancy_plan(d, entries)
-    new_map = _front_rows_map(front.distribution, rows.size)
+    new_map = front_rows_map(front.distribution, rows.size)
     local = gather_rows(front.local, front.distribution, rows, new_map)
     dist = front.distribution
     out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))
     return _finish_fancy(out, vpos, to_front, bshape)
 
 
-def _block_rows(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
+def block_rows(dist: Distribution, shape: tuple[int, ...]) -> Distribution:
     """Block along axis 0 over every rank, other axes whole (global C order is rank order)."""
     return Distribution.row_blocks(dist.comm, shape)
 
@@ -408,9 +408,9 @@ def _mask_parts(d: DistArray, mask: Any) -> tuple[Distribution, np.ndarray, np.n
     if tuple(np.shape(mask)) != d.shape[:k]:
         raise IndexError(f"boolean index did not match indexed array; array shape {d.shape}, "
                          f"index shape {np.shape(mask)}")
-    rows = _block_rows(d.distribution, d.shape)
+    rows = block_rows(d.distribution, d.shape)
     local = d.local if rows == d.distribution else redistribute_local(d.local, d.distribution, rows)
-    mrows = _block_rows(d.distribution, np.shape(mask))
+    mrows = block_rows(d.distribution, np.shape(mask))
     if isinstance(mask, DistArray):
         mlocal = mask.local if mask.distribution == mrows else redistribute_local(mask.local, mask.distribution, mrows)
     else:
@@ -476,11 +476,11 @@ def getitem(d: DistArray, key: Any) -> Any:
     d = base
     kind, entries = _classify(work)
     if kind == "basic":
-        view, _, int_axes = _basic_view(d, entries)
+        view, _, int_axes = basic_view(d, entries)
         if len(int_axes) == view.ndim and view.ndim:  # every axis indexed by an integer: a scalar
 
             return gather_selection(view, [np.zeros(1, np.int64)] * view.ndim).reshape(())[()]
-        return _drop_axes(view, int_axes)
+        return drop_axes(view, int_axes)
     if kind == "mask":
         return _mask_get(d, entries[0])
     if kind == "fancy":
@@ -535,7 +535,7 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
     entries, base, work = _prepared(d, key)
     kind, work = _classify(work)
     if kind == "basic":
-        view, base_key, int_axes = _basic_view(base, work)
+        view, base_key, int_axes = basic_view(base, work)
         result_shape = tuple(n for i, n in enumerate(view.shape) if i not in int_axes)
         if _is_element_key(key, d.ndim) and np.ndim(value):
             # One element (an integer per axis, no ``...``/None: NumPy sets a scalar, not a 0-d view) set
@@ -642,7 +642,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
             raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
                              f"to indexing result of shape {target_shape}") from None
     front, view, base_key, vpos, rows, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
-    new_map = _front_rows_map(front.distribution, rows.size)
+    new_map = front_rows_map(front.distribution, rows.size)
     fdist = front.distribution
     rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
     result_shape = rdist.shape
@@ -725,10 +725,10 @@ def _multi_plan(d: DistArray, entries: list) -> tuple:
     except ValueError:
         raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
                          + " ".join(str(a.shape) for a in arrays)) from None
-    coords = [_check_int_index(np.broadcast_to(a, bshape).reshape(-1), d.shape[axis_of[i]], axis_of[i])
+    coords = [check_int_index(np.broadcast_to(a, bshape).reshape(-1), d.shape[axis_of[i]], axis_of[i])
               for a, i in zip(arrays, adv)]
     basic = [slice(None) if i in adv else k for i, k in enumerate(entries)]
-    view, key, _ = _basic_view(d, basic)
+    view, key, _ = basic_view(d, basic)
     rest = [i for i in range(view.ndim) if i not in adv]
     front = permute(view, tuple(adv) + tuple(rest))
     adjacent = adv == list(range(adv[0], adv[0] + len(adv)))

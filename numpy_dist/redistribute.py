@@ -47,7 +47,7 @@ def distribution_from_dim_data(comm: Any, dim_data: Sequence[dict]) -> Distribut
     >>> distribution_from_dim_data(d.comm, d.dim_data()) == d
     True
     """
-    comm = _comm._comm_or_context(comm)
+    comm = _comm.resolve_comm(comm)
     everyone = _comm.allgather_object(comm, [dict(d) for d in dim_data])
     return Distribution.from_dim_data_per_rank(comm, everyone)
 _PLAN_CACHE_SIZE = 64
@@ -72,7 +72,7 @@ def _index(sel: np.ndarray):
     return sel
 
 
-def _replica_info(dist: Distribution, rank: int) -> tuple[int, int, tuple]:
+def replica_info(dist: Distribution, rank: int) -> tuple[int, int, tuple]:
     """(replica index of ``rank``, number of replicas, coordinates along non-replicated dims)."""
     coords = dist.rank_coords(rank)
     rep = dist.replicated_dims
@@ -86,10 +86,10 @@ def _replica_info(dist: Distribution, rank: int) -> tuple[int, int, tuple]:
 
 def _is_sender(src: Distribution, s: int, q: int) -> bool:
     """Is old-layout rank ``s`` the one that sends its block's share to new rank ``q``?"""
-    ks, nrep, block_s = _replica_info(src, s)
+    ks, nrep, block_s = replica_info(src, s)
     if nrep == 1:
         return True
-    _, _, block_q = _replica_info(src, q)
+    _, _, block_q = replica_info(src, q)
     if block_q == block_s:  # q holds this very block already: it serves itself
         return s == q
     return ks == q % nrep

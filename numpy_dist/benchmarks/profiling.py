@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import numpy_dist as nd  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-from .runner import _repeat, is_fallback  # noqa: E402
+from .runner import run_repeated, is_fallback  # noqa: E402
 from .workloads import select  # noqa: E402
 
 
@@ -46,11 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         nd.set_fallback("allow")
     size, inner = w.pick_size(args.small, fallback), w.pick_inner(args.small)
     dinputs = tuple(nd.asarray(x, copy=True) for x in w.make_inputs(size))
-    _repeat(w.kernel, dinputs, inner)  # warm-up (caches, first-call imports)
+    run_repeated(w.kernel, dinputs, inner)  # warm-up (caches, first-call imports)
     comm.Barrier()
     prof = cProfile.Profile()
     prof.enable()
-    _repeat(w.kernel, dinputs, inner)
+    run_repeated(w.kernel, dinputs, inner)
     prof.disable()
     if comm.Get_rank() == 0:
         out = io.StringIO()

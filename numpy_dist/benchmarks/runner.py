@@ -68,7 +68,7 @@ def is_fallback(functions: tuple[str, ...]) -> bool:
     return any(f in fallback for f in functions)
 
 
-def _repeat(kernel: Any, args: tuple, inner: int) -> Any:
+def run_repeated(kernel: Any, args: tuple, inner: int) -> Any:
     """Call ``kernel(*args)`` ``inner`` times; return the last result."""
     out = None
     for _ in range(inner):
@@ -99,7 +99,7 @@ def _numpy_side(w: Workload, size: int, inner: int, repeats: int) -> tuple[Colum
     inputs = w.make_inputs(size)
     local = sum(x.nbytes for x in inputs)
     with PeakMemory(base) as mem:
-        t: Timing = time_local(lambda: _repeat(w.kernel, inputs, inner), repeats)
+        t: Timing = time_local(lambda: run_repeated(w.kernel, inputs, inner), repeats)
     reference = w.kernel(*inputs)  # one more call (W4 mutates; the distributed side does the same)
     col = Column(t.times, t.median, mem.peak_bytes, local, memory_target_met(mem.peak_bytes, local), mem.method)
     return col, reference
@@ -114,7 +114,7 @@ def _dist_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats:
     settle()
     local = sum(d.local.nbytes for d in dinputs)
     with PeakMemory(base) as mem:
-        t = time_collective(comm, lambda: _repeat(w.kernel, dinputs, inner), repeats)
+        t = time_collective(comm, lambda: run_repeated(w.kernel, dinputs, inner), repeats)
     result = _to_root(w.kernel(*dinputs))
     ok = memory_target_met(mem.peak_bytes, local)
     col = Column(
@@ -141,7 +141,7 @@ def _ideal_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats
     del inputs
     settle()
     try:
-        return time_collective(comm, lambda: _repeat(w.kernel, args, inner), repeats).median
+        return time_collective(comm, lambda: run_repeated(w.kernel, args, inner), repeats).median
     except ValueError:
         return None
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import comm as _comm
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray, aligned_block
-from ..redistribute import _replica_info
+from ..redistribute import replica_info
 from .fallback import fallback
 from .manipulation import as_distarray
 from .registry import implements
@@ -22,7 +22,7 @@ from .registry import implements
 
 def _own(a: DistArray, local: np.ndarray) -> np.ndarray:
     """``local`` if this rank is the first replica of its block, else empty: replicated data counts once."""
-    return local if _replica_info(a.distribution, a.comm.Get_rank())[0] == 0 else local[:0]
+    return local if replica_info(a.distribution, a.comm.Get_rank())[0] == 0 else local[:0]
 
 
 def _extremes_stand_in(a: DistArray) -> np.ndarray:

@@ -15,7 +15,7 @@ from .. import comm as _comm
 from ..creation import asnumpy, empty
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
-from ..indexing import _block_rows, _check_int_index, shape_standin
+from ..indexing import block_rows, check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local
 from .manipulation import as_distarray, ravel, reshape, take_rows
@@ -31,7 +31,7 @@ def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
         return np.clip(idx, 0, n - 1)
     if mode != "raise":
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
-    return _check_int_index(idx, n, axis)
+    return check_int_index(idx, n, axis)
 
 
 def _check_take_out(out, a: DistArray, indices, axis) -> None:
@@ -220,7 +220,7 @@ def extract(condition, arr):
 
 def _nonzero_local(a: DistArray) -> tuple[np.ndarray, Distribution, list[int]]:
     """Global coordinates (count, ndim) of this rank's nonzeros in block-rows layout, in C order."""
-    rows = _block_rows(a.distribution, a.shape)
+    rows = block_rows(a.distribution, a.shape)
     local = a.local if rows == a.distribution else redistribute_local(a.local, a.distribution, rows)
     coords = np.argwhere(local)
     coords[:, 0] += rows.maps[0].bounds[rows.rank]

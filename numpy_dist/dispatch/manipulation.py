@@ -26,7 +26,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from ..creation import asarray, asnumpy, empty, resolve_distribution
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution, normalize_shape
-from ..indexing import _basic_view, _drop_axes, _front_rows_map, permute, shape_standin
+from ..indexing import basic_view, drop_axes, front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
 from .fallback import fallback
@@ -141,7 +141,7 @@ def squeeze(a, axis=None):
         axes = list(normalize_axis_tuple(axis, a.ndim))
         if any(a.shape[i] != 1 for i in axes):
             raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
-    return _drop_axes(a, axes)
+    return drop_axes(a, axes)
 
 
 def _insert_axes(a: DistArray, positions: tuple[int, ...]) -> DistArray:
@@ -212,7 +212,7 @@ def atleast_3d(*arys):
 
 def _place(out: DistArray, region: list, src: Any) -> None:
     """``out[region] = src`` where ``src`` has exactly the region's shape (aligned; no broadcasting)."""
-    view, key, _ = _basic_view(out, region)
+    view, key, _ = basic_view(out, region)
     if isinstance(src, DistArray):
         local = src.local if src.distribution == view.distribution else \
             redistribute_local(src.local, src.distribution, view.distribution)
@@ -453,7 +453,7 @@ def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
     """``a`` indexed by global ``rows`` (non-negative, in range) along ``axis`` (owner requests)."""
     perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
     front = permute(a, perm)
-    new_map = _front_rows_map(front.distribution, rows.size)
+    new_map = front_rows_map(front.distribution, rows.size)
     local = gather_rows(front.local, front.distribution, rows, new_map)
     dist = front.distribution
     out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))

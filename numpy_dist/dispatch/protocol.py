@@ -36,7 +36,7 @@ def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
         return NotImplemented
     impl = lookup(func)
     if checks.active():
-        with checks.checked(checks._find_comm(args, kwargs), qualified_name(func), args, kwargs):
+        with checks.checked(checks.find_comm(args, kwargs), qualified_name(func), args, kwargs):
             return impl(*args, **kwargs) if impl is not None else fallback(func, args, kwargs, qualified_name(func))
     if impl is not None:
         return impl(*args, **kwargs)

@@ -169,3 +169,17 @@ def test_readme_lists_every_setting():
     read_elsewhere = [m for m, p in MODULES.items() if m != "numpy_dist._config" and not m.startswith(MPI_USERS)
                       and ("os.environ" in p.read_text() or "getenv(" in p.read_text())]
     assert read_elsewhere == [], "environment settings are read in numpy_dist/_config.py only"
+
+
+def test_no_private_names_imported_across_modules():
+    """A name another module needs is public in its home module (package-private modules are fine)."""
+    private = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("numpy_dist")):
+                targets = _imported(module, node)
+                for alias in node.names:
+                    is_module = any(t.endswith("." + alias.name) for t in targets)
+                    if alias.name.startswith("_") and not alias.name.startswith("__") and not is_module:
+                        private.append(f"{module}: {alias.name}")
+    assert private == []
