@@ -109,19 +109,6 @@ def _kmap(A: DistArray, B: DistArray) -> Map:
     return BlockMap(A.shape[1], P)
 
 
-def _shift(comm: Any, block: np.ndarray, dest: int, source: int, recv_shape: tuple[int, ...]) -> np.ndarray:
-    """Send ``block`` to ``dest`` and receive a block of ``recv_shape`` from ``source`` (one Alltoallv)."""
-    P = comm.Get_size()
-    item = block.dtype.itemsize
-    send = np.zeros(P, np.int64)
-    recv = np.zeros(P, np.int64)
-    send[dest] = block.size * item
-    recv[source] = int(np.prod(recv_shape, dtype=np.int64)) * item
-    buf = np.ascontiguousarray(block).reshape(-1).view(np.uint8) if block.size else np.empty(0, np.uint8)
-    got = _comm.alltoallv_bytes(comm, buf, send, recv)
-    return got.view(block.dtype).reshape(recv_shape) if got.size else np.empty(recv_shape, block.dtype)
-
-
 def _cols(idx: np.ndarray) -> Any:
     """``idx`` as a slice when it is an arithmetic progression (a view, no copy), else ``idx`` itself.
 
@@ -199,7 +186,7 @@ def matmul2d(A: DistArray, B: DistArray, dtype: np.dtype | None = None) -> DistA
         # Every rank, every step: an FP error on one rank's blocks is reported everywhere before the shift.
         _comm.agreed_call(comm, lambda: step(kmap.local_indices(j), b), fp="matmul")
         if s < P - 1:
-            b = _shift(comm, b, (me - 1) % P, (me + 1) % P, (kmap.local_size((j + 1) % P), n))
+            b = _comm.sendrecv(comm, b, (me - 1) % P, (me + 1) % P, (kmap.local_size((j + 1) % P), n))
     return DistArray._new(out, with_axis_map(dA, 0, (m, n)))
 
 
