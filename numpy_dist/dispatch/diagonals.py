@@ -28,7 +28,7 @@ from .manipulation import as_distarray, ravel
 from .registry import implements
 
 __all__ = ["diag", "diagflat", "diag_indices_from", "fill_diagonal", "tril_indices_from", "triu_indices_from",
-           "vander"]
+           "vander", "local_flat_indices"]
 
 
 def _even_bounds(n: int, P: int) -> np.ndarray:
@@ -113,7 +113,7 @@ def _diagonal_values(a: DistArray, val) -> np.ndarray:
     return np.array(val, dtype=a.dtype).reshape(-1)
 
 
-def _local_flat_indices(a: DistArray) -> np.ndarray:
+def local_flat_indices(a: DistArray) -> np.ndarray:
     """Global C-order flat index of every element of this rank's block."""
     dist = a.distribution
     strides = np.cumprod((a.shape[1:] + (1,))[::-1])[::-1]
@@ -158,7 +158,7 @@ def fill_diagonal(a, val, wrap=False):
     if values.size == 0 or a.size == 0:
         return None
     with _comm.agreed(a.comm, fp="fill_diagonal"):
-        flat = _local_flat_indices(a)
+        flat = local_flat_indices(a)
         on_diagonal = flat % step == 0
         if end is not None:
             on_diagonal &= flat < end
