@@ -235,3 +235,62 @@ def test_i0(dtype):
         x = data(shape, dtype, 6)
         run_subcases([(c,) for c in dist_cases(len(shape))],
                      lambda c: check(np.i0, (x,), (distribute(x, c),)))
+
+
+# -------------------------------------------------------------------- ravel_multi_index / unravel_index
+
+UNRAVEL_SHAPES = [(4, 5), (60,), (3, 4, 5), (2, 1, 3), (0, 3), ()]
+
+
+@pytest.mark.parametrize("ishape", [(7,), (3, 4), (1,), (0,)])
+def test_unravel_index(ishape):
+    flat = np.random.default_rng(7).integers(0, 60, size=ishape)
+    items = [(c, s, o) for c in dist_cases(len(ishape)) for s in range(len(UNRAVEL_SHAPES)) for o in ("C", "F")]
+    run_subcases(items, lambda c, s, o: (
+        check(lambda i: np.unravel_index(i, UNRAVEL_SHAPES[s], order=o), (flat,), (distribute(flat, c),)),
+        check(lambda i: np.unravel_index(i.astype(np.uint16), UNRAVEL_SHAPES[s], o), (flat,), (distribute(flat, c),))))
+
+
+def test_unravel_index_bad_arguments():
+    flat = np.array([0, 3, 5, 59, 1])
+    d = distribute(flat, "block")
+    for f in (lambda i: np.unravel_index(i, (3, 4)),  # out of bounds on some ranks only
+              lambda i: np.unravel_index(i - 1, (60,)),
+              lambda i: np.unravel_index(i.astype(float), (60,)),
+              lambda i: np.unravel_index(i, (60,), order="X"),
+              lambda i: np.unravel_index(i, (-60,)),
+              lambda i: np.unravel_index(i, ())):
+        check(f, (flat,), (d,))
+
+
+@pytest.mark.parametrize("ishape", [(7,), (3, 4), (1,), (0,)])
+def test_ravel_multi_index(ishape):
+    rng = np.random.default_rng(8)
+    rows, cols = rng.integers(-2, 6, size=ishape), rng.integers(-1, 7, size=ishape)
+    ok_rows, ok_cols = np.abs(rows) % 4, np.abs(cols) % 5
+    items = [(c, m, o) for c in dist_cases(len(ishape)) for m in ("raise", "wrap", "clip", ("clip", "wrap"))
+             for o in ("C", "F")]
+
+    def body(c, mode, order):
+        for r, k in ((rows, cols), (ok_rows, ok_cols)):
+            check(lambda a, b: np.ravel_multi_index((a, b), (4, 5), mode=mode, order=order), (r, k),
+                  (distribute(r, c), distribute(k, "replicated")))
+            check(lambda a, b: np.ravel_multi_index((a, b, 0), (4, 5, 1), mode, order), (r, k),
+                  (distribute(r, c), distribute(k, c)))
+
+    run_subcases(items, body)
+
+
+def test_ravel_multi_index_distributed_rows_and_errors():
+    coords = np.array([[0, 1, 3, 2, 0], [4, 0, 1, 2, 3]])
+    run_subcases([(c,) for c in dist_cases(2)],
+                 lambda c: check(lambda m: np.ravel_multi_index((m[0], m[1]), (4, 5), order="F"), (coords,),
+                                 (distribute(coords, c),)))
+    d = distribute(coords, "block")
+    for f in (lambda m: np.ravel_multi_index((m[0], m[1]), (4, 4)),  # out of bounds on some ranks only
+              lambda m: np.ravel_multi_index((m[0],), (4, 5)),
+              lambda m: np.ravel_multi_index((m[0] * 1.0, m[1]), (4, 5)),
+              lambda m: np.ravel_multi_index((m[0], m[1]), (4, 5), mode="bad"),
+              lambda m: np.ravel_multi_index((m[0], m[1]), (4, 5), order="X"),
+              lambda m: np.ravel_multi_index((m[0], m[1, :2]), (4, 5))):
+        check(f, (coords,), (d,))
