@@ -294,3 +294,52 @@ def test_ravel_multi_index_distributed_rows_and_errors():
               lambda m: np.ravel_multi_index((m[0], m[1]), (4, 5), order="X"),
               lambda m: np.ravel_multi_index((m[0], m[1, :2]), (4, 5))):
         check(f, (coords,), (d,))
+
+
+# -------------------------------------------------------------------- append / delete
+
+EDIT = {"2d": data((4, 5)), "1d": data((9,), np.int32), "one": data((1,)), "empty": data((0,)),
+        "3d": data((2, 3, 4), np.complex64), "0d": np.array(2.5)}
+DELETE_OBJS = [0, -1, 3, np.int64(2), [1, 3], np.array([0, 0, -2]), [], np.array([], np.int64), slice(1, None, 2),
+               slice(None, None, -3), slice(5, 1, -1), slice(0, 0), np.array([1]), 10, -20, [0.5], [True], "a"]
+
+
+@pytest.mark.parametrize("name", list(EDIT))
+def test_delete(name):
+    x = EDIT[name]
+    axes = [None] + list(range(-x.ndim, x.ndim)) + [x.ndim]
+    items = [(c, i, ax) for c in dist_cases(x.ndim) for i in range(len(DELETE_OBJS)) for ax in axes]
+    run_subcases(items, lambda c, i, ax: check(lambda v: np.delete(v, DELETE_OBJS[i], axis=ax), (x,),
+                                               (distribute(x, c),)))
+
+
+@pytest.mark.parametrize("name", ["2d", "1d", "empty"])
+def test_delete_boolean_masks(name):
+    x = EDIT[name]
+    items = [(c, ax) for c in dist_cases(x.ndim) for ax in (None, 0, -1)]
+
+    def body(c, ax):
+        n = x.size if ax is None else x.shape[ax]
+        for mask in (np.arange(n) % 3 == 0, np.zeros(n, bool), np.ones(n + 1, bool)):
+            check(lambda v: np.delete(v, mask, ax), (x,), (distribute(x, c),))
+        if n:
+            check(lambda v: np.delete(v, np.arange(n) % 2 == 1, ax), (x,), (distribute(x, c),))
+
+    run_subcases(items, body)
+
+
+@pytest.mark.parametrize("name", list(EDIT))
+def test_append(name):
+    x = EDIT[name]
+    items = [(c, ax) for c in dist_cases(x.ndim) for ax in [None] + list(range(x.ndim))]
+
+    def body(c, ax):
+        check(lambda v: np.append(v, v, axis=ax), (x,), (distribute(x, c),))
+        check(lambda v: np.append(v, [7, 8]), (x,), (distribute(x, c),))
+        check(lambda v: np.append([1.5], v), (x,), (distribute(x, c),))
+        if x.ndim:
+            other = np.ones_like(x, dtype=np.float32)
+            check(lambda v, w: np.append(v, w, ax), (x, other), (distribute(x, c), distribute(other, "block")))
+            check(lambda v: np.append(v, np.ones((1, 1)), axis=ax), (x,), (distribute(x, c),))
+
+    run_subcases(items, body)
