@@ -28,10 +28,10 @@ from .manipulation import as_distarray, ravel
 from .registry import implements
 
 __all__ = ["diag", "diagflat", "diag_indices_from", "fill_diagonal", "tril_indices_from", "triu_indices_from",
-           "vander", "local_flat_indices"]
+           "vander", "local_flat_indices", "even_bounds"]
 
 
-def _even_bounds(n: int, P: int) -> np.ndarray:
+def even_bounds(n: int, P: int) -> np.ndarray:
     """Block bounds of ``n`` items over ``P`` ranks, the first ranks taking one more."""
     sizes = np.full(P, n // P, dtype=np.int64)
     sizes[: n % P] += 1
@@ -43,7 +43,7 @@ def _matrix_from_vector(v: DistArray, k: int) -> DistArray:
     n = v.shape[0]
     N = n + abs(k)
     comm = v.comm
-    row_bounds = _even_bounds(N, comm.Get_size())
+    row_bounds = even_bounds(N, comm.Get_size())
     dist = Distribution.row_blocks(comm, (N, N), row_bounds)
     row_shift, col_shift = max(-k, 0), max(k, 0)
     # v[i] sits at row i + row_shift: each rank needs the v entries of its rows.
@@ -191,7 +191,7 @@ def _triangle_indices(arr, k, lower: bool) -> tuple[DistArray, DistArray]:
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     total = int(starts[-1])
     comm = arr.comm
-    bounds = _even_bounds(total, comm.Get_size())
+    bounds = even_bounds(total, comm.Get_size())
     dist = Distribution.row_blocks(comm, (total,), bounds)
     positions = np.arange(int(bounds[dist.rank]), int(bounds[dist.rank + 1]), dtype=np.int64)
     rows = np.searchsorted(starts, positions, side="right") - 1
