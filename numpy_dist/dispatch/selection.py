@@ -110,13 +110,10 @@ def choose(a, choices, out=None, mode="raise"):
         a = np.asarray(a)
     choices = [c if isinstance(c, DistArray) else np.asarray(c) for c in choices]
     # NumPy checks the index dtype, the mode and the choices' common dtype on tiny stand-ins.
-    probe = np.choose(_index_standin(a), [standin(c) for c in choices], mode=mode)
+    np.choose(_index_standin(a), [standin(c) for c in choices], mode=mode)
     shape = _broadcast_shape([a.shape] + [c.shape for c in choices])
-    if out is not None:
-        if np.shape(out) != shape:
-            raise ValueError("choose: invalid shape for output array.")
-        if not np.can_cast(probe.dtype, out.dtype, "same_kind") and out.dtype != probe.dtype:
-            raise TypeError(f"Cannot cast array data from {probe.dtype!r} to {out.dtype!r}")
+    if out is not None and np.shape(out) != shape:  # NumPy casts into ``out`` unsafely: no dtype check
+        raise TypeError("choose: invalid shape for output array.")
     n = len(choices)
     result = elementwise(lambda *ops: np.choose(ops[0], ops[1:n + 1], mode=mode), [a] + choices, "choose")
     return store_result(out, result) if out is not None else result

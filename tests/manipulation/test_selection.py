@@ -111,6 +111,9 @@ def test_choose_distributed_choices_and_errors():
               lambda a: np.choose(a, []),
               lambda a: np.choose(a, [[1, 2], [1, 2, 3], 3])):
         check(f, (idx,), (d,))
+    for out_shape, dtype in (((5,), np.int8), ((4,), float), ((1, 5), float)):
+        np_out, d_out = np.zeros(out_shape, dtype), distribute(np.zeros(out_shape, dtype), "cyclic")
+        check(lambda a, o: np.choose(a, [[1.5, 2, 3, 4, 5], -7, 300], out=o), (idx, np_out), (d, d_out))
 
 
 # -------------------------------------------------------------------- putmask / place
