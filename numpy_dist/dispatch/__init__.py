@@ -28,6 +28,11 @@ from . import square_matrices  # noqa: F401
 from . import fft  # noqa: F401
 from . import signals  # noqa: F401
 from . import statistics  # noqa: F401
+from . import diagonals  # noqa: F401
+from . import selection  # noqa: F401
+from . import flat_indices  # noqa: F401
+from . import editing  # noqa: F401
+from . import packing  # noqa: F401
 
 from .protocol import array_function, array_ufunc  # noqa: E402
 
