@@ -116,7 +116,7 @@ def _diagonal_values(a: DistArray, val) -> np.ndarray:
 def local_flat_indices(a: DistArray) -> np.ndarray:
     """Global C-order flat index of every element of this rank's block."""
     dist = a.distribution
-    strides = np.cumprod((a.shape[1:] + (1,))[::-1])[::-1]
+    strides = [int(np.prod(a.shape[axis + 1:], dtype=np.int64)) for axis in range(a.ndim)]  # none for 0-d
     flat = np.zeros(dist.local_shape, np.int64)
     for axis, stride in enumerate(strides):
         idx = dist.local_indices(axis).astype(np.int64) * int(stride)

@@ -378,3 +378,16 @@ def test_packbits_bad_arguments():
     for f in (lambda v: np.packbits(v), lambda v: np.unpackbits(v), lambda v: np.packbits(v > 1, bitorder="x"),
               lambda v: np.unpackbits(v.astype(np.uint8), count=1.5), lambda v: np.packbits(v > 1, axis=1)):
         check(f, (x,), (distribute(x, "cyclic"),))
+
+
+@pytest.mark.parametrize("func, mask, values", [
+    (np.putmask, True, np.nan), (np.putmask, False, 2.0), (np.putmask, True, [3.0, 4.0]),
+    (np.place, True, [7.0]), (np.place, False, [7.0]),
+])
+def test_masked_writes_into_0d(func, mask, values):
+    """A 0-d target (found by the fuzzer: the flat index of a 0-d block has no axis to walk)."""
+    expected = np.array(1.5)
+    got = nd.asarray(expected.copy())
+    func(expected, np.array(mask), values)
+    func(got, np.array(mask), values)
+    assert_dist_equal(got, expected)
