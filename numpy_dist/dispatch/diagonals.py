@@ -21,10 +21,11 @@ import operator
 import numpy as np
 
 from .. import comm as _comm
-from ..creation import arange, asnumpy
+from ..creation import arange
 from ..distarray import DistArray
 from ..distribution import Distribution
 from .manipulation import as_distarray, ravel
+from .fallback import gathered_operand
 from .registry import implements
 
 __all__ = ["diag", "diagflat", "diag_indices_from", "fill_diagonal", "tril_indices_from", "triu_indices_from",
@@ -107,7 +108,7 @@ def diag_indices_from(arr):
 def _diagonal_values(a: DistArray, val) -> np.ndarray:
     """``val`` as ``a.flat[...] = val`` reads it: flattened, converted to ``a``'s dtype."""
     if isinstance(val, DistArray):
-        val = asnumpy(val)  # the values repeat along the diagonal: every rank may need any of them
+        val = gathered_operand(val, "numpy.fill_diagonal val")  # repeated along the diagonal: any rank may need any
     if isinstance(val, np.ndarray):
         return val.astype(a.dtype).reshape(-1)
     return np.array(val, dtype=a.dtype).reshape(-1)
@@ -142,7 +143,7 @@ def fill_diagonal(a, val, wrap=False):
     None
     """
     if not isinstance(a, DistArray):  # only ``val`` was distributed
-        return np.fill_diagonal(a, asnumpy(val), wrap)
+        return np.fill_diagonal(a, gathered_operand(val, "numpy.fill_diagonal val"), wrap)
     if a.ndim < 2:
         raise ValueError("array must be at least 2-d")
     end = None

@@ -21,10 +21,11 @@ from typing import Callable
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from ..creation import asnumpy
+
 from ..distarray import DistArray
 from ..distribution import shape_standin
 from .manipulation import as_distarray, ravel, take_rows
+from .fallback import gathered_operand
 from .registry import implements
 
 __all__ = ["append", "delete"]
@@ -63,7 +64,7 @@ def _keeper(obj, n: int, axis: int) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(obj, slice):
         return _slice_keeper(obj, n)
     if isinstance(obj, DistArray):
-        obj = asnumpy(obj)  # an index list or an axis-long mask
+        obj = gathered_operand(obj, "numpy.delete obj")  # an index list or an axis-long mask
     if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):
         single = obj
     else:

@@ -22,7 +22,7 @@ from ..creation import asarray, asnumpy
 from ..distarray import DistArray
 from .registry import FallbackError, FallbackWarning, get_fallback, qualified_name, written_parameters
 
-__all__ = ["fallback", "fallback_policy", "ufunc_fallback", "written_arguments"]
+__all__ = ["fallback", "fallback_policy", "gathered_operand", "ufunc_fallback", "written_arguments"]
 
 _warned: set[str] = set()
 
@@ -155,6 +155,24 @@ def _distribute_tree(tree: Any, template: DistArray, gathered: _Gathered, user_o
     if isinstance(tree, list):
         return [_distribute_tree(x, template, gathered, user_outs) for x in tree]
     return tree
+
+
+#: A DistArray operand up to this many bytes (global) is gathered silently where it is used whole.
+SMALL_OPERAND_BYTES = 1 << 16
+
+
+def gathered_operand(x: Any, name: str) -> Any:
+    """A DistArray operand NumPy reads whole (cyclic values, an index list), on every rank.
+
+    Small ones (global size, so every rank decides alike) are gathered silently;
+    a larger one is an announced gather under the fallback policy (warn, or
+    refuse in ``"error"`` mode before any message).  Non-DistArrays pass through.
+    """
+    if not isinstance(x, DistArray):
+        return x
+    if x.nbytes > SMALL_OPERAND_BYTES:
+        fallback_policy(f"{name} (a whole DistArray operand)")
+    return asnumpy(x)
 
 
 def fallback_policy(name: str) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import comm as _comm
-from ..creation import asnumpy
+
 from ..distarray import DistArray
 from .operands import elementwise, standin
+from .fallback import gathered_operand
 from .registry import implements
 
 __all__ = ["ravel_multi_index", "unravel_index"]
@@ -29,7 +30,7 @@ def _zero_standin(x) -> np.ndarray:
 
 def _whole(x):
     """A small operand (``dims``, ``shape``) as NumPy reads it: a DistArray is gathered."""
-    return asnumpy(x) if isinstance(x, DistArray) else x
+    return gathered_operand(x, "numpy index operand")
 
 
 @implements(np.ravel_multi_index)

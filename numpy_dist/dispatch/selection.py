@@ -28,6 +28,7 @@ from ..distarray import DistArray, aligned_block
 from .diagonals import local_flat_indices
 from .manipulation import as_distarray, ravel, reshape
 from .operands import elementwise, standin, store_result
+from .fallback import gathered_operand
 from .registry import implements
 
 __all__ = ["select", "choose", "putmask", "place", "trim_zeros", "sort_complex", "i0"]
@@ -161,7 +162,7 @@ def _written_values(target: DistArray, values) -> np.ndarray:
     sequences are converted as by ``np.array(v, dtype)``.
     """
     if isinstance(values, DistArray):
-        values = asnumpy(values)  # repeated cyclically: every rank may need any value
+        values = gathered_operand(values, "written values")  # repeated cyclically: any rank may need any
     if isinstance(values, np.ndarray):
         if not np.can_cast(values.dtype, target.dtype, "safe"):
             what = "scalar" if values.ndim == 0 else "array data"

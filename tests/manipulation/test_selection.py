@@ -391,3 +391,15 @@ def test_masked_writes_into_0d(func, mask, values):
     func(expected, np.array(mask), values)
     func(got, np.array(mask), values)
     assert_dist_equal(got, expected)
+
+
+def test_large_distarray_values_are_an_announced_gather():
+    """putmask's cyclic values read whole: a large DistArray operand follows the fallback policy."""
+    a = nd.zeros(20_000)
+    values = nd.asarray(np.arange(20_000.0))
+    with pytest.raises(nd.FallbackError):  # this module runs in "error" mode
+        np.putmask(a, np.ones(20_000, bool), values)
+    nd.set_fallback("warn")
+    with pytest.warns(nd.FallbackWarning):
+        np.putmask(a, np.ones(20_000, bool), values)
+    assert_dist_equal(a, np.arange(20_000.0))
