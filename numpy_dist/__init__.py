@@ -48,8 +48,10 @@ from .creation import (
     full,
     full_like,
     gather,
+    geomspace,
     identity,
     linspace,
+    logspace,
     ones,
     ones_like,
     redistribute,
@@ -64,7 +66,7 @@ from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fal
 from .ownership import ownership_summary
 from .printing import print0
 from . import io, random, special
-from .io import load, load_dnpy, load_hdf5, load_npy, save, save_dnpy, save_hdf5, save_npy
+from .io import genfromtxt, load, load_dnpy, load_hdf5, load_npy, loadtxt, save, save_dnpy, save_hdf5, save_npy, savetxt
 
 __version__ = "0.1.0"
 
@@ -76,10 +78,11 @@ __all__ = [
     "DistArray", "Distribution", "Context", "make_grid_shape",
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
-    "arange", "linspace", "eye", "identity", "fromfunction",
+    "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction",
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
     "ownership_summary", "io", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
+    "savetxt", "loadtxt", "genfromtxt",
     "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError", "print0",
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from mpi4py import MPI
+from numpy.lib.array_utils import normalize_axis_index
 
 from . import comm as _comm
 from .checks import collective
@@ -24,7 +25,7 @@ from .redistribute import replica_info, distribution_from_dim_data, redistribute
 __all__ = [
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
-    "arange", "linspace", "eye", "identity", "fromfunction",
+    "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction",
 ]
 
 
@@ -560,6 +561,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     if np.ndim(start) or np.ndim(stop):
         raise NotImplementedError("numpy_dist.linspace supports scalar start and stop")
+    normalize_axis_index(axis, 1)  # NumPy moves the sample axis to ``axis`` (AxisError beyond the one axis)
     div = (num - 1) if endpoint else num
     dt = np.result_type(start, stop, 1.0)
     start_a, stop_a = np.asarray(start, dtype=dt), np.asarray(stop, dtype=dt)
@@ -583,6 +585,58 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
         np.floor(y, out=y)
     out = DistArray._new(y.astype(out_dt, copy=False), target)
     return (out, step) if retstep else out
+
+
+@collective()
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0, dtype: Any = None,
+             axis: int = 0, *, dist: Any = None, grid_shape: Any = None, comm: MPI.Intracomm | None = None) -> DistArray:
+    """``base ** linspace(start, stop)`` (scalar ``start``/``stop``/``base``), equal to ``np.logspace``.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.logspace(0, 2, 3)).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if np.ndim(base):
+        raise NotImplementedError("numpy_dist.logspace supports a scalar base")
+    y = linspace(start, stop, num, endpoint, axis=axis, dist=dist, grid_shape=grid_shape, comm=comm)
+    local = np.power(base, y.local)  # a Python base stays weak (NEP 50), as in NumPy
+    if dtype is not None:
+        local = local.astype(check_dtype(dtype), copy=False)
+    return DistArray._new(local, y.distribution)
+
+
+@collective()
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0, *,
+              dist: Any = None, grid_shape: Any = None, comm: MPI.Intracomm | None = None) -> DistArray:
+    """A geometric progression from ``start`` to ``stop`` (scalars), equal to ``np.geomspace``.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.geomspace(1, 1000, 4)).tolist()
+    [1.0, 10.0, 100.0, 1000.0]
+    """
+    if np.ndim(start) or np.ndim(stop):
+        raise NotImplementedError("numpy_dist.geomspace supports scalar start and stop")
+    start, stop = np.asanyarray(start), np.asanyarray(stop)
+    if start == 0 or stop == 0:
+        raise ValueError("Geometric sequence cannot include zero")
+    dt = np.result_type(start, stop, float(num), np.zeros((), dtype))
+    out_dt = dt if dtype is None else check_dtype(dtype)
+    # NumPy rotates start to the positive real axis, works in log10, then undoes the rotation.
+    start, stop = start.astype(dt), stop.astype(dt)
+    out_sign = np.sign(start)
+    start, stop = start / out_sign, stop / out_sign
+    y = logspace(np.log10(start), np.log10(stop), num, endpoint, 10.0, dt, axis=axis, dist=dist,
+                 grid_shape=grid_shape, comm=comm)
+    local, gidx = y.local, y.distribution.local_indices(0)
+    local[gidx == 0] = start  # the endpoints exactly, as NumPy sets them (exp(log(x)) may differ from x)
+    if endpoint and num > 1:
+        local[gidx == num - 1] = stop
+    local *= out_sign
+    return DistArray._new(local.astype(out_dt, copy=False), y.distribution)
 
 
 @collective()

@@ -10,6 +10,7 @@ from .._elision import install_shifted_kernel
 from . import registry  # noqa: F401
 from . import ufuncs  # noqa: F401
 from . import creation_funcs  # noqa: F401
+from . import creation_like  # noqa: F401
 from . import reductions  # noqa: F401
 from . import elementwise  # noqa: F401
 from . import dtype_funcs  # noqa: F401

@@ -18,7 +18,7 @@ import numpy as np
 from .. import checks
 from ..distarray import DistArray
 from .fallback import fallback, fallback_policy, written_arguments
-from .registry import lookup, qualified_name
+from .registry import lookup, qualified_name, takes_like
 from .ufuncs import apply_ufunc
 
 __all__ = ["array_function", "array_ufunc", "fallback", "fallback_policy", "written_arguments"]
@@ -30,11 +30,17 @@ def _known_type(t: type) -> bool:
     return issubclass(t, (DistArray, np.ndarray))
 
 
-def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    """``__array_function__``: registered implementation, or the fallback."""
+def array_function(self: DistArray, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    """``__array_function__``: registered implementation, or the fallback.
+
+    ``self`` is the DistArray NumPy called; for a ``like=`` creation function
+    (``np.zeros(3, like=d)``) it is ``like``, which NumPy leaves out of ``kwargs``.
+    """
     if not all(_known_type(t) for t in types):
         return NotImplemented
     impl = lookup(func)
+    if impl is not None and takes_like(impl):
+        kwargs = {**kwargs, "like": self}
     if checks.active():
         with checks.checked(checks.find_comm(args, kwargs), qualified_name(func), args, kwargs):
             return impl(*args, **kwargs) if impl is not None else fallback(func, args, kwargs, qualified_name(func))

@@ -20,10 +20,13 @@ from .._implicit import FallbackError, FallbackWarning, get_fallback, set_fallba
 __all__ = [
     "implements", "lookup", "qualified_name", "coverage", "set_fallback", "get_fallback",
     "FallbackWarning", "FallbackError", "UFUNC_METHODS", "native_ufunc_methods", "IN_PLACE_PARAMETERS",
-    "written_parameters",
+    "written_parameters", "takes_like",
 ]
 
 _IMPLEMENTATIONS: dict[Any, Callable] = {}
+# Implementations of NumPy's ``like=`` creation functions (NEP 35): NumPy hands them the
+# call without ``like``, so the protocol passes the DistArray it was called on as ``like``.
+_TAKES_LIKE: set[Callable] = set()
 
 UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
 # Methods of the generic ufunc path; reduceat goes through the fallback.
@@ -114,6 +117,8 @@ def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
             if f in _IMPLEMENTATIONS:
                 raise RuntimeError(f"{qualified_name(f)} is implemented twice")
             _IMPLEMENTATIONS[f] = impl
+        if "like" in inspect.signature(impl).parameters:
+            _TAKES_LIKE.add(impl)
         return impl
 
     return decorator
@@ -122,6 +127,11 @@ def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
 def lookup(func: Any) -> Callable | None:
     """The registered implementation of ``func``, or None."""
     return _IMPLEMENTATIONS.get(func)
+
+
+def takes_like(impl: Callable) -> bool:
+    """Does ``impl`` implement a ``like=`` creation function (it receives the ``like`` DistArray)?"""
+    return impl in _TAKES_LIKE
 
 
 def native_ufunc_methods(ufunc: np.ufunc) -> list[str]:
@@ -166,8 +176,11 @@ def coverage() -> dict[str, list[str]]:
     from numpy.testing.overrides import get_overridable_numpy_array_functions
 
     native, fallback = set(), set()
+    # NumPy's ``like=`` functions appear twice (the public function and its inner dispatcher, which is
+    # never what __array_function__ receives): counted by name.
+    registered = {qualified_name(f) for f in _IMPLEMENTATIONS}
     for f in get_overridable_numpy_array_functions():
-        (native if f in _IMPLEMENTATIONS else fallback).add(qualified_name(f))
+        (native if f in _IMPLEMENTATIONS or qualified_name(f) in registered else fallback).add(qualified_name(f))
     for u in all_ufuncs():
         natives = native_ufunc_methods(u)
         for m in _applicable_methods(u):
