@@ -120,37 +120,49 @@ def _broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
                          + " ".join(str(s).replace(" ", "") for s in shapes)) from None
 
 
-def _standins(values: dict, empty: bool) -> dict:
-    """Stand-ins of the array operands: empty (every axis of length 0) or one blank element each.
+def _standins(values: dict, fill: str) -> dict:
+    """Stand-ins of the array operands: ``"empty"`` (every axis of length 0), or one element each of
+    ``"ones"`` ("1", 1, 1970-01-02) or ``"zeros"`` ("", 0, 1970-01-01).
 
-    Both depend on dtypes and dimensions only, so every rank asks NumPy the same question.
+    They depend on dtypes and dimensions only, so every rank asks NumPy the same question.
     """
     def one(x: Any) -> Any:
         if not isinstance(x, (DistArray, np.ndarray)) or isinstance(x, np.generic):
             return x
-        return np.zeros((0,) * max(x.ndim, 1) if empty else (1,) * x.ndim, x.dtype)
+        if fill == "empty":
+            return np.zeros((0,) * max(x.ndim, 1), x.dtype)
+        return (np.ones if fill == "ones" else np.zeros)((1,) * x.ndim, x.dtype)
     return {n: one(x) for n, x in values.items()}
 
 
 def _probe(np_func: Callable, arguments: dict, values: dict, out: Any) -> Any:
     """NumPy's own argument, type and ``out`` errors, from a call on stand-ins (before any message).
 
-    Empty stand-ins first (no value can be wrong); NumPy refuses some empty
-    inputs (a ``max`` of widths) with ValueError: then one blank element
-    each (empty strings, zeros, 1970-01-01).  Returns the stand-in result.
+    Empty stand-ins first (no value can be wrong).  NumPy refuses some empty
+    inputs with ValueError (a ``max`` of widths): then one element each, of
+    ones, then of zeros (a stand-in value may be refused itself: "" as a
+    separator, "1" as a format).  Returns the stand-in result.
     """
-    def call(empty: bool) -> Any:
-        kw = {**arguments, **_standins(values, empty)}
+    def call(fill: str) -> Any:
+        kw = {**arguments, **_standins(values, fill)}
         if out is not None:
-            kw["out"] = _standins({"out": out}, empty)["out"]
+            kw["out"] = _standins({"out": out}, fill)["out"]
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return np_func(**kw)
 
     try:
-        return call(empty=True)
+        return call("empty")
     except ValueError:
-        return call(empty=False)
+        pass
+    try:
+        return call("ones")
+    except ValueError as exc:
+        first = exc
+    try:
+        return call("zeros")
+    except ValueError:
+        raise first from None
 
 
 def _empty_results(np_func: Callable, arguments: dict, local: dict, transform: Callable | None, probe: Any,
