@@ -195,6 +195,8 @@ def _assembled(dist: Any, block: np.ndarray) -> np.ndarray:
 
     DistArrays hold fixed-size elements only; NumPy returns an object array of lists here.
     """
+    if not dist.ndim:  # a 0-d array is held whole by every rank already
+        return block
     whole = np.empty(dist.shape, dtype=object)
     for rank, part in enumerate(_comm.allgather_object(dist.comm, block, control=False)):
         whole[dist.local_key(rank)] = part

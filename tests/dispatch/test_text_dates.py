@@ -42,10 +42,8 @@ WORDS = ["", "a", "ab c", "héllo wörld", "x\ty", "Mixed Case", "  pad  ", "l\n
 def text(shape, kind: str, seed: int) -> np.ndarray:
     """Strings of varied lengths (empty ones included; ASCII only for bytes)."""
     rng = np.random.default_rng(seed)
-    words = WORDS if kind == "U" else [w for w in WORDS if w.isascii()]
-    x = np.array(rng.choice(np.array(words, dtype=object), size=shape).tolist() if np.prod(shape) else [],
-                 dtype=object).reshape(shape)
-    x = x.astype("U")
+    words = np.array(WORDS if kind == "U" else [w for w in WORDS if w.isascii()])
+    x = words[rng.integers(0, len(words), size=shape)]
     return x if kind == "U" else np.strings.encode(x, "ascii")
 
 
@@ -108,7 +106,7 @@ def test_strings(name, kind):
         x = text(shape, kind, k)
         check(f, [x], [distribute(x, case)])
 
-    run_subcases(pick(SHAPE_CASES, k, 5), body)
+    run_subcases(pick(SHAPE_CASES, k, 5) + [((), "replicated")], body)
 
 
 def check_objects(f, np_args, d_args) -> None:
@@ -136,7 +134,7 @@ def test_strings_object_results(name, kind):
         x = text(shape, kind, k)
         check_objects(f, [x], [distribute(x, case)])
 
-    run_subcases(pick(SHAPE_CASES, k, 5), body)
+    run_subcases(pick(SHAPE_CASES, k, 5) + [((), "replicated")], body)
 
 
 def test_strings_with_distributed_parameters():
@@ -261,6 +259,7 @@ def test_scimath(name, outside):
 
     items = [(s, c, REAL_DTYPES[(k + i) % len(REAL_DTYPES)]) for i, (s, c) in enumerate(pick(SHAPE_CASES, k, 6))]
     items += [((17,), "block", dt) for dt in REAL_DTYPES]  # the outside element on the last rank only
+    items += [((), "replicated", np.float64)]
     run_subcases(items, body)
 
 
