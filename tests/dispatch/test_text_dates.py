@@ -450,3 +450,14 @@ def test_einsum_path(subscripts, shapes, optimize):
         assert_all_ranks(actual == expected and all(e == everyone[0] for e in everyone), f"{actual} != {expected}")
 
     run_subcases([(c,) for c in dist_cases(1)], body)
+
+
+def test_zero_width_results():
+    """Only empty strings anywhere: NumPy's U0/S0 results (which gather without widening to one character)."""
+    def body(shape, case, kind):
+        x = np.zeros(shape, kind + "3")
+        for f in (lambda a: S.partition(a, _s(a, "l")), lambda a: S.rpartition(a, _s(a, "l")),
+                  lambda a: S.replace(a, _s(a, "l"), _s(a, "")), lambda a: S.multiply(a, 4)):
+            check(f, [x], [distribute(x, case)])
+
+    run_subcases([(s, c, kind) for kind in "US" for s, c in pick(SHAPE_CASES, 1, 6)], body)
