@@ -181,6 +181,8 @@ def redistribute_local(local: np.ndarray, src: Distribution, dst: Distribution) 
     Both distributions must describe the same global shape on the same
     communicator; the caller checks that.
     """
+    if local.dtype.itemsize == 0:  # S0/U0 (empty strings only): no bytes to move; np.empty would widen to 1 char
+        return np.ndarray(dst.local_shape, local.dtype)
     out = np.empty(dst.local_shape, dtype=local.dtype)
     kept, received = redistribute_pieces(local, src, dst)
     if kept is not None:

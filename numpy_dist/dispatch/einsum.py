@@ -307,3 +307,15 @@ def _einsum_error(operands: tuple, dtype: Any, casting: Any, fall: Any) -> Any:
     kw = {"casting": casting} if dtype is None else {"dtype": dtype, "casting": casting}
     np.einsum(*stand, **kw)
     return fall()
+
+
+@implements(np.einsum_path)
+def einsum_path(*operands, optimize="greedy", einsum_call=False):
+    """``np.einsum_path``: NumPy's plan, computed from shapes only (no message; the same on every rank).
+
+    Each DistArray operand is replaced by a zero-byte stand-in of its shape
+    and dtype (a broadcast scalar); every other argument passes unchanged.
+    """
+    standins = tuple(np.broadcast_to(np.zeros((), x.dtype), x.shape) if isinstance(x, DistArray) else x
+                     for x in operands)
+    return np.einsum_path(*standins, optimize=optimize, einsum_call=einsum_call)
