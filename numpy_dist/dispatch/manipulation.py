@@ -67,9 +67,9 @@ def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     a = as_distarray(a)
     # NumPy's own checks and resolution of unknown (negative) lengths, on a zero-byte stand-in.
     resolved = np.reshape(shape_standin(a.shape), shape, order=order).shape
-    if order not in ("C", "A"):
-        return fallback(np.reshape, (a,), {"shape": shape, "order": order}, "numpy.reshape (order != 'C')")
     shape = resolved
+    if order == "F":  # Fortran order reads and fills along reversed axes: C order of the transposes
+        return reshape(a.T, shape[::-1], copy=copy).T
     if shape == a.shape:
         return a.copy() if copy else a
     if copy is False:
@@ -653,12 +653,24 @@ def pad(array, pad_width, mode="constant", **kwargs):
 def _triangle(m: Any, k: int, lower: bool) -> DistArray:
     m = as_distarray(m)
     if m.ndim < 2:
-        return fallback(np.tril if lower else np.triu, (m,), {"k": k}, "numpy.tril/triu (1-d)")
+        (np.tril if lower else np.triu)(shape_standin(m.shape), k)  # NumPy's own errors (0-d input)
+        return _triangle_of_row(m, k, lower)
     dist = m.distribution
     rows = dist.local_indices(m.ndim - 2)[:, None]
     cols = dist.local_indices(m.ndim - 1)[None, :]
     keep = (cols - rows <= k) if lower else (cols - rows >= k)
     return DistArray._new(np.where(keep, m.local, np.zeros(1, m.dtype)), dist)
+
+
+def _triangle_of_row(v: DistArray, k: Any, lower: bool) -> DistArray:
+    """``np.tril``/``np.triu`` of a 1-d array: ``v`` repeated in every row, masked; columns laid out like ``v``."""
+    n = v.shape[0]
+    dist = v.distribution
+    out = Distribution.from_maps(v.comm, [NoDistMap(n), dist.maps[0]], dist.proc_grid, (None, dist.axis_grid[0]))
+    rows = np.arange(n)[:, None]
+    cols = dist.local_indices(0)[None, :]
+    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    return DistArray._new(np.where(keep, v.local[None, :], np.zeros(1, v.dtype)), out)
 
 
 @implements(np.tril)

@@ -16,16 +16,19 @@ inverse column and for isin's requests and answers.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..creation import asarray
 from ..distarray import DistArray
+from ..distribution import Distribution
 from ..exchange import exchange
-from ._samplesort import ask_deciding_ranks, block_layout, deciding_ranks, sample_sort, sort_values, spread_evenly
-from .fallback import fallback
+from ._samplesort import (ask_deciding_ranks, block_layout, deciding_ranks, lexsort_keys, sample_sort, sort_values,
+                          spread_evenly)
 from .manipulation import as_distarray, concatenate, ravel
 from .operands import elementwise
 from .registry import implements
@@ -59,9 +62,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            sorted=True):
     """``np.unique`` of the flattened array (``axis=None``); index, inverse and counts are global."""
     if axis is not None:
-        return fallback(np.unique, (ar,), {"return_index": return_index, "return_inverse": return_inverse,
-                                           "return_counts": return_counts, "axis": axis, "equal_nan": equal_nan},
-                        "numpy.unique (axis)")
+        return _unique_rows(as_distarray(ar), return_index, return_inverse, return_counts, axis)
     d = as_distarray(ar)
     flat = spread_evenly(ravel(d) if d.ndim != 1 else d)
     comm = flat.comm
@@ -91,14 +92,65 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
         run_id = offset + np.cumsum(starts) - 1  # run of every sorted element
         results.append(_inverse(flat, d.shape, order_gidx, run_id, layout))
     if return_counts:
-        first_pos = layout.maps[0].bounds[comm.Get_rank()] + np.flatnonzero(starts)
-        total = layout.shape[0]
-        # A run ends where the next run starts: the next start may lie on a later rank.
-        next_first = _comm.allgather_array(comm, first_pos[:1].astype(np.int64))
-        later = [x for x in next_first[comm.Get_rank() + 1:] if x.size]
-        end = int(later[0][0]) if later else total
-        ends = np.append(first_pos[1:], end) if first_pos.size else first_pos
-        results.append(DistArray._new((ends - first_pos).astype(np.intp), out_layout))
+        results.append(_run_lengths(comm, starts, layout, out_layout))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _run_lengths(comm: Any, starts: np.ndarray, layout: Any, out_layout: Any) -> DistArray:
+    """The length of every run of equal sorted values (``starts`` marks their first elements)."""
+    first_pos = layout.maps[0].bounds[comm.Get_rank()] + np.flatnonzero(starts)
+    total = layout.shape[0]
+    # A run ends where the next run starts: the next start may lie on a later rank.
+    next_first = _comm.allgather_array(comm, first_pos[:1].astype(np.int64))
+    later = [x for x in next_first[comm.Get_rank() + 1:] if x.size]
+    end = int(later[0][0]) if later else total
+    ends = np.append(first_pos[1:], end) if first_pos.size else first_pos
+    return DistArray._new((ends - first_pos).astype(np.intp), out_layout)
+
+
+def _unique_rows(d: DistArray, return_index: bool, return_inverse: bool, return_counts: bool, axis: Any) -> Any:
+    """``np.unique(..., axis=axis)``: the distinct slices along ``axis``, sorted lexicographically.
+
+    As NumPy: the slices are rows of ``moveaxis(d, axis, 0)`` flattened; they
+    are sorted by one multi-key sample sort on their columns (first column
+    primary, ties by position), a row starts a run where it differs from the
+    previous one (NaNs never compare equal here, as in NumPy's structured
+    comparison), and index, inverse and counts follow as for ``axis=None``.
+    """
+    axis = normalize_axis_index(operator.index(axis), d.ndim)
+    if d.dtype.hasobject:
+        raise TypeError(f"The axis argument to unique is not supported for dtype {d.dtype}")
+    moved = np.moveaxis(d, axis, 0)
+    n, rest = moved.shape[0], moved.shape[1:]
+    comm = d.comm
+    rows = np.reshape(moved, (n, int(np.prod(rest)))).to_layout(Distribution.row_blocks(comm, (n, int(np.prod(rest)))))
+    m = rows.shape[1]
+    if m == 0:  # every (empty) slice is equal: the first one is the only one
+        keys = [np.zeros(rows.local.shape[0], np.int8)]
+    else:
+        keys = [np.ascontiguousarray(rows.local[:, j]) for j in range(m - 1, -1, -1)]  # last key primary
+    order_gidx, layout = lexsort_keys(comm, keys)
+    sorted_rows = rows[DistArray._new(order_gidx.astype(np.intp), layout)].local
+    lasts = _comm.allgather_array(comm, sorted_rows[-1:])
+    prev = next((lasts[r] for r in range(comm.Get_rank() - 1, -1, -1) if len(lasts[r])), None)
+    starts = np.ones(sorted_rows.shape[0], dtype=bool)
+    if sorted_rows.shape[0] > 1:
+        starts[1:] = np.any(sorted_rows[1:] != sorted_rows[:-1], axis=1)
+    if sorted_rows.shape[0] and prev is not None:
+        starts[0] = bool(np.any(sorted_rows[0] != prev[0]))
+    counts_all = _comm.allgather_object(comm, int(np.count_nonzero(starts)))
+    offset = int(np.sum(counts_all[: comm.Get_rank()]))
+    out_layout = block_layout(comm, counts_all)
+    uniq_rows = DistArray._new(sorted_rows[starts], out_layout.extended((m,)))
+    uniq = np.moveaxis(np.reshape(uniq_rows, (uniq_rows.shape[0], *rest)), 0, axis)
+    results: list[Any] = [uniq]
+    if return_index:
+        results.append(DistArray._new(order_gidx[starts].astype(np.intp, copy=False), out_layout))
+    if return_inverse:
+        positions = DistArray._new(np.empty(rows.local.shape[0]), Distribution.row_blocks(comm, (n,)))
+        results.append(_inverse(positions, (n,), order_gidx, offset + np.cumsum(starts) - 1, layout))
+    if return_counts:
+        results.append(_run_lengths(comm, starts, layout, out_layout))
     return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -234,12 +286,28 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
     """``np.intersect1d`` (sorted unique values in both)."""
     if return_indices:
-        return fallback(np.intersect1d, (ar1, ar2), {"assume_unique": assume_unique, "return_indices": True},
-                        "numpy.intersect1d (return_indices)")
+        return _intersect_with_indices(ar1, ar2)
     dtype = _common_dtype(ar1, ar2)  # NumPy concatenates the inputs: the result has their common dtype
     u1 = unique(as_distarray(ar1).astype(dtype, copy=False))
     u2 = unique(ar2.astype(dtype, copy=False)) if isinstance(ar2, DistArray) else np.unique(np.asarray(ar2, dtype))
     return u1[isin(u1, u2)]
+
+
+def _intersect_with_indices(ar1: Any, ar2: Any) -> tuple:
+    """``np.intersect1d(..., return_indices=True)``: the common values and their first positions in each input.
+
+    NumPy takes the unique values with their first indices from each input and
+    keeps those present in both; ``assume_unique`` changes nothing when the
+    inputs are unique (what it promises).
+    """
+    dtype = _common_dtype(ar1, ar2)
+    a = as_distarray(ar1)
+    b = ar2 if isinstance(ar2, DistArray) else asarray(np.ravel(np.asarray(ar2)), comm=a.comm)
+    u1, i1 = unique(a, return_index=True)
+    u2, i2 = unique(b, return_index=True)
+    u1, u2 = u1.astype(dtype, copy=False), u2.astype(dtype, copy=False)
+    in1, in2 = isin(u1, u2), isin(u2, u1)
+    return u1[in1], i1[in1], i2[in2]
 
 
 def _common_dtype(*arrays: Any) -> np.dtype:

@@ -3,14 +3,15 @@
 Along an axis whose blocks hold whole lines, sorting is local.  A
 distributed 1-d sequence (or ``axis=None``) is sample-sorted (see
 ``_samplesort``) straight into an even block layout; ``lexsort`` is the
-same sort over several key columns.  N-d arrays sorted along a distributed
+same sort over several key columns (N-d keys: each line along the axis,
+made local first).  N-d arrays sorted along a distributed
 axis are first re-laid so that axis is local (one Alltoallv), sorted, and
 laid back.  No path here gathers O(N) data on a rank, except that
 ``digitize`` holds its bin edges whole (they are edges, assumed small) and
 an integer-indexed row of a 2-d key matrix is replicated (NumPy keys rows).
 
 Communication: one Alltoallv per sample sort or axis move (plus small
-collectives choosing splitters); a gather in the fallback's lexsort cases.
+collectives choosing splitters).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
 from ..creation import asnumpy
-from ..distarray import DistArray
+from ..distarray import DistArray, aligned_block
+from ..distribution import shape_standin
 from ..exchange import exchange
 from ..redistribute import gather_points, redistribute_local
+from ._layout import layout as one_axis_layout
 from ._samplesort import (argsort_values, ask_deciding_ranks, block_layout, deciding_ranks, even_layout, lexsort_keys,
                           select_kth, sort_values, spread_evenly)
-from .fallback import fallback
 from .manipulation import as_distarray, ravel, take_rows
 from .operands import elementwise
 from .registry import implements
@@ -247,13 +249,14 @@ def lexsort(keys, axis=-1):
     >>> np.lexsort((nd.asarray([1, 0, 1]), nd.asarray([2, 2, 1]))).local  # doctest: +SKIP
     array([2, 1, 0])
     """
-    if isinstance(keys, DistArray) and keys.ndim < 2:  # NumPy: one 0-d key per element (a scalar result)
-        return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (keys of one dimension)")
+    if isinstance(keys, DistArray) and keys.ndim < 2:
+        # NumPy: one 0-d key per element, so the "sort" of one element: 0 (its errors on a zero-byte stand-in)
+        return np.lexsort(shape_standin(keys.shape), axis=axis)
     keys = _key_list(keys)
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
     if any(np.ndim(k) != 1 for k in keys):
-        return fallback(np.lexsort, (keys,), {"axis": axis}, "numpy.lexsort (N-d keys)")
+        return _lexsort_lines(keys, axis)
     n = np.shape(keys[0])[0]
     if any(np.shape(k) != (n,) for k in keys):
         raise ValueError("all keys need to be the same shape")
@@ -274,6 +277,29 @@ def lexsort(keys, axis=-1):
             blocks.append(redistribute_local(k.local, k.distribution, layout))
     gidx, out_layout = lexsort_keys(comm, blocks)
     return DistArray._new(gidx.astype(np.intp, copy=False), out_layout)
+
+
+def _lexsort_lines(keys: list, axis: Any) -> DistArray:
+    """``np.lexsort`` of N-d keys: every line along ``axis`` sorted on its own, where that line is whole.
+
+    The keys move (one all-to-all each, unless the axis is already whole) to
+    a layout that keeps ``axis`` on every rank and spreads the longest other
+    axis; NumPy's lexsort then runs on the local blocks.
+    """
+    shape = np.shape(keys[0])
+    if any(np.shape(k) != shape for k in keys):
+        raise ValueError("all keys need to be the same shape")
+    ax = normalize_axis_index(operator.index(axis), len(shape))
+    first = next(k for k in keys if isinstance(k, DistArray))
+    layout = first.distribution
+    if layout.axis_grid[ax] is not None:
+        others = [a for a in range(len(shape)) if a != ax]
+        spread = max(others, key=lambda a: shape[a])
+        layout = one_axis_layout(first.comm, shape, spread)
+    blocks = [aligned_block(k, layout) for k in keys]
+    with _comm.agreed(layout.comm):
+        local = np.lexsort(blocks, axis=ax)
+    return DistArray._new(local.astype(np.intp, copy=False), layout)
 
 
 @implements(np.searchsorted)

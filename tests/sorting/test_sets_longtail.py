@@ -1,0 +1,121 @@
+"""unique along an axis, intersect1d with indices, lexsort of N-d keys, reshape/ravel in Fortran order and
+tril/triu of a 1-d array: native on every layout (the fallback is refused), equal to NumPy."""
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
+
+COMM = MPI.COMM_WORLD
+
+
+@pytest.fixture(autouse=True)
+def no_fallback():
+    old = nd.set_fallback("error")
+    yield
+    nd.set_fallback(old)
+
+
+def _cases(shape):
+    return [c for c in DIST_CASES if DIST_CASES[c](shape, COMM) is not None]
+
+
+def _data(shape, seed, kind="float"):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, shape)
+    if kind == "float":
+        x = x.astype(float)
+        if x.size:
+            x.reshape(-1)[0] = np.nan  # NaN rows never merge (NumPy compares records)
+            x.reshape(-1)[-1] = -0.0
+    return x
+
+
+UNIQUE_SHAPES = [((9, 2), 0), ((9, 2), 1), ((2, 3, 4), 2), ((7, 3, 2), 0), ((7, 3, 2), -2), ((3, 0), 0),
+                 ((3, 0), 1), ((0, 3), 0), ((13, 2), -2), ((1, 5), 1)]
+
+
+@pytest.mark.parametrize("shape,axis", UNIQUE_SHAPES, ids=str)
+def test_unique_along_an_axis(shape, axis):
+    for kind in ("float", "int"):
+        x = _data(shape, len(shape) + axis, kind)
+        expected = np.unique(x, axis=axis, return_index=True, return_inverse=True, return_counts=True)
+        for case in _cases(shape):
+            d = distribute(x, case)
+            for got, want in zip(np.unique(d, axis=axis, return_index=True, return_inverse=True,
+                                           return_counts=True), expected):
+                assert_dist_equal(got, want)
+            assert_dist_equal(np.unique(d, axis=axis), expected[0])
+
+
+def test_unique_axis_errors():
+    d = distribute(_data((4, 3), 0), "cyclic")
+    for axis, exc in [(2, np.exceptions.AxisError), (-3, np.exceptions.AxisError), (1.0, TypeError)]:
+        got = None
+        try:
+            np.unique(d, axis=axis)
+        except Exception as e:  # noqa: BLE001
+            got = type(e)
+        assert_all_ranks(got is not None and issubclass(got, exc), f"axis={axis}: {got}")
+
+
+@pytest.mark.parametrize("case", _cases((17,)))
+def test_intersect1d_return_indices(case):
+    rng = np.random.default_rng(4)
+    v, w = rng.integers(0, 6, 17), rng.integers(3, 9, 11)
+    for second in (distribute(w, "cyclic"), w, distribute(w.astype(float), "uneven")):
+        wn = nd.asnumpy(second) if isinstance(second, nd.DistArray) else second
+        for got, want in zip(np.intersect1d(distribute(v, case), second, return_indices=True),
+                             np.intersect1d(v, wn, return_indices=True)):
+            assert_dist_equal(got, want)
+    u = np.arange(10)[::-1].copy()  # unique inputs: assume_unique gives the same
+    for got, want in zip(np.intersect1d(distribute(u, case), u[2:7], assume_unique=True, return_indices=True),
+                         np.intersect1d(u, u[2:7], assume_unique=True, return_indices=True)):
+        assert_dist_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (3, 7), (2, 3, 4), (0, 3), (4, 1)], ids=str)
+def test_lexsort_of_nd_keys(shape):
+    rng = np.random.default_rng(len(shape))
+    a, b = rng.integers(0, 3, shape), np.round(rng.normal(size=shape))
+    for case in _cases(shape):
+        for axis in range(-1, len(shape)):
+            assert_dist_equal(np.lexsort((distribute(a, case), distribute(b, "block")), axis=axis),
+                              np.lexsort((a, b), axis=axis))
+            assert_dist_equal(np.lexsort((distribute(a, case), b), axis=axis), np.lexsort((a, b), axis=axis))
+            stacked = np.stack([a, b])
+            assert_dist_equal(np.lexsort(distribute(stacked, "block"), axis=axis), np.lexsort(stacked, axis=axis))
+
+
+def test_lexsort_of_one_dimensional_keys_array():
+    r = np.lexsort(nd.asarray(np.array([3, 1, 2])))  # NumPy: three 0-d keys, one element
+    assert_all_ranks(type(r) is type(np.lexsort(np.array([3, 1, 2]))) and r == 0, f"{r!r}")
+    got = None
+    try:
+        np.lexsort(nd.asarray(np.array([], int)))
+    except TypeError:
+        got = TypeError
+    assert_all_ranks(got is TypeError, "no TypeError for empty keys")
+
+
+@pytest.mark.parametrize("shape,new", [((13, 6), (6, 13)), ((13, 6), (-1,)), ((4, 3, 2), (2, 12)),
+                                       ((4, 3, 2), (3, 2, 4)), ((0, 3), (3, 0)), ((7,), (7, 1))], ids=str)
+def test_reshape_and_ravel_in_fortran_order(shape, new):
+    x = np.arange(int(np.prod(shape)), dtype=float).reshape(shape)
+    for case in _cases(shape):
+        d = distribute(x, case)
+        assert_dist_equal(np.reshape(d, new, order="F"), np.reshape(x, new, order="F"))
+        assert_dist_equal(np.ravel(d, order="F"), np.ravel(x, order="F"))
+        assert_dist_equal(d.reshape(new, order="F"), x.reshape(new, order="F"))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 17])
+def test_tril_triu_of_a_vector(n):
+    v = np.arange(1, n + 1)
+    for case in _cases((max(n, 1),)) if n else ["block"]:
+        d = distribute(v, case)
+        for k in (-2, 0, 1, 40):
+            assert_dist_equal(np.tril(d, k), np.tril(v, k))
+            assert_dist_equal(np.triu(d, k), np.triu(v, k))
