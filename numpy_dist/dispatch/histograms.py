@@ -1,7 +1,12 @@
 """Histograms and bincount: local histograms over agreed edges, combined with one reduction.
 
-Communication: allreduces of the (min, max) stand-in and of the local counts;
-a gather for the fallback's bin rules and sample shapes.
+Named bin rules (``bins="auto"``, ``"fd"``, ``"stone"`` ...) run NumPy's own
+rule code on the DistArray: its min, max, std and percentiles dispatch to the
+distributed reductions, so the edges are NumPy's and nothing is gathered.
+
+Communication: allreduces of the (min, max) stand-in and of the local counts
+(a bin rule adds the reductions it needs); a gather for the fallback's
+sample shapes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from ..redistribute import replica_info
 from .fallback import fallback
 from .manipulation import as_distarray
 from .registry import implements
+
+try:  # NumPy's bin-rule code, run on DistArrays (its reductions dispatch here); absent: the fallback
+    from numpy.lib._histograms_impl import _get_bin_edges as _numpy_bin_edges
+except ImportError:  # pragma: no cover - another NumPy layout
+    _numpy_bin_edges = None
 
 
 def _own(a: DistArray, local: np.ndarray) -> np.ndarray:
@@ -65,6 +75,13 @@ def _weights_local(weights: Any, a: DistArray) -> np.ndarray | None:
     return np.asarray(aligned_block(weights, a.distribution)).reshape(-1)
 
 
+def _rule_edges(a: DistArray, rule: str, range: Any, weights: Any) -> np.ndarray:
+    """The edges of a named bin rule: NumPy's rule code on the flattened DistArray (replicated result)."""
+    flat = a.ravel() if a.ndim != 1 else a
+    edges, _ = _numpy_bin_edges(flat, rule, range, weights)
+    return np.asarray(edges)
+
+
 def _sum_hist(comm: Any, local: np.ndarray) -> np.ndarray:
     """Add the per-rank histograms: floats in rank order (same rounding everywhere), integers by allreduce."""
     if local.dtype.kind in "fc":
@@ -74,11 +91,13 @@ def _sum_hist(comm: Any, local: np.ndarray) -> np.ndarray:
 
 @implements(np.histogram_bin_edges)
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
-    """``np.histogram_bin_edges`` (integer bins or explicit edges; string rules fall back)."""
+    """``np.histogram_bin_edges`` (integer bins, explicit edges or a named rule)."""
     a = as_distarray(a)
     if isinstance(bins, str):
-        return fallback(np.histogram_bin_edges, (a,), {"bins": bins, "range": range, "weights": weights},
-                        "numpy.histogram_bin_edges (bins rule)")
+        if _numpy_bin_edges is None:
+            return fallback(np.histogram_bin_edges, (a,), {"bins": bins, "range": range, "weights": weights},
+                            "numpy.histogram_bin_edges (bins rule)")
+        return _rule_edges(a, bins, range, weights)
     bins = _edges_array(bins)
     _weights_local(weights, a)
     stand_in = _extremes_stand_in(a) if range is None and np.ndim(bins) == 0 else a.local.reshape(-1)[:0]
@@ -96,8 +115,10 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     """
     a = as_distarray(a)
     if isinstance(bins, str):
-        return fallback(np.histogram, (a,), {"bins": bins, "range": range, "density": density,
-                                             "weights": weights}, "numpy.histogram (bins rule)")
+        if _numpy_bin_edges is None:
+            return fallback(np.histogram, (a,), {"bins": bins, "range": range, "density": density,
+                                                 "weights": weights}, "numpy.histogram (bins rule)")
+        bins = _rule_edges(a, bins, range, weights)
     bins = _edges_array(bins)
     w = _weights_local(weights, a)
     local_range = _histogram_range(a, bins, range)

@@ -119,3 +119,34 @@ def test_tril_triu_of_a_vector(n):
         for k in (-2, 0, 1, 40):
             assert_dist_equal(np.tril(d, k), np.tril(v, k))
             assert_dist_equal(np.triu(d, k), np.triu(v, k))
+
+
+RULES = ["auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt"]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "unstructured", "grid_bc", "replicated"])
+def test_histogram_bin_rules(case):
+    x = np.random.default_rng(0).normal(size=(40, 5))
+    x[0, 0] = 7.0
+    d = distribute(x, case)
+    for rule in RULES:
+        for rng in (None, (-1, 2)):
+            hist, edges = np.histogram(d, rule, rng)
+            want_hist, want_edges = np.histogram(x, rule, rng)
+            assert_all_ranks(np.array_equal(hist, want_hist) and edges.shape == want_edges.shape
+                             and np.allclose(edges, want_edges), f"{rule} {rng}")
+            assert_all_ranks(np.allclose(np.histogram_bin_edges(d, rule, rng), np.histogram_bin_edges(x, rule, rng)),
+                             f"edges {rule} {rng}")
+    ints = distribute(np.arange(30) % 7, case)  # integer data: a width below 1 becomes 1, as in NumPy
+    assert_all_ranks(np.array_equal(np.histogram(ints, "fd")[0], np.histogram(np.arange(30) % 7, "fd")[0]), "ints")
+    for call in (lambda a: np.histogram(a, "bogus"), lambda a: np.histogram(a, "auto", weights=np.ones(a.shape))):
+        try:
+            call(x)
+        except Exception as exc:  # noqa: BLE001
+            expected = type(exc)
+        got = None
+        try:
+            call(d)
+        except Exception as exc:  # noqa: BLE001
+            got = type(exc)
+        assert_all_ranks(got is expected, f"{got} vs {expected}")
