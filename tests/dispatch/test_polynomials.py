@@ -167,12 +167,12 @@ def _fit_data(m, k, dt, seed):
     return x, np.asarray(y), w
 
 
-def _fit_holders(x, y, w, case, holder):
-    """DistArray operands of polyfit: all of them, or only x, or only y (the others NumPy)."""
-    ycase = case if case in dist_cases(np.ndim(y)) else "block"
+def _fit_holders(x, y, w, case, holder, ycase=None):
+    """DistArray operands of polyfit: all of them, or only x, y or w (the others NumPy)."""
+    ycase = ycase or (case if case in dist_cases(np.ndim(y)) else "block")
     dx = distribute(x, case) if holder in ("all", "x") else x
     dy = distribute(y, ycase) if holder in ("all", "y") else y
-    dw = distribute(w, "cyclic") if holder == "all" else w
+    dw = distribute(w, "cyclic" if holder == "all" else case) if holder in ("all", "w") else w
     return dx, dy, dw
 
 
@@ -197,6 +197,22 @@ def test_polyfit(dt):
             check_close(lambda a, b, kw: np.polyfit(a, b, deg, **kw), (x, y, np_kw), (dx, dy, d_kw), rtol, rtol * 1e-2)
 
     run_subcases(pick(items, k, 220), body)
+
+
+def test_polyfit_layouts():
+    """x, y and w in different layouts (2-d y on process grids, weights alone distributed): the rows move."""
+    x, y, w = _fit_data(23, 4, np.float64, 5)
+    items = [(case, ycase, holder) for case in dist_cases(1) for ycase in dist_cases(2)
+             for holder in ["all", "y", "w"]]
+
+    def body(case, ycase, holder):
+        dx, dy, dw = _fit_holders(x, y, w, case, holder, ycase)
+        with no_fallback():
+            check_close(lambda a, b, c: np.polyfit(a, b, 2, w=c, cov=True), (x, y, w), (dx, dy, dw), 1e-8, 1e-10)
+            check_close(lambda a, b, c: np.polyfit(a, b, 3, w=c, full=True), (x, y[:, 1], w), (dx, dy[:, 1], dw),
+                        1e-8, 1e-10)
+
+    run_subcases(pick(items, 0, 60), body)
 
 
 def test_polyfit_nonfinite_data():
@@ -357,13 +373,15 @@ C2 = {
 @pytest.mark.parametrize("dt", [np.int64, np.float64, np.complex128], ids=["int64", "float64", "complex128"])
 def test_polyval2d(dt):
     items = [(shape, case, cname, holder, kind) for shape in SHAPES_1D + SHAPES_2D for case in dist_cases(len(shape))
-             for cname in C2 for holder in ["both", "x", "y", "c"] for kind in ["plain", "inf"]]
+             for cname in C2 for holder in ["both", "x", "y", "c", "mixed"] for kind in ["plain", "inf"]]
 
     def body(shape, case, cname, holder, kind):
         x, y = points(shape, dt, 1, kind), points(shape, dt, 2)
         c = C2[cname]
-        dx = distribute(x, case) if holder in ("both", "x", "c") else x
+        dx = distribute(x, case) if holder in ("both", "x", "c", "mixed") else x
         dy = distribute(y, case) if holder in ("both", "y", "c") else y
+        if holder == "mixed":  # y laid out otherwise: moved to x's layout
+            dy = distribute(y, "block" if case != "block" else "replicated")
         dc = distribute(c, "block") if holder == "c" else c
         with no_fallback():
             check(P.polyval2d, (x, y, c), (dx, dy, dc))
