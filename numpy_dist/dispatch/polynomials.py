@@ -78,8 +78,8 @@ def _fetched(x: Any, name: str) -> Any:
     return gathered_operand(x, f"{name}'s coefficients")
 
 
-def _eigen_on_root(comm: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
-    """``compute()`` (a LAPACK eigenvalue call) on rank 0, broadcast: every rank holds the same bits.
+def _lapack_on_root(comm: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()`` (a LAPACK call: eigenvalues, an inverse) on rank 0, broadcast: every rank holds the same bits.
 
     A failure on rank 0 (``LinAlgError`` ...) is raised on every rank.
     """
@@ -157,7 +157,7 @@ def roots(p):
     """
     comm = comm_of(p)
     p = _fetched(p, "numpy.roots")
-    return _replicated(_eigen_on_root(comm, lambda: np.roots(p)), comm)
+    return _replicated(_lapack_on_root(comm, lambda: np.roots(p)), comm)
 
 
 @implements(np.poly)
@@ -170,7 +170,7 @@ def poly(seq_of_zeros):
     zeros = np.atleast_1d(_fetched(seq_of_zeros, "numpy.poly"))
     if zeros.ndim == 2 and zeros.shape[0] == zeros.shape[1] and zeros.shape[0] != 0:
         # NumPy's own step (poly of a matrix is poly of its eigenvalues), with the eigenvalues from one rank
-        zeros = _eigen_on_root(comm, lambda: np.linalg.eigvals(zeros))
+        zeros = _lapack_on_root(comm, lambda: np.linalg.eigvals(zeros))
     return _small_result(np.poly(zeros), comm)
 
 
@@ -179,7 +179,7 @@ def poly(seq_of_zeros):
 # --------------------------------------------------------------------------
 
 
-def _horner(p: np.ndarray, rows: list, x: np.ndarray) -> Any:
+def _horner(rows: list, x: np.ndarray) -> Any:
     """NumPy's polyval loop (``y = zeros_like(x); y = y * x + pv``) on local data: its dtypes exactly."""
     y = np.zeros_like(x)
     for pv in rows:
@@ -207,7 +207,7 @@ def polyval(p, x):
     dist = template_distribution(shape, [x])
     xl = aligned_block(x, dist)
     rows = [aligned_block(pv, dist) for pv in p]  # scalars (1-d p) pass unchanged: NEP 50 sees NumPy scalars
-    local = _comm.agreed_call(comm, lambda: _horner(p, rows, xl), fp="polyval")
+    local = _comm.agreed_call(comm, lambda: _horner(rows, xl), fp="polyval")
     return DistArray._new(np.asarray(local), dist)
 
 
@@ -273,13 +273,12 @@ def _summed_over_ranks(comm: Any, partial: np.ndarray) -> np.ndarray:
     return total
 
 
-def _weighted_system(x, y, w, rows: Distribution, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """This rank's rows of NumPy's (weighted) ``vander(x, order)`` and ``y``, in NumPy's dtypes."""
-    xl = _local_rows(x, rows) + 0.0
-    lhs = np.vander(xl, order)
-    rhs = _local_rows(y, rows) + 0.0
-    if w is not None:
-        wl = _local_rows(w, rows) + 0.0
+def _weighted_system(xl: np.ndarray, yl: np.ndarray, wl: np.ndarray | None, order: int) -> tuple[np.ndarray, ...]:
+    """This rank's rows of NumPy's (weighted) ``vander(x, order)`` and ``y``, in NumPy's dtypes (local work)."""
+    lhs = np.vander(xl + 0.0, order)
+    rhs = yl + 0.0
+    if wl is not None:
+        wl = wl + 0.0
         lhs *= wl[:, np.newaxis]
         if rhs.ndim == 2:
             rhs *= wl[:, np.newaxis]
@@ -292,7 +291,7 @@ def _fit_covariance(comm: Any, lhs: np.ndarray, scale: np.ndarray, resids: np.nd
                     cov: Any, y_ndim: int) -> np.ndarray:
     """NumPy's ``inv(lhs.T @ lhs) / outer(scale, scale)`` times its residual factor (replicated)."""
     gram = _summed_over_ranks(comm, lhs.T @ lhs)
-    Vbase = _eigen_on_root(comm, lambda: np.linalg.inv(gram))  # one rank's LAPACK bits, broadcast
+    Vbase = _lapack_on_root(comm, lambda: np.linalg.inv(gram))  # one rank's LAPACK bits, broadcast
     Vbase /= np.outer(scale, scale)
     if cov == "unscaled":
         fac = 1
@@ -326,7 +325,9 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     if rcond is None:
         rcond = m * np.finfo(_inexact_dtype(x)).eps
     rows = _row_layout(x, y, w)
-    lhs, rhs = _comm.agreed_call(comm, lambda: _weighted_system(x, y, w, rows, order), fp="polyfit")
+    xl, yl = _local_rows(x, rows), _local_rows(y, rows)  # moves first: the agreed block below is local
+    wl = None if w is None else _local_rows(w, rows)
+    lhs, rhs = _comm.agreed_call(comm, lambda: _weighted_system(xl, yl, wl, order), fp="polyfit")
     scale = np.sqrt(_summed_over_ranks(comm, (lhs * lhs).sum(axis=0)))
     with _comm.agreed(comm, fp="polyfit"):
         lhs /= scale
