@@ -42,7 +42,7 @@ from .registry import implements
 from .ufunc_reduce import local_axes_dist
 
 __all__ = ["qr", "svd", "svdvals", "lstsq", "pinv", "matrix_rank", "norm", "vector_norm", "matrix_norm", "tsqr",
-           "batched", "check_2d", "check_square", "inexact", "conj_t"]
+           "lstsq_tsqr", "batched", "check_2d", "check_square", "inexact", "conj_t"]
 
 _NoValue = np._NoValue
 LinAlgError = np.linalg.LinAlgError
@@ -255,8 +255,7 @@ def lstsq(a, b, rcond=None):
     """``np.linalg.lstsq`` for tall-skinny ``a``: TSQR, a small SVD of R, ``Q^H b`` as a distributed product.
 
     Returns replicated ``x``, residuals and singular values, and the rank.
-    Communication: :func:`tsqr`, one Allgatherv of the small ``n x k``
-    partials of ``Q^H b``, one for the residuals.
+    Communication: that of :func:`lstsq_tsqr`.
     """
     comm = comm_of(a, b)
     A = as_dist(a, comm)
@@ -264,12 +263,33 @@ def lstsq(a, b, rcond=None):
     check_2d(A)
     if A.ndim != 2 or B.ndim not in (1, 2) or not _is_tall(A):
         return fallback(np.linalg.lstsq, (a, b), {"rcond": rcond}, "numpy.linalg.lstsq")
-    m, n = A.shape
-    if B.shape[0] != m:
+    if B.shape[0] != A.shape[0]:
         raise LinAlgError("Incompatible dimensions")
-    dt = np.linalg.lstsq(np.ones((1, 1), A.dtype), np.ones((1,), B.dtype))[0].dtype
-    A = A.astype(dt) if A.dtype != dt else A
-    B = B.astype(dt) if B.dtype != dt else B
+    x, resid, rank, s = lstsq_tsqr(A, B, rcond)
+    rep = lambda v: DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, np.shape(v)))  # noqa: E731
+    return rep(x), rep(resid), rank, rep(s)
+
+
+def lstsq_tsqr(A: DistArray, B: DistArray, rcond: Any = None) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray]:
+    """Least squares of a 2-d DistArray ``A`` (any shape) and ``B`` (1-d or 2-d, ``A``'s rows) via TSQR.
+
+    NumPy's ``lstsq`` arithmetic: computed in double precision (``float64`` or
+    ``complex128``, as NumPy's LAPACK call), results cast to NumPy's result
+    type, ``rcond`` defaulting to the double ``eps * max(m, n)``.  Returns
+    ``(x, residuals, rank, singular values)`` as NumPy arrays identical on
+    every rank (``x`` small: ``n`` or ``n x k``).  Efficient for tall ``A``
+    (``m >= n P``); for others the gathered R factors are no larger than ``A``.
+
+    Communication: :func:`tsqr`, one Allgatherv of the small ``n x k``
+    partials of ``Q^H b``, one for the residuals.
+    """
+    comm = A.comm
+    m, n = A.shape
+    dt = np.linalg.lstsq(np.ones((1, 1), A.dtype), np.ones((1,), B.dtype))[0].dtype  # NumPy's result type
+    work = np.promote_types(dt, np.float64)  # NumPy's LAPACK precision
+    real_dt = np.real(np.empty(0, dt)).dtype
+    A = A.astype(work) if A.dtype != work else A
+    B = B.astype(work) if B.dtype != work else B
     vec = B.ndim == 1
     B2 = insert_axis(B, 1) if vec else B
     qloc, qd, R = tsqr(A)
@@ -279,26 +299,26 @@ def lstsq(a, b, rcond=None):
     qtb_d = matmul2d(conj_t(Q), B2)
     qtb = qtb_d.to_layout(Distribution.replicated_on(comm, qtb_d.shape)).local  # n x k on every rank (a no-op when already so)
     if rcond is None:
-        rcond = np.finfo(dt).eps * max(m, n)
+        rcond = np.finfo(work).eps * max(m, n)
     cut = rcond * (s[0] if s.size else 0)
     big = s > cut
     rank = np.int32(big.sum())  # NumPy returns an int32 rank
     sinv = np.zeros_like(s)
     sinv[big] = 1.0 / s[big]
     x = (vh.conj().T * sinv) @ (u_r.conj().T @ qtb)
-    x = x.astype(dt, copy=False)
     k = B2.shape[1]
     if rank == n and m > n:
         X = DistArray._new(x, Distribution.replicated_on(comm, x.shape))
         r = np.subtract(B2, matmul2d(A, X))
         resid = np.sum(np.abs(r) ** 2, axis=0)
-        resid = np.asarray(resid.to_layout(Distribution.replicated_on(comm, resid.shape)).local if isinstance(resid, DistArray) else resid).astype(np.real(np.empty(0, dt)).dtype)
+        resid = np.asarray(resid.to_layout(Distribution.replicated_on(comm, resid.shape)).local if isinstance(resid, DistArray) else resid)
     else:
-        resid = np.empty((0,), np.real(np.empty(0, dt)).dtype)
+        resid = np.empty((0,), real_dt)
+    x = x.astype(dt, copy=False)
     if vec:
         x = x[:, 0]
-    rep = lambda v: DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, np.shape(v)))  # noqa: E731
-    return rep(x), rep(resid.reshape(-1)[: (1 if vec else k) if resid.size else 0]), rank, rep(s)
+    resid = resid.astype(real_dt, copy=False).reshape(-1)[: (1 if vec else k) if resid.size else 0]
+    return x, resid, rank, s.astype(real_dt, copy=False)
 
 
 @implements(np.linalg.pinv)

@@ -141,6 +141,21 @@ def test_lstsq(case):
     assert_dist_equal(distribute(xd, case) @ r[0], xd @ e[0], rtol=1e-8, atol=1e-8)
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_lstsq_single_precision_in_double(case):
+    """float32/complex64 systems are solved in double precision as NumPy's LAPACK call is (results cast
+    back), with the double-precision default rcond: a column 1e-6 from dependent keeps its full rank."""
+    for dtype in (np.float32, np.complex64):
+        x = tall(dtype, n=4, seed=6)
+        x[:, 3] = x[:, 2] * (1 + 1e-6) + x[:, 1] * 1e-6
+        b = rng_data((x.shape[0], 2), dtype, seed=7)
+        r = np.linalg.lstsq(distribute(x, case), distribute(b, case))
+        e = np.linalg.lstsq(x, b)
+        assert_dist_equal(r[2], e[2])
+        for i in (0, 1, 3):
+            assert_dist_equal(r[i], e[i], rtol=1e-4, atol=1e-6 * max(np.abs(e[i]).max(initial=0), 1.0))
+
+
 def spd_stack(dtype, n=4, k=6):
     g = rng_data((k, n, n), dtype, seed=3)
     return g @ np.conj(np.swapaxes(g, -1, -2)) + n * 10 * np.eye(n, dtype=dtype)
