@@ -155,10 +155,22 @@ def _fold_pieces(ufunc: np.ufunc, data: np.ndarray, axis: int, dtype: Any, carry
                  ends: np.ndarray, lo: int, hi: int) -> tuple[tuple[dict, dict], dict]:
     """One rank's step of the relay: fold its elements ``[lo, hi)`` into every segment meeting them.
 
-    Returns ((segments finished here, every open carry), carries for the next rank).
+    NumPy's own ``reduceat`` folds each piece (it starts from the segment's
+    first element, not the identity); a continued segment is folded from its
+    carry.  Returns ((segments finished here, open carries), carries for the
+    next rank).
     """
     done, onward = {}, dict(carry)
-    for j in np.flatnonzero((starts < hi) & (ends > lo)):
+    meets = (starts < hi) & (ends > lo)
+    inner = meets & (starts >= lo) & (ends < hi)  # wholly here, not at the end: one batched call
+    if inner.any():
+        js = np.flatnonzero(inner)
+        pairs = np.stack([starts[js] - lo, ends[js] - lo], axis=1).reshape(-1)
+        values = np.take(ufunc.reduceat(data, pairs, axis=axis, dtype=dtype), np.arange(0, 2 * js.size, 2),
+                         axis=axis)
+        for k, j in enumerate(js):
+            done[int(j)] = np.take(values, [k], axis=axis)
+    for j in np.flatnonzero(meets & ~inner):
         s, e = int(starts[j]), int(ends[j])
         key = [slice(None)] * data.ndim
         key[axis] = slice(max(s, lo) - lo, min(e, hi) - lo)
@@ -166,7 +178,7 @@ def _fold_pieces(ufunc: np.ufunc, data: np.ndarray, axis: int, dtype: Any, carry
         if s < lo:  # continue the running value, casting the elements as NumPy's loop does
             prev = onward.pop(int(j))
             piece = np.concatenate([prev, piece.astype(prev.dtype)], axis=axis)
-        value = ufunc.reduce(piece, axis=axis, dtype=dtype, keepdims=True)
+        value = ufunc.reduceat(piece, [0], axis=axis, dtype=dtype)
         (done if e <= hi else onward)[int(j)] = value
     return (done, onward), onward
 
