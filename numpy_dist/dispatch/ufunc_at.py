@@ -64,8 +64,8 @@ def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
     if ufunc.nin == 1 and b is not None:
         raise ValueError("second operand provided when ufunc is unary")
     name = qualified_name(ufunc, "at")
-    if isinstance(indices, DistArray) and indices.dtype == bool or isinstance(indices, DistArray) and indices.ndim == 0:
-        indices = gathered_operand(indices, name)
+    if isinstance(indices, DistArray) and (indices.dtype == bool or indices.ndim == 0):
+        indices = gathered_operand(indices, name)  # a mask (or a 0-d index): read whole, as NumPy needs it
     elif isinstance(indices, tuple) and not _all_integer_arrays(indices):
         indices = tuple(gathered_operand(i, name) for i in indices)
     if isinstance(b, DistArray) and not _distributed_index(indices) and b.shape != _selection_shape(a, indices):
@@ -109,7 +109,7 @@ def _all_integer_arrays(indices: tuple) -> bool:
         elif isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
             continue
         elif not (isinstance(i, np.ndarray) and i.dtype.kind in "iu"):
-            return False
+            return False  # (a float DistArray index among integer ones: NumPy's IndexError after the gather)
     return True
 
 
@@ -319,7 +319,7 @@ def _at_numpy_target(ufunc: np.ufunc, a: np.ndarray, comm: Any, updates: _Update
         idempotent = ASSOCIATIVE[ufunc]
         if not idempotent and ufunc.identity is None:  # pragma: no cover - every such row has one
             return _relay_target(ufunc, a, comm, updates, b)
-        start = a.copy() if idempotent else np.full(a.shape, ufunc.identity, a.dtype)
+        start = a.copy() if idempotent else np.full(a.shape, _neutral(ufunc, a.dtype), a.dtype)
         buf = _comm.agreed_call(comm, lambda: _applied(ufunc, start, updates.flat, values), fp=ufunc.__name__)
         total = _comm.allreduce_with(comm, buf, lambda x, y: ufunc(x, y, dtype=a.dtype))
         if idempotent:
@@ -329,6 +329,11 @@ def _at_numpy_target(ufunc: np.ufunc, a: np.ndarray, comm: Any, updates: _Update
                 ufunc(a, total, out=a, dtype=a.dtype)
         return None
     return _relay_target(ufunc, a, comm, updates, b)
+
+
+def _neutral(ufunc: np.ufunc, dtype: np.dtype) -> Any:
+    """The ufunc's identity, as -0.0 for a float sum: ``x + -0.0`` is ``x`` even for ``x = -0.0``."""
+    return -0.0 if ufunc is np.add and dtype.kind in "fc" else ufunc.identity
 
 
 def _applied(ufunc: np.ufunc, target: np.ndarray, flat: np.ndarray, values: Any) -> np.ndarray:

@@ -253,3 +253,32 @@ def test_at_no_whole_array_gather_and_in_place():
                 check(lambda x: x, [e], [d])
     finally:
         nd.set_fallback(old)
+
+
+def test_at_numpy_target_keeps_untouched_negative_zeros():
+    a = np.array([-0.0, 1.0, -0.0, 2.0])
+    idx = np.array([1, 3, 1])
+    mine = a.copy()
+    np.add.at(mine, distribute(idx, "cyclic"), distribute(np.array([0.5, 0.25, 0.5]), "cyclic"))
+    expected = a.copy()
+    np.add.at(expected, idx, np.array([0.5, 0.25, 0.5]))
+    check(lambda x: x, [expected], [mine])
+    assert_all_ranks(bool(np.array_equal(np.signbit(mine), np.signbit(expected))), f"{mine} != {expected}")
+
+
+@pytest.mark.parametrize("numpy_target", [False, True], ids=["dist-target", "numpy-target"])
+def test_at_communication(numpy_target):
+    """Aligned indices and values: one data collective (the exchange of updates, or the allreduce)."""
+    idx = INDEX_SETS["many"]
+    b = rng_data((idx.size,), np.float64, 3)
+    for case in dist_cases(1):
+        di, db = distribute(idx, case), distribute(b, case)
+        a = np.zeros(N) if numpy_target else distribute(np.zeros(N), "block")
+        nd.reset_comm_stats()
+        np.add.at(a, di, db)
+        stats = nd.comm_stats()
+        data = 0 if numpy_target and COMM.size == 1 else 1  # (one rank: no allreduce)
+        assert_all_ranks(stats["collectives"] == data and stats["implicit_gathers"] == 0, f"{case}: {stats}")
+        e = np.zeros(N)
+        np.add.at(e, idx, b)
+        check(lambda x: x, [e], [a])

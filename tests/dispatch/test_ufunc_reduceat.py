@@ -195,3 +195,16 @@ def test_reduceat_result_layout_and_no_gather():
 
 def test_reduceat_not_in_fallback_coverage():
     assert not [n for n in nd.coverage()["fallback"] if n.endswith(".reduceat")]
+
+
+def test_reduceat_block_axis_communication():
+    """A block-laid axis: one relay message to the next rank and one exchange of finished rows, per rank."""
+    x = rng_data((40,), np.float64, 4)
+    idx = np.array([0, 7, 13, 12, 25, 39])
+    for case in ("block", "uneven"):
+        d = distribute(x, case)
+        nd.reset_comm_stats()
+        r = np.subtract.reduceat(d, idx)
+        stats = nd.comm_stats()
+        assert_all_ranks(stats["collectives"] <= 2 and stats["implicit_gathers"] == 0, f"{case}: {stats}")
+        check(lambda a: a, [np.subtract.reduceat(x, idx)], [r])
