@@ -90,7 +90,9 @@ def local_axes_dist(dist: Distribution, axes: tuple[int, ...]) -> Distribution |
 
 
 def block_along(dist: Distribution, axis: int) -> Distribution:
-    """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension."""
+    """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension (kept if it is: any bounds)."""
+    if dist.maps[axis].dist_type == "b":
+        return dist
     maps = list(dist.maps)
     maps[axis] = BlockMap(dist.shape[axis], dist.maps[axis].grid_size)
     return dist.with_maps(maps, dist.axis_grid)
