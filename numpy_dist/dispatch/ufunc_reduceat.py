@@ -145,7 +145,7 @@ def _reduceat(ufunc: np.ufunc, array: DistArray, starts: np.ndarray, axis: int, 
         lo, hi = row_map.local_slice(p).start, row_map.local_slice(p).stop
         return _fold_pieces(ufunc, data, axis, dtype, carry or {}, starts, ends, lo, hi)
 
-    (done, _), _, sub = relay_along(array, axis, step)
+    (done, _), _, sub = relay_along(array, axis, step, fp="reduceat")
     local = _route_finished(sub, done, ends, row_map, result_dist.maps[axis], axis, block.local_shape,
                             result_dtype)
     return DistArray._new(local, result_dist)
