@@ -765,3 +765,36 @@ def allgather_fixed(comm: MPI.Intracomm, local: np.ndarray) -> np.ndarray:
             comm.Allgather(send.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8))
     count_traffic(send.nbytes * (size - 1))
     return out
+
+
+def allreduce_with(comm: MPI.Intracomm, array: np.ndarray, combine: Callable[[np.ndarray, np.ndarray], Any]
+                   ) -> np.ndarray:
+    """Elementwise Allreduce of an array (same shape and dtype everywhere) by a NumPy function (data traffic).
+
+    ``combine(x, y)`` must be commutative and associative (``np.add``,
+    ``np.maximum`` ...); it runs on element runs of ``array``'s dtype (any
+    fixed-size dtype: bool, float16, complex ...).  The result is the same on
+    every rank.
+    """
+    send = np.ascontiguousarray(array)
+    if comm.Get_size() == 1 or send.size == 0:
+        return send.copy()
+    dtype = send.dtype
+
+    def op(inbuf: Any, inoutbuf: Any, _datatype: Any) -> None:
+        x = np.frombuffer(inbuf, dtype=dtype)
+        y = np.frombuffer(inoutbuf, dtype=dtype)
+        y[...] = combine(x, y)
+
+    element = MPI.BYTE.Create_contiguous(dtype.itemsize).Commit()
+    mpi_op = MPI.Op.Create(op, commute=True)
+    out = np.empty_like(send)
+    try:
+        with watch("Allreduce"):
+            comm.Allreduce([send.reshape(-1).view(np.uint8), send.size, element],
+                           [out.reshape(-1).view(np.uint8), out.size, element], op=mpi_op)
+    finally:
+        mpi_op.Free()
+        element.Free()
+    count_traffic(send.nbytes)
+    return out

@@ -29,8 +29,8 @@ _IMPLEMENTATIONS: dict[Any, Callable] = {}
 _TAKES_LIKE: set[Callable] = set()
 
 UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
-# Methods of the generic ufunc path; reduceat goes through the fallback.
-_NATIVE_UFUNC_METHODS = ("__call__", "reduce", "accumulate", "outer", "at")
+# Methods of the generic ufunc path (ufuncs.METHODS).
+_NATIVE_UFUNC_METHODS = ("__call__", "reduce", "accumulate", "reduceat", "outer", "at")
 
 
 # NumPy functions that write into an argument other than ``out``: the parameters

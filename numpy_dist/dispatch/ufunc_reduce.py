@@ -90,7 +90,9 @@ def local_axes_dist(dist: Distribution, axes: tuple[int, ...]) -> Distribution |
 
 
 def block_along(dist: Distribution, axis: int) -> Distribution:
-    """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension."""
+    """``dist`` with ``axis`` re-laid as contiguous blocks on the same grid dimension (kept if it is: any bounds)."""
+    if dist.maps[axis].dist_type == "b":
+        return dist
     maps = list(dist.maps)
     maps[axis] = BlockMap(dist.shape[axis], dist.maps[axis].grid_size)
     return dist.with_maps(maps, dist.axis_grid)
@@ -198,7 +200,7 @@ def _reduced_result(part: np.ndarray, axes: tuple[int, ...], keepdims: bool, dis
     return result
 
 
-def relay_along(array: DistArray, axis: int, step: Callable) -> tuple[Any, Distribution, Any]:
+def relay_along(array: DistArray, axis: int, step: Callable, fp: str = "reduce") -> tuple[Any, Distribution, Any]:
     """Relay ``step(carry, block)`` along ``axis`` in global order (blocks in rank order, nothing gathered).
 
     Returns (this rank's result, the block layout it is in, the sub-communicator along ``axis``).
@@ -207,7 +209,7 @@ def relay_along(array: DistArray, axis: int, step: Callable) -> tuple[Any, Distr
     block = block_along(dist, axis)
     data = array.local if block == dist else redistribute_local(array.local, dist, block)
     sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, (dist.axis_grid[axis],))
-    result = _comm.agreed_call(dist.comm, lambda: _comm.relay(sub, lambda carry: step(carry, data)), fp="reduce")
+    result = _comm.agreed_call(dist.comm, lambda: _comm.relay(sub, lambda carry: step(carry, data)), fp=fp)
     return result, block, sub
 
 

@@ -10,8 +10,9 @@
 * ``reduce``: :mod:`~numpy_dist.dispatch.ufunc_reduce`.
 * ``accumulate``: :mod:`~numpy_dist.dispatch.ufunc_scan`.
 * ``outer`` (here): ``__call__`` on ``a[..., None, ...]`` and ``b``.
-* ``at`` (here): each rank applies the indices it owns; no data moves.
-* ``reduceat`` and generalised ufuncs without an implementation: the fallback.
+* ``at``: :mod:`~numpy_dist.dispatch.ufunc_at` (updates routed to their owners).
+* ``reduceat``: :mod:`~numpy_dist.dispatch.ufunc_reduceat` (a relay of segment carries).
+* generalised ufuncs without an implementation: the fallback.
 
 Floating-point errors and data-dependent exceptions are agreed on: a
 condition seen on any rank is reported on every rank, per ``np.errstate``
@@ -21,26 +22,25 @@ are table rows (:data:`~numpy_dist.dispatch.ufunc_reduce.ASSOCIATIVE`,
 
 Communication: ``__call__`` redistributes operands laid out otherwise (one
 Alltoallv; pieces for a shifted operand) and agrees once on the local
-kernel's errors; ``at`` gathers DistArray indices and values (every rank needs
-them whole) and agrees on the local update's errors.
+kernel's errors; ``at`` and ``reduceat``: see their modules.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from .. import comm as _comm
-from ..creation import asnumpy
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..redistribute import plan_for, redistribute_pieces
 from .fallback import ufunc_fallback
 from .operands import store_result, template_distribution, validate_with_numpy, wrap_local
 from .registry import lookup
+from .ufunc_at import ufunc_at
 from .ufunc_reduce import ufunc_reduce
+from .ufunc_reduceat import ufunc_reduceat
 from .ufunc_scan import ufunc_accumulate
 
 __all__ = ["apply_ufunc", "METHODS", "ufunc_call", "ufunc_outer", "ufunc_at", "shifted_operand", "call_in_pieces",
@@ -54,10 +54,7 @@ def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             _check_gufunc_types(ufunc, inputs, kwargs)
             return impl(*inputs, **_single_out(ufunc, kwargs))
         return ufunc_fallback(ufunc, method, inputs, kwargs)
-    run = METHODS.get(method)
-    if run is None:  # reduceat
-        return ufunc_fallback(ufunc, method, inputs, kwargs)
-    return run(ufunc, inputs, kwargs)
+    return METHODS[method](ufunc, inputs, kwargs)
 
 
 def _call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
@@ -368,55 +365,6 @@ def ufunc_outer(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     return ufunc_call(ufunc, (expand_trailing(a, np.ndim(b)), b), kwargs)
 
 
-def ufunc_at(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> None:
-    """``ufunc.at(a, indices, b=None)``: unbuffered in place; each rank applies what it owns."""
-    a, indices = inputs[0], inputs[1]
-    b = inputs[2] if len(inputs) > 2 else None
-    if not isinstance(a, DistArray):
-        return ufunc_fallback(ufunc, "at", inputs, kwargs)
-    if isinstance(indices, DistArray):
-        indices = asnumpy(indices)
-    elif isinstance(indices, tuple):
-        indices = tuple(asnumpy(i) if isinstance(i, DistArray) else i for i in indices)
-    if isinstance(b, DistArray):
-        b = asnumpy(b)
-    _probe_at_types(ufunc, a.dtype, b)  # NumPy resolves the loop before it looks at the indices
-    if a.ndim == 0:  # replicated: every rank applies the same update (and NumPy's index errors)
-        _comm.agreed_call(a.comm, lambda: ufunc.at(a.local, indices, *([] if b is None else [b])), fp=ufunc.__name__)
-        return None
-    dist = a.distribution
-    # NumPy's own indexing on a zero-memory broadcast grid of global coordinates
-    # gives the global coordinates of every selected element (and NumPy's errors).
-    coords = [np.broadcast_to(c, a.shape)[indices] for c in np.indices(a.shape, sparse=True)] if a.ndim else []
-    sel_shape = coords[0].shape if coords else ()
-    mine = np.ones(sel_shape, dtype=bool)
-    for axis, c in enumerate(coords):
-        if dist.axis_grid[axis] is not None:
-            mine &= dist.maps[axis].owners(c) == dist.axis_coord(axis)
-    local_idx = tuple(dist.maps[axis].local_positions(c[mine]) for axis, c in enumerate(coords))
-    args: list[Any] = [a.local, local_idx]
-    if ufunc.nin == 2:
-        if b is None:
-            raise TypeError("second operand needed for ufunc")
-        args.append(np.broadcast_to(np.asarray(b), sel_shape)[mine])
-    _comm.agreed_call(dist.comm, lambda: ufunc.at(*args), fp=ufunc.__name__)
-    return None
-
-
-def _probe_at_types(ufunc: np.ufunc, dtype: np.dtype, b: Any) -> None:
-    """NumPy's type errors of ``ufunc.at`` on an array of ``dtype``: an empty update of a stand-in."""
-    if dtype == object or ufunc.nin != 2 or b is None:
-        return
-    if isinstance(b, np.ndarray) or not np.isscalar(b):
-        b = np.asarray(b)
-        if b.dtype == object:
-            return
-        b = b.reshape(-1)[:0]
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        ufunc.at(np.zeros(1, dtype), np.zeros(0, np.intp), b)
-
-
 # The ufunc methods with a native path (registry.native_ufunc_methods lists the same), by name.
 METHODS: dict[str, Callable[[np.ufunc, tuple, dict], Any]] = {
     "__call__": _call,
@@ -424,4 +372,5 @@ METHODS: dict[str, Callable[[np.ufunc, tuple, dict], Any]] = {
     "accumulate": ufunc_accumulate,
     "outer": ufunc_outer,
     "at": ufunc_at,
+    "reduceat": ufunc_reduceat,
 }
