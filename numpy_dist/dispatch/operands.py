@@ -166,8 +166,9 @@ def validate_with_numpy(func: Callable, inputs: tuple, kwargs: dict) -> None:
     probe_kw = dict(kwargs)
     if outs is not None:
         probe_kw["out"] = tuple(standin(o) for o in outs) if isinstance(outs, tuple) else standin(outs)
-    if "where" in probe_kw:
-        probe_kw["where"] = standin(probe_kw["where"])
+    for name in ("where", "weights"):  # arrays shaped like the input: their stand-ins keep the match
+        if probe_kw.get(name) is not None:
+            probe_kw[name] = standin(probe_kw[name])
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         func(*(standin(x) for x in inputs), **probe_kw)

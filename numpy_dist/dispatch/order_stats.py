@@ -7,9 +7,14 @@ distributed sequence (1-d, or ``axis=None``) the needed order statistics are
 found by distributed selection, without sorting, and combined with NumPy's
 own interpolation rules.
 
+Weighted quantiles (``method="inverted_cdf"``) run NumPy on local lines, or
+over a whole sequence sample-sort the values with their weights and relay the
+cumulative weight from rank to rank.
+
 Communication: one Alltoallv to make a distributed axis local; small
-allreduces per selection round for a whole sequence; a gather for weighted
-quantiles (the fallback).
+allreduces per selection round for a whole sequence; for a weighted whole
+sequence one sample sort, one fetch of the weights in sorted order, a relay
+of one running total and one small allreduce per call.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from numpy.lib import _function_base_impl as _fb
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from .. import comm as _comm
-from ..distarray import DistArray
+from ..creation import asarray
+from ..distarray import DistArray, aligned_block
 from ..maps import NoDistMap
 from ..redistribute import redistribute_local
-from ._samplesort import select_kth
-from .fallback import fallback
-from .manipulation import as_distarray
+from ._samplesort import argsort_values, block_layout, select_kth, spread_evenly
+from .fallback import gathered_operand
+from .manipulation import as_distarray, ravel
 from .operands import store_result
 from .registry import implements
 from .reductions import numpy_checks_first
@@ -80,7 +86,7 @@ def _local_stat(func: Any, block: np.ndarray, axes: tuple, keepdims: bool, dtype
         tuple(n for i, n in enumerate(block.shape) if i not in axes)
     if any(n == 0 for i, n in enumerate(block.shape) if i not in axes):
         return np.empty(tuple(qshape) + kept, dtype=dtype)
-    return func(block, axis=axes, keepdims=keepdims, **kwargs)
+    return func(block, axis=axes[0] if len(axes) == 1 else axes, keepdims=keepdims, **kwargs)
 
 
 def _order_statistics(a: DistArray, ks: list[int], skipnan: bool) -> tuple[list, int, bool]:
@@ -133,11 +139,9 @@ def _select_quantiles(a: DistArray, q: np.ndarray, method: str, skipnan: bool) -
 def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: bool, skipnan: bool,
                    weights: Any, name: str) -> Any:
     a = as_distarray(a)
-    if weights is not None:
-        np_func = getattr(np, name)
-        return fallback(np_func, (a, q), {"axis": axis, "method": method, "keepdims": keepdims, "weights": weights},
-                        f"numpy.{name} (weights)")
     np_func = getattr(np, name)
+    if weights is not None:
+        return _weighted_quantile(a, q, axis, out, keepdims, skipnan, weights, name)
     if a.size == 0:  # no data anywhere: NumPy on an empty array of the global shape is the answer
         # (and its checks: the nan* functions of no data return before they validate ``method``)
         return _empty_result(a, lambda z: np_func(z, q, axis=axis, method=method, keepdims=keepdims), out)
@@ -164,6 +168,115 @@ def _quantile_impl(a: Any, q: Any, axis: Any, out: Any, method: str, keepdims: b
         return store_result(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
             np.asarray(out_val), a.distribution.replicated(())))
     return out_val
+
+
+def _weighted_quantile(a: DistArray, q: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool, weights: Any,
+                       name: str) -> Any:
+    """NumPy's weighted ``inverted_cdf`` quantile: the first sorted value whose cumulative weight reaches q.
+
+    Where the reduced axes are whole on each rank (or made so by one move),
+    NumPy runs on the local lines with their weights.  Over a whole
+    distributed sequence the values are sample-sorted with their weights, the
+    cumulative weights run in global order (a relay of one running total, so
+    the sums round as NumPy's sequential cumsum does), and each quantile is
+    the value at a global position found by counting, rank by rank.
+    """
+    np_func = getattr(np, name)
+    w = weights if isinstance(weights, DistArray) else np.asarray(weights)
+    axes = _axes(axis, a.ndim)
+    whole_shape = w.shape == a.shape
+    if not whole_shape:  # NumPy's checks (its stand-in probe cannot see lengths)
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        if w.ndim != 1:
+            raise TypeError("1D weights expected when shapes of a and weights differ.")
+        if len(axes) != 1 or w.shape[0] != a.shape[axes[0]]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+    if _comm.any_rank(a.comm, bool(np.any(_local_weights(w, a) < 0))):
+        raise ValueError("Weights must be non-negative.")
+    if a.size == 0:
+        return _empty_result(a, lambda z: np_func(z, q, axis=axis, method="inverted_cdf", keepdims=keepdims,
+                                                  weights=np.zeros(w.shape, w.dtype)), out)
+    probe = np.asarray(np_func(np.zeros(2, a.dtype), q, method="inverted_cdf", weights=np.ones(2)))
+    qarr = np.asanyarray(q)
+    if name.endswith("percentile"):
+        qarr = np.true_divide(qarr, 100)
+    placed = _local_or_moved(a, axes)
+    if placed is not None:
+        block, dist = placed
+        # weights of a's shape follow the block's layout; 1-d weights (an int axis) are one axis long: whole
+        wb = aligned_block(w, dist) if whole_shape else np.asarray(gathered_operand(w, f"numpy.{name} weights"))
+        with _comm.agreed(a.comm, fp=name):
+            result = _local_stat(np_func, block, axes, keepdims, probe.dtype, np.shape(q), q=q,
+                                 method="inverted_cdf", weights=wb)
+        out_val = _wrap_result(np.asarray(result).astype(probe.dtype, copy=False), dist, axes, keepdims, qarr.shape)
+    else:
+        values = _weighted_select(a, w, qarr, skipnan).astype(probe.dtype, copy=False)
+        if keepdims:
+            values = values.reshape(qarr.shape + (1,) * a.ndim)
+        out_val = values[()] if values.ndim == 0 else DistArray._new(values, a.distribution.replicated(values.shape))
+    if out is not None:
+        return store_result(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
+            np.asarray(out_val), a.distribution.replicated(())))
+    return out_val
+
+
+def _local_weights(w: Any, a: DistArray) -> np.ndarray:
+    """This rank's weights (all of them for NumPy weights), only to look at their signs."""
+    return w.local if isinstance(w, DistArray) else w
+
+
+def _weighted_select(a: DistArray, w: Any, qarr: np.ndarray, skipnan: bool) -> np.ndarray:
+    """The weighted inverted-CDF quantiles of all of ``a`` (weights ``w`` of a's shape, or 1-d with 1-d ``a``)."""
+    comm = a.comm
+    flat = spread_evenly(ravel(a) if a.ndim != 1 else a)
+    wd = w if isinstance(w, DistArray) else asarray(np.asarray(w), comm=comm)
+    wflat = ravel(wd) if wd.ndim != 1 else wd
+    values = np.ascontiguousarray(flat.local.reshape(-1))
+    wlocal = np.asarray(aligned_block(wflat, flat.distribution)).reshape(-1)
+    if values.dtype.kind in "fc":
+        nan = np.isnan(values)
+        if _comm.any_rank(comm, bool(nan.any())):
+            if not skipnan:  # NaN sorts last: NumPy's result is NaN
+                return np.full(qarr.shape, np.nan)
+            values, wlocal = values[~nan], wlocal[~nan]
+    counts = _comm.allgather_object(comm, int(values.size))
+    if sum(counts) == 0:  # every value was NaN
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=5)
+        return np.full(qarr.shape, np.nan)
+    sorted_values, gidx, layout = argsort_values(comm, values, with_values=True)
+    in_order = DistArray._new(wlocal, block_layout(comm, counts))[DistArray._new(gidx.astype(np.intp), layout)]
+    sorted_w = np.asarray(in_order.local, dtype=np.float64)
+    n = layout.shape[0]
+
+    def running(carry: Any) -> tuple[np.ndarray, Any]:  # NumPy's sequential cumsum, continued rank to rank
+        start = 0.0 if carry is None else float(carry)
+        cdf = np.cumsum(np.concatenate([[start], sorted_w]))[1:]
+        return cdf, (cdf[-1] if cdf.size else start)
+
+    cdf = _comm.relay(comm, running)
+    total = _comm.bcast_object(comm, float(cdf[-1]) if cdf.size else None, root=_last_nonempty(comm, cdf.size))
+    if not np.isfinite(total) or total == 0:  # NumPy's normalised last value is NaN then
+        raise ValueError("Weights included NaN, inf or were all zero.")
+    cdf = cdf / total
+    if qarr.dtype.kind == "f":
+        cdf = cdf.astype(qarr.dtype)
+    first = _comm.bcast_object(comm, float(cdf[0]) if cdf.size else None, root=_first_nonempty(comm, cdf.size))
+    if first == 0:
+        cdf[cdf == 0] = -1
+    below = np.searchsorted(cdf, qarr.reshape(-1), side="left")
+    index = np.minimum(_comm.allreduce_array(comm, below.astype(np.int64)), n - 1)
+    picked = DistArray._new(sorted_values, layout)
+    return np.array([picked[int(i)] for i in index], dtype=a.dtype).reshape(qarr.shape)
+
+
+def _first_nonempty(comm: Any, size: int) -> int:
+    return next((r for r, k in enumerate(_comm.allgather_object(comm, size)) if k), 0)
+
+
+def _last_nonempty(comm: Any, size: int) -> int:
+    sizes = _comm.allgather_object(comm, size)
+    return max((r for r, k in enumerate(sizes) if k), default=0)
 
 
 def _nan_quantile_dtype(a: DistArray, axes: tuple[int, ...], dtype: np.dtype) -> np.dtype:

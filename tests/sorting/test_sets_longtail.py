@@ -150,3 +150,43 @@ def test_histogram_bin_rules(case):
         except Exception as exc:  # noqa: BLE001
             got = type(exc)
         assert_all_ranks(got is expected, f"{got} vs {expected}")
+
+
+@pytest.mark.parametrize("shape,axis", [((17,), None), ((17,), 0), ((6, 5), None), ((6, 5), 0), ((6, 5), 1),
+                                        ((6, 5), (0, 1)), ((4, 3, 2), 1), ((1,), None)], ids=str)
+def test_weighted_quantiles(shape, axis):
+    rng = np.random.default_rng(len(shape) * 7 + (axis if isinstance(axis, int) else 5))
+    x = np.round(rng.normal(size=shape), 1)  # ties
+    w = rng.integers(0, 4, shape).astype(float)  # zero weights, leading ones included
+    if x.size > 3:
+        x.reshape(-1)[2] = np.nan
+    one_axis = w.reshape(-1)[: shape[axis]] if isinstance(axis, int) and len(shape) > 1 else None
+    for case in _cases(shape):
+        d = distribute(x, case)
+        for fn, q in [(np.quantile, [0.0, 0.3, 0.5, 1.0]), (np.nanquantile, 0.5), (np.percentile, [0, 30, 100]),
+                      (np.nanpercentile, [25, 75])]:
+            for weights in [w, distribute(w, "cyclic"), one_axis]:
+                if weights is None or (weights is one_axis and fn.__name__.startswith("nan")):
+                    continue  # (NumPy 2.4's nanquantile indexes 1-d weights per slice: IndexError)
+                plain = nd.asnumpy(weights) if isinstance(weights, nd.DistArray) else weights
+                with np.errstate(all="ignore"):
+                    want = fn(x, q, axis=axis, method="inverted_cdf", weights=plain)
+                    got = fn(d, q, axis=axis, method="inverted_cdf", weights=weights)
+                assert_dist_equal(got, want)
+
+
+def test_weighted_quantile_errors():
+    d = distribute(np.arange(9.0), "uneven")  # the offending weight sits on one rank
+    for weights, method, exc in [(np.r_[np.ones(8), -1.0], "inverted_cdf", ValueError),
+                                 (np.zeros(9), "inverted_cdf", ValueError),
+                                 (np.ones(9), "linear", ValueError), (np.ones(4), "inverted_cdf", ValueError)]:
+        got = None
+        try:
+            np.quantile(d, 0.5, method=method, weights=distribute(weights, "cyclic") if weights.size == 9 else weights)
+        except Exception as e:  # noqa: BLE001
+            got = type(e)
+        try:
+            np.quantile(np.arange(9.0), 0.5, method=method, weights=weights)
+        except Exception as e:  # noqa: BLE001
+            expected = type(e)
+        assert_all_ranks(got is not None and issubclass(got, expected), f"{weights} {method}: {got} vs {expected}")
