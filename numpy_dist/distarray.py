@@ -256,7 +256,7 @@ class DistArray(NDArrayOperatorsMixin):
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         checks.check_same_comm(args, kwargs)
-        return _HOOKS["array_function"](func, types, args, kwargs)
+        return _HOOKS["array_function"](func, types, args, kwargs, like=self)  # ``like=`` creations need self
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         return _hook("namespace")(api_version)

@@ -33,6 +33,7 @@ from . import selection  # noqa: F401
 from . import flat_indices  # noqa: F401
 from . import editing  # noqa: F401
 from . import packing  # noqa: F401
+from . import assembly  # noqa: F401
 
 from .protocol import array_function, array_ufunc  # noqa: E402
 

@@ -10,6 +10,8 @@ Communication: none of its own (the implementation or the fallback communicates)
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from typing import Any
 
@@ -30,11 +32,18 @@ def _known_type(t: type) -> bool:
     return issubclass(t, (DistArray, np.ndarray))
 
 
-def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    """``__array_function__``: registered implementation, or the fallback."""
+def array_function(func: Any, types: Any, args: tuple, kwargs: dict, like: Any = None) -> Any:
+    """``__array_function__``: registered implementation, or the fallback.
+
+    ``like`` is the DistArray whose method NumPy called; an implementation of
+    a creation function that takes ``like=`` (NumPy drops it from ``kwargs``
+    when it dispatches through it) receives it, for its communicator.
+    """
     if not all(_known_type(t) for t in types):
         return NotImplemented
     impl = lookup(func)
+    if impl is not None and like is not None and "like" not in kwargs and takes_like(impl):
+        kwargs = {**kwargs, "like": like}
     if checks.active():
         with checks.checked(checks.find_comm(args, kwargs), qualified_name(func), args, kwargs):
             return impl(*args, **kwargs) if impl is not None else fallback(func, args, kwargs, qualified_name(func))
@@ -52,6 +61,12 @@ def array_ufunc(self: DistArray, ufunc: np.ufunc, method: str, inputs: tuple, kw
         with checks.checked(self.comm, qualified_name(ufunc, method), inputs, kwargs):
             return apply_ufunc(ufunc, method, inputs, kwargs)
     return apply_ufunc(ufunc, method, inputs, kwargs)
+
+
+@functools.cache
+def takes_like(impl: Any) -> bool:
+    """Does ``impl`` (a creation function dispatched only through ``like=``) take a ``like`` argument?"""
+    return "like" in inspect.signature(impl).parameters
 
 
 def _is_index(x: Any, method: str) -> bool:
