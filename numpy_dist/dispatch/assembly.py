@@ -28,7 +28,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution, normalize_shape
 from ..exchange import exchange
 from .indexing_funcs import nonzero
-from .manipulation import _output_dist, _place, as_distarray, expand_dims, ravel, reshape
+from .manipulation import as_distarray, expand_dims, output_dist, place_region, ravel, reshape
 from .registry import implements
 
 __all__ = ["block", "resize", "tri", "ix_", "require"]
@@ -126,12 +126,12 @@ def block(arrays):
         return x.copy() if isinstance(x, DistArray) else as_distarray(x)
     shape, placed = _arrange(_replace_leaves(arrays, ndim), 0, depth, ndim)
     first = next((x for x in leaves if isinstance(x, DistArray)), None)
-    dist = _output_dist(first, tuple(shape), first.comm if first is not None else None)
+    dist = output_dist(first, tuple(shape), first.comm if first is not None else None)
     out = DistArray._new(np.empty(dist.local_shape, dtype), dist)
     for leaf, offsets in placed:
         region = [slice(o, o + n) for o, n in zip(offsets, leaf.shape)]
         src = leaf.astype(dtype, copy=False) if isinstance(leaf, DistArray) else np.asarray(leaf, dtype)
-        _place(out, region, src)
+        place_region(out, region, src)
     return out
 
 

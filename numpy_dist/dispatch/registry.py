@@ -167,7 +167,10 @@ def coverage() -> dict[str, list[str]]:
 
     native, fallback = set(), set()
     for f in get_overridable_numpy_array_functions():
-        (native if f in _IMPLEMENTATIONS else fallback).add(qualified_name(f))
+        # NumPy lists the ``like=`` wrapper of a creation function (``_tri_with_like``) apart from the
+        # function itself, under the same name; it dispatches the public function.
+        wrapped = getattr(f, "__wrapped__", None)
+        (native if f in _IMPLEMENTATIONS or wrapped in _IMPLEMENTATIONS else fallback).add(qualified_name(f))
     for u in all_ufuncs():
         natives = native_ufunc_methods(u)
         for m in _applicable_methods(u):
