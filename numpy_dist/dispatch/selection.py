@@ -130,7 +130,8 @@ def _condition_list(x, condlist) -> list:
     list (a DistArray counts as an array: its rows, for two or more dimensions).
     """
     if np.isscalar(condlist) or (isinstance(condlist, DistArray) and condlist.ndim == 0):
-        nested = False  # a 0-d DistArray stands for the NumPy scalar a 0-d comparison gives
+        condlist = [condlist]  # a 0-d DistArray stands for the NumPy scalar a 0-d comparison gives
+        nested = True
     elif isinstance(condlist, (DistArray, np.ndarray)):
         if condlist.ndim == 0:
             raise IndexError("too many indices for array: array is 0-dimensional, but 1 were indexed")
