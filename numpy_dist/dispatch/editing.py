@@ -15,8 +15,10 @@ for NumPy's own index errors) before any message.
 
 Communication: ``append`` that of ``concatenate``; ``delete`` that of
 ``take_rows`` (axis given) or of ``ravel`` and boolean indexing (no axis); a
-DistArray ``obj`` is gathered (an index list); ``insert`` one Alltoallv of
-the old rows and one of the inserted rows (each after an Alltoall of counts).
+DistArray ``obj`` is gathered (an index list); ``insert`` one exchange of the
+old and the inserted rows together to their new owners (an Alltoall of
+counts, an Alltoallv of positions, one of rows), after the alignment of a
+DistArray ``values``.
 """
 
 from __future__ import annotations
@@ -206,14 +208,16 @@ def _insert_plan(indices: np.ndarray, values, arr: DistArray, axis: int):
     return old_pos, np.asarray(indices, np.int64) % (N + numnew), values
 
 
-def _rows_into(out: DistArray, positions: np.ndarray, rows: DistArray) -> None:
-    """``out[positions] = rows`` along axis 0: each rank sends the rows it holds to their new owners.
+def _rows_into(out: DistArray, parts: list) -> None:
+    """``out[positions] = rows`` along axis 0 for every ``(positions, rows)``, in one exchange.
 
-    ``rows`` has ``out``'s layout on every axis but the first, whose map is on
-    the same grid dimension.
+    Each ``rows`` has ``out``'s layout on every axis but the first, whose map
+    is on the same grid dimension; each rank sends the rows it holds to the
+    owners of their new positions.
     """
-    d = rows.distribution
-    scatter_rows(out.local, out.distribution, positions[d.local_indices(0)], rows.local, None, local_points=True)
+    points = np.concatenate([pos[rows.distribution.local_indices(0)] for pos, rows in parts])
+    local = np.concatenate([rows.local for _, rows in parts]) if len(parts) > 1 else parts[0][1].local
+    scatter_rows(out.local, out.distribution, points, local, None, local_points=True)
 
 
 @implements(np.insert)
@@ -252,11 +256,10 @@ def insert(arr, obj, values, axis=None):
     fd = front.distribution
     out_dist = fd.with_maps([front_rows_map(fd, N + new_pos.size)] + list(fd.maps[1:]), fd.axis_grid)
     out = DistArray._new(np.empty(out_dist.local_shape, arr.dtype), out_dist)
-    _rows_into(out, old_pos, front)
     values_dist = fd.with_maps([front_rows_map(fd, new_pos.size)] + list(fd.maps[1:]), fd.axis_grid)
     if isinstance(values, DistArray):
         rows = permute(values, perm).to_layout(values_dist)
     else:  # held whole on every rank: each takes its share, nothing moves
         rows = DistArray._new(aligned_block(values.transpose(perm), values_dist).astype(arr.dtype), values_dist)
-    _rows_into(out, new_pos, rows)
+    _rows_into(out, [(old_pos, front), (new_pos, rows)])
     return permute(out, tuple(int(i) for i in np.argsort(perm)))

@@ -178,7 +178,10 @@ def _target_points(idx: np.ndarray, work: Distribution, arr_shape: tuple, axis: 
     if axis is None:
         return np.stack(np.unravel_index(idx.reshape(-1), arr_shape), axis=1).astype(np.int64) if arr_shape \
             else np.zeros((idx.size, 0), np.int64)
-    grids = list(np.meshgrid(*[work.local_indices(i) for i in range(work.ndim)], indexing="ij", copy=False))
+    # A length-1 axis of the target is broadcast by NumPy's fancy index: every position there is 0.
+    coords = [work.local_indices(i) if arr_shape[i] != 1 else np.zeros_like(work.local_indices(i))
+              for i in range(work.ndim)]
+    grids = list(np.meshgrid(*coords, indexing="ij", copy=False))
     grids[axis] = np.broadcast_to(idx, work.local_shape)
     return np.stack([g.reshape(-1) for g in grids], axis=1).astype(np.int64)
 
