@@ -157,11 +157,13 @@ def _overlap(intervals: list, lo: int, hi: int) -> list[tuple[int, int]]:
     return [(max(a, lo), min(b, hi)) for a, b in intervals if min(b, hi) > max(a, lo)]
 
 
-def _periodic_fill(out: np.ndarray, period: np.ndarray) -> None:
-    """``out[i] = period[i % len(period)]``, by doubling copies of what is filled already."""
-    m = min(period.size, out.size)
-    out[:m] = period[:m]
-    filled = m
+def _periodic_fill(out: np.ndarray, period: np.ndarray, start: int) -> None:
+    """``out[i] = period[(start + i) % len(period)]``: one period, then doubling copies of what is filled."""
+    head = period[start:start + out.size]
+    out[:head.size] = head
+    tail = min(start, out.size - head.size)
+    out[head.size:head.size + tail] = period[:tail]
+    filled = head.size + tail
     while filled < out.size:
         step = min(filled, out.size - filled)
         out[filled:filled + step] = out[:step]
@@ -216,7 +218,7 @@ def resize(a, new_shape):
     if got.size:
         first = int(out_flat[me]) % size  # where this rank's output starts in the period it received
         start = first - wanted[0][0] if len(wanted) == 1 else wanted[0][1]
-        _periodic_fill(local.reshape(-1), np.concatenate((got[start:], got[:start])))
+        _periodic_fill(local.reshape(-1), got, start)
     return DistArray._new(local, out_dist)
 
 

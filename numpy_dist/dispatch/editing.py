@@ -175,9 +175,13 @@ def _fit(values, shape: tuple):
 
 
 def _insert_plan(indices: np.ndarray, values, arr: DistArray, axis: int):
-    """(new positions of the old rows, of the inserted rows, the values in arr's dtype) along ``axis``."""
+    """(new position of each old row, as a function of its index; new positions of the inserted rows;
+    the values in arr's dtype) along ``axis``.
+
+    Only the inserted positions are held whole: an old row's position is its
+    index plus the number of insertions at or before it.
+    """
     N = arr.shape[axis]
-    old = np.arange(N, dtype=np.int64)
     if indices.size == 1:
         index = indices.item()
         if index < -N or index > N:
@@ -189,33 +193,47 @@ def _insert_plan(indices: np.ndarray, values, arr: DistArray, axis: int):
         if indices.ndim == 0:  # a[:, 0] = v differs from a[:, [0]] = v: NumPy moves the values' first axis
             values = moveaxis(values, 0, axis) if isinstance(values, DistArray) else np.moveaxis(values, 0, axis)
         numnew = np.shape(values)[axis]
-        return np.where(old < index, old, old + numnew), np.arange(index, index + numnew), values
-    indices = indices.copy()
+        return (lambda j: np.where(j < index, j, j + numnew)), np.arange(index, index + numnew), values
+    if indices.dtype.kind not in "iu":
+        np.ones(1, bool)[indices]  # NumPy's IndexError for indices that are not integers
+    indices = indices.astype(np.int64)
     indices[indices < 0] += N
     numnew = len(indices)
+    total = N + numnew
     order = indices.argsort(kind="mergesort")  # stable, as NumPy's
-    indices[order] += np.arange(numnew)
-    old_mask = np.ones(N + numnew, dtype=bool)
-    old_mask[indices] = False  # NumPy's IndexError for positions out of range or of a non-integer dtype
-    old_pos = np.flatnonzero(old_mask)
-    if old_pos.size != N:
-        raise ValueError(f"shape mismatch: value array of shape {arr.shape} could not be broadcast to indexing "
-                         "result")
+    placed = indices.copy()
+    placed[order] += np.arange(numnew)
+    if numnew and (placed.min() < -total or placed.max() >= total):
+        bad = placed[(placed < -total) | (placed >= total)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis 0 with size {total}")
+    if numnew and placed.min() < 0:  # an index below -N: NumPy's mask wraps it (one axis-long mask)
+        old_mask = np.ones(total, dtype=bool)
+        old_mask[placed] = False
+        old_pos = np.flatnonzero(old_mask)
+        if old_pos.size != N:
+            raise ValueError(f"shape mismatch: value array of shape {arr.shape} could not be broadcast to "
+                             "indexing result")
+        position = old_pos.__getitem__
+    else:
+        starts = np.sort(indices)
+        position = lambda j: j + np.searchsorted(starts, j, side="right")  # noqa: E731
     if isinstance(values, DistArray):
         values = values.astype(arr.dtype, copy=False)
     else:
         values = np.array(values, copy=None, dtype=arr.dtype)
-    return old_pos, np.asarray(indices, np.int64) % (N + numnew), values
+    return position, placed % total, values
 
 
 def _rows_into(out: DistArray, parts: list) -> None:
-    """``out[positions] = rows`` along axis 0 for every ``(positions, rows)``, in one exchange.
+    """``out[position(i)] = rows[i]`` along axis 0 for every ``(position, rows)``, in one exchange.
 
-    Each ``rows`` has ``out``'s layout on every axis but the first, whose map
-    is on the same grid dimension; each rank sends the rows it holds to the
-    owners of their new positions.
+    ``position`` maps global row indices of ``rows`` to rows of ``out``.  Each
+    ``rows`` has ``out``'s layout on every axis but the first, whose map is on
+    the same grid dimension; each rank sends the rows it holds to the owners
+    of their new positions.
     """
-    points = np.concatenate([pos[rows.distribution.local_indices(0)] for pos, rows in parts])
+    points = np.concatenate([np.asarray(position(rows.distribution.local_indices(0).astype(np.int64)), np.int64)
+                             for position, rows in parts])
     local = np.concatenate([rows.local for _, rows in parts]) if len(parts) > 1 else parts[0][1].local
     scatter_rows(out.local, out.distribution, points, local, None, local_points=True)
 
@@ -248,7 +266,7 @@ def insert(arr, obj, values, axis=None):
     else:
         axis = normalize_axis_index(axis, arr.ndim)
     N = arr.shape[axis]
-    old_pos, new_pos, values = _insert_plan(_insert_indices(obj, N), values, arr, axis)
+    old_position, new_pos, values = _insert_plan(_insert_indices(obj, N), values, arr, axis)
     region = arr.shape[:axis] + (new_pos.size,) + arr.shape[axis + 1:]
     values = _fit(values, region)
     perm = (axis,) + tuple(i for i in range(arr.ndim) if i != axis)
@@ -261,5 +279,5 @@ def insert(arr, obj, values, axis=None):
         rows = permute(values, perm).to_layout(values_dist)
     else:  # held whole on every rank: each takes its share, nothing moves
         rows = DistArray._new(aligned_block(values.transpose(perm), values_dist).astype(arr.dtype), values_dist)
-    _rows_into(out, [(old_pos, front), (new_pos, rows)])
+    _rows_into(out, [(old_position, front), (new_pos.__getitem__, rows)])
     return permute(out, tuple(int(i) for i in np.argsort(perm)))

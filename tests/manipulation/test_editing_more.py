@@ -39,7 +39,7 @@ def maybe(x, case):
 
 INSERT_OBJS = [0, 1, -1, 2, slice(1, 3), slice(None, None, -2), [0, 2, 2], [-1, 0], (1, 3), [], 9, -9, [5, 1],
                np.array([1]), np.array([], dtype=np.intp), np.array([True, False, True]), 2.5, [[1]],
-               [1.5], True]
+               [1.5], True, [-9, 0], [0, -9, 1], [1.0, 2.0], np.array([]), [-8, -8]]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
