@@ -296,13 +296,15 @@ def gather_points(local: np.ndarray, dist: Distribution, points: np.ndarray, new
 
 
 def scatter_points(local: np.ndarray, dist: Distribution, points: np.ndarray, values_local: np.ndarray,
-                   new_map) -> None:
+                   new_map, local_points: bool = False) -> None:
     """``A[points...] = values`` in place; ``values_local`` is this rank's block laid out by ``new_map``.
 
     Values travel to their owners in global order, so with repeated points
-    the last write wins, as in NumPy.
+    the last write wins, as in NumPy.  With ``local_points`` each rank passes
+    only the points of its own ``values_local`` (``new_map`` is then ignored;
+    the points of a process group's ranks, in rank order, are the global order).
     """
-    mine, owner, sub = _point_plan(dist, points, new_map)
+    mine, owner, sub = _point_plan(dist, points, new_map, local_points)
     if sub is None:
         local[tuple(_local_positions(dist, mine).T)] = values_local
         return
@@ -320,9 +322,9 @@ def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map
 
 
 def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values_local: np.ndarray,
-                 new_map) -> None:
+                 new_map, local_points: bool = False) -> None:
     """``scatter_points`` along axis 0 only: ``A[rows] = values``."""
-    scatter_points(local, dist, rows.reshape(-1, 1), values_local, new_map)
+    scatter_points(local, dist, rows.reshape(-1, 1), values_local, new_map, local_points)
 
 
 # --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from . import editing  # noqa: F401
 from . import packing  # noqa: F401
 from . import text_dates  # noqa: F401
 from . import polynomials  # noqa: F401
+from . import assembly  # noqa: F401
 
 from .protocol import array_function, array_ufunc  # noqa: E402
 

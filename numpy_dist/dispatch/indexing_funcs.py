@@ -1,9 +1,14 @@
-"""Indexing functions: take, take_along_axis, put, compress, extract, nonzero, argwhere, flatnonzero.
+"""Indexing functions: take, take_along_axis, put, put_along_axis, compress, extract, nonzero, argwhere,
+flatnonzero.
 
 Communication: row requests (one Alltoallv) for take and compress, whose
 indices and condition are gathered whole (every rank needs them); a
-redistribution into a work layout for take_along_axis; an allgather of the
-per-rank counts for nonzero and its relatives.
+redistribution into a work layout for take_along_axis; for put_along_axis
+the alignment of indices and values with block rows of the indexing shape,
+then one Alltoallv of target positions and one of values to the target's
+owners (a target whose blocks are replicated over ranks is first moved to
+block rows and back); an allgather of the per-rank counts for nonzero and
+its relatives.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..indexing import block_rows, check_int_index, shape_standin
 from ..maps import BlockMap, NoDistMap
-from ..redistribute import redistribute_local, reshape_local
+from ..redistribute import redistribute_local, reshape_local, scatter_points
 from .manipulation import as_distarray, ravel, reshape, take_rows
 from .operands import store_result
 from .registry import implements
@@ -132,6 +137,104 @@ def take_along_axis(arr, indices, axis=-1):
     with _comm.agreed(arr.comm, fp="take_along_axis"):
         local = np.take_along_axis(data, np.where(idx_local < 0, idx_local + n, idx_local), axis=axis)
     return DistArray._new(local, out_dist)
+
+
+def _along_axis_shape(arr_shape: tuple, indices, axis: int) -> tuple:
+    """The indexing result's shape of ``np.put_along_axis``/``take_along_axis``, with NumPy's errors."""
+    idx_dtype = indices.dtype if isinstance(indices, DistArray) else np.asarray(indices).dtype
+    if not np.issubdtype(idx_dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    if np.ndim(indices) != len(arr_shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    idx_shape = np.shape(indices)
+    try:
+        shape = np.broadcast_shapes(tuple(1 if i == axis else n for i, n in enumerate(arr_shape)),
+                                    tuple(1 if i == axis else n for i, n in enumerate(idx_shape)))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
+                         f"{arr_shape} {idx_shape}") from None
+    return shape[:axis] + (idx_shape[axis],) + shape[axis + 1:]
+
+
+def _values_for(values, shape: tuple):
+    """``values`` as an assignment to an indexing result of ``shape`` broadcasts them (NumPy's ValueError)."""
+    if not isinstance(values, DistArray):
+        values = np.asarray(values)
+    vshape = values.shape
+    while len(vshape) > len(shape) and vshape[0] == 1:
+        vshape = vshape[1:]
+    if len(vshape) > len(shape) or any(v not in (1, n) for v, n in zip(vshape[::-1], shape[::-1])):
+        raise ValueError(f"shape mismatch: value array of shape {values.shape} could not be broadcast to "
+                         f"indexing result of shape {shape}")
+    if vshape == values.shape:
+        return values
+    return reshape(values, vshape) if isinstance(values, DistArray) else values.reshape(vshape)
+
+
+def _target_points(idx: np.ndarray, work: Distribution, arr_shape: tuple, axis: int | None) -> np.ndarray:
+    """Global coordinates in the target of this rank's block of the indexing result (laid out as ``work``)."""
+    n = arr_shape[0 if axis is None else axis] if axis is not None else int(np.prod(arr_shape, dtype=np.int64))
+    idx = check_int_index(np.asarray(idx), n, 0 if axis is None else axis)
+    if axis is None:
+        return np.stack(np.unravel_index(idx.reshape(-1), arr_shape), axis=1).astype(np.int64) if arr_shape \
+            else np.zeros((idx.size, 0), np.int64)
+    # A length-1 axis of the target is broadcast by NumPy's fancy index: every position there is 0.
+    coords = [work.local_indices(i) if arr_shape[i] != 1 else np.zeros_like(work.local_indices(i))
+              for i in range(work.ndim)]
+    grids = list(np.meshgrid(*coords, indexing="ij", copy=False))
+    grids[axis] = np.broadcast_to(idx, work.local_shape)
+    return np.stack([g.reshape(-1) for g in grids], axis=1).astype(np.int64)
+
+
+@implements(np.put_along_axis)
+def put_along_axis(arr, indices, values, axis):
+    """``np.put_along_axis``: ``values`` written into ``arr`` at the matching 1-d slices' ``indices``, in place.
+
+    The indexing result (the broadcast shape of ``indices`` and ``arr``) is
+    laid out in block rows; every rank sends the values of its rows to the
+    owners of their target positions, in global order, so with repeated
+    positions the last write wins, as in NumPy.
+
+    Parameters
+    ----------
+    arr : DistArray
+        The target, written in place.
+    indices : integer array_like or DistArray
+        ``arr``'s number of dimensions (1-d with ``axis=None``, flat positions).
+    values : array_like or DistArray
+        Broadcast to the indexing result; cast to ``arr``'s dtype.
+    axis : int or None
+
+    Returns
+    -------
+    None
+    """
+    if not isinstance(arr, DistArray):  # a NumPy target is whole on every rank: NumPy writes it
+        return np.put_along_axis(arr, asnumpy(indices) if isinstance(indices, DistArray) else indices,
+                                 asnumpy(values) if isinstance(values, DistArray) else values, axis)
+    if axis is None:
+        if np.ndim(indices) != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        shape = _along_axis_shape((arr.size,), indices, 0)
+    else:
+        axis = normalize_axis_index(axis, arr.ndim)
+        shape = _along_axis_shape(arr.shape, indices, axis)
+    values = _values_for(values, shape)
+    if 0 in shape:
+        return None
+    work = Distribution.row_blocks(arr.comm, shape)
+    idx_local = aligned_block(indices if isinstance(indices, DistArray) else np.asarray(indices), work)
+    values_local = aligned_block(values, work)
+    target = arr
+    if arr.comm.Get_size() > 1 and any(arr.distribution.proc_grid[g] > 1 for g in arr.distribution.replicated_dims):
+        target = arr.to_layout(Distribution.row_blocks(arr.comm, arr.shape))  # each element on one rank only
+    with _comm.agreed(arr.comm, fp="put_along_axis"):
+        points = _target_points(idx_local, work, arr.shape, axis)
+        vals = np.broadcast_to(values_local, work.local_shape).astype(arr.dtype).reshape(-1)
+    scatter_points(target.local, target.distribution, points, vals, None, local_points=True)
+    if target is not arr:
+        arr.local[...] = target.to_layout(arr.distribution).local
+    return None
 
 
 def _put_mode(mode: str) -> str:

@@ -210,7 +210,7 @@ def atleast_3d(*arys):
 # --------------------------------------------------------------------------
 
 
-def _place(out: DistArray, region: list, src: Any) -> None:
+def place_region(out: DistArray, region: list, src: Any) -> None:
     """``out[region] = src`` where ``src`` has exactly the region's shape (aligned; no broadcasting)."""
     view, key, _ = basic_view(out, region)
     if isinstance(src, DistArray):
@@ -221,7 +221,8 @@ def _place(out: DistArray, region: list, src: Any) -> None:
     out.local[key] = local
 
 
-def _output_dist(first: DistArray | None, shape: tuple[int, ...], comm: Any) -> Distribution:
+def output_dist(first: DistArray | None, shape: tuple[int, ...], comm: Any) -> Distribution:
+    """Layout of a joined result: ``first``'s distribution codes on the new shape when they fit, else the default."""
     if first is not None and first.ndim == len(shape) and "u" not in first.dist:
         try:
             return resolve_distribution(shape, first.dist, first.grid_shape, first.comm)
@@ -272,14 +273,14 @@ def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind")
     shape = list(shapes[0])
     shape[axis] = sum(s[axis] for s in shapes)
     comm = first.comm if first is not None else None
-    result = empty(tuple(shape), result_dtype, dist=_output_dist(first, tuple(shape), comm))
+    result = empty(tuple(shape), result_dtype, dist=output_dist(first, tuple(shape), comm))
     offset = 0
     for a, s in zip(arrays, shapes):
         region = [slice(None)] * ndim
         region[axis] = slice(offset, offset + s[axis])
         offset += s[axis]
         src = a.astype(result_dtype, casting="unsafe") if isinstance(a, DistArray) else np.asarray(a, result_dtype)
-        _place(result, region, src)
+        place_region(result, region, src)
     if out is not None:
         return store_result(out, result)
     return result
@@ -438,8 +439,8 @@ def roll(a, shift, axis=None):
         dst_lo = [slice(None)] * a.ndim
         dst_hi = [slice(None)] * a.ndim
         dst_lo[ax], dst_hi[ax] = slice(0, s), slice(s, n)
-        _place(out, dst_lo, result[tuple(lo)])
-        _place(out, dst_hi, result[tuple(hi)])
+        place_region(out, dst_lo, result[tuple(lo)])
+        place_region(out, dst_hi, result[tuple(hi)])
         result = out
     return result.copy() if result is a else result
 
@@ -628,7 +629,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     shape = tuple(int(n + b + e) for n, (b, e) in zip(array.shape, widths))
     if mode == "constant":
         values = np.broadcast_to(np.asarray(kwargs.get("constant_values", 0)), (array.ndim, 2))
-        out = empty(shape, array.dtype, dist=_output_dist(array, shape, array.comm))
+        out = empty(shape, array.dtype, dist=output_dist(array, shape, array.comm))
         out.local[...] = 0
         for axis in range(array.ndim):  # before/after slabs first, in NumPy's axis order
             b, e = widths[axis]
@@ -639,7 +640,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
             hi[axis] = slice(shape[axis] - e, shape[axis])
             out[tuple(hi)] = values[axis][1]
         interior = tuple(slice(int(b), int(b + n)) for n, (b, _) in zip(array.shape, widths))
-        _place(out, list(interior), array)
+        place_region(out, list(interior), array)
         return out
     if any(n == 0 and (b or e) for n, (b, e) in zip(array.shape, widths)):
         raise ValueError("can't extend empty axis 0 using modes other than 'constant' or 'empty'")

@@ -180,7 +180,11 @@ def coverage() -> dict[str, list[str]]:
     # never what __array_function__ receives): counted by name.
     registered = {qualified_name(f) for f in _IMPLEMENTATIONS}
     for f in get_overridable_numpy_array_functions():
-        (native if f in _IMPLEMENTATIONS or qualified_name(f) in registered else fallback).add(qualified_name(f))
+        # NumPy lists the ``like=`` wrapper of a creation function (``_tri_with_like``) apart from the
+        # function itself, under the same name; it dispatches the public function.
+        wrapped = getattr(f, "__wrapped__", None)
+        is_native = f in _IMPLEMENTATIONS or wrapped in _IMPLEMENTATIONS or qualified_name(f) in registered
+        (native if is_native else fallback).add(qualified_name(f))
     for u in all_ufuncs():
         natives = native_ufunc_methods(u)
         for m in _applicable_methods(u):

@@ -1,8 +1,9 @@
-"""Selection and masked writes: ``np.select``, ``np.choose``, ``np.putmask``, ``np.place``,
-``np.trim_zeros``, ``np.sort_complex`` and ``np.i0``.
+"""Selection and masked writes: ``np.select``, ``np.choose``, ``np.piecewise``, ``np.putmask``,
+``np.place``, ``np.trim_zeros``, ``np.sort_complex`` and ``np.i0``.
 
-``select``, ``choose`` and ``i0`` are elementwise: every operand is aligned
-with the output's layout and NumPy runs on the local blocks.  ``putmask`` and
+``select``, ``choose``, ``piecewise`` and ``i0`` are elementwise: every
+operand is aligned with the output's layout and NumPy runs on the local
+blocks (``piecewise`` calls each function on the rank's local selection).  ``putmask`` and
 ``place`` write into the DistArray they are given, at positions found from
 global indices (``putmask``: the C-order flat index; ``place``: the running
 count of true mask entries, a distributed cumulative sum).  Arguments are
@@ -13,7 +14,9 @@ Communication: alignment of operands laid out otherwise (redistribution);
 ``place`` adds a distributed cumulative sum of the mask and a redistribution
 of it to the target's layout; ``trim_zeros`` two small allreduces per axis
 plus a slice; ``sort_complex`` is ``np.sort``; a DistArray of values given to
-``putmask``/``place`` is gathered (a small operand, repeated cyclically);
+``putmask``/``place`` is gathered (a small operand, repeated cyclically),
+except one of the target's size given to ``putmask``, which is aligned
+element by element with the target (a redistribution when laid out otherwise);
 one agreement on local failures per call.
 """
 
@@ -26,12 +29,12 @@ from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray, aligned_block
 from .diagonals import local_flat_indices
-from .manipulation import as_distarray, ravel, reshape
+from .manipulation import as_distarray, expand_dims, ravel, reshape
 from .operands import elementwise, standin, store_result
 from .fallback import gathered_operand
 from .registry import implements
 
-__all__ = ["select", "choose", "putmask", "place", "trim_zeros", "sort_complex", "i0"]
+__all__ = ["select", "choose", "piecewise", "putmask", "place", "trim_zeros", "sort_complex", "i0"]
 
 
 # --------------------------------------------------------------------------
@@ -120,6 +123,97 @@ def choose(a, choices, out=None, mode="raise"):
     return store_result(out, result) if out is not None else result
 
 
+def _condition_list(x, condlist) -> list:
+    """``condlist`` as NumPy's ``piecewise`` reads it: a list of conditions, each boolean.
+
+    NumPy wraps ``condlist`` in a list unless its first entry is an array or a
+    list (a DistArray counts as an array: its rows, for two or more dimensions).
+    """
+    if np.isscalar(condlist) or (isinstance(condlist, DistArray) and condlist.ndim == 0):
+        condlist = [condlist]  # a 0-d DistArray stands for the NumPy scalar a 0-d comparison gives
+        nested = True
+    elif isinstance(condlist, (DistArray, np.ndarray)):
+        if condlist.ndim == 0:
+            raise IndexError("too many indices for array: array is 0-dimensional, but 1 were indexed")
+        if condlist.shape[0] == 0:  # NumPy reads condlist[0]
+            raise IndexError("index 0 is out of bounds for axis 0 with size 0")
+        nested = condlist.ndim >= 2
+    else:
+        nested = isinstance(condlist[0], (list, np.ndarray, DistArray))
+    if not nested and x.ndim != 0:
+        condlist = [condlist]
+    if isinstance(condlist, DistArray):
+        conds = [condlist[i] for i in range(condlist.shape[0])]
+    else:
+        conds = [condlist[i] for i in range(len(condlist))]
+    conds = [c.astype(bool, copy=False) if isinstance(c, DistArray) else np.asarray(c, dtype=bool) for c in conds]
+    if len({c.shape for c in conds}) > 1:
+        raise ValueError("setting an array element with a sequence. The requested array has an inhomogeneous "
+                         "shape after 1 dimensions.")
+    return conds
+
+
+def _as_index_of(cond, shape: tuple):
+    """A boolean index of ``x`` (a prefix of ``x``'s shape, or 0-d) broadcast over ``x``'s trailing axes."""
+    if cond.ndim and cond.shape != shape[:cond.ndim]:
+        raise IndexError(f"boolean index did not match indexed array; shape of the array is {shape} but shape of "
+                         f"the boolean index is {cond.shape}")
+    extra = len(shape) - cond.ndim
+    if not cond.ndim or not extra:
+        return cond
+    axes = tuple(range(cond.ndim, len(shape)))
+    return expand_dims(cond, axes) if isinstance(cond, DistArray) else np.expand_dims(cond, axes)
+
+
+@implements(np.piecewise)
+def piecewise(x, condlist, funclist, *args, **kw):
+    """``np.piecewise``: elementwise on ``x`` and the conditions aligned with ``x``'s layout.
+
+    Parameters
+    ----------
+    x : DistArray or array_like
+    condlist : list of bool arrays (DistArray or NumPy) or bool scalars
+        Each broadcast over ``x`` as a boolean index of ``x``.
+    funclist : list of callables or scalars
+        One per condition, plus optionally one for where no condition holds.
+        A callable receives this rank's local selection ``x_local[cond_local]``
+        (a 1-d NumPy array; NumPy passes the global ``x[cond]``): an
+        elementwise function gives NumPy's result.  It is called only on
+        ranks whose selection is not empty.
+    *args, **kw
+        Passed to each callable.
+
+    Returns
+    -------
+    DistArray
+        ``x``'s shape and dtype.
+    """
+    if not isinstance(x, DistArray):
+        x = np.asanyarray(x)
+    funclist = list(funclist)
+    conds = _condition_list(x, condlist)
+    n, n2 = len(conds), len(funclist)
+    if n != n2 and n != n2 - 1:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    conds = [_as_index_of(c, x.shape) for c in conds]
+
+    def kernel(xl, *cl):
+        cl = [np.broadcast_to(c, xl.shape) for c in cl]
+        if n == n2 - 1:  # NumPy's "otherwise": where no condition holds
+            cl.append(~np.any(cl, axis=0) if cl else np.ones(xl.shape, bool))
+        y = np.zeros_like(xl)
+        for c, func in zip(cl, funclist):
+            if not callable(func):
+                y[c] = func
+            else:
+                vals = xl[c]
+                if vals.size > 0:
+                    y[c] = func(vals, *args, **kw)
+        return y
+
+    return elementwise(kernel, [x] + conds, "piecewise")
+
+
 @implements(np.i0)
 def i0(x):
     """``np.i0``: the modified Bessel function of order 0, elementwise on the local block."""
@@ -155,6 +249,12 @@ def _mask_like(target: DistArray, mask, name: str) -> DistArray | np.ndarray:
     return np.asarray(mask).astype(bool).reshape(target.shape)
 
 
+def _check_safe_cast(dtype: np.dtype, ndim: int, target: DistArray) -> None:
+    if not np.can_cast(dtype, target.dtype, "safe"):
+        what = "scalar" if ndim == 0 else "array data"
+        raise TypeError(f"Cannot cast {what} from {dtype!r} to {target.dtype!r} according to the rule 'safe'")
+
+
 def _written_values(target: DistArray, values) -> np.ndarray:
     """``values`` flattened and converted to the target's dtype as NumPy converts them.
 
@@ -164,10 +264,7 @@ def _written_values(target: DistArray, values) -> np.ndarray:
     if isinstance(values, DistArray):
         values = gathered_operand(values, "written values")  # repeated cyclically: any rank may need any
     if isinstance(values, np.ndarray):
-        if not np.can_cast(values.dtype, target.dtype, "safe"):
-            what = "scalar" if values.ndim == 0 else "array data"
-            raise TypeError(f"Cannot cast {what} from {values.dtype!r} to {target.dtype!r} according to the rule "
-                            "'safe'")
+        _check_safe_cast(values.dtype, values.ndim, target)
         return values.astype(target.dtype).reshape(-1)
     return np.array(values, dtype=target.dtype).reshape(-1)
 
@@ -195,6 +292,8 @@ def putmask(a, mask, values):
         return np.putmask(a, asnumpy(mask) if isinstance(mask, DistArray) else mask,
                           asnumpy(values) if isinstance(values, DistArray) else values)
     mask = _mask_like(a, mask, "putmask")
+    if isinstance(values, DistArray) and values.size == a.size:
+        return _putmask_aligned(a, mask, values)
     vals = _written_values(a, values)
     if vals.size == 0:
         return None
@@ -202,6 +301,23 @@ def putmask(a, mask, values):
     with _comm.agreed(a.comm, fp="putmask"):
         flat = local_flat_indices(a)[local_mask]
         a.local[local_mask] = vals[flat % vals.size]
+    return None
+
+
+def _putmask_aligned(a: DistArray, mask, values: DistArray) -> None:
+    """``putmask`` with values of ``a``'s size: flat position ``n`` reads ``values.flat[n]``, element by element.
+
+    The values are brought to ``a``'s layout (reshaped first when their shape
+    differs): no rank reads more than its share.
+    """
+    _check_safe_cast(values.dtype, values.ndim, a)
+    if a.size == 0:
+        return None
+    aligned = values if values.shape == a.shape else reshape(values, a.shape)
+    local_values = aligned_block(aligned, a.distribution)
+    local_mask = aligned_block(mask, a.distribution)
+    with _comm.agreed(a.comm, fp="putmask"):
+        a.local[local_mask] = local_values[local_mask]
     return None
 
 
