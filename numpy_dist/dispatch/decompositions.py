@@ -35,6 +35,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
 from ._layout import as_dist, axis_layout, comm_of, insert_axis, with_axis_map
+from . import householder as _householder
 from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
@@ -186,12 +187,40 @@ def qr(a, mode="reduced"):
         q, r = batched(x, lambda l: np.linalg.qr(l, mode=mode), [2, 2])
         return QRResult(q, r)
     if not _is_tall(x):
-        return fallback(np.linalg.qr, (a,), {"mode": mode}, "numpy.linalg.qr")
+        return _qr_square(x, mode)
     qloc, qd, R = tsqr(x, complete=(mode == "complete"))
     Rd = DistArray._new(R, Distribution.replicated_on(x.comm, R.shape))
     if mode == "r":
         return Rd
     return QRResult(DistArray._new(qloc, qd), Rd)
+
+
+def _replicated(x: DistArray) -> np.ndarray:
+    return x.to_layout(Distribution.replicated_on(x.comm, x.shape)).local
+
+
+def _rep(comm: Any, v: np.ndarray) -> DistArray:
+    return DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, v.shape))
+
+
+def _like_input(r: DistArray, x: DistArray) -> DistArray:
+    """A factor in the input's layout when it has the input's shape (one redistribution), else as it is."""
+    return r.to_layout(x.distribution) if r.shape == x.shape else r
+
+
+def _qr_square(x: DistArray, mode: str) -> Any:
+    """QR of a matrix neither tall nor wide: blocked Householder (:mod:`.householder`), small ones replicated."""
+    if not _householder.use_kernel(x.comm, x.shape):
+        m = _replicated(x)
+        with _comm.agreed(x.comm):
+            res = np.linalg.qr(m, mode=mode)
+        if mode == "r":
+            return _rep(x.comm, res)
+        return QRResult(_rep(x.comm, res[0]), _rep(x.comm, res[1]))
+    q, r = _householder.householder_qr(x, mode, x.dtype)
+    if mode == "r":
+        return _like_input(r, x)
+    return QRResult(_like_input(q, x), _like_input(r, x))
 
 
 def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
