@@ -36,6 +36,7 @@ from ..distribution import Distribution
 from ..maps import NoDistMap
 from ._layout import as_dist, axis_layout, comm_of, insert_axis, with_axis_map
 from . import householder as _householder
+from . import jacobi as _jacobi
 from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
@@ -268,8 +269,41 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             return res
         U, S, Vh = res
         return SVDResult(conj_t(Vh), S, conj_t(U))
-    return fallback(np.linalg.svd, (a,), {"full_matrices": full_matrices, "compute_uv": compute_uv,
+    return _svd_general(x, full_matrices, compute_uv, hermitian)
+
+
+def _svd_general(x: DistArray, full: bool, compute_uv: bool, hermitian: bool) -> Any:
+    """SVD of a matrix neither tall nor wide: one-sided block Jacobi (:mod:`.jacobi`; ``m > n`` after a
+    Householder QR), small ones replicated.  A large ``hermitian=True`` matrix takes the fallback
+    (NumPy reads one triangle through ``eigh``; see :func:`numpy.linalg.eigh` for the native path)."""
+    comm = x.comm
+    if not _jacobi.use_jacobi(comm, x.shape):
+        m = _replicated(x)
+        with _comm.agreed(comm):
+            res = np.linalg.svd(m, full_matrices=full, compute_uv=compute_uv, hermitian=hermitian)
+        return _rep(comm, res) if not compute_uv else SVDResult(*(_rep(comm, r) for r in res))
+    if hermitian:
+        return fallback(np.linalg.svd, (x,), {"full_matrices": full, "compute_uv": compute_uv,
                                            "hermitian": hermitian}, "numpy.linalg.svd")
+    m, n = x.shape
+    if m < n:
+        res = _svd_general(conj_t(x), full, compute_uv, False)
+        return res if not compute_uv else SVDResult(conj_t(res.Vh), res.S, conj_t(res.U))
+    if m == n:
+        j = _jacobi.jacobi_svd(x, x.dtype, compute_uv, compute_uv)
+        S = _rep(comm, j.S)
+        return S if not compute_uv else SVDResult(j.U, S, conj_t(j.V))
+    # m > n: A = Q R first, so the sweeps run on the n x n triangle (fewer rows, faster convergence)
+    q, r = _householder.householder_qr(x, "complete" if full and compute_uv else "r" if not compute_uv
+                                       else "reduced", x.dtype)
+    j = _jacobi.jacobi_svd(r[:n], x.dtype, compute_uv, compute_uv)
+    S = _rep(comm, j.S)
+    if not compute_uv:
+        return S
+    u = np.matmul(q[:, :n], j.U)
+    if full:
+        u = np.concatenate([u, q[:, n:]], axis=1)
+    return SVDResult(u, S, conj_t(j.V))
 
 
 @implements(np.linalg.svdvals)

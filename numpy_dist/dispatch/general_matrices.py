@@ -38,7 +38,8 @@ from .decompositions import LinAlgError, batched, check_2d, check_square, inexac
 from .protocol import fallback
 from .reductions import any as _any
 from .registry import implements
-from .square_matrices import GRAM_LIMIT, inv, solve
+from .square_matrices import inv, solve
+from . import jacobi as _jacobi
 
 __all__ = ["cond", "eig", "eigvals", "tensorinv", "tensorsolve"]
 
@@ -156,7 +157,7 @@ def _eig_common(a: Any, name: str, vectors: bool) -> Any:
             res = np.linalg.eig(l) if vectors else (np.linalg.eigvals(l),)
             return tuple(np.asarray(r).astype(np.result_type(r, np.complex64), copy=False) for r in res)
         outs = batched(x, kernel, [1, 2] if vectors else [1])
-    elif x.size <= GRAM_LIMIT:
+    elif x.size <= _jacobi.GRAM_LIMIT:
         m = _replicated(x)
         with _comm.agreed(x.comm):
             res = np.linalg.eig(m) if vectors else (np.linalg.eigvals(m),)
