@@ -266,6 +266,8 @@ def jacobi_svd(A: DistArray, dtype: np.dtype, compute_u: bool = True, compute_v:
     vectors = compute_v
     with np.errstate(all="ignore"):
         w, blocks, at = _start(A, dtype, vectors, diagonal)
+        if _comm.any_rank(comm, not np.isfinite(w).all()):  # LAPACK's verdict on NaN/inf data
+            raise LinAlgError("SVD did not converge")
         widths = [b.size for b in blocks]
         eps = float(np.finfo(dtype).eps)
         tol = max(m, n) * eps
@@ -320,6 +322,12 @@ def jacobi_eigh(A: DistArray, UPLO: str, dtype: np.dtype, vectors: bool) -> tupl
     h = np.add(strict, _conj_t(strict))  # zero diagonal: the diagonal travels separately
     d = _replicated(np.diagonal(A)).real.astype(np.finfo(dtype).dtype)
     radii = _replicated(np.sum(np.abs(h), axis=1))
+    if np.isnan(radii).any() or np.isnan(d).any():  # (replicated values: the same verdict on every rank)
+        raise LinAlgError("Eigenvalues did not converge")
+    if not (np.isfinite(radii).all() and np.isfinite(d).all()):  # LAPACK's answer to inf: NaN everywhere
+        n = A.shape[0]
+        nan_v = DistArray._new(np.full((n, n), np.nan, dtype), Distribution.replicated_on(A.comm, (n, n)))
+        return np.full(n, np.nan, np.finfo(dtype).dtype), nan_v if vectors else None
     sigma = float(max(0.0, np.max(radii - d, initial=0.0)))
     res = jacobi_svd(h, dtype, compute_u=False, compute_v=vectors, descending=False, diagonal=d + sigma)
     return res.S - res.S.dtype.type(sigma), res.V
