@@ -108,6 +108,8 @@ def cond(x, p=None):
         with np.errstate(all="ignore"):
             ninv = norm(inv(X), p, axis=(-2, -1))
     except LinAlgError:  # singular (agreed on every rank): NumPy's inverse is NaN
+        if p == "nuc":  # ... and NumPy's nuclear norm of it is an SVD of NaN, which does not converge
+            raise LinAlgError("SVD did not converge") from None
         ninv = np.nan
     with np.errstate(all="ignore"):
         r = np.asarray(nx * ninv).astype(dt)[()]
