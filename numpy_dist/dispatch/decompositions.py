@@ -11,16 +11,25 @@
 * **Stacked** matrices run batch-parallel (:func:`batched`): the batch axes
   carry the distribution and NumPy's own routine runs on each rank's matrices
   (no data moves when the last two axes are already whole).
-* ``qr``/``svd`` of matrices that are neither tall nor wide have no
-  distributed kernel yet: they take the documented fallback
-  (``FallbackWarning``).  Square-matrix routines (``solve``, ``inv``,
-  ``cholesky``, ``eigh`` ...) are in :mod:`.square_matrices`.
+* ``qr`` of matrices that are neither tall nor wide: blocked Householder QR
+  on block-cyclic rows (:mod:`.householder`; NumPy's signs, as LAPACK's
+  reflectors are used); ``mode="raw"`` (LAPACK's packed form) stays the
+  documented fallback.
+* ``svd`` of matrices that are neither tall nor wide: one-sided block Jacobi
+  on column blocks (:mod:`.jacobi`; ``m > n`` after a Householder QR, ``m < n``
+  through the conjugate transpose).  Matrices of at most
+  ``jacobi.GRAM_LIMIT`` elements are replicated and NumPy solves them;
+  a large ``hermitian=True`` SVD takes the documented fallback (NumPy reads
+  one triangle through ``eigh``).  Square-matrix routines (``solve``,
+  ``inv``, ``cholesky``, ``eigh`` ...) are in :mod:`.square_matrices`;
+  ``cond``, ``eig`` and the tensor solvers in :mod:`.general_matrices`.
 
 Errors (SVD not converging ...) raise ``LinAlgError`` on every rank (agreed).
 
 Communication: TSQR one Allgatherv of the P local R factors and one Bcast of
-the small factors (A is never gathered); stacks none when the matrix axes are
-whole (else one Alltoallv); norms a distributed reduction.
+the small factors (A is never gathered); Householder and Jacobi see their
+modules; stacks none when the matrix axes are whole (else one Alltoallv);
+norms a distributed reduction.
 """
 
 from __future__ import annotations
@@ -171,7 +180,9 @@ def conj_t(x: DistArray) -> DistArray:
 
 @implements(np.linalg.qr)
 def qr(a, mode="reduced"):
-    """``np.linalg.qr``: TSQR for tall-skinny matrices, batch-parallel for stacks, else the fallback.
+    """``np.linalg.qr``: TSQR for tall-skinny matrices, blocked Householder otherwise, batch-parallel for stacks.
+
+    ``mode="raw"`` takes the documented fallback.
 
     Communication (TSQR): one Allgatherv of the P local R factors and one
     Bcast of the small factors; A is not gathered.
@@ -245,7 +256,8 @@ def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
 
 @implements(np.linalg.svd)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """``np.linalg.svd``: TSQR + a small SVD of R for tall-skinny (and, transposed, short-fat) matrices.
+    """``np.linalg.svd``: TSQR + a small SVD of R for tall-skinny (and, transposed, short-fat) matrices;
+    one-sided block Jacobi (:mod:`.jacobi`) for the others above ``jacobi.GRAM_LIMIT`` elements.
 
     U (or Vh for short-fat input) stays distributed like A's rows (columns);
     S and the small factor are replicated.  Stacks run batch-parallel.

@@ -2,8 +2,10 @@
 ``eigvalsh``, ``matrix_power``.
 
 * **Stacked** matrices run batch-parallel (:func:`.decompositions.batched`).
-* ``eigh``/``eigvalsh`` of Gram-sized matrices (at most ``GRAM_LIMIT``
-  elements) replicate the matrix (one Allgatherv) and solve it on every rank.
+* ``eigh``/``eigvalsh`` of Gram-sized matrices (at most ``jacobi.GRAM_LIMIT``
+  elements) replicate the matrix (one Allgatherv) and solve it on every rank;
+  larger ones run the one-sided block Jacobi SVD of the Gershgorin-shifted
+  matrix (:func:`.jacobi.jacobi_eigh`; A is never gathered).
 * One large square matrix (``solve``, ``inv``, ``det``, ``slogdet``,
   ``cholesky``) goes to the dense kernels of :mod:`.dense`: blocked LU with
   partial pivoting and blocked Cholesky on block-cyclic rows, with block
@@ -72,7 +74,9 @@ def _small_replicated(x: DistArray) -> np.ndarray:
 
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):
-    """``np.linalg.eigh``: stacks batch-parallel; one Gram-sized matrix replicated (one Allgatherv) and solved."""
+    """``np.linalg.eigh``: stacks batch-parallel; one Gram-sized matrix replicated (one Allgatherv) and solved;
+    a larger one by one-sided block Jacobi (:func:`numpy_dist.dispatch.jacobi.jacobi_eigh`): eigenvalues
+    replicated, eigenvectors in block columns."""
     UPLO = _uplo(UPLO)
     check_square(a)
     x = inexact(as_dist(a, comm_of(a)))
