@@ -215,11 +215,6 @@ def _rep(comm: Any, v: np.ndarray) -> DistArray:
     return DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, v.shape))
 
 
-def _like_input(r: DistArray, x: DistArray) -> DistArray:
-    """A factor in the input's layout when it has the input's shape (one redistribution), else as it is."""
-    return r.to_layout(x.distribution) if r.shape == x.shape else r
-
-
 def _qr_square(x: DistArray, mode: str) -> Any:
     """QR of a matrix neither tall nor wide: blocked Householder (:mod:`.householder`), small ones replicated."""
     if not _householder.use_kernel(x.comm, x.shape):
@@ -229,10 +224,8 @@ def _qr_square(x: DistArray, mode: str) -> Any:
         if mode == "r":
             return _rep(x.comm, res)
         return QRResult(_rep(x.comm, res[0]), _rep(x.comm, res[1]))
-    q, r = _householder.householder_qr(x, mode, x.dtype)
-    if mode == "r":
-        return _like_input(r, x)
-    return QRResult(_like_input(q, x), _like_input(r, x))
+    q, r = _householder.householder_qr(x, mode, x.dtype)  # left in block-cyclic rows: no extra copies
+    return r if mode == "r" else QRResult(q, r)
 
 
 def _svd_tall(x: DistArray, full: bool, compute_uv: bool):

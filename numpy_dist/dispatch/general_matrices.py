@@ -127,7 +127,7 @@ def _finite(x: DistArray) -> None:
         raise LinAlgError("Array must not contain infs or NaNs")
 
 
-def _real_if_all_real(comm: Any, x_dtype: np.dtype, outs: list[DistArray], names: int) -> list[DistArray]:
+def _real_if_all_real(comm: Any, x_dtype: np.dtype, outs: list[DistArray]) -> list[DistArray]:
     """NumPy's rule for real input: real results when every eigenvalue of the whole stack is real.
 
     Each rank ran LAPACK on its own matrices, so the verdict is agreed with one
@@ -141,7 +141,7 @@ def _real_if_all_real(comm: Any, x_dtype: np.dtype, outs: list[DistArray], names
     rdt = np.empty(0, x_dtype).real.dtype if x_dtype.kind == "f" else np.dtype(np.float64)
     cdt = np.result_type(rdt, np.complex64)
     out = []
-    for o in outs[:names]:
+    for o in outs:
         loc = o.local.real if all_real else o.local
         out.append(DistArray._new(np.ascontiguousarray(loc.astype(rdt if all_real else cdt, copy=False)),
                                   o.distribution))
@@ -150,7 +150,8 @@ def _real_if_all_real(comm: Any, x_dtype: np.dtype, outs: list[DistArray], names
 
 def _eig_common(a: Any, name: str, vectors: bool) -> Any:
     check_square(a)
-    x = inexact(as_dist(a, comm_of(a)))
+    given = as_dist(a, comm_of(a))
+    x = inexact(given)
     _finite(x)
     func = np.linalg.eig if vectors else np.linalg.eigvals
     if x.ndim > 2:
@@ -166,7 +167,7 @@ def _eig_common(a: Any, name: str, vectors: bool) -> Any:
         outs = [_rep(x.comm, np.asarray(r)) for r in res]
     else:
         return fallback(func, (a,), {}, name)
-    outs = _real_if_all_real(x.comm, as_dist(a, x.comm).dtype, outs, len(outs))
+    outs = _real_if_all_real(x.comm, given.dtype, outs)
     return EigResult(*outs) if vectors else outs[0]
 
 

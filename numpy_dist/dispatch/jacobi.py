@@ -246,8 +246,10 @@ def jacobi_svd(A: DistArray, dtype: np.dtype, compute_u: bool = True, compute_v:
     Returns the ``n`` singular values (replicated, sorted descending, or
     ascending when not ``descending``) of ``A + diag(diagonal)``, and when asked for U (``m x n``) and
     V (``n x n``), their columns in the same order, in block columns.
-    A matrix that does not converge in ``MAX_SWEEPS`` sweeps (NaN data)
-    raises ``LinAlgError`` on every rank.
+    A matrix that does not converge in ``MAX_SWEEPS`` sweeps, or holds NaN
+    or inf, raises ``LinAlgError`` on every rank.  U's columns for zero
+    singular values (rank-deficient A) are not completed to an orthonormal
+    basis: they are the normalised rounding noise (or zero) that is left.
 
     Communication: one redistribution of A into column blocks; per round two
     Sendrecv ring shifts of at most one block (``(m + n) x n/(2P)``); per sweep
