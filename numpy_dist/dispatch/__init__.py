@@ -26,6 +26,7 @@ from . import linalg  # noqa: F401
 from . import einsum  # noqa: F401
 from . import decompositions  # noqa: F401
 from . import square_matrices  # noqa: F401
+from . import general_matrices  # noqa: F401
 from . import fft  # noqa: F401
 from . import signals  # noqa: F401
 from . import statistics  # noqa: F401

@@ -11,16 +11,25 @@
 * **Stacked** matrices run batch-parallel (:func:`batched`): the batch axes
   carry the distribution and NumPy's own routine runs on each rank's matrices
   (no data moves when the last two axes are already whole).
-* ``qr``/``svd`` of matrices that are neither tall nor wide have no
-  distributed kernel yet: they take the documented fallback
-  (``FallbackWarning``).  Square-matrix routines (``solve``, ``inv``,
-  ``cholesky``, ``eigh`` ...) are in :mod:`.square_matrices`.
+* ``qr`` of matrices that are neither tall nor wide: blocked Householder QR
+  on block-cyclic rows (:mod:`.householder`; NumPy's signs, as LAPACK's
+  reflectors are used); ``mode="raw"`` (LAPACK's packed form) stays the
+  documented fallback.
+* ``svd`` of matrices that are neither tall nor wide: one-sided block Jacobi
+  on column blocks (:mod:`.jacobi`; ``m > n`` after a Householder QR, ``m < n``
+  through the conjugate transpose).  Matrices of at most
+  ``jacobi.GRAM_LIMIT`` elements are replicated and NumPy solves them;
+  a large ``hermitian=True`` SVD takes the documented fallback (NumPy reads
+  one triangle through ``eigh``).  Square-matrix routines (``solve``,
+  ``inv``, ``cholesky``, ``eigh`` ...) are in :mod:`.square_matrices`;
+  ``cond``, ``eig`` and the tensor solvers in :mod:`.general_matrices`.
 
 Errors (SVD not converging ...) raise ``LinAlgError`` on every rank (agreed).
 
 Communication: TSQR one Allgatherv of the P local R factors and one Bcast of
-the small factors (A is never gathered); stacks none when the matrix axes are
-whole (else one Alltoallv); norms a distributed reduction.
+the small factors (A is never gathered); Householder and Jacobi see their
+modules; stacks none when the matrix axes are whole (else one Alltoallv);
+norms a distributed reduction.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import NoDistMap
 from ._layout import as_dist, axis_layout, comm_of, insert_axis, with_axis_map
+from . import householder as _householder
+from . import jacobi as _jacobi
 from .matmul_plan import matmul2d
 from .protocol import fallback
 from .reductions import any as _any, max as _max, min as _min, sum as _sum
@@ -169,7 +180,9 @@ def conj_t(x: DistArray) -> DistArray:
 
 @implements(np.linalg.qr)
 def qr(a, mode="reduced"):
-    """``np.linalg.qr``: TSQR for tall-skinny matrices, batch-parallel for stacks, else the fallback.
+    """``np.linalg.qr``: TSQR for tall-skinny matrices, blocked Householder otherwise, batch-parallel for stacks.
+
+    ``mode="raw"`` takes the documented fallback.
 
     Communication (TSQR): one Allgatherv of the P local R factors and one
     Bcast of the small factors; A is not gathered.
@@ -186,12 +199,33 @@ def qr(a, mode="reduced"):
         q, r = batched(x, lambda l: np.linalg.qr(l, mode=mode), [2, 2])
         return QRResult(q, r)
     if not _is_tall(x):
-        return fallback(np.linalg.qr, (a,), {"mode": mode}, "numpy.linalg.qr")
+        return _qr_square(x, mode)
     qloc, qd, R = tsqr(x, complete=(mode == "complete"))
     Rd = DistArray._new(R, Distribution.replicated_on(x.comm, R.shape))
     if mode == "r":
         return Rd
     return QRResult(DistArray._new(qloc, qd), Rd)
+
+
+def _replicated(x: DistArray) -> np.ndarray:
+    return x.to_layout(Distribution.replicated_on(x.comm, x.shape)).local
+
+
+def _rep(comm: Any, v: np.ndarray) -> DistArray:
+    return DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, v.shape))
+
+
+def _qr_square(x: DistArray, mode: str) -> Any:
+    """QR of a matrix neither tall nor wide: blocked Householder (:mod:`.householder`), small ones replicated."""
+    if not _householder.use_kernel(x.comm, x.shape):
+        m = _replicated(x)
+        with _comm.agreed(x.comm):
+            res = np.linalg.qr(m, mode=mode)
+        if mode == "r":
+            return _rep(x.comm, res)
+        return QRResult(_rep(x.comm, res[0]), _rep(x.comm, res[1]))
+    q, r = _householder.householder_qr(x, mode, x.dtype)  # left in block-cyclic rows: no extra copies
+    return r if mode == "r" else QRResult(q, r)
 
 
 def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
@@ -215,7 +249,8 @@ def _svd_tall(x: DistArray, full: bool, compute_uv: bool):
 
 @implements(np.linalg.svd)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """``np.linalg.svd``: TSQR + a small SVD of R for tall-skinny (and, transposed, short-fat) matrices.
+    """``np.linalg.svd``: TSQR + a small SVD of R for tall-skinny (and, transposed, short-fat) matrices;
+    one-sided block Jacobi (:mod:`.jacobi`) for the others above ``jacobi.GRAM_LIMIT`` elements.
 
     U (or Vh for short-fat input) stays distributed like A's rows (columns);
     S and the small factor are replicated.  Stacks run batch-parallel.
@@ -239,8 +274,41 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             return res
         U, S, Vh = res
         return SVDResult(conj_t(Vh), S, conj_t(U))
-    return fallback(np.linalg.svd, (a,), {"full_matrices": full_matrices, "compute_uv": compute_uv,
+    return _svd_general(x, full_matrices, compute_uv, hermitian)
+
+
+def _svd_general(x: DistArray, full: bool, compute_uv: bool, hermitian: bool) -> Any:
+    """SVD of a matrix neither tall nor wide: one-sided block Jacobi (:mod:`.jacobi`; ``m > n`` after a
+    Householder QR), small ones replicated.  A large ``hermitian=True`` matrix takes the fallback
+    (NumPy reads one triangle through ``eigh``; see :func:`numpy.linalg.eigh` for the native path)."""
+    comm = x.comm
+    if not _jacobi.use_jacobi(comm, x.shape):
+        m = _replicated(x)
+        with _comm.agreed(comm):
+            res = np.linalg.svd(m, full_matrices=full, compute_uv=compute_uv, hermitian=hermitian)
+        return _rep(comm, res) if not compute_uv else SVDResult(*(_rep(comm, r) for r in res))
+    if hermitian:
+        return fallback(np.linalg.svd, (x,), {"full_matrices": full, "compute_uv": compute_uv,
                                            "hermitian": hermitian}, "numpy.linalg.svd")
+    m, n = x.shape
+    if m < n:
+        res = _svd_general(conj_t(x), full, compute_uv, False)
+        return res if not compute_uv else SVDResult(conj_t(res.Vh), res.S, conj_t(res.U))
+    if m == n:
+        j = _jacobi.jacobi_svd(x, x.dtype, compute_uv, compute_uv)
+        S = _rep(comm, j.S)
+        return S if not compute_uv else SVDResult(j.U, S, conj_t(j.V))
+    # m > n: A = Q R first, so the sweeps run on the n x n triangle (fewer rows, faster convergence)
+    q, r = _householder.householder_qr(x, "complete" if full and compute_uv else "r" if not compute_uv
+                                       else "reduced", x.dtype)
+    j = _jacobi.jacobi_svd(r[:n], x.dtype, compute_uv, compute_uv)
+    S = _rep(comm, j.S)
+    if not compute_uv:
+        return S
+    u = np.matmul(q[:, :n], j.U)
+    if full:
+        u = np.concatenate([u, q[:, n:]], axis=1)
+    return SVDResult(u, S, conj_t(j.V))
 
 
 @implements(np.linalg.svdvals)

@@ -2,8 +2,10 @@
 ``eigvalsh``, ``matrix_power``.
 
 * **Stacked** matrices run batch-parallel (:func:`.decompositions.batched`).
-* ``eigh``/``eigvalsh`` of Gram-sized matrices (at most ``GRAM_LIMIT``
-  elements) replicate the matrix (one Allgatherv) and solve it on every rank.
+* ``eigh``/``eigvalsh`` of Gram-sized matrices (at most ``jacobi.GRAM_LIMIT``
+  elements) replicate the matrix (one Allgatherv) and solve it on every rank;
+  larger ones run the one-sided block Jacobi SVD of the Gershgorin-shifted
+  matrix (:func:`.jacobi.jacobi_eigh`; A is never gathered).
 * One large square matrix (``solve``, ``inv``, ``det``, ``slogdet``,
   ``cholesky``) goes to the dense kernels of :mod:`.dense`: blocked LU with
   partial pivoting and blocked Cholesky on block-cyclic rows, with block
@@ -32,6 +34,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..redistribute import redistribute_local
 from . import dense as _dense
+from . import jacobi as _jacobi
 from ._layout import as_dist, comm_of, layout
 from .decompositions import LinAlgError, batched, check_square, conj_t, inexact
 from .protocol import fallback
@@ -40,7 +43,6 @@ from .ufunc_reduce import local_axes_dist
 
 __all__ = ["eigh", "eigvalsh", "cholesky", "solve", "inv", "det", "slogdet", "matrix_power"]
 
-GRAM_LIMIT = 1 << 20  # elements of a matrix eigh/eigvalsh may replicate
 
 
 class EighResult(NamedTuple):
@@ -72,14 +74,17 @@ def _small_replicated(x: DistArray) -> np.ndarray:
 
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):
-    """``np.linalg.eigh``: stacks batch-parallel; one Gram-sized matrix replicated (one Allgatherv) and solved."""
+    """``np.linalg.eigh``: stacks batch-parallel; one Gram-sized matrix replicated (one Allgatherv) and solved;
+    a larger one by one-sided block Jacobi (:func:`numpy_dist.dispatch.jacobi.jacobi_eigh`): eigenvalues
+    replicated, eigenvectors in block columns."""
     UPLO = _uplo(UPLO)
     check_square(a)
     x = inexact(as_dist(a, comm_of(a)))
     if x.ndim > 2:
         return EighResult(*batched(x, lambda l: tuple(np.linalg.eigh(l, UPLO)), [1, 2]))
-    if x.size > GRAM_LIMIT:
-        return fallback(np.linalg.eigh, (a,), {"UPLO": UPLO}, "numpy.linalg.eigh")
+    if _jacobi.use_jacobi(x.comm, x.shape):
+        w, v = _jacobi.jacobi_eigh(x, UPLO, x.dtype, True)
+        return EighResult(DistArray._new(w, Distribution.replicated_on(x.comm, w.shape)), v)
     m = _small_replicated(x)
     with _comm.agreed(x.comm):
         w, v = np.linalg.eigh(m, UPLO)
@@ -95,8 +100,9 @@ def eigvalsh(a, UPLO="L"):
     x = inexact(as_dist(a, comm_of(a)))
     if x.ndim > 2:
         return batched(x, lambda l: np.linalg.eigvalsh(l, UPLO), [1])[0]
-    if x.size > GRAM_LIMIT:
-        return fallback(np.linalg.eigvalsh, (a,), {"UPLO": UPLO}, "numpy.linalg.eigvalsh")
+    if _jacobi.use_jacobi(x.comm, x.shape):
+        w, _ = _jacobi.jacobi_eigh(x, UPLO, x.dtype, False)
+        return DistArray._new(w, Distribution.replicated_on(x.comm, w.shape))
     m = _small_replicated(x)
     with _comm.agreed(x.comm):
         w = np.linalg.eigvalsh(m, UPLO)
