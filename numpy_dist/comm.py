@@ -11,7 +11,7 @@ operation moved.  Traffic is counted in two classes:
   metadata checks).  They carry no array data.
 
 Layer 2 (transport): it imports nothing of numpy_dist but the watchdog, the
-settings and the layout layer (only to install how ``None`` becomes a
+counter (:mod:`numpy_dist.traffic`), the settings and the layout layer (only to install how ``None`` becomes a
 communicator).  "Agree on a local failure" is spelled one way:
 :func:`agreed` around a block of local work (:func:`agreed_call` for a
 callable, :class:`LocalFailures` when local steps alternate with messages).
@@ -31,6 +31,7 @@ from mpi4py import MPI
 
 from . import _config
 from . import distribution as _distribution
+from .traffic import comm_stats, count_implicit, count_traffic, reset_comm_stats
 from .watchdog import watch
 
 __all__ = [
@@ -46,16 +47,6 @@ __all__ = [
 _RELAY_TAG = 7171  # point-to-point messages of relay() (collectives use no tags)
 _SENDRECV_TAG = 7172  # point-to-point messages of sendrecv()
 _PASS_TAG = 7173  # point-to-point messages of pass_buffer()
-
-_STATS = {
-    "collectives": 0,
-    "bytes_sent": 0,
-    "control_collectives": 0,
-    "control_bytes": 0,
-    "implicit_gathers": 0,
-    "implicit_bytes": 0,
-}
-
 
 def get_comm(comm: MPI.Intracomm | None = None) -> MPI.Intracomm:
     """Return ``comm``, or ``MPI.COMM_WORLD`` when it is None.
@@ -81,53 +72,6 @@ def resolve_comm(comm_or_context: Any) -> MPI.Intracomm:
 
 
 _distribution.install_comm_resolver(resolve_comm)
-
-
-def comm_stats() -> dict[str, int]:
-    """Communication done by this rank since the last :func:`reset_comm_stats`.
-
-    Returns
-    -------
-    dict
-        ``collectives`` and ``bytes_sent`` count data traffic (array elements
-        and partial results this rank sent to *other* ranks);
-        ``control_collectives`` and ``control_bytes`` count the small
-        agreements (error flags, metadata) that carry no array data.
-        ``implicit_gathers`` and ``implicit_bytes`` count whole arrays this
-        rank received through implicit conversions (``np.asarray(d)``,
-        ``d.tolist()``, iteration) rather than :func:`numpy_dist.asnumpy`;
-        their traffic is also part of ``collectives``/``bytes_sent``.
-
-    Examples
-    --------
-    >>> import numpy_dist as nd
-    >>> nd.reset_comm_stats()
-    >>> nd.comm_stats()["bytes_sent"]
-    0
-    """
-    return dict(_STATS)
-
-
-def reset_comm_stats() -> None:
-    """Zero the communication counters of this rank (local, no communication)."""
-    for key in _STATS:
-        _STATS[key] = 0
-
-
-def count_implicit(nbytes: int) -> None:
-    """Record an implicit whole-array conversion of ``nbytes`` bytes onto this rank."""
-    _STATS["implicit_gathers"] += 1
-    _STATS["implicit_bytes"] += int(nbytes)
-
-
-def count_traffic(nbytes: int, control: bool = False) -> None:
-    """Add one collective moving ``nbytes`` to the counter (data, or ``control`` traffic)."""
-    if control:
-        _STATS["control_collectives"] += 1
-        _STATS["control_bytes"] += int(nbytes)
-    else:
-        _STATS["collectives"] += 1
-        _STATS["bytes_sent"] += int(nbytes)
 
 
 # --------------------------------------------------------------------------
