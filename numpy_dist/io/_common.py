@@ -6,8 +6,10 @@ comm layer).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -56,6 +58,22 @@ def shared_temp_name(comm: _comm.Intracomm, path: str) -> str:
         head, tail = os.path.split(os.path.abspath(path))
         name = os.path.join(head, f".{tail}.{uuid.uuid4().hex[:12]}.partial")
     return _comm.bcast_object(comm, name)
+
+
+@contextlib.contextmanager
+def atomic_file(comm: _comm.Intracomm, path: str) -> Iterator[str]:
+    """A temporary name next to ``path`` to write collectively: renamed to ``path`` when the block succeeded
+    on every rank (it must end agreed), removed when it raised, so a failure leaves no partial file."""
+    tmp = shared_temp_name(comm, path)
+    try:
+        yield tmp
+        with _comm.agreed(comm):
+            if comm.Get_rank() == 0:
+                os.replace(tmp, path)
+    except BaseException:
+        if comm.Get_rank() == 0:
+            remove_quietly(tmp)
+        raise
 
 
 def remove_quietly(path: str) -> None:

@@ -22,13 +22,12 @@ from .. import comm as _comm
 from .. import mpiio as _mpiio
 from ..distarray import DistArray, check_dtype
 from ._common import (
+    atomic_file,
     check_payload,
     check_distarray,
     is_writer,
     load_comm,
-    remove_quietly,
     runs,
-    shared_temp_name,
     sorted_axes,
     from_sorted,
     target_distribution,
@@ -154,25 +153,18 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
     comm, dist = d.comm, d.distribution
     rank = comm.Get_rank()
     header = header_bytes(d.shape, d.dtype)
-    tmp = shared_temp_name(comm, path)
     ftype = None
-    try:
-        data, disp = np.empty(0, np.uint8), 0
-        with _comm.agreed(comm):
-            if is_writer(dist) and d.local.size:
-                idx, orders = sorted_axes(dist)
-                data = np.ascontiguousarray(to_sorted(d.local, orders))
-                disp, ftype = file_selection(d.shape, idx, d.dtype.itemsize)
-        _mpiio.file_write_view(comm, tmp, header if rank == 0 else b"", len(header) + disp, ftype, data)
-        with _comm.agreed(comm):
-            if rank == 0:
-                os.replace(tmp, path)
-    except BaseException:
-        if rank == 0:
-            remove_quietly(tmp)
-        raise
-    finally:
-        _mpiio.free_datatype(ftype)
+    with atomic_file(comm, path) as tmp:
+        try:
+            data, disp = np.empty(0, np.uint8), 0
+            with _comm.agreed(comm):
+                if is_writer(dist) and d.local.size:
+                    idx, orders = sorted_axes(dist)
+                    data = np.ascontiguousarray(to_sorted(d.local, orders))
+                    disp, ftype = file_selection(d.shape, idx, d.dtype.itemsize)
+            _mpiio.file_write_view(comm, tmp, header if rank == 0 else b"", len(header) + disp, ftype, data)
+        finally:
+            _mpiio.free_datatype(ftype)
 
 
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,

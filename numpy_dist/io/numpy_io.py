@@ -31,7 +31,7 @@ from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution
 from ..dispatch.fallback import fallback_policy
 from ..dispatch.registry import implements
-from ._common import remove_quietly, shared_temp_name
+from ._common import atomic_file
 from .npy import header_bytes, save as save_npy
 from .text import file_size, genfromtxt as _genfromtxt, loadtxt as _loadtxt, savetxt as _savetxt
 
@@ -45,17 +45,17 @@ def _c_order_rows(d: DistArray) -> DistArray:
     return d.to_layout(Distribution.row_blocks(d.comm, d.shape))
 
 
-def _stream_blocks(d: DistArray, write: Any, writer: int | None) -> None:
+def _stream_blocks(d: DistArray, write: Any, writer: int | None, failures: _comm.LocalFailures) -> None:
     """``write(bytes)`` of ``d``'s C-order data, one rank's block at a time, on ``writer`` (every rank if None).
 
-    A ``write`` that fails is remembered and the stream still completes, so no
-    rank waits for a message that never comes; the failure is agreed after.
+    A ``write`` that fails is recorded in ``failures`` and the stream still
+    completes, so no rank waits for a message that never comes; the caller
+    agrees on the failures once the stream is over.
     """
     rows = _c_order_rows(d)
     comm = rows.comm
     rank, size = comm.Get_rank(), comm.Get_size()
     shapes = _comm.allgather_object(comm, rows.local.shape) if rows.ndim else [rows.shape] * size
-    error = None
     for r in range(1 if rows.ndim == 0 else size):
         if rank == r or writer is None:
             buf = np.ascontiguousarray(rows.local) if rank == r else np.empty(shapes[r], rows.dtype)
@@ -63,22 +63,17 @@ def _stream_blocks(d: DistArray, write: Any, writer: int | None) -> None:
             buf = np.empty(shapes[r], rows.dtype) if rank == writer else np.empty(0, rows.dtype)
         if writer is None:
             _comm.bcast_buffer(comm, buf, root=r)
-        elif shapes[r] and int(np.prod(shapes[r])):
+        elif int(np.prod(shapes[r])):
             _comm.pass_buffer(comm, buf, r, writer)
-        if (writer is None or rank == writer) and error is None:
-            try:
-                write(buf.tobytes())
-            except Exception as exc:  # noqa: BLE001 - agreed by the caller once the stream is over
-                error = exc
-    if error is not None:
-        raise error
+        if writer is None or rank == writer:
+            failures.run(lambda: write(buf.tobytes()))
 
 
-def _write_npy(f: Any, d: DistArray, writer: int | None) -> None:
+def _write_npy(f: Any, d: DistArray, writer: int | None, failures: _comm.LocalFailures) -> None:
     """The ``.npy`` bytes of ``d`` into ``f`` on ``writer`` (every rank if None), streamed block by block."""
     if writer is None or d.comm.Get_rank() == writer:
-        f.write(header_bytes(d.shape, d.dtype))
-    _stream_blocks(d, f.write, writer)
+        failures.run(lambda: f.write(header_bytes(d.shape, d.dtype)))
+    _stream_blocks(d, lambda data: f.write(data), writer, failures)
 
 
 @implements(np.save)
@@ -88,8 +83,9 @@ def save(file, arr, allow_pickle=True):
         return np.save(file, arr, allow_pickle=allow_pickle)
     if isinstance(file, (str, os.PathLike)):
         return save_npy(file, arr)
-    with _comm.agreed(arr.comm):
-        _write_npy(file, arr, None)
+    failures = _comm.LocalFailures(arr.comm)
+    _write_npy(file, arr, None, failures)
+    failures.agree()
     return None
 
 
@@ -99,48 +95,34 @@ def _savez(file: Any, args: tuple, kwds: dict, allow_pickle: bool, compress: boo
     if clash:
         raise ValueError(f"Cannot use un-named variables and keyword {clash.pop()}")
     arrays.update(kwds)
-    dists = [a for a in arrays.values() if isinstance(a, DistArray)]
-    comm = dists[0].comm
-    rank = comm.Get_rank()
-    by_name = isinstance(file, (str, os.PathLike))
-    writer = 0 if by_name else None
-    target, tmp = file, None
-    if by_name:
-        path = os.fspath(file)
-        path = path if path.endswith(".npz") else path + ".npz"
-        tmp = target = shared_temp_name(comm, path)
+    comm = next(a for a in arrays.values() if isinstance(a, DistArray)).comm
+    if not isinstance(file, (str, os.PathLike)):  # every rank writes its own open file
+        _write_zip(file, arrays, None, allow_pickle, compress, comm)
+        return
+    path = os.fspath(file)
+    with atomic_file(comm, path if path.endswith(".npz") else path + ".npz") as tmp:
+        _write_zip(tmp, arrays, 0, allow_pickle, compress, comm)
+
+
+def _write_zip(target: Any, arrays: dict, writer: int | None, allow_pickle: bool, compress: bool, comm: Any) -> None:
+    """The ``.npz`` archive of ``arrays`` into ``target`` on ``writer`` (every rank if None); errors agreed."""
+    failures = _comm.LocalFailures(comm)
     mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    try:
-        with _comm.agreed(comm):
-            zf = zipfile.ZipFile(target, mode="w", compression=mode, allowZip64=True) \
-                if writer is None or rank == writer else None
-            try:
-                for name, value in arrays.items():
-                    _savez_member(zf, name + ".npy", value, writer, allow_pickle)
-            finally:
-                if zf is not None:
-                    zf.close()
-        if by_name:
-            with _comm.agreed(comm):
-                if rank == 0:
-                    os.replace(tmp, path)
-    except BaseException:
-        if by_name and rank == 0:
-            remove_quietly(tmp)
-        raise
-
-
-def _savez_member(zf: Any, member: str, value: Any, writer: int | None, allow_pickle: bool) -> None:
-    if not isinstance(value, DistArray):
-        if zf is not None:
-            with zf.open(member, "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, np.asanyarray(value), allow_pickle=allow_pickle)
-        return
-    if zf is None:  # not the writer: only send this rank's block
-        _stream_blocks(value, None, writer)
-        return
-    with zf.open(member, "w", force_zip64=True) as f:
-        _write_npy(f, value, writer)
+    writes = writer is None or comm.Get_rank() == writer
+    zf = failures.run(lambda: zipfile.ZipFile(target, mode="w", compression=mode, allowZip64=True)) \
+        if writes else None
+    for name, value in arrays.items():
+        member = failures.run(lambda: zf.open(name + ".npy", "w", force_zip64=True)) if zf is not None else None
+        if not isinstance(value, DistArray):
+            if writes:
+                failures.run(lambda: np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=allow_pickle))
+        else:
+            _write_npy(member, value, writer, failures)
+        if member is not None:
+            failures.run(member.close)
+    if zf is not None:
+        failures.run(zf.close)
+    failures.agree()
 
 
 @implements(np.savez)

@@ -39,7 +39,7 @@ from ..creation import asarray, resolve_distribution
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ..dispatch.fallback import fallback_policy
-from ._common import remove_quietly, shared_temp_name
+from ._common import atomic_file
 
 __all__ = ["savetxt", "loadtxt", "genfromtxt", "file_size"]
 
@@ -107,16 +107,8 @@ def savetxt(fname: Any, X: DistArray, fmt: Any = "%.18e", delimiter: str = " ", 
     if path.endswith(".gz"):  # NumPy compresses by name; gzip members written one after another are one stream
         text = gzip.compress(text)
     offset, _ = _comm.exscan_counts(comm, len(text))
-    tmp = shared_temp_name(comm, path)
-    try:
+    with atomic_file(comm, path) as tmp:
         _mpiio.file_write_view(comm, tmp, b"", offset, None, np.frombuffer(text, np.uint8))
-        with _comm.agreed(comm):
-            if rank == 0:
-                os.replace(tmp, path)
-    except BaseException:
-        if rank == 0:
-            remove_quietly(tmp)
-        raise
 
 
 def _write_everywhere(f: Any, rows: DistArray, kwargs: dict) -> None:

@@ -306,3 +306,19 @@ def test_fromfile_text_is_an_announced_whole_read(shared_dir):
     nd.set_fallback("allow")
     assert_dist_equal(np.fromfile(path, sep=" ", like=_like()), np.fromfile(path, sep=" "))
     raises_everywhere(FileNotFoundError, lambda: np.fromfile(os.path.join(shared_dir, "none.bin"), like=_like()))
+
+
+def test_savez_failures_are_agreed_without_hanging(shared_dir):
+    d = distribute(rng_data((11, 3), np.float64, seed=8), "cyclic")
+    missing = os.path.join(shared_dir, "no", "such", "dir", "z.npz")
+    raises_everywhere(FileNotFoundError, lambda: np.savez(missing, d, other=np.arange(3)))
+
+    class Broken(io.BytesIO):
+        def write(self, data):
+            if RANK == 0:
+                raise OSError("disk full")
+            return super().write(data)
+
+    raises_everywhere(OSError, lambda: np.save(Broken(), d))
+    raises_everywhere(OSError, lambda: np.savez(Broken(), d))
+    assert_all_ranks(leftovers(shared_dir) == [], "temporary files left")
