@@ -329,11 +329,14 @@ def lstsq(a, b, rcond=None):
     A = as_dist(a, comm)
     B = as_dist(b, comm)
     check_2d(A)
-    if A.ndim != 2 or B.ndim not in (1, 2) or not _is_tall(A):
+    if A.ndim != 2 or B.ndim not in (1, 2):
         return fallback(np.linalg.lstsq, (a, b), {"rcond": rcond}, "numpy.linalg.lstsq")
     if B.shape[0] != A.shape[0]:
         raise LinAlgError("Incompatible dimensions")
-    x, resid, rank, s = lstsq_tsqr(A, B, rcond)
+    if _is_tall(A) or not _jacobi.use_jacobi(comm, A.shape):
+        x, resid, rank, s = lstsq_tsqr(A, B, rcond)
+    else:  # a large matrix neither tall nor wide: TSQR would gather P n^2 numbers; the Jacobi SVD does not
+        x, resid, rank, s = _least_squares(A, B, rcond, _svd_factors)
     rep = lambda v: DistArray._new(np.ascontiguousarray(v), Distribution.replicated_on(comm, np.shape(v)))  # noqa: E731
     return rep(x), rep(resid), rank, rep(s)
 
@@ -351,6 +354,34 @@ def lstsq_tsqr(A: DistArray, B: DistArray, rcond: Any = None) -> tuple[np.ndarra
     Communication: :func:`tsqr`, one Allgatherv of the small ``n x k``
     partials of ``Q^H b``, one for the residuals.
     """
+    return _least_squares(A, B, rcond, _tsqr_factors)
+
+
+def _tsqr_factors(A: DistArray, B2: DistArray) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(singular values, ``U^H B``, ``y -> V y``) of a tall ``A`` by TSQR and a small SVD of R."""
+    comm = A.comm
+    qloc, qd, R = tsqr(A)
+    with _comm.agreed(comm):
+        u_r, s, vh = np.linalg.svd(R, full_matrices=False)
+    qtb_d = matmul2d(conj_t(DistArray._new(qloc, qd)), B2)
+    qtb = qtb_d.to_layout(Distribution.replicated_on(comm, qtb_d.shape)).local  # n x k on every rank
+    return s, u_r.conj().T @ qtb, lambda y: vh.conj().T @ y
+
+
+def _svd_factors(A: DistArray, B2: DistArray) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(singular values, ``U^H B``, ``y -> V y``) from the distributed SVD (Jacobi): U and V stay distributed."""
+    comm = A.comm
+    U, S, Vh = svd(A, full_matrices=False)
+    rep = lambda d: d.to_layout(Distribution.replicated_on(comm, d.shape)).local  # noqa: E731
+    V = conj_t(Vh)
+    return rep(S), rep(matmul2d(conj_t(U), B2)), \
+        lambda y: rep(matmul2d(V, DistArray._new(y, Distribution.replicated_on(comm, y.shape))))
+
+
+def _least_squares(A: DistArray, B: DistArray, rcond: Any, factor: Any) -> tuple:
+    """NumPy's ``lstsq`` arithmetic around an SVD given by ``factor(A, B2) -> (s, U^H B2, y -> V y)``:
+    double precision as NumPy's LAPACK call, ``rcond`` cut, an int32 rank, residuals for full-rank
+    overdetermined systems."""
     comm = A.comm
     m, n = A.shape
     dt = np.linalg.lstsq(np.ones((1, 1), A.dtype), np.ones((1,), B.dtype))[0].dtype  # NumPy's result type
@@ -360,12 +391,7 @@ def lstsq_tsqr(A: DistArray, B: DistArray, rcond: Any = None) -> tuple[np.ndarra
     B = B.astype(work) if B.dtype != work else B
     vec = B.ndim == 1
     B2 = insert_axis(B, 1) if vec else B
-    qloc, qd, R = tsqr(A)
-    with _comm.agreed(comm):
-        u_r, s, vh = np.linalg.svd(R, full_matrices=False)
-    Q = DistArray._new(qloc, qd)
-    qtb_d = matmul2d(conj_t(Q), B2)
-    qtb = qtb_d.to_layout(Distribution.replicated_on(comm, qtb_d.shape)).local  # n x k on every rank (a no-op when already so)
+    s, utb, times_v = factor(A, B2)
     if rcond is None:
         rcond = np.finfo(work).eps * max(m, n)
     cut = rcond * (s[0] if s.size else 0)
@@ -373,7 +399,7 @@ def lstsq_tsqr(A: DistArray, B: DistArray, rcond: Any = None) -> tuple[np.ndarra
     rank = np.int32(big.sum())  # NumPy returns an int32 rank
     sinv = np.zeros_like(s)
     sinv[big] = 1.0 / s[big]
-    x = (vh.conj().T * sinv) @ (u_r.conj().T @ qtb)
+    x = times_v(sinv[:, None] * utb)
     k = B2.shape[1]
     if rank == n and m > n:
         X = DistArray._new(x, Distribution.replicated_on(comm, x.shape))
@@ -415,6 +441,13 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     if hermitian:  # NumPy: svd(hermitian=True) is eigh of one triangle, square matrices only
         check_square(x0)
     x = inexact(x0)
+    if x.ndim == 2 and np.ndim(rcond) == 0 and (hermitian or not (_is_tall(x) or _is_wide(x))):
+        if not _jacobi.use_jacobi(x.comm, x.shape):  # small: replicated, NumPy's own pinv
+            m = _replicated(x)
+            with _comm.agreed(x.comm):
+                return _rep(x.comm, np.linalg.pinv(m, rcond=rcond, hermitian=hermitian))
+        if not hermitian:
+            return _pinv_from_svd(x, rcond)
     if hermitian or x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
         if x.ndim > 2 and np.ndim(rcond) == 0:
             return batched(x, lambda l: np.linalg.pinv(l, rcond=rcond, hermitian=hermitian), [2])[0]
@@ -436,6 +469,15 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     pd = Distribution.from_maps(ud.comm, maps, ud.proc_grid, (None, g))
     P = DistArray._new(local.astype(x.dtype, copy=False), pd)
     return conj_t(P) if wide else P
+
+
+def _pinv_from_svd(x: DistArray, rcond: Any) -> DistArray:
+    """``V diag(1/s) U^H`` of a large matrix neither tall nor wide, from the distributed (Jacobi) SVD."""
+    U, S, Vh = svd(x, full_matrices=False)
+    s = S.to_layout(Distribution.replicated_on(x.comm, S.shape)).local
+    cutoff = rcond * (s.max() if s.size else 0)
+    sinv = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1), 0).astype(s.dtype)
+    return np.matmul(np.multiply(conj_t(Vh), sinv), conj_t(U)).astype(x.dtype, copy=False)
 
 
 @implements(np.linalg.matrix_rank)

@@ -184,3 +184,38 @@ def test_sweeps_reported(kernel):
     np.linalg.svd(distribute(x, "block"), compute_uv=False)
     if P > 1:
         assert_all_ranks(1 <= jacobi.last_sweeps[0] <= 15, f"{jacobi.last_sweeps[0]} sweeps")
+
+
+@pytest.mark.parametrize("shape", [(9, 9), (11, 7), (7, 11), (13, 9)], ids=str)
+@pytest.mark.parametrize("path", ["jacobi", "replicated"])
+def test_lstsq_and_pinv_of_matrices_neither_tall_nor_wide(monkeypatch, shape, path):
+    """lstsq/pinv of a matrix TSQR does not suit: the Jacobi SVD (large) or NumPy on a replicated copy (small)."""
+    if path == "jacobi":
+        monkeypatch.setattr(jacobi, "GRAM_LIMIT", 0)
+        monkeypatch.setattr(jacobi, "LOCAL_SINGLE_RANK", False)
+        monkeypatch.setattr(householder, "NB", 3)
+    old = nd.set_fallback("error")
+    try:
+        a = rng_data(shape, np.float64, 3)
+        b = rng_data((shape[0],), np.float64, 4)
+        b2 = rng_data((shape[0], 2), np.float64, 5)
+        for case in SOME:
+            if case == "grid_bc" and P == 1:
+                continue
+            A = distribute(a, case)
+            for rhs in (b, b2):
+                x, resid, rank, s = np.linalg.lstsq(A, distribute(rhs, "block"), rcond=None)
+                wx, wresid, wrank, ws = np.linalg.lstsq(a, rhs, rcond=None)
+                assert_dist_equal(x, wx, **tol(a, 100))
+                assert_dist_equal(s, ws, **tol(a))
+                assert_dist_equal(resid, wresid, rtol=1e-6, atol=1e-9)
+                assert_all_ranks(rank == wrank and type(rank) is type(wrank), f"rank {rank!r} vs {wrank!r}")
+            assert_dist_equal(np.linalg.pinv(A), np.linalg.pinv(a), **tol(a, 100))
+            deficient = a.copy()
+            deficient[:, -1] = deficient[:, 0]
+            assert_dist_equal(np.linalg.pinv(distribute(deficient, case), rcond=1e-10),
+                              np.linalg.pinv(deficient, rcond=1e-10), **tol(a, 100))
+            assert_all_ranks(np.linalg.matrix_rank(distribute(deficient, case)) == np.linalg.matrix_rank(deficient),
+                             "matrix_rank")
+    finally:
+        nd.set_fallback(old)
