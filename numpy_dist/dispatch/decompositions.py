@@ -279,8 +279,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
 def _svd_general(x: DistArray, full: bool, compute_uv: bool, hermitian: bool) -> Any:
     """SVD of a matrix neither tall nor wide: one-sided block Jacobi (:mod:`.jacobi`; ``m > n`` after a
-    Householder QR), small ones replicated.  A large ``hermitian=True`` matrix takes the fallback
-    (NumPy reads one triangle through ``eigh``; see :func:`numpy.linalg.eigh` for the native path)."""
+    Householder QR), small ones replicated.  A large ``hermitian=True`` matrix is read through one
+    triangle by the distributed ``eigh``, as NumPy does."""
     comm = x.comm
     if not _jacobi.use_jacobi(comm, x.shape):
         m = _replicated(x)
@@ -288,8 +288,7 @@ def _svd_general(x: DistArray, full: bool, compute_uv: bool, hermitian: bool) ->
             res = np.linalg.svd(m, full_matrices=full, compute_uv=compute_uv, hermitian=hermitian)
         return _rep(comm, res) if not compute_uv else SVDResult(*(_rep(comm, r) for r in res))
     if hermitian:
-        return fallback(np.linalg.svd, (x,), {"full_matrices": full, "compute_uv": compute_uv,
-                                           "hermitian": hermitian}, "numpy.linalg.svd")
+        return _svd_hermitian(x, compute_uv)
     m, n = x.shape
     if m < n:
         res = _svd_general(conj_t(x), full, compute_uv, False)
@@ -309,6 +308,20 @@ def _svd_general(x: DistArray, full: bool, compute_uv: bool, hermitian: bool) ->
     if full:
         u = np.concatenate([u, q[:, n:]], axis=1)
     return SVDResult(u, S, conj_t(j.V))
+
+
+def _svd_hermitian(x: DistArray, compute_uv: bool) -> Any:
+    """NumPy's ``svd(hermitian=True)``: the distributed ``eigh``, singular values ``|w|`` in descending
+    order, their eigenvectors as U and the signs of ``w`` moved into Vh."""
+    if not compute_uv:
+        w = _replicated(np.linalg.eigvalsh(x))  # dispatched to square_matrices (which imports this module)
+        return _rep(x.comm, np.sort(np.abs(w))[::-1])
+    w_d, v = np.linalg.eigh(x)
+    w = _replicated(w_d)
+    order = np.argsort(np.abs(w))[::-1]
+    s, sgn = np.abs(w)[order], np.sign(w)[order]
+    u = np.take(v, order, axis=1)
+    return SVDResult(u, _rep(x.comm, s), conj_t(np.multiply(u, sgn.astype(u.dtype))))
 
 
 @implements(np.linalg.svdvals)
@@ -446,8 +459,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
             m = _replicated(x)
             with _comm.agreed(x.comm):
                 return _rep(x.comm, np.linalg.pinv(m, rcond=rcond, hermitian=hermitian))
-        if not hermitian:
-            return _pinv_from_svd(x, rcond)
+        return _pinv_from_svd(x, rcond, hermitian)
     if hermitian or x.ndim > 2 or not (_is_tall(x) or _is_wide(x)) or np.ndim(rcond) != 0:
         if x.ndim > 2 and np.ndim(rcond) == 0:
             return batched(x, lambda l: np.linalg.pinv(l, rcond=rcond, hermitian=hermitian), [2])[0]
@@ -471,9 +483,9 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     return conj_t(P) if wide else P
 
 
-def _pinv_from_svd(x: DistArray, rcond: Any) -> DistArray:
+def _pinv_from_svd(x: DistArray, rcond: Any, hermitian: bool = False) -> DistArray:
     """``V diag(1/s) U^H`` of a large matrix neither tall nor wide, from the distributed (Jacobi) SVD."""
-    U, S, Vh = svd(x, full_matrices=False)
+    U, S, Vh = svd(x, full_matrices=False, hermitian=hermitian)
     s = S.to_layout(Distribution.replicated_on(x.comm, S.shape)).local
     cutoff = rcond * (s.max() if s.size else 0)
     sinv = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1), 0).astype(s.dtype)

@@ -219,3 +219,19 @@ def test_lstsq_and_pinv_of_matrices_neither_tall_nor_wide(monkeypatch, shape, pa
                              "matrix_rank")
     finally:
         nd.set_fallback(old)
+
+
+@pytest.mark.parametrize("case", SOME)
+def test_hermitian_svd_and_pinv_through_eigh(kernel, case):
+    if case == "grid_bc" and P == 1:
+        pytest.skip("one rank")
+    a = rng_data((9, 9), np.float64, 6)
+    h = a + a.T  # indefinite: negative eigenvalues move their signs into Vh
+    H = distribute(h, case)
+    assert_dist_equal(np.linalg.svd(H, compute_uv=False, hermitian=True),
+                      np.linalg.svd(h, compute_uv=False, hermitian=True), **tol(h))
+    u, s, vh = np.linalg.svd(H, hermitian=True)
+    assert_dist_equal(s, np.linalg.svd(h, hermitian=True)[1], **tol(h))
+    recon = nd.asnumpy(np.matmul(np.multiply(u, s), vh))
+    assert_all_ranks(np.allclose(recon, h, atol=1e-10), "U S Vh != A")
+    assert_dist_equal(np.linalg.pinv(H, hermitian=True), np.linalg.pinv(h, hermitian=True), **tol(h, 100))
