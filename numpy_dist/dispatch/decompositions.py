@@ -19,8 +19,9 @@
   on column blocks (:mod:`.jacobi`; ``m > n`` after a Householder QR, ``m < n``
   through the conjugate transpose).  Matrices of at most
   ``jacobi.GRAM_LIMIT`` elements are replicated and NumPy solves them;
-  a large ``hermitian=True`` SVD takes the documented fallback (NumPy reads
-  one triangle through ``eigh``).  Square-matrix routines (``solve``,
+  a large ``hermitian=True`` SVD goes through the distributed ``eigh`` (NumPy
+  reads one triangle that way too); ``lstsq`` and ``pinv`` of such matrices
+  use this SVD.  Square-matrix routines (``solve``,
   ``inv``, ``cholesky``, ``eigh`` ...) are in :mod:`.square_matrices`;
   ``cond``, ``eig`` and the tensor solvers in :mod:`.general_matrices`.
 
