@@ -15,6 +15,7 @@ from . import reductions  # noqa: F401
 from . import elementwise  # noqa: F401
 from . import dtype_funcs  # noqa: F401
 from . import manipulation  # noqa: F401
+from . import padding  # noqa: F401
 from . import indexing_funcs  # noqa: F401
 from . import sorting  # noqa: F401
 from . import order_stats  # noqa: F401
