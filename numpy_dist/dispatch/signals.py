@@ -7,8 +7,9 @@ its window starts at), so no data moves except the halos.
 
 Communication: halos only (one exchange of the missing lines per axis); a
 convolution kernel that is a DistArray is gathered when its global size is at
-most ``SMALL_KERNEL`` elements, else it is broadcast chunk by chunk (one chunk
-per rank, with one halo exchange each); ``trapezoid`` adds one ordered
+most ``SMALL_KERNEL`` elements; a longer one is convolved by distributed FFTs
+(inexact dtypes: three transforms, each a few all-to-alls) or broadcast chunk by
+chunk (integers, exact: one chunk per rank, with one halo exchange each); ``trapezoid`` adds one ordered
 reduction of per-rank partial sums, ``unwrap`` one distributed cumulative sum.
 """
 
@@ -114,6 +115,36 @@ def _convolve_blocks(big: DistArray, kernel: Any, m: int, mode: str, dtype: np.d
     return DistArray._new(out, layout)
 
 
+def _convolve_any(big: DistArray, kernel: Any, mode: str, dtype: np.dtype) -> DistArray:
+    """Direct convolution with halos, or by FFT when both operands are long DistArrays of an inexact dtype.
+
+    Direct work is O(len(big) len(kernel) / P); the distributed FFTs take
+    O(L log L / P) for L = len(big) + len(kernel) - 1, at the price of FFT
+    rounding (error relative to the magnitudes, not to each output).  Integer
+    results, and operands holding an infinity or NaN, stay direct (exact, and
+    NumPy's non-finite pattern).
+    """
+    m = kernel.shape[0]
+    if isinstance(kernel, DistArray) and m > SMALL_KERNEL and dtype.kind in "fc":
+        # an infinity or NaN would spread over every FFT output: those operands stay direct, as NumPy sums
+        nonfinite = not (np.isfinite(big.local).all() and np.isfinite(kernel.local).all())
+        if not _comm.any_rank(big.comm, nonfinite):
+            return _convolve_fft(big, kernel, mode, dtype)
+    return _convolve_blocks(big, kernel, m, mode, dtype)
+
+
+def _convolve_fft(a: DistArray, v: DistArray, mode: str, dtype: np.dtype) -> DistArray:
+    """``np.convolve(a, v, mode)`` (``len(a) >= len(v)``) as a product of distributed FFTs."""
+    n, m = a.shape[0], v.shape[0]
+    size = n + m - 1
+    if dtype.kind == "c":
+        full = np.fft.ifft(np.fft.fft(a, size) * np.fft.fft(v, size))
+    else:
+        full = np.fft.irfft(np.fft.rfft(a, size) * np.fft.rfft(v, size), size)
+    off, length = _mode_window(mode, n, m)
+    return full[off:off + length].astype(dtype, copy=False)
+
+
 def _whole_kernel(ext: np.ndarray, kernel: np.ndarray, shift: int, length: int, dtype: np.dtype) -> np.ndarray:
     """``full_convolve(ext, kernel)[shift:shift + length]`` (every output has at least one term in ``ext``)."""
     if length == 0 or ext.size == 0:
@@ -157,7 +188,7 @@ def convolve(a, v, mode="full"):
     mode = _mode_name(np.convolve, mode)
     if v.shape[0] > a.shape[0]:
         a, v = v, a
-    return _convolve_blocks(_as_big(a, comm), v, v.shape[0], mode, dtype)
+    return _convolve_any(_as_big(a, comm), v, mode, dtype)
 
 
 @implements(np.correlate)
@@ -172,10 +203,9 @@ def correlate(a, v, mode="valid"):
     dtype = np.correlate(_probe(a), _probe(v), mode).dtype
     mode = _mode_name(np.correlate, mode)
     if v.shape[0] <= a.shape[0]:
-        return _convolve_blocks(_as_big(a, comm), np.flip(_conj(v)), v.shape[0], mode, dtype)
+        return _convolve_any(_as_big(a, comm), np.flip(_conj(v)), mode, dtype)
     # NumPy correlates conj(v) with a and reverses the result.
-    out = _convolve_blocks(_as_big(_conj(v), comm), np.flip(a), a.shape[0], mode, dtype)
-    return np.flip(out)
+    return np.flip(_convolve_any(_as_big(_conj(v), comm), np.flip(a), mode, dtype))
 
 
 # --------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.dispatch import signals
-from numpy_dist.testing import SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, dist_cases, distribute, rng_data
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, assert_dist_equal, dist_cases,
+                                distribute, rng_data)
 
 from tests.dispatch._helpers import check, pick, run_subcases
 
@@ -86,13 +87,38 @@ def test_convolve_correlate(f, dt):
 
 @pytest.mark.parametrize("f", [np.convolve, np.correlate], ids=["convolve", "correlate"])
 def test_convolve_long_distributed_kernel(f, monkeypatch):
-    """A DistArray kernel longer than SMALL_KERNEL is streamed in chunks, never gathered."""
+    """An integer DistArray kernel longer than SMALL_KERNEL is streamed in chunks (exact), never gathered."""
     monkeypatch.setattr(signals, "SMALL_KERNEL", 3)
-    items = [(n, m, case, mode, dt) for n, m in [(10, 4), (17, 12), (5, 17), (9, 9)] for case in dist_cases(1)
-             for mode in MODES for dt in [np.int64, np.complex128]]
+    items = [(n, m, case, mode) for n, m in [(10, 4), (17, 12), (5, 17), (9, 9)] for case in dist_cases(1)
+             for mode in MODES]
+
+    def body(n, m, case, mode):
+        a, v = data((n,), np.int64, n), data((m,), np.int64, m)
+        with no_fallback():
+            check(lambda x, y: f(x, y, mode), (a, v), (distribute(a, case), distribute(v, "cyclic")))
+
+    run_subcases(pick(items, 0, 60), body)
+
+
+@pytest.mark.parametrize("f", [np.convolve, np.correlate], ids=["convolve", "correlate"])
+def test_convolve_long_operands_by_fft(f, monkeypatch):
+    """Two long DistArrays of an inexact dtype are convolved by distributed FFTs: equal to NumPy's direct sums
+    within FFT rounding (relative to the magnitudes), never gathered."""
+    monkeypatch.setattr(signals, "SMALL_KERNEL", 3)
+    items = [(n, m, case, mode, dt) for n, m in [(10, 4), (17, 12), (5, 17), (40, 31)] for case in dist_cases(1)
+             for mode in MODES for dt in [np.float64, np.float32, np.complex128]]
 
     def body(n, m, case, mode, dt):
-        a, v = data((n,), dt, n), data((m,), np.float64, m)
+        a, v = data((n,), dt, n), data((m,), dt, m)
+        want = f(a, v, mode)
+        with no_fallback():
+            got = f(distribute(a, case), distribute(v, "cyclic"), mode)
+        eps = np.finfo(dt).eps
+        scale = float(np.abs(a).sum() * np.abs(v).max()) * eps * 16 * np.log2(n + m)
+        assert_dist_equal(got, want, rtol=0, atol=scale)
+        if dt == np.complex128:
+            return  # (which non-finite complex value a sum with infinities gives depends on its grouping)
+        a[n // 2] = np.inf  # non-finite operands stay direct: NumPy's pattern of inf and NaN
         with no_fallback():
             check(lambda x, y: f(x, y, mode), (a, v), (distribute(a, case), distribute(v, "cyclic")))
 
