@@ -178,6 +178,11 @@ def matmul_nd(a: Any, b: Any, dtype: Any = None) -> Any:
     return C
 
 
+def _zeros_like_shape(x: Any) -> np.ndarray:
+    """A zero-byte float stand-in of ``x``'s shape: NumPy's gufunc axis checks and result shape, no data."""
+    return np.broadcast_to(np.zeros(()), np.shape(x))
+
+
 @implements(np.matmul)
 def matmul(x1, x2, /, out=None, **kwargs):
     """``np.matmul`` / ``@`` for 1-d, 2-d and stacked operands in any layouts (see module docstring).
@@ -187,9 +192,17 @@ def matmul(x1, x2, /, out=None, **kwargs):
     """
     dtype = kwargs.pop("dtype", None)
     casting = kwargs.pop("casting", "same_kind")
-    if kwargs:
-        return fallback(np.matmul, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
-                        "numpy.matmul")
+    axes = kwargs.pop("axes", None)
+    if kwargs or (axes is not None and (np.ndim(x1) < 2 or np.ndim(x2) < 2)):
+        return fallback(np.matmul, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, "axes": axes,
+                                              **kwargs}, "numpy.matmul (axes of vectors)")
+    if axes is not None:  # the core axes moved last, the product, its core axes moved where axes says
+        shape = np.matmul(_zeros_like_shape(x1), _zeros_like_shape(x2), axes=axes).shape
+        (a1, a2, a3) = (tuple(normalize_axis_index(i, n) for i in ax) for ax, n in
+                        zip(axes, (np.ndim(x1), np.ndim(x2), len(shape))))
+        r = matmul(np.moveaxis(x1, a1, (-2, -1)), np.moveaxis(x2, a2, (-2, -1)), dtype=dtype, casting=casting)
+        r = np.moveaxis(r, (-2, -1), a3)
+        return r if out is None else _store_gufunc_out(out, r, comm_of(x1, x2))
     out = _gufunc_out(np.matmul, out, (x1, x2), dtype, casting)
     x1, x2 = _loop_operands(np.matmul, x1, x2, dtype, casting)
     result = matmul_nd(x1, x2, dtype)
@@ -343,8 +356,16 @@ def linalg_tensordot(x1, x2, /, *, axes=2):
 @implements(np.vecdot)
 def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
     """``np.vecdot``: ``sum(conj(x1) * x2, axis)`` (elementwise alignment, then a distributed sum)."""
-    if kwargs.get("axes") is not None or kwargs.get("keepdims"):
-        return fallback(np.vecdot, (x1, x2), {"out": out, "axis": axis, **kwargs}, "numpy.vecdot")
+    axes, keepdims = kwargs.pop("axes", None), kwargs.pop("keepdims", False)
+    if axes is not None or keepdims:  # NumPy's shape for them, then the plain reduction along moved axes
+        shape = np.vecdot(_zeros_like_shape(x1), _zeros_like_shape(x2),
+                          **({"axes": axes} if axes is not None else {"axis": axis}), keepdims=keepdims).shape
+        a1, a2 = ((axes[0], axes[1]) if axes is not None else (axis, axis))
+        a1, a2 = (normalize_axis_index(a[0] if isinstance(a, tuple) else a, np.ndim(x))
+                  for a, x in ((a1, x1), (a2, x2)))
+        r = vecdot(np.moveaxis(x1, a1, -1), np.moveaxis(x2, a2, -1), **kwargs)
+        r = np.reshape(r, shape) if np.shape(r) != shape else r
+        return r if out is None else _store_gufunc_out(out, r, comm_of(x1, x2))
     out = _gufunc_out(np.vecdot, out, (x1, x2), kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     x1, x2 = _loop_operands(np.vecdot, x1, x2, kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     dt = kwargs.get("dtype") or probe_dtype(np.vecdot, np.asarray(x1).dtype if not isinstance(x1, DistArray)
