@@ -37,3 +37,14 @@ def pytest_collection_modifyitems(config, items):
             continue
         if rel in WIDE_MODULES:
             item.add_marker(pytest.mark.wide)
+
+
+@pytest.fixture
+def refuse_fallback():
+    """The fallback refused for the test (``pytestmark = pytest.mark.usefixtures("refuse_fallback")``): any
+    call that would gather instead of running natively fails."""
+    import numpy_dist as nd
+
+    old = nd.set_fallback("error")
+    yield
+    nd.set_fallback(old)

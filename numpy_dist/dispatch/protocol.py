@@ -10,8 +10,6 @@ Communication: none of its own (the implementation or the fallback communicates)
 
 from __future__ import annotations
 
-import functools
-import inspect
 import numbers
 from typing import Any
 
@@ -60,12 +58,6 @@ def array_ufunc(self: DistArray, ufunc: np.ufunc, method: str, inputs: tuple, kw
         with checks.checked(self.comm, qualified_name(ufunc, method), inputs, kwargs):
             return apply_ufunc(ufunc, method, inputs, kwargs)
     return apply_ufunc(ufunc, method, inputs, kwargs)
-
-
-@functools.cache
-def takes_like(impl: Any) -> bool:
-    """Does ``impl`` (a creation function dispatched only through ``like=``) take a ``like`` argument?"""
-    return "like" in inspect.signature(impl).parameters
 
 
 def _is_index(x: Any, method: str) -> bool:

@@ -13,11 +13,7 @@ from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, 
 COMM = MPI.COMM_WORLD
 
 
-@pytest.fixture(autouse=True)
-def no_fallback():
-    old = nd.set_fallback("error")
-    yield
-    nd.set_fallback(old)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 def _raises_alike(call_numpy, call_ours):

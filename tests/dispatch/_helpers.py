@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
@@ -73,3 +74,30 @@ def check(f, np_args, d_args, *, quiet: bool = True, check_type: bool = True, rt
             actual = f(*d_args)
     compare(actual, expected, check_type, rtol)
     return actual
+
+
+@contextlib.contextmanager
+def no_fallback():
+    """The fallback refused inside the block (any gathering call raises ``FallbackError``)."""
+    import numpy_dist as nd
+
+    old = nd.set_fallback("error")
+    try:
+        yield
+    finally:
+        nd.set_fallback(old)
+
+
+def check_close(f, np_args, d_args, rtol, atol):
+    """NumPy's ``f(*np_args)`` against ``f(*d_args)`` with an absolute tolerance too (results combined in
+    another order leave rounding-level values where NumPy's are 0), or the same exception class."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            expected = f(*np_args)
+        except Exception as exc:  # noqa: BLE001
+            with pytest.raises(public_exc(type(exc))):
+                f(*d_args)
+            return
+        actual = f(*d_args)
+    assert_dist_equal(actual, expected, rtol=rtol, atol=atol)

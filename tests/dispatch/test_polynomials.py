@@ -10,7 +10,6 @@ with the fallback refused, so a remaining fallback fails.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -22,35 +21,11 @@ import numpy_dist as nd
 from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, assert_all_ranks, assert_dist_equal, dist_cases, distribute,
                                 rng_data)
 
-from tests.dispatch._helpers import check, pick, public_exc, run_subcases
+from tests.dispatch._helpers import check, check_close, no_fallback, pick, run_subcases
 
 COMM = MPI.COMM_WORLD
 DTYPES = [np.bool_, np.int8, np.int64, np.float32, np.float64, np.complex128]
 DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
-
-
-@contextlib.contextmanager
-def no_fallback():
-    old = nd.set_fallback("error")
-    try:
-        yield
-    finally:
-        nd.set_fallback(old)
-
-
-def check_close(f, np_args, d_args, rtol, atol):
-    """NumPy's ``f(*np_args)`` against ``f(*d_args)`` with an absolute tolerance too (least squares
-    solved in another order leave rounding-level values where NumPy's are, e.g., 1e-18 or 0)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            expected = f(*np_args)
-        except Exception as exc:  # noqa: BLE001
-            with pytest.raises(public_exc(type(exc))):
-                f(*d_args)
-            return
-        actual = f(*d_args)
-    assert_dist_equal(actual, expected, rtol=rtol, atol=atol)
 
 
 def points(shape, dt, seed, kind="plain"):

@@ -8,7 +8,6 @@ plus: none of them falls back, and a small kernel moves only halo bytes.
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from numpy_dist.dispatch import signals
 from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, assert_dist_equal, dist_cases,
                                 distribute, rng_data)
 
-from tests.dispatch._helpers import check, pick, run_subcases
+from tests.dispatch._helpers import check, no_fallback, pick, run_subcases
 
 COMM = MPI.COMM_WORLD
 swv = np.lib.stride_tricks.sliding_window_view
@@ -37,15 +36,6 @@ def data(shape, dt, seed, kind="plain"):
             x.reshape(-1)[::5] = np.inf
             x.reshape(-1)[2::7] = -np.inf
     return x
-
-
-@contextlib.contextmanager
-def no_fallback():
-    old = nd.set_fallback("error")
-    try:
-        yield
-    finally:
-        nd.set_fallback(old)
 
 
 def rtol_for(*dts):

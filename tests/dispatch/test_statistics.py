@@ -8,8 +8,6 @@ small partial moments.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 
 import numpy as np
 import pytest
@@ -17,10 +15,10 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.dispatch import statistics
-from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, assert_dist_equal, dist_cases,
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, dist_cases,
                                 distribute, rng_data)
 
-from tests.dispatch._helpers import check, pick, public_exc, run_subcases
+from tests.dispatch._helpers import check, check_close, no_fallback, pick, run_subcases
 
 COMM = MPI.COMM_WORLD
 DTYPES = [np.bool_, np.int64, np.float32, np.float64, np.complex128]
@@ -35,29 +33,6 @@ def data(shape, dt, seed, kind="plain"):
         elif kind == "inf":
             x.reshape(-1)[::5] = np.inf
     return x
-
-
-def check_close(f, np_args, d_args, rtol, atol):
-    """``check`` with an absolute tolerance too (moments merged in another order cancel differently)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            expected = f(*np_args)
-        except Exception as exc:  # noqa: BLE001
-            with pytest.raises(public_exc(type(exc))):
-                f(*d_args)
-            return
-        actual = f(*d_args)
-    assert_dist_equal(actual, expected, rtol=rtol, atol=atol)
-
-
-@contextlib.contextmanager
-def no_fallback():
-    old = nd.set_fallback("error")
-    try:
-        yield
-    finally:
-        nd.set_fallback(old)
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import numpy.lib.scimath as sm
 import pytest
 from mpi4py import MPI
 
-import numpy_dist as nd
 from numpy_dist.testing import SHAPES_1D, SHAPES_2D, assert_all_ranks, dist_cases, distribute, rng_data
 
 from tests.dispatch._helpers import check, pick, public_exc, run_subcases
@@ -26,12 +25,7 @@ COMM = MPI.COMM_WORLD
 S = np.strings
 
 
-@pytest.fixture(autouse=True)
-def no_fallback():
-    """Any call still taking the fallback fails."""
-    old = nd.set_fallback("error")
-    yield
-    nd.set_fallback(old)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 SHAPES = SHAPES_1D + SHAPES_2D

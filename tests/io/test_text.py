@@ -16,13 +16,7 @@ from ._helpers import COMM, RANK, leftovers, on_root, raises_everywhere
 CASES = list(DIST_CASES)
 
 
-@pytest.fixture(autouse=True)
-def no_fallback():
-    """Every call here must be native: the fallback would raise."""
-    old = nd.get_fallback()
-    nd.set_fallback("error")
-    yield
-    nd.set_fallback(old)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 def _write_text(path, text):

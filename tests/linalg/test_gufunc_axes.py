@@ -5,18 +5,13 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-import numpy_dist as nd
 from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
 
 COMM = MPI.COMM_WORLD
 CASES = ["block", "cyclic", "uneven", "unstructured", "replicated", "grid_bc"]
 
 
-@pytest.fixture(autouse=True)
-def no_fallback():
-    old = nd.set_fallback("error")
-    yield
-    nd.set_fallback(old)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 def _alike(numpy_call, our_call):

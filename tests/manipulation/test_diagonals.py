@@ -13,12 +13,7 @@ from tests.dispatch._helpers import check, run_subcases
 P = MPI.COMM_WORLD.Get_size()
 
 
-@pytest.fixture(autouse=True)
-def _no_fallback():
-    before = nd.get_fallback()
-    nd.set_fallback("error")
-    yield
-    nd.set_fallback(before)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 VECTORS = {

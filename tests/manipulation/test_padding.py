@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-import numpy_dist as nd
 from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
 
 COMM = MPI.COMM_WORLD
@@ -17,11 +16,7 @@ MODES = [("maximum", {}), ("minimum", dict(stat_length=2)), ("mean", dict(stat_l
          ("minimum", dict(stat_length=-1)), ("mean", dict(bogus=1))]
 
 
-@pytest.fixture(autouse=True)
-def no_fallback():
-    old = nd.set_fallback("error")
-    yield
-    nd.set_fallback(old)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 @pytest.mark.parametrize("shape", [(5,), (6, 4), (3, 4, 2), (1, 3), (0, 3)], ids=str)

@@ -13,12 +13,7 @@ from tests.dispatch._helpers import check, run_subcases
 P = MPI.COMM_WORLD.Get_size()
 
 
-@pytest.fixture(autouse=True)
-def _no_fallback():
-    before = nd.get_fallback()
-    nd.set_fallback("error")
-    yield
-    nd.set_fallback(before)
+pytestmark = pytest.mark.usefixtures("refuse_fallback")
 
 
 X = np.array([[1.5, -2.0, np.nan, 0.0, 4.0], [np.inf, 3.0, -0.0, 7.0, -1.0], [2.0, 2.0, 8.0, -np.inf, 5.0]])
