@@ -229,6 +229,12 @@ def test_matrix_power_multi_dot(case):
     X = distribute(x, case)
     for k in (0, 1, 2, 5):
         assert_dist_equal(np.linalg.matrix_power(X, k), np.linalg.matrix_power(x, k), rtol=1e-10, atol=1e-12)
+    stack = np.stack([x, 2 * x]).astype(np.int64)  # the 0th power of a stack: identities in its layout
+    old = nd.set_fallback("error")
+    try:
+        assert_dist_equal(np.linalg.matrix_power(distribute(stack, case), 0), np.linalg.matrix_power(stack, 0))
+    finally:
+        nd.set_fallback(old)
     a, b, c, v = rng_data((20, 3), seed=2), rng_data((3, 15), seed=3), rng_data((15, 4), seed=4), rng_data((4,), seed=5)
     ds = [distribute(y, case) for y in (a, b, c, v)]
     assert_dist_equal(np.linalg.multi_dot(ds), np.linalg.multi_dot([a, b, c, v]), rtol=1e-10, atol=1e-10)
