@@ -239,7 +239,7 @@ def _local_linspace(start: np.ndarray, stop: np.ndarray, num: int, endpoint: boo
         step = delta / div
         y = y / div * delta if any_step_zero else y * step  # NumPy's denormal guard is decided globally
     else:
-        step = np.full(np.shape(delta), np.nan, dt)
+        step = np.nan  # NumPy's step of a sequence of 0 or 1 samples: a plain nan
         y = y * delta
     y += start
     if endpoint and num > 1:
@@ -247,7 +247,7 @@ def _local_linspace(start: np.ndarray, stop: np.ndarray, num: int, endpoint: boo
     return y, step
 
 
-def _distributed_linspace(start, stop, num, endpoint, dtype, axis, extra=()):
+def _distributed_linspace(start, stop, num, endpoint, axis, extra=()):
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
@@ -264,18 +264,20 @@ def _distributed_linspace(start, stop, num, endpoint, dtype, axis, extra=()):
 @implements(np.linspace)
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
     """``np.linspace`` with DistArray endpoints: each rank evaluates its endpoints (the sample axis whole)."""
-    dist, axis, y, step, _ = _distributed_linspace(start, stop, num, endpoint, dtype, axis)
+    dist, axis, y, step, _ = _distributed_linspace(start, stop, num, endpoint, axis)
     if dtype is not None and np.issubdtype(check_dtype(dtype), np.integer):
         np.floor(y, out=y)
     out = DistArray._new(np.moveaxis(y, 0, axis).astype(y.dtype if dtype is None else dtype, copy=False),
                          _with_sample_axis(dist, y.shape[0], axis))
-    return (out, DistArray._new(np.asarray(step), dist)) if retstep else out
+    if not retstep:
+        return out
+    return out, (step if np.ndim(step) == 0 and np.isnan(step) else DistArray._new(np.asarray(step), dist))
 
 
 @implements(np.logspace)
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``np.logspace`` with DistArray endpoints (or base): ``base ** linspace`` on each rank's block."""
-    dist, axis, y, _, lextra = _distributed_linspace(start, stop, num, endpoint, None, axis, (base,))
+    dist, axis, y, _, lextra = _distributed_linspace(start, stop, num, endpoint, axis, (base,))
     local = np.power(lextra[0] if np.ndim(base) else base, y)
     if dtype is not None:
         local = local.astype(check_dtype(dtype), copy=False)

@@ -29,7 +29,6 @@ from ..distribution import Distribution, normalize_shape
 from ..indexing import basic_view, drop_axes, front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
 from ..redistribute import gather_rows, redistribute_local, reshape_local
-from .fallback import fallback
 from .operands import store_result, template_distribution
 from .registry import implements
 
@@ -589,10 +588,13 @@ def _triangle(m: Any, k: int, lower: bool) -> DistArray:
         (np.tril if lower else np.triu)(shape_standin(m.shape), k)  # NumPy's own errors (0-d input)
         return _triangle_of_row(m, k, lower)
     dist = m.distribution
-    rows = dist.local_indices(m.ndim - 2)[:, None]
-    cols = dist.local_indices(m.ndim - 1)[None, :]
-    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    keep = _kept(dist.local_indices(m.ndim - 2)[:, None], dist.local_indices(m.ndim - 1)[None, :], k, lower)
     return DistArray._new(np.where(keep, m.local, np.zeros(1, m.dtype)), dist)
+
+
+def _kept(rows: np.ndarray, cols: np.ndarray, k: Any, lower: bool) -> np.ndarray:
+    """Which (row, column) pairs a lower (upper) triangle from diagonal ``k`` keeps."""
+    return (cols - rows <= k) if lower else (cols - rows >= k)
 
 
 def _triangle_of_row(v: DistArray, k: Any, lower: bool) -> DistArray:
@@ -600,9 +602,7 @@ def _triangle_of_row(v: DistArray, k: Any, lower: bool) -> DistArray:
     n = v.shape[0]
     dist = v.distribution
     out = Distribution.from_maps(v.comm, [NoDistMap(n), dist.maps[0]], dist.proc_grid, (None, dist.axis_grid[0]))
-    rows = np.arange(n)[:, None]
-    cols = dist.local_indices(0)[None, :]
-    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    keep = _kept(np.arange(n)[:, None], dist.local_indices(0)[None, :], k, lower)
     return DistArray._new(np.where(keep, v.local[None, :], np.zeros(1, v.dtype)), out)
 
 

@@ -192,7 +192,7 @@ def _weighted_quantile(a: DistArray, q: Any, axis: Any, out: Any, keepdims: bool
             raise TypeError("1D weights expected when shapes of a and weights differ.")
         if len(axes) != 1 or w.shape[0] != a.shape[axes[0]]:
             raise ValueError("Length of weights not compatible with specified axis.")
-    if _comm.any_rank(a.comm, bool(np.any(_local_weights(w, a) < 0))):
+    if _comm.any_rank(a.comm, bool(np.any((w.local if isinstance(w, DistArray) else w) < 0))):
         raise ValueError("Weights must be non-negative.")
     if a.size == 0:
         return _empty_result(a, lambda z: np_func(z, q, axis=axis, method="inverted_cdf", keepdims=keepdims,
@@ -219,11 +219,6 @@ def _weighted_quantile(a: DistArray, q: Any, axis: Any, out: Any, keepdims: bool
         return store_result(out, out_val if isinstance(out_val, DistArray) else DistArray._new(
             np.asarray(out_val), a.distribution.replicated(())))
     return out_val
-
-
-def _local_weights(w: Any, a: DistArray) -> np.ndarray:
-    """This rank's weights (all of them for NumPy weights), only to look at their signs."""
-    return w.local if isinstance(w, DistArray) else w
 
 
 def _weighted_select(a: DistArray, w: Any, qarr: np.ndarray, skipnan: bool) -> np.ndarray:

@@ -364,7 +364,8 @@ def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
         a1, a2 = (normalize_axis_index(a[0] if isinstance(a, tuple) else a, np.ndim(x))
                   for a, x in ((a1, x1), (a2, x2)))
         r = vecdot(np.moveaxis(x1, a1, -1), np.moveaxis(x2, a2, -1), **kwargs)
-        r = np.reshape(r, shape) if np.shape(r) != shape else r
+        if np.shape(r) != shape:  # keepdims: NumPy's length-1 axes (a scalar result becomes a 1-element array)
+            r = np.reshape(as_dist(r, comm_of(x1, x2)), shape)
         return r if out is None else _store_gufunc_out(out, r, comm_of(x1, x2))
     out = _gufunc_out(np.vecdot, out, (x1, x2), kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     x1, x2 = _loop_operands(np.vecdot, x1, x2, kwargs.get("dtype"), kwargs.get("casting", "same_kind"))

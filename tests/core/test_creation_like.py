@@ -122,6 +122,8 @@ def test_spaces_with_distributed_endpoints(case, axis):
     assert_dist_equal(np.linspace(s, 3.0, 4, axis=axis), np.linspace(STARTS, 3.0, 4, axis=axis))
     got, step = np.linspace(s, t, 5, retstep=True, axis=axis)
     assert_dist_equal(step, np.linspace(STARTS, STOPS, 5, retstep=True, axis=axis)[1])
+    _, step = np.linspace(s, t, 1, retstep=True, axis=axis)  # one sample: NumPy's step is a plain nan
+    assert_all_ranks(isinstance(step, float) and np.isnan(step), f"{step!r}")
 
 
 def test_spaces_errors_and_zero_steps():

@@ -46,3 +46,6 @@ def test_vecdot_axes_axis_keepdims(case):
                              (dict(axes=[(1,), (0,), (0,)], keepdims=True), y, Y), (dict(axes=[(1,), (0,)]), y, Y),
                              (dict(axis=3), y.T, Y.T)]:
         _alike(lambda: np.vecdot(x, other, **kw), lambda: np.vecdot(X, OTHER, **kw))
+    v = x[0]  # 1-d operands: keepdims turns the scalar into a one-element array
+    _alike(lambda: np.vecdot(v, v, keepdims=True), lambda: np.vecdot(distribute(v, case), distribute(v, "block"),
+                                                                      keepdims=True))
