@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import pickle
 
 import array_api_compat
 import array_api_strict as strict
@@ -76,6 +77,20 @@ def test_constants_and_dtypes() -> None:
     for d in ALL_DTYPES:
         assert nd.asarray(np.zeros(2, d)).dtype == d
     assert len(set(ALL_DTYPES)) == 13
+
+
+def test_dtypes_equal_only_what_they_stand_for() -> None:
+    """Namespace dtypes equal their NumPy dtype and scalar type, never None or a name."""
+    for d in ALL_DTYPES:
+        assert d == d.dtype and d.dtype == d and d == d.dtype.type and d.dtype.type == d
+        assert np.dtype(d) == d.dtype and hash(d) == hash(d.dtype)
+        assert d != None and not (d == None) and d != d.name  # noqa: E711 - the point of the test
+        assert pickle.loads(pickle.dumps(d)) is d
+        assert np.zeros(2, dtype=d).dtype == d and nd.zeros((2,), dtype=d).dtype == d
+    assert nd.float64 != nd.float32 and nd.float64 != np.float32
+    assert np.issubdtype(nd.float32, np.floating) and nd.float64.kind == "f" and nd.int8.itemsize == 1
+    # the suite's dtype tables look keys up with ==: bool does not promote to float64
+    assert not nd.can_cast(nd.bool, nd.float64) and nd.can_cast(nd.float32, nd.float64)
 
 
 @pytest.mark.parametrize("d1,d2", list(itertools.product(range(13), repeat=2)))

@@ -1,7 +1,11 @@
 """Data types, constants and the data type functions of the array API standard.
 
-The dtype objects are ``numpy.dtype`` instances, so ``x.dtype == numpy_dist.float64``
-holds and both hash alike.  Type promotion follows the standard's lattice:
+The dtype objects are :class:`DType` instances standing for one ``numpy.dtype`` each:
+``x.dtype == numpy_dist.float64`` and ``numpy_dist.float64 == numpy.float64`` hold, both
+hash alike, and NumPy accepts them wherever it takes a dtype (``np.zeros(3,
+dtype=numpy_dist.float64)``).  Unlike a NumPy dtype they equal nothing else: a NumPy
+dtype compares equal to ``None`` (``np.dtype(None)`` is float64) and to its name, which
+the standard's equality-keyed dtype tables trip over.  Type promotion follows the standard's lattice:
 booleans with booleans, integers with integers, floating with floating (real
 and complex); pairs the standard leaves unspecified follow NumPy.
 """
@@ -19,17 +23,72 @@ from ..distarray import DistArray
 from ._helpers import check_device, require_array
 
 __all__ = [
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "DType", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128",
     "e", "inf", "nan", "pi", "newaxis",
     "astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type",
 ]
 
-bool = np.dtype("bool")  # noqa: A001 - the standard's name
-int8, int16, int32, int64 = (np.dtype(f"int{b}") for b in (8, 16, 32, 64))
-uint8, uint16, uint32, uint64 = (np.dtype(f"uint{b}") for b in (8, 16, 32, 64))
-float32, float64 = np.dtype("float32"), np.dtype("float64")
-complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
+
+class DType:
+    """A data type of the array API namespace: stands for one NumPy dtype.
+
+    Equal to itself, to the NumPy dtype it stands for and to that dtype's scalar
+    type, and to nothing else (not ``None``, not a name).  NumPy converts it
+    through its ``dtype`` attribute, and every other attribute (``kind``,
+    ``itemsize``, ``name``, ...) is the NumPy dtype's.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.float64 == np.float64, nd.float64 == np.dtype("float64"), nd.float64 == None
+    (True, True, False)
+    >>> np.zeros(2, dtype=nd.int32).dtype
+    dtype('int32')
+    """
+
+    __slots__ = ("dtype",)
+    dtype: np.dtype
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "dtype", np.dtype(name))
+
+    def __eq__(self, other: object) -> builtins.bool:
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        if isinstance(other, np.dtype):
+            return self.dtype == other
+        if isinstance(other, type) and issubclass(other, np.generic):
+            return self.dtype.type is other
+        return NotImplemented  # None, names, anything else: not equal
+
+    def __ne__(self, other: object) -> builtins.bool:
+        eq = self.__eq__(other)
+        return NotImplemented if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(object.__getattribute__(self, "dtype"), attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        raise AttributeError("numpy_dist data types are immutable")
+
+    def __repr__(self) -> str:
+        return f"numpy_dist.{self.dtype.name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        return self.dtype.name  # pickles as this module's attribute of that name
+
+
+bool = DType("bool")  # noqa: A001 - the standard's name
+int8, int16, int32, int64 = (DType(f"int{b}") for b in (8, 16, 32, 64))
+uint8, uint16, uint32, uint64 = (DType(f"uint{b}") for b in (8, 16, 32, 64))
+float32, float64 = DType("float32"), DType("float64")
+complex64, complex128 = DType("complex64"), DType("complex128")
 
 e: float = math.e
 inf: float = math.inf
