@@ -36,6 +36,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from numpy_dist.testing.runner import find_mpiexec
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_XFAILS = HERE / "xfails.txt"
 _SECTION = re.compile(r"^\[(all|nproc:\s*[\d,\s]+)\]\s*$")
@@ -94,7 +96,7 @@ def _load(log: Path) -> tuple[dict[str, dict], str | None]:
 
 
 def run(suite: Path, nproc: int, max_examples: int, timeout: float, xfails: Path, extra: list[str],
-        mpiexec: str = "mpiexec", max_restarts: int = 20) -> int:
+        mpiexec: str | None = None, max_restarts: int = 20) -> int:
     """Run the suite at ``nproc`` ranks and print the summary; returns the exit status."""
     tests_dir = suite / "array_api_tests"
     if not tests_dir.is_dir():
@@ -108,7 +110,7 @@ def run(suite: Path, nproc: int, max_examples: int, timeout: float, xfails: Path
                NUMPY_DIST_OFFICIAL_LOG=str(log), NUMPY_DIST_OFFICIAL_DESELECT=str(deselect))
     # The plugin is imported as a top-level module: this package's name is the suite's too.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(HERE)) if p)
-    cmd = [mpiexec, "-n", str(nproc), sys.executable, "-m", "pytest", "array_api_tests", "-q", "-p", "no:cacheprovider",
+    cmd = [mpiexec or find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "pytest", "array_api_tests", "-q", "-p", "no:cacheprovider",
            "-p", "numpy_dist.testing._pytest_plugin", "-p", "_numpy_dist_official_plugin",
            "--timeout", str(timeout), "--max-examples", str(max_examples), "--derandomize", "--disable-deadline",
            "--xfails-file", str(xfail_file), "-W", "ignore::UserWarning", "--tb=line", "-rN", *extra]
@@ -117,7 +119,7 @@ def run(suite: Path, nproc: int, max_examples: int, timeout: float, xfails: Path
         proc = subprocess.run(cmd, cwd=suite, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         done, running = _load(log)
         if proc.returncode in (0, 1) or (running is None and proc.returncode not in (124, 3)):
-            if proc.returncode not in (0, 1):
+            if proc.returncode not in (0, 1) or not done:  # a launcher or collection failure: show it
                 print(proc.stdout[-3000:])
             break
         # The job was aborted (timeout or desync): the test that was running failed.
@@ -165,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=60.0, help="per-test timeout in seconds")
     parser.add_argument("--xfails", type=Path, default=DEFAULT_XFAILS)
-    parser.add_argument("--mpiexec", default="mpiexec")
+    parser.add_argument("--mpiexec", default=None,
+                        help="launcher (default: the one next to this Python, as numpy_dist.testing picks it)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
     return run(args.suite.resolve(), args.nproc, args.max_examples, args.timeout, args.xfails.resolve(),

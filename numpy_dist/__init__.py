@@ -41,6 +41,7 @@ from .creation import (
     asnumpy,
     empty,
     empty_like,
+    evaluate,
     eye,
     from_distarray,
     from_local,
@@ -77,7 +78,7 @@ _install_excepthook()  # an uncaught exception on one rank ends the job (NUMPY_D
 __all__ = [
     "DistArray", "Distribution", "Context", "make_grid_shape",
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
-    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "evaluate",
     "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction",
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",

@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-__all__ = ["Setting", "SETTINGS", "CHECK", "TIMEOUT", "ABORT_ON_ERROR", "ELIDE"]
+__all__ = ["Setting", "SETTINGS", "CHECK", "TIMEOUT", "ABORT_ON_ERROR", "ELIDE", "LAZY"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
             "an uncaught exception on one rank aborts the whole MPI job (0: leave sys.excepthook alone)"),
     Setting("NUMPY_DIST_ELIDE", "1",
             "operators reuse a temporary operand's block in place, as NumPy does for ndarrays (0: off)"),
+    Setting("NUMPY_DIST_LAZY", "0",
+            "aligned elementwise ufuncs and operators are deferred and evaluated fused, in cache-sized chunks, "
+            "when a value is needed (1: on)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -61,3 +64,4 @@ CHECK: bool = _BY_NAME["NUMPY_DIST_CHECK"].flag()
 TIMEOUT: float = _BY_NAME["NUMPY_DIST_TIMEOUT"].seconds()
 ABORT_ON_ERROR: bool = _BY_NAME["NUMPY_DIST_ABORT_ON_ERROR"].flag()
 ELIDE: bool = _BY_NAME["NUMPY_DIST_ELIDE"].flag()
+LAZY: bool = _BY_NAME["NUMPY_DIST_LAZY"].flag()

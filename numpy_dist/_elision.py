@@ -36,7 +36,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import _config, checks
+from . import _config, _deferred, checks
 from . import comm as _comm
 
 __all__ = ["binary_operator", "unary_operator", "operator_pair", "try_unary_call", "ENABLED",
@@ -122,7 +122,7 @@ def _try_binary(ufunc: np.ufunc, a: Any, b: Any, refs_a: int, refs_b: int, temp_
     """``ufunc(a, b)`` written into a temporary operand's block, or None when not provable."""
     if refs_a != temp_refs[0] and refs_b != temp_refs[1]:
         return None  # the common case (named operands): decided without a call
-    if checks.active():
+    if checks.active() or _deferred.ENABLED:  # deferred evaluation fuses instead
         return None
     for target, other, refs, temp in ((a, b, refs_a, temp_refs[0]), (b, a, refs_b, temp_refs[1])):
         if not _reusable(target, refs, temp) or not _keeps_dtype(ufunc, a, b, target.dtype):
@@ -172,7 +172,7 @@ def unary_operator(ufunc: np.ufunc, name: str) -> Callable:
 
     def method(self: Any) -> Any:
         refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
-        if ENABLED and _reusable(self, refs_self, temp):
+        if ENABLED and not _deferred.ENABLED and _reusable(self, refs_self, temp):
             if not checks.active() and ufunc.resolve_dtypes((self.dtype, None))[1] == self.dtype:
                 return _run_into(ufunc, self, (self,))
         return fallback(self)
@@ -185,7 +185,7 @@ def try_unary_call(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict, re
     ``refs`` is ``sys.getrefcount(inputs[0])`` taken first thing in ``__array_ufunc__``;
     NumPy's override machinery holds a fixed number of references, measured at import.
     """
-    if (not ENABLED or refs != _TEMP["ufunc_call"] or method != "__call__" or kwargs or ufunc.nin != 1
+    if (not ENABLED or _deferred.ENABLED or refs != _TEMP["ufunc_call"] or method != "__call__" or kwargs or ufunc.nin != 1
             or ufunc.nout != 1):
         return None
     x = inputs[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from mpi4py import MPI
@@ -48,6 +48,17 @@ def register_array_type(cls: type) -> None:
     """Called once by ``numpy_dist.distarray``: the type whose operands are checked and described."""
     global _array_type
     _array_type = cls
+
+
+# (comm, body) -> body(): how a public operation runs (settling deferred work first), installed by
+# numpy_dist._deferred; None runs the body as is.
+_operation_hook: Callable[[Any, Callable[[], Any]], Any] | None = None
+
+
+def install_operation(hook: Callable[[Any, Callable[[], Any]], Any]) -> None:
+    """Called once by ``numpy_dist._deferred``: the wrapper every public collective function runs in."""
+    global _operation_hook
+    _operation_hook = hook
 
 
 def set_checks(enabled: bool) -> bool:
@@ -133,13 +144,18 @@ def collective(name: str | None = None, local_args: int = 0):
     def decorate(func):
         label = name or func.__name__
 
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def run(args: tuple, kwargs: dict) -> Any:
             if not _watchdog.in_operation() and (_checks or _watchdog.enabled()):
                 shown = tuple("<local>" for _ in args[:local_args]) + tuple(args[local_args:])
                 with checked(find_comm(args, kwargs), label, shown, kwargs):
                     return func(*args, **kwargs)
             return func(*args, **kwargs)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if _operation_hook is None:
+                return run(args, kwargs)
+            return _operation_hook(operands_comm(args[local_args:], kwargs), lambda: run(args, kwargs))
 
         return wrapper
 
@@ -188,7 +204,8 @@ def _comm_mismatch(first: MPI.Intracomm, other: MPI.Intracomm) -> None:
         "create them on the same comm= (or copy one over with nd.asarray(nd.asnumpy(x), comm=...))")
 
 
-def find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
+def operands_comm(args: tuple, kwargs: dict) -> MPI.Intracomm | None:
+    """The communicator of the first DistArray operand (or of ``comm=``), None when there is neither."""
     DistArray = _array_type
     c = kwargs.get("comm")
     if isinstance(c, MPI.Intracomm):
@@ -200,4 +217,10 @@ def find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
             for x in v:
                 if isinstance(x, DistArray):
                     return x.comm
-    return MPI.COMM_WORLD
+    return None
+
+
+def find_comm(args: tuple, kwargs: dict) -> MPI.Intracomm:
+    """The operation's communicator: :func:`operands_comm`, else ``COMM_WORLD``."""
+    c = operands_comm(args, kwargs)
+    return MPI.COMM_WORLD if c is None else c

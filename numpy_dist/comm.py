@@ -286,11 +286,19 @@ def allreduce_flags(comm: MPI.Intracomm, flags: int) -> int:
     """Bitwise OR of an integer flag word over ``comm`` (control traffic)."""
     if comm.Get_size() == 1:
         return int(flags)
-    out = np.zeros(1, dtype=np.int64)
+    return int(allreduce_bor(comm, np.array([flags], dtype=np.int64))[0])
+
+
+def allreduce_bor(comm: MPI.Intracomm, words: np.ndarray) -> np.ndarray:
+    """Elementwise bitwise OR of int64 flag words over ``comm`` (one message of control traffic)."""
+    words = np.ascontiguousarray(words, dtype=np.int64)
+    if comm.Get_size() == 1:
+        return words
+    out = np.zeros_like(words)
     with watch("Allreduce"):
-        comm.Allreduce(np.array([flags], dtype=np.int64), out, op=MPI.BOR)
-    count_traffic(8, control=True)
-    return int(out[0])
+        comm.Allreduce(words, out, op=MPI.BOR)
+    count_traffic(words.nbytes, control=True)
+    return out
 
 
 #: Reduction operations by name, so callers above the transport need not import mpi4py.

@@ -15,6 +15,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.array_utils import normalize_axis_index
 
+from . import _deferred
 from . import comm as _comm
 from .checks import collective
 from .distarray import DistArray, aligned_block, check_dtype, install_array_hooks
@@ -25,7 +26,7 @@ from .redistribute import replica_info, distribution_from_dim_data, redistribute
 __all__ = [
     "asarray", "scatter", "from_local", "from_distarray", "asnumpy", "gather", "redistribute",
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
-    "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction",
+    "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction", "evaluate",
 ]
 
 
@@ -114,6 +115,8 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
         raise ValueError("copy=False is impossible for this distribution (its local blocks are not views)")
     if copy or (not views and local.base is data):
         local = local.copy()
+    elif isinstance(obj, np.ndarray):
+        _deferred.expose(local)  # a view of the caller's array: its writes reach this block
     return DistArray._new(local, target)
 
 
@@ -198,8 +201,10 @@ def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
         if bad:
             raise ValueError(f"block shapes do not match dist on ranks {bad}: "
                              f"got {[shapes[r] for r in bad]}, expected {[dist.local_shape_of(r) for r in bad]}")
+        _deferred.expose(local)  # the caller keeps its block
         return DistArray._new(local, dist)
     target = _infer_distribution(c, shapes, dist, grid_shape)
+    _deferred.expose(local)  # the caller keeps its block
     return DistArray._new(local, target)
 
 
@@ -264,6 +269,7 @@ def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
     buf = np.asarray(data["buffer"])
     _comm.agree(c, None if buf.shape == dist.local_shape else
                 ValueError(f"buffer shape {buf.shape} does not match its dim_data {dist.local_shape}"))
+    _deferred.expose(buf)
     return DistArray._new(buf, dist)
 
 
@@ -293,6 +299,33 @@ def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: A
     if target.comm != d.comm:
         raise ValueError("redistribute cannot move an array to another communicator")
     return d.to_layout(target)
+
+
+def evaluate(*arrays: DistArray) -> None:
+    """Compute the deferred values of ``arrays`` now (collective; see ``NUMPY_DIST_LAZY``).
+
+    With deferred evaluation on, elementwise results are computed when a value
+    is needed; this settles every deferred call on the arrays' communicators
+    now, reporting the floating-point errors they saw (one allreduce).
+    Without deferral, or with nothing pending, it does nothing.
+
+    Parameters
+    ----------
+    *arrays : DistArray
+        Arrays whose communicators' deferred work is settled.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(4.0))
+    >>> e = np.exp(d) - 1
+    >>> nd.evaluate(e)
+    >>> float(e[0])
+    0.0
+    """
+    comms = {id(a.comm): a.comm for a in arrays if isinstance(a, DistArray)}
+    for c in comms.values():
+        _deferred.flush(c)
 
 
 @collective()

@@ -18,7 +18,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import _elision, _implicit, checks
+from . import _deferred, _elision, _implicit, checks
 from . import comm as _comm
 from ._elision import operator_pair, try_unary_call, unary_operator
 from .distribution import DAP_VERSION, Distribution
@@ -48,6 +48,13 @@ def _hook(name: str) -> Callable[..., Any]:
         return _HOOKS[name]
     except KeyError:
         raise RuntimeError(f"DistArray.{name} needs the full package: import numpy_dist") from None
+
+
+def _basic_key(key: Any) -> bool:
+    """Whether an index is integers, slices, Ellipsis and None only (a view or an element; no arrays)."""
+    parts = key if type(key) is tuple else (key,)
+    return all(k is None or k is Ellipsis or type(k) in (int, slice) or isinstance(k, np.integer) for k in parts)
+
 
 # Iteration fetches rows in chunks of about this many bytes (one collective per chunk).
 _ITER_CHUNK_BYTES = 1 << 20
@@ -104,7 +111,9 @@ class DistArray(NDArrayOperatorsMixin):
     66.0
     """
 
-    __slots__ = ("_dist", "_local", "__weakref__")
+    # ``_block`` is this rank's block; ``_expr`` a pending elementwise expression (numpy_dist._deferred)
+    # whose value the block will be, or None.  ``_local`` is the block, computed first if pending.
+    __slots__ = ("_dist", "_block", "_expr", "__weakref__")
 
     def __init__(self, distribution: Distribution, dtype: Any = float, buffer: Any = None):
         if not isinstance(distribution, Distribution):
@@ -118,8 +127,10 @@ class DistArray(NDArrayOperatorsMixin):
             bad = local.shape != distribution.local_shape
             _comm.agree(distribution.comm, ValueError(
                 f"buffer has shape {local.shape} but this rank's block is {distribution.local_shape}") if bad else None)
+            _deferred.expose(local)  # the caller holds the buffer
         self._dist = distribution
-        self._local = local
+        self._block = local
+        self._expr = None
 
     @classmethod
     def _new(cls, local: np.ndarray, dist: Distribution) -> DistArray:
@@ -127,13 +138,41 @@ class DistArray(NDArrayOperatorsMixin):
         self = object.__new__(cls)
         self._dist = dist
         # NumPy gives scalars for 0-d results; the local block is always an ndarray.
-        self._local = local if type(local) is np.ndarray else np.asarray(local)
+        self._block = local if type(local) is np.ndarray else np.asarray(local)
+        self._expr = None
         return self
+
+    @classmethod
+    def _from_node(cls, node: _deferred.Node, dist: Distribution) -> DistArray:
+        """A DistArray whose value is the pending ``node`` (already evaluated when its block is set)."""
+        self = object.__new__(cls)
+        self._dist = dist
+        self._block = node.block
+        self._expr = None if node.block is not None else node
+        return self
+
+    @property
+    def _local(self) -> np.ndarray:
+        if self._expr is not None:
+            _deferred.evaluate(self._expr)  # on this rank alone: agreed at the next flush
+        return self._block
+
+    @_local.setter
+    def _local(self, block: np.ndarray) -> None:
+        self._block, self._expr = block, None
 
     # -- metadata (local) ------------------------------------------------------------
     @property
     def local(self) -> np.ndarray:
-        """This rank's block, a NumPy array (possibly empty).  Local."""
+        """This rank's block, a NumPy array (possibly empty).  Local.
+
+        Handing the block to user code settles deferred work on this rank first
+        (user code may write the block), and later deferred calls reading it are
+        computed at once.
+        """
+        if _deferred.depth == 0 and _deferred.ENABLED:
+            _deferred.flush_local(self._dist.comm)
+            _deferred.expose(self._local)
         return self._local
 
     @property
@@ -150,7 +189,7 @@ class DistArray(NDArrayOperatorsMixin):
 
     @property
     def dtype(self) -> np.dtype:
-        return self._local.dtype
+        return self._block.dtype if self._expr is None else self._expr.dtype
 
     @property
     def ndim(self) -> int:
@@ -162,7 +201,7 @@ class DistArray(NDArrayOperatorsMixin):
 
     @property
     def itemsize(self) -> int:
-        return self._local.dtype.itemsize
+        return self.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
@@ -189,7 +228,7 @@ class DistArray(NDArrayOperatorsMixin):
     # -- protocols -------------------------------------------------------------------
     def __distarray__(self) -> dict:
         """The Distributed Array Protocol: this rank's buffer and ``dim_data`` (zero-copy, local)."""
-        return {"__version__": DAP_VERSION, "buffer": self._local, "dim_data": self._dist.dim_data()}
+        return {"__version__": DAP_VERSION, "buffer": self.local, "dim_data": self._dist.dim_data()}
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """Gather the whole array on every rank (collective): an *implicit* gather.
@@ -209,7 +248,7 @@ class DistArray(NDArrayOperatorsMixin):
                              "copy=False is impossible")
         _implicit.implicit_gather(self, "np.asarray(d)")
         with checks.checked(self.comm, "__array__", (self,)):
-            out = _hook("asnumpy")(self)
+            out = _deferred.operation(self._dist.comm, lambda: _hook("asnumpy")(self))
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def __iter__(self) -> Any:
@@ -246,17 +285,21 @@ class DistArray(NDArrayOperatorsMixin):
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         refs = sys.getrefcount(inputs[0])  # first: a temporary input may take the result (_elision)
+        if _deferred.ENABLED and method == "__call__" and not kwargs:
+            pending = _deferred.defer(ufunc, inputs)
+            if pending is not None:
+                return pending
         # Every dispatched operation with several DistArray operands enters here or in
         # __array_function__: check their communicators once, before any message.
         checks.check_same_comm(inputs, kwargs)
         elided = try_unary_call(ufunc, method, inputs, kwargs, refs)
         if elided is not None:
             return elided
-        return _HOOKS["array_ufunc"](self, ufunc, method, inputs, kwargs)
+        return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_ufunc"](self, ufunc, method, inputs, kwargs))
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         checks.check_same_comm(args, kwargs)
-        return _HOOKS["array_function"](self, func, types, args, kwargs)
+        return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs))
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         return _hook("namespace")(api_version)
@@ -267,18 +310,18 @@ class DistArray(NDArrayOperatorsMixin):
         """DLPack export: honest only on one rank (the data is spread over processes otherwise)."""
         if self.comm.Get_size() != 1:
             raise BufferError("__dlpack__ needs a single rank: a DistArray's data is spread over processes")
-        return self._local.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+        return self.local.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return self._local.__dlpack_device__()
 
     def __repr__(self) -> str:
         with checks.checked(self.comm, "__repr__", (self,)):
-            return _hook("repr")(self)
+            return _deferred.operation(self._dist.comm, lambda: _hook("repr")(self))
 
     def __str__(self) -> str:
         with checks.checked(self.comm, "__str__", (self,)):
-            return _hook("str")(self)
+            return _deferred.operation(self._dist.comm, lambda: _hook("str")(self))
 
     # -- indexing (collective) ----------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
@@ -287,7 +330,9 @@ class DistArray(NDArrayOperatorsMixin):
         if checks.active():
             with checks.checked(self.comm, "__getitem__", (self, key)):
                 return getitem(self, key)
-        return getitem(self, key)
+        # A basic index of a settled array reads only it: deferred work may stay pending (stencils fuse).
+        settle = self._expr is not None or not _basic_key(key)
+        return _deferred.operation(self._dist.comm, lambda: getitem(self, key), settle)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         setitem = _HOOKS["setitem"]
@@ -295,7 +340,7 @@ class DistArray(NDArrayOperatorsMixin):
         if checks.active():
             with checks.checked(self.comm, "__setitem__", (self, key, value)):
                 return setitem(self, key, value)
-        setitem(self, key, value)
+        _deferred.operation(self._dist.comm, lambda: setitem(self, key, value))
 
     # -- scalar conversions (collective) --------------------------------------------------
     def __len__(self) -> int:
@@ -320,7 +365,7 @@ class DistArray(NDArrayOperatorsMixin):
             index = np.unravel_index(flat % self.size, self.shape)
         else:
             index = args[0] if len(args) == 1 else args
-        return _hook("element")(self, tuple(int(i) for i in index)).item()
+        return _deferred.operation(self._dist.comm, lambda: _hook("element")(self, tuple(int(i) for i in index)).item())
 
     def _scalar(self, kind: type) -> Any:
         # NumPy >= 2.4 (measured with 2.4.6): only 0-d arrays convert to Python numbers; truth
@@ -362,11 +407,11 @@ class DistArray(NDArrayOperatorsMixin):
         if self.ndim:
             _implicit.implicit_gather(self, "d.tolist()")
         with checks.checked(self.comm, "tolist", (self,)):
-            return _hook("asnumpy")(self).tolist()
+            return _deferred.operation(self._dist.comm, lambda: _hook("asnumpy")(self).tolist())
 
     def toarray(self) -> np.ndarray:
         """The seed's name for gathering the whole array on every rank (explicit, like ``nd.asnumpy``)."""
-        return _hook("asnumpy")(self)
+        return _deferred.operation(self._dist.comm, lambda: _hook("asnumpy")(self))
 
     tondarray = toarray
 
@@ -393,12 +438,12 @@ class DistArray(NDArrayOperatorsMixin):
         return DistArray._new(self._local.copy(), self._dist)
 
     def fill(self, value: Any) -> None:
-        """Fill with a scalar value (no communication)."""
-        self._local.fill(value)
+        """Fill with a scalar value (no communication beyond settling deferred work that reads the array)."""
+        _deferred.operation(self._dist.comm, lambda: self._local.fill(value))
 
     def redistribute(self, dist: Any = None, grid_shape: Any = None) -> DistArray:
         """Same values in another distribution (see :func:`numpy_dist.redistribute`)."""
-        return _hook("redistribute")(self, dist=dist, grid_shape=grid_shape)
+        return _deferred.operation(self._dist.comm, lambda: _hook("redistribute")(self, dist=dist, grid_shape=grid_shape))
 
     def to_layout(self, dist: Distribution, *, share: bool = False) -> DistArray:
         """This array laid out as ``dist`` (same shape and communicator): the one way to move data.
@@ -580,4 +625,5 @@ def _numpy_block(x: np.ndarray, dist: Distribution) -> np.ndarray:
 
 
 _elision.register_array_type(DistArray)
+_deferred.register_array_type(DistArray)
 checks.register_array_type(DistArray)

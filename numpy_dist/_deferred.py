@@ -1,0 +1,492 @@
+"""Deferred, fused elementwise evaluation (``NUMPY_DIST_LAZY=1``).
+
+An aligned elementwise ufunc call made by user code (operators included)
+returns a DistArray whose value is a pending :class:`Node`: the ufunc and its
+operands (other pending nodes, local blocks, scalars).  Nothing is computed
+until the value is needed; then the whole expression runs in cache-sized
+chunks, NumPy's own loops writing into small reused buffers, and each output
+that somebody holds is written once.  Every element goes through the same
+loop with the same operand values and dtypes as the eager call, so results
+are bit for bit the eager ones.
+
+Collective safety.  Every rank creates the same nodes in the same order (a
+node is made by a collective operation, from global metadata only), and
+they are kept per communicator until a *collective flush*: at the start of
+any other operation (:func:`flush`, called by the array's protocol entries),
+or when :data:`LIMIT` nodes are pending.  The flush evaluates what is still
+pending and agrees, in one allreduce of flag words, on the floating-point
+errors and exceptions every node saw: one message per flush, not one per
+ufunc.  Evaluation itself never communicates, so it may also run on one rank
+alone (:func:`evaluate`, when a block is read through ``_local``): what it
+saw is kept on the node and agreed at the next flush.
+
+Aliasing.  A pending node reads its operands' blocks when it is evaluated.
+Writes by the library happen inside operations, which flush first.  Writes
+by user code through a block it was handed (``d.local``, ``from_local``, a
+NumPy array ``asarray`` wrapped without copying) cannot be seen, so such
+blocks are *exposed* (:func:`expose`) and a node reading one is evaluated at
+once.  Library code (``depth > 0``) never defers.
+
+Not deferred (the eager path runs instead): calls with options (``out=``,
+``where=``, ``dtype=`` ...), non-numeric dtypes, operands of other layouts,
+integer powers (NumPy raises for negative exponents), Python scalars outside
+the loop type's range, and any call under ``np.errstate`` with ``raise``,
+``call`` or ``log`` (the error must be raised at the operation).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _config, checks
+from . import comm as _comm
+
+__all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "register_array_type", "defer", "evaluate", "flush",
+           "flush_local", "expose", "operation", "pending_count", "set_enabled"]
+
+ENABLED: bool = _config.LAZY
+LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
+CHUNK_ELEMENTS = 8192  # elements per chunk: a few buffers of it stay in the L2 cache
+
+depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
+_array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
+_pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creation order)
+_exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
+_EXC_BIT = 16
+_SCALARS = (int, float, complex)
+
+
+def register_array_type(cls: type) -> None:
+    """Called once by ``numpy_dist.distarray``: the type whose operands may be deferred."""
+    global _array_type
+    _array_type = cls
+
+
+def set_enabled(flag: bool) -> bool:
+    """Turn deferral on or off (returns the previous state); pending work is not touched."""
+    global ENABLED
+    previous, ENABLED = ENABLED, bool(flag)
+    return previous
+
+
+class Node:
+    """One deferred ufunc call over one layout's local blocks."""
+
+    __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "holder", "block", "flags",
+                 "computed", "exc", "__weakref__")
+
+    def __init__(self, ufunc: np.ufunc, args: list, dtype: np.dtype, shape: tuple, order: str,
+                 settings: dict | None) -> None:
+        self.ufunc, self.args, self.dtype, self.shape, self.order = ufunc, args, dtype, shape, order
+        self.settings = settings  # np.errstate at the call (None: NumPy's defaults)
+        self.holder: Any = None  # weakref to the DistArray whose value this is
+        self.block: np.ndarray | None = None  # the value, once materialised
+        self.flags = 0  # FP error bits this rank saw evaluating it
+        self.computed = False
+        self.exc: BaseException | None = None
+
+
+# --------------------------------------------------------------------------
+# Deciding to defer (global metadata only: every rank decides alike)
+# --------------------------------------------------------------------------
+
+_DEFAULT_ERR = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+_EAGER_MODES = frozenset({"raise", "call", "log"})
+_err_cache: list = [None, None]  # [errstate object, its settings (None default, False eager)]
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _errstate_var
+except ImportError:  # pragma: no cover - a NumPy without it: read np.geterr() each time
+    _errstate_var = None
+
+
+def _errstate() -> dict | None | bool:
+    """The current ``np.errstate``: None for NumPy's defaults, False when a call must run eagerly."""
+    token = _errstate_var.get() if _errstate_var is not None else object()
+    if token is _err_cache[0]:
+        return _err_cache[1]
+    err = np.geterr()
+    settings = False if _EAGER_MODES.intersection(err.values()) else None if err == _DEFAULT_ERR else err
+    _err_cache[:] = [token, settings]
+    return settings
+
+
+_loops: dict[tuple, tuple | None] = {}
+
+
+def _loop(ufunc: np.ufunc, types: tuple) -> tuple | None:
+    """The dtypes of NumPy's loop for these operand types (NEP 50), or None when the call must run eagerly."""
+    key = (ufunc, *types)
+    loop = _loops.get(key, ())
+    if loop == ():
+        try:
+            loop = ufunc.resolve_dtypes(types + (None,))
+        except Exception:  # noqa: BLE001 - NumPy's own error is the eager call's to raise
+            loop = None
+        if loop is not None and ufunc is np.power and loop[0].kind in "iu":
+            loop = None  # integer powers raise for negative exponents: at the call, as NumPy does
+        if loop is not None and loop[-1].kind not in "biufc":
+            loop = None
+        _loops[key] = loop
+    return loop
+
+
+def _scalar_fits(value: Any, dt: np.dtype) -> bool:
+    """Whether NumPy converts the Python scalar to the loop's type without an error or warning."""
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return type(value) is int and info.min <= value <= info.max
+    if dt.kind == "b":
+        return type(value) is bool
+    if dt.itemsize >= 8 and dt.kind == "f" or dt.itemsize >= 16:
+        return True
+    limit = float(np.finfo(dt).max)
+    parts = (value.real, value.imag) if type(value) is complex else (value,)
+    return all(abs(p) <= limit or p != p for p in parts)
+
+
+def _order_of(block: np.ndarray) -> str | None:
+    """How a chunked walk visits the block like NumPy's 'K' order: flat C, flat F, by rows, or not at all."""
+    flags = block.flags
+    if flags.c_contiguous:
+        return "C"
+    if flags.f_contiguous:
+        return "F"
+    strides = [abs(s) for s, n in zip(block.strides, block.shape) if n > 1]
+    return "R" if strides == sorted(strides, reverse=True) else None
+
+
+def _combined_order(a: str | None, b: str) -> str | None:
+    if a is None or a == b:
+        return b
+    if {a, b} <= {"C", "R"}:
+        return "R"
+    return "X"  # mixed C and F: NumPy's output order is not one a chunked walk reproduces
+
+
+def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
+    """A DistArray whose value is ``ufunc(*inputs)``, pending, or None when the call must run eagerly."""
+    if depth or checks.active() or ufunc.nout != 1 or len(inputs) != ufunc.nin or ufunc.signature is not None:
+        return None
+    dist = None
+    order = None
+    types = []
+    args: list = []
+    exposed = False
+    for x in inputs:
+        if type(x) is _array_type:
+            d = x._dist
+            if dist is None:
+                dist = d
+            elif d is not dist and d != dist:
+                return None
+            node = x._expr
+            if node is not None:
+                types.append(node.dtype)
+                args.append(node)
+                order = _combined_order(order, node.order)
+            else:
+                block = x._block
+                if block.dtype.kind not in "biufc":
+                    return None
+                types.append(block.dtype)
+                args.append(block)
+                order = _combined_order(order, _order_of(block) or "X")
+                exposed = exposed or (_exposed and id(_root(block)) in _exposed)
+        elif type(x) in _SCALARS:
+            types.append(type(x))
+            args.append(x)
+        elif type(x) is bool or isinstance(x, np.generic) and x.dtype.kind in "biufc":
+            types.append(np.dtype(bool) if type(x) is bool else x.dtype)
+            args.append(x)
+        else:
+            return None
+    if dist is None or order == "X":
+        return None
+    settings = _errstate()
+    if settings is False:
+        return None
+    loop = _loop(ufunc, tuple(types))
+    if loop is None:
+        return None
+    for i, x in enumerate(args):
+        if type(x) in _SCALARS and not _scalar_fits(x, loop[i]):
+            return None
+    node = Node(ufunc, args, loop[-1], dist.local_shape, order or "C", settings)
+    result = _array_type._from_node(node, dist)
+    node.holder = weakref.ref(result)
+    comm = dist.comm
+    entry = _pending.get(id(comm))
+    if entry is None:
+        entry = _pending[id(comm)] = (comm, [])
+    entry[1].append(node)
+    if exposed:  # user code may write an operand's block before the value is needed: compute it now
+        _evaluate_quietly(node)
+    if len(entry[1]) >= LIMIT:
+        flush(comm)  # every rank holds as many nodes: all take this turn together
+    return result
+
+
+def operation(comm: Any, body: Callable[[], Any], settle: bool = True) -> Any:
+    """Run one public collective operation: ``comm``'s deferred work settled first, no deferral inside.
+
+    ``comm`` None (no operand tells the communicator) or ``settle=False`` (a read
+    of settled arrays, which writes nothing a pending expression reads) skip the flush.
+    """
+    global depth
+    if settle and comm is not None and _pending:
+        flush(comm)
+    depth += 1
+    try:
+        return body()
+    finally:
+        depth -= 1
+
+
+def pending_count(comm: Any) -> int:
+    """Nodes created on ``comm`` since its last collective flush (the same number on every rank)."""
+    entry = _pending.get(id(comm))
+    return 0 if entry is None else len(entry[1])
+
+
+# --------------------------------------------------------------------------
+# Exposure: blocks user code holds
+# --------------------------------------------------------------------------
+
+
+def _root(block: np.ndarray) -> Any:
+    while isinstance(block.base, np.ndarray):
+        block = block.base
+    return block
+
+
+def expose(block: np.ndarray) -> None:
+    """Record that user code holds ``block`` (or a view of its memory) and may write it at any time."""
+    root = _root(block)
+    key = id(root)
+    if key not in _exposed:
+        try:
+            _exposed[key] = weakref.ref(root, lambda _r, key=key: _exposed.pop(key, None))
+        except TypeError:  # pragma: no cover - a root NumPy cannot refer to weakly
+            pass
+
+
+# --------------------------------------------------------------------------
+# Evaluation (local: never communicates)
+# --------------------------------------------------------------------------
+
+
+def _plan(root: Node) -> list[Node]:
+    """Nodes to compute for ``root``, operands first (each once)."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in seen:
+            continue
+        if expanded:
+            seen.add(id(node))
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for a in reversed(node.args):
+            if type(a) is Node and a.block is None and id(a) not in seen:
+                stack.append((a, False))
+    return order
+
+
+# Floating-point errors are attributed to the node whose ufunc call raised them: NumPy calls
+# ``_record`` after each such call while the capture is installed (a prepared ``np.errstate``).
+_current: list = [None]
+
+
+def _record(kind: str, _flag: int) -> None:
+    _current[0].flags |= _comm.FP_BITS.get(kind, 0)
+
+
+try:
+    from numpy._core._ufunc_config import _make_extobj
+
+    _CAPTURE = _make_extobj(all="call", call=_record)
+except ImportError:  # pragma: no cover - a NumPy without them: the public context manager
+    _CAPTURE = None
+
+
+def _capture_on() -> Any:
+    if _CAPTURE is None or _errstate_var is None:
+        ctx = np.errstate(all="call", call=_record)
+        ctx.__enter__()
+        return ctx
+    return _errstate_var.set(_CAPTURE)
+
+
+def _capture_off(token: Any) -> None:
+    if isinstance(token, np.errstate):
+        token.__exit__(None, None, None)
+    else:
+        _errstate_var.reset(token)
+
+
+def evaluate(root: Node) -> None:
+    """Compute ``root`` (and every operand somebody holds) into blocks; exceptions are recorded, then raised."""
+    if root.block is not None:
+        return
+    if any(type(a) is Node and a.block is None for a in root.args):
+        nodes = _plan(root)
+        keep = [n is root or (n.holder is not None and n.holder() is not None) for n in nodes]
+    else:
+        nodes, keep = [root], [True]
+    token = _capture_on()
+    try:
+        if math.prod(root.shape) <= CHUNK_ELEMENTS:
+            blocks = _run_whole(nodes, keep)
+        else:
+            blocks = _run_chunks(nodes, keep, root.order, root.shape)
+    except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
+        root.exc = exc
+        raise
+    finally:
+        _capture_off(token)
+    for node, block in zip(nodes, blocks):
+        node.computed = True
+        if block is None:
+            continue
+        node.block, node.args = block, []
+        holder = node.holder() if node.holder is not None else None
+        if holder is not None:
+            holder._block, holder._expr = block, None
+
+
+def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
+    """Small blocks: each ufunc on whole operands, exactly the eager calls."""
+    values: dict[int, np.ndarray] = {}
+    for node in nodes:
+        _current[0] = node
+        ins = [(values[id(a)] if id(a) in values else a.block) if type(a) is Node else a for a in node.args]
+        out = node.ufunc(*ins)
+        values[id(node)] = out if type(out) is np.ndarray else np.asarray(out)
+    return [values[id(n)] if k else None for n, k in zip(nodes, keep)]
+
+
+def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple) -> list:
+    """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once."""
+    blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
+              for n, k in zip(nodes, keep)]
+    position = {id(n): i for i, n in enumerate(nodes)}
+    total = math.prod(shape)
+    row = 1
+    if mode == "R":
+        row = total // shape[0]
+        step = max(1, CHUNK_ELEMENTS // max(row, 1))
+        spans = [(i, min(i + step, shape[0])) for i in range(0, shape[0], step)]
+        views = list(blocks)
+    else:
+        step = CHUNK_ELEMENTS
+        spans = [(i, min(i + step, total)) for i in range(0, total, step)]
+        views = [None if b is None else b.ravel(order="K") for b in blocks]
+    leaves: dict[int, np.ndarray] = {}
+    buffers = [None if b is not None else np.empty(step * row, n.dtype) for n, b in zip(nodes, blocks)]
+    for start, stop in spans:
+        values: list = [None] * len(nodes)
+        for i, node in enumerate(nodes):
+            _current[0] = node
+            ins = []
+            for a in node.args:
+                if type(a) is Node:
+                    j = position.get(id(a))
+                    ins.append(values[j] if j is not None else _piece(a.block, leaves, mode, start, stop))
+                elif type(a) is np.ndarray:
+                    ins.append(_piece(a, leaves, mode, start, stop))
+                else:
+                    ins.append(a)
+            if views[i] is not None:
+                out = views[i][start:stop]
+            else:
+                n = stop - start
+                out = buffers[i][:n * row]
+                if mode == "R":
+                    out = out.reshape((n,) + tuple(shape[1:]))
+            node.ufunc(*ins, out=out)
+            values[i] = out
+    return blocks
+
+
+def _piece(block: np.ndarray, flat: dict, mode: str, start: int, stop: int) -> np.ndarray:
+    """Elements ``start:stop`` of a leaf block in the walk's order (rows in row mode)."""
+    if mode == "R":
+        return block[start:stop]
+    view = flat.get(id(block))
+    if view is None:
+        view = flat[id(block)] = block.ravel(order="K")
+    return view[start:stop]
+
+
+# --------------------------------------------------------------------------
+# Flushes
+# --------------------------------------------------------------------------
+
+
+def _evaluate_quietly(node: Node) -> None:
+    """Evaluate, keeping an exception on the node (agreed and raised at the next flush)."""
+    try:
+        evaluate(node)
+    except Exception:  # noqa: BLE001 - recorded by evaluate
+        pass
+
+
+def _evaluate_all(nodes: list[Node]) -> None:
+    for node in reversed(nodes):  # the latest first: an expression is computed whole, not operand by operand
+        if not node.computed and node.exc is None:
+            _evaluate_quietly(node)
+
+
+def flush_local(comm: Any) -> None:
+    """Evaluate everything pending on ``comm`` on this rank alone (before user code may write a block)."""
+    entry = _pending.get(id(comm))
+    if entry is not None:
+        _evaluate_all(entry[1])
+
+
+def flush(comm: Any) -> None:
+    """Collective: evaluate what is pending on ``comm`` and agree on what the evaluations saw.
+
+    One allreduce of one flag word per node (none on one rank); an exception
+    on any rank is raised on every rank; FP errors are reported per node, as
+    the ``np.errstate`` of its call asks.
+    """
+    entry = _pending.pop(id(comm), None)
+    if entry is None:
+        return
+    nodes = entry[1]
+    _evaluate_all(nodes)
+    words = np.array([n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes], dtype=np.int64)
+    words = _comm.allreduce_bor(comm, words)
+    if (words & _EXC_BIT).any():
+        first = next((n.exc for n in nodes if n.exc is not None), None)
+        _comm.agree(comm, first)
+    for node, word in zip(nodes, words.tolist()):
+        if word:
+            _report(word, node)
+
+
+_FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "under"), ("invalid value", "invalid"))
+
+
+def _report(word: int, node: Node) -> None:
+    settings = node.settings or _DEFAULT_ERR
+    for kind, key in _FP_KINDS:
+        if word & _comm.FP_BITS[kind]:
+            mode = settings[key]
+            message = f"{kind} encountered in {node.ufunc.__name__}"
+            if mode == "warn":
+                warnings.warn(message, RuntimeWarning, stacklevel=4)
+            elif mode == "print":
+                print(f"Warning: {message}")
+
+
+checks.install_operation(operation)

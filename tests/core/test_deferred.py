@@ -1,0 +1,282 @@
+"""Deferred, fused elementwise evaluation: NumPy's values bit for bit, NumPy's aliasing semantics, agreed errors.
+
+Every test turns deferral on (whatever ``NUMPY_DIST_LAZY`` says) and compares with
+eager NumPy on the same data.  Sizes above ``CHUNK_ELEMENTS`` take the chunked path,
+small ones the whole-block path.
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+import numpy_dist as nd
+from numpy_dist import _deferred
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
+
+CASES = ["block", "cyclic", "uneven", "unstructured", "blockcyclic3"]
+SIZES = [0, 7, 50_001]  # empty, whole-block, chunked (at every rank count)
+
+
+@pytest.fixture(autouse=True)
+def deferred():
+    previous = _deferred.set_enabled(True)
+    yield
+    nd.evaluate(nd.zeros((1,)))  # settle what a test left pending (COMM_WORLD)
+    _deferred.set_enabled(previous)
+
+
+def _exact(actual: nd.DistArray, expected: np.ndarray) -> None:
+    """Gathered values identical bit for bit (NaNs alike), same dtype and shape, on every rank."""
+    got = nd.asnumpy(actual)
+    same = got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(
+        got.view(np.uint8), np.ascontiguousarray(expected).view(np.uint8))
+    assert_all_ranks(same, f"deferred result differs: {got!r} vs {expected!r}")
+
+
+def _pending(d: nd.DistArray) -> bool:
+    return d._expr is not None
+
+
+def _chain(x):
+    return np.sin(x) * 2 + x**2 - np.exp(-x)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("n", SIZES)
+def test_chain_is_bit_for_bit_numpy(case, n):
+    x = np.linspace(-3.0, 3.0, n)
+    d = distribute(x, case)
+    r = _chain(d)
+    assert_all_ranks(_pending(r), "the chain was not deferred")
+    assert r.dtype == np.float64 and r.shape == (n,)
+    _exact(r, _chain(x))
+
+
+DTYPE_EXPRS = [
+    (np.int8, lambda x: (x * 3 + 1) // 2 - x % 5),
+    (np.int64, lambda x: (x << 2) ^ (x >> 1) | 7),
+    (np.uint16, lambda x: x * 2 + 300),
+    (np.float32, lambda x: np.sqrt(abs(x)) * 0.5 + 1.5),  # Python floats stay weak (NEP 50): float32
+    (np.float32, lambda x: x * np.float64(2.0)),  # a NumPy scalar is strong: float64
+    (np.complex64, lambda x: np.exp(1j * x) + x.conj()),
+    (np.bool_, lambda x: (x & ~x) | (x ^ True)),
+    (np.int32, lambda x: x / 3 + np.int32(1)),  # true division: float64
+    (np.float64, lambda x: np.where(x > 0, x, 0) + np.maximum(x, 0.5)),
+]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic"])
+@pytest.mark.parametrize("i", range(len(DTYPE_EXPRS)))
+@pytest.mark.parametrize("n", [13, 40_000])
+def test_dtypes_follow_nep50(case, i, n):
+    dtype, f = DTYPE_EXPRS[i]
+    x = (np.arange(n) % 97 - 40).astype(dtype)
+    _exact(f(distribute(x, case)), f(x))
+
+
+@pytest.mark.parametrize("case", ["block", "grid_bb", "last"])
+def test_strided_views_and_transposes(case):
+    u = np.arange(300 * 200, dtype=np.float64).reshape(300, 200) / 7
+    d = distribute(u, case)
+    inner = d[1:-1, 1:-1] + 0.1 * (d[:-2, 1:-1] + d[2:, 1:-1] - 4 * d[1:-1, 1:-1])
+    _exact(inner, u[1:-1, 1:-1] + 0.1 * (u[:-2, 1:-1] + u[2:, 1:-1] - 4 * u[1:-1, 1:-1]))
+    t = d.T
+    _exact(np.cos(t) * t + 1, np.cos(u.T) * u.T + 1)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_stencil_in_place_update_equals_numpy(case):
+    u = np.random.default_rng(3).random((40, 30))
+    d = distribute(u, case)
+    for _ in range(4):
+        d[1:-1, 1:-1] = d[1:-1, 1:-1] + 0.1 * (d[:-2, 1:-1] + d[2:, 1:-1] + d[1:-1, :-2] + d[1:-1, 2:]
+                                                - 4 * d[1:-1, 1:-1])
+        u[1:-1, 1:-1] = u[1:-1, 1:-1] + 0.1 * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
+                                                - 4 * u[1:-1, 1:-1])
+    assert_dist_equal(d, u, rtol=0)
+
+
+# -- aliasing: a pending expression reads its operands as they were at the call ----------------
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("n", [9, 30_000])
+def test_in_place_operator_on_an_operand(case, n):
+    x = np.arange(n, dtype=np.float64)
+    d = distribute(x, case)
+    y = d * 2 + 1
+    d += 5
+    _exact(y, x * 2 + 1)
+    _exact(d, x + 5)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_out_argument_writing_an_operand(case):
+    x = np.arange(20.0)
+    d = distribute(x, case)
+    y = np.sqrt(d)
+    np.add(d, 100, out=d)
+    _exact(y, np.sqrt(x))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_setitem_on_an_operand_and_through_a_view(case):
+    x = np.arange(24.0)
+    d = distribute(x, case)
+    y = d - 1
+    d[3] = -50.0
+    v = d[5:]
+    z = d * 3
+    v[...] = 0.0
+    _exact(y, x - 1)
+    x[3] = -50.0
+    _exact(z, x * 3)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic"])
+def test_writes_through_local_blocks(case):
+    x = np.arange(16.0)
+    d = distribute(x, case)
+    block = d.local  # handed out: user code may write it at any time
+    y = d + 1
+    block[...] = 7.0
+    _exact(y, x + 1)
+    y.local[...] = -1.0  # a pending result's block: computed first, then written
+    _exact(y, np.full(16, -1.0))
+
+
+def test_arrays_viewing_user_memory():
+    x = np.arange(12.0)
+    d = nd.asarray(x)  # block distribution: the blocks may be views of x
+    y = d * 10
+    x[...] = 0.0
+    _exact(y, np.arange(12.0) * 10)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_deleted_operands_and_intermediates(case):
+    x = np.linspace(0, 1, 5000)
+    d = distribute(x, case)
+    t = np.exp(d)
+    y = t * 2
+    del d, t
+    gc.collect()
+    _exact(y, np.exp(x) * 2)
+
+
+@pytest.mark.parametrize("case", ["block", "unstructured"])
+def test_named_intermediates_are_computed_once_and_kept(case):
+    x = np.linspace(0, 1, 20_000)
+    d = distribute(x, case)
+    t = np.exp(d)
+    y = t * 2 + t
+    _exact(y, np.exp(x) * 2 + np.exp(x))
+    assert_all_ranks(not _pending(t), "a held intermediate was not materialised with the expression")
+    _exact(t, np.exp(x))
+
+
+def test_long_chains_flush_at_the_limit():
+    x = np.arange(1000.0)
+    d = distribute(x, "block")
+    y, z = d, x
+    for i in range(3 * _deferred.LIMIT + 5):
+        y, z = y + i, z + i
+    assert_all_ranks(_deferred.pending_count(d.comm) < _deferred.LIMIT, "pending work passed the limit")
+    _exact(y, z)
+
+
+def test_library_operations_settle_first():
+    x = np.arange(30.0) - 10
+    d = distribute(x, "cyclic")
+    y = np.abs(d) * 2
+    assert float(np.sum(y)) == float(np.sum(np.abs(x) * 2))
+    assert_all_ranks(_deferred.pending_count(d.comm) == 0, "a reduction left work pending")
+    s = np.sort(d * -1)
+    _exact(s, np.sort(x * -1))
+    assert repr(d + 1).startswith("DistArray(")
+
+
+def test_pending_metadata_needs_no_evaluation():
+    d = distribute(np.arange(10, dtype=np.int16), "block")
+    y = d * 2.5
+    assert (y.shape, y.dtype, y.ndim, y.size, y.dist) == ((10,), np.float64, 1, 10, ("b",))
+    assert_all_ranks(_pending(y), "metadata evaluated the expression")
+
+
+def test_options_and_other_layouts_are_eager():
+    x = np.arange(10.0)
+    a, c = distribute(x, "block"), distribute(x, "cyclic")
+    assert_all_ranks(not _pending(np.add(a, 1, dtype=np.float32)), "dtype= was deferred")
+    assert_all_ranks(not _pending(a + c), "operands of two layouts were deferred")
+    i = distribute(np.arange(10), "block")
+    assert_all_ranks(not _pending(i ** 2), "an integer power was deferred")
+    with pytest.raises(OverflowError):  # NumPy's error, at the call
+        distribute(np.arange(3, dtype=np.int8), "block") + 300
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def _one_rank_bad(value: float) -> np.ndarray:
+    x = np.ones(40)
+    x[0] = value  # only the owner of element 0 sees it
+    return x
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fp_warnings_are_agreed_at_evaluation(case):
+    d = distribute(_one_rank_bad(-1.0), case)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        y = np.log(d) + 1
+        nd.evaluate(y)
+    messages = [str(w.message) for w in seen if issubclass(w.category, RuntimeWarning)]
+    assert_all_ranks(messages == ["invalid value encountered in log"], f"warnings {messages}")
+
+
+def test_errstate_is_the_callers():
+    d = distribute(_one_rank_bad(0.0), "block")
+    with np.errstate(divide="ignore"):
+        y = 1 / d
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nd.evaluate(y)  # computed under the caller's errstate: silent
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):  # raise: eager, at the operation, on every rank
+            1 / d
+        assert_all_ranks(not _pending(d + 1), "")
+
+
+def test_a_failure_during_evaluation_is_raised_on_every_rank(monkeypatch):
+    d = distribute(np.arange(10.0), "block")
+    y = d + 1
+    real = _deferred._run_whole
+
+    def failing(nodes, keep):
+        if MPI.COMM_WORLD.rank == MPI.COMM_WORLD.size - 1:
+            raise MemoryError("no room on the last rank")
+        return real(nodes, keep)
+
+    monkeypatch.setattr(_deferred, "_run_whole", failing)
+    with pytest.raises(MemoryError):
+        nd.evaluate(y)
+    monkeypatch.setattr(_deferred, "_run_whole", real)
+    _exact(y, np.arange(10.0) + 1)
+
+
+def test_local_reads_on_one_rank_only_keep_ranks_in_step():
+    x = np.arange(100.0)
+    d = distribute(x, "block")
+    y = np.sqrt(d)
+    if MPI.COMM_WORLD.rank == 0:
+        y.local  # rank-dependent user code: computes on this rank alone
+    z = y + 1  # every rank: y is an operand (pending on some ranks, computed on rank 0)
+    counts = MPI.COMM_WORLD.allgather(_deferred.pending_count(d.comm))
+    assert len(set(counts)) == 1, counts
+    _exact(z, np.sqrt(x) + 1)
+    assert float(np.max(z)) == float(np.max(np.sqrt(x) + 1))
