@@ -47,7 +47,7 @@ from . import _config, checks
 from . import comm as _comm
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "register_array_type", "defer", "evaluate", "flush",
-           "flush_local", "expose", "operation", "pending_count", "set_enabled"]
+           "flush_local", "expose", "operation", "pending_count", "set_enabled", "consumable", "reduce_add"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -231,20 +231,89 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     return result
 
 
-def operation(comm: Any, body: Callable[[], Any], settle: bool = True) -> Any:
+def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: Node | None = None) -> Any:
     """Run one public collective operation: ``comm``'s deferred work settled first, no deferral inside.
 
     ``comm`` None (no operand tells the communicator) or ``settle=False`` (a read
     of settled arrays, which writes nothing a pending expression reads) skip the flush.
+    ``spare``: a pending operand the operation consumes in its own pass (a fused
+    reduction); what it saw is agreed when the operation ends.
     """
     global depth
     if settle and comm is not None and _pending:
-        flush(comm)
+        flush(comm, spare)
     depth += 1
     try:
-        return body()
+        result = body()
     finally:
         depth -= 1
+    if spare is not None:
+        flush(comm)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Reductions that consume a pending expression in the same pass
+# --------------------------------------------------------------------------
+
+
+def consumable(x: Any) -> Node | None:
+    """The pending node a fused reduction may consume: flat (contiguous) real or integer values."""
+    node = x._expr if type(x) is _array_type else None
+    # Global facts only (the layout's order, dtype and the global size): every rank decides alike.
+    if node is None or node.order == "R" or node.dtype.kind not in "biuf" or not x.size:
+        return None
+    return node
+
+
+def reduce_add(root: Node) -> np.ndarray:
+    """``np.add.reduce`` of ``root``'s whole block, bit for bit, without materialising the block.
+
+    NumPy sums a contiguous float block pairwise: halves split at a multiple of
+    8 until a leaf is short.  The leaves here are that recursion's nodes of at
+    most ``CHUNK_ELEMENTS`` elements, each computed from the expression into a
+    buffer and summed by NumPy's own loop (``initial=-0.0`` adds nothing, not
+    even to the sign of a zero); the partials are added in the recursion's
+    order.  Integer sums are exact in any order.
+    """
+    leaves: list[tuple[int, int]] = []
+    tree = _pairwise_tree(0, math.prod(root.shape), leaves)
+    zero = root.dtype.type(-0.0) if root.dtype.kind == "f" else None
+    partials: list = [None] * len(leaves)
+
+    def consume(i: int, chunk: np.ndarray) -> None:
+        partials[i] = np.add.reduce(chunk) if zero is None else np.add.reduce(chunk, initial=zero)
+
+    # The consumed value itself is not kept (a later use computes it again); operands somebody holds are.
+    nodes = _plan(root)
+    keep = [n is not root and n.holder is not None and n.holder() is not None for n in nodes]
+    token = _capture_on()
+    try:
+        blocks = _run_chunks(nodes, keep, root.order, root.shape, leaves, consume)
+    except Exception as exc:  # noqa: BLE001 - agreed when the operation ends
+        root.exc = exc
+        raise
+    finally:
+        _capture_off(token)
+    _settle(nodes, blocks)
+    return np.asarray(_combine_tree(tree, partials))
+
+
+def _pairwise_tree(lo: int, hi: int, leaves: list) -> Any:
+    """NumPy's pairwise-summation split of ``[lo, hi)`` down to chunk-sized leaves (leaf indices)."""
+    n = hi - lo
+    if n <= CHUNK_ELEMENTS:
+        leaves.append((lo, hi))
+        return len(leaves) - 1
+    half = n // 2
+    half -= half % 8
+    return (_pairwise_tree(lo, lo + half, leaves), _pairwise_tree(lo + half, hi, leaves))
+
+
+def _combine_tree(tree: Any, partials: list) -> Any:
+    if isinstance(tree, int):
+        return partials[tree]
+    return np.add(_combine_tree(tree[0], partials), _combine_tree(tree[1], partials))
 
 
 def pending_count(comm: Any) -> int:
@@ -352,6 +421,11 @@ def evaluate(root: Node) -> None:
         raise
     finally:
         _capture_off(token)
+    _settle(nodes, blocks)
+
+
+def _settle(nodes: list[Node], blocks: list) -> None:
+    """Mark ``nodes`` computed; those given a block hand it to their DistArray."""
     for node, block in zip(nodes, blocks):
         node.computed = True
         if block is None:
@@ -373,8 +447,13 @@ def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
     return [values[id(n)] if k else None for n, k in zip(nodes, keep)]
 
 
-def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple) -> list:
-    """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once."""
+def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spans: list | None = None,
+                consume: Callable[[int, np.ndarray], None] | None = None) -> list:
+    """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once.
+
+    ``spans`` (flat ranges) replaces the regular chunks; ``consume(i, values)``
+    receives the last node's values for span ``i`` (a fused reduction).
+    """
     blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
               for n, k in zip(nodes, keep)]
     position = {id(n): i for i, n in enumerate(nodes)}
@@ -386,12 +465,13 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple) ->
         spans = [(i, min(i + step, shape[0])) for i in range(0, shape[0], step)]
         views = list(blocks)
     else:
-        step = CHUNK_ELEMENTS
-        spans = [(i, min(i + step, total)) for i in range(0, total, step)]
+        step = CHUNK_ELEMENTS if spans is None else max(stop - start for start, stop in spans)
+        if spans is None:
+            spans = [(i, min(i + step, total)) for i in range(0, total, step)]
         views = [None if b is None else b.ravel(order="K") for b in blocks]
     leaves: dict[int, np.ndarray] = {}
     buffers = [None if b is not None else np.empty(step * row, n.dtype) for n, b in zip(nodes, blocks)]
-    for start, stop in spans:
+    for k, (start, stop) in enumerate(spans):
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
             _current[0] = node
@@ -413,6 +493,8 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple) ->
                     out = out.reshape((n,) + tuple(shape[1:]))
             node.ufunc(*ins, out=out)
             values[i] = out
+        if consume is not None:
+            consume(k, values[-1])
     return blocks
 
 
@@ -452,17 +534,24 @@ def flush_local(comm: Any) -> None:
         _evaluate_all(entry[1])
 
 
-def flush(comm: Any) -> None:
+def flush(comm: Any, spare: Node | None = None) -> None:
     """Collective: evaluate what is pending on ``comm`` and agree on what the evaluations saw.
 
     One allreduce of one flag word per node (none on one rank); an exception
     on any rank is raised on every rank; FP errors are reported per node, as
-    the ``np.errstate`` of its call asks.
+    the ``np.errstate`` of its call asks.  ``spare`` and the operands it still
+    needs stay pending (an operation about to consume it in its own pass).
     """
     entry = _pending.pop(id(comm), None)
     if entry is None:
         return
     nodes = entry[1]
+    if spare is not None and not spare.computed:
+        kept = {id(n) for n in _plan(spare)}
+        later = [n for n in nodes if id(n) in kept]
+        nodes = [n for n in nodes if id(n) not in kept]
+        if later:
+            _pending[id(comm)] = (comm, later)
     _evaluate_all(nodes)
     words = np.array([n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes], dtype=np.int64)
     words = _comm.allreduce_bor(comm, words)

@@ -50,6 +50,11 @@ def _hook(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"DistArray.{name} needs the full package: import numpy_dist") from None
 
 
+# NumPy functions whose implementation sums a pending first argument without materialising it
+# (dispatch.ufunc_reduce asks numpy_dist._deferred.reduce_add).
+_FUSED_REDUCTIONS = frozenset({np.sum, np.mean})
+
+
 def _basic_key(key: Any) -> bool:
     """Whether an index is integers, slices, Ellipsis and None only (a view or an element; no arrays)."""
     parts = key if type(key) is tuple else (key,)
@@ -299,7 +304,10 @@ class DistArray(NDArrayOperatorsMixin):
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         checks.check_same_comm(args, kwargs)
-        return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs))
+        # A reduction of a pending expression reads it in its own pass (it is not computed first).
+        spare = _deferred.consumable(args[0]) if func in _FUSED_REDUCTIONS and args else None
+        return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs),
+                                   spare=spare)
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         return _hook("namespace")(api_version)

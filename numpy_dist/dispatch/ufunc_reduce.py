@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from .. import _deferred
 from .. import comm as _comm
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
@@ -156,15 +157,18 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         opts["where"] = local_where
     if has_initial and (not split or ufunc.identity is None):
         opts["initial"] = initial  # applied once, or idempotent (max/min) when split
-    local = array.local
+    fused = _fused_sum(ufunc, array, axes, opts)
+    local = array.local if fused is None else None
     # A rank with nothing to reduce sends a zero-length partial rather than the identity: combining
     # with an identity is not always a no-op (1 * (inf+nanj) is nan+nanj) and NumPy applies it once.
-    absent = split and any(local.shape[a] == 0 for a in axes)
+    absent = split and any(n == 0 for i, n in enumerate(dist.local_shape) if i in axes)
 
     def kernel() -> np.ndarray:
         if absent:  # nothing here to reduce: a zero-length partial of the right dtype
-            probe = ufunc.reduce(np.ones((1,) * array.ndim, local.dtype), **{**opts, "where": True})
-            return np.empty(tuple(0 if i in axes else n for i, n in enumerate(local.shape)), probe.dtype)
+            probe = ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), **{**opts, "where": True})
+            return np.empty(tuple(0 if i in axes else n for i, n in enumerate(dist.local_shape)), probe.dtype)
+        if fused is not None:  # a pending expression, summed chunk by chunk as NumPy sums its block
+            return _deferred.reduce_add(fused).reshape((1,) * array.ndim)
         return np.asarray(ufunc.reduce(local, **opts))
 
     part = _comm.agreed_call(dist.comm, kernel, fp="reduce")
@@ -178,6 +182,19 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         first = _first_nan_or_extreme(array, axes, split, "max" if ufunc is np.fmax else "min")
         part = np.where(np.isnan(part), first, part)
     return _reduced_result(part, axes, keepdims, dist, out)
+
+
+def _fused_sum(ufunc: np.ufunc, array: DistArray, axes: tuple[int, ...], opts: dict) -> Any:
+    """The pending node a full sum may consume in its own pass (``numpy_dist._deferred``), or None.
+
+    Every rank decides alike: pending-ness, the node's dtype and layout are global; a rank whose
+    block is empty sums nothing in either path.
+    """
+    node = _deferred.consumable(array)
+    if (node is None or ufunc is not np.add or len(axes) != array.ndim or set(opts) != {"axis", "dtype", "keepdims"}
+            or opts["dtype"] not in (None, node.dtype)):
+        return None
+    return node
 
 
 def _first_nan_or_extreme(array: DistArray, axes: tuple[int, ...], split: list[int], kind: str) -> np.ndarray:

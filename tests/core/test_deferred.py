@@ -280,3 +280,41 @@ def test_local_reads_on_one_rank_only_keep_ranks_in_step():
     assert len(set(counts)) == 1, counts
     _exact(z, np.sqrt(x) + 1)
     assert float(np.max(z)) == float(np.max(np.sqrt(x) + 1))
+
+
+# -- reductions consume pending expressions ------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("n", [5, 8192, 123_457])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int16])
+def test_sum_and_mean_of_a_pending_expression_equal_eager(case, n, dtype):
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal(n) * 100).astype(dtype)
+    y = (rng.standard_normal(n) * 100).astype(dtype)
+    a, b = distribute(x, case), distribute(y, case)
+    fused = (np.sum(a * b - 1), np.mean(np.abs(a - b)))
+    assert_all_ranks(_deferred.pending_count(a.comm) == 0, "the reduction left work pending")
+    previous = _deferred.set_enabled(False)
+    try:
+        eager = (np.sum(a * b - 1), np.mean(np.abs(a - b)))
+    finally:
+        _deferred.set_enabled(previous)
+    for f, e in zip(fused, eager):  # bit for bit: the same partial sums in the same order
+        assert_all_ranks(type(f) is type(e) and f.dtype == e.dtype and f.tobytes() == e.tobytes(), f"{f!r} != {e!r}")
+    if MPI.COMM_WORLD.size == 1 and dtype != np.int16 and case != "unstructured":  # (a shuffled block order)
+        assert np.sum(a * b - 1).tobytes() == np.sum(x * y - 1).tobytes()  # one block: NumPy's own summation
+
+
+def test_a_consumed_expression_stays_usable():
+    x = np.linspace(-1, 1, 30_001)
+    d = distribute(x, "block")
+    p = np.exp(d) * 2
+    s = np.sum(p)
+    _exact(p, np.exp(x) * 2)  # computed again when needed
+    assert float(s) == pytest.approx(float(np.sum(np.exp(x) * 2)))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        total = np.sum(np.log(d))  # the expression's warning is agreed when the sum ends
+    assert_all_ranks(any("invalid value encountered in log" in str(w.message) for w in seen), "no warning")
+    assert np.isnan(float(total))
