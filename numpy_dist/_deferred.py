@@ -46,8 +46,9 @@ import numpy as np
 from . import _config, checks
 from . import comm as _comm
 
-__all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "register_array_type", "defer", "evaluate", "flush",
-           "flush_local", "expose", "operation", "pending_count", "set_enabled", "consumable", "reduce_add"]
+__all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
+           "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "set_enabled",
+           "consumable", "reduce_add"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -133,6 +134,62 @@ def _loop(ufunc: np.ufunc, types: tuple) -> tuple | None:
             loop = None
         _loops[key] = loop
     return loop
+
+
+class Kernel:
+    """An elementwise operation that is not a ufunc (a cast, ``np.where``), shaped like one for deferral.
+
+    ``resolve(types)`` gives the operand and result dtypes as ``ufunc.resolve_dtypes``
+    does (Python scalar types stand for weak scalars); ``run(*operands, out=None)``
+    computes exactly what the eager call computes, into ``out`` when given.
+    """
+
+    nout = 1
+    signature = None
+
+    def __init__(self, name: str, nin: int, resolve: Callable[[tuple], tuple],
+                 run: Callable[..., Any]) -> None:
+        self.__name__, self.nin, self._resolve, self._run = name, nin, resolve, run
+
+    def resolve_dtypes(self, types: tuple) -> tuple:
+        return self._resolve(types[:self.nin])
+
+    def __call__(self, *operands: Any, out: np.ndarray | None = None) -> Any:
+        return self._run(*operands, out=out)
+
+
+_casts: dict[np.dtype, Kernel] = {}
+
+
+def cast_kernel(dtype: np.dtype) -> Kernel:
+    """``x.astype(dtype)`` (unsafe casting, NumPy's cast loops; errors are reported "in cast", as NumPy does)."""
+    kernel = _casts.get(dtype)
+    if kernel is None:
+        def run(x: Any, out: np.ndarray | None = None) -> Any:
+            if out is None:
+                return np.asarray(x).astype(dtype)
+            np.copyto(out, x, casting="unsafe")
+            return out
+
+        kernel = _casts[dtype] = Kernel("cast", 1, lambda types: (types[0], dtype), run)
+    return kernel
+
+
+def _where_types(types: tuple) -> tuple:
+    # Python scalar types (not dtypes: ``np.dtype('f8') == float``) stand for weak scalars (NEP 50).
+    values = [t(0) if isinstance(t, type) else t for t in types[1:]]
+    result = np.result_type(*values)
+    return (np.dtype(bool) if isinstance(types[0], type) else types[0], result, result, result)
+
+
+def _where_run(c: Any, x: Any, y: Any, out: np.ndarray | None = None) -> Any:
+    if out is None:
+        return np.where(c, x, y)
+    out[...] = np.where(c, x, y)
+    return out
+
+
+WHERE = Kernel("where", 3, _where_types, _where_run)
 
 
 def _scalar_fits(value: Any, dt: np.dtype) -> bool:

@@ -304,6 +304,10 @@ class DistArray(NDArrayOperatorsMixin):
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         checks.check_same_comm(args, kwargs)
+        if func is np.where and _deferred.ENABLED and len(args) == 3 and not kwargs:
+            pending = _deferred.defer(_deferred.WHERE, args)
+            if pending is not None:
+                return pending
         # A reduction of a pending expression reads it in its own pass (it is not computed first).
         spare = _deferred.consumable(args[0]) if func in _FUSED_REDUCTIONS and args else None
         return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs),
@@ -439,7 +443,11 @@ class DistArray(NDArrayOperatorsMixin):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} according to the rule {casting!r}")
         if not copy and dt == self.dtype:
             return self
-        return DistArray._new(self._local.astype(dt, copy=True), self._dist)
+        if _deferred.ENABLED:
+            pending = _deferred.defer(_deferred.cast_kernel(dt), (self,))
+            if pending is not None:
+                return pending
+        return _deferred.operation(self._dist.comm, lambda: DistArray._new(self._local.astype(dt, copy=True), self._dist))
 
     def copy(self, order: str = "K") -> DistArray:
         """A copy with the same distribution (no communication)."""

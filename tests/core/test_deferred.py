@@ -318,3 +318,24 @@ def test_a_consumed_expression_stays_usable():
         total = np.sum(np.log(d))  # the expression's warning is agreed when the sum ends
     assert_all_ranks(any("invalid value encountered in log" in str(w.message) for w in seen), "no warning")
     assert np.isnan(float(total))
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured"])
+@pytest.mark.parametrize("n", [11, 30_000])
+def test_astype_and_where_are_deferred(case, n):
+    x = np.linspace(-50, 50, n)
+    d = distribute(x, case)
+    cast = (d * 3).astype(np.int16)
+    assert_all_ranks(_pending(cast), "astype was not deferred")
+    _exact(cast + 1, (x * 3).astype(np.int16) + 1)
+    chosen = np.where(d > 0, d, -d * 2)
+    assert_all_ranks(_pending(chosen), "where was not deferred")
+    _exact(chosen, np.where(x > 0, x, -x * 2))
+    f32 = d.astype(np.float32)
+    _exact(np.where(f32 < 1, f32, 2.5), np.where(x.astype(np.float32) < 1, x.astype(np.float32), 2.5))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        bad = (d / 0.0).astype(np.int32)  # inf and nan to int: NumPy's "invalid value encountered in cast"
+        nd.evaluate(bad)
+    messages = {str(w.message) for w in seen}
+    assert_all_ranks("invalid value encountered in cast" in messages, f"{messages}")
