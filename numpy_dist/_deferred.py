@@ -217,25 +217,19 @@ def _order_of(block: np.ndarray) -> str | None:
     return "R" if strides == sorted(strides, reverse=True) else None
 
 
-def _combined_order(a: str | None, b: str) -> str | None:
-    if a is None or a == b:
-        return b
-    if {a, b} <= {"C", "R"}:
-        return "R"
-    return "X"  # mixed C and F: NumPy's output order is not one a chunked walk reproduces
-
-
 def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     """A DistArray whose value is ``ufunc(*inputs)``, pending, or None when the call must run eagerly."""
-    if depth or checks.active() or ufunc.nout != 1 or len(inputs) != ufunc.nin or ufunc.signature is not None:
+    if depth or ufunc.nout != 1 or len(inputs) != ufunc.nin or ufunc.signature is not None or checks.get_checks():
         return None
     dist = None
     order = None
     types = []
     args: list = []
     exposed = False
+    array_type = _array_type
     for x in inputs:
-        if type(x) is _array_type:
+        tx = type(x)
+        if tx is array_type:
             d = x._dist
             if dist is None:
                 dist = d
@@ -245,24 +239,32 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             if node is not None:
                 types.append(node.dtype)
                 args.append(node)
-                order = _combined_order(order, node.order)
+                o = node.order
             else:
                 block = x._block
-                if block.dtype.kind not in "biufc":
+                dt = block.dtype
+                if dt.kind not in "biufc":
                     return None
-                types.append(block.dtype)
+                types.append(dt)
                 args.append(block)
-                order = _combined_order(order, _order_of(block) or "X")
-                exposed = exposed or (_exposed and id(_root(block)) in _exposed)
-        elif type(x) in _SCALARS:
-            types.append(type(x))
+                o = _order_of(block)
+                if _exposed and not exposed:
+                    exposed = id(_root(block)) in _exposed
+            if order is None or order == o:
+                order = o
+            elif o is None or {order, o} != {"C", "R"}:
+                return None  # mixed C and F (or odd strides): NumPy's output order is not one walk's
+            else:
+                order = "R"
+        elif tx in _SCALARS:
+            types.append(tx)
             args.append(x)
-        elif type(x) is bool or isinstance(x, np.generic) and x.dtype.kind in "biufc":
-            types.append(np.dtype(bool) if type(x) is bool else x.dtype)
+        elif tx is bool or isinstance(x, np.generic) and x.dtype.kind in "biufc":
+            types.append(np.dtype(bool) if tx is bool else x.dtype)
             args.append(x)
         else:
             return None
-    if dist is None or order == "X":
+    if dist is None or order is None:
         return None
     settings = _errstate()
     if settings is False:
@@ -462,11 +464,16 @@ def evaluate(root: Node) -> None:
     """Compute ``root`` (and every operand somebody holds) into blocks; exceptions are recorded, then raised."""
     if root.block is not None:
         return
-    if any(type(a) is Node and a.block is None for a in root.args):
-        nodes = _plan(root)
-        keep = [n is root or (n.holder is not None and n.holder() is not None) for n in nodes]
-    else:
-        nodes, keep = [root], [True]
+    fused = False
+    for a in root.args:
+        if type(a) is Node and a.block is None:
+            fused = True
+            break
+    if not fused:  # one call on computed operands: exactly the eager call (chunks would save nothing)
+        _evaluate_one(root)
+        return
+    nodes = _plan(root)
+    keep = [n is root or (n.holder is not None and n.holder() is not None) for n in nodes]
     token = _capture_on()
     try:
         if math.prod(root.shape) <= CHUNK_ELEMENTS:
@@ -479,6 +486,24 @@ def evaluate(root: Node) -> None:
     finally:
         _capture_off(token)
     _settle(nodes, blocks)
+
+
+def _evaluate_one(node: Node) -> None:
+    ins = [a.block if type(a) is Node else a for a in node.args]
+    _current[0] = node
+    token = _capture_on()
+    try:
+        out = node.ufunc(*ins)
+    except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
+        node.exc = exc
+        raise
+    finally:
+        _capture_off(token)
+    node.computed = True
+    node.block, node.args = (out if type(out) is np.ndarray else np.asarray(out)), []
+    holder = node.holder()
+    if holder is not None:
+        holder._block, holder._expr = node.block, None
 
 
 def _settle(nodes: list[Node], blocks: list) -> None:

@@ -252,20 +252,20 @@ def test_errstate_is_the_callers():
         assert_all_ranks(not _pending(d + 1), "")
 
 
-def test_a_failure_during_evaluation_is_raised_on_every_rank(monkeypatch):
+def test_a_failure_during_evaluation_is_raised_on_every_rank():
     d = distribute(np.arange(10.0), "block")
     y = d + 1
-    real = _deferred._run_whole
+    node = y._expr
 
-    def failing(nodes, keep):
+    def failing(*operands, out=None):
         if MPI.COMM_WORLD.rank == MPI.COMM_WORLD.size - 1:
             raise MemoryError("no room on the last rank")
-        return real(nodes, keep)
+        return np.add(*operands, out=out)
 
-    monkeypatch.setattr(_deferred, "_run_whole", failing)
+    node.ufunc = failing  # the ufunc fails on one rank only, when the expression is computed
     with pytest.raises(MemoryError):
         nd.evaluate(y)
-    monkeypatch.setattr(_deferred, "_run_whole", real)
+    node.ufunc = np.add
     _exact(y, np.arange(10.0) + 1)
 
 
