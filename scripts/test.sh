@@ -40,6 +40,9 @@ fi
 # The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
 # environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them.
 "$py" -m numpy_dist.testing
+# Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
+# example programs again, deferred, at 2 ranks.
+NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs
 phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
 if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
     "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py
