@@ -98,7 +98,7 @@ class Node:
 
 _DEFAULT_ERR = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
 _EAGER_MODES = frozenset({"raise", "call", "log"})
-_err_cache: list = [None, None]  # [errstate object, its settings (None default, False eager)]
+_err_cache: list = [None, None]  # [(errstate object, warnings filters), settings (None default, False eager)]
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _errstate_var
 except ImportError:  # pragma: no cover - a NumPy without it: read np.geterr() each time
@@ -106,14 +106,38 @@ except ImportError:  # pragma: no cover - a NumPy without it: read np.geterr() e
 
 
 def _errstate() -> dict | None | bool:
-    """The current ``np.errstate``: None for NumPy's defaults, False when a call must run eagerly."""
-    token = _errstate_var.get() if _errstate_var is not None else object()
-    if token is _err_cache[0]:
+    """How the call's FP errors are reported: None for NumPy's defaults, the settings to use, or False
+    when the call must run eagerly (an error must be raised at the operation).
+
+    Both ``np.errstate`` and the warnings filters of the call count: a RuntimeWarning made an error
+    (``filterwarnings("error")``, pytest's ``-W error``) runs eagerly; one ignored stays ignored when
+    the value is computed later, outside the caller's ``catch_warnings`` block.
+    """
+    filters = warnings.filters
+    # (ids of freed lists are reused: the first filter, where simplefilter() inserts, is compared by value)
+    token = (_errstate_var.get() if _errstate_var is not None else object(), id(filters), len(filters),
+             filters[0] if filters else None)
+    if token == _err_cache[0]:
         return _err_cache[1]
     err = np.geterr()
-    settings = False if _EAGER_MODES.intersection(err.values()) else None if err == _DEFAULT_ERR else err
+    action = _runtime_warning_action(filters)
+    if _EAGER_MODES.intersection(err.values()) or action == "error" and "warn" in err.values():
+        settings: dict | None | bool = False
+    elif action == "ignore":
+        settings = {key: "ignore" for key in _DEFAULT_ERR}
+    else:
+        settings = None if err == _DEFAULT_ERR else err
     _err_cache[:] = [token, settings]
     return settings
+
+
+def _runtime_warning_action(filters: list) -> str:
+    """What the first general filter (no message, module or line) does with a RuntimeWarning."""
+    for action, message, category, module, lineno in filters:
+        if (message is None or not getattr(message, "pattern", message)) and module is None and not lineno \
+                and issubclass(RuntimeWarning, category):
+            return action
+    return "default"
 
 
 _loops: dict[tuple, tuple | None] = {}

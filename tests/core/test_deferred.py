@@ -339,3 +339,15 @@ def test_astype_and_where_are_deferred(case, n):
         nd.evaluate(bad)
     messages = {str(w.message) for w in seen}
     assert_all_ranks("invalid value encountered in cast" in messages, f"{messages}")
+
+
+def test_warnings_filters_of_the_call_count():
+    d = distribute(_one_rank_bad(0.0), "block")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = 1 / d  # ignored here: stays ignored when computed below
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nd.evaluate(y)
+        with pytest.raises(RuntimeWarning):  # a warning made an error: the call runs eagerly, raising at once
+            1 / d
