@@ -222,6 +222,13 @@ def _setitem(self: MaskedDistArray, key: Any, value: Any) -> None:
     self.mask[key] = False
 
 
+def _reshape(self: MaskedDistArray, *shape: Any, order: str = "C") -> MaskedDistArray:
+    """Data and mask reshaped alike (``numpy.ma.MaskedArray.reshape``)."""
+    data = self.data.reshape(*shape, order=order)
+    return MaskedDistArray._new(data, self.mask.reshape(*shape, order=order).to_layout(data.distribution),
+                                self.fill_value)
+
+
 # -- NumPy functions --------------------------------------------------------------------------------
 
 
@@ -234,7 +241,7 @@ _FUNCTIONS = {
     np.std: reductions.std, np.min: reductions.min, np.max: reductions.max, np.amin: reductions.min,
     np.amax: reductions.max, np.argmin: reductions.argmin, np.argmax: reductions.argmax,
     np.all: reductions.all, np.any: reductions.any, np.median: extras.median, np.average: extras.average,
-    np.shape: _shape_of, np.ndim: lambda m: m.ndim, np.size: lambda m, axis=None: m.size if axis is None
+    np.reshape: lambda m, shape, order="C": _reshape(m, shape, order=order), np.shape: _shape_of, np.ndim: lambda m: m.ndim, np.size: lambda m, axis=None: m.size if axis is None
     else m.shape[axis], np.count_nonzero: lambda m, axis=None: np.count_nonzero(m.filled(0), axis=axis),
 }
 
@@ -276,5 +283,5 @@ def _gathered_mask(self: MaskedDistArray) -> np.ndarray:
 _GATHER_WHAT = "np.asarray(m) of an nd.ma array (numpy.ma functions convert so; use the nd.ma function of the same name)"
 
 
-install_methods(__getitem__=_getitem, __setitem__=_setitem, __array_function__=_array_function,
+install_methods(reshape=_reshape, __getitem__=_getitem, __setitem__=_setitem, __array_function__=_array_function,
                 __array__=_array, _mask=property(_gathered_mask))
