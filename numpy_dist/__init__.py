@@ -66,7 +66,7 @@ from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fal
 from .ownership import ownership_summary
 from .printing import print0
 from . import io, ma, random, special
-from .io import genfromtxt, load, load_dnpy, load_hdf5, load_npy, loadtxt, save, save_dnpy, save_hdf5, save_npy, savetxt
+from .io import genfromtxt, open_memmap, load, load_dnpy, load_hdf5, load_npy, loadtxt, save, save_dnpy, save_hdf5, save_npy, savetxt
 
 __version__ = "0.1.0"
 
@@ -82,7 +82,7 @@ __all__ = [
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
     "ownership_summary", "io", "ma", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
-    "savetxt", "loadtxt", "genfromtxt",
+    "savetxt", "loadtxt", "genfromtxt", "open_memmap",
     "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError", "print0",
 ]
 

@@ -25,6 +25,7 @@ from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local
+from ._bounded import reduce_local
 from ._combine import combine_arg, global_flat_index
 from .fallback import ufunc_fallback
 from .operands import store_result, validate_with_numpy
@@ -165,7 +166,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         if absent:  # nothing here to reduce: a zero-length partial of the right dtype
             probe = ufunc.reduce(np.ones((1,) * array.ndim, local.dtype), **{**opts, "where": True})
             return np.empty(tuple(0 if i in axes else n for i, n in enumerate(local.shape)), probe.dtype)
-        return np.asarray(ufunc.reduce(local, **opts))
+        return reduce_local(ufunc, local, opts, ufunc in ASSOCIATIVE)  # file-mapped blocks: in bounded chunks
 
     part = _comm.agreed_call(dist.comm, kernel, fp="reduce")
     if split:

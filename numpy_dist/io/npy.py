@@ -21,6 +21,7 @@ import numpy as np
 from .. import comm as _comm
 from .. import mpiio as _mpiio
 from ..distarray import DistArray, check_dtype
+from .memmap import check_mmap_mode, mapped_block
 from ._common import (
     atomic_file,
     check_payload,
@@ -168,7 +169,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
 
 
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
-         grid_shape: Any = None, dtype: Any = None) -> DistArray:
+         grid_shape: Any = None, dtype: Any = None, mmap_mode: str | None = None) -> DistArray:
     """Load a NumPy ``.npy`` file into a DistArray, each rank reading only its own part.
 
     Parameters
@@ -185,6 +186,10 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     dtype : dtype, optional
         The dtype the caller expects; ValueError on every rank if the file
         holds another one (the data is never cast silently).
+    mmap_mode : {None, "r", "r+", "c"}, optional
+        Map each rank's part of the file instead of reading it, as
+        :func:`numpy.load` does (:mod:`numpy_dist.io.memmap`); the layout's
+        blocks must be slices (block or cyclic axes).
 
     Returns
     -------
@@ -205,6 +210,7 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     >>> load("/tmp/example_doc2.npy", dist="c").dist          # doctest: +SKIP
     ('c',)
     """
+    mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = load_comm(dist, comm)
     path = os.fspath(path)
     info = None
@@ -215,6 +221,8 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     if dtype is not None and check_dtype(dtype) != file_dtype:
         raise ValueError(f"{path!r} holds dtype {file_dtype}, not the requested {np.dtype(dtype)}")
     target = target_distribution(shape, dist, grid_shape, c)
+    if mode is not None:
+        return DistArray._new(mapped_block(path, offset, shape, file_dtype, fortran, target, mode), target)
     local_shape = target.local_shape
     nbytes = int(np.prod(local_shape, dtype=np.int64)) * file_dtype.itemsize
     ftype, disp = None, 0
