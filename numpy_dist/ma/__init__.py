@@ -48,6 +48,7 @@ from .core import (
 )
 from .extras import average, compressed, median
 from . import reductions as _reductions
+from .io import load, save
 
 masked = np.ma.masked
 nomask = np.ma.nomask
@@ -56,7 +57,7 @@ __all__ = ["MaskedDistArray", "masked", "nomask", "array", "masked_array", "mask
            "masked_equal", "masked_not_equal", "masked_greater", "masked_greater_equal", "masked_less",
            "masked_less_equal", "masked_inside", "masked_outside", "masked_values", "fix_invalid",
            "getdata", "getmask", "getmaskarray", "is_masked", "filled", "compressed", "count",
-           "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "average", "anom"]
+           "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "average", "anom", "save", "load"]
 
 
 def _from_method(name: str) -> Any:
