@@ -23,10 +23,10 @@ import numpy as np
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution
-from ..dispatch._bounded import file_mapping
+from ..dispatch._bounded import drop_pages, file_mapping, row_chunks
 from ._common import load_comm, target_distribution
 
-__all__ = ["MMAP_MODES", "check_mmap_mode", "mapped_block", "open_memmap", "flush"]
+__all__ = ["MMAP_MODES", "check_mmap_mode", "mapped_block", "mapped_file_block", "open_memmap", "flush", "map_blocks"]
 
 #: ``mmap_mode`` values of :func:`numpy.load` (and their long spellings).
 MMAP_MODES = {"r": "r", "readonly": "r", "r+": "r+", "readwrite": "r+", "c": "c", "copyonwrite": "c"}
@@ -67,8 +67,14 @@ def mapped_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype
     return block
 
 
-def _is_mapped(d: DistArray) -> bool:
-    return file_mapping(d.local) is not None
+def mapped_file_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype, fortran: bool, mode: str,
+                      comm: _comm.Intracomm) -> np.ndarray:
+    """A whole array stored at ``offset`` in this rank's own file, mapped (collective agreement on errors)."""
+    with _comm.agreed(comm):
+        if int(np.prod(shape, dtype=np.int64)) == 0:
+            return np.empty(shape, dtype)
+        whole = np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape, order="F" if fortran else "C")
+    return whole
 
 
 def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, dist: Any = None,
@@ -132,3 +138,50 @@ def flush(d: DistArray) -> None:
         if mapped is not None and mapped.mode in ("r+", "w+"):
             mapped.flush()
     _comm.barrier(d.comm)
+
+
+def map_blocks(func: Any, *arrays: Any, out: DistArray | None = None) -> DistArray:
+    """``func(*blocks)`` evaluated chunk by chunk over aligned arrays, dropping mapped pages after each chunk.
+
+    The elementwise counterpart of the bounded reductions: with file-mapped
+    inputs (and a file-mapped ``out``, e.g. from :func:`open_memmap`) a
+    rank's resident memory stays about one chunk per array above its
+    baseline whatever the files' sizes.  ``func`` must work elementwise
+    along axis 0 (any NumPy ufunc expression, ``lambda a, b: a * 2 + b``).
+
+    Parameters
+    ----------
+    func : callable
+        Applied to row chunks of the local blocks (NumPy arrays) and the
+        non-DistArray arguments as they are.
+    *arrays : DistArray or scalar
+        DistArrays must share one distribution (ValueError otherwise).
+    out : DistArray, optional
+        Where the result goes (same distribution); default: a new in-memory
+        DistArray of the dtype ``func`` gives.
+
+    Communication: none besides agreeing on local errors.
+    """
+    dists = [a.distribution for a in arrays if isinstance(a, DistArray)]
+    if not dists:
+        raise TypeError("map_blocks needs at least one DistArray")
+    dist = dists[0]
+    if any(d != dist for d in dists[1:]) or (out is not None and out.distribution != dist):
+        raise ValueError("map_blocks needs arrays (and out) with one distribution; redistribute them first")
+    blocks = [a.local if isinstance(a, DistArray) else a for a in arrays]
+    with _comm.agreed(dist.comm, fp="map_blocks"):
+        if out is None:
+            probe = np.asarray(func(*[b[:0] if isinstance(b, np.ndarray) and b.ndim else b for b in blocks]))
+            out = DistArray._new(np.empty(dist.local_shape, probe.dtype), dist)
+        widest = max([b for b in blocks if isinstance(b, np.ndarray)] + [out.local], key=lambda b: b.itemsize)
+        for rows in row_chunks(widest):
+            chunks = [b[rows] if isinstance(b, np.ndarray) and b.ndim else b for b in blocks]
+            out.local[rows] = func(*chunks)
+            for block, chunk in zip(blocks, chunks):
+                mapped = file_mapping(block) if isinstance(block, np.ndarray) else None
+                if mapped is not None:
+                    drop_pages(chunk, mapped)
+            mapped_out = file_mapping(out.local)
+            if mapped_out is not None:
+                drop_pages(out.local[rows], mapped_out)
+    return out

@@ -107,3 +107,31 @@ def test_reducing_a_mapped_file_keeps_resident_memory_bounded():
     for r in result["ranks"]:
         assert_all_ranks(r["correct"], f"rank {r['rank']}: wrong sum or max")
         assert_all_ranks(r["growth_mib"] < 64, f"rank {r['rank']}: peak RSS grew {r['growth_mib']:.1f} MiB")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "replicated"])
+def test_map_blocks_chunked_elementwise(shared_dir, small_chunks, case):
+    x = np.random.default_rng(2).normal(size=(17, 4))
+    path = _saved(shared_dir, x)
+    d = nd.load(path, mmap_mode="r", dist=_layout(case, x.shape))
+    y = nd.asarray(x[::-1].copy(), dist=d.distribution)
+    assert_dist_equal(nd.io.memmap.map_blocks(lambda a, b, s: a * s + np.sin(b), d, y, 3.0), x * 3.0 + np.sin(x[::-1]))
+    out = nd.open_memmap(os.path.join(shared_dir, "o.npy"), x.shape, np.float64, dist=d.distribution)
+    nd.io.memmap.map_blocks(np.exp, d, out=out)
+    nd.io.memmap.flush(out)
+    assert_all_ranks(np.allclose(np.load(os.path.join(shared_dir, "o.npy")), np.exp(x)), "mapped output")
+    with pytest.raises(ValueError):
+        nd.io.memmap.map_blocks(np.add, d, nd.asarray(x[:5]))  # another shape: another layout
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb"])
+def test_dnpy_mapped_load(shared_dir, case):
+    x = np.arange(60.0).reshape(12, 5)
+    prefix = os.path.join(shared_dir, "set")
+    nd.save_dnpy(prefix, nd.asarray(x, dist=_layout(case, x.shape)))
+    d = nd.load_dnpy(prefix, mmap_mode="r")
+    assert_all_ranks(_bounded.file_mapping(d.local) is not None or d.local.size == 0, "block is mapped")
+    assert_dist_equal(d, x)
+    assert_dist_equal(np.sum(d, axis=0), x.sum(0))
+    with pytest.raises(ValueError, match="saved layout"):
+        nd.load_dnpy(prefix, mmap_mode="r", dist="n")
