@@ -8,9 +8,26 @@ reductions (``sum``, ``mean``, ``std``, ``var``, ``min``, ``max``, ``argmin``,
 ``argmax``, ``median``, ``average``, ``anom``) skip masked elements; ufuncs
 (``np.log(m)``, ``m / n``) follow numpy.ma's domain rules.
 
-``np.sum(m)``-style NumPy functions and the ufuncs dispatch here; ``np.ma.*``
-functions cannot (NumPy has no hook for them) and gather through the
-fallback policy: call ``nd.ma.<name>`` instead.
+What NumPy lets dispatch here:
+
+* ufuncs and operators (``np.log(m)``, ``m / n``, ``m > 0``): ``__array_ufunc__``,
+  numpy.ma's domain rules;
+* ``np.sum``, ``np.prod``, ``np.mean``, ``np.var``, ``np.std``, ``np.min``/``np.max``
+  (``amin``/``amax``), ``np.argmin``/``np.argmax``, ``np.all``/``np.any``,
+  ``np.median``, ``np.average``, ``np.count_nonzero``, ``np.reshape``,
+  ``np.shape``/``np.ndim``/``np.size``: ``__array_function__``; any other
+  ``np.*`` function raises TypeError naming these.
+
+``np.ma.*`` functions are plain Python with no dispatch hook: they convert
+their argument with ``np.asarray``/``np.ma.asanyarray``, which gathers data
+and mask onto every rank through the fallback policy (a ``FallbackWarning``
+naming nd.ma; ``FallbackError`` under ``set_fallback("error")``).  After that
+gather ``np.ma.sum``/``mean``/``std``/``var``/``min``/``max``/``argmin``/``argmax``/
+``average``/``anom``/``count``/``compressed``/``cumsum``/``concatenate``/``where``/
+``masked_*``/``log``... give numpy.ma's results (the mask travels through the
+``_mask`` attribute numpy.ma reads); ``np.ma.sort`` and ``np.ma.median`` lose
+the mask (they convert with ``np.array``, which has no mask hook): use
+``nd.ma.median``.  ``np.ma.filled(m)`` returns ``m.filled()``, a DistArray.
 
     import numpy as np, numpy_dist as nd
     m = nd.ma.masked_invalid(nd.asarray(np.array([1.0, np.nan, 4.0])))

@@ -61,14 +61,15 @@ class MaskedDistArray(NDArrayOperatorsMixin):
             raise TypeError(f"data must be a DistArray, got {type(data).__name__}; use nd.ma.masked_array")
         self._darr = data
         self._marr = same_layout_mask(mask, data.distribution)
-        self._fv = _checked_fill_value(fill_value, data.dtype)
+        # None: numpy.ma's default for the dtype; an explicit value travels to results verbatim, as in numpy.ma.
+        self._fv = None if fill_value is None else _checked_fill_value(fill_value, data.dtype)
 
     @classmethod
     def _new(cls, data: DistArray, mask: DistArray, fill_value: Any = None) -> MaskedDistArray:
         """Wrap a data and a mask array already in one layout (no message, no checks)."""
         self = object.__new__(cls)
         self._darr, self._marr = data, mask
-        self._fv = fill_value if fill_value is not None else default_fill_value(data.dtype)
+        self._fv = fill_value
         return self
 
     # -- metadata (local) --------------------------------------------------------------
@@ -89,7 +90,7 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     @property
     def fill_value(self) -> Any:
         """The value :meth:`filled` puts in masked places (numpy.ma's default for the dtype)."""
-        return self._fv
+        return default_fill_value(self.dtype) if self._fv is None else self._fv
 
     @fill_value.setter
     def fill_value(self, value: Any) -> None:
@@ -109,14 +110,14 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     # -- conversions ----------------------------------------------------------------
     def filled(self, fill_value: Any = None) -> DistArray:
         """A DistArray with masked elements replaced by ``fill_value`` (default: ``self.fill_value``)."""
-        value = self._fv if fill_value is None else _checked_fill_value(fill_value, self.dtype)
+        value = self.fill_value if fill_value is None else _checked_fill_value(fill_value, self.dtype)
         local = self._darr.local.copy()
         local[self._marr.local] = value
         return DistArray._new(local, self._darr.distribution)
 
     def to_numpy_masked(self) -> np.ma.MaskedArray:
         """Gather data and mask on every rank as a :class:`numpy.ma.MaskedArray` (on purpose, silent)."""
-        return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self._fv)
+        return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self.fill_value)
 
     def copy(self) -> MaskedDistArray:
         """A copy of data and mask."""
@@ -124,9 +125,7 @@ class MaskedDistArray(NDArrayOperatorsMixin):
 
     def astype(self, dtype: Any) -> MaskedDistArray:
         """The data cast to ``dtype``; the mask is kept."""
-        data = self._darr.astype(dtype)
-        fill = self._fv if data.dtype == self.dtype else None
-        return MaskedDistArray._new(data, self._marr.copy(), fill)
+        return MaskedDistArray._new(self._darr.astype(dtype), self._marr.copy(), self._fv)
 
     def harden_mask(self) -> MaskedDistArray:  # pragma: no cover - numpy.ma API parity, soft masks only
         raise NotImplementedError("hard masks are not supported by nd.ma")

@@ -58,7 +58,7 @@ def masked_array(data: Any, mask: Any = False, dtype: Any = None, copy: bool = F
     old_mask = None
     if isinstance(data, MaskedDistArray):
         old_mask = data.mask if keep_mask else None
-        fill_value = data.fill_value if fill_value is None else fill_value
+        fill_value = data._fv if fill_value is None else fill_value
     elif np.ma.isMaskedArray(data):
         old_mask = np.ma.getmaskarray(data) if keep_mask else None
         fill_value = data.fill_value if fill_value is None and data._fill_value is not None else fill_value
@@ -88,7 +88,7 @@ def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
     cond = same_layout_mask(condition, data.distribution)
     if isinstance(a, MaskedDistArray):
         cond = DistArray._new(cond.local | a.mask.local, data.distribution)
-    fill = a.fill_value if isinstance(a, MaskedDistArray) else None
+    fill = a._fv if isinstance(a, MaskedDistArray) else None
     return MaskedDistArray._new(data.copy() if copy else data, cond, fill)
 
 
@@ -207,7 +207,7 @@ def _getitem(self: MaskedDistArray, key: Any) -> Any:
     data, mask = self.data[key], self.mask[key]
     if not isinstance(data, DistArray):  # one element
         return np.ma.masked if bool(mask) else data
-    return MaskedDistArray._new(data, mask.to_layout(data.distribution), self.fill_value)
+    return MaskedDistArray._new(data, mask.to_layout(data.distribution), self._fv)
 
 
 def _setitem(self: MaskedDistArray, key: Any, value: Any) -> None:
@@ -226,7 +226,7 @@ def _reshape(self: MaskedDistArray, *shape: Any, order: str = "C") -> MaskedDist
     """Data and mask reshaped alike (``numpy.ma.MaskedArray.reshape``)."""
     data = self.data.reshape(*shape, order=order)
     return MaskedDistArray._new(data, self.mask.reshape(*shape, order=order).to_layout(data.distribution),
-                                self.fill_value)
+                                self._fv)
 
 
 # -- NumPy functions --------------------------------------------------------------------------------

@@ -46,18 +46,11 @@ def masked_result(data: Any, mask: Any, fill_value: Any = None) -> Any:
     if isinstance(data, DistArray) and data.ndim:
         mask = mask.to_layout(data.distribution) if isinstance(mask, DistArray) else \
             DistArray._new(np.full(data.distribution.local_shape, bool(mask)), data.distribution)
-        return MaskedDistArray._new(data, mask, _cast_fill(fill_value, data.dtype))
+        return MaskedDistArray._new(data, mask, fill_value)
     masked = bool(mask.item() if isinstance(mask, DistArray) else mask)
     if masked:
         return np.ma.masked
     return data.item() if isinstance(data, DistArray) else data
-
-
-def _cast_fill(fill_value: Any, dtype: np.dtype) -> Any:
-    """The source's fill value when the result keeps its dtype; numpy.ma gives a new dtype the default."""
-    if fill_value is None or np.asarray(fill_value).dtype != dtype:
-        return None
-    return fill_value
 
 
 def _scalar_or(x: Any) -> Any:
@@ -82,20 +75,20 @@ def sum(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool 
     """Sum of unmasked elements (``numpy.ma.MaskedArray.sum``)."""
     axis = normalize_axis(axis, m.ndim)
     total = np.sum(_filled_local(m, 0), axis=axis, dtype=dtype, keepdims=keepdims)
-    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m.fill_value)
+    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
 
 
 def prod(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """Product of unmasked elements (``numpy.ma.MaskedArray.prod``)."""
     axis = normalize_axis(axis, m.ndim)
     total = np.prod(_filled_local(m, 1), axis=axis, dtype=dtype, keepdims=keepdims)
-    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m.fill_value)
+    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
 
 
 def _extreme(m: MaskedDistArray, func: Any, fill: Any, axis: Any, keepdims: bool) -> Any:
     axis = normalize_axis(axis, m.ndim)
     value = func(_filled_local(m, fill(m.dtype)), axis=axis, keepdims=keepdims)
-    return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims), m.fill_value)
+    return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims), m._fv)
 
 
 def _minimum_fill(dtype: np.dtype) -> Any:
@@ -149,7 +142,7 @@ def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool
         value = np.true_divide(total, n)
     if m.dtype == np.float16 and dtype is None:
         value = value.astype(np.float16)
-    return masked_result(_scalar_or(value), _scalar_or(n == 0), m.fill_value)
+    return masked_result(_scalar_or(value), _scalar_or(n == 0), m._fv)
 
 
 def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -164,8 +157,7 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
         dev = np.abs(dev) ** 2 if dev.dtype.kind == "c" else np.multiply(dev, dev)
         dev = DistArray._new(np.where(m.mask.local, 0, dev.to_layout(m.distribution).local), m.distribution)
         value = np.true_divide(np.sum(dev, axis=axis, keepdims=keepdims), dof)
-    # numpy.ma's variance starts from a fresh masked division: the default fill value, not the source's.
-    return masked_result(_scalar_or(value), _scalar_or(np.less_equal(dof, 0)))
+    return masked_result(_scalar_or(value), _scalar_or(np.less_equal(dof, 0)), m._fv)
 
 
 def std(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -183,10 +175,8 @@ def anom(m: MaskedDistArray, axis: Any = None, dtype: Any = None) -> MaskedDistA
     mu = mean(m, axis=axis, dtype=dtype, keepdims=axis is not None)
     if mu is np.ma.masked:  # nothing unmasked: every anomaly is masked
         return MaskedDistArray._new(m.data.copy(), DistArray._new(np.ones(m.distribution.local_shape, bool),
-                                                                  m.distribution), m.fill_value)
-    out = np.subtract(m, mu)
-    out._fv = m.fill_value if out.dtype == m.dtype else np.ma.default_fill_value(out.dtype)
-    return out
+                                                                  m.distribution), m._fv)
+    return np.subtract(m, mu)
 
 
 def all(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:

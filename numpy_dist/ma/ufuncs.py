@@ -50,11 +50,11 @@ def _mask_of(x: Any) -> Any:
     return None
 
 
-def _fill_value_of(inputs: tuple, dtype: np.dtype) -> Any:
-    """numpy.ma keeps the first masked operand's fill value when it fits the result's dtype."""
+def _fill_value_of(inputs: tuple) -> Any:
+    """numpy.ma's result keeps the first masked operand's explicit fill value as it is (None: the default)."""
     for x in inputs:
-        if isinstance(x, MaskedDistArray) and x.dtype == dtype:
-            return x.fill_value
+        if isinstance(x, MaskedDistArray):
+            return x._fv
     return None
 
 
@@ -96,7 +96,7 @@ def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> A
         if not isinstance(result, DistArray):  # no distributed operand reached the ufunc
             return NotImplemented
         mask = DistArray._new(_result_mask(result, tuple(inputs), ufunc), result.distribution)
-        outputs.append(MaskedDistArray._new(result, mask, _fill_value_of(tuple(inputs), result.dtype)))
+        outputs.append(MaskedDistArray._new(result, mask, _fill_value_of(tuple(inputs))))
     return outputs[0] if single else tuple(outputs)
 
 
@@ -107,4 +107,27 @@ def _array_ufunc(self: MaskedDistArray, ufunc: np.ufunc, method: str, *inputs: A
     return masked_ufunc(ufunc, method, *inputs, **kwargs)
 
 
-install_methods(__array_ufunc__=_array_ufunc)
+def _strong(x: Any) -> Any:
+    """A Python scalar as the 0-d array numpy.ma's operators make of it (``getdata``: no NEP 50 weak scalar)."""
+    return np.asarray(x) if type(x) in (int, float, complex) else x
+
+
+def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
+    """``m <op> x`` as numpy.ma's operators do it: ``x`` a Python scalar promotes as a 0-d array
+    (``uint8 - 1`` is int64 there, while ``np.subtract(m, 1)`` keeps NEP 50's uint8)."""
+
+    def op(self: MaskedDistArray, other: Any) -> Any:
+        if not isinstance(other, (MaskedDistArray, DistArray, np.ndarray, np.generic, int, float, complex, bool)):
+            return NotImplemented
+        return ufunc(_strong(other), self) if reflected else ufunc(self, _strong(other))
+
+    op.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
+    return op
+
+
+_ARITHMETIC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+               "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power}
+
+install_methods(__array_ufunc__=_array_ufunc,
+                **{f"__{name}__": _operator(u) for name, u in _ARITHMETIC.items()},
+                **{f"__r{name}__": _operator(u, reflected=True) for name, u in _ARITHMETIC.items()})

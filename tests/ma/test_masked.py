@@ -217,3 +217,60 @@ def test_masked_invalid_of_plain_distarray_points_to_nd_ma():
             np.ma.masked_invalid(d)
     finally:
         nd.set_fallback(old)
+
+
+@pytest.mark.parametrize("case", dist_cases(1))
+@pytest.mark.parametrize("n", [0, 1, 5, 33])
+def test_one_dimensional(case, n):
+    x = gappy((n,), seed=10)
+    m, e = both(x, case)
+    assert_ma_equal(m.compressed(), e.compressed(), what="compressed 1-d")
+    for name in ("sum", "mean", "min", "max", "std"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = getattr(e, name)()
+        except ValueError:  # min/max of nothing: NumPy's error class on every rank
+            with pytest.raises(ValueError):
+                getattr(m, name)()
+            continue
+        assert_ma_equal(getattr(m, name)(), expected, what=f"{name} 1-d")
+    assert_ma_equal(ndma.median(m), np.ma.median(e), what="median 1-d")
+
+
+@pytest.mark.parametrize("case", dist_cases(3))
+def test_three_dimensional(case):
+    x = gappy((4, 3, 5), seed=11)
+    m, e = both(x, case)
+    assert_ma_equal(m.compressed(), e.compressed(), what="compressed 3-d")
+    for axis in (None, 0, 2, (0, 2)):
+        assert_ma_equal(m.sum(axis=axis), e.sum(axis=axis), what=f"sum axis={axis}")
+        assert_ma_equal(m.mean(axis=axis), e.mean(axis=axis), what=f"mean axis={axis}")
+        assert_ma_equal(m.count(axis=axis), e.count(axis=axis), what=f"count axis={axis}")
+    assert_ma_equal(ndma.median(m, axis=1), np.ma.median(e, axis=1), what="median 3-d")
+    assert_ma_equal(np.sqrt(m) * 2, np.ma.sqrt(e) * 2, what="sqrt 3-d")
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.float32, np.complex128])
+def test_ufunc_dtypes(dtype):
+    x = (np.arange(24).reshape(6, 4) % 5).astype(dtype)
+    m = ndma.masked_equal(nd.asarray(x), 3)
+    e = np.ma.masked_equal(x, 3)
+    with np.errstate(all="ignore"):
+        for ufunc in (np.log, np.sqrt, np.negative, np.add, np.true_divide, np.floor_divide):
+            if dtype == np.complex128 and ufunc is np.floor_divide:
+                continue
+            got = ufunc(m) if ufunc.nin == 1 else ufunc(m, m - 1)
+            expected = getattr(np.ma, ufunc.__name__)(e) if ufunc.nin == 1 else \
+                getattr(np.ma, ufunc.__name__)(e, e - 1)
+            assert_ma_equal(got, expected, rtol=1e-5, what=f"{ufunc.__name__} {np.dtype(dtype)}")
+
+
+def test_masked_invalid_of_plain_distarray_warns_once_naming_nd_ma():
+    d = nd.asarray(np.array([1.0, np.nan, 2.0]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e = np.ma.masked_invalid(d)
+    messages = [str(w.message) for w in caught if issubclass(w.category, nd.FallbackWarning)]
+    assert_all_ranks(any("nd.ma" in msg for msg in messages), f"warnings: {messages}")
+    assert_all_ranks(isinstance(e, np.ma.MaskedArray) and e.count() == 2, "numpy.ma's result after the gather")
