@@ -35,7 +35,22 @@ from ._common import (
     to_sorted,
 )
 
-__all__ = ["save", "load", "save_npy", "load_npy"]
+__all__ = ["save", "load", "save_npy", "load_npy", "install_masked_io", "mask_path"]
+
+# Masked arrays (numpy_dist.ma, a sibling layer) install how they are saved and loaded: the data as
+# this file and the mask beside it (``mask_path``).  io never imports ma.
+_MASKED: dict[str, Any] = {}
+
+
+def install_masked_io(array_type: type, save: Any, load: Any) -> None:
+    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside."""
+    _MASKED.update(type=array_type, save=save, load=load)
+
+
+def mask_path(path: str | os.PathLike) -> str:
+    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``)."""
+    path = os.fspath(path)
+    return (path[:-4] if path.endswith(".npy") else path) + ".mask.npy"
 
 
 # --------------------------------------------------------------------------
@@ -128,8 +143,10 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
     path : str or path-like
         File name; ``.npy`` is appended when missing, as :func:`numpy.save` does.
         The same on every rank.
-    d : DistArray
-        Any distribution; of replicated blocks only one copy is written.
+    d : DistArray or numpy_dist.ma.MaskedDistArray
+        Any distribution; of replicated blocks only one copy is written.  A
+        masked array writes its data to ``path`` and its mask to
+        ``x.mask.npy`` beside it (NumPy's ``np.save`` refuses masked arrays).
 
     The file is a C-ordered ``.npy`` file NumPy reads with :func:`numpy.load`.
     It appears under ``path`` only when every rank wrote its part (temporary
@@ -147,6 +164,8 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
     >>> np.load("/tmp/example_doc.npy").shape               # doctest: +SKIP
     (3, 4)
     """
+    if _MASKED and isinstance(d, _MASKED["type"]):
+        return _MASKED["save"](path, d)
     check_distarray(d)
     path = os.fspath(path)
     if not path.endswith(".npy"):
@@ -169,7 +188,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
 
 
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
-         grid_shape: Any = None, dtype: Any = None, mmap_mode: str | None = None) -> DistArray:
+         grid_shape: Any = None, dtype: Any = None, mmap_mode: str | None = None, masked: bool = True) -> DistArray:
     """Load a NumPy ``.npy`` file into a DistArray, each rank reading only its own part.
 
     Parameters
@@ -190,11 +209,15 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
         Map each rank's part of the file instead of reading it, as
         :func:`numpy.load` does (:mod:`numpy_dist.io.memmap`); the layout's
         blocks must be slices (block or cyclic axes).
+    masked : bool, optional
+        False: ignore a mask file beside ``path`` (read the data only).
 
     Returns
     -------
     DistArray
-        With the file's dtype (byte order kept, as :func:`numpy.load` does).
+        With the file's dtype (byte order kept, as :func:`numpy.load` does);
+        a :class:`numpy_dist.ma.MaskedDistArray` when ``path`` was saved from
+        one (its mask file, ``x.mask.npy`` for ``x.npy``, lies beside it).
 
     Raises FileNotFoundError, ValueError (not a ``.npy`` file, truncated,
     shape or dtype mismatch) identically on every rank.
@@ -216,8 +239,10 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     info = None
     with _comm.agreed(c):
         if c.Get_rank() == 0:
-            info = read_header(path)
-    shape, fortran, file_dtype, offset = _comm.bcast_object(c, info)
+            info = read_header(path), masked and bool(_MASKED) and os.path.exists(mask_path(path))
+    (shape, fortran, file_dtype, offset), masked = _comm.bcast_object(c, info)
+    if masked:  # saved from a masked array: data and mask (numpy_dist.ma)
+        return _MASKED["load"](path, dist, c, grid_shape=grid_shape, mmap_mode=mmap_mode)
     if dtype is not None and check_dtype(dtype) != file_dtype:
         raise ValueError(f"{path!r} holds dtype {file_dtype}, not the requested {np.dtype(dtype)}")
     target = target_distribution(shape, dist, grid_shape, c)
