@@ -50,7 +50,7 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     --------
     >>> import numpy as np, numpy_dist as nd
     >>> m = nd.ma.masked_invalid(nd.asarray(np.array([1.0, np.nan, 3.0])))
-    >>> float(m.sum()), m.count()
+    >>> float(m.sum()), int(m.count())
     (4.0, 2)
     """
 

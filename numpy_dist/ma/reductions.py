@@ -22,7 +22,6 @@ from ._base import MaskedDistArray, install_methods
 __all__ = ["normalize_axis", "count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "anom",
            "masked_result", "all", "any"]
 
-_builtin_sum = sum
 
 
 def normalize_axis(axis: Any, ndim: int) -> Any:
