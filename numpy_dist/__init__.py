@@ -66,8 +66,8 @@ from .distribution import Distribution, make_grid_shape
 from .dispatch.registry import FallbackError, FallbackWarning, coverage, get_fallback, set_fallback
 from .ownership import ownership_summary
 from .printing import print0
-from . import io, random, special
-from .io import genfromtxt, load, load_dnpy, load_hdf5, load_npy, loadtxt, save, save_dnpy, save_hdf5, save_npy, savetxt
+from . import io, ma, random, special
+from .io import genfromtxt, open_memmap, load, load_dnpy, load_hdf5, load_npy, loadtxt, save, save_dnpy, save_hdf5, save_npy, savetxt
 
 __version__ = "0.1.0"
 
@@ -82,8 +82,8 @@ __all__ = [
     "arange", "linspace", "logspace", "geomspace", "eye", "identity", "fromfunction",
     "comm_stats", "reset_comm_stats", "get_comm", "agree", "agreed",
     "coverage", "set_fallback", "get_fallback", "FallbackWarning", "FallbackError",
-    "ownership_summary", "io", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
-    "savetxt", "loadtxt", "genfromtxt",
+    "ownership_summary", "io", "ma", "random", "save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy",
+    "savetxt", "loadtxt", "genfromtxt", "open_memmap",
     "save_hdf5", "load_hdf5", "set_checks", "set_timeout", "CollectiveMismatchError", "print0",
 ]
 

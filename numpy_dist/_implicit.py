@@ -113,6 +113,16 @@ def _call_site() -> tuple[tuple[str, int], int, str]:
     return (frame.f_code.co_filename, frame.f_lineno), level, library
 
 
+def _masked_hint(library: str | None = None) -> str:
+    """A pointer to nd.ma when numpy.ma is the converter (its functions cannot dispatch to DistArrays)."""
+    if library is None:
+        library = _call_site()[2]
+    if not library.startswith("numpy.ma"):
+        return ""
+    return ("; numpy.ma functions cannot stay distributed: nd.ma has the same functions on masked DistArrays "
+            "(nd.ma.masked_invalid(d), nd.ma.masked_where(cond, d), ...)")
+
+
 def implicit_gather(d: Any, what: str) -> None:
     """Apply the fallback policy to an implicit whole-array conversion of ``d``.
 
@@ -134,14 +144,14 @@ def implicit_gather(d: Any, what: str) -> None:
     message = (f"{what} implicitly gathers the whole DistArray (shape {d.shape}, {d.dtype}) onto every rank: "
                f"{ranks} {_format_bytes(d.nbytes)} ({_format_bytes(d.nbytes * nranks)} in all)")
     if mode == "error":
-        raise FallbackError(f"{message}; refused because the fallback mode is 'error'. "
+        raise FallbackError(f"{message}{_masked_hint()}; refused because the fallback mode is 'error'. "
                             "Call nd.asnumpy(d) (or nd.gather(d, root)) to gather on purpose")
     if mode == "warn":
         site, level, library = _call_site()
         if site not in _warned_sites:
             _warned_sites.add(site)
             via = f" (called inside {library.split('.')[0]}: {library})" if library else ""
-            warnings.warn(f"{message}{via}. Call nd.asnumpy(d) to do this on purpose, or keep the data "
+            warnings.warn(f"{message}{via}{_masked_hint(library)}. Call nd.asnumpy(d) to do this on purpose, or keep the data "
                           "distributed (nd.set_fallback('allow') silences this, 'error' forbids it)",
                           FallbackWarning, stacklevel=level)
     _comm.count_implicit(d.nbytes)

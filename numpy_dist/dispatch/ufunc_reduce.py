@@ -26,6 +26,7 @@ from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local
+from ._bounded import reduce_local
 from ._combine import combine_arg, global_flat_index
 from .fallback import ufunc_fallback
 from .operands import store_result, validate_with_numpy
@@ -169,7 +170,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
             return np.empty(tuple(0 if i in axes else n for i, n in enumerate(dist.local_shape)), probe.dtype)
         if fused is not None:  # a pending expression, summed chunk by chunk as NumPy sums its block
             return _deferred.reduce_add(fused).reshape((1,) * array.ndim)
-        return np.asarray(ufunc.reduce(local, **opts))
+        return reduce_local(ufunc, local, opts, ufunc in ASSOCIATIVE)  # file-mapped blocks: in bounded chunks
 
     part = _comm.agreed_call(dist.comm, kernel, fp="reduce")
     if split:

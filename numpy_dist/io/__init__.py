@@ -1,6 +1,7 @@
 """Parallel I/O: each rank reads and writes only its own part of a DistArray.
 
 * ``.npy`` (:func:`save`, :func:`load`): NumPy's own format, through MPI-IO;
+  ``load(path, mmap_mode=...)`` and :func:`open_memmap` map it instead (:mod:`.memmap`);
 * ``.dnpy`` (:func:`save_dnpy`, :func:`load_dnpy`): DistArray 0.4's per-rank
   files, loadable on another number of ranks;
 * HDF5 (:func:`save_hdf5`, :func:`load_hdf5`): through h5py (parallel HDF5
@@ -20,8 +21,10 @@ from __future__ import annotations
 from .dnpy import load_dnpy, save_dnpy
 from .hdf5 import load_hdf5, save_hdf5
 from .npy import load, load_npy, save, save_npy
+from . import memmap
+from .memmap import open_memmap
 from .text import genfromtxt, loadtxt, savetxt
 from . import numpy_io  # noqa: F401  (registers np.save, np.savez, np.savetxt, np.loadtxt(like=) ...)
 
 __all__ = ["save", "load", "save_npy", "load_npy", "save_dnpy", "load_dnpy", "save_hdf5", "load_hdf5",
-           "savetxt", "loadtxt", "genfromtxt"]
+           "savetxt", "loadtxt", "genfromtxt", "open_memmap", "memmap"]

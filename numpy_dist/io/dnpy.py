@@ -44,6 +44,7 @@ from ..exchange import exchange
 from ..maps import BlockMap, CyclicMap, Map, NoDistMap, UnstructuredMap
 from ..redistribute import redistribute_local
 from ._common import check_distarray, check_payload, remove_quietly, target_distribution
+from .memmap import check_mmap_mode, mapped_file_block
 from .npy import read_magic_and_header
 
 __all__ = ["save_dnpy", "load_dnpy", "magic", "read_magic", "write_localarray", "read_localarray",
@@ -180,13 +181,14 @@ def _file_info(name: str) -> dict:
             version = read_magic(f)
             _, dim_data = read_array_header(f, version)
             start = f.tell()
-            shape, _, dtype = read_magic_and_header(f)
+            shape, fortran, dtype = read_magic_and_header(f)
         except (ValueError, EOFError, SyntaxError) as exc:
             raise ValueError(f"{name!r}: {exc}") from None
         offset = f.tell()
         size = os.fstat(f.fileno()).st_size
     check_payload(name, shape, dtype, offset, size)
-    return {"dim_data": dim_data, "start": start, "shape": tuple(shape), "dtype": dtype}
+    return {"dim_data": dim_data, "start": start, "shape": tuple(shape), "dtype": dtype, "offset": offset,
+            "fortran": bool(fortran)}
 
 
 def _read_block(name: str, info: dict) -> np.ndarray:
@@ -378,7 +380,7 @@ def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -
 
 
 def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Intracomm | None = None, *,
-              dist: Any = None, grid_shape: Any = None) -> DistArray:
+              dist: Any = None, grid_shape: Any = None, mmap_mode: str | None = None) -> DistArray:
     """Load ``.dnpy`` files written by :func:`save_dnpy` (on any number of ranks).
 
     Parameters
@@ -392,6 +394,9 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
         Target distribution.  Default: the saved distribution when the files
         were written by as many ranks as ``comm`` has (each rank reads its own
         file, no data moves); otherwise block along axis 0.
+    mmap_mode : {None, "r", "r+", "c"}, optional
+        Map each rank's own file instead of reading it (:mod:`numpy_dist.io.memmap`);
+        only in the saved layout on the saved rank count (ValueError otherwise).
 
     Raises FileNotFoundError (no file, or a listed one missing), ValueError
     (wrong magic, truncated file, files that disagree on shape or dtype, or
@@ -406,6 +411,7 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
     >>> from numpy_dist.io import load_dnpy
     >>> d = load_dnpy("/tmp/doc_example")                     # doctest: +SKIP
     """
+    mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = _comm.get_comm(comm)
     rank, P = c.Get_rank(), c.Get_size()
     names = _names_for(prefix_or_list, c, saving=False)
@@ -441,6 +447,13 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
             target = saved
         else:
             target = target_distribution(shape, dist, grid_shape, c)
+    if mode is not None:
+        if saved is None or target != saved:  # global metadata: the same verdict on every rank
+            raise ValueError("mmap_mode maps each rank's own file: it needs the saved layout on the rank count "
+                             f"that saved it ({K} files, {P} ranks)")
+        info = infos[rank]
+        return DistArray._new(mapped_file_block(names[rank], info["offset"], info["shape"], info["dtype"],
+                                                info["fortran"], mode, c), saved)
     if saved is not None:
         local = None
         with _comm.agreed(c):

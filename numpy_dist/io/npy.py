@@ -21,6 +21,7 @@ import numpy as np
 from .. import comm as _comm
 from .. import mpiio as _mpiio
 from ..distarray import DistArray, check_dtype
+from .memmap import check_mmap_mode, mapped_block
 from ._common import (
     atomic_file,
     check_payload,
@@ -34,7 +35,22 @@ from ._common import (
     to_sorted,
 )
 
-__all__ = ["save", "load", "save_npy", "load_npy"]
+__all__ = ["save", "load", "save_npy", "load_npy", "install_masked_io", "mask_path"]
+
+# Masked arrays (numpy_dist.ma, a sibling layer) install how they are saved and loaded: the data as
+# this file and the mask beside it (``mask_path``).  io never imports ma.
+_MASKED: dict[str, Any] = {}
+
+
+def install_masked_io(array_type: type, save: Any, load: Any) -> None:
+    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside."""
+    _MASKED.update(type=array_type, save=save, load=load)
+
+
+def mask_path(path: str | os.PathLike) -> str:
+    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``)."""
+    path = os.fspath(path)
+    return (path[:-4] if path.endswith(".npy") else path) + ".mask.npy"
 
 
 # --------------------------------------------------------------------------
@@ -127,8 +143,10 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
     path : str or path-like
         File name; ``.npy`` is appended when missing, as :func:`numpy.save` does.
         The same on every rank.
-    d : DistArray
-        Any distribution; of replicated blocks only one copy is written.
+    d : DistArray or numpy_dist.ma.MaskedDistArray
+        Any distribution; of replicated blocks only one copy is written.  A
+        masked array writes its data to ``path`` and its mask to
+        ``x.mask.npy`` beside it (NumPy's ``np.save`` refuses masked arrays).
 
     The file is a C-ordered ``.npy`` file NumPy reads with :func:`numpy.load`.
     It appears under ``path`` only when every rank wrote its part (temporary
@@ -146,6 +164,8 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
     >>> np.load("/tmp/example_doc.npy").shape               # doctest: +SKIP
     (3, 4)
     """
+    if _MASKED and isinstance(d, _MASKED["type"]):
+        return _MASKED["save"](path, d)
     check_distarray(d)
     path = os.fspath(path)
     if not path.endswith(".npy"):
@@ -168,7 +188,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
 
 
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
-         grid_shape: Any = None, dtype: Any = None) -> DistArray:
+         grid_shape: Any = None, dtype: Any = None, mmap_mode: str | None = None, masked: bool = True) -> DistArray:
     """Load a NumPy ``.npy`` file into a DistArray, each rank reading only its own part.
 
     Parameters
@@ -185,11 +205,19 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     dtype : dtype, optional
         The dtype the caller expects; ValueError on every rank if the file
         holds another one (the data is never cast silently).
+    mmap_mode : {None, "r", "r+", "c"}, optional
+        Map each rank's part of the file instead of reading it, as
+        :func:`numpy.load` does (:mod:`numpy_dist.io.memmap`); the layout's
+        blocks must be slices (block or cyclic axes).
+    masked : bool, optional
+        False: ignore a mask file beside ``path`` (read the data only).
 
     Returns
     -------
     DistArray
-        With the file's dtype (byte order kept, as :func:`numpy.load` does).
+        With the file's dtype (byte order kept, as :func:`numpy.load` does);
+        a :class:`numpy_dist.ma.MaskedDistArray` when ``path`` was saved from
+        one (its mask file, ``x.mask.npy`` for ``x.npy``, lies beside it).
 
     Raises FileNotFoundError, ValueError (not a ``.npy`` file, truncated,
     shape or dtype mismatch) identically on every rank.
@@ -205,16 +233,21 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     >>> load("/tmp/example_doc2.npy", dist="c").dist          # doctest: +SKIP
     ('c',)
     """
+    mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = load_comm(dist, comm)
     path = os.fspath(path)
     info = None
     with _comm.agreed(c):
         if c.Get_rank() == 0:
-            info = read_header(path)
-    shape, fortran, file_dtype, offset = _comm.bcast_object(c, info)
+            info = read_header(path), masked and bool(_MASKED) and os.path.exists(mask_path(path))
+    (shape, fortran, file_dtype, offset), masked = _comm.bcast_object(c, info)
+    if masked:  # saved from a masked array: data and mask (numpy_dist.ma)
+        return _MASKED["load"](path, dist, c, grid_shape=grid_shape, mmap_mode=mmap_mode)
     if dtype is not None and check_dtype(dtype) != file_dtype:
         raise ValueError(f"{path!r} holds dtype {file_dtype}, not the requested {np.dtype(dtype)}")
     target = target_distribution(shape, dist, grid_shape, c)
+    if mode is not None:
+        return DistArray._new(mapped_block(path, offset, shape, file_dtype, fortran, target, mode), target)
     local_shape = target.local_shape
     nbytes = int(np.prod(local_shape, dtype=np.int64)) * file_dtype.itemsize
     ftype, disp = None, 0

@@ -1,0 +1,92 @@
+"""``nd.ma``: distributed masked arrays, mirroring :mod:`numpy.ma`.
+
+A :class:`MaskedDistArray` holds its data and its boolean mask as two
+DistArrays with one distribution.  Build one with :func:`masked_array`,
+:func:`masked_invalid`, :func:`masked_where`, :func:`masked_equal` and kin;
+``m.mask``, ``m.filled(v)``, ``m.compressed()``, ``m.count(axis)``; masked
+reductions (``sum``, ``mean``, ``std``, ``var``, ``min``, ``max``, ``argmin``,
+``argmax``, ``median``, ``average``, ``anom``) skip masked elements; ufuncs
+(``np.log(m)``, ``m / n``) follow numpy.ma's domain rules.
+
+What NumPy lets dispatch here:
+
+* ufuncs and operators (``np.log(m)``, ``m / n``, ``m > 0``): ``__array_ufunc__``,
+  numpy.ma's domain rules;
+* ``np.sum``, ``np.prod``, ``np.mean``, ``np.var``, ``np.std``, ``np.min``/``np.max``
+  (``amin``/``amax``), ``np.argmin``/``np.argmax``, ``np.all``/``np.any``,
+  ``np.median``, ``np.average``, ``np.count_nonzero``, ``np.reshape``,
+  ``np.shape``/``np.ndim``/``np.size``: ``__array_function__``; any other
+  ``np.*`` function raises TypeError naming these.
+
+``np.ma.*`` functions are plain Python with no dispatch hook: they convert
+their argument with ``np.asarray``/``np.ma.asanyarray``, which gathers data
+and mask onto every rank through the fallback policy (a ``FallbackWarning``
+naming nd.ma; ``FallbackError`` under ``set_fallback("error")``).  After that
+gather ``np.ma.sum``/``mean``/``std``/``var``/``min``/``max``/``argmin``/``argmax``/
+``average``/``anom``/``count``/``compressed``/``cumsum``/``concatenate``/``where``/
+``masked_*``/``log``... give numpy.ma's results (the mask travels through the
+``_mask`` attribute numpy.ma reads); ``np.ma.sort`` and ``np.ma.median`` lose
+the mask (they convert with ``np.array``, which has no mask hook): use
+``nd.ma.median``.  ``np.ma.filled(m)`` returns ``m.filled()``, a DistArray.
+
+    import numpy as np, numpy_dist as nd
+    m = nd.ma.masked_invalid(nd.asarray(np.array([1.0, np.nan, 4.0])))
+    float(m.mean()), m.count()          # (2.5, 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ufuncs as _ufuncs  # noqa: F401  (installs __array_ufunc__)
+from ._base import MaskedDistArray, as_masked
+from .core import (
+    array,
+    filled,
+    fix_invalid,
+    getdata,
+    getmask,
+    getmaskarray,
+    is_masked,
+    masked_array,
+    masked_equal,
+    masked_greater,
+    masked_greater_equal,
+    masked_inside,
+    masked_invalid,
+    masked_less,
+    masked_less_equal,
+    masked_not_equal,
+    masked_outside,
+    masked_values,
+    masked_where,
+)
+from .extras import average, compressed, median
+from . import reductions as _reductions
+from .io import load, save
+
+masked = np.ma.masked
+nomask = np.ma.nomask
+
+__all__ = ["MaskedDistArray", "masked", "nomask", "array", "masked_array", "masked_where", "masked_invalid",
+           "masked_equal", "masked_not_equal", "masked_greater", "masked_greater_equal", "masked_less",
+           "masked_less_equal", "masked_inside", "masked_outside", "masked_values", "fix_invalid",
+           "getdata", "getmask", "getmaskarray", "is_masked", "filled", "compressed", "count",
+           "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "average", "anom", "save", "load"]
+
+
+def _from_method(name: str) -> Any:
+    method = getattr(_reductions, name)
+
+    def function(a: Any, *args: Any, **kwargs: Any) -> Any:
+        return method(as_masked(a), *args, **kwargs)
+
+    function.__name__ = name
+    function.__doc__ = f"``numpy.ma.{name}`` of a masked (or plain) DistArray: see ``MaskedDistArray.{name}``."
+    return function
+
+
+count, sum, prod, mean, var, std, min, max, argmin, argmax, anom = (  # noqa: A001
+    _from_method(n) for n in ("count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "anom"))

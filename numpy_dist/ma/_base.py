@@ -1,0 +1,179 @@
+"""``MaskedDistArray``: a DistArray of data and a DistArray of booleans with one distribution.
+
+The two arrays always share one :class:`~numpy_dist.Distribution`, so every
+elementwise step between data and mask is local: no message moves for
+``filled``, ``count`` per block, or a unary masked ufunc.  Reductions, the
+NumPy protocols and indexing are installed onto the class by the modules that
+own them (:mod:`.reductions`, :mod:`.ufuncs`, :mod:`.core`) when
+:mod:`numpy_dist.ma` is imported, the way the array layer receives its hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from ..creation import asarray, asnumpy
+from ..distarray import DistArray, aligned_block
+from ..distribution import Distribution
+
+__all__ = ["MaskedDistArray", "install_methods", "default_fill_value", "as_masked", "same_layout_mask"]
+
+
+def default_fill_value(dtype: np.dtype) -> Any:
+    """numpy.ma's default fill value for ``dtype`` (1e20 for floats, 999999 for ints ...)."""
+    return np.ma.default_fill_value(np.dtype(dtype))
+
+
+def _checked_fill_value(fill_value: Any, dtype: np.dtype) -> Any:
+    """``fill_value`` as a scalar of ``dtype`` (numpy.ma's rule: TypeError when it does not fit)."""
+    if fill_value is None:
+        return default_fill_value(dtype)
+    return np.ma.MaskedArray(np.empty(0, dtype), fill_value=fill_value).fill_value
+
+
+class MaskedDistArray(NDArrayOperatorsMixin):
+    """A distributed masked array: ``data`` and boolean ``mask`` DistArrays with one distribution.
+
+    Mirrors :class:`numpy.ma.MaskedArray`: an element whose mask is True is
+    missing; reductions skip it, elementwise results are masked where any
+    operand is masked or outside the ufunc's domain (``log`` of a negative
+    number), ``filled`` replaces missing elements by ``fill_value``.
+
+    Build one with :func:`numpy_dist.ma.masked_array`, :func:`masked_invalid`,
+    :func:`masked_where` and friends.  Every method is collective.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_invalid(nd.asarray(np.array([1.0, np.nan, 3.0])))
+    >>> float(m.sum()), int(m.count())
+    (4.0, 2)
+    """
+
+    __slots__ = ("_darr", "_marr", "_fv", "__weakref__")
+
+    def __init__(self, data: DistArray, mask: Any = False, fill_value: Any = None):
+        if not isinstance(data, DistArray):
+            raise TypeError(f"data must be a DistArray, got {type(data).__name__}; use nd.ma.masked_array")
+        self._darr = data
+        self._marr = same_layout_mask(mask, data.distribution)
+        # None: numpy.ma's default for the dtype; an explicit value travels to results verbatim, as in numpy.ma.
+        self._fv = None if fill_value is None else _checked_fill_value(fill_value, data.dtype)
+
+    @classmethod
+    def _new(cls, data: DistArray, mask: DistArray, fill_value: Any = None) -> MaskedDistArray:
+        """Wrap a data and a mask array already in one layout (no message, no checks)."""
+        self = object.__new__(cls)
+        self._darr, self._marr = data, mask
+        self._fv = fill_value
+        return self
+
+    # -- metadata (local) --------------------------------------------------------------
+    @property
+    def data(self) -> DistArray:
+        """The underlying data, masked elements included (a view: shares the block)."""
+        return self._darr
+
+    @property
+    def mask(self) -> DistArray:
+        """The boolean mask (True: missing), in the data's distribution.  Assignable."""
+        return self._marr
+
+    @mask.setter
+    def mask(self, value: Any) -> None:
+        self._marr = same_layout_mask(value, self._darr.distribution)
+
+    @property
+    def fill_value(self) -> Any:
+        """The value :meth:`filled` puts in masked places (numpy.ma's default for the dtype)."""
+        return default_fill_value(self.dtype) if self._fv is None else self._fv
+
+    @fill_value.setter
+    def fill_value(self, value: Any) -> None:
+        self._fv = _checked_fill_value(value, self.dtype)
+
+    distribution = property(lambda self: self._darr.distribution, doc="The shared layout of data and mask.")
+    comm = property(lambda self: self._darr.comm, doc="The communicator.")
+    shape = property(lambda self: self._darr.shape, doc="Global shape.")
+    dtype = property(lambda self: self._darr.dtype, doc="Element type of the data.")
+    ndim = property(lambda self: self._darr.ndim, doc="Number of dimensions.")
+    size = property(lambda self: self._darr.size, doc="Number of elements, masked ones included.")
+    dist = property(lambda self: self._darr.dist, doc="Distribution codes per axis.")
+
+    def __len__(self) -> int:
+        return len(self._darr)
+
+    # -- conversions ----------------------------------------------------------------
+    def filled(self, fill_value: Any = None) -> DistArray:
+        """A DistArray with masked elements replaced by ``fill_value`` (default: ``self.fill_value``)."""
+        value = self.fill_value if fill_value is None else _checked_fill_value(fill_value, self.dtype)
+        local = self._darr.local.copy()
+        local[self._marr.local] = value
+        return DistArray._new(local, self._darr.distribution)
+
+    def to_numpy_masked(self) -> np.ma.MaskedArray:
+        """Gather data and mask on every rank as a :class:`numpy.ma.MaskedArray` (on purpose, silent)."""
+        return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self.fill_value)
+
+    def copy(self) -> MaskedDistArray:
+        """A copy of data and mask."""
+        return MaskedDistArray._new(self._darr.copy(), self._marr.copy(), self._fv)
+
+    def astype(self, dtype: Any) -> MaskedDistArray:
+        """The data cast to ``dtype``; the mask is kept."""
+        return MaskedDistArray._new(self._darr.astype(dtype), self._marr.copy(), self._fv)
+
+    def harden_mask(self) -> MaskedDistArray:  # pragma: no cover - numpy.ma API parity, soft masks only
+        raise NotImplementedError("hard masks are not supported by nd.ma")
+
+    @property
+    def T(self) -> MaskedDistArray:
+        """The transpose of data and mask."""
+        return MaskedDistArray._new(self._darr.T, self._marr.T.to_layout(self._darr.T.distribution), self._fv)
+
+    def __repr__(self) -> str:
+        return (f"MaskedDistArray(shape={self.shape}, dtype={self.dtype}, dist={self.dist}, "
+                f"fill_value={self._fv!r})")
+
+    __str__ = __repr__
+
+
+def install_methods(**methods: Callable[..., Any]) -> None:
+    """Install methods that higher modules of :mod:`numpy_dist.ma` own (at import time)."""
+    for name, func in methods.items():
+        setattr(MaskedDistArray, name, func)
+
+
+def same_layout_mask(mask: Any, dist: Distribution) -> DistArray:
+    """``mask`` as a boolean DistArray in layout ``dist`` (broadcast when it has fewer axes)."""
+    if isinstance(mask, MaskedDistArray):
+        mask = mask.filled(True)
+    if isinstance(mask, DistArray):
+        if mask.shape == dist.shape and mask.dtype == np.bool_:
+            return mask.to_layout(dist)
+        local = np.asarray(aligned_block(mask, dist), dtype=bool)
+    else:
+        value = np.asarray(np.ma.getdata(mask), dtype=bool)
+        if value.shape != dist.shape and value.ndim:
+            np.broadcast_shapes(value.shape, dist.shape)  # NumPy's error for a mask that does not fit
+        local = aligned_block(value, dist) if value.ndim else value
+    local = np.array(np.broadcast_to(local, dist.local_shape), dtype=bool)
+    return DistArray._new(local, dist)
+
+
+def as_masked(x: Any, like: MaskedDistArray | None = None) -> MaskedDistArray:
+    """``x`` as a MaskedDistArray: a DistArray gets no mask; NumPy data is distributed like ``like``."""
+    if isinstance(x, MaskedDistArray):
+        return x
+    if isinstance(x, DistArray):
+        return MaskedDistArray._new(x, DistArray._new(np.zeros(x.distribution.local_shape, bool), x.distribution))
+    if like is None:
+        raise TypeError(f"cannot make a distributed masked array from {type(x).__name__} without a layout")
+    data = asarray(np.ma.getdata(x), dist=like.distribution) if np.shape(x) == like.shape else None
+    if data is None:
+        raise ValueError(f"operand of shape {np.shape(x)} does not match {like.shape}")
+    return MaskedDistArray._new(data, same_layout_mask(np.ma.getmaskarray(x), like.distribution))

@@ -1,0 +1,108 @@
+"""``compressed``, ``median`` and ``average`` of masked DistArrays.
+
+``compressed`` keeps the unmasked elements in C order without gathering:
+data and mask are brought to one row-block layout of the flattened array
+(ranks hold consecutive stretches, in rank order), each rank keeps its
+unmasked elements, and an exclusive scan of the local counts says where each
+rank's piece starts in the result, whose layout is row blocks at those
+bounds.  ``median`` of the whole array is the distributed median of that;
+along an axis it is the distributed ``nanmedian`` of the data with masked
+elements set to NaN.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import comm as _comm
+from ..distarray import DistArray
+from ..distribution import Distribution
+from ._base import MaskedDistArray, as_masked, install_methods
+from .reductions import normalize_axis, masked_result, mean
+
+__all__ = ["compressed", "median", "average"]
+
+
+def compressed(m: MaskedDistArray) -> DistArray:
+    """The unmasked elements as a 1-d DistArray in C order, laid out in row blocks by an exclusive scan."""
+    comm = m.comm
+    flat_layout = Distribution.row_blocks(comm, (m.size,))
+    data = np.ravel(m.data).to_layout(flat_layout)
+    mask = np.ravel(m.mask).to_layout(flat_layout)
+    kept = data.local[~mask.local]
+    counts = _comm.allgather_object(comm, int(kept.size))
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
+    return DistArray._new(kept, Distribution.row_blocks(comm, (bounds[-1],), bounds))
+
+
+def _median_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype NumPy's median gives for ``dtype`` (float64 for integers)."""
+    return np.median(np.zeros(1, dtype)).dtype
+
+
+def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False) -> Any:
+    """Median of the unmasked elements (``numpy.ma.median``); masked where nothing is unmasked.
+
+    Along an axis, unmasked NaNs in the data count as missing (the median is
+    the distributed ``nanmedian`` of the data with masked elements as NaN).
+    """
+    m = as_masked(a)
+    if out is not None:
+        raise TypeError("nd.ma.median(out=...) is not supported")
+    axis = normalize_axis(axis, m.ndim)
+    result_dtype = _median_dtype(m.dtype)
+    if axis is None and not keepdims:
+        kept = compressed(m)
+        if kept.size == 0:
+            return np.ma.masked
+        return result_dtype.type(np.median(kept))
+    values = m.data.astype(result_dtype) if m.dtype != result_dtype else m.data.copy()
+    values.local[m.mask.local] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-masked slice: masked, not a warning
+        value = np.nanmedian(values, axis=axis, keepdims=keepdims)
+    empty = np.all(m.mask, axis=axis, keepdims=keepdims)
+    return masked_result(value if value.ndim else value.local[()], empty if value.ndim else empty.item())
+
+
+def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, keepdims: bool = False) -> Any:
+    """Weighted average of unmasked elements (``numpy.ma.average``); ``weights`` of ``a``'s shape or 1-d along ``axis``."""
+    m = as_masked(a)
+    axis = normalize_axis(axis, m.ndim)
+    if weights is None:
+        value = mean(m, axis=axis, keepdims=keepdims)
+        total = m.count(axis=axis, keepdims=keepdims)
+        total = total.astype(np.float64) if isinstance(total, DistArray) else np.float64(total)
+        return (value, total) if returned else value
+    w = _weights_like(m, weights, axis)
+    kept = np.logical_not(m.mask)
+    weighted = np.multiply(m.data, w)
+    wsum = np.sum(np.where(kept, w, 0), axis=axis, keepdims=keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.true_divide(np.sum(np.where(kept, weighted, 0), axis=axis, keepdims=keepdims), wsum)
+    empty = np.all(m.mask, axis=axis, keepdims=keepdims)
+    if isinstance(value, DistArray) and value.ndim:
+        result = masked_result(value, empty)
+    else:
+        result = masked_result(value.local[()] if isinstance(value, DistArray) else value, empty.item())
+    if returned:
+        return result, (wsum if wsum.ndim else wsum.local[()])
+    return result
+
+
+def _weights_like(m: MaskedDistArray, weights: Any, axis: Any) -> Any:
+    """Weights broadcast against ``m`` (1-d weights lie along ``axis``, as NumPy's average)."""
+    shape = np.shape(weights)
+    if shape == m.shape:
+        return weights
+    if axis is None or isinstance(axis, tuple) or len(shape) != 1 or shape[0] != m.shape[axis]:
+        raise ValueError("Shape of weights must be consistent with shape of a along specified axis.")
+    along = [1] * m.ndim
+    along[axis] = shape[0]
+    return np.reshape(np.asarray(weights), along) if not isinstance(weights, DistArray) else np.reshape(weights, along)
+
+
+install_methods(compressed=compressed)

@@ -1,0 +1,196 @@
+"""Masked reductions on the distributed reductions: filled data plus counts of unmasked elements.
+
+``m.sum(axis)`` is ``np.sum`` of the data with masked elements set to 0;
+``m.count(axis)`` is ``np.sum(~mask)``; ``min``/``max``/``argmin``/``argmax``
+fill with numpy.ma's extreme fill values; ``mean``/``var``/``std`` are built
+from those.  A reduced element is masked where every element reduced into
+it was masked (``np.all(mask, axis)``), exactly numpy.ma's rule, and a
+fully masked scalar result is :data:`numpy.ma.masked`.  Every step is a
+distributed NumPy reduction, so results are combined as those are (partials
+per rank, combined in rank order) and nothing is gathered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..distarray import DistArray
+from ._base import MaskedDistArray, install_methods
+
+__all__ = ["normalize_axis", "count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "anom",
+           "masked_result", "all", "any"]
+
+
+
+def normalize_axis(axis: Any, ndim: int) -> Any:
+    """NumPy's axis checks (AxisError on every rank before any message)."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(np.lib.array_utils.normalize_axis_tuple(axes, ndim)) if isinstance(axis, tuple) \
+        else np.lib.array_utils.normalize_axis_index(axis, ndim)
+
+
+def _filled_local(m: MaskedDistArray, value: Any) -> DistArray:
+    """The data with masked elements set to ``value`` (cast to the data's dtype), same layout."""
+    local = m.data.local.copy()
+    local[m.mask.local] = value
+    return DistArray._new(local, m.distribution)
+
+
+def masked_result(data: Any, mask: Any, fill_value: Any = None) -> Any:
+    """A reduction's result: a MaskedDistArray, or a scalar (``np.ma.masked`` when masked)."""
+    if isinstance(data, DistArray) and data.ndim:
+        mask = mask.to_layout(data.distribution) if isinstance(mask, DistArray) else \
+            DistArray._new(np.full(data.distribution.local_shape, bool(mask)), data.distribution)
+        return MaskedDistArray._new(data, mask, fill_value)
+    masked = bool(mask.item() if isinstance(mask, DistArray) else mask)
+    if masked:
+        return np.ma.masked
+    return data.item() if isinstance(data, DistArray) else data
+
+
+def _scalar_or(x: Any) -> Any:
+    """A 0-d DistArray as the NumPy scalar NumPy would give; arrays unchanged."""
+    if isinstance(x, DistArray) and x.ndim == 0:
+        return x.local[()]
+    return x
+
+
+def count(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
+    """Number of unmasked elements (along ``axis``): an ``intp`` scalar or a DistArray, as numpy.ma."""
+    axis = normalize_axis(axis, m.ndim)
+    counts = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims)
+    return _scalar_or(counts)
+
+
+def _all_masked(m: MaskedDistArray, axis: Any, keepdims: bool = False) -> Any:
+    return _scalar_or(np.all(m.mask, axis=axis, keepdims=keepdims))
+
+
+def sum(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Sum of unmasked elements (``numpy.ma.MaskedArray.sum``)."""
+    axis = normalize_axis(axis, m.ndim)
+    total = np.sum(_filled_local(m, 0), axis=axis, dtype=dtype, keepdims=keepdims)
+    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
+
+
+def prod(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Product of unmasked elements (``numpy.ma.MaskedArray.prod``)."""
+    axis = normalize_axis(axis, m.ndim)
+    total = np.prod(_filled_local(m, 1), axis=axis, dtype=dtype, keepdims=keepdims)
+    return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
+
+
+def _extreme(m: MaskedDistArray, func: Any, fill: Any, axis: Any, keepdims: bool) -> Any:
+    axis = normalize_axis(axis, m.ndim)
+    value = func(_filled_local(m, fill(m.dtype)), axis=axis, keepdims=keepdims)
+    return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims), m._fv)
+
+
+def _minimum_fill(dtype: np.dtype) -> Any:
+    return np.ma.minimum_fill_value(np.empty(0, dtype))
+
+
+def _maximum_fill(dtype: np.dtype) -> Any:
+    return np.ma.maximum_fill_value(np.empty(0, dtype))
+
+
+def min(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
+    """Smallest unmasked element (``numpy.ma.MaskedArray.min``)."""
+    return _extreme(m, np.min, _minimum_fill, axis, keepdims)
+
+
+def max(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
+    """Largest unmasked element (``numpy.ma.MaskedArray.max``)."""
+    return _extreme(m, np.max, _maximum_fill, axis, keepdims)
+
+
+def argmin(m: MaskedDistArray, axis: Any = None, fill_value: Any = None, keepdims: bool = False) -> Any:
+    """Index of the smallest unmasked element; masked ones count as ``fill_value`` (a plain result, as numpy.ma)."""
+    fill = _minimum_fill(m.dtype) if fill_value is None else fill_value
+    return _scalar_or(np.argmin(_filled_local(m, fill), axis=normalize_axis(axis, m.ndim), keepdims=keepdims))
+
+
+def argmax(m: MaskedDistArray, axis: Any = None, fill_value: Any = None, keepdims: bool = False) -> Any:
+    """Index of the largest unmasked element (see :func:`argmin`)."""
+    fill = _maximum_fill(m.dtype) if fill_value is None else fill_value
+    return _scalar_or(np.argmax(_filled_local(m, fill), axis=normalize_axis(axis, m.ndim), keepdims=keepdims))
+
+
+def _mean_dtype(dtype: np.dtype, requested: Any) -> Any:
+    """numpy.ma's accumulation type of a mean: float64 for ints and bools, float32 for float16."""
+    if requested is not None:
+        return requested
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return None
+
+
+def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Mean of unmasked elements (``numpy.ma.MaskedArray.mean``): masked where nothing is unmasked."""
+    axis = normalize_axis(axis, m.ndim)
+    acc = _mean_dtype(m.dtype, dtype)
+    total = np.sum(_filled_local(m, 0), axis=axis, dtype=acc, keepdims=keepdims)
+    n = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.true_divide(total, n)
+    if m.dtype == np.float16 and dtype is None:
+        value = value.astype(np.float16)
+    return masked_result(_scalar_or(value), _scalar_or(n == 0), m._fv)
+
+
+def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance of unmasked elements (``numpy.ma.MaskedArray.var``): masked where ``count - ddof <= 0``."""
+    axis = normalize_axis(axis, m.ndim)
+    acc = _mean_dtype(m.dtype, dtype)
+    center = np.sum(_filled_local(m, 0), axis=axis, dtype=acc, keepdims=True)
+    n_kept = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=True)
+    dof = np.subtract(np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims), ddof)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.subtract(m.data, np.true_divide(center, n_kept))
+        dev = np.abs(dev) ** 2 if dev.dtype.kind == "c" else np.multiply(dev, dev)
+        dev = DistArray._new(np.where(m.mask.local, 0, dev.to_layout(m.distribution).local), m.distribution)
+        value = np.true_divide(np.sum(dev, axis=axis, keepdims=keepdims), dof)
+    return masked_result(_scalar_or(value), _scalar_or(np.less_equal(dof, 0)), m._fv)
+
+
+def std(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation of unmasked elements: ``sqrt(var)``, masked where the variance is."""
+    v = var(m, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if v is np.ma.masked:
+        return v
+    if isinstance(v, MaskedDistArray):
+        return MaskedDistArray._new(np.sqrt(v.data), v.mask, v.fill_value)
+    return np.sqrt(v)
+
+
+def anom(m: MaskedDistArray, axis: Any = None, dtype: Any = None) -> MaskedDistArray:
+    """Anomalies: ``m`` minus its mean along ``axis`` (``numpy.ma.MaskedArray.anom``)."""
+    mu = mean(m, axis=axis, dtype=dtype, keepdims=axis is not None)
+    if mu is np.ma.masked:  # nothing unmasked: every anomaly is masked
+        return MaskedDistArray._new(m.data.copy(), DistArray._new(np.ones(m.distribution.local_shape, bool),
+                                                                  m.distribution), m._fv)
+    return np.subtract(m, mu)
+
+
+def all(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
+    """True where every unmasked element is true (masked ones count as True)."""
+    axis = normalize_axis(axis, m.ndim)
+    value = np.all(_filled_local(m, True), axis=axis, keepdims=keepdims)
+    return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims))
+
+
+def any(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
+    """True where some unmasked element is true (masked ones count as False)."""
+    axis = normalize_axis(axis, m.ndim)
+    value = np.any(_filled_local(m, False), axis=axis, keepdims=keepdims)
+    return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims))
+
+
+install_methods(count=count, sum=sum, prod=prod, mean=mean, var=var, std=std, min=min, max=max,
+                argmin=argmin, argmax=argmax, anom=anom, all=all, any=any)

@@ -1,0 +1,133 @@
+"""Masked ufuncs with numpy.ma's rules: masks combine by OR, results outside a domain are masked.
+
+``np.log(m)`` on a :class:`MaskedDistArray` runs the ufunc on the data
+through the distributed ufunc path (so broadcasting and alignment are the
+DistArray's), then builds the result's mask in the result's layout from the
+operands' masks (``aligned_block``: nothing moves when the layouts agree).
+The domain of each ufunc is numpy.ma's own table (``numpy.ma.core.ufunc_domain``:
+``log`` is masked where ``x <= 0``, ``sqrt`` where ``x < 0``, ``divide`` where
+``|b| <= tiny * |a|`` ...), applied to the aligned local blocks, so the
+masks are NumPy's by construction.  As in numpy.ma, a domained ufunc also
+masks non-finite results; an undomained one (``add``, ``exp``) does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import comm as _comm
+from ..distarray import DistArray, aligned_block
+from ._base import MaskedDistArray, install_methods
+
+__all__ = ["masked_ufunc", "domain_of"]
+
+_DOMAINS: dict = getattr(np.ma.core, "ufunc_domain", {})
+#: Ufuncs whose numpy.ma function masks non-finite results without a domain table entry.
+_INVALID_MASKED = {np.power: lambda *blocks: np.zeros((), bool)}
+
+
+def domain_of(ufunc: np.ufunc) -> Any:
+    """numpy.ma's domain test for ``ufunc`` (a callable on NumPy blocks giving True where invalid), or None."""
+    return _DOMAINS.get(ufunc) or _INVALID_MASKED.get(ufunc)
+
+
+def _data_of(x: Any) -> Any:
+    if isinstance(x, MaskedDistArray):
+        return x.data
+    if np.ma.isMaskedArray(x):
+        return np.ma.getdata(x)
+    return x
+
+
+def _mask_of(x: Any) -> Any:
+    """The operand's mask (None when it has none)."""
+    if isinstance(x, MaskedDistArray):
+        return x.mask
+    if np.ma.isMaskedArray(x):
+        return np.ma.getmaskarray(x)
+    return None
+
+
+def _fill_value_of(inputs: tuple) -> Any:
+    """numpy.ma's result keeps the first masked operand's explicit fill value as it is (None: the default)."""
+    for x in inputs:
+        if isinstance(x, MaskedDistArray):
+            return x._fv
+    return None
+
+
+def _result_mask(result: DistArray, inputs: tuple, ufunc: np.ufunc) -> np.ndarray:
+    """This rank's block of the result's mask: operands' masks OR'd, then the domain and non-finite results."""
+    dist = result.distribution
+    mask = np.zeros(dist.local_shape, dtype=bool)
+    for x in inputs:
+        m = _mask_of(x)
+        if m is not None:
+            mask |= np.asarray(aligned_block(m, dist), dtype=bool)
+    domain = domain_of(ufunc)
+    if domain is not None:
+        blocks = [np.asarray(aligned_block(_data_of(x), dist)) for x in inputs]
+        with _comm.agreed(result.comm), np.errstate(all="ignore"):
+            mask |= np.broadcast_to(np.asarray(domain(*blocks), dtype=bool), mask.shape)
+            if result.dtype.kind in "fc":
+                mask |= ~np.isfinite(result.local)
+    return mask
+
+
+def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """``ufunc`` applied with numpy.ma's masking rules (only ``__call__``; ``out=`` is refused).
+
+    Reductions of masked arrays are methods (``m.sum()``, ``np.sum(m)``), not
+    ``ufunc.reduce``: numpy.ma's ``add.reduce`` would need the fill value of
+    every ufunc.
+    """
+    if method != "__call__":
+        return NotImplemented
+    if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
+        raise TypeError(f"nd.ma: {ufunc.__name__}(out=..., where=...) is not supported on masked arrays")
+    datas = [_data_of(x) for x in inputs]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        results = ufunc(*datas, **kwargs)
+    single = not isinstance(results, tuple)
+    outputs = []
+    for result in ((results,) if single else results):
+        if not isinstance(result, DistArray):  # no distributed operand reached the ufunc
+            return NotImplemented
+        mask = DistArray._new(_result_mask(result, tuple(inputs), ufunc), result.distribution)
+        outputs.append(MaskedDistArray._new(result, mask, _fill_value_of(tuple(inputs))))
+    return outputs[0] if single else tuple(outputs)
+
+
+def _array_ufunc(self: MaskedDistArray, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    for x in inputs:
+        if not isinstance(x, (MaskedDistArray, DistArray, np.ndarray, np.generic, int, float, complex, bool)):
+            return NotImplemented
+    return masked_ufunc(ufunc, method, *inputs, **kwargs)
+
+
+def _strong(x: Any) -> Any:
+    """A Python scalar as the 0-d array numpy.ma's operators make of it (``getdata``: no NEP 50 weak scalar)."""
+    return np.asarray(x) if type(x) in (int, float, complex) else x
+
+
+def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
+    """``m <op> x`` as numpy.ma's operators do it: ``x`` a Python scalar promotes as a 0-d array
+    (``uint8 - 1`` is int64 there, while ``np.subtract(m, 1)`` keeps NEP 50's uint8)."""
+
+    def op(self: MaskedDistArray, other: Any) -> Any:
+        if not isinstance(other, (MaskedDistArray, DistArray, np.ndarray, np.generic, int, float, complex, bool)):
+            return NotImplemented
+        return ufunc(_strong(other), self) if reflected else ufunc(self, _strong(other))
+
+    op.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
+    return op
+
+
+_ARITHMETIC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+               "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power}
+
+install_methods(__array_ufunc__=_array_ufunc,
+                **{f"__{name}__": _operator(u) for name, u in _ARITHMETIC.items()},
+                **{f"__r{name}__": _operator(u, reflected=True) for name, u in _ARITHMETIC.items()})
