@@ -140,6 +140,10 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         temps = (None, _TEMP["reflected_self"])
 
         def method(self: Any, other: Any) -> Any:
+            if _deferred.ENABLED:  # straight to deferral: what np.ufunc(other, self) would reach
+                pending = _deferred.defer(ufunc, (other, self))
+                if pending is not None:
+                    return pending
             if ENABLED:
                 refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
                 r = _try_binary(ufunc, other, self, -1, refs_self, temps)
@@ -150,6 +154,10 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         temps = (_TEMP["self"], _TEMP["other"])
 
         def method(self: Any, other: Any) -> Any:
+            if _deferred.ENABLED:  # straight to deferral: what np.ufunc(self, other) would reach
+                pending = _deferred.defer(ufunc, (self, other))
+                if pending is not None:
+                    return pending
             if ENABLED:
                 refs_self, refs_other = sys.getrefcount(self), sys.getrefcount(other)
                 r = _try_binary(ufunc, self, other, refs_self, refs_other, temps)
@@ -171,6 +179,10 @@ def unary_operator(ufunc: np.ufunc, name: str) -> Callable:
     temp = _TEMP["self"]
 
     def method(self: Any) -> Any:
+        if _deferred.ENABLED:
+            pending = _deferred.defer(ufunc, (self,))
+            if pending is not None:
+                return pending
         refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
         if ENABLED and not _deferred.ENABLED and _reusable(self, refs_self, temp):
             if not checks.active() and ufunc.resolve_dtypes((self.dtype, None))[1] == self.dtype:
