@@ -1,6 +1,7 @@
 """Benchmark runner for numpy_dist: the same NumPy code on NumPy arrays and on DistArrays.
 
-Run with ``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--repeats R] [--json PATH] [--only W1,W2]``.
+Run with ``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--lazy] [--repeats R] [--json PATH]
+[--only W1,W2]``.
 
 The BLAS/OpenMP thread pools are pinned to one thread per rank.  The variables are read when
 NumPy's BLAS library is loaded, and ``python -m numpy_dist.benchmarks`` has imported NumPy (through

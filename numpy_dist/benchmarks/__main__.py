@@ -1,8 +1,10 @@
-"""``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--repeats R] [--json PATH] [--only W1,W2]``.
+"""``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--lazy] [--repeats R] [--json PATH] [--only W1,W2]``.
 
-Runs every workload on plain NumPy (rank 0 alone) and on DistArrays (all N ranks) in the
-same job, next to STREAM bandwidth measured in the same job, and prints the table and the
-target verdicts on rank 0.  Thread pools are pinned to one thread per rank by the package
+Runs every workload on plain NumPy (rank 0 alone), on DistArrays and as hand-written mpi4py
+code (the "expert" column, expert.py; all N ranks) in the same job, next to STREAM bandwidth
+measured in the same job, and prints the table and the target verdicts on rank 0.  ``--lazy``
+runs the DistArray column with deferred evaluation on (``NUMPY_DIST_LAZY=1``); two runs, with
+and without it, measure both modes.  Thread pools are pinned to one thread per rank by the package
 ``__init__`` (it runs before this module and before NumPy is imported).
 """
 
@@ -20,6 +22,7 @@ from . import NUMPY_PRELOADED, REPORTED_VARS, THREAD_VARS, THREADS_BEFORE
 import numpy as np  # noqa: E402  (after the thread pinning above)
 import numpy_dist as nd  # noqa: E402
 from mpi4py import MPI  # noqa: E402
+from numpy_dist import _deferred  # noqa: E402
 
 from .memory import MMAP_THRESHOLD, steady_allocator  # noqa: E402
 from .report import evaluate_targets, format_table, format_verdicts, write_json  # noqa: E402
@@ -40,6 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="timed repeats per workload after one warm-up (default 5, --small 3)")
     p.add_argument("--json", default=None, help="output file (default bench_results/bench-<nprocs>.json)")
     p.add_argument("--only", default=None, help="comma-separated workload keys, e.g. W1,W2b")
+    p.add_argument("--lazy", action="store_true",
+                   help="run the numpy_dist column with deferred evaluation on (as NUMPY_DIST_LAZY=1)")
     args = p.parse_args(argv)
     if args.repeats is None:
         args.repeats = 3 if args.small else 5
@@ -69,11 +74,13 @@ def environment(comm: MPI.Intracomm) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.lazy:
+        _deferred.set_enabled(True)  # before any DistArray is made: the whole distributed column defers
     comm = MPI.COMM_WORLD
     rank, nprocs = comm.Get_rank(), comm.Get_size()
     workloads = select(args.only)
     meta = environment(comm)
-    meta.update(small=args.small, repeats=args.repeats, warmup=1)
+    meta.update(small=args.small, repeats=args.repeats, warmup=1, lazy=_deferred.ENABLED)
 
     def say(text: str = "") -> None:
         if rank == 0:
@@ -92,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     load = meta["loadavg_start"][0]
     say(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs"
         + ("  WARNING: other processes are running; timings will be noisy" if load > 0.5 else ""))
+    say("numpy_dist column: " + ("DEFERRED evaluation (--lazy or NUMPY_DIST_LAZY=1); each kernel result "
+                                 "is evaluated inside its timing" if _deferred.ENABLED
+                                 else "eager evaluation (default; --lazy defers)"))
     say(f"timing: 1 warm-up + median of {args.repeats} repeats, barrier before each, max over ranks; "
         f"{'--small sizes' if args.small else 'default sizes'}")
 
@@ -131,19 +141,27 @@ def main(argv: list[str] | None = None) -> int:
             f"%S1, %S{nprocs}: share of the 1-process and {nprocs}-process STREAM reference.")
         say(f"ideal s: the same kernel on each rank's local blocks as plain NumPy, all {nprocs} rank(s) at "
             "once, no communication (perfect scaling on this machine's cores and memory bandwidth).")
+        say("expert s: the workload hand-written with mpi4py + NumPy on block-row local blocks "
+            "(numpy_dist/benchmarks/expert.py), same timing; exp/dist: expert s / dist s, the speedup of "
+            "numpy_dist over it (>1: numpy_dist faster).")
         say("peak/local: max over ranks of peak RSS during the workload minus RSS before its data "
             f"was created, and of the rank's input blocks ({rows[0].dist.memory_method if rows else ''}).")
         say()
         say("targets:")
         say(format_verdicts(verdicts))
-        path = args.json or os.path.join("bench_results", f"bench-{nprocs}.json")
+        mode = "-lazy" if _deferred.ENABLED else ""
+        path = args.json or os.path.join("bench_results", f"bench-{nprocs}{mode}.json")
         write_json(path, meta, s1, sp, rows, verdicts)
         say(f"\nwrote {path}")
         wrong = [r.key for r in rows if r.correct is False]
         if wrong:
             say(f"WRONG RESULTS (distributed != NumPy): {', '.join(wrong)}")
+        wrong_expert = [r.key for r in rows if r.expert_correct is False]
+        if wrong_expert:
+            say(f"WRONG EXPERT RESULTS (expert.py != NumPy): {', '.join(wrong_expert)}")
     comm.Barrier()
-    wrong_anywhere = comm.bcast(any(r.correct is False for r in rows) if rank == 0 else None, root=0)
+    wrong_anywhere = comm.bcast(any(False in (r.correct, r.expert_correct) for r in rows) if rank == 0 else None,
+                                root=0)
     return 1 if wrong_anywhere else 0
 
 

@@ -3,7 +3,9 @@
 Nothing here asserts on speed: missed targets are printed as ``missed``, and the exit status
 does not depend on them (this is a benchmark, not a test).  A workload whose distributed result
 differs from NumPy's is ``wrong`` in every target it touches, never ``met``, and makes the run
-exit non-zero.
+exit non-zero; so does a wrong expert result (a bug in the yardstick, :mod:`.expert`).  The
+targets concern numpy_dist only: the expert column is a comparison, ``exp/dist`` the speedup
+of numpy_dist over the hand-written mpi4py code.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .memory import mib
-from .runner import MEMORY_FACTOR, MEMORY_OVERHEAD, RowResult
+from .runner import MEMORY_FACTOR, MEMORY_OVERHEAD, Column, RowResult
 from .stream import StreamResult
 
 # Thresholds from the benchmark issue.
@@ -45,24 +47,44 @@ def _fmt(v: float | None, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
 
+def _columns(row: RowResult) -> list[Column]:
+    """The row's measured columns in table order: NumPy, numpy_dist, then expert if run."""
+    return [c for c in (row.numpy, row.dist, row.expert) if c is not None]
+
+
 def _note(row: RowResult) -> str:
     parts = list(row.notes)
+    names = "NP vs dist" + (" vs expert" if row.expert else "")
     if row.per_op and row.numpy:
-        parts.append(f"{row.numpy.median / row.per_op * 1e6:.2f} vs {row.dist.median / row.per_op * 1e6:.2f} us/op")
+        us = " vs ".join(f"{c.median / row.per_op * 1e6:.2f}" for c in _columns(row))
+        parts.append(f"{us} us/op ({names})")
     if row.flops and row.numpy:
-        parts.append(f"{row.flops / row.numpy.median / 1e9:.1f} vs {row.flops / row.dist.median / 1e9:.1f} GFLOP/s")
+        rates = " vs ".join(f"{row.flops / c.median / 1e9:.1f}" for c in _columns(row))
+        parts.append(f"{rates} GFLOP/s ({names})")
     if row.inner > 1:
         parts.append(f"{row.inner} calls per timing")
     if row.correct is False:
         parts.append("RESULT DIFFERS FROM NUMPY")
+    if row.expert_correct is False:
+        parts.append("EXPERT RESULT DIFFERS FROM NUMPY")
     return "; ".join(parts)
+
+
+def expert_speedup(row: RowResult) -> float | None:
+    """numpy_dist's speedup over the expert code: expert time / numpy_dist time (> 1: numpy_dist faster)."""
+    return row.expert.median / row.dist.median if row.expert and row.dist.median else None
+
+
+def _peak_local(col: Column | None) -> str:
+    return "-" if col is None else f"{mib(col.peak_bytes):.0f}/{mib(col.local_bytes):.0f}"
 
 
 def format_table(rows: list[RowResult], s1: StreamResult, sp: StreamResult, nprocs: int) -> str:
     """The results table (rank 0)."""
-    head = (f"{'workload':<34} {'NumPy s':>9} {'dist s':>9} {'dist/NP':>8} {'speedup':>8} {'ideal s':>8} "
+    head = (f"{'workload':<34} {'NumPy s':>9} {'dist s':>9} {'dist/NP':>8} {'speedup':>8} "
+            f"{'expert s':>9} {'exp/dist':>8} {'ideal s':>8} "
             f"{'NP GB/s':>8} {'%S1':>5} {'dist GB/s':>9} {f'%S{nprocs}':>5} "
-            f"{'NP peak/data MiB':>17} {'dist peak/local MiB':>20} {'mem':>4}  note")
+            f"{'NP peak/data MiB':>17} {'dist peak/local MiB':>20} {'mem':>4} {'exp peak/local MiB':>19}  note")
     lines = [head, "-" * len(head)]
     for r in rows:
         if r.numpy is None:  # only rank 0 holds the NumPy column
@@ -71,12 +93,14 @@ def format_table(rows: list[RowResult], s1: StreamResult, sp: StreamResult, npro
         np_g, d_g = _gbs(r, np_s), _gbs(r, d_s)
         name = f"{r.key} {r.title}" + (" [fallback]" if r.fallback else "")
         lines.append(
-            f"{name[:34]:<34} {np_s:>9.4f} {d_s:>9.4f} {d_s / np_s:>8.2f} {np_s / d_s:>8.2f} {_fmt(r.ideal, '8.4f'):>8} "
+            f"{name[:34]:<34} {np_s:>9.4f} {d_s:>9.4f} {d_s / np_s:>8.2f} {np_s / d_s:>8.2f} "
+            f"{_fmt(r.expert and r.expert.median, '9.4f'):>9} {_fmt(expert_speedup(r), '8.2f'):>8} "
+            f"{_fmt(r.ideal, '8.4f'):>8} "
             f"{_fmt(np_g, '8.2f'):>8} {_fmt(np_g and 100 * np_g / s1.reference, '5.0f'):>5} "
             f"{_fmt(d_g, '9.2f'):>9} {_fmt(d_g and 100 * d_g / sp.reference, '5.0f'):>5} "
             f"{f'{mib(r.numpy.peak_bytes):.0f}/{mib(r.numpy.local_bytes):.0f}':>17} "
             f"{f'{mib(r.dist.peak_bytes):.0f}/{mib(r.dist.local_bytes):.0f}':>20} "
-            f"{'ok' if r.dist.memory_ok else 'HIGH':>4}  {_note(r)}"
+            f"{'ok' if r.dist.memory_ok else 'HIGH':>4} {_peak_local(r.expert):>19}  {_note(r)}"
         )
     return "\n".join(lines)
 
@@ -153,7 +177,9 @@ def write_json(path: str, meta: dict[str, Any], s1: StreamResult, sp: StreamResu
             {**asdict(r),
              "numpy_gbs": _gbs(r, r.numpy.median) if r.numpy else None,
              "dist_gbs": _gbs(r, r.dist.median),
-             "ratio_dist_over_numpy": r.dist.median / r.numpy.median if r.numpy else None}
+             "expert_gbs": _gbs(r, r.expert.median) if r.expert else None,
+             "ratio_dist_over_numpy": r.dist.median / r.numpy.median if r.numpy else None,
+             "speedup_dist_over_expert": expert_speedup(r)}
             for r in rows
         ],
         "targets": [asdict(v) for v in verdicts],

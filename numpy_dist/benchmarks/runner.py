@@ -1,10 +1,15 @@
-"""Run one workload on plain NumPy (rank 0 alone) and on DistArrays (all ranks).
+"""Run one workload on plain NumPy (rank 0 alone), on DistArrays (all ranks) and as
+hand-written mpi4py code (all ranks, :mod:`.expert`).
 
 Data creation, distribution and result checking stay outside the timed region and outside
 the memory window.  The distributed inputs are built with ``numpy_dist.asarray(x,
 copy=True)`` and the global ``x`` is then dropped: without the copy each local block would
 be a view keeping the whole global array alive, and every rank's memory would look like a
-gather.
+gather.  The expert inputs are the rank's blocks, copied the same way.
+
+With deferred evaluation on (``--lazy``), every result of a DistArray kernel call is
+evaluated inside the timed call: a user needs the values, and a pending result that is
+dropped would otherwise never be computed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 import numpy_dist as nd
 from mpi4py import MPI
 
+from .expert import EXPERTS, gather_result
 from .memory import PeakMemory, settle
 from .timing import Timing, idle_barrier, time_collective, time_local
 from .workloads import Workload
@@ -23,7 +29,7 @@ from .workloads import Workload
 
 @dataclass
 class Column:
-    """One side of a row: NumPy (single process) or numpy_dist (all ranks)."""
+    """One side of a row: NumPy (single process), numpy_dist or expert mpi4py code (all ranks)."""
 
     times: list[float]
     median: float
@@ -51,6 +57,8 @@ class RowResult:
     correct: bool | None          # rank 0's verdict: distributed result == NumPy result
     notes: list[str] = field(default_factory=list)
     ideal: float | None = None    # the kernel on each rank's local blocks as plain NumPy, all ranks at once
+    expert: Column | None = None  # hand-written mpi4py + NumPy (expert.py); None if the workload has none
+    expert_correct: bool | None = None  # rank 0's verdict: expert result == NumPy result
 
 
 MEMORY_FACTOR = 1.3
@@ -86,6 +94,15 @@ def _to_root(result: Any) -> Any:
     return np.asarray(result)
 
 
+def _evaluated(kernel: Any) -> Any:
+    """``kernel`` followed by ``numpy_dist.evaluate`` of its DistArray results (no-op when eager)."""
+    def call(*args: Any) -> Any:
+        out = kernel(*args)
+        nd.evaluate(*(out if isinstance(out, tuple) else (out,)))
+        return out
+    return call
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, tuple):
         return isinstance(b, tuple) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
@@ -113,18 +130,41 @@ def _dist_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats:
     del inputs
     settle()
     local = sum(d.local.nbytes for d in dinputs)
+    kernel = _evaluated(w.kernel_for(nd.evaluate))
     with PeakMemory(base) as mem:
-        t = time_collective(comm, lambda: run_repeated(w.kernel, dinputs, inner), repeats)
-    result = _to_root(w.kernel(*dinputs))
+        t = time_collective(comm, lambda: run_repeated(kernel, dinputs, inner), repeats)
+    result = _to_root(kernel(*dinputs))
+    return _all_ranks_column(comm, t, mem, local), result
+
+
+def _all_ranks_column(comm: MPI.Intracomm, t: Timing, mem: PeakMemory, local: int) -> Column:
+    """A column measured on every rank: memory figures are the maxima over ranks (collective)."""
     ok = memory_target_met(mem.peak_bytes, local)
-    col = Column(
+    return Column(
         t.times, t.median,
         comm.allreduce(mem.peak_bytes, op=MPI.MAX),
         comm.allreduce(local, op=MPI.MAX),
         bool(comm.allreduce(ok, op=MPI.LAND)),
         mem.method,
     )
-    return col, result
+
+
+def _expert_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int,
+                 repeats: int) -> tuple[Column, Any] | tuple[None, None]:
+    """Every rank: time and measure the hand-written mpi4py version; its whole result on rank 0."""
+    expert = EXPERTS.get(w.key)
+    if expert is None:
+        return None, None
+    base = settle()
+    inputs = w.make_inputs(size)
+    args = (comm, *expert.prepare(comm, inputs))
+    del inputs
+    settle()
+    local = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
+    with PeakMemory(base) as mem:
+        t = time_collective(comm, lambda: run_repeated(expert.kernel, args, inner), repeats)
+    result = gather_result(comm, expert, expert.kernel(*args))  # one more call, as the other columns
+    return _all_ranks_column(comm, t, mem, local), result
 
 
 def _ideal_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats: int) -> float | None:
@@ -147,7 +187,7 @@ def _ideal_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats
 
 
 def run_workload(comm: MPI.Intracomm, w: Workload, small: bool, repeats: int) -> RowResult:
-    """Run ``w`` both ways (collective).  Ranks other than 0 wait in an idle barrier meanwhile."""
+    """Run ``w`` every way (collective).  Ranks other than 0 wait in an idle barrier during NumPy's run."""
     fallback = is_fallback(w.functions)
     size = w.pick_size(small, fallback)
     inner = w.pick_inner(small)
@@ -169,7 +209,10 @@ def run_workload(comm: MPI.Intracomm, w: Workload, small: bool, repeats: int) ->
         nd.set_fallback(old_policy)
 
     correct = _same(reference, result) if comm.Get_rank() == 0 else None
-    del reference, result
+    del result
+    expert_col, expert_result = _expert_side(comm, w, size, inner, repeats)
+    expert_correct = _same(reference, expert_result) if comm.Get_rank() == 0 and expert_col else None
+    del reference, expert_result
     ideal = _ideal_side(comm, w, size, inner, repeats) if not fallback else None
     return RowResult(
         key=w.key, title=w.title, size=size, shapes=[list(s) for s in w.shapes(size)], inner=inner,
@@ -177,4 +220,5 @@ def run_workload(comm: MPI.Intracomm, w: Workload, small: bool, repeats: int) ->
         traffic_bytes=w.traffic(size) * inner if w.traffic else None,
         flops=w.flops(size) * inner if w.flops else None,
         per_op=w.per_op, correct=correct, notes=notes, ideal=ideal,
+        expert=expert_col, expert_correct=expert_correct,
     )

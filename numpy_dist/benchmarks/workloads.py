@@ -14,6 +14,7 @@ on a 10 GB array.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,24 @@ def add_latency(a: Any, b: Any) -> Any:
     return r
 
 
+def no_evaluate(result: Any) -> None:
+    """The ``evaluate`` hook for NumPy arrays: their values exist as soon as they are returned."""
+
+
+def add_latency_evaluated(a: Any, b: Any, evaluate: Callable[[Any], None] = no_evaluate) -> Any:
+    """W7e: W7 with each result evaluated before the next: the per-operation cost deferral cannot hide.
+
+    ``evaluate`` is the one hook a kernel may take (see ``Workload.takes_evaluate``):
+    the runner passes ``numpy_dist.evaluate`` for the DistArray column, which computes
+    a deferred (``NUMPY_DIST_LAZY``) value now; the NumPy columns keep the no-op.
+    """
+    r = None
+    for _ in range(LATENCY_OPS):
+        r = a + b
+        evaluate(r)
+    return r
+
+
 # --------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------
@@ -127,6 +146,9 @@ class Workload:
     functions : NumPy functions (coverage names) whose fallback status decides the size.
     local_inputs : ``(local blocks, global inputs) -> kernel arguments`` for the "ideal" column
         (plain NumPy on each rank's share); default: the local blocks.
+    takes_evaluate : the kernel has an ``evaluate`` keyword (a no-op by default), called on
+        each result that must exist before the next operation; the DistArray column passes
+        ``numpy_dist.evaluate`` (:meth:`kernel_for`).  Kernels stay plain NumPy this way.
     """
 
     key: str
@@ -144,6 +166,11 @@ class Workload:
     per_op: int | None = None
     functions: tuple[str, ...] = field(default_factory=tuple)
     local_inputs: Callable[[tuple, tuple], tuple] | None = None
+    takes_evaluate: bool = False
+
+    def kernel_for(self, evaluate: Callable[[Any], None]) -> Callable[..., Any]:
+        """The kernel with ``evaluate`` as its hook, if it takes one (else the kernel itself)."""
+        return functools.partial(self.kernel, evaluate=evaluate) if self.takes_evaluate else self.kernel
 
     def pick_size(self, small: bool, fallback: bool) -> int:
         """The array size for this run."""
@@ -188,6 +215,8 @@ WORKLOADS: tuple[Workload, ...] = (
              fallback_size=2_000_000, fallback_small=250_000, functions=("numpy.sort",)),
     Workload("W7", f"{LATENCY_OPS} x (a + b), 100 elements", add_latency, lambda n: ((n,), (n,)),
              size=100, small=100, per_op=LATENCY_OPS),
+    Workload("W7e", f"{LATENCY_OPS} x r = a + b; evaluate(r)", add_latency_evaluated, lambda n: ((n,), (n,)),
+             size=100, small=100, per_op=LATENCY_OPS, takes_evaluate=True),
     # 5 n^2 log2(n^2) flops: the usual FFT operation count for complex data.
     Workload("W8", "fft2(x)", fft2, _square, size=4096, small=1024, fallback_size=1024, fallback_small=256,
              flops=lambda n: 5.0 * n * n * np.log2(float(n * n)), functions=("numpy.fft.fft2",)),

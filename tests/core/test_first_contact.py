@@ -248,3 +248,92 @@ def test_benchmark_never_calls_a_wrong_result_met():
     bad = {v.target: v.status for v in evaluate_targets([row(False)], stream, 1)}
     assert "met" in good.values()
     assert "met" not in bad.values() and "wrong" in bad.values()
+
+
+# --------------------------------------------------------------------------
+# The benchmark's expert column (hand-written mpi4py) and W7e (issue 20, item 4)
+# --------------------------------------------------------------------------
+
+
+def _bench_size(w) -> int:
+    """A size that splits unevenly over 2, 3 and 4 ranks (1-d: 1001 elements; 2-d: 23 rows)."""
+    return 1001 if len(w.shapes(1)[0]) == 1 else 23
+
+
+def _close(a, b) -> bool:
+    if isinstance(b, tuple):
+        return isinstance(a, tuple) and len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def _expert_keys() -> list[str]:
+    from numpy_dist.benchmarks.expert import EXPERTS
+
+    return sorted(EXPERTS)
+
+
+@pytest.mark.parametrize("key", _expert_keys())
+def test_benchmark_expert_kernels_match_numpy(key):
+    """Each hand-written mpi4py kernel gives NumPy's result, on uneven row blocks at any rank count."""
+    from numpy_dist.benchmarks.expert import EXPERTS, gather_result
+    from numpy_dist.benchmarks.workloads import select
+
+    (w,) = select(key)
+    expert = EXPERTS[key]
+    size = _bench_size(w)
+    expected = w.kernel(*w.make_inputs(size))
+    comm = MPI.COMM_WORLD
+    result = gather_result(comm, expert, expert.kernel(comm, *expert.prepare(comm, w.make_inputs(size))))
+    ok = RANK != 0 or _close(result, expected)
+    assert_all_ranks(ok, f"{key}: expert {result!r} != NumPy {expected!r}")
+
+
+def test_benchmark_expert_code_does_not_use_numpy_dist():
+    import ast
+
+    from numpy_dist.benchmarks import expert
+
+    tree = ast.parse(Path(expert.__file__).read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+    relative = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level}
+    assert imported <= {"__future__", "collections.abc", "dataclasses", "typing", "numpy", "mpi4py"}, imported
+    assert relative <= {"workloads"}, relative  # the workload table's constants; it imports NumPy only
+
+
+def test_benchmark_evaluate_hook_reaches_only_w7e():
+    """W7e's kernel gets the runner's evaluate hook (numpy_dist.evaluate for DistArrays); others stay plain."""
+    from numpy_dist.benchmarks.workloads import LATENCY_OPS, WORKLOADS
+
+    seen = []
+    hooked = {w.key for w in WORKLOADS if w.kernel_for(seen.append) is not w.kernel}
+    assert hooked == {"W7e"}
+    (w7e,) = [w for w in WORKLOADS if w.key == "W7e"]
+    a, b = np.arange(3.0), np.ones(3)
+    assert np.array_equal(w7e.kernel_for(seen.append)(a, b), a + b) and len(seen) == LATENCY_OPS
+    assert np.array_equal(w7e.kernel(a, b), a + b)  # the NumPy columns: the no-op hook
+
+
+@pytest.mark.timeout(900)  # a whole --small run with STREAM: about a minute, several on a loaded machine
+@pytest.mark.skipif(P != 1, reason="starts its own 1- and 2-rank jobs: once per test session is enough")
+@pytest.mark.parametrize("nprocs, options", [
+    (1, []),
+    (2, ["--only", "W2b,W3,W4,W5,W6,W7e,W8"]),  # every expert kernel that communicates, and W7e
+    (2, ["--lazy", "--only", "W1,W4,W7e"]),
+], ids=["1rank", "2ranks", "2ranks-lazy"])
+def test_benchmark_small_run_prints_expert_column(nprocs, options, tmp_path):
+    """``--small`` end to end: every row (W7e included) has a correct expert result and the table prints."""
+    import json
+
+    path = tmp_path / "bench.json"
+    cmd = [find_mpiexec(), "-n", str(nprocs), sys.executable, "-m", "numpy_dist.benchmarks", "--small",
+           "--repeats", "1", "--json", str(path), *options]
+    code, out, took = _run_on_rank0(cmd, timeout=900)
+    assert code == 0, f"status {code} after {took:.0f}s:\n{out}"
+    assert "expert s" in out and "exp/dist" in out and "DIFFERS" not in out, out
+    assert ("DEFERRED evaluation" in out) == ("--lazy" in options), out
+    rows = json.loads(path.read_text())["workloads"]
+    keys = [r["key"] for r in rows]
+    assert "W7e" in keys and all(f"\n{k} " in out for k in keys), out
+    assert [r["key"] for r in rows if not (r["correct"] and r["expert_correct"])] == []
+    assert all(r["expert"]["median"] > 0 and r["speedup_dist_over_expert"] > 0 for r in rows)
