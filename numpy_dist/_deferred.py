@@ -659,12 +659,13 @@ def flush(comm: Any, spare: Node | None = None) -> None:
         if later:
             _pending[id(comm)] = (comm, later)
     _evaluate_all(nodes)
-    words = np.array([n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes], dtype=np.int64)
-    words = _comm.allreduce_bor(comm, words)
-    if (words & _EXC_BIT).any():
+    words = [n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes]
+    if comm.Get_size() > 1:
+        words = _comm.allreduce_bor(comm, np.array(words, dtype=np.int64)).tolist()
+    if any(w & _EXC_BIT for w in words):
         first = next((n.exc for n in nodes if n.exc is not None), None)
         _comm.agree(comm, first)
-    for node, word in zip(nodes, words.tolist()):
+    for node, word in zip(nodes, words):
         if word:
             _report(word, node)
 
