@@ -16,6 +16,7 @@ import numpy as np
 
 from . import engine, meta
 from .proxy import RemoteArray, RemoteNamespace, describe_call
+from .context import RemoteContext
 from .session import Session
 
 __all__ = ["Client", "SCATTER_CHUNK"]
@@ -260,4 +261,8 @@ class Client:
 
     def engine_objects(self) -> list[int]:
         """How many objects each engine holds, in rank order (a check that collected proxies free theirs)."""
-        return self._session.call("c.engine_objects()", engine.namespace_size, answer="all")
+        return self._session.call("c.engine_objects()", engine.namespace_size, (self._session.token,), answer="all")
+
+    def context(self) -> Any:
+        """The seed's ``Context`` API on this client's engines (what ``nd.Context(client=c)`` returns)."""
+        return RemoteContext(self)

@@ -21,7 +21,8 @@ import numpy_dist as nd
 
 from .wire import ARRAY, OBJECT, SEQUENCE, VALUE, Ref, is_plain_value
 
-__all__ = ["setup", "execute", "free", "free_all", "write_block", "local_keys", "read_blocks", "namespace_size", "local_apply"]
+__all__ = ["setup", "execute", "free", "free_session", "write_block", "local_keys", "read_blocks", "namespace_size", "local_apply",
+           "call_numpy_dist", "context_random"]
 
 #: The objects the notebook's proxies stand for, by key.
 NAMESPACE: dict[Any, Any] = {}
@@ -164,14 +165,22 @@ def read_blocks(key: Any) -> tuple | None:
     return dist.local_key(), d.local
 
 
-def namespace_size() -> int:
-    """How many objects this engine holds (tests check that proxies free theirs)."""
-    return len(NAMESPACE)
+def namespace_size(token: str | None = None) -> int:
+    """How many objects this engine holds for a session (all sessions: None); tests check that proxies free theirs."""
+    return sum(1 for k in NAMESPACE if token is None or _session_of(k) == token)
 
 
-def free_all() -> None:
-    """Drop every object (the notebook's session is closing)."""
-    NAMESPACE.clear()
+def _session_of(key: Any) -> Any:
+    """The session token of a key: ``(token, n)``, or ``((token, n), i)`` for parts of a sequence."""
+    while isinstance(key, tuple) and isinstance(key[0], tuple):
+        key = key[0]
+    return key[0] if isinstance(key, tuple) else None
+
+
+def free_session(token: str) -> None:
+    """Drop every object of one notebook session (it is closing); other sessions keep theirs."""
+    for key in [k for k in NAMESPACE if _session_of(k) == token]:
+        del NAMESPACE[key]
 
 
 def local_apply(func: Callable, args: tuple, kwargs: dict) -> Any:
@@ -180,3 +189,21 @@ def local_apply(func: Callable, args: tuple, kwargs: dict) -> Any:
         return x.local if isinstance(x, nd.DistArray) else x
 
     return func(*(local(a) for a in args), **{k: local(v) for k, v in kwargs.items()})
+
+
+def call_numpy_dist(name: str, *args: Any, **kwargs: Any) -> Any:
+    """``numpy_dist.<name>(*args, **kwargs)`` (for :func:`Client.run` of library functions)."""
+    return getattr(nd, name)(*args, **kwargs)
+
+
+_CONTEXT: list = []
+
+
+def context_random(method: str, shape: Any, dist: Any, grid_shape: Any, args: tuple) -> Any:
+    """The seed's ``Context().random.<method>(Distribution, *args)`` on this rank."""
+    if not _CONTEXT:
+        _CONTEXT.append(nd.Context())
+    facade = _CONTEXT[0].random
+    if shape is None:
+        return getattr(facade, method)(*args)
+    return getattr(facade, method)(nd.Distribution(None, shape, dist=dist, grid_shape=grid_shape), *args)

@@ -14,6 +14,7 @@ import collections
 import itertools
 import threading
 import time
+import uuid
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,8 @@ class Session:
         self._ids = list(self.view.targets)
         self._closed = False
         self._broken: str | None = None
+        # Keys are (session token, n): several notebooks may share one cluster's engines.
+        self.token = uuid.uuid4().hex[:12]
         self._keys = itertools.count(1)
         self._pending: collections.deque = collections.deque()
         self._garbage: list = []
@@ -69,8 +72,8 @@ class Session:
         self.nprocs = len(self._ids)
 
     # -- sending ----------------------------------------------------------------------
-    def new_key(self) -> int:
-        return next(self._keys)
+    def new_key(self) -> tuple[str, int]:
+        return (self.token, next(self._keys))
 
     def submit(self, operation: str, target: Any, args: tuple = (), kwargs: dict | None = None,
                key: Any = None, answer: str = "rank0") -> Any:
@@ -239,13 +242,13 @@ class Session:
 
     # -- lifetime ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Forget the engines' objects and disconnect (a cluster this session started is stopped)."""
+        """Free this session's objects on the engines and disconnect (a cluster it started is stopped)."""
         if self._closed:
             return
         self._closed = True
         try:
             if not self._broken:
-                self.view.apply_sync(engine.free_all)
+                self.view.apply_sync(engine.free_session, self.token)
         except Exception:  # closing must not fail because the engines already did
             pass
         self.rc.close()
