@@ -226,18 +226,19 @@ class Client:
     def plot_distribution(self, r: RemoteArray, **kwargs: Any) -> Any:
         """The ownership picture of a 1-d or 2-d array (a matplotlib Figure drawn by rank 0)."""
         return self._session.call(describe_call("c.plot_distribution", (r,), kwargs),
-                                  ("numpy_dist.plotting", "plot_array_distribution"), (r,), kwargs)
+                                  ("numpy_dist.plotting", "plot_array_distribution"), (r,), kwargs,
+                                  answer="rank0-value")
 
     # -- SPMD code ---------------------------------------------------------------------------
     def run(self, func: Callable, *args: Any, all_ranks: bool = False, **kwargs: Any) -> Any:
         """Run ``func(*args, **kwargs)`` on every engine (SPMD), proxies replaced by the engines' DistArrays.
 
         Returns rank 0's result (``all_ranks=True``: every rank's, in rank order).  A DistArray
-        result comes back as a proxy, a value as the value.
+        result comes back as a proxy (also inside tuples and lists), anything else pickled.
         """
         name = getattr(func, "__name__", "func")
         return self._session.call(describe_call(f"c.run({name})", args, kwargs), func, args, kwargs,
-                                  answer="all" if all_ranks else "rank0")
+                                  answer="all-value" if all_ranks else "rank0-value")
 
     def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,
               targets: Sequence[int] | None = None) -> list[Any]:

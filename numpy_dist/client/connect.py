@@ -93,7 +93,7 @@ def connect(n: int | None = None, *, profile: str | None = None, cluster_id: str
     import ipyparallel as ipp
 
     if url_file is not None:
-        rc = ipp.Client(url_file=url_file)
+        rc = ipp.Client(url_file)  # the connection file (ipcontroller-<id>-client.json)
     else:
         rc = ipp.Client(profile=profile or "default", cluster_id=cluster_id or "")
     if not rc.ids:

@@ -11,6 +11,7 @@ descriptor (shape, dtype, layout, or the value), so the answer is small.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +35,15 @@ class FailedResult:
     def __init__(self, operation: str, error: BaseException):
         self.operation = operation
         self.error = f"{type(error).__name__}: {error}"
+
+
+def public_class(exc: BaseException) -> str:
+    """The name of the first class of ``exc`` the notebook can name too (builtins, NumPy's public ones)."""
+    for cls in type(exc).__mro__:
+        for home in (builtins, np.exceptions, np.linalg):
+            if getattr(home, cls.__name__, None) is cls:
+                return cls.__name__
+    return "Exception"
 
 
 def _rank() -> int:
@@ -75,16 +85,21 @@ def layout_of(d: nd.DistArray) -> tuple:
     return (dist.dist, dist.grid_shape)
 
 
-def _describe(result: Any, key: Any) -> tuple:
-    """Store ``result`` under ``key`` when it must stay remote; return its descriptor."""
+def _describe(result: Any, key: Any, by_value: bool) -> tuple:
+    """Store ``result`` under ``key`` when it must stay remote; return its descriptor.
+
+    DistArrays stay; plain values travel; other objects stay unless ``by_value`` (then they are pickled).
+    """
     if isinstance(result, nd.DistArray):
         NAMESPACE[key] = result
         return (ARRAY, result.shape, result.dtype, layout_of(result))
     if is_plain_value(result):
         return (VALUE, result)
     if isinstance(result, (tuple, list)):
-        parts = [_describe(x, (key, i)) for i, x in enumerate(result)]
+        parts = [_describe(x, (key, i), by_value) for i, x in enumerate(result)]
         return (SEQUENCE, type(result).__name__, parts)
+    if by_value:
+        return (VALUE, result)
     NAMESPACE[key] = result
     return (OBJECT, type(result).__name__)
 
@@ -123,7 +138,8 @@ def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, an
         Where the result is kept (None: the result is not kept, e.g. setitem).
     answer : str
         ``"rank0"``: rank 0 returns the descriptor, others None; ``"all"``: every rank does;
-        ``"none"``: nobody (an operation whose result the notebook already knows).
+        ``"none"``: nobody (an operation whose result the notebook already knows).  A ``"-value"``
+        suffix sends objects other than DistArrays back pickled instead of keeping them.
     release : list
         Keys to free first (garbage-collected proxies, batched into the next operation).
     """
@@ -134,15 +150,15 @@ def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, an
     except BaseException as exc:
         if key is not None:
             NAMESPACE[key] = FailedResult(operation, exc)
-        if hasattr(exc, "add_note"):  # Python 3.11+: the engine's traceback names the operation
-            exc.add_note(f"numpy_dist.client: raised on engine rank {_rank()} by {operation}")
+        if hasattr(exc, "add_note"):  # Python 3.11+: the notebook reads the class it should raise from here
+            exc.add_note(f"numpy_dist.client: {public_class(exc)} raised on engine rank {_rank()}")
         raise
-    if key is None:
-        return (VALUE, result) if answer == "all" or (answer == "rank0" and _rank() == 0) else None
-    descriptor = _describe(result, key)
-    if answer == "all" or (answer == "rank0" and _rank() == 0):
-        return descriptor
-    return None
+    who, _, how = answer.partition("-")
+    if not (who == "all" or (who == "rank0" and _rank() == 0)):
+        if key is not None:
+            _describe(result, key, how == "value")
+        return None
+    return (VALUE, result) if key is None else _describe(result, key, how == "value")
 
 
 def local_keys(key: Any) -> list:

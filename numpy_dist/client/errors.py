@@ -35,6 +35,7 @@ class EngineTimeoutError(RemoteError, TimeoutError):
 _CLASSES: dict[type, type] = {}
 #: IPython colours the engine's traceback; the notebook shows it as plain text.
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_PUBLIC_CLASS = re.compile(r"numpy_dist\.client: (\w+) raised on engine rank")
 
 
 def _local_class(ename: str) -> type:
@@ -70,10 +71,11 @@ def _first_error(error: Any, rank_of_engine: dict[int, int]) -> tuple[str, str, 
 def from_ipyparallel(error: BaseException, operation: str, rank_of_engine: dict[int, int]) -> BaseException:
     """The notebook's exception for ipyparallel's report of a failed operation."""
     ename, evalue, tb, rank = _first_error(error, rank_of_engine)
-    if ename == "EngineError" or "died" in str(evalue):
+    public = _PUBLIC_CLASS.search(tb)  # the engine's note: the nearest class both sides know
+    if ename == "EngineError":
         cls: type = EngineDiedError
     else:
-        cls = _remote_class(_local_class(ename))
+        cls = _remote_class(_local_class(public.group(1) if public else ename))
     where = f"engine rank {rank}" if rank is not None else "the engines"
     message = f"{evalue}\n  (raised on {where} by {operation}; engine traceback:)\n{tb}"
     exc = cls(f"{ename}: {message}" if cls is RemoteError else message)

@@ -21,7 +21,7 @@ import numpy_dist as _nd
 
 from .. import _implicit
 from . import meta
-from .wire import Ref
+from .wire import Ref, key_label
 
 __all__ = ["RemoteArray", "RemoteObject", "RemoteLayout", "RemoteNamespace", "to_wire", "describe_call"]
 
@@ -43,9 +43,15 @@ def to_wire(obj: Any, session: Any) -> Any:
 
 def _short(obj: Any) -> str:
     if isinstance(obj, RemoteArray):
-        return f"<RemoteArray #{obj._remote_key}>"
+        return f"<RemoteArray #{key_label(obj._remote_key)}>"
     if isinstance(obj, np.ndarray):
         return f"<ndarray {obj.shape} {obj.dtype}>"
+    if type(obj) in (tuple, list):  # never repr() a proxy inside: that would be a remote call
+        inner = ", ".join(_short(x) for x in obj[:4]) + (", ..." if len(obj) > 4 else "")
+        return f"({inner},)" if type(obj) is tuple and len(obj) == 1 else \
+            f"({inner})" if type(obj) is tuple else f"[{inner}]"
+    if isinstance(obj, dict) or isinstance(obj, RemoteObject):
+        return f"<{type(obj).__name__}>"
     text = repr(obj)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -135,7 +141,7 @@ class RemoteObject(_Remote):
         return self._method(name)
 
     def __repr__(self) -> str:
-        return f"<remote {self._type_name} #{self._remote_key}>"
+        return f"<remote {self._type_name} #{key_label(self._remote_key)}>"
 
 
 class RemoteArray(NDArrayOperatorsMixin, _Remote):

@@ -23,7 +23,7 @@ from . import engine
 from .errors import EngineDiedError, EngineTimeoutError, from_ipyparallel
 from .meta import Prediction
 from .proxy import RemoteArray, RemoteObject, to_wire
-from .wire import ARRAY, OBJECT, SEQUENCE, VALUE
+from .wire import ARRAY, OBJECT, SEQUENCE, VALUE, key_label
 
 __all__ = ["Session"]
 
@@ -133,7 +133,7 @@ class Session:
         key = self.new_key()
         ar = self.submit(operation, target, args, kwargs, key, answer)
         replies = self.wait(ar, operation)
-        if answer == "all":
+        if answer.startswith("all"):
             return [self.build(replies[self._ids.index(self.engine_of_rank[r])], (key, "rank", r), ar, operation)
                     for r in range(self.nprocs)]
         return self.build(replies[self._rank0], key, ar, operation)
@@ -159,7 +159,7 @@ class Session:
 
     def gather(self, r: RemoteArray) -> np.ndarray:
         """The whole array in the notebook: each block comes once, from the engine that holds it."""
-        operation = f"asnumpy(<RemoteArray #{r._remote_key}>)"
+        operation = f"asnumpy(<RemoteArray #{key_label(r._remote_key)}>)"
         ar = self.submit_all(engine.read_blocks, r._remote_key, operation=operation)
         out = np.empty(r.shape, r.dtype)
         for reply in self.wait(ar, operation):

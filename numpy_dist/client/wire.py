@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Ref", "is_plain_value", "ARRAY", "VALUE", "OBJECT", "SEQUENCE"]
+__all__ = ["Ref", "is_plain_value", "key_label", "ARRAY", "VALUE", "OBJECT", "SEQUENCE"]
 
 # Descriptor tags: ("array", shape, dtype, layout) / ("value", v) / ("object", type name) /
 # ("sequence", type name, [descriptors]).
@@ -46,3 +46,10 @@ def is_plain_value(obj: Any) -> bool:
     if isinstance(obj, dict):
         return all(is_plain_value(k) and is_plain_value(v) for k, v in obj.items())
     return False
+
+
+def key_label(key: Any) -> str:
+    """A short label of a namespace key for messages: ``(token, 7)`` is ``7``, part 1 of it ``7.1``."""
+    if isinstance(key, tuple) and isinstance(key[0], tuple):
+        return f"{key_label(key[0])}.{key[1]}"
+    return str(key[1]) if isinstance(key, tuple) else str(key)
