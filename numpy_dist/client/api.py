@@ -216,7 +216,7 @@ class Client:
         """The whole array in the notebook, on purpose (no fallback warning)."""
         if not isinstance(r, RemoteArray):
             return np.asarray(r)
-        return self._session.gather(r)
+        return self._session.to_numpy(r)
 
     def ownership_summary(self, r: RemoteArray) -> str:
         """Which rank holds which global indices (``numpy_dist.ownership_summary``)."""

@@ -295,7 +295,7 @@ class RemoteArray(NDArrayOperatorsMixin, _Remote):
             raise _implicit.FallbackError(f"{what}: refused by set_fallback('error'); use c.asnumpy(r)")
         if mode == "warn":
             warnings.warn(f"{what}; c.asnumpy(r) does it on purpose", _implicit.FallbackWarning, stacklevel=2)
-        data = self._session.gather(self)
+        data = self._session.to_numpy(self)
         return data if dtype is None else data.astype(dtype, copy=False)
 
     # -- indexing -------------------------------------------------------------------------

@@ -61,6 +61,8 @@ class Session:
         self._pending: collections.deque = collections.deque()
         self._garbage: list = []
         self._lock = threading.Lock()
+        # Functions defined in the notebook run in the engines' user namespace: give it np and nd, as here.
+        self.view.execute("import numpy as np\nimport numpy_dist as nd", block=True)
         placed = self.view.apply_sync(engine.setup)
         sizes = {size for _, size in placed}
         if sizes != {len(self._ids)}:
@@ -157,7 +159,7 @@ class Session:
             return tuple(parts) if descriptor[1] == "tuple" else parts
         raise RuntimeError(f"unknown reply {descriptor!r}")
 
-    def gather(self, r: RemoteArray) -> np.ndarray:
+    def to_numpy(self, r: RemoteArray) -> np.ndarray:
         """The whole array in the notebook: each block comes once, from the engine that holds it."""
         operation = f"asnumpy(<RemoteArray #{key_label(r._remote_key)}>)"
         ar = self.submit_all(engine.read_blocks, r._remote_key, operation=operation)
