@@ -33,6 +33,8 @@ PENDING_LIMIT = 256
 GARBAGE_LIMIT = 512
 #: How often a wait looks at the engines' health (seconds).
 POLL = 0.25
+#: Seconds close() gives the engines to free this session's arrays.
+CLOSE_WAIT = 5.0
 
 
 class Session:
@@ -248,11 +250,11 @@ class Session:
         if self._closed:
             return
         self._closed = True
-        try:
-            if not self._broken:
-                self.view.apply_sync(engine.free_session, self.token)
-        except Exception:  # closing must not fail because the engines already did
-            pass
+        if not self._broken:
+            try:  # bounded: closing must not hang, nor fail, because the engines already died
+                self.view.apply_async(engine.free_session, self.token).wait(CLOSE_WAIT)
+            except Exception:
+                pass
         self.rc.close()
         if self.cluster is not None:
             self.cluster.stop_cluster_sync()
