@@ -93,9 +93,9 @@ def connect(n: int | None = None, *, profile: str | None = None, cluster_id: str
     import ipyparallel as ipp
 
     if url_file is not None:
-        rc = ipp.Client(url_file)  # the connection file (ipcontroller-<id>-client.json)
+        rc = ipp.Client(url_file, timeout=start_timeout)  # the connection file (ipcontroller-<id>-client.json)
     else:
-        rc = ipp.Client(profile=profile or "default", cluster_id=cluster_id or "")
+        rc = ipp.Client(profile=profile or "default", cluster_id=cluster_id or "", timeout=start_timeout)
     if not rc.ids:
         rc.wait_for_engines(1, timeout=start_timeout)
     return Client(Session(rc, None, timeout))

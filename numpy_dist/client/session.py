@@ -63,9 +63,10 @@ class Session:
         self._pending: collections.deque = collections.deque()
         self._garbage: list = []
         self._lock = threading.Lock()
+        self.rank_of_engine: dict[int, int] = {}
         # Functions defined in the notebook run in the engines' user namespace: give it np and nd, as here.
-        self.view.execute("import numpy as np\nimport numpy_dist as nd", block=True)
-        placed = self.view.apply_sync(engine.setup)
+        self.view.execute("import numpy as np\nimport numpy_dist as nd", block=False)
+        placed = self.wait(self.view.apply_async(engine.setup), "connecting to the engines")
         sizes = {size for _, size in placed}
         if sizes != {len(self._ids)}:
             raise RuntimeError(f"the {len(self._ids)} engines are not one MPI job (COMM_WORLD sizes {sorted(sizes)}); "
@@ -239,7 +240,7 @@ class Session:
                     gone = f"the MPI job of the engines ended (mpiexec exit status {stop.get('exit_code')})"
         missing = set(self._ids) - set(self.rc.ids)
         if missing and not gone:
-            gone = f"engine(s) {sorted(self.rank_of_engine[e] for e in missing)} (MPI ranks) stopped answering"
+            gone = f"engine(s) {sorted(self.rank_of_engine.get(e, e) for e in missing)} (MPI ranks) stopped answering"
         if gone:
             self._broken = gone
             raise EngineDiedError(f"{gone} while running {operation}; the arrays on the engines are lost")
