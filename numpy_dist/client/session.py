@@ -29,8 +29,6 @@ __all__ = ["Session"]
 
 #: Replies kept before the oldest answered ones are dropped (they are checked for errors first).
 PENDING_LIMIT = 256
-#: Keys of collected proxies sent alone when no operation comes to carry them.
-GARBAGE_LIMIT = 512
 #: How often a wait looks at the engines' health (seconds).
 POLL = 0.25
 #: Seconds close() gives the engines to free this session's arrays.
@@ -109,13 +107,11 @@ class Session:
 
     def release(self, key: Any) -> None:
         """Queue ``key`` to be freed on the engines (from a proxy's ``__del__``: never blocks)."""
+        # Only queued: __del__ may run inside another send (a GC pass), where sending again is unsafe.
         if self._closed or self._broken:
             return
         with self._lock:
             self._garbage.append(key)
-            flush = len(self._garbage) >= GARBAGE_LIMIT
-        if flush:
-            self.flush_garbage()
 
     def flush_garbage(self) -> None:
         """Free the queued keys now, in a message of their own (not waited on)."""
@@ -196,7 +192,8 @@ class Session:
         return ar.get()
 
     def sync(self) -> None:
-        """Wait until every operation sent so far has run, raising the first failure."""
+        """Wait until every operation sent so far has run, raising the first failure (and free the collected)."""
+        self.flush_garbage()
         for ar, operation in list(self._pending):
             self.wait(ar, operation)
         self._report_failures(None)
