@@ -158,3 +158,17 @@ def test_asarray_of_a_proxy_follows_the_fallback_policy(client):
     finally:
         nd.set_fallback(old)
     np.testing.assert_array_equal(client.asnumpy(r), X)
+
+
+def test_out_and_at_write_into_remote_arrays(client):
+    r, x = client.asarray(X), X
+    out, expected = client.zeros(X.shape), np.zeros(X.shape)
+    assert np.multiply(r, 2.0, out=out) is out
+    np.multiply(x, 2.0, out=expected)
+    same(out, expected, client)
+    v, vn = client.asarray(np.zeros(5)), np.zeros(5)
+    np.add.at(v, [0, 0, 3], 1.0)
+    np.add.at(vn, [0, 0, 3], 1.0)
+    same(v, vn, client)
+    with pytest.raises(TypeError):
+        np.add(r, 1.0, out=np.zeros(X.shape))  # the notebook's array is not on the engines
