@@ -104,3 +104,12 @@ def _namespace_for(api_version: str | None) -> Any:
 
 
 _install_array_hooks(namespace=_namespace_for)
+
+
+def __getattr__(name: str) -> Any:
+    # numpy_dist.client (the notebook's global view) is imported on first use, not with the package.
+    if name == "client":
+        import importlib
+
+        return importlib.import_module(".client", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,6 +30,9 @@ class Context:
     ----------
     comm : mpi4py.MPI.Intracomm, optional
         Default ``COMM_WORLD``.
+    client : numpy_dist.client.Client, optional
+        A notebook's client: the context creates arrays on its engines
+        (``Client.context()``: the same methods, returning proxies).
 
     Examples
     --------
@@ -40,7 +43,15 @@ class Context:
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     """
 
-    def __init__(self, comm: MPI.Intracomm | None = None):
+    def __new__(cls, comm: MPI.Intracomm | None = None, client: Any = None) -> Any:
+        # With a notebook's client (numpy_dist.client), the seed's model: arrays live on its engines.
+        if client is not None:
+            if comm is not None:
+                raise TypeError("Context takes comm= (SPMD) or client= (a notebook's engines), not both")
+            return client.context()
+        return super().__new__(cls)
+
+    def __init__(self, comm: MPI.Intracomm | None = None, client: Any = None):
         self.comm = _comm.get_comm(comm)
         self._registered: dict[str, Callable] = {}
 

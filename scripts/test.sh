@@ -43,6 +43,10 @@ fi
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
 NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs
+# The notebook's global view, once, from ONE plain pytest process (never under mpiexec): tests/client
+# starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
+# real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.
+"$py" -m pytest tests/client examples/notebooks --nbmake -q --timeout=300
 phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
 if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
     "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py
