@@ -79,7 +79,7 @@ class Node:
     """One deferred ufunc call over one layout's local blocks."""
 
     __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "holder", "block", "flags",
-                 "computed", "exc", "__weakref__")
+                 "computed", "exc", "queue", "__weakref__")
 
     def __init__(self, ufunc: np.ufunc, args: list, dtype: np.dtype, shape: tuple, order: str,
                  settings: dict | None) -> None:
@@ -90,6 +90,16 @@ class Node:
         self.flags = 0  # FP error bits this rank saw evaluating it
         self.computed = False
         self.exc: BaseException | None = None
+        self.queue: list | None = None  # the communicator's pending list, while this node is in it
+
+
+class _Done:
+    """What a flush still needs of a computed node: its name, settings and what it saw (not its block)."""
+
+    __slots__ = ("ufunc", "settings", "flags", "exc", "computed")
+
+    def __init__(self, node: Node) -> None:
+        self.ufunc, self.settings, self.flags, self.exc, self.computed = node.ufunc, node.settings, node.flags, None, True
 
 
 # --------------------------------------------------------------------------
@@ -307,6 +317,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     if entry is None:
         entry = _pending[id(comm)] = (comm, [])
     entry[1].append(node)
+    node.queue = entry[1]
     if exposed:  # user code may write an operand's block before the value is needed: compute it now
         _evaluate_quietly(node)
     if len(entry[1]) >= LIMIT:
@@ -478,6 +489,7 @@ def _capture_on() -> Any:
 
 
 def _capture_off(token: Any) -> None:
+    _current[0] = None  # (holding the last node would keep its block alive)
     if isinstance(token, np.errstate):
         token.__exit__(None, None, None)
     else:
@@ -528,18 +540,34 @@ def _evaluate_one(node: Node) -> None:
     holder = node.holder()
     if holder is not None:
         holder._block, holder._expr = node.block, None
+    _release(node)
 
 
 def _settle(nodes: list[Node], blocks: list) -> None:
     """Mark ``nodes`` computed; those given a block hand it to their DistArray."""
     for node, block in zip(nodes, blocks):
         node.computed = True
-        if block is None:
-            continue
-        node.block, node.args = block, []
-        holder = node.holder() if node.holder is not None else None
-        if holder is not None:
-            holder._block, holder._expr = block, None
+        if block is not None:
+            node.block, node.args = block, []
+            holder = node.holder() if node.holder is not None else None
+            if holder is not None:
+                holder._block, holder._expr = block, None
+        _release(node)
+
+
+def _release(node: Node) -> None:
+    """Let the pending list keep only what a flush needs of a computed node (not its block or operands).
+
+    Nodes of other expressions that read it keep it (and its block) alive themselves.
+    """
+    queue = node.queue
+    if queue is None:
+        return
+    node.queue = None
+    for i in range(len(queue) - 1, -1, -1):
+        if queue[i] is node:
+            queue[i] = _Done(node)
+            return
 
 
 def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
@@ -658,7 +686,12 @@ def flush(comm: Any, spare: Node | None = None) -> None:
         nodes = [n for n in nodes if id(n) not in kept]
         if later:
             _pending[id(comm)] = (comm, later)
+            for n in later:
+                n.queue = later
     _evaluate_all(nodes)
+    for n in nodes:
+        if type(n) is Node:
+            n.queue = None
     words = [n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes]
     if comm.Get_size() > 1:
         words = _comm.allreduce_bor(comm, np.array(words, dtype=np.int64)).tolist()

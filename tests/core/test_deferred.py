@@ -8,6 +8,7 @@ small ones the whole-block path.
 from __future__ import annotations
 
 import gc
+import weakref
 import warnings
 
 import numpy as np
@@ -351,3 +352,16 @@ def test_warnings_filters_of_the_call_count():
         nd.evaluate(y)
         with pytest.raises(RuntimeWarning):  # a warning made an error: the call runs eagerly, raising at once
             1 / d
+
+
+def test_computed_values_are_not_kept_alive_by_pending_work():
+    d = distribute(np.arange(50_000.0), "block")
+    refs = []
+    for i in range(5):
+        r = d * i
+        r.local  # computed now, before the next flush
+        refs.append(weakref.ref(r.local.base if r.local.base is not None else r.local))
+        del r
+    gc.collect()
+    assert_all_ranks(all(ref() is None for ref in refs), "a computed block outlived its array")
+    assert_all_ranks(_deferred.pending_count(d.comm) > 0, "")  # still waiting for the flush that agrees
