@@ -317,8 +317,9 @@ def test_benchmark_evaluate_hook_reaches_only_w7e():
 @pytest.mark.timeout(900)  # a whole --small run with STREAM: about a minute, several on a loaded machine
 @pytest.mark.skipif(P != 1, reason="starts its own 1- and 2-rank jobs: once per test session is enough")
 @pytest.mark.parametrize("nprocs, options", [
-    (1, []),
-    (2, ["--only", "W2b,W3,W4,W5,W6,W7e,W8"]),  # every expert kernel that communicates, and W7e
+    # (every expert kernel is checked against NumPy at every rank count above; these runs check the table)
+    (1, ["--only", "W1,W3,W7,W7e"]),
+    (2, ["--only", "W2b,W4,W6,W7e"]),  # expert kernels that communicate, and W7e
     (2, ["--lazy", "--only", "W1,W4,W7e"]),
 ], ids=["1rank", "2ranks", "2ranks-lazy"])
 def test_benchmark_small_run_prints_expert_column(nprocs, options, tmp_path):
