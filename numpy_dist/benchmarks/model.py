@@ -27,7 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dispatch._samplesort import _proposals, cut_bytes_bound
+from mpi4py import MPI
+
+import numpy_dist as nd
+
+from ..dispatch._samplesort import cut_bytes_bound, splitter_rounds
 
 #: Rank counts of the projection.
 RANKS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
@@ -81,10 +85,6 @@ class Rates:
 
 def measure_rates(small: bool = False) -> Rates:
     """Time each kernel on local arrays of a few MB (about a second in all; ``small``: less)."""
-    from mpi4py import MPI
-
-    import numpy_dist as nd
-
     n = 500_000 if small else 2_000_000
     rng = np.random.default_rng(24)
     x = rng.random(n)
@@ -239,7 +239,7 @@ def _sort(n: float) -> Callable[[Rates, Pricer], Cost]:
     # allgather and an allreduce each.
     def cost(r: Rates, p: Pricer) -> Cost:
         local = n / p.P
-        rounds = math.ceil(math.log(max(local, 2)) / math.log(_proposals(1))) + 2
+        rounds = splitter_rounds(int(local), 1)
         splitter = cut_bytes_bound(p.P, int(local), 8, 1)
         # Each round the allgather brings every rank all P(P-1)S proposals, and the counts come back
         # in an allreduce of P(P-1)S entries: the P^2 term is received as well as sent.
@@ -356,8 +356,6 @@ def format_projection(rates: Rates, net: Network) -> str:
 def main(network: str = "infiniband", latency_us: float | None = None, bandwidth_gbs: float | None = None,
          small: bool = False) -> int:
     """Measure the local rates and print the projection (rank 0 only when run under mpiexec)."""
-    from mpi4py import MPI
-
     net = NETWORKS[network]
     if latency_us is not None or bandwidth_gbs is not None:
         net = Network(f"{net.name} (edited)" if network in NETWORKS else network,
