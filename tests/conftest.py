@@ -24,8 +24,13 @@ WIDE_MODULES = {
     "sorting/test_exact_sort.py",
     "linalg/test_products.py",
     "fuzz/test_fuzz.py",
-    "io/test_npy.py",
     "laws/test_laws.py",
+}
+
+#: Single test functions of modules too slow to run whole at 5-8 ranks (``module::function``).
+WIDE_TESTS = {
+    # I/O: a 3-d file read into every layout (its blocks at their file offsets); tests/laws writes one.
+    "io/test_npy.py::test_numpy_written_files_load",
 }
 
 _HERE = Path(__file__).parent
@@ -37,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
             rel = Path(item.fspath).relative_to(_HERE).as_posix()
         except ValueError:
             continue
-        if rel in WIDE_MODULES:
+        name = getattr(item, "originalname", None) or item.name
+        if rel in WIDE_MODULES or f"{rel}::{name}" in WIDE_TESTS:
             item.add_marker(pytest.mark.wide)
 
 
