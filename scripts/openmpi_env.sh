@@ -54,13 +54,19 @@ missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's alternatives would make Open MPI the system's mpicc/mpiexec (it has the higher
+# priority); the machine's default MPI is left as it was (this script uses the suffixed names).
+alternative() { update-alternatives --query "$1" 2>/dev/null | sed -n 's/^Value: //p'; }
 if ((${#missing[@]})); then
     sudo=""
     [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    before_mpi="$(alternative mpi)" before_mpirun="$(alternative mpirun)"
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [[ -z "$before_mpi" ]] || $sudo update-alternatives --quiet --set mpi "$before_mpi"
+    [[ -z "$before_mpirun" ]] || $sudo update-alternatives --quiet --set mpirun "$before_mpirun"
 fi
 
 # The implementation-suffixed names: /usr/bin/mpicc and mpiexec are

@@ -309,12 +309,14 @@ def stops_scaling(costs: list[Cost]) -> tuple[int | None, str]:
     The reason is the largest term other than compute at that P: what P does not divide.  When
     compute is still the largest term, ranks are idle (fewer rows or pencils than ranks).
     """
-    for P, c in zip(RANKS, costs):
+    for i, (P, c) in enumerate(zip(RANKS, costs)):
         if costs[0].total * RANKS[0] / (c.total * P) < 0.5:
             if c.dominant() == "compute":
                 return P, "no more work to split (fewer rows or pencils than ranks)"
             terms = {"bandwidth": c.bandwidth, "latency": c.latency, "overhead": c.overhead}
             reason = max(terms, key=terms.get)
+            if reason == "bandwidth" and c.bandwidth > 1.5 * costs[i - 1].bandwidth:
+                return P, "bandwidth: the bytes per rank grow with P"
             return P, f"{reason}: {_WHY[reason]}"
     last = costs[-1].dominant()
     return None, ("scales to 4096 ranks: local compute is still the largest term" if last == "compute"
