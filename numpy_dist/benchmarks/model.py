@@ -60,7 +60,7 @@ NETWORKS = {
 # --------------------------------------------------------------------------
 
 
-def _best_time(fn: Callable[[], object], repeats: int = 3) -> float:
+def _best_time(fn: Callable[[], object], repeats: int = 5) -> float:
     fn()  # warm-up
     best = math.inf
     for _ in range(repeats):
