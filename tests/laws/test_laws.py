@@ -345,5 +345,6 @@ def test_npy_round_trip_moves_no_data():
     finally:
         comm.Barrier()
         if comm.rank == 0:
-            os.remove(path) if os.path.exists(path) else None
+            if os.path.exists(path):
+                os.remove(path)
             os.rmdir(folder)
