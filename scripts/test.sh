@@ -10,9 +10,12 @@
 #                      an environment that already has ".[test]" installed
 #   NUMPY_DIST_VENV    where to create/reuse the venv (default .ci/venv)
 #   PYTHON             interpreter that creates the venv (default python3)
-#   NUMPY_DIST_PARALLEL_HDF5=0  skip the final step of a full run: the HDF5 tests
+#   NUMPY_DIST_PARALLEL_HDF5=0  skip a final step of a full run: the HDF5 tests
 #                      in an MPI-enabled h5py environment (scripts/parallel_hdf5_env.sh,
 #                      venv NUMPY_DIST_PHDF5_VENV, default .ci/venv-phdf5)
+#   NUMPY_DIST_OPENMPI=0  skip the other final step: tests/core at 2 ranks on Debian's
+#                      Open MPI (scripts/openmpi_env.sh, venv NUMPY_DIST_OPENMPI_VENV,
+#                      default .ci/venv-openmpi)
 # Arguments are passed to python -m numpy_dist.testing (see --help there).
 set -euo pipefail
 
@@ -29,7 +32,8 @@ else
     "$py" -m pip install --quiet -e ".[test]"
 fi
 
-if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0 ]]; then
+if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || ( "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0
+      && "${NUMPY_DIST_OPENMPI:-1}" == 0 ) ]]; then
     exec "$py" -m numpy_dist.testing "$@"
 fi
 
@@ -39,17 +43,34 @@ fi
 
 # The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
 # environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them.
-"$py" -m numpy_dist.testing
+# Every step runs even when an earlier one failed; the script fails if any did.
+status=0
+"$py" -m numpy_dist.testing || status=1
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
-NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs
+NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs || status=1
 # The notebook's global view, once, from ONE plain pytest process (never under mpiexec): tests/client
 # starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
 # real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.
-"$py" -m pytest tests/client examples/notebooks --nbmake -q --timeout=300
-phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
-if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
-    "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py
-else
-    echo "test.sh: WARNING: no parallel-HDF5 environment (see above): the mpio tests did not run" >&2
+"$py" -m pytest tests/client examples/notebooks --nbmake -q --timeout=300 || status=1
+if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
+    phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
+    if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
+        "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py || status=1
+    else
+        echo "test.sh: WARNING: no parallel-HDF5 environment (see above): the mpio tests did not run" >&2
+    fi
 fi
+
+# The core tests on another MPI, as a cluster runs them: Debian's Open MPI, mpi4py compiled
+# against it, numpy_dist without the MPICH wheel; its venv/bin/mpiexec wrapper allows more
+# ranks than cores and running as root, which Open MPI refuses by default.
+if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
+    ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
+    if NUMPY_DIST_OPENMPI_VENV="$ompi" bash scripts/openmpi_env.sh; then
+        "$ompi/bin/python" -m numpy_dist.testing --nprocs 2 tests/core || status=1
+    else
+        echo "test.sh: WARNING: no Open MPI environment (see above): the Open MPI tests did not run" >&2
+    fi
+fi
+exit "$status"

@@ -1,10 +1,10 @@
-"""The ``wide`` subset: test modules that also run at 5 and 8 ranks.
+"""The ``wide`` subset: test modules that also run at 5 and 8 ranks (CI), and at 6 and 7 on request.
 
 More ranks than cores exercise process grids with three prime factors, ranks
 whose blocks are empty on every small shape, and uneven splits that 1-4 ranks
 never produce.  The subset is chosen to cover each layer (maps, creation,
-redistribution, the ufunc path, reductions, indexing, sorting, products, the
-fuzzer) at a cost of a few minutes per rank count; ``python -m
+redistribution, the ufunc path, reductions, indexing, sorting, products, I/O,
+the communication laws, the fuzzer) at a cost of a few minutes per rank count; ``python -m
 numpy_dist.testing --nprocs 5 tests`` runs everything there.
 """
 
@@ -24,6 +24,13 @@ WIDE_MODULES = {
     "sorting/test_exact_sort.py",
     "linalg/test_products.py",
     "fuzz/test_fuzz.py",
+    "laws/test_laws.py",
+}
+
+#: Single test functions of modules too slow to run whole at 5-8 ranks (``module::function``).
+WIDE_TESTS = {
+    # I/O: a 3-d file read into every layout (its blocks at their file offsets); tests/laws writes one.
+    "io/test_npy.py::test_numpy_written_files_load",
 }
 
 _HERE = Path(__file__).parent
@@ -35,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
             rel = Path(item.fspath).relative_to(_HERE).as_posix()
         except ValueError:
             continue
-        if rel in WIDE_MODULES:
+        name = getattr(item, "originalname", None) or item.name
+        if rel in WIDE_MODULES or f"{rel}::{name}" in WIDE_TESTS:
             item.add_marker(pytest.mark.wide)
 
 

@@ -1,5 +1,9 @@
 """``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--lazy] [--repeats R] [--json PATH] [--only W1,W2]``.
 
+``python -m numpy_dist.benchmarks --model [--network infiniband] [--latency-us A] [--bandwidth-gbs B]``
+instead projects W1-W8 to 16-4,096 ranks from this machine's local kernel rates and the
+communication laws (numpy_dist/benchmarks/model.py, docs/scaling.md).
+
 Runs every workload on plain NumPy (rank 0 alone), on DistArrays and as hand-written mpi4py
 code (the "expert" column, expert.py; all N ranks) in the same job, next to STREAM bandwidth
 measured in the same job, and prints the table and the target verdicts on rank 0.  ``--lazy``
@@ -24,11 +28,14 @@ import numpy_dist as nd  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 from numpy_dist import _deferred  # noqa: E402
 
+from . import model  # noqa: E402
 from .memory import MMAP_THRESHOLD, steady_allocator  # noqa: E402
 from .report import evaluate_targets, format_table, format_verdicts, write_json  # noqa: E402
 from .runner import run_workload  # noqa: E402
 from .stream import StreamResult, stream_concurrent, stream_single  # noqa: E402
 from .workloads import select  # noqa: E402
+
+NETWORKS = model.NETWORKS
 
 STREAM_ELEMENTS = 20_000_000      # 160 MB per array: 5x the L3, as STREAM asks
 STREAM_ELEMENTS_SMALL = 8_000_000
@@ -45,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default=None, help="comma-separated workload keys, e.g. W1,W2b")
     p.add_argument("--lazy", action="store_true",
                    help="run the numpy_dist column with deferred evaluation on (as NUMPY_DIST_LAZY=1)")
+    p.add_argument("--model", action="store_true",
+                   help="project W1-W8 to 16-4096 ranks (docs/scaling.md) instead of running them")
+    p.add_argument("--network", default="infiniband", choices=sorted(NETWORKS),
+                   help="--model: the named network (default %(default)s)")
+    p.add_argument("--latency-us", type=float, default=None, help="--model: MPI latency in microseconds")
+    p.add_argument("--bandwidth-gbs", type=float, default=None, help="--model: bandwidth per rank in GB/s")
     args = p.parse_args(argv)
     if args.repeats is None:
         args.repeats = 3 if args.small else 5
@@ -76,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.lazy:
         _deferred.set_enabled(True)  # before any DistArray is made: the whole distributed column defers
+    if args.model:
+        return model.main(args.network, args.latency_us, args.bandwidth_gbs, args.small)
     comm = MPI.COMM_WORLD
     rank, nprocs = comm.Get_rank(), comm.Get_size()
     workloads = select(args.only)

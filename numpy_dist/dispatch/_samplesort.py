@@ -31,7 +31,7 @@ from ..exchange import exchange
 from ..maps import BlockMap
 from ..redistribute import redistribute_local
 
-__all__ = ["deciding_ranks", "ask_deciding_ranks", "sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "block_layout",
+__all__ = ["deciding_ranks", "ask_deciding_ranks", "sample_sort", "sort_values", "argsort_values", "lexsort_keys", "exact_cuts", "splitter_rounds", "block_layout",
            "even_layout", "spread_evenly", "select_kth"]
 
 
@@ -120,6 +120,11 @@ def _proposals(n_columns: int) -> int:
     return 64 if n_columns == 1 else 8
 
 
+def splitter_rounds(n_local_max: int, n_columns: int) -> int:
+    """An upper bound of the rounds of :func:`exact_cuts`: a rank's open range shrinks about S-fold per round."""
+    return int(np.ceil(np.log(max(n_local_max, 2)) / np.log(_proposals(n_columns)))) + 2
+
+
 def cut_bytes_bound(nprocs: int, n_local_max: int, key_bytes: int, n_columns: int) -> int:
     """An upper bound of the data bytes one rank sends in :func:`exact_cuts` (the splitter rounds).
 
@@ -129,7 +134,7 @@ def cut_bytes_bound(nprocs: int, n_local_max: int, key_bytes: int, n_columns: in
     so there are at most ``ceil(log_S(n_local_max)) + 2`` rounds: O(P^2 S key_bytes log N), no O(N).
     """
     P, S = nprocs, _proposals(n_columns)
-    rounds = int(np.ceil(np.log(max(n_local_max, 2)) / np.log(S))) + 2
+    rounds = splitter_rounds(n_local_max, n_columns)
     per_round = (P - 1) * S * (1 + key_bytes) * (P - 1) + (P - 1) * P * S * 8
     return rounds * per_round
 

@@ -18,7 +18,8 @@ are used):
 
 ``--nprocs 1,2,3,4``   rank counts to run, in order
 ``--wide-nprocs 5,8``  rank counts that run only the ``wide`` tests ('' = none;
-                       default '' when ``--nprocs`` is given)
+                       default '' when ``--nprocs`` is given); any counts, e.g.
+                       ``--nprocs '' --wide-nprocs 5,6,7,8`` for the subset alone
 ``--timeout 120``      per-test timeout in seconds (pytest-timeout; 0 = none)
 ``--total-timeout 1500``  wall-clock bound of one rank count; on expiry the
                        whole mpiexec job is killed and reported as a failure

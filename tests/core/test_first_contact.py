@@ -25,8 +25,10 @@ from numpy_dist.testing.runner import _kill_job, find_mpiexec
 P = MPI.COMM_WORLD.Get_size()
 RANK = MPI.COMM_WORLD.Get_rank()
 ROOT = str(Path(nd.__file__).resolve().parent.parent)
-# Variables MPICH's launcher gives a rank: a nested job must not inherit them.
-_LAUNCHER_VARS = ("PMI_", "HYDI_", "HYDRA_", "MPI_LOCALNRANKS", "MPI_LOCALRANKID")
+# Variables MPICH's and Open MPI's launchers give a rank: a nested job must not inherit them (an Open
+# MPI child that sees OMPI_*/PMIX_* joins its parent's job instead of starting its own, and waits
+# forever).  A nested launch gets the settings it needs from the launcher it runs.
+_LAUNCHER_VARS = ("PMI_", "HYDI_", "HYDRA_", "MPI_LOCALNRANKS", "MPI_LOCALRANKID", "OMPI_", "PMIX_", "OPAL_")
 
 
 def _clean_env(**extra: str) -> dict:
