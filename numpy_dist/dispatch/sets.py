@@ -39,7 +39,7 @@ _NoValue = np._NoValue
 
 def _same(a: np.ndarray, b: np.ndarray, equal_nan: bool) -> np.ndarray:
     eq = a == b
-    if equal_nan and a.dtype.kind in "fc":
+    if equal_nan and a.dtype.kind in "fcmM":  # NaT is the dates' NaN: one run of them, as in NumPy
         eq |= np.isnan(a) & np.isnan(b)
     return eq
 
