@@ -7,7 +7,7 @@ import pytest
 
 from numpy_dist.testing import assert_all_ranks
 
-PROGRAMS = ["kmeans_groupby", "regression", "signal_processing", "tables_and_text", "linear_algebra"]
+PROGRAMS = ["kmeans_groupby", "regression", "signal_processing", "tables_and_text", "linear_algebra", "records_program"]
 
 
 @pytest.mark.parametrize("layout", ["b", "c"])
