@@ -15,6 +15,9 @@ masks appear, ``asrecarray=True``), operands of different lengths (which
 NumPy pads), ``stack_arrays``, ``find_duplicates``, ``join_by`` and the
 ``rec_*`` spellings take the documented fallback.
 
+Field access and assignment (``d["f"]``, ``d[["f", "g"]]``) are views of
+the local blocks, defined here for ``numpy_dist.indexing``.
+
 Communication: none, except the one all-to-all that makes the last axis
 local for ``unstructured_to_structured`` when it is distributed, and the
 alignment of a second operand laid out otherwise.
@@ -31,9 +34,37 @@ import numpy.lib.recfunctions as rfn
 from .. import comm as _comm
 from ..distarray import DistArray, aligned_block
 from ..redistribute import redistribute_local
+from ..creation import asarray
 from .fallback import fallback
-from .manipulation import as_distarray
 from .registry import implements
+
+
+def as_distarray(a: Any) -> DistArray:
+    """``a`` itself when it is a DistArray, else ``asarray(a)`` (this module must not import manipulation,
+    which imports ``indexing``: indexing imports the field views below)."""
+    return a if isinstance(a, DistArray) else asarray(a)
+
+
+# --------------------------------------------------------------------------
+# Fields: d["f"], d[["f", "g"]] (DistArray.__getitem__/__setitem__ come here)
+# --------------------------------------------------------------------------
+
+
+def is_field_key(key: Any) -> bool:
+    """Whether ``key`` names a field (``"f"``) or several (``["f", "g"]``) of a structured array."""
+    return isinstance(key, str) or (isinstance(key, list) and len(key) > 0 and all(isinstance(k, str) for k in key))
+
+
+def field_view(d: DistArray, key: str | list[str]) -> DistArray:
+    """``d["f"]`` / ``d[["f", "g"]]``: a view of the fields in every local block (local).
+
+    NumPy judges the key on a 0-d record (ValueError/KeyError for an unknown
+    name, IndexError for an unstructured array), identically on every rank;
+    a subarray field's axes are appended whole (not distributed).
+    """
+    trailing = np.zeros((), d.dtype)[key].shape
+    dist = d.distribution.extended(trailing) if trailing else d.distribution
+    return DistArray._new(d.local[key], dist)
 
 
 def _standin(x: Any) -> np.ndarray:

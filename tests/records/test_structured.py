@@ -52,6 +52,8 @@ def test_creation_and_gather():
         assert_dist_equal(d, x)
         assert_dist_equal(nd.asarray(x), x)
         assert_dist_equal(nd.zeros(shape, DTYPE), np.zeros(shape, DTYPE))
+        assert_dist_equal(np.zeros_like(d), np.zeros_like(x))  # empty strings, not b"0"
+        assert_dist_equal(np.ones_like(d), np.ones_like(x))
         assert_dist_equal(nd.asarray(records(shape, dtype=NESTED)), records(shape, dtype=NESTED))
         assert_all_ranks(nd.asnumpy(d).dtype == DTYPE, "dtype lost")
     run_subcases(CASES, body)
@@ -98,7 +100,8 @@ def test_field_assignment_is_a_view():
             ("val", 2.5), ("time", np.arange(int(np.prod(shape[:1]))).reshape(shape[:1] + (1,) * (len(shape) - 1))
                                  if shape else 3),
             ("pair", [7, 8]), ("tag", b"zz"), (["val", "time"], (1.5, 9)),
-        ]
+            (Ellipsis, (4, 0.5, b"t", [1, 2])),  # a tuple is one record
+        ] + ([(0, (4, 0.5, b"t", [1, 2])), (slice(1, None, 2), [(5, 1.5, b"u", [3, 4])])] if shape and shape[0] else [])
         for key, value in values:
             check(lambda a, k=key, v=value: _set(a, k, v), (x,), (d,))
         # a DistArray value of another layout, and writes through the field view reach the records
