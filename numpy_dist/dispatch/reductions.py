@@ -382,10 +382,12 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     if weights is None:
         avg = mean(a, axis=axis, keepdims=keepdims)
         scl = a.size / int(np.prod(np.shape(avg), dtype=np.int64))  # ZeroDivisionError as in NumPy
+        # NumPy converts the scale to the average's type even when not returned (ValueError for timedelta64)
+        scl = np.dtype(avg.dtype).type(scl)
         if returned:
             if isinstance(avg, DistArray):
                 return avg, full_like(avg, scl)
-            return avg, avg.dtype.type(scl)
+            return avg, scl
         return avg
     wshape = np.shape(weights)
     if wshape != a.shape:

@@ -58,6 +58,12 @@ COMMON = {
     "argsort": lambda x: np.argsort(x, axis=None, kind="stable"), "argsort0": lambda x: np.argsort(x, axis=0, kind="stable"),
     "unique": lambda x: np.unique(x), "unique_all": lambda x: np.unique(x, return_index=True, return_inverse=True,
                                                                        return_counts=True),
+    "unique_not_equal_nan": lambda x: np.unique(x, equal_nan=False),
+    "unique_counts_not_equal_nan": lambda x: np.unique(x, return_counts=True, equal_nan=False),
+    "quantile": lambda x: np.quantile(x, [0.1, 0.5], method="nearest") if x.size else x,
+    "partition_kth": lambda x: np.partition(x.reshape(-1), x.size // 2)[x.size // 2] if x.size else x,
+    "lexsort": lambda x: np.lexsort((np.arange(x.size), x.reshape(-1))),
+    "clip": lambda x: np.clip(x, x.reshape(-1)[0], x.reshape(-1)[-1]) if x.size else x,
     "unique0": lambda x: np.unique(x, axis=0) if x.ndim > 1 else x,
     "count_nonzero": lambda x: np.count_nonzero(x), "count_nonzero0": lambda x: np.count_nonzero(x, axis=0),
     "diff": lambda x: np.diff(x, axis=0), "median": lambda x: np.median(x) if x.dtype.kind == "m" else np.sort(x),
@@ -92,6 +98,8 @@ DELTA_ONLY = {
     "mean0": lambda x: np.mean(x, axis=0) if x.shape[0] else x, "nanmean": lambda x: np.nanmean(x) if x.size else x,
     "cumsum": lambda x: np.cumsum(x), "cumsum0": lambda x: np.cumsum(x, axis=0), "nancumsum": lambda x: np.nancumsum(x),
     "add.reduce": lambda x: np.add.reduce(x, axis=0), "add.accumulate": lambda x: np.add.accumulate(x, axis=0),
+    "average": lambda x: np.average(x), "average_weights": lambda x: np.average(x, axis=0, weights=np.arange(x.shape[0]) + 1)
+    if x.shape[0] else x,
     "nanmedian": lambda x: np.nanmedian(x) if x.size else x, "median0": lambda x: np.median(x, axis=0)
     if x.shape[0] else x,
     "divide": lambda x: x / np.timedelta64(7, "s"), "floor_divide": lambda x: x // np.timedelta64(7, "s"),
