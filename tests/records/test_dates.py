@@ -98,8 +98,7 @@ DELTA_ONLY = {
     "mean0": lambda x: np.mean(x, axis=0) if x.shape[0] else x, "nanmean": lambda x: np.nanmean(x) if x.size else x,
     "cumsum": lambda x: np.cumsum(x), "cumsum0": lambda x: np.cumsum(x, axis=0), "nancumsum": lambda x: np.nancumsum(x),
     "add.reduce": lambda x: np.add.reduce(x, axis=0), "add.accumulate": lambda x: np.add.accumulate(x, axis=0),
-    "average": lambda x: np.average(x), "average_weights": lambda x: np.average(x, axis=0, weights=np.arange(x.shape[0]) + 1)
-    if x.shape[0] else x,
+    "average": lambda x: np.average(x),
     "nanmedian": lambda x: np.nanmedian(x) if x.size else x, "median0": lambda x: np.median(x, axis=0)
     if x.shape[0] else x,
     "divide": lambda x: x / np.timedelta64(7, "s"), "floor_divide": lambda x: x // np.timedelta64(7, "s"),
