@@ -182,3 +182,28 @@ def test_unique_and_sets_on_records():
         check(lambda a: np.setdiff1d(a[["time", "tag"]], sub), (flat,), (fd,))
         check(lambda a: np.setxor1d(a[["time", "tag"]], sub), (flat,), (fd,))
     run_subcases(CASES, body)
+
+
+def test_npy_dnpy_hdf5_round_trips():
+    """Records (nested and subarray fields too) written and read back in the three formats."""
+    import os
+    import shutil
+    import tempfile
+
+    directory = COMM.bcast(tempfile.mkdtemp(prefix="nd_records_") if COMM.rank == 0 else None)
+    formats = {"npy": (nd.save, nd.load), "dnpy": (nd.save_dnpy, nd.load_dnpy),
+               "h5": (lambda p, d: nd.save_hdf5(p, d, key="x"), lambda p: nd.load_hdf5(p, key="x"))}
+
+    def body(shape, case, fmt):
+        for i, x in enumerate([records(shape, seed=11), records(shape, dtype=NESTED)]):
+            save, load = formats[fmt]
+            path = os.path.join(directory, f"{len(shape)}_{shape[0]}_{case}_{i}.{fmt}")
+            save(path, distribute(x, case))
+            assert_dist_equal(load(path), x)
+    try:
+        run_subcases([(s, c, f) for s in [(10,), (5, 3)] for c in ("block", "cyclic", "replicated") for f in formats],
+                     body)
+    finally:
+        COMM.Barrier()
+        if COMM.rank == 0:
+            shutil.rmtree(directory, ignore_errors=True)
