@@ -503,7 +503,8 @@ def _like_constructor(name: str, value: Any, elements: str) -> Callable[..., Dis
     def construct(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
                   dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
         out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
-        out.local[...] = value
+        # NumPy's zeros_like copies a zero *element* of the dtype (empty strings in a record), not the integer 0
+        out.local[...] = np.zeros((), out.dtype) if value == 0 else value
         return out
 
     construct.__name__ = construct.__qualname__ = name

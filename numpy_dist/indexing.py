@@ -30,6 +30,7 @@ import numpy as np
 from . import comm as _comm
 from .creation import asnumpy, gather_selection, resolve_distribution
 from .dispatch.fallback import fallback, fallback_policy
+from .dispatch.records import field_view, is_field_key
 from .distarray import DistArray, aligned_block, install_array_hooks
 from .distribution import Distribution, shape_standin
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
@@ -470,7 +471,9 @@ def _fallback_get(d: DistArray, key: Any) -> Any:
 
 
 def getitem(d: DistArray, key: Any) -> Any:
-    """``d[key]`` (collective)."""
+    """``d[key]`` (collective); a field name or a list of them gives a view of those fields."""
+    if is_field_key(key):
+        return field_view(d, key)
     entries, base, work = _prepared(d, key)
     _numpy_verdict(d.shape, entries)
     d = base
@@ -532,6 +535,11 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
     """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
     # NumPy's order of errors: the index's types, then (basic indexing) integer bounds, then the
     # value's conversion (OverflowError ...), then the shapes and (fancy indexing) the index arrays' bounds.
+    if is_field_key(key):  # assignment through the fields' view, as NumPy does
+        setitem(field_view(d, key), Ellipsis, value)
+        return
+    if d.dtype.names is not None and isinstance(value, (tuple, list)):  # tuples are records, as NumPy reads them
+        value = np.asarray(value, dtype=d.dtype)
     entries, base, work = _prepared(d, key)
     kind, work = _classify(work)
     if kind == "basic":

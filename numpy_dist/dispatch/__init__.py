@@ -37,6 +37,7 @@ from . import flat_indices  # noqa: F401
 from . import editing  # noqa: F401
 from . import packing  # noqa: F401
 from . import text_dates  # noqa: F401
+from . import records  # noqa: F401
 from . import polynomials  # noqa: F401
 from . import assembly  # noqa: F401
 

@@ -110,7 +110,7 @@ def _select_quantiles(a: DistArray, q: np.ndarray, method: str, skipnan: bool) -
     props = _fb._QuantileMethods.get(method)
     if props is None:
         raise ValueError(f"{method!r} is not a valid method. Use one of: {list(_fb._QuantileMethods)}")
-    n = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local)) if skipnan and a.dtype.kind in "fc"
+    n = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local)) if skipnan and a.dtype.kind in "fcmM"
                                              else a.local.size), control=True)
     probe_dtype = np.quantile(np.zeros(2, a.dtype), q, method=method).dtype
     if n == 0:
@@ -371,7 +371,7 @@ def _median_impl(a: Any, axis: Any, out: Any, keepdims: bool, skipnan: bool) -> 
         out_val = _wrap_result(result, dist, axes, keepdims, ())
     else:
         n_valid = a.size
-        if skipnan and a.dtype.kind in "fc":
+        if skipnan and a.dtype.kind in "fcmM":  # NaT is skipped like NaN
             n_valid = _comm.allreduce_scalar(a.comm, int(np.count_nonzero(~np.isnan(a.local))), control=True)
         if n_valid == 0:  # all NaN: NumPy's flattened rule returns the last element itself (complex NaNs differ)
             warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)

@@ -154,10 +154,11 @@ def ptp(a, axis=None, out=None, keepdims=False):
 @implements(np.count_nonzero)
 @numpy_checks_first(np.count_nonzero)
 def count_nonzero(a, axis=None, *, keepdims=False):
-    """``np.count_nonzero``."""
-    nz = np.not_equal(a, 0)
+    """``np.count_nonzero`` (dates: NaT and every date but the epoch count, as in NumPy)."""
+    # Dates do not compare with the integer 0; their truth value is NumPy's (the int64 count is not 0).
+    nz = a.astype(bool) if np.dtype(a.dtype).kind in "mM" else np.not_equal(a, 0)
     result = _reduce(np.add, nz, axis, np.intp, None, keepdims)
-    return int(result) if axis is None and not keepdims else result
+    return np.intp(result) if axis is None and not keepdims else result
 
 
 # --------------------------------------------------------------------------
@@ -381,10 +382,12 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     if weights is None:
         avg = mean(a, axis=axis, keepdims=keepdims)
         scl = a.size / int(np.prod(np.shape(avg), dtype=np.int64))  # ZeroDivisionError as in NumPy
+        # NumPy converts the scale to the average's type even when not returned (ValueError for timedelta64)
+        scl = np.dtype(avg.dtype).type(scl)
         if returned:
             if isinstance(avg, DistArray):
                 return avg, full_like(avg, scl)
-            return avg, avg.dtype.type(scl)
+            return avg, scl
         return avg
     wshape = np.shape(weights)
     if wshape != a.shape:

@@ -39,7 +39,7 @@ _NoValue = np._NoValue
 
 def _same(a: np.ndarray, b: np.ndarray, equal_nan: bool) -> np.ndarray:
     eq = a == b
-    if equal_nan and a.dtype.kind in "fc":
+    if equal_nan and a.dtype.kind in "fcmM":  # NaT is the dates' NaN: one run of them, as in NumPy
         eq |= np.isnan(a) & np.isnan(b)
     return eq
 
@@ -72,7 +72,10 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     else:  # values only: no indices travel (peak about 2N/P)
         values, layout = sort_values(comm, local)
     del local
-    starts = _runs(comm, values, equal_nan)
+    # NumPy's values-only unique of datetime64 (a hash table of the int64 values; not timedelta64) makes one
+    # NaT even with equal_nan=False; its sorting path, taken with index/inverse/counts, keeps each NaT.
+    values_only = not (return_index or return_inverse or return_counts)
+    starts = _runs(comm, values, equal_nan or (values_only and values.dtype.kind == "M"))
     nstarts = int(np.count_nonzero(starts))
     counts_all = _comm.allgather_object(comm, nstarts)
     offset = int(np.sum(counts_all[: comm.Get_rank()]))

@@ -37,10 +37,8 @@ from .registry import implements
 from .ufunc_reduce import local_axes_dist, reduce_dist
 
 
-def _check_kind(kind: Any, order: Any, stable: Any = None) -> Any:
+def _check_kind(kind: Any, stable: Any = None) -> Any:
     """Validate like NumPy; return the local sort kind (``"stable"`` when ``stable=True`` asks for it)."""
-    if order is not None:
-        raise ValueError("order is not supported for DistArrays (they hold no structured dtypes)")
     if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
         raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
     if stable is not None and kind is not None:
@@ -68,9 +66,48 @@ def _sort_1d(a: DistArray, want_indices: bool, kind: Any = None) -> DistArray:
     return DistArray._new(gidx.astype(np.intp, copy=False), layout)
 
 
+def _field_order_dtype(dtype: np.dtype, order: Any) -> np.dtype:
+    """The records' dtype with the fields in ``order`` first, then the others: same bytes, NumPy's sort key.
+
+    Structured values compare field by field in the dtype's name order, so
+    sorting ``order=`` is sorting a view whose names are reordered (what
+    NumPy does itself); the bytes and offsets stay, so the view converts back.
+    """
+    first = [order] if isinstance(order, str) else list(order)
+    names = first + [n for n in dtype.names if n not in first]
+    return np.dtype({"names": names, "formats": [dtype.fields[n][0] for n in names],
+                     "offsets": [dtype.fields[n][1] for n in names], "itemsize": dtype.itemsize})
+
+
+def _by_fields(a: DistArray, order: Any, check: Any) -> DistArray:
+    """``a`` viewed with its fields in sort order ``order`` (unchanged when None), after NumPy's checks.
+
+    ``check(standin)`` runs the NumPy function on a one-element array of
+    ``a``'s dtype and number of dimensions: NumPy's errors (unknown or
+    duplicate field, no fields, bad axis) on every rank alike.
+    """
+    if order is None:
+        return a
+    check(np.zeros((1,) * a.ndim, a.dtype))
+    return DistArray._new(a.local.view(_field_order_dtype(a.dtype, order)), a.distribution)
+
+
+def _as_records(result: DistArray, dtype: np.dtype) -> DistArray:
+    """A sorted (reordered-field) view back in the input's dtype (local)."""
+    if result.dtype == dtype or result.dtype.names is None:
+        return result
+    return DistArray._new(result.local.view(dtype), result.distribution)
+
+
 def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool, stable: Any = None) -> DistArray:
-    kind = _check_kind(kind, order, stable)
+    kind = _check_kind(kind, stable)
     a = as_distarray(a)
+    dtype = a.dtype
+    a = _by_fields(a, order, lambda x: np.sort(x, axis=axis, kind=kind, order=order))
+    return _as_records(_sort_keys(a, axis, kind, want_indices), dtype)
+
+
+def _sort_keys(a: DistArray, axis: Any, kind: Any, want_indices: bool) -> DistArray:
     if axis is not None:
         axis = operator.index(axis)  # NumPy's TypeError for float axes
     if axis is None or (want_indices and a.ndim == 0):  # argsort treats a 0-d array as 1-d
@@ -189,8 +226,14 @@ def _to_positions(comm: Any, payload: np.ndarray, starts: np.ndarray, sizes: np.
     return out
 
 
-def _partition(a: Any, kth: Any, axis: Any, want_indices: bool) -> DistArray:
+def _partition(a: Any, kth: Any, axis: Any, want_indices: bool, order: Any = None) -> DistArray:
     a = as_distarray(a)
+    dtype = a.dtype
+    a = _by_fields(a, order, lambda x: np.partition(x, 0, axis=axis, order=order))
+    return _as_records(_partition_keys(a, kth, axis, want_indices), dtype)
+
+
+def _partition_keys(a: DistArray, kth: Any, axis: Any, want_indices: bool) -> DistArray:
     if want_indices and a.ndim == 0:  # NumPy's argpartition treats a 0-d array as 1-d
         a = ravel(a)
     ax = 0 if axis is None else normalize_axis_index(operator.index(axis), a.ndim)
@@ -214,13 +257,13 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     Along a local axis of an N-d array NumPy partitions each block; along a
     distributed one the axis is made local first.
     """
-    return _partition(a, kth, axis, False)
+    return _partition(a, kth, axis, False, order)
 
 
 @implements(np.argpartition)
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """``np.argpartition``: global indices of a valid partition (selection, no sort, for 1-d arrays)."""
-    return _partition(a, kth, axis, True)
+    return _partition(a, kth, axis, True, order)
 
 
 def _key_list(keys: Any) -> list:

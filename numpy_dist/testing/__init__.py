@@ -142,7 +142,8 @@ def _compare(actual: np.ndarray, expected: np.ndarray, rtol: float | None, atol:
         except AssertionError as exc:
             return str(exc)
         return ""
-    if not np.array_equal(actual, expected):
+    # NaT equals NaT here (as NaN does above): dates are compared by value, NaT positions included
+    if not np.array_equal(actual, expected, equal_nan=expected.dtype.kind in "mM"):
         bad = np.flatnonzero(actual.reshape(-1) != expected.reshape(-1))[:5]
         return f"values differ at flat indices {bad.tolist()}: {actual.reshape(-1)[bad]} != {expected.reshape(-1)[bad]}"
     return ""

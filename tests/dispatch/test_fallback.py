@@ -156,7 +156,7 @@ def test_coverage_shape():
                  "numpy.add.accumulate", "numpy.add.outer", "numpy.add.at", "numpy.sin", "numpy.divmod",
                  "numpy.add.reduceat", "numpy.subtract.reduceat"):
         assert name in cov["native"], name
-    for name in ("numpy.lib.recfunctions.merge_arrays",):  # records: issue 22
+    for name in ("numpy.lib.recfunctions.join_by",):  # records: no distributed join
         assert name in cov["fallback"], name
     assert COMM.allgather(cov) == [cov] * COMM.size
 
@@ -255,7 +255,7 @@ def test_fallback_gathers_inside_named_tuples(mode):
 
 def test_fallback_names_are_the_documented_ones():
     """nd.coverage()["fallback"] holds only what docs/fallbacks.md lists, each with its reason (at most 10
-    names besides numpy.lib.recfunctions, whose records work is issue 22)."""
+    names besides numpy.lib.recfunctions, whose joins, masked and recarray results remain)."""
     from pathlib import Path
 
     text = (Path(__file__).parents[2] / "docs" / "fallbacks.md").read_text()

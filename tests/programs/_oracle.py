@@ -35,6 +35,10 @@ def compare(name: str, got: Any, expected: Any, rtol: float = 1e-9, atol: float 
     g, e = np.asarray(got), np.asarray(expected)
     assert g.shape == e.shape, f"{name}: shape {g.shape}, NumPy {e.shape}"
     assert g.dtype == e.dtype, f"{name}: dtype {g.dtype}, NumPy {e.dtype}"
+    if e.dtype.names:  # records: field by field (float fields with the float tolerance)
+        for field in e.dtype.names:
+            compare(f"{name}[{field!r}]", g[field], e[field], rtol, atol)
+        return
     if e.dtype.kind in "fc":
         assert np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True), f"{name}: values differ from NumPy's"
     else:

@@ -8,7 +8,7 @@ import pytest
 from numpy_dist.testing import assert_all_ranks
 
 PROGRAMS = ["kmeans_groupby", "regression", "signal_processing", "tables_and_text", "linear_algebra",
-            "masked_climatology"]
+            "masked_climatology", "records_program"]
 
 
 @pytest.mark.parametrize("layout", ["b", "c"])

@@ -1,0 +1,1 @@
+"""Structured (record) dtypes and dates (numpy_dist issue 22)."""
