@@ -52,7 +52,7 @@ __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cas
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
-CHUNK_ELEMENTS = 8192  # elements per chunk: a few buffers of it stay in the L2 cache
+CHUNK_ELEMENTS = 16384  # elements per chunk: measured best here (8192-32768: within 5%); buffers stay in L2
 
 depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
 _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module

@@ -129,7 +129,9 @@ def _dist_side(comm: MPI.Intracomm, w: Workload, size: int, inner: int, repeats:
     dinputs = tuple(nd.asarray(x, copy=True) for x in inputs)
     del inputs
     settle()
-    local = sum(d.local.nbytes for d in dinputs)
+    # From metadata: handing ``d.local`` to user code would mark the block as held, and deferred
+    # evaluation (--lazy) then computes every call reading it at once, unfused.
+    local = sum(int(np.prod(d.distribution.local_shape)) * d.itemsize for d in dinputs)
     kernel = _evaluated(w.kernel_for(nd.evaluate))
     with PeakMemory(base) as mem:
         t = time_collective(comm, lambda: run_repeated(kernel, dinputs, inner), repeats)

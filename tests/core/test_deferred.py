@@ -1,8 +1,8 @@
 """Deferred, fused elementwise evaluation: NumPy's values bit for bit, NumPy's aliasing semantics, agreed errors.
 
 Every test turns deferral on (whatever ``NUMPY_DIST_LAZY`` says) and compares with
-eager NumPy on the same data.  Sizes above ``CHUNK_ELEMENTS`` take the chunked path,
-small ones the whole-block path.
+eager NumPy on the same data.  Blocks above ``CHUNK_ELEMENTS`` (2048 in these tests) take
+the chunked path, small ones the whole-block path.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ SIZES = [0, 7, 50_001]  # empty, whole-block, chunked (at every rank count)
 
 
 @pytest.fixture(autouse=True)
-def deferred():
+def deferred(monkeypatch):
     previous = _deferred.set_enabled(True)
+    # Small chunks, so that the chunked walk (and several chunks per block) runs at every rank count.
+    monkeypatch.setattr(_deferred, "CHUNK_ELEMENTS", 2048)
     yield
     nd.evaluate(nd.zeros((1,)))  # settle what a test left pending (COMM_WORLD)
     _deferred.set_enabled(previous)
