@@ -55,6 +55,22 @@ def _hook(name: str) -> Callable[..., Any]:
 _FUSED_REDUCTIONS = frozenset({np.sum, np.mean})
 
 
+def _compare(a: DistArray, other: Any, op: Callable[[Any, Any], Any], ufunc_path: Callable[[Any, Any], Any]) -> Any:
+    """``a == other`` / ``a != other``: NumPy's ufunc path, except for records of one shape.
+
+    ``np.equal`` has no loop for structured dtypes; ``ndarray.__eq__`` compares them field by
+    field, and so does this, block by block on ``a``'s layout.  (Dtype errors are NumPy's, on
+    every rank alike: they depend on the dtypes only.)
+    """
+    if a.dtype.names is None or np.shape(other) not in ((), a.shape):
+        return ufunc_path(a, other)
+
+    def local() -> DistArray:
+        return DistArray._new(np.asarray(op(a._local, aligned_block(other, a._dist))), a._dist)
+
+    return _deferred.operation(a._dist.comm, local)
+
+
 def _basic_key(key: Any) -> bool:
     """Whether an index is integers, slices, Ellipsis and None only (a view or an element; no arrays)."""
     parts = key if type(key) is tuple else (key,)
@@ -549,6 +565,13 @@ class DistArray(NDArrayOperatorsMixin):
 
     # -- operators: ufuncs through __array_ufunc__ (comparisons and in-place operators come from
     #    NDArrayOperatorsMixin); arithmetic may write into a temporary operand's block (_elision) --
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _compare(self, other, operator.eq, NDArrayOperatorsMixin.__eq__)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _compare(self, other, operator.ne, NDArrayOperatorsMixin.__ne__)
+
+    __hash__ = None  # type: ignore[assignment]  (arrays are unhashable, as ndarray)
     __add__, __radd__ = operator_pair(np.add, "add")
     __sub__, __rsub__ = operator_pair(np.subtract, "sub")
     __mul__, __rmul__ = operator_pair(np.multiply, "mul")

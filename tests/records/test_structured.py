@@ -207,3 +207,20 @@ def test_npy_dnpy_hdf5_round_trips():
         COMM.Barrier()
         if COMM.rank == 0:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_record_equality_compares_field_by_field():
+    def body(shape, case):
+        x, y = records(shape, 1), records(shape, 2)
+        d, e = distribute(x, case), distribute(y, "block")  # another layout: aligned first
+        assert_dist_equal(d == e, x == y)
+        assert_dist_equal(d != e, x != y)
+        assert_dist_equal(d == x, x == x)  # a NumPy operand of the same shape
+        if x.size:
+            assert_dist_equal(d == x[(0,) * x.ndim], x == x[(0,) * x.ndim])  # a record scalar
+    run_subcases(CASES, body)
+    other = np.zeros(3, [("q", "f8")])
+    with pytest.raises(TypeError):  # NumPy's error for records that cannot be compared, on every rank
+        _ = records((3,)) == other
+    with pytest.raises(TypeError):
+        _ = distribute(records((3,)), "block") == distribute(other, "block")
