@@ -55,14 +55,31 @@ def _hook(name: str) -> Callable[..., Any]:
 _FUSED_REDUCTIONS = frozenset({np.sum, np.mean})
 
 
+try:  # the errors for which NumPy's == and != return "all different" instead of raising
+    from numpy._core._exceptions import _UFuncNoLoopError
+
+    _INCOMPARABLE: tuple[type, ...] = (_UFuncNoLoopError, np.exceptions.DTypePromotionError)
+except ImportError:  # pragma: no cover - another NumPy layout
+    _INCOMPARABLE = (np.exceptions.DTypePromotionError,)
+
+
 def _compare(a: DistArray, other: Any, op: Callable[[Any, Any], Any], ufunc_path: Callable[[Any, Any], Any]) -> Any:
-    """``a == other`` / ``a != other``: NumPy's ufunc path, except for records of one shape.
+    """``a == other`` / ``a != other``: NumPy's ufunc path, with ``ndarray.__eq__``'s two differences.
 
     ``np.equal`` has no loop for structured dtypes; ``ndarray.__eq__`` compares them field by
-    field, and so does this, block by block on ``a``'s layout.  (Dtype errors are NumPy's, on
-    every rank alike: they depend on the dtypes only.)
+    field, and so does this, block by block on ``a``'s layout.  And for types with no loop at all
+    (``arange(3) == "a"``) ``ndarray.__eq__`` answers all False (``!=``: all True).  (Dtype errors
+    are NumPy's, on every rank alike: they depend on the dtypes only.)
     """
-    if a.dtype.names is None or np.shape(other) not in ((), a.shape):
+    if a.dtype.names is None:
+        try:
+            return ufunc_path(a, other)
+        except _INCOMPARABLE:  # raised by every rank alike, before any message (dtypes only)
+            if np.shape(other) not in ((), a.shape):
+                raise
+            # NumPy's ``==``/``!=`` (not np.equal) answer "no element is equal" for types with no loop.
+            return DistArray._new(np.full(a._dist.local_shape, op is operator.ne), a._dist)
+    if np.shape(other) not in ((), a.shape):
         return ufunc_path(a, other)
 
     def local() -> DistArray:

@@ -23,7 +23,7 @@ from .ufuncs import apply_ufunc
 
 __all__ = ["array_function", "array_ufunc", "fallback", "fallback_policy", "written_arguments"]
 
-_SCALARS = (numbers.Number, np.generic, bool)
+_SCALARS = (numbers.Number, np.generic, bool, str, bytes)  # Python str/bytes: string comparisons (d == "x")
 
 
 def _known_type(t: type) -> bool:

@@ -172,6 +172,20 @@ def test_strings_broadcast_row():
     run_subcases([(c, f) for c in dist_cases(2) for f in fs], body)
 
 
+def test_string_operators_with_python_scalars():
+    """``d == "x"``, ``d < "x"``, ``np.add(d, "!")``: Python str/bytes scalars as NumPy takes them."""
+    x, b = text((9,), "U", 3), text((9,), "S", 3)
+
+    def body(case, f):
+        check(f, [x, b], [distribute(x, case), distribute(b, case)])
+
+    fs = [lambda u, s: u == u[2], lambda u, s: u != "a", lambda u, s: u < "b", lambda u, s: s == s[0],
+          lambda u, s: s >= b"b", lambda u, s: np.add(u, "!"), lambda u, s: s + "x",
+          lambda u, s: u == b"a", lambda u, s: s != "a",  # no loop: ndarray's == says all False (!=: all True)
+          lambda u, s: np.equal(u, b"a")]  # ... but np.equal raises
+    run_subcases([(c, f) for c in dist_cases(1) for f in fs], body)
+
+
 STRING_ERRORS = [
     ("upper_numeric", lambda x, n, b: S.upper(n)),
     ("center_numeric", lambda x, n, b: S.center(n, 5)),
