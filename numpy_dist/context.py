@@ -23,7 +23,26 @@ from .random import Random
 __all__ = ["Context"]
 
 
-class Context:
+class RegisteredFunctions:
+    """The seed's ``register``: ``obj.register(f)`` makes ``obj.f(*args)`` run ``obj.apply(f, args, kwargs)``.
+
+    Shared by :class:`Context` and the notebook client's context and client (they define ``apply``).
+    """
+
+    def register(self, func: Callable) -> Callable:
+        """Make ``func`` callable as ``obj.<name>(...)``, running on every rank's local blocks."""
+        self.__dict__.setdefault("_registered", {})[func.__name__] = func
+        return func
+
+    def __getattr__(self, name: str) -> Any:
+        registered = self.__dict__.get("_registered", {})
+        if name in registered:
+            func = registered[name]
+            return lambda *args, **kwargs: self.apply(func, args, kwargs)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+class Context(RegisteredFunctions):
     """Creates and loads DistArrays on one communicator (the seed's entry point).
 
     Parameters
@@ -138,18 +157,6 @@ class Context:
         if "_random" not in self.__dict__:
             self.__dict__["_random"] = Random(self)
         return self.__dict__["_random"]
-
-    def register(self, func: Callable) -> Callable:
-        """Make ``func`` callable as ``ctx.<name>(...)``, running on every rank's local blocks."""
-        self._registered[func.__name__] = func
-        return func
-
-    def __getattr__(self, name: str) -> Any:
-        registered = self.__dict__.get("_registered", {})
-        if name in registered:
-            func = registered[name]
-            return lambda *args, **kwargs: self.apply(func, args, kwargs)
-        raise AttributeError(f"Context has no attribute {name!r}")
 
     def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,
               targets: Sequence[int] | None = None) -> list[Any]:

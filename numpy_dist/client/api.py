@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..context import RegisteredFunctions
+
 import numpy as np
 
 from . import engine, meta
@@ -37,7 +39,7 @@ class _RandomModule:
                                   ("numpy_dist.random", "default_rng"), (seed,))
 
 
-class Client:
+class Client(RegisteredFunctions):
     """A notebook's handle on a cluster of MPI engines running numpy_dist.
 
     Made by :func:`numpy_dist.client.connect`.  Every method sends one
@@ -247,18 +249,6 @@ class Client:
         results = self._session.call(f"c.apply({name})", engine.local_apply, (func, tuple(args or ()), kwargs or {}),
                                      answer="all")
         return results if targets is None else [results[t] for t in targets]
-
-    def register(self, func: Callable) -> Callable:
-        """Make ``func`` callable as ``c.<name>(...)``: :meth:`apply` on the local blocks."""
-        self._registered[func.__name__] = func
-        return func
-
-    def __getattr__(self, name: str) -> Any:
-        registered = self.__dict__.get("_registered", {})
-        if name in registered:
-            func = registered[name]
-            return lambda *args, **kwargs: self.apply(func, args, kwargs)
-        raise AttributeError(f"Client has no attribute {name!r}")
 
     def engine_objects(self) -> list[int]:
         """How many objects each engine holds, in rank order (a check that collected proxies free theirs)."""

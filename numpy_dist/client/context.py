@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..context import RegisteredFunctions
+
 from . import engine
 
 __all__ = ["RemoteContext", "RemoteRandom"]
@@ -42,7 +44,7 @@ class RemoteRandom:
         return self._call("randint", shape, low, high, **layout)
 
 
-class RemoteContext:
+class RemoteContext(RegisteredFunctions):
     """``nd.Context(client=c)``: the seed's Context methods, creating arrays on ``c``'s engines."""
 
     def __init__(self, client: Any):
@@ -89,18 +91,6 @@ class RemoteContext:
 
     def load_hdf5(self, filename: str, distribution: Any = None, key: str = "buffer") -> Any:
         return self.client.load_hdf5(filename, key=key, **({} if distribution is None else {"dist": distribution}))
-
-    def register(self, func: Callable) -> Callable:
-        """Make ``func`` callable as ``ctx.<name>(...)``, running on every rank's local blocks."""
-        self._registered[func.__name__] = func
-        return func
-
-    def __getattr__(self, name: str) -> Any:
-        registered = self.__dict__.get("_registered", {})
-        if name in registered:
-            func = registered[name]
-            return lambda *args, **kwargs: self.apply(func, args, kwargs)
-        raise AttributeError(f"Context has no attribute {name!r}")
 
     def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,
               targets: Sequence[int] | None = None) -> list[Any]:
