@@ -703,19 +703,9 @@ def flush(comm: Any, spare: Node | None = None) -> None:
             _report(word, node)
 
 
-_FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "under"), ("invalid value", "invalid"))
-
-
 def _report(word: int, node: Node) -> None:
-    settings = node.settings or _DEFAULT_ERR
-    for kind, key in _FP_KINDS:
-        if word & _comm.FP_BITS[kind]:
-            mode = settings[key]
-            message = f"{kind} encountered in {node.ufunc.__name__}"
-            if mode == "warn":
-                warnings.warn(message, RuntimeWarning, stacklevel=4)
-            elif mode == "print":
-                print(f"Warning: {message}")
+    """Report what the node's call saw under the errstate of the call (raise/call/log never reach here)."""
+    _comm.report_fp(word & ~_EXC_BIT, node.ufunc.__name__, node.settings or _DEFAULT_ERR)
 
 
 checks.install_operation(operation)

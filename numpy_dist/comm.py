@@ -426,9 +426,12 @@ _FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "
 EXC_BIT = 16
 
 
-def report_fp(flags: int, name: str) -> None:
-    """Report floating-point errors seen on any rank the way ``np.seterr`` asks (warn, raise, call ...)."""
-    settings = np.geterr()
+def report_fp(flags: int, name: str, settings: dict | None = None) -> None:
+    """Report floating-point errors seen on any rank the way ``np.seterr`` asks (warn, raise, call ...).
+
+    ``settings``: the ``np.geterr()`` of the call that saw them, when it is not the current one.
+    """
+    settings = np.geterr() if settings is None else settings
     for kind, key in _FP_KINDS:
         if not flags & FP_BITS[kind]:
             continue

@@ -193,7 +193,7 @@ def _fused_sum(ufunc: np.ufunc, array: DistArray, axes: tuple[int, ...], opts: d
     """
     node = _deferred.consumable(array)
     if (node is None or ufunc is not np.add or len(axes) != array.ndim or set(opts) != {"axis", "dtype", "keepdims"}
-            or opts["dtype"] not in (None, node.dtype)):
+            or opts["dtype"] is not None and np.dtype(opts["dtype"]) != node.dtype):  # (dtype == None is True)
         return None
     return node
 

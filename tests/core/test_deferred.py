@@ -367,3 +367,17 @@ def test_computed_values_are_not_kept_alive_by_pending_work():
     gc.collect()
     assert_all_ranks(all(ref() is None for ref in refs), "a computed block outlived its array")
     assert_all_ranks(_deferred.pending_count(d.comm) > 0, "")  # still waiting for the flush that agrees
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic"])
+def test_sum_with_a_dtype_other_than_the_expression_s(case):
+    x = np.linspace(0, 1, 30_001, dtype=np.float32)
+    d = distribute(x, case)
+    got = np.sum(d * d, dtype=np.float64)  # accumulates in float64, as NumPy's does (not the fused float32 sum)
+    previous = _deferred.set_enabled(False)
+    try:
+        eager = np.sum(d * d, dtype=np.float64)
+    finally:
+        _deferred.set_enabled(previous)
+    assert_all_ranks(got.dtype == np.float64 and got.tobytes() == eager.tobytes(), f"{got!r} != {eager!r}")
+    assert_all_ranks(np.mean(d + 1, dtype=np.float64).dtype == np.float64, "mean dtype")
