@@ -394,9 +394,12 @@ def reduce_add(root: Node) -> np.ndarray:
 
 
 def _pairwise_tree(lo: int, hi: int, leaves: list) -> Any:
-    """NumPy's pairwise-summation split of ``[lo, hi)`` down to chunk-sized leaves (leaf indices)."""
+    """NumPy's pairwise-summation split of ``[lo, hi)`` down to chunk-sized leaves (leaf indices).
+
+    NumPy splits only above its block of 128 elements, so no leaf is shorter than that.
+    """
     n = hi - lo
-    if n <= CHUNK_ELEMENTS:
+    if n <= max(CHUNK_ELEMENTS, 128):
         leaves.append((lo, hi))
         return len(leaves) - 1
     half = n // 2

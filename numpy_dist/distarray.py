@@ -595,7 +595,15 @@ class DistArray(NDArrayOperatorsMixin):
     __truediv__, __rtruediv__ = operator_pair(np.true_divide, "truediv")
     __floordiv__, __rfloordiv__ = operator_pair(np.floor_divide, "floordiv")
     __mod__, __rmod__ = operator_pair(np.remainder, "mod")
-    __pow__, __rpow__ = operator_pair(np.power, "pow")
+    _power, __rpow__ = operator_pair(np.power, "pow")
+
+    def __pow__(self, other: Any) -> Any:
+        # ndarray's ``**`` computes ``x ** 2`` as ``np.square(x)``: the same values, but for booleans
+        # another dtype (int8, not power's int64).  A 0-d result stands for NumPy's scalar, whose ``**``
+        # has no such path.
+        if type(other) is int and other == 2 and self.dtype == np.bool_ and self.ndim:
+            return np.square(self)
+        return self._power(other)
     __and__, __rand__ = operator_pair(np.bitwise_and, "and")
     __or__, __ror__ = operator_pair(np.bitwise_or, "or")
     __xor__, __rxor__ = operator_pair(np.bitwise_xor, "xor")

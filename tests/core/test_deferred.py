@@ -381,3 +381,16 @@ def test_sum_with_a_dtype_other_than_the_expression_s(case):
         _deferred.set_enabled(previous)
     assert_all_ranks(got.dtype == np.float64 and got.tobytes() == eager.tobytes(), f"{got!r} != {eager!r}")
     assert_all_ranks(np.mean(d + 1, dtype=np.float64).dtype == np.float64, "mean dtype")
+
+
+def test_fused_sum_with_chunks_below_numpys_pairwise_block(monkeypatch):
+    monkeypatch.setattr(_deferred, "CHUNK_ELEMENTS", 7)  # smaller than NumPy's 128-element pairwise block
+    x = np.linspace(-1, 1, 1001)
+    d = distribute(x, "block")
+    fused = np.sum(d * 3)
+    previous = _deferred.set_enabled(False)
+    try:
+        eager = np.sum(d * 3)
+    finally:
+        _deferred.set_enabled(previous)
+    assert_all_ranks(fused.tobytes() == eager.tobytes(), f"{fused!r} != {eager!r}")

@@ -184,3 +184,12 @@ def test_local_invariant_and_metadata_consistency():
     metas = COMM.allgather((d.shape, str(d.dtype), d.dist, d.grid_shape))
     assert_all_ranks(len(set(metas)) == 1, "global metadata differs across ranks")
     assert_all_ranks(d.local.shape == d.distribution.local_shape, "local block shape")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic"])
+def test_boolean_squared_is_int8_as_ndarray_computes_it(case):
+    """ndarray's ``b ** 2`` is ``np.square(b)`` (int8 for booleans); other exponents take ``np.power``."""
+    b = np.array([True, False, True, True, False])
+    d = distribute(b, case)
+    for e in (2, 3, 2.0, 0.5, True):
+        assert_dist_equal(d ** e, b ** e)

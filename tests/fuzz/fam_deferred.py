@@ -1,0 +1,69 @@
+"""Family: deferred, fused elementwise chains (``NUMPY_DIST_LAZY=1``), exact against NumPy.
+
+The DistArray run turns deferral on for the call only, with tiny chunks so that even these
+small blocks are walked in several chunks, and settles the result inside the call; NumPy runs
+the same chain eagerly.  Values are compared bit for bit (a full sum: within its rounding).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+import numpy_dist as nd
+from numpy_dist import _deferred
+
+from .core import Case, data, dtype_of, pick, shape_of
+
+# One step of a chain: (name, f(x, y) -> new x).  y is the second operand, fixed for the chain.
+STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("x + y", lambda x, y: x + y), ("x * 2", lambda x, y: x * 2), ("x - 1.5", lambda x, y: x - 1.5),
+    ("x / y", lambda x, y: x / y), ("x // y", lambda x, y: x // y), ("-x", lambda x, y: -x),
+    ("abs(x)", lambda x, y: abs(x)), ("sin(x)", lambda x, y: np.sin(x)), ("sqrt(x)", lambda x, y: np.sqrt(x)),
+    ("exp(-x)", lambda x, y: np.exp(-x)), ("x ** 2", lambda x, y: x ** 2), ("maximum(x, y)", lambda x, y: np.maximum(x, y)),
+    ("x > y", lambda x, y: x > y), ("x == y", lambda x, y: x == y), ("~(x > 0)", lambda x, y: ~(x > 0)),
+    ("x & y", lambda x, y: x & y), ("where(x > y, x, y)", lambda x, y: np.where(x > y, x, y)),
+    ("x.astype(f4)", lambda x, y: x.astype(np.float32)), ("x.astype(i2)", lambda x, y: x.astype(np.int16)),
+    ("x + 300", lambda x, y: x + 300), ("isnan(x)", lambda x, y: np.isnan(x)), ("x * True", lambda x, y: x * True),
+]
+
+
+def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool) -> Callable[[Any, Any], Any]:
+    def call(a: Any, b: Any) -> Any:
+        lazy = isinstance(a, nd.DistArray)
+        previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
+        _deferred.CHUNK_ELEMENTS = 7
+        try:
+            x = a
+            for f in steps:
+                x = f(x, b)
+            if summed:
+                x = np.sum(x)
+            if lazy and isinstance(x, nd.DistArray):
+                nd.evaluate(x)  # settled (and its FP flags agreed) inside the call
+            return x
+        finally:
+            if lazy:
+                nd.evaluate(a)  # nothing may stay pending past the case, even after an error
+            _deferred.set_enabled(previous)
+            _deferred.CHUNK_ELEMENTS = chunk
+    return call
+
+
+def deferred_chain(rng: np.random.Generator) -> Case:
+    shape = shape_of(rng)
+    dt = dtype_of(rng, "buif")
+    x = data(rng, shape, dt, specials=rng.random() < 0.5)
+    y = data(rng, shape, dtype_of(rng, "buif"), specials=rng.random() < 0.3)
+    chosen = [STEPS[int(i)] for i in rng.integers(0, len(STEPS), int(rng.integers(1, 6)))]
+    summed = rng.random() < 0.25
+    name = " -> ".join(n for n, _ in chosen) + (" -> sum" if summed else "")
+    n = max(1, math.prod(shape))
+    return Case(f"deferred {name} on {shape} {x.dtype}, y {y.dtype}", [x, y],
+                _deferred_call([f for _, f in chosen], summed),
+                ulps=16.0 * (math.log2(n) + 8) if summed else 0.0)
+
+
+FAMILIES = {"deferred": deferred_chain}
