@@ -169,7 +169,8 @@ def editing(rng: np.random.Generator) -> Case:
         return Case(f"np.packbits({shape}, axis={axis}, {order})", [x], lambda a: np.packbits(a, axis, order))
     if name == "unpackbits":
         x = rng.integers(0, 256, int(pick(rng, [0, 1, 3, 6]))).astype(np.uint8)
-        count = pick(rng, [None, -3, 5])
+        # NumPy 2.4 pads an empty input with uninitialised bytes, not zeros: no padding of empty input
+        count = pick(rng, [None, -3, 5] if x.size else [None, -3, 0])
         return Case(f"np.unpackbits({x.size}, count={count})", [x], lambda a: np.unpackbits(a, count=count))
     if name == "sort_complex":
         x = data(rng, (int(pick(rng, [0, 1, 6, 11])),), dtype_of(rng, "ifc"), specials=False)

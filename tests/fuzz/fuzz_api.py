@@ -46,6 +46,7 @@ where its case is drawn):
 * SVD-based linalg of inf/NaN input (fam_linalg): OpenBLAS loops forever;
 * einsum diagonal of a non-square empty matrix (fam_linalg): uninitialised memory;
 * complex-to-real FFTs (irfft*, hfft) of an empty input padded by n= or s= (fam_linalg): uninitialised memory;
+* unpackbits of an empty input padded by count= (fam_longtail): uninitialised memory;
 * take mode='wrap' over an empty axis (fam_array): loops forever;
 * cumsum into a 0-d out (fam_array): NumPy writes past it and crashes when the dtypes let it take its
   exact-size path, and raises ValueError otherwise (numpy_dist raises ValueError for every 0-d out;

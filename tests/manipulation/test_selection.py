@@ -368,6 +368,13 @@ def test_packbits(name):
     run_subcases(items, body)
 
 
+def test_unpackbits_pads_empty_input_with_zeros():
+    # NumPy 2.4's own answer here is uninitialised memory; its documentation says the padding is zeros
+    for c in dist_cases(1):
+        got = np.unpackbits(distribute(np.zeros(0, np.uint8), c), count=5)
+        assert_dist_equal(got, np.zeros(5, np.uint8))
+
+
 def test_packbits_bad_arguments():
     x = np.arange(6.0)
     for f in (lambda v: np.packbits(v), lambda v: np.unpackbits(v), lambda v: np.packbits(v > 1, bitorder="x"),
