@@ -7,8 +7,10 @@
   step that breaks blocks give copies), so writes through a view reach the
   base, as in NumPy.  An integer on a distributed axis leaves one slice on
   one process group; it is broadcast to the others (a copy).
-* One integer (or boolean) index array on one axis is served by owner
-  request/response (two Alltoallv), never by gathering the array.
+* Integer (or boolean) index arrays are served by owner request/response
+  (two Alltoallv), never by gathering the array.  A distributed index array
+  is never gathered either: each rank reads the part of it that matches its
+  block of the result (one redistribution of the index values).
 * A boolean mask over the leading axes gives a 1-d result laid out by an
   exclusive scan of the local counts.
 * A 0-d boolean (``x[True]``, ``x[..., False]``) is an integer array ``[0]``
@@ -22,6 +24,7 @@ exceptions, in NumPy's order, on every rank before any communication.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -33,15 +36,13 @@ from .dispatch.fallback import fallback, fallback_policy
 from .dispatch.records import field_view, is_field_key
 from .distarray import DistArray, aligned_block, install_array_hooks
 from .distribution import Distribution, shape_standin
+from .index_keys import (consumed, empty_masks_as_arrays, entries_of, index_preparation_verdict,
+                         is_array, is_bool_scalar, numpy_verdict)
 from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
-from .redistribute import (gather_points, gather_rows, points_grid_dim, redistribute_local, reshape_local,
-                           scatter_points, scatter_rows)
+from .redistribute import (gather_points, points_grid_dim, redistribute_local, reshape_local, scatter_points,
+                           scatter_rows)
 
-__all__ = ["getitem", "setitem", "sliced_map", "permute", "as_slice", "shape_standin"]
-
-_BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or "
-              "boolean arrays are valid indices")
-
+__all__ = ["getitem", "setitem", "converted_value", "sliced_map", "permute", "as_slice", "shape_standin"]
 
 def as_slice(pos: np.ndarray) -> slice | np.ndarray:
     """A slice (any step) when ``pos`` is an arithmetic progression, else ``pos``."""
@@ -85,83 +86,6 @@ def _key_into(local_shape: tuple[int, ...], pieces: list) -> tuple:
     return tuple(pieces)
 
 
-# --------------------------------------------------------------------------
-# Key normalisation (global metadata only: identical on every rank)
-# --------------------------------------------------------------------------
-
-
-def _entries(key: Any, ndim: int) -> list:
-
-    if not isinstance(key, tuple):
-        key = (key,)
-    out = []
-    for k in key:
-        if isinstance(k, DistArray):
-            out.append(k if k.dtype == np.bool_ and k.ndim > 1 else asnumpy(k))
-        elif isinstance(k, (list, np.ndarray)) or (hasattr(k, "__array__") and not isinstance(k, numbers.Number)):
-            arr = np.asarray(k)
-            if arr.dtype.kind not in "biu" and not (arr.size == 0 and arr.dtype.kind == "f"):
-                raise IndexError(_BAD_INDEX)
-            out.append(arr.astype(np.intp) if arr.dtype.kind == "f" else arr)
-        elif k is None or k is Ellipsis or isinstance(k, slice):
-            out.append(k)
-        elif isinstance(k, (bool, np.bool_)):
-            out.append(np.asarray(k))
-        elif isinstance(k, (numbers.Integral, np.integer)):
-            out.append(int(k))
-        else:
-            raise IndexError(_BAD_INDEX)
-    if sum(k is Ellipsis for k in out) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = sum(k.ndim if isinstance(k, (np.ndarray, DistArray)) and k.dtype == np.bool_ else 1
-                   for k in out if k is not None and k is not Ellipsis)
-    if consumed > ndim:
-        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
-    if Ellipsis in [k for k in out if not isinstance(k, (np.ndarray, DistArray))]:
-        i = next(i for i, k in enumerate(out) if k is Ellipsis and not isinstance(k, (np.ndarray, DistArray)))
-        out[i:i + 1] = [slice(None)] * (ndim - consumed)
-    else:
-        out += [slice(None)] * (ndim - consumed)
-    return out
-
-
-def _is_array(k: Any) -> bool:
-    return isinstance(k, (np.ndarray, DistArray))
-
-
-def _is_bool_scalar(k: Any) -> bool:
-    return isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim == 0
-
-
-def _consumed(k: Any) -> int:
-    """Axes of the indexed array an entry uses (a boolean array uses one per dimension, None none)."""
-    if k is None:
-        return 0
-    return k.ndim if _is_array(k) and k.dtype == np.bool_ else 1
-
-
-def _empty_masks_as_arrays(entries: list, shape: tuple[int, ...]) -> list:
-    """A boolean index with a length-0 dimension where the array has another length selects nothing.
-
-    NumPy only compares a boolean index's non-zero lengths with the array's,
-    so ``x[np.zeros((0, 3), bool)]`` of a (4, 3) array is empty.  Such a mask
-    becomes one empty integer array per axis it spans (the same result and
-    placement of the index dimensions).
-    """
-    out, axis = [], 0
-    for k in entries:
-        n = _consumed(k)
-        if _is_array(k) and k.dtype == np.bool_ and k.ndim and k.size == 0:
-            dims = shape[axis:axis + n]
-            if tuple(k.shape) != dims and all(m in (a, 0) for m, a in zip(k.shape, dims)):
-                out += [np.zeros(0, np.intp)] * n
-                axis += n
-                continue
-        out.append(k)
-        axis += n
-    return out
-
-
 def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]:
     """(array, entries) with every 0-d boolean index replaced by an integer array over a new axis.
 
@@ -170,16 +94,16 @@ def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]
     x.shape``).  So the axes are added first (a view) and indexed by those
     arrays, which the ordinary paths serve.
     """
-    if not any(_is_bool_scalar(k) for k in entries):
+    if not any(is_bool_scalar(k) for k in entries):
         return d, entries
     positions, index, axis = [], [], 0
     for k in entries:
-        if _is_bool_scalar(k):
+        if is_bool_scalar(k):
             positions.append(axis)
             index.append(np.zeros(int(k), np.intp))
             axis += 1
         else:
-            axis += _consumed(k)
+            axis += consumed(k)
             index.append(k)
     dist = d.distribution
     maps, grid = list(dist.maps), list(dist.axis_grid)
@@ -189,52 +113,6 @@ def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]
     # Metadata and a reshaped view of the block: assignments through it reach ``d``.
     view = DistArray._new(np.expand_dims(d.local, tuple(positions)), dist.with_maps(maps, tuple(grid)))
     return view, index
-
-
-# NumPy's own indexing run on an array of zero bytes per element gives NumPy's exceptions (index types,
-# bounds, boolean shapes, broadcasting of a value, in NumPy's order) without allocating the data.
-
-
-def _numpy_verdict(shape: tuple[int, ...], entries: list, value_shape: tuple[int, ...] | None = None) -> None:
-    """Raise what NumPy raises for ``x[entries]`` (or ``x[entries] = value`` of ``value_shape``).
-
-    Every rank holds the key and the shapes, so every rank raises alike
-    before any communication.  Keys holding a DistArray mask are left to the
-    paths' own checks (the mask's values are not here).
-    """
-    if any(isinstance(k, DistArray) for k in entries):
-        return
-    standin = shape_standin(shape)
-    if value_shape is None:
-        standin[tuple(entries)]
-    else:
-        standin[tuple(entries)] = shape_standin(value_shape)
-
-
-def _index_preparation_verdict(shape: tuple[int, ...], entries: list) -> None:
-    """What NumPy raises while preparing an advanced index, before it converts an assigned value.
-
-    Boolean arrays must match the axes they cover; the bounds of integer arrays are checked only later
-    (after the value's conversion), so each integer array stands in as the one axis it consumes.  A
-    distributed mask's check needs only its shape: it stands in as an all-False mask of that shape
-    (zero strides, no memory), so every rank reaches NumPy's verdict without the mask's values.
-    """
-    def axes_of(k: Any) -> tuple:  # what an array entry consumes, without its values
-        if not _is_array(k) or k.dtype != np.bool_:
-            return (slice(None),) if _is_array(k) else (k,)
-        return (None,) if np.ndim(k) == 0 else (slice(None),) * np.ndim(k)
-
-    # Each mask against its own axes, the others standing in as the axes they consume: NumPy checks
-    # masks here, but broadcasts the index arrays together only after converting the value.
-    masks = [i for i, k in enumerate(entries) if _is_array(k) and k.dtype == np.bool_ and np.ndim(k)]
-    for i in masks or [None]:
-        key: tuple = ()
-        for j, k in enumerate(entries):
-            if j != i:
-                key += axes_of(k)
-            else:
-                key += (np.broadcast_to(np.False_, k.shape) if isinstance(k, DistArray) else k,)
-        shape_standin(shape)[key]
 
 
 def _without_leading_ones(value: Any, ndim: int) -> Any:
@@ -247,7 +125,7 @@ def _without_leading_ones(value: Any, ndim: int) -> Any:
     return np.asarray(value).reshape(np.shape(value)[extra:])
 
 
-def _converted_value(d: DistArray, value: Any) -> Any:
+def converted_value(d: DistArray, value: Any) -> Any:
     """``value`` as NumPy converts it for assignment into ``d``.
 
     Python scalars and sequences are converted to ``d``'s dtype (NumPy's
@@ -330,7 +208,8 @@ def check_int_index(idx: np.ndarray, n: int, axis: int) -> np.ndarray:
     return np.where(idx < 0, idx + n, idx)
 
 
-def _bool_to_int(mask: np.ndarray, n: int, axis: int) -> np.ndarray:
+def _bool_to_int(mask: Any, n: int, axis: int) -> Any:
+    """The positions a 1-d boolean index selects (a distributed mask gives distributed positions)."""
     if mask.ndim != 1 or mask.size != n:
         raise IndexError(f"boolean index did not match indexed array along axis {axis}; "
                          f"size of axis is {n} but size of corresponding boolean axis is {mask.size}")
@@ -347,15 +226,17 @@ def _fancy_plan(d: DistArray, entries: list, keep_ints: bool = False) -> tuple:
 
     Returns (the view with the array axis moved to the front, the view, the
     key of the view into ``d.local``, the view position of the array axis,
-    the flat global rows, whether NumPy puts the index dimensions first, the
-    index shape).  ``keep_ints`` keeps integer-indexed axes as length-1 axes
+    this rank's rows of the result's new axis (global, non-negative), that
+    axis's map, whether NumPy puts the index dimensions first, the index
+    shape).  ``keep_ints`` keeps integer-indexed axes as length-1 axes
     (for assignment, so the view stays a view).
     """
-    pos = next(i for i, k in enumerate(entries) if _is_array(k))
+    pos = next(i for i, k in enumerate(entries) if is_array(k))
     arr = entries[pos]
     axis = sum(1 for k in entries[:pos] if k is not None)
     n = d.shape[axis]
-    rows = _bool_to_int(arr, n, axis) if arr.dtype == np.bool_ else check_int_index(arr, n, axis)
+    if arr.dtype == np.bool_:
+        arr = _bool_to_int(arr, n, axis)
     basic = list(entries)
     basic[pos] = slice(None)
     ints = [i for i, k in enumerate(entries) if isinstance(k, int)]
@@ -367,8 +248,32 @@ def _fancy_plan(d: DistArray, entries: list, keep_ints: bool = False) -> tuple:
     else:
         view = drop_axes(view, int_axes)
         vpos = pos - sum(1 for i in ints if i < pos)
-    perm = (vpos,) + tuple(i for i in range(view.ndim) if i != vpos)
-    return permute(view, perm), view, key, vpos, rows.reshape(-1), not adjacent, rows.shape
+    front = permute(view, (vpos,) + tuple(i for i in range(view.ndim) if i != vpos))
+    new_map = front_rows_map(front.distribution, arr.size)
+    rows = _key_values(arr, arr.shape, _new_axis_layout(front.distribution, new_map, 1), n, axis)
+    return front, view, key, vpos, rows, new_map, not adjacent, arr.shape
+
+
+def _new_axis_layout(dist: Distribution, new_map: Map, k: int) -> Distribution:
+    """1-d layout of the flat index space: ``new_map`` on the grid dimension the result's new axis takes."""
+    return dist.with_maps([new_map], (points_grid_dim(dist, k),))
+
+
+def _key_values(key: Any, bshape: tuple, layout: Distribution, n: int, axis: int) -> np.ndarray:
+    """This rank's part, in ``layout`` (see :func:`_new_axis_layout`), of the flat index values of
+    ``key`` broadcast to ``bshape``: bounds checked, made non-negative.
+
+    A NumPy key is on every rank and checked whole, so every rank raises alike.  A distributed key
+    moves once, from its own layout to ``layout`` (only its values, O(k / P) per rank), and its
+    bounds are checked there and agreed: the lowest failing rank holds the first bad index.
+    """
+    if not isinstance(key, DistArray):
+        flat = check_int_index(np.broadcast_to(key, bshape).reshape(-1), n, axis)
+        return flat[layout.local_key()]
+    if key.shape != tuple(bshape):
+        key = np.broadcast_to(key, bshape)
+    values = reshape_local(key.local, key.distribution, layout)
+    return _comm.agreed_call(layout.comm, lambda: check_int_index(values, n, axis))
 
 
 def _finish_fancy(front: DistArray, vpos: int, to_front: bool, bshape: tuple) -> DistArray:
@@ -390,9 +295,8 @@ def _reshape_axis0(d: DistArray, bshape: tuple) -> DistArray:
 
 
 def _fancy_get(d: DistArray, entries: list) -> DistArray:
-    front, _, _, vpos, rows, to_front, bshape = _fancy_plan(d, entries)
-    new_map = front_rows_map(front.distribution, rows.size)
-    local = gather_rows(front.local, front.distribution, rows, new_map)
+    front, _, _, vpos, rows, new_map, to_front, bshape = _fancy_plan(d, entries)
+    local = gather_points(front.local, front.distribution, rows.reshape(-1, 1), new_map, local_points=True)
     dist = front.distribution
     out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))
     return _finish_fancy(out, vpos, to_front, bshape)
@@ -439,27 +343,26 @@ def _mask_get(d: DistArray, mask: Any) -> DistArray:
 
 def _prepared(d: DistArray, key: Any) -> tuple[list, DistArray, list]:
     """(normalised entries, the array to index, its entries): NumPy's key rewrites applied."""
-    entries = _entries(key, d.ndim)
-    base, work = _without_bool_scalars(d, _empty_masks_as_arrays(entries, d.shape))
+    entries = entries_of(key, d.ndim)
+    base, work = _without_bool_scalars(d, empty_masks_as_arrays(entries, d.shape))
     return entries, base, work
 
 
 def _classify(entries: list) -> tuple[str, list]:
-    arrays = [k for k in entries if _is_array(k)]
+    arrays = [k for k in entries if is_array(k)]
     if not arrays:
         return "basic", entries
     if len(arrays) == 1:
         a = arrays[0]
-        first = next(i for i, k in enumerate(entries) if _is_array(k))
+        first = next(i for i, k in enumerate(entries) if is_array(k))
         rest_full = all(isinstance(k, slice) and k == slice(None) for k in entries[first + 1:])
-        if a.dtype == np.bool_ and a.ndim > 1:
+        if a.dtype == np.bool_ and (a.ndim > 1 or isinstance(a, DistArray)):
             if first == 0 and rest_full:
                 return "mask", entries
-            return "fallback", entries
-        if a.dtype == np.bool_ and isinstance(a, DistArray):
-            return "fallback", entries
+            if a.ndim > 1:
+                return "fallback", entries
         return "fancy", entries
-    if all(a.dtype != np.bool_ or (a.ndim == 1 and not isinstance(a, DistArray)) for a in arrays):
+    if all(a.dtype != np.bool_ or a.ndim == 1 for a in arrays):
         return "multi", entries
     return "fallback", entries
 
@@ -475,7 +378,7 @@ def getitem(d: DistArray, key: Any) -> Any:
     if is_field_key(key):
         return field_view(d, key)
     entries, base, work = _prepared(d, key)
-    _numpy_verdict(d.shape, entries)
+    numpy_verdict(d.shape, entries)
     d = base
     kind, entries = _classify(work)
     if kind == "basic":
@@ -558,8 +461,8 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
             # NumPy reads a sequence into a view with at most the view's dimensions (no leading ones dropped).
             raise ValueError("setting an array element with a sequence. The requested array would exceed the "
                              f"maximum number of dimension of {len(result_shape)}.")
-        value = _converted_value(d, value)
-        _numpy_verdict(d.shape, entries, np.shape(value))
+        value = converted_value(d, value)
+        numpy_verdict(d.shape, entries, np.shape(value))
         value = _without_leading_ones(value, len(result_shape))
         local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
         new_axes = [i for i, k in enumerate(work) if k is None]
@@ -571,9 +474,9 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
                                                          if i not in new_axes))
         base.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
         return
-    _index_preparation_verdict(d.shape, entries)
-    value = _converted_value(d, value)
-    _numpy_verdict(d.shape, entries, np.shape(value))
+    index_preparation_verdict(d.shape, entries)
+    value = converted_value(d, value)
+    numpy_verdict(d.shape, entries, np.shape(value))
     _check_mask_value(d, entries, value)
     d = base
     if kind == "mask":
@@ -598,7 +501,7 @@ def _is_element_key(key: Any, ndim: int) -> bool:
 
 def _check_mask_value(d: DistArray, entries: list, value: Any) -> None:
     """NumPy's rule for a single boolean index of the array's own shape: the value has at most one dimension."""
-    if len(entries) == 1 and _is_array(entries[0]) and entries[0].dtype == np.bool_ and \
+    if len(entries) == 1 and is_array(entries[0]) and entries[0].dtype == np.bool_ and \
             tuple(entries[0].shape) == d.shape and np.ndim(value) > 1:
         raise TypeError("NumPy boolean array indexing assignment requires a 0 or 1-dimensional input, "
                         f"input has {np.ndim(value)} dimensions")
@@ -612,7 +515,7 @@ def _set_and_return(a: np.ndarray, key: Any, value: Any) -> np.ndarray:
 
 def _result_shape(d: DistArray, entries: list) -> tuple[int, ...]:
     """Shape of ``d[entries]`` for a single-array index, from the key alone (no bounds checks)."""
-    pos = next(i for i, k in enumerate(entries) if _is_array(k))
+    pos = next(i for i, k in enumerate(entries) if is_array(k))
     arr = entries[pos]
     bshape = (int(np.count_nonzero(arr)),) if arr.dtype == np.bool_ else arr.shape
     dims, axis = [], 0
@@ -649,8 +552,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
         except ValueError:
             raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
                              f"to indexing result of shape {target_shape}") from None
-    front, view, base_key, vpos, rows, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
-    new_map = front_rows_map(front.distribution, rows.size)
+    front, view, base_key, vpos, rows, new_map, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
     fdist = front.distribution
     rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
     result_shape = rdist.shape
@@ -668,7 +570,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
             raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
                              f"to indexing result of shape {numpy_shape}") from None
         k = len(bshape)
-        arr = np.moveaxis(arr, tuple(range(at, at + k)), tuple(range(k))).reshape((rows.size,) + tuple(others))
+        arr = np.moveaxis(arr, tuple(range(at, at + k)), tuple(range(k))).reshape((new_map.size,) + tuple(others))
         for i in range(1, view.ndim):  # re-insert integer-indexed axes (length 1) in front order
             src_axis = [j for j in range(view.ndim) if j != vpos][i - 1]
             if isinstance(entries[src_axis], int):
@@ -676,7 +578,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
         value = arr
     local_value = _aligned_value(value, rdist, result_shape, [])
     local_value = np.broadcast_to(local_value, rdist.local_shape)
-    scatter_rows(front.local, fdist, rows, local_value, new_map)
+    scatter_rows(front.local, fdist, rows, local_value, new_map, local_points=True)
     if not np.shares_memory(view.local, d.local) and view.local.size:
         # The basic view was a copy: write it back (without the axes None added).
         d.local[base_key] = view.local.reshape(d.local[base_key].shape)
@@ -713,7 +615,7 @@ def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
 def _multi_plan(d: DistArray, entries: list) -> tuple:
     """View with the advanced axes first, its key into ``d.local``, the flat points, index shape, where
     the index dimensions go in NumPy's result, and the number of advanced axes."""
-    adv = [i for i, k in enumerate(entries) if _is_array(k) or isinstance(k, int)]
+    adv = [i for i, k in enumerate(entries) if is_array(k) or isinstance(k, int)]
     axis_of = {}
     axis = 0
     for i, k in enumerate(entries):
@@ -729,19 +631,20 @@ def _multi_plan(d: DistArray, entries: list) -> tuple:
             k = _bool_to_int(k, n, axis_of[i])
         arrays.append(k)
     try:
-        bshape = np.broadcast_shapes(*[a.shape for a in arrays])
+        bshape = tuple(np.broadcast_shapes(*[a.shape for a in arrays]))
     except ValueError:
         raise IndexError("shape mismatch: indexing arrays could not be broadcast together with shapes "
                          + " ".join(str(a.shape) for a in arrays)) from None
-    coords = [check_int_index(np.broadcast_to(a, bshape).reshape(-1), d.shape[axis_of[i]], axis_of[i])
-              for a, i in zip(arrays, adv)]
     basic = [slice(None) if i in adv else k for i, k in enumerate(entries)]
     view, key, _ = basic_view(d, basic)
     rest = [i for i in range(view.ndim) if i not in adv]
     front = permute(view, tuple(adv) + tuple(rest))
     adjacent = adv == list(range(adv[0], adv[0] + len(adv)))
+    new_map, rdist = _points_dist(front, len(adv), math.prod(bshape))
+    layout = _new_axis_layout(front.distribution, new_map, len(adv))
+    coords = [_key_values(a, bshape, layout, d.shape[axis_of[i]], axis_of[i]) for a, i in zip(arrays, adv)]
     points = np.stack(coords, axis=1) if coords else np.zeros((0, 0), np.int64)
-    return front, view, key, points, tuple(bshape), (adv[0] if adjacent else 0), len(adv)
+    return front, view, key, points, bshape, (adv[0] if adjacent else 0), len(adv), new_map, rdist
 
 
 def _points_dist(front: DistArray, k: int, npoints: int) -> tuple:
@@ -763,15 +666,13 @@ def _place_index_dims(out: DistArray, bshape: tuple, at: int) -> DistArray:
 
 
 def _multi_get(d: DistArray, entries: list) -> DistArray:
-    front, _, _, points, bshape, at, k = _multi_plan(d, entries)
-    new_map, rdist = _points_dist(front, k, points.shape[0])
-    local = gather_points(front.local, front.distribution, points, new_map)
+    front, _, _, points, bshape, at, k, new_map, rdist = _multi_plan(d, entries)
+    local = gather_points(front.local, front.distribution, points, new_map, local_points=True)
     return _place_index_dims(DistArray._new(local, rdist), bshape, at)
 
 
 def _multi_set(d: DistArray, entries: list, value: Any) -> None:
-    front, view, base_key, points, bshape, at, k = _multi_plan(d, entries)
-    new_map, rdist = _points_dist(front, k, points.shape[0])
+    front, view, base_key, points, bshape, at, k, new_map, rdist = _multi_plan(d, entries)
     rest = front.shape[k:]
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
     value = _without_leading_ones(value, len(numpy_shape))
@@ -785,11 +686,12 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
             raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
                              f"to indexing result of shape {numpy_shape}") from None
         nb = len(bshape)
-        arr = np.moveaxis(arr, tuple(range(at, at + nb)), tuple(range(nb))).reshape((points.shape[0],) + rest)
+        arr = np.moveaxis(arr, tuple(range(at, at + nb)), tuple(range(nb))).reshape((new_map.size,) + rest)
         local_value = _aligned_value(arr, rdist, rdist.shape, [])
     else:
         local_value = value.local[()] if isinstance(value, DistArray) else value
-    scatter_points(front.local, front.distribution, points, np.broadcast_to(local_value, rdist.local_shape), new_map)
+    scatter_points(front.local, front.distribution, points, np.broadcast_to(local_value, rdist.local_shape), new_map,
+                   local_points=True)
     if not np.shares_memory(view.local, d.local) and view.local.size:
         # The basic view was a copy: write it back (without the axes None added).
         d.local[base_key] = view.local.reshape(d.local[base_key].shape)

@@ -364,6 +364,8 @@ def reshape_local(local: np.ndarray, src: Distribution, dst: Distribution) -> np
         rows = _rows_layout(src, src.shape)
         local, src = redistribute_local(local, src, rows), rows
     rows_dst = dst if _is_rows_layout(dst) else _rows_layout(dst, dst.shape)
+    if src.shape == rows_dst.shape and src == rows_dst:  # already in place (a flat index array, say)
+        return local if rows_dst is dst else redistribute_local(local, rows_dst, dst)
     me, P = src.rank, src.nprocs
     a, b = _flat_starts(src), _flat_starts(rows_dst)
     lo, hi = a[me], a[me + 1]

@@ -70,7 +70,21 @@ def round(a, decimals=0, out=None):
         raise ValueError("invalid output shape")
     if out is not None and _dtype_of(a).kind == "c":
         return _round_complex_into(a, decimals, out)
+    if _assigned_into_out(a, decimals, out):
+        return into_out(out, as_distarray(a).reshape(np.shape(out)))
     return _round(a, decimals, out)
+
+
+def _assigned_into_out(a, decimals, out) -> bool:
+    """Whether NumPy rounds by assigning ``a`` into ``out``: integers to ``decimals >= 0`` are already round,
+    and NumPy copies them with assignment's broadcasting (leading length-1 axes of ``a`` dropped)."""
+    if out is None or _dtype_of(a).kind not in "iu" or not isinstance(decimals, (int, np.integer)) or decimals < 0:
+        return False
+    src, dst = tuple(np.shape(a)), tuple(np.shape(out))
+    while src and src[0] == 1:
+        src = src[1:]
+    return tuple(np.shape(a)) != dst and len(src) <= len(dst) and \
+        all(s in (1, d) for s, d in zip(src[::-1], dst[::-1]))
 
 
 @numpy_checks_first(np.round)

@@ -78,6 +78,8 @@ def _weights_local(weights: Any, a: DistArray) -> np.ndarray | None:
 def _rule_edges(a: DistArray, rule: str, range: Any, weights: Any) -> np.ndarray:
     """The edges of a named bin rule: NumPy's rule code on the flattened DistArray (replicated result)."""
     flat = a.ravel() if a.ndim != 1 else a
+    if flat.dtype == np.bool_:
+        flat = flat.astype(np.uint8)  # NumPy histograms booleans as uint8 (the rules subtract)
     edges, _ = _numpy_bin_edges(flat, rule, range, weights)
     return np.asarray(edges)
 

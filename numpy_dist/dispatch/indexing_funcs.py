@@ -1,8 +1,9 @@
 """Indexing functions: take, take_along_axis, put, put_along_axis, compress, extract, nonzero, argwhere,
 flatnonzero.
 
-Communication: row requests (one Alltoallv) for take and compress, whose
-indices and condition are gathered whole (every rank needs them); a
+Communication: row requests (one Alltoallv) for take and compress; a
+distributed index array of take or put is read where it lives (its values
+move once, to the result's layout), a compress condition is gathered whole; a
 redistribution into a work layout for take_along_axis; for put_along_axis
 the alignment of indices and values with block rows of the indexing shape,
 then one Alltoallv of target positions and one of values to the target's
@@ -20,7 +21,7 @@ from .. import comm as _comm
 from ..creation import asnumpy, empty
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
-from ..indexing import block_rows, check_int_index, shape_standin
+from ..indexing import block_rows, check_int_index, converted_value, shape_standin
 from ..maps import BlockMap, NoDistMap
 from ..redistribute import redistribute_local, reshape_local, scatter_points
 from .manipulation import as_distarray, ravel, reshape, take_rows
@@ -29,7 +30,7 @@ from .registry import implements
 
 
 def _index_values(indices, n: int, axis: int, mode: str) -> np.ndarray:
-    idx = _intp_indices(indices).astype(np.int64)
+    idx = _intp_indices(indices, "same_kind").astype(np.int64)
     if mode == "wrap":
         return idx % n if n else idx
     if mode == "clip":
@@ -47,7 +48,7 @@ def _check_take_out(out, a: DistArray, indices, axis) -> None:
         return
     flat = axis is None or a.ndim == 0
     ax = 0 if flat else normalize_axis_index(axis, a.ndim)
-    idx = _intp_indices(indices)
+    idx = _intp_indices(indices, "same_kind")
     _check_written_out(out, idx.shape if flat else a.shape[:ax] + idx.shape + a.shape[ax + 1:], a.dtype)
 
 
@@ -64,6 +65,8 @@ def _check_written_out(out, shape: tuple, dtype: np.dtype) -> None:
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``np.take``: owner requests for the selected rows (index values are held by every rank)."""
     a = as_distarray(a)
+    if isinstance(indices, DistArray) and indices.ndim:
+        return _take_distributed(a, indices, axis, out, mode)
     idx_np = asnumpy(indices) if isinstance(indices, DistArray) else indices
     _check_take_out(out, a, idx_np, axis)
     np.take(shape_standin(a.shape), idx_np, axis=axis, mode=_checkable_mode(a, axis, mode))  # NumPy's checks
@@ -78,6 +81,30 @@ def take(a, indices, axis=None, out=None, mode="raise"):
         result = take_rows(a, idx.reshape(-1), axis)
         if idx.ndim != 1:
             result = reshape(result, shape)
+    if out is not None:
+        return store_result(out, result)
+    return result
+
+
+def _take_distributed(a: DistArray, indices: DistArray, axis, out, mode: str):
+    """``np.take`` by a distributed index array: ``a[..., indices]`` along the axis (never gathered).
+
+    NumPy's checks run on a stand-in of the indices (their dtype and shape); the bounds of mode
+    ``'raise'`` are checked where the values are, and agreed.
+    """
+    standin = np.broadcast_to(np.zeros((), np.intp), indices.shape)
+    _intp_indices(np.broadcast_to(np.zeros((), indices.dtype), indices.shape), "same_kind")  # NumPy's cast rule
+    _check_take_out(out, a, standin, axis)
+    np.take(shape_standin(a.shape), standin, axis=axis, mode=_checkable_mode(a, axis, mode))
+    if axis is None or a.ndim == 0:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    n = a.shape[axis]
+    if n == 0:  # NumPy let it through, so the indices are empty
+        result = empty(a.shape[:axis] + indices.shape + a.shape[axis + 1:], a.dtype, comm=a.comm)
+    else:
+        idx = np.mod(indices, n) if mode == "wrap" else np.clip(indices, 0, n - 1) if mode == "clip" else indices
+        result = a[(slice(None),) * axis + (idx,)]
     if out is not None:
         return store_result(out, result)
     return result
@@ -219,8 +246,13 @@ def put_along_axis(arr, indices, values, axis):
     else:
         axis = normalize_axis_index(axis, arr.ndim)
         shape = _along_axis_shape(arr.shape, indices, axis)
-    values = _values_for(values, shape)
+    values = _values_for(converted_value(arr, values), shape)  # converted as NumPy's assignment does
     if 0 in shape:
+        return None
+    if arr.ndim == 0:  # one element, on every rank: the last value written there wins
+        with _comm.agreed(arr.comm, fp="put_along_axis"):
+            check_int_index(np.asarray(aligned_block(indices, arr.distribution.replicated(shape))), 1, 0)
+            arr.local[()] = np.asarray(aligned_block(values, arr.distribution.replicated(shape))).reshape(-1)[-1]
         return None
     work = Distribution.row_blocks(arr.comm, shape)
     idx_local = aligned_block(indices if isinstance(indices, DistArray) else np.asarray(indices), work)
@@ -243,14 +275,15 @@ def _put_mode(mode: str) -> str:
     return mode
 
 
-def _intp_indices(ind) -> np.ndarray:
+def _intp_indices(ind, casting: str = "safe") -> np.ndarray:
     """Indices as ``np.take``/``np.put`` read them: Python numbers and sequences are cast to intp
-    (0.5 -> 0; NaN and strings raise), arrays only safely (a float array is NumPy's TypeError)."""
+    (0.5 -> 0; NaN and strings raise), arrays only by ``casting`` (put: 'safe', take: 'same_kind';
+    a float array is NumPy's TypeError for both, a uint64 array only for put)."""
     if isinstance(ind, (np.ndarray, DistArray)):
-        if not np.can_cast(ind.dtype, np.intp, "safe"):
+        if not np.can_cast(ind.dtype, np.intp, casting):
             what = "scalar" if ind.ndim == 0 else "array data"
             raise TypeError(f"Cannot cast {what} from {ind.dtype!r} to {np.dtype(np.intp)!r} "
-                            "according to the rule 'safe'")
+                            f"according to the rule {casting!r}")
         ind = asnumpy(ind) if isinstance(ind, DistArray) else ind
     return np.array(ind, dtype=np.intp)
 
@@ -278,14 +311,23 @@ def put(a, ind, v, mode="raise"):
     if not isinstance(a, DistArray):
         raise TypeError("put needs a DistArray to write into")
     mode = _put_mode(mode)
-    idx = _put_indices(ind)
+    distributed = isinstance(ind, DistArray) and ind.ndim > 0
+    if distributed:  # read where it lives: NumPy's cast rule on a stand-in, then a flat distributed key
+        _intp_indices(np.broadcast_to(np.zeros((), ind.dtype), ind.shape))
+        idx = np.ravel(ind)
+    else:
+        idx = _put_indices(ind)
     if idx.size and a.size == 0:  # NumPy checks this before converting the values
         raise IndexError("cannot replace elements of an empty array")
     values = _put_values(a, v)
     if idx.size == 0 or values.size == 0:
         return None
-    idx = _index_values(idx, a.size, 0, mode)
-    values = np.resize(values, idx.size)  # NumPy repeats v as needed
+    if not distributed:
+        idx = _index_values(idx, a.size, 0, mode)
+    elif mode != "raise":  # (mode 'raise': the key's bounds are checked where its values are)
+        idx = np.mod(idx, a.size) if mode == "wrap" else np.clip(idx, 0, a.size - 1)
+    if values.size != 1:
+        values = np.resize(values, idx.size)  # NumPy repeats v as needed
     flat = ravel(a)
     flat[idx] = values
     a.local[...] = reshape_local(flat.local, flat.distribution, a.distribution)

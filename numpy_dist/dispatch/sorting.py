@@ -298,6 +298,8 @@ def lexsort(keys, axis=-1):
     keys = _key_list(keys)
     if not keys:
         raise TypeError("need sequence of keys with len > 0 in lexsort")
+    if all(np.ndim(k) == 0 for k in keys):  # one element: NumPy's answer (0) and errors, from stand-ins
+        return np.lexsort([np.zeros((), np.int8)] * len(keys), axis=axis)
     if any(np.ndim(k) != 1 for k in keys):
         return _lexsort_lines(keys, axis)
     n = np.shape(keys[0])[0]

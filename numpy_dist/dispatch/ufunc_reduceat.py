@@ -67,41 +67,52 @@ def ufunc_reduceat(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if not isinstance(array, DistArray) or array.dtype.hasobject or isinstance(out, tuple):
         # A NumPy array with DistArray indices or out, or Python objects: NumPy's own reduceat.
         return ufunc_fallback(ufunc, "reduceat", inputs, kwargs)
+    # NumPy's order: the indices' depth, the axis (a 0-d array counts as 1-d), a 0-d array, the indices'
+    # bounds, then the loop's types.
+    indices = _segment_indices(gathered_operand(kw["indices"], name))
+    axis = _normalized_axis(kw.get("axis", 0), array.ndim)
     if array.ndim == 0:
         raise TypeError("cannot reduceat on a scalar")
-    indices = gathered_operand(kw["indices"], name)
-    axis, dtype, result_dtype = _resolve(ufunc, array, kw.get("axis", 0), kw.get("dtype"), out)
     starts = _segment_starts(indices, array.shape[axis], ufunc.__name__)
+    dtype, result_dtype = _resolve(ufunc, array, axis, kw.get("dtype"), out)
     result = _reduceat(ufunc, array, starts, axis, dtype, result_dtype)
     return result if out is None else store_result(out, result)
 
 
-def _resolve(ufunc: np.ufunc, array: DistArray, axis: Any, dtype: Any, out: Any) -> tuple[int, Any, np.dtype]:
-    """(axis, the loop's ``dtype=``, the result dtype), NumPy's type and axis errors raised first.
+def _normalized_axis(axis: Any, ndim: int) -> int:
+    """reduceat's axis (one axis; None is 0), checked as NumPy does: against at least one dimension."""
+    if isinstance(axis, tuple) and len(axis) == 1:
+        axis = axis[0]
+    return 0 if axis is None else normalize_axis_index(operator.index(axis), max(ndim, 1))
+
+
+def _resolve(ufunc: np.ufunc, array: DistArray, axis: int, dtype: Any, out: Any) -> tuple[Any, np.dtype]:
+    """(the loop's ``dtype=``, the result dtype), NumPy's type errors raised.
 
     Asked of NumPy on a stand-in with one element per axis: its errors and
     result dtype depend on the dtypes and the number of axes only.
     """
-    if isinstance(axis, tuple) and len(axis) == 1:
-        axis = axis[0]
     dtype = accumulate_loop_dtype(ufunc, array.dtype, out, dtype)  # NumPy picks the loop from ``out`` too
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         probe = ufunc.reduceat(np.ones((1,) * array.ndim, array.dtype), np.zeros(1, np.intp), axis=axis,
                                dtype=dtype)
-    axis = 0 if axis is None else normalize_axis_index(operator.index(axis), array.ndim)
-    return axis, dtype, probe.dtype
+    return dtype, probe.dtype
 
 
-def _segment_starts(indices: Any, n: int, name: str) -> np.ndarray:
-    """The indices as a 1-d intp array (NumPy casts them unsafely), checked against ``[0, n)``."""
+def _segment_indices(indices: Any) -> np.ndarray:
+    """The indices as a 1-d intp array (NumPy casts them unsafely; its errors for other depths)."""
     idx = np.asarray(indices)
     if idx.ndim == 0:
         raise ValueError("object of too small depth for desired array")
     if idx.ndim > 1:
         raise ValueError("setting an array element with a sequence. The requested array would exceed the "
                          "maximum number of dimension of 1.")
-    idx = idx.astype(np.intp, casting="unsafe")
+    return idx.astype(np.intp, casting="unsafe")
+
+
+def _segment_starts(idx: np.ndarray, n: int, name: str) -> np.ndarray:
+    """The indices checked against ``[0, n)``."""
     bad = idx[(idx < 0) | (idx >= n)]
     if bad.size:
         raise IndexError(f"index {bad[0]} out-of-bounds in {name}.reduceat [0, {n})")

@@ -321,3 +321,15 @@ def test_norm_errors():
         check(lambda a: np.linalg.norm(a, ord="fro", axis=0), [x], [d])
 
     run_subcases([(c,) for c in pick(dist_cases(3), 0, 4)], body)
+
+
+def test_round_of_integers_assigns_into_out():
+    """Fuzz: NumPy rounds integers to decimals >= 0 by assigning them into ``out``, so ``out`` of the same size
+    takes assignment's shapes (a (1,) input into a 0-d out, a (1, 2) one into (2,)); other decimals do not."""
+    for shape, out_shape in [((1,), ()), ((1, 2), (2,)), ((2,), (1, 2)), ((1, 2), (2, 1)), ((), (1, 1))]:
+        x = np.arange(1, 1 + int(np.prod(shape)), dtype=np.uint16).reshape(shape)
+        for decimals in (0, 1, -1):
+            o = np.zeros(out_shape, np.complex64)
+            dx = distribute(x, "block") if shape else nd.asarray(x)
+            do = distribute(o, "block") if out_shape else nd.asarray(o)
+            check(lambda a, out: np.round(a, decimals, out=out), [x, o], [dx, do])

@@ -208,3 +208,16 @@ def test_reduceat_block_axis_communication():
         stats = nd.comm_stats()
         assert_all_ranks(stats["collectives"] <= 2 and stats["implicit_gathers"] == 0, f"{case}: {stats}")
         check(lambda a: a, [np.subtract.reduceat(x, idx)], [r])
+
+
+def test_reduceat_checks_in_numpy_order():
+    """Fuzz: NumPy checks the indices' depth, the axis (a 0-d array counts as 1-d), a 0-d array, the bounds,
+    and only then the loop's types (an out-of-bounds index of ``less`` is IndexError, not TypeError)."""
+    x, s = np.arange(6, dtype=np.uint32), np.array(1.0)
+    calls = [(np.less, x, [-1, 0], {}), (np.less, x, [0, 1], {}), (np.less, x, [[0, 1]], {}),
+             (np.less, x, [9], {"axis": 3}), (np.less, x, [9], {"dtype": np.int8}), (np.gcd, x * 1.5, [7], {}),
+             (np.ldexp, x.astype(np.int16), [6], {}), (np.fmod, s, [0], {"axis": 0}), (np.fmod, s, [0], {"axis": 1}),
+             (np.fmod, s, [[0]], {"axis": 1})]
+    for ufunc, a, idx, kw in calls:
+        for case in (["replicated"] if a.ndim == 0 else ["block", "cyclic", "replicated"]):
+            check(lambda v: ufunc.reduceat(v, idx, **kw), [a], [distribute(a, case)])

@@ -227,17 +227,33 @@ def test_fancy_index_by_numpy_array():
     messages_independent_of_n(*seen, "fancy indexing")
 
 
-@pytest.mark.xfail(P > 1, strict=True, reason=(
-    "indexing._entries turns a DistArray key into a NumPy array with asnumpy (an allgather of the "
-    "whole index array on every rank: k*8*(P-1)/P bytes per rank, O(k) instead of O(k/P))"))
 def test_fancy_index_by_distributed_array():
+    # The key is read where it lives: its values move once (to the result's layout), never gathered.
+    seen = []
+    for n in SIZES:
+        x = rng(12).standard_normal(n)
+        idx = rng(13).integers(0, n, n // 4)
+        X, I = distribute(x, "block"), distribute(idx, "cyclic")
+        out, t = measure(lambda: X[I])
+        law(t, bytes_max=_fancy_bound(idx.size) + share_bytes(idx.size, 8) * OTHER * 1.25,
+            collectives_max=3, what=f"x[I] of {idx.size} distributed indices")
+        assert_dist_equal(out, x[idx])
+        _, t = measure(lambda: X.__setitem__(I, 1.0))
+        law(t, bytes_max=_fancy_bound(idx.size) + share_bytes(idx.size, 8) * OTHER * 1.25,
+            collectives_max=3, what=f"x[I] = 1 of {idx.size} distributed indices")
+        seen.append(t)
+    messages_independent_of_n(*seen, "fancy indexing by a distributed key")
+
+
+def test_points_by_distributed_arrays():
     n = SIZES[1]
-    x = rng(12).standard_normal(n)
-    idx = rng(13).integers(0, n, n // 4)
-    X, I = distribute(x, "block"), distribute(idx, "block")
-    out, t = measure(lambda: X[I])
-    assert_dist_equal(out, x[idx])
-    law(t, bytes_max=_fancy_bound(idx.size), collectives_max=3, what=f"x[I] of {idx.size} distributed indices")
+    x = rng(12).standard_normal((n, 8))
+    i, j = rng(13).integers(0, n, n // 4), rng(14).integers(0, 8, n // 4)
+    X, I, J = distribute(x, "grid_bb"), distribute(i, "block"), distribute(j, "cyclic")
+    out, t = measure(lambda: X[I, J])
+    law(t, bytes_max=_fancy_bound(i.size) * 2 + 2 * share_bytes(i.size, 8) * OTHER * 1.25,
+        collectives_max=6, what=f"x[I, J] of {i.size} distributed points")  # two per key, two for the values
+    assert_dist_equal(out, x[i, j])
 
 
 # --------------------------------------------------------------------------

@@ -123,6 +123,21 @@ def test_put_along_axis(shape):
     run_subcases(items, body)
 
 
+def test_put_along_axis_converts_values_as_assignment_and_fills_0d():
+    """Fuzz: values are converted as NumPy's assignment converts them (a Python -1.5 into uint64 is
+    OverflowError, a NumPy array is cast), and a 0-d target with axis=None takes the last value."""
+    x = np.arange(21, dtype=np.uint64).reshape(3, 7)
+    idx = np.array([[0, 1, 1, 0, 2, 0, 0]])
+    for case in ("block", "unstructured", "replicated"):
+        check(lambda a: _put(a, idx, -1.5, 0), (x.copy(),), (distribute(x, case),))
+        check(lambda a: _put(a, idx, np.array(-1.5), 0), (x.copy(),), (distribute(x, case),))
+        check(lambda a: _put(a, idx, 2**70, 0), (x.copy(),), (distribute(x, case),))
+    for dt, value in [(np.int8, 2), (np.complex64, -1.5), (np.uint64, True), (np.int8, [3, 4])]:
+        z = np.array(5, dt)
+        for i in (np.array([0]), np.array([0, 0]), np.array([1]), np.array([], np.intp)):
+            check(lambda a: _put(a, i, value, None), (z.copy(),), (nd.asarray(z),))
+
+
 def test_put_along_axis_broadcast_and_errors():
     x = data((4, 6))
     first = np.argmax(x, axis=1)[:, None]

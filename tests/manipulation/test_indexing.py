@@ -8,6 +8,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.testing import assert_all_ranks, assert_dist_equal, distribute
+from tests.dispatch._helpers import no_fallback
 
 COMM = MPI.COMM_WORLD
 P = COMM.Get_size()
@@ -394,3 +395,60 @@ def test_one_element_set_from_a_sequence_like_numpy(case):
         for key in [3, (-3,), -1]:
             for value in [[1, 2], [], [0], (1, 2), [[1]], np.array([1, 2]), [0, 0]]:
                 _assert_like_numpy(lambda a: a.__setitem__(key, value), x, case, f"{dt.__name__}[{key!r}] = {value!r}")
+
+
+# Distributed index arrays: every key above that holds an index array, with each array distributed in
+# its own layout; the values are read where they live (tests/laws: O(k / P) bytes per rank).
+DIST_KEYS = [k for k in KEYS if any(np.ndim(e) > 0 for e in (k if isinstance(k, tuple) else (k,)))] + [
+    (np.array([9, 0]),), ([1, 2], [3, 40]), (np.array([-8]),), (slice(None), np.array([[7, 0]])),
+    (np.zeros(7, bool),), (np.array([True] * 7),), (slice(None), np.array([True] * 5)),
+]
+KEY_LAYOUTS = ["block", "cyclic", "uneven", "replicated"]
+
+
+def _distributed_key(key, layout):
+    """``key`` with each index array of at least one dimension distributed in ``layout``."""
+    entries = key if isinstance(key, tuple) else (key,)
+    return tuple(distribute(np.asarray(e), layout) if np.ndim(e) > 0 else e for e in entries)
+
+
+def _numpy_key(key):
+    return tuple(np.asarray(e) if isinstance(e, list) else e for e in (key if isinstance(key, tuple) else (key,)))
+
+
+@pytest.mark.parametrize("key", DIST_KEYS, ids=_id)
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "unstructured", "grid_bb", "replicated"])
+def test_distributed_index_arrays_like_numpy(case, key):
+    for layout in KEY_LAYOUTS:
+        d = distribute(X, case)
+        dkey, nkey = _distributed_key(key, layout), _numpy_key(key)
+        try:
+            expected = X[nkey]
+        except IndexError:
+            with pytest.raises(IndexError):
+                d[dkey]
+            continue
+        with no_fallback():
+            got = d[dkey]
+        assert_dist_equal(got, expected)
+        y = X.copy()
+        y[nkey] = -1.0
+        d[dkey] = -1.0
+        assert_dist_equal(d, y)
+        values = np.arange(expected.size, dtype=X.dtype).reshape(expected.shape)
+        y[nkey] = values
+        d[dkey] = values
+        assert_dist_equal(d, y)
+
+
+def test_distributed_index_out_of_bounds_agreed():
+    # Only the rank holding the bad value sees it; every rank raises NumPy's IndexError naming it.
+    idx = np.arange(20) % 7
+    idx[-1] = 7
+    for layout in KEY_LAYOUTS:
+        d = distribute(X, "block")
+        with pytest.raises(IndexError, match="index 7 is out of bounds for axis 0 with size 7"):
+            d[distribute(idx, layout)]
+        with pytest.raises(IndexError, match="out of bounds"):
+            d[distribute(idx, layout)] = 0.0
+        assert_dist_equal(d, X)

@@ -283,7 +283,7 @@ def test_take_indices_and_out_like_numpy(case):
     mismatch is NumPy's IndexError."""
     x = np.arange(6, dtype=np.float16).reshape(2, 3)
     for ind in [[0, 1], [0.5, 1], np.array([0.5, 1]), np.array([]), [], np.array([True, False]), [0, 9],
-                np.float64(1.5), np.array(1.5)]:
+                np.float64(1.5), np.array(1.5), np.array([1, 0], np.uint64)]:  # (take casts same_kind: uint64 ok)
         for axis in [None, 1, 5]:
             # a scalar index takes one element: NumPy's scalar compared as a 0-d array (DistArray's result)
             _assert_like_numpy(lambda a: _zero_d_for_scalar(np.take(a, ind, axis=axis)), x, case,
@@ -373,3 +373,38 @@ def test_copyto_native_like_numpy(case):
                                                           f"where={where!r:.30} {casting}")
     finally:
         nd.set_fallback(old)
+
+
+def _assert_like_numpy_with(call, x, ind, case, layout, label):
+    """``call(array, indices)``: NumPy's arrays against ``x`` distributed by ``case`` and ``ind`` by
+    ``layout``, with the fallback refused (the distributed path must not gather)."""
+    from tests.dispatch._helpers import no_fallback
+
+    want = _outcome(lambda a: call(a, ind), x.copy())
+    with no_fallback():
+        got = _outcome(lambda a: call(a, distribute(ind, layout)), distribute(x, case))
+    assert_all_ranks(got == want, f"{label}: NumPy {want[:3]}, DistArray {got[:3]}")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "grid_bb", "replicated"])
+def test_take_and_put_by_distributed_indices_like_numpy(case):
+    """A distributed index array is read where it lives (no fallback, no gather): take in every mode and
+    axis, put in every mode, out of bounds, empty, 2-d and unsafe (uint64, float) index arrays."""
+    x = np.arange(35.0).reshape(5, 7)
+    indices = [np.array([4, 0, -1, 2, 2, 6]), np.array([[1, 3], [0, -2]]), np.array([9, 0]), np.array([], np.int64),
+               np.array([1, 2], np.uint64), np.array([0.0, 1.0]), np.array([-40, 40, 3], np.int32)]
+    for ind in indices:
+        for layout in ["block", "cyclic", "replicated"]:
+            for mode in ["raise", "wrap", "clip"]:
+                for axis in [None, 0, 1, -1]:
+                    _assert_like_numpy_with(lambda a, i: np.take(a, i, axis=axis, mode=mode), x, ind, case, layout,
+                                            f"take {ind!r} ({layout}) axis={axis} mode={mode}")
+                out = np.zeros((2, 7))
+                _assert_like_numpy_with(lambda a, i: np.take(a, i, axis=0, mode=mode, out=out.copy()), x, ind, case,
+                                        layout, f"take out= {ind!r} ({layout}) mode={mode}")
+
+                def put(a, i):
+                    np.put(a, i, [-1.0, -2.0, -3.0], mode=mode)
+                    return a
+
+                _assert_like_numpy_with(put, x, ind, case, layout, f"put {ind!r} ({layout}) mode={mode}")

@@ -156,6 +156,16 @@ SPECIAL = [np.zeros(0), np.array([1.0, np.nan, 2]), np.array([1.0, np.inf]), np.
            np.zeros(0, np.int64), np.array([-1, 2]), np.array([2**62, 1])]
 
 
+@pytest.mark.parametrize("rule", ["auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt"])
+def test_histogram_rules_of_booleans(rule):
+    """Fuzz: NumPy histograms booleans as uint8, the bin rules too (they subtract)."""
+    x = np.array([True] * 6 + [False])
+    for layout in LAYOUTS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "Converting input from bool"
+            like_numpy(lambda a: np.histogram(a, bins=rule, density=True), (x,), (distribute(x, layout),), rule)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("x", SPECIAL, ids=repr)
 def test_histogram_and_bincount_special_inputs(x, layout):

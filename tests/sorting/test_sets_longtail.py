@@ -7,6 +7,7 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
+from tests.dispatch._helpers import check
 
 COMM = MPI.COMM_WORLD
 
@@ -83,6 +84,13 @@ def test_lexsort_of_nd_keys(shape):
             assert_dist_equal(np.lexsort((distribute(a, case), b), axis=axis), np.lexsort((a, b), axis=axis))
             stacked = np.stack([a, b])
             assert_dist_equal(np.lexsort(distribute(stacked, "block"), axis=axis), np.lexsort(stacked, axis=axis))
+
+
+def test_lexsort_of_zero_dimensional_keys():
+    """Fuzz: a sequence of 0-d keys is one element (NumPy: 0 for axis -1 or 0, its errors otherwise)."""
+    for axis in (-1, 0, None, 1):
+        keys = [np.array(True), np.array(False)]
+        check(lambda *k: np.lexsort(k, axis=axis), keys, [nd.asarray(k) for k in keys])
 
 
 def test_lexsort_of_one_dimensional_keys_array():
