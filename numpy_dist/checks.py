@@ -36,7 +36,17 @@ __all__ = ["CollectiveMismatchError", "set_checks", "get_checks", "set_timeout",
 
 
 class CollectiveMismatchError(RuntimeError):
-    """Ranks entered different collective operations (or the same one with different arguments)."""
+    """Ranks entered different collective operations (or the same one with different arguments).
+
+    Raised on every rank, in checked mode (:func:`set_checks`), before the
+    first message of the operation; its message shows each rank's view.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> issubclass(nd.CollectiveMismatchError, RuntimeError)
+    True
+    """
 
 
 _checks = _config.CHECK
@@ -62,13 +72,35 @@ def install_operation(hook: Callable[[Any, Callable[[], Any]], Any]) -> None:
 
 
 def set_checks(enabled: bool) -> bool:
-    """Turn the checked mode on or off (on every rank alike); returns the previous setting.
+    """Turn the checked mode on or off; returns the previous setting.
+
+    In checked mode every public collective operation first verifies that all
+    ranks entered the same operation with the same arguments, and raises
+    :class:`CollectiveMismatchError` on every rank when they did not.  The
+    initial setting comes from ``NUMPY_DIST_CHECK``.
+
+    Parameters
+    ----------
+    enabled : bool
+        True to check, False to run unchecked.  Set it identically on every
+        rank.
+
+    Returns
+    -------
+    bool
+        The previous setting.
+
+    Notes
+    -----
+    Communication: none (the checks themselves cost one small allgather per
+    operation).
 
     Examples
     --------
     >>> import numpy_dist as nd
     >>> old = nd.set_checks(True)
-    >>> _ = nd.set_checks(old)
+    >>> nd.set_checks(old)
+    True
     """
     global _checks
     old, _checks = _checks, bool(enabled)

@@ -118,17 +118,37 @@ def _factorizations(n: int, k: int) -> list[tuple[int, ...]]:
 
 
 def make_grid_shape(shape: Sequence[int], dist: Sequence[str], comm_size: int) -> tuple[int, ...]:
-    """Grid shape (one entry per axis, 1 for ``'n'`` axes) balancing processes over distributed axes.
+    """Grid shape balancing processes over the distributed axes.
 
     Chooses, among the factorisations of ``comm_size`` over the distributed
     axes, the one with the smallest local-block half-perimeter (a proxy for
     halo traffic), preferring more processes on earlier axes on ties.
 
+    Parameters
+    ----------
+    shape : sequence of int
+        Global shape of the array.
+    dist : sequence of str
+        Distribution code per axis (``'n'`` axes get 1 process).
+    comm_size : int
+        Number of processes to spread.
+
+    Returns
+    -------
+    tuple of int
+        Processes per axis (1 for ``'n'`` axes); the product is ``comm_size``
+        when an axis is distributed.
+
+    Notes
+    -----
+    Communication: none.
+
     Examples
     --------
-    >>> make_grid_shape((4, 6), ("b", "b"), 4)
+    >>> import numpy_dist as nd
+    >>> nd.make_grid_shape((4, 6), ("b", "b"), 4)
     (2, 2)
-    >>> make_grid_shape((10, 3), ("b", "n"), 4)
+    >>> nd.make_grid_shape((10, 3), ("b", "n"), 4)
     (4, 1)
     """
     distributed = [i for i, c in enumerate(dist) if c != "n"]

@@ -106,7 +106,28 @@ def _likely_cause(operation: str) -> str:
 
 
 def set_timeout(seconds: float | None) -> None:
-    """Start (``seconds`` > 0) or stop (0/None) the collective watchdog on this rank."""
+    """Start or stop the collective watchdog on this rank.
+
+    While it runs, a rank blocked in one MPI call for longer than ``seconds``
+    prints what it was waiting in and aborts the job, instead of hanging when
+    ranks went out of step.  The initial setting comes from
+    ``NUMPY_DIST_TIMEOUT``.
+
+    Parameters
+    ----------
+    seconds : float or None
+        The time limit of one blocking call; 0 or None stops the watchdog.
+
+    Notes
+    -----
+    Communication: none (a local setting; set it on every rank).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.set_timeout(600)
+    >>> nd.set_timeout(None)
+    """
     if not seconds:
         _watchdog.enabled = False
         return
