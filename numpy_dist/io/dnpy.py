@@ -37,6 +37,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import DAP_VERSION, Distribution
@@ -325,28 +326,40 @@ def _names_for(prefix_or_list: Any, comm: _comm.Intracomm, saving: bool) -> list
 def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -> None:
     """Save a DistArray as one ``.dnpy`` file per rank (DistArray 0.4's format).
 
-    Parameters
-    ----------
-    prefix_or_list : str, path-like or list of str
-        A prefix (rank ``r`` writes ``<prefix>_<r>.dnpy``) or one name per
-        rank (TypeError if the length is not the number of ranks).
-    d : DistArray
-        Any distribution (replicated blocks are written by every replica).
-
     Files are written under temporary names and renamed once every rank
     succeeded; with a prefix, files ``<prefix>_<k>.dnpy`` with ``k`` at or
     beyond the number of ranks (left by an earlier save on more ranks) are
     removed, so the set on disk is always one consistent save.
 
+    Parameters
+    ----------
+    prefix_or_list : str, path-like or list of str
+        A prefix (rank ``r`` writes ``<prefix>_<r>.dnpy``) or one name per
+        rank.
+    d : DistArray
+        Any distribution (replicated blocks are written by every replica).
+
+    Raises
+    ------
+    TypeError
+        If a list of names does not have one name per rank, or ``d`` is not a
+        DistArray.
+    OSError
+        If a file cannot be written (raised on every rank).
+
+    Notes
+    -----
     Communication: one broadcast (temporary-name token), three error agreements.
 
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
-    >>> from numpy_dist.io import save_dnpy, load_dnpy
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
     >>> d = nd.asarray(np.arange(10.0), dist="c")
-    >>> save_dnpy("/tmp/doc_example", d)                    # doctest: +SKIP
-    >>> load_dnpy("/tmp/doc_example").dist                   # doctest: +SKIP
+    >>> nd.save_dnpy(os.path.join(tmp, "part"), d)
+    >>> nd.load_dnpy(os.path.join(tmp, "part")).dist
     ('c',)
     """
     check_distarray(d)
@@ -379,6 +392,7 @@ def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -
                 k += 1
 
 
+@shared_parameters
 def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Intracomm | None = None, *,
               dist: Any = None, grid_shape: Any = None, mmap_mode: str | None = None) -> DistArray:
     """Load ``.dnpy`` files written by :func:`save_dnpy` (on any number of ranks).
@@ -388,28 +402,45 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
     prefix_or_list : str, path-like or list of str
         A prefix (the files ``<prefix>_0.dnpy``, ``<prefix>_1.dnpy`` ... that
         exist) or the list of every file of the saved set, in saved-rank order.
-    comm : mpi4py.MPI.Intracomm, optional
-        Default ``COMM_WORLD``.
-    dist, grid_shape : optional
-        Target distribution.  Default: the saved distribution when the files
-        were written by as many ranks as ``comm`` has (each rank reads its own
-        file, no data moves); otherwise block along axis 0.
-    mmap_mode : {None, "r", "r+", "c"}, optional
-        Map each rank's own file instead of reading it (:mod:`numpy_dist.io.memmap`);
-        only in the saved layout on the saved rank count (ValueError otherwise).
+    {comm}
+    {dist}
+        Default here: the saved distribution when the files were written by
+        as many ranks as ``comm`` has (each rank reads its own file, no data
+        moves); otherwise block along axis 0.
+    {grid_shape}
+    mmap_mode : {None, 'r', 'r+', 'c'}, optional
+        Map each rank's own file instead of reading it
+        (:mod:`numpy_dist.io.memmap`); only in the saved layout on the saved
+        rank count (ValueError otherwise).
 
-    Raises FileNotFoundError (no file, or a listed one missing), ValueError
-    (wrong magic, truncated file, files that disagree on shape or dtype, or
-    do not cover the array) identically on every rank.
+    Returns
+    -------
+    DistArray
+        The saved global array.
 
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file, or a listed one is missing.
+    ValueError
+        If a file has the wrong magic or is truncated, or the files disagree on
+        shape or dtype or do not cover the array.
+
+    Notes
+    -----
     Communication: one allgather of the headers; when the files do not map
     one-to-one onto the ranks, one Alltoallv of the data (each element moves
-    once).
+    once).  Every error is raised identically on every rank.
 
     Examples
     --------
-    >>> from numpy_dist.io import load_dnpy
-    >>> d = load_dnpy("/tmp/doc_example")                     # doctest: +SKIP
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> nd.save_dnpy(os.path.join(tmp, "x"), nd.arange(5))
+    >>> nd.asnumpy(nd.load_dnpy(os.path.join(tmp, "x"))).tolist()
+    [0, 1, 2, 3, 4]
     """
     mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = _comm.get_comm(comm)

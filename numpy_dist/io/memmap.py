@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution
@@ -77,6 +78,7 @@ def mapped_file_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.
     return whole
 
 
+@shared_parameters
 def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, dist: Any = None,
                 comm: _comm.Intracomm | None = None, *, grid_shape: Any = None, mode: str = "w+") -> DistArray:
     """Create (``mode="w+"``) or open (``"r+"``, ``"r"``, ``"c"``) a ``.npy`` file as a file-mapped DistArray.
@@ -85,21 +87,50 @@ def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, di
     ----------
     path : str or path-like
         The ``.npy`` file, the same on every rank.
-    shape, dtype
-        The array's shape and element type (``"w+"``: the file is created
-        with them, zero-filled; otherwise they must match the file's).
-    dist, comm, grid_shape
-        The layout, as :func:`numpy_dist.load` takes it (default: blocks along axis 0).
-    mode : {"w+", "r+", "r", "c"}
+    shape : int or tuple of int
+        The array's global shape (``"w+"``: the file is created with it;
+        otherwise it must match the file's).
+    dtype : data-type, optional
+        The element type (default float64), created or checked as ``shape``.
+    {dist}
+    {comm}
+        Default: the communicator of a Distribution ``dist``, else
+        ``COMM_WORLD``.
+    {grid_shape}
+    mode : {'w+', 'r+', 'r', 'c'}, optional
+        ``"w+"`` (default) creates a zero-filled file; ``"r+"`` maps it for
+        reading and writing, ``"r"`` read-only, ``"c"`` copy-on-write.
 
+    Returns
+    -------
+    DistArray
+        Each rank's local block maps that rank's part of the file.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is not one of the four, or the file's shape or dtype does
+        not match ``shape``/``dtype``.
+    FileNotFoundError
+        If a mode other than ``"w+"`` names a missing file.
+
+    Notes
+    -----
     Communication: rank 0 creates the file and broadcasts its header size;
     each rank maps it (no data moves).
 
     Examples
     --------
-    >>> import numpy_dist as nd
-    >>> d = nd.open_memmap("/tmp/doc_mm.npy", (1000, 8), "f8")  # doctest: +SKIP
-    >>> d[:10] = 1.0; nd.io.memmap.flush(d)                      # doctest: +SKIP
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "m.npy")
+    >>> d = nd.open_memmap(path, (4, 2), "f8")
+    >>> d[:2] = 1.0
+    >>> nd.io.memmap.flush(d)
+    >>> np.load(path).sum()
+    np.float64(4.0)
     """
     c = load_comm(dist, comm)
     path = os.fspath(path)
