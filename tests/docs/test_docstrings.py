@@ -28,9 +28,9 @@ REQUIRED = ("GL08", "PR01", "PR02", "RT01", "EX01")
 
 #: The documented user-facing namespaces, by dotted name.  The top level is split by where a name
 #: is defined: the array API namespace functions (numpy_dist._namespace) are one group of their own.
-MODULES = ("numpy_dist:core", "numpy_dist:array-api", "numpy_dist.DistArray", "numpy_dist.Distribution", "numpy_dist.random",
-           "numpy_dist.linalg", "numpy_dist.fft", "numpy_dist.io", "numpy_dist.testing",
-           "numpy_dist.client", "numpy_dist.ma")
+MODULES = ("numpy_dist:core", "numpy_dist:array-api", "numpy_dist.DistArray", "numpy_dist.Distribution",
+           "numpy_dist.Context", "numpy_dist.io", "numpy_dist.testing", "numpy_dist.plotting",
+           "numpy_dist.random", "numpy_dist.linalg", "numpy_dist.fft", "numpy_dist.client", "numpy_dist.ma")
 
 
 def _resolve(dotted: str) -> object:
