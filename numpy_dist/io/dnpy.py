@@ -63,6 +63,26 @@ _ALIGN = 16
 def magic(major: int, minor: int) -> bytes:
     """The magic string (7 bytes) plus the two version bytes of format ``(major, minor)``.
 
+    Parameters
+    ----------
+    major : int
+        Major format version (0-255).
+    minor : int
+        Minor format version (0-255).
+
+    Returns
+    -------
+    bytes
+        The 9 bytes a ``.dnpy`` file starts with.
+
+    Raises
+    ------
+    ValueError
+        If a version number does not fit in a byte.
+
+    Examples
+    --------
+    >>> from numpy_dist.io.dnpy import magic
     >>> magic(1, 0)
     b'\\x93DARRAY\\x01\\x00'
     """
@@ -72,7 +92,30 @@ def magic(major: int, minor: int) -> bytes:
 
 
 def read_magic(fp: IO[bytes]) -> tuple[int, int]:
-    """Read the magic string; return ``(major, minor)`` (ValueError if it is not a ``.dnpy`` file)."""
+    """Read the magic string of a ``.dnpy`` file and return its format version.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned at the start of the file; left after the 9 magic bytes.
+
+    Returns
+    -------
+    tuple of int
+        ``(major, minor)``.
+
+    Raises
+    ------
+    ValueError
+        If it is not a ``.dnpy`` file.
+
+    Examples
+    --------
+    >>> import io
+    >>> from numpy_dist.io.dnpy import magic, read_magic
+    >>> read_magic(io.BytesIO(magic(1, 0)))
+    (1, 0)
+    """
     raw = fp.read(len(MAGIC_PREFIX) + 2)
     if len(raw) != len(MAGIC_PREFIX) + 2 or raw[: len(MAGIC_PREFIX)] != MAGIC_PREFIX:
         raise ValueError(f"not a .dnpy file: the magic string is {raw[:8]!r}, expected {MAGIC_PREFIX!r}")
@@ -107,11 +150,32 @@ def _encode_header(meta: dict) -> bytes:
 
 def write_localarray(fp: IO[bytes], local: np.ndarray, dim_data: Sequence[dict],
                      version: str = DAP_VERSION) -> None:
-    """Write one rank's block and its ``dim_data`` to an open binary file.
+    """Write one rank's block and its ``dim_data`` to an open binary file (the ``.dnpy`` format).
+
+    Parameters
+    ----------
+    fp : binary file object
+        Where to write.
+    local : array_like
+        The block.
+    dim_data : sequence of dict
+        The block's Distributed Array Protocol ``dim_data``.
+    version : str, optional
+        The protocol version recorded in the header.
+
+    Raises
+    ------
+    ValueError
+        If the block has an object dtype.
+
+    Notes
+    -----
+    Communication: none (one rank's file).
 
     Examples
     --------
     >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_localarray
     >>> buf = io.BytesIO()
     >>> write_localarray(buf, np.arange(3), ({"dist_type": "b", "size": 6, "proc_grid_size": 2,
     ...                                       "proc_grid_rank": 0, "start": 0, "stop": 3},))
@@ -137,7 +201,37 @@ def _check_dim_dict(axis: int, dd: Any) -> None:
 
 
 def read_array_header(fp: IO[bytes], version: tuple[int, int] = (1, 0)) -> tuple[str, tuple[dict, ...]]:
-    """Read the header after the magic string: ``(__version__, dim_data)`` (ValueError if invalid)."""
+    """Read the header after the magic string: ``(__version__, dim_data)``.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned just after the magic string.
+    version : tuple of int, optional
+        The file's format version, as :func:`read_magic` returned it.
+
+    Returns
+    -------
+    version : str
+        The protocol version the file records.
+    dim_data : tuple of dict
+        The block's ``dim_data``, checked.
+
+    Raises
+    ------
+    ValueError
+        If the format version is unknown or the header is truncated or invalid.
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_magic, read_array_header
+    >>> buf = io.BytesIO()
+    >>> write_localarray(buf, np.arange(2), ({"dist_type": "n", "size": 2},))
+    >>> _ = buf.seek(0)
+    >>> read_array_header(buf, read_magic(buf))[1]
+    ({'dist_type': 'n', 'size': 2},)
+    """
     fmt = {(1, 0): "<H", (2, 0): "<I"}.get(tuple(version))
     if fmt is None:
         raise ValueError(f"unsupported .dnpy format version {version}")
@@ -166,7 +260,34 @@ read_array_header_1_0 = read_array_header  # the seed's name
 
 
 def read_localarray(fp: IO[bytes]) -> dict:
-    """Read a whole ``.dnpy`` file: the protocol dict ``{'__version__', 'dim_data', 'buffer'}``."""
+    """Read a whole ``.dnpy`` file.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned at the start of the file.
+
+    Returns
+    -------
+    dict
+        The Distributed Array Protocol dict: ``'__version__'``, ``'dim_data'``
+        and ``'buffer'`` (the block).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a valid ``.dnpy`` file, or truncated.
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_localarray
+    >>> buf = io.BytesIO()
+    >>> write_localarray(buf, np.ones(2), ({"dist_type": "n", "size": 2},))
+    >>> _ = buf.seek(0)
+    >>> sorted(read_localarray(buf))
+    ['__version__', 'buffer', 'dim_data']
+    """
     version, dim_data = read_array_header(fp, read_magic(fp))
     try:
         buffer = np.lib.format.read_array(fp, allow_pickle=False)
