@@ -108,6 +108,21 @@ def set_checks(enabled: bool) -> bool:
 
 
 def get_checks() -> bool:
+    """Whether the checked mode is on (see :func:`set_checks`).
+
+    Returns
+    -------
+    bool
+        The current setting.
+
+    Examples
+    --------
+    >>> from numpy_dist.checks import get_checks, set_checks
+    >>> old = set_checks(False)
+    >>> get_checks()
+    False
+    >>> _ = set_checks(old)
+    """
     return _checks
 
 
@@ -141,7 +156,46 @@ def _comm_key(comm: MPI.Intracomm) -> int:
 
 @contextlib.contextmanager
 def checked(comm: MPI.Intracomm, name: str, args: tuple = (), kwargs: dict | None = None) -> Iterator[None]:
-    """Mark a public collective operation: check agreement (checked mode) and name it (watchdog)."""
+    """Mark a public collective operation: check agreement (checked mode) and name it (watchdog).
+
+    Nested operations are neither checked nor named again.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The operation's communicator.
+    name : str
+        The operation's name.
+    args : tuple, optional
+        Its arguments, compared across ranks in checked mode.
+    kwargs : dict, optional
+        Its keyword arguments, compared too.
+
+    Yields
+    ------
+    None
+        The operation runs in the block.
+
+    Raises
+    ------
+    CollectiveMismatchError
+        In checked mode, if the ranks entered different operations or passed
+        different arguments (on every rank, before the block runs).
+
+    Notes
+    -----
+    Communication: one small allgather of signatures in checked mode; none
+    otherwise.
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.checks import checked
+    >>> with checked(MPI.COMM_WORLD, "demo", (1, 2)):
+    ...     total = 1 + 2
+    >>> total
+    3
+    """
     if _watchdog.in_operation():
         yield
         return
@@ -169,8 +223,29 @@ def active() -> bool:
 def collective(name: str | None = None, local_args: int = 0):
     """Decorator for public collective functions: check agreement and name the operation.
 
-    The first ``local_args`` positional arguments are rank-local data (a
-    block, or data only the root holds) and are left out of the signature.
+    Parameters
+    ----------
+    name : str, optional
+        The operation's name (default: the function's name).
+    local_args : int, optional
+        How many leading positional arguments are rank-local data (a block, or
+        data only the root holds), left out of the compared signature.
+
+    Returns
+    -------
+    callable
+        A decorator; the function it returns runs the decorated one inside
+        :func:`checked` (and settles deferred work first).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.checks import collective
+    >>> @collective()
+    ... def total(d):
+    ...     return float(np.sum(d))
+    >>> total(nd.arange(4.0))
+    6.0
     """
 
     def decorate(func):

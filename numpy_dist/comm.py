@@ -505,6 +505,14 @@ class LocalFailures:
     failure the remaining local steps are skipped, so a failing rank still
     takes part in every later message.  :meth:`agree` is collective.
 
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that agree.
+    fp : str, optional
+        The operation's name: record and report floating-point errors under
+        it (default: not recorded).
+
     Examples
     --------
     >>> from mpi4py import MPI
@@ -614,7 +622,39 @@ def agreed(comm: MPI.Intracomm, fp: str | None = None) -> Iterator[None]:
 
 
 def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None = None) -> Any:
-    """``kernel()`` inside :func:`agreed`: its result, or on every rank what any rank raised."""
+    """``kernel()`` inside :func:`agreed`: its result, or on every rank what any rank raised.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that run ``kernel``; every one of them calls this.
+    kernel : callable
+        Local (communication-free) work, called with no argument.
+    fp : str, optional
+        The operation's name: report floating-point errors (as ``np.seterr``
+        asks) under it.
+
+    Returns
+    -------
+    object
+        What ``kernel`` returned on this rank.
+
+    Raises
+    ------
+    BaseException
+        What ``kernel`` raised on the lowest failing rank, on every rank.
+
+    Notes
+    -----
+    Communication: one allgather after the kernel (none on one rank).
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.comm import agreed_call
+    >>> agreed_call(MPI.COMM_WORLD, lambda: 6 * 7)
+    42
+    """
     if comm.Get_size() == 1:
         return kernel()
     failures = LocalFailures(comm, fp)

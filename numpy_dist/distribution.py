@@ -39,7 +39,34 @@ DistLike = Any  # a Distribution, a code 'b'/'c'/'u'/'n', a sequence of codes, o
 
 
 def normalize_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
-    """A shape as a tuple of non-negative ints (TypeError/ValueError naming ``name``)."""
+    """A shape as a tuple of non-negative ints.
+
+    Parameters
+    ----------
+    shape : int or sequence of int
+        The shape to check.
+    name : str, optional
+        The argument's name in error messages.
+
+    Returns
+    -------
+    tuple of int
+        The shape.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not an integer or a sequence of integers (bools are
+        refused).
+    ValueError
+        If a size is negative.
+
+    Examples
+    --------
+    >>> from numpy_dist.distribution import normalize_shape
+    >>> normalize_shape(3), normalize_shape([2, 4])
+    ((3,), (2, 4))
+    """
     if isinstance(shape, (numbers.Integral,)) and not isinstance(shape, (bool, np.bool_)):
         shape = (shape,)
     try:
@@ -65,6 +92,23 @@ def shape_standin(shape: tuple[int, ...]) -> np.ndarray:
     Running a NumPy function on it raises exactly what NumPy raises for an
     array of that shape (the checks depend only on metadata, which every rank
     holds), so every rank raises alike before any communication.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        An array of the empty structured dtype (itemsize 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.distribution import shape_standin
+    >>> np.transpose(shape_standin((2, 3))).shape, shape_standin((2, 3)).nbytes
+    ((3, 2), 0)
     """
     return np.empty(shape, _NO_BYTES)
 
@@ -178,6 +222,18 @@ def install_comm_resolver(resolve: Callable[[Any], Any]) -> None:
 
     The transport layer (``numpy_dist.comm``) calls this once when it is
     imported; the layout layer itself never imports MPI.
+
+    Parameters
+    ----------
+    resolve : callable
+        Takes None, a communicator or a Context; returns the communicator.
+
+    Examples
+    --------
+    >>> import numpy_dist
+    >>> from numpy_dist.comm import resolve_comm
+    >>> from numpy_dist.distribution import install_comm_resolver
+    >>> install_comm_resolver(resolve_comm)   # what numpy_dist.comm does
     """
     global _resolve_comm
     _resolve_comm = resolve

@@ -11,7 +11,28 @@ __all__ = ["ownership_summary", "describe_indices"]
 
 
 def describe_indices(idx: np.ndarray) -> str:
-    """Compact text for a set of global indices: ``3:7``, ``1:10:4``, or a short list."""
+    """Compact text for a set of global indices: ``3:7``, ``1:10:4``, or a short list.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        Global indices, in local order.
+
+    Returns
+    -------
+    str
+        A slice-like text for evenly spaced ascending indices, ``-`` for none,
+        else the first few indices and the count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.ownership import describe_indices
+    >>> describe_indices(np.arange(3, 7)), describe_indices(np.array([1, 5, 9]))
+    ('3:7', '1:10:4')
+    >>> describe_indices(np.array([4, 0, 2]))
+    '{4,0,2} (3)'
+    """
     if idx.size == 0:
         return "-"
     if idx.size == 1:
