@@ -194,6 +194,28 @@ def implicit_gather(d: Any, what: str) -> None:
         The array about to be gathered on every rank.
     what : str
         How it is being converted, e.g. ``"np.asarray(d)"``.
+
+    Raises
+    ------
+    FallbackError
+        In the ``"error"`` mode of :func:`numpy_dist.set_fallback` (on every
+        rank: the decision depends on global metadata only).
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist._implicit import implicit_gather
+    >>> old = nd.set_fallback("error")
+    >>> try:
+    ...     implicit_gather(nd.arange(3), "list(d)")
+    ... except nd.FallbackError:
+    ...     print("refused")
+    refused
+    >>> _ = nd.set_fallback(old)
     """
     mode = get_fallback()
     nranks = d.comm.Get_size()

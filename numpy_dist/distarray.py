@@ -38,7 +38,29 @@ HOOK_NAMES = ("getitem", "setitem", "array_ufunc", "array_function", "asnumpy", 
 
 
 def install_array_hooks(**hooks: Callable[..., Any]) -> None:
-    """Install operations of a higher layer that ``DistArray``'s methods call (at import time)."""
+    """Install operations of a higher layer that ``DistArray``'s methods call (at import time).
+
+    Parameters
+    ----------
+    **hooks : callable
+        By name: ``getitem``, ``setitem``, ``array_ufunc``,
+        ``array_function``, ``asnumpy``, ``element``, ``redistribute``,
+        ``repr``, ``str``, ``namespace``.
+
+    Raises
+    ------
+    ValueError
+        If a name is not one of these.
+
+    Examples
+    --------
+    >>> from numpy_dist.distarray import install_array_hooks
+    >>> try:
+    ...     install_array_hooks(nonsense=print)
+    ... except ValueError as e:
+    ...     print(e)
+    unknown DistArray hooks ['nonsense']
+    """
     unknown = set(hooks) - set(HOOK_NAMES)
     if unknown:
         raise ValueError(f"unknown DistArray hooks {sorted(unknown)}")
@@ -101,7 +123,36 @@ _ITER_CHUNK_BYTES = 1 << 20
 
 
 def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
-    """Normalise a dtype; object dtypes are refused (they cannot travel as bytes)."""
+    """Normalise a dtype; object dtypes are refused (they cannot travel as bytes).
+
+    Parameters
+    ----------
+    dtype : data-type
+        Anything ``np.dtype`` accepts.
+    name : str, optional
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.dtype
+        The dtype.
+
+    Raises
+    ------
+    TypeError
+        If it is not a valid dtype, or holds Python objects.
+
+    Examples
+    --------
+    >>> from numpy_dist.distarray import check_dtype
+    >>> check_dtype("f4")
+    dtype('float32')
+    >>> try:
+    ...     check_dtype(object)
+    ... except TypeError:
+    ...     print("refused")
+    refused
+    """
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:
@@ -1425,12 +1476,37 @@ def aligned_block(x: Any, dist: Distribution) -> Any:
     every rank, is sliced to this rank's block; scalars pass through
     unchanged (NEP 50 treats Python scalars specially).
 
+    Parameters
+    ----------
+    x : DistArray, numpy.ndarray or scalar
+        The operand (its shape broadcasts to ``dist.shape``).
+    dist : Distribution
+        The layout to align with.
+
+    Returns
+    -------
+    numpy.ndarray or scalar
+        The part of ``x`` that meets this rank's block of ``dist``.
+
+    Raises
+    ------
+    ValueError
+        If a DistArray lives on another communicator.
+
+    Notes
+    -----
+    Communication: one redistribution of a DistArray in another layout; none
+    otherwise.
+
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.distarray import aligned_block
     >>> d = nd.asarray(np.zeros((4, 3)))
     >>> aligned_block(np.arange(3.0), d.distribution).shape
     (3,)
+    >>> aligned_block(np.ones((4, 3)), d.distribution).shape == d.distribution.local_shape
+    True
     """
     if isinstance(x, DistArray):
         if x._dist is dist:

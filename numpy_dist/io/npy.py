@@ -44,12 +44,49 @@ _MASKED: dict[str, Any] = {}
 
 
 def install_masked_io(array_type: type, save: Any, load: Any) -> None:
-    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside."""
+    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside.
+
+    ``numpy_dist.ma`` calls this once when it is imported (the I/O layer
+    never imports it).
+
+    Parameters
+    ----------
+    array_type : type
+        The masked array class.
+    save : callable
+        ``save(path, masked_array)``: writes the data and the mask file.
+    load : callable
+        Builds the masked array from the data file and its mask file.
+
+    Examples
+    --------
+    >>> import numpy_dist.ma
+    >>> from numpy_dist.io import npy
+    >>> npy._MASKED["type"] is numpy_dist.ma.MaskedDistArray   # installed by numpy_dist.ma
+    True
+    """
     _MASKED.update(type=array_type, save=save, load=load)
 
 
 def mask_path(path: str | os.PathLike) -> str:
-    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``)."""
+    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The data file's name (with or without ``.npy``).
+
+    Returns
+    -------
+    str
+        The mask file's name.
+
+    Examples
+    --------
+    >>> from numpy_dist.io.npy import mask_path
+    >>> mask_path("x.npy"), mask_path("y")
+    ('x.mask.npy', 'y.mask.npy')
+    """
     path = os.fspath(path)
     return (path[:-4] if path.endswith(".npy") else path) + ".mask.npy"
 

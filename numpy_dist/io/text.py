@@ -141,7 +141,41 @@ def _write_everywhere(f: Any, rows: DistArray, kwargs: dict) -> None:
 
 
 def file_size(path: str, comm: Any) -> int:
-    """The size of ``path`` in bytes, as rank 0 sees it (a missing file raises on every rank)."""
+    """The size of ``path`` in bytes, as rank 0 sees it.
+
+    Parameters
+    ----------
+    path : str
+        The file, the same on every rank.
+    comm : mpi4py.MPI.Intracomm
+        The ranks that need the size (every one of them calls this).
+
+    Returns
+    -------
+    int
+        The size, the same on every rank.
+
+    Raises
+    ------
+    FileNotFoundError
+        If rank 0 finds no such file (on every rank).
+
+    Notes
+    -----
+    Communication: one error agreement and one broadcast.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.io.text import file_size
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "five.txt")
+    >>> if MPI.COMM_WORLD.rank == 0:
+    ...     _ = open(path, "w").write("12345")
+    >>> file_size(path, MPI.COMM_WORLD)
+    5
+    """
     with _comm.agreed(comm):
         size = os.path.getsize(path) if comm.Get_rank() == 0 else None
     return _comm.bcast_object(comm, size)
