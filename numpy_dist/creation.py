@@ -174,9 +174,9 @@ def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, gri
     ValueError
         If ``root`` is not a rank of ``comm``, or ``dist``/``grid_shape`` do not
         fit the shape.
-    TypeError
-        If the data on ``root`` cannot be converted (raised on every rank, as
-        ``root`` saw it).
+    TypeError or ValueError
+        What converting the data to an array raised on ``root`` (an object or
+        ragged input), raised on every rank.
 
     Notes
     -----
@@ -490,7 +490,8 @@ def asnumpy(d: DistArray) -> np.ndarray:
 
     Notes
     -----
-    Communication: one allgather of the blocks (collective).
+    Communication: one all-to-all exchange in which every rank receives
+    every other rank's block (collective).
 
     Examples
     --------
@@ -534,8 +535,10 @@ def gather(d: DistArray, root: int = 0) -> np.ndarray | None:
     --------
     >>> import numpy as np, numpy_dist as nd
     >>> from mpi4py import MPI
-    >>> x = nd.gather(nd.asarray(np.arange(4)))
-    >>> (x.tolist() if MPI.COMM_WORLD.rank == 0 else [0, 1, 2, 3])
+    >>> x = nd.gather(nd.asarray(np.arange(4)), root=0)
+    >>> (x is None) == (MPI.COMM_WORLD.rank != 0)     # None on the other ranks
+    True
+    >>> MPI.COMM_WORLD.bcast(x).tolist()              # rank 0's array
     [0, 1, 2, 3]
     """
     if not isinstance(root, int) or not 0 <= root < d.comm.Get_size():

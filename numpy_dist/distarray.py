@@ -700,7 +700,7 @@ class DistArray(NDArrayOperatorsMixin):
 
         Notes
         -----
-        Communication: one allgather of the whole array.
+        Communication: one all-to-all exchange; every rank receives the whole array.
 
         Examples
         --------
@@ -728,7 +728,7 @@ class DistArray(NDArrayOperatorsMixin):
 
         Notes
         -----
-        Communication: one allgather of the whole array.
+        Communication: one all-to-all exchange; every rank receives the whole array.
 
         Examples
         --------
