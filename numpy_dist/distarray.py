@@ -1077,8 +1077,8 @@ class DistArray(NDArrayOperatorsMixin):
 
         Notes
         -----
-        Communication: a scan of the kept counts; elements move where the result's
-        layout needs them.
+        Communication: a DistArray ``condition`` is gathered; the kept slices
+        move where the result's layout needs them (a take along the axis).
 
         Examples
         --------
@@ -1108,7 +1108,9 @@ class DistArray(NDArrayOperatorsMixin):
 
         Notes
         -----
-        Communication: each value travels to the rank that owns its element.
+        Communication: the array is viewed flat (a reshape: elements move where
+        the flat layout needs them), each rank writes the indices it owns,
+        and the result is reshaped back.
 
         Examples
         --------

@@ -18,6 +18,7 @@ import numpy as np
 from mpi4py import MPI
 
 from .. import comm as _comm
+from .._docstrings import shared_parameters
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
 from ..distribution import Distribution
@@ -109,6 +110,7 @@ def dist_cases(ndim: int | None = None) -> list[str]:
     return [k for k, f in DIST_CASES.items() if f(probe, MPI.COMM_SELF) is not None]
 
 
+@shared_parameters
 def distribute(x: np.ndarray, case: str, comm: MPI.Intracomm | None = None) -> DistArray:
     """``x`` (held whole on every rank) distributed as case ``case``.
 
@@ -119,8 +121,7 @@ def distribute(x: np.ndarray, case: str, comm: MPI.Intracomm | None = None) -> D
     case : str
         A key of :data:`DIST_CASES`.  A case that does not apply to the shape
         (and every 0-d array) gives a replicated layout.
-    comm : mpi4py.MPI.Intracomm, optional
-        Default ``COMM_WORLD``.
+    {comm}
 
     Returns
     -------
