@@ -771,8 +771,10 @@ class Distribution:
         >>> from mpi4py import MPI
         >>> P = MPI.COMM_WORLD.size
         >>> d = nd.Distribution(None, (4, 6), dist="bn")
-        >>> d.local_indices(0, 0).tolist() == list(range(4 // P))
-        True
+        >>> d.local_indices(0, 0)[:1].tolist()
+        [0]
+        >>> sorted(i for r in range(P) for i in d.local_indices(0, r).tolist())
+        [0, 1, 2, 3]
         >>> d.local_indices(1).tolist()
         [0, 1, 2, 3, 4, 5]
         """
@@ -801,8 +803,10 @@ class Distribution:
         >>> from mpi4py import MPI
         >>> P = MPI.COMM_WORLD.size
         >>> d = nd.Distribution(None, (4, 6), dist="bn")
-        >>> d.local_shape_of(0) == (4 // P, 6)
-        True
+        >>> d.local_shape_of(0)[1]
+        6
+        >>> sum(d.local_shape_of(r)[0] for r in range(P))
+        4
         """
         return tuple(m.local_size(self.axis_coord(i, rank)) for i, m in enumerate(self.maps))
 
