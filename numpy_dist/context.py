@@ -98,7 +98,7 @@ class Context(RegisteredFunctions):
 
     @property
     def targets(self) -> list[int]:
-        """The ranks of the context, ``[0, ..., size - 1]`` (the seed's engine ids).
+        """The ranks of the context, ``[0, ..., size - 1]`` (the seed's engine ids).  Local.
 
         Examples
         --------
@@ -505,7 +505,7 @@ class Context(RegisteredFunctions):
 
     @property
     def random(self) -> Any:
-        """The seed's ``Random`` facade on this context (created once).
+        """The seed's ``Random`` facade on this context (created once).  Local.
 
         Examples
         --------
@@ -568,7 +568,7 @@ class Context(RegisteredFunctions):
         return results if targets is None else [results[t] for t in targets]
 
     def close(self) -> None:
-        """Nothing to release (kept for the seed's API).
+        """Nothing to release (kept for the seed's API).  Local.
 
         Examples
         --------

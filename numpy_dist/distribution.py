@@ -621,7 +621,7 @@ class Distribution:
     # -- queries (all local) -------------------------------------------------------------
     @property
     def dist(self) -> tuple[str, ...]:
-        """Distribution code per axis (``'b'``, ``'c'``, ``'u'`` or ``'n'``).
+        """Distribution code per axis (``'b'``, ``'c'``, ``'u'`` or ``'n'``).  Local.
 
         Examples
         --------
@@ -636,7 +636,7 @@ class Distribution:
 
     @property
     def size(self) -> int:
-        """Number of elements of the global array.
+        """Number of elements of the global array.  Local.
 
         Examples
         --------
@@ -651,7 +651,7 @@ class Distribution:
 
     @property
     def grid_shape(self) -> tuple[int, ...]:
-        """Processes along each array axis (1 for axes that are not distributed).
+        """Processes along each array axis (1 for axes that are not distributed).  Local.
 
         Examples
         --------
@@ -666,7 +666,7 @@ class Distribution:
 
     @property
     def replicated_dims(self) -> tuple[int, ...]:
-        """Grid dimensions along which blocks are replicated (no axis is laid along them).
+        """Grid dimensions along which blocks are replicated (no axis is laid along them).  Local.
 
         Examples
         --------
@@ -812,7 +812,7 @@ class Distribution:
 
     @cached_property
     def local_shape(self) -> tuple[int, ...]:
-        """Shape of this rank's local block.
+        """Shape of this rank's local block.  Local.
 
         Examples
         --------
