@@ -34,21 +34,22 @@ SHARED_PARAMETERS: dict[str, str] = {
     "dist": """\
 dist : str, sequence of str, dict or Distribution, optional
     Distribution code per axis: ``'b'`` block, ``'c'`` cyclic, ``'n'`` not
-    distributed (one code for every axis, a sequence with one code per axis,
-    or the DistArray seed's ``{axis: code}``), or a whole
-    :class:`~numpy_dist.Distribution`.  Default: block along axis 0.
+    distributed.  One code for every axis (``'c'``), one per axis (``'bn'``
+    or ``('b', 'n')``), the DistArray seed's ``{axis: code}`` (axes not named
+    are ``'n'``), or a whole :class:`~numpy_dist.Distribution` (its shape
+    must match).  Default: block along axis 0, other axes whole.
     Block-cyclic and unstructured (``'u'``) axes are made with
     :meth:`Distribution.from_global_dim_data`.""",
     "grid_shape": """\
 grid_shape : tuple of int, optional
-    Processes along each axis of the process grid (1 for ``'n'`` axes), or
-    one entry per distributed axis; the product equals the communicator's
-    size.  Default: :func:`~numpy_dist.distribution.make_grid_shape`, as
-    square as the shape allows.""",
+    Processes along each array axis (1 for ``'n'`` axes), or one entry per
+    distributed axis; the product must equal the communicator's size.
+    Default: :func:`~numpy_dist.make_grid_shape`, which balances the
+    processes over the distributed axes.""",
     "comm": """\
-comm : mpi4py.MPI.Intracomm or Context, optional
+comm : mpi4py.MPI.Intracomm, optional
     The ranks that hold the array (default ``MPI.COMM_WORLD``).  Every rank
-    of ``comm`` must make the same call: the operation is collective.""",
+    of ``comm`` makes the same call: the operation is collective.""",
 }
 
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)\{(?P<name>" + "|".join(SHARED_PARAMETERS) + r")\}[ \t]*$",

@@ -33,26 +33,67 @@ _fallback_mode = "warn"
 
 
 class FallbackWarning(UserWarning):
-    """A NumPy function ran through the gather-compute-redistribute fallback."""
+    """A NumPy function ran through the gather-compute-redistribute fallback.
+
+    Emitted once per function in the ``"warn"`` mode of :func:`set_fallback`.
+
+    Examples
+    --------
+    >>> import warnings, numpy_dist as nd
+    >>> issubclass(nd.FallbackWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", nd.FallbackWarning)  # silence it in a block
+    """
 
 
 class FallbackError(TypeError):
-    """Raised instead of falling back when ``set_fallback("error")`` is in force."""
+    """Raised instead of falling back when ``set_fallback("error")`` is in force.
+
+    A TypeError, as for an argument the function does not accept; raised on
+    every rank before any communication.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> issubclass(nd.FallbackError, TypeError)
+    True
+    """
 
 
 def set_fallback(mode: str) -> str:
     """Choose what happens when a NumPy function has no distributed implementation.
 
-    ``"warn"`` (default): gather, compute with NumPy, redistribute, and emit
-    :class:`FallbackWarning` once per function; ``"allow"``: the same
-    silently; ``"error"``: raise :class:`FallbackError` before any
-    communication.  Implicit conversions (``np.asarray(d)``) follow the same
-    mode.  Returns the previous mode.  Set it identically on every rank.
+    Implicit conversions (``np.asarray(d)``) follow the same mode.
+
+    Parameters
+    ----------
+    mode : {'warn', 'allow', 'error'}
+        ``"warn"`` (default): gather, compute with NumPy, redistribute, and emit
+        :class:`FallbackWarning` once per function; ``"allow"``: the same
+        silently; ``"error"``: raise :class:`FallbackError` before any
+        communication.  Set it identically on every rank.
+
+    Returns
+    -------
+    str
+        The previous mode.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is not one of the three.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy_dist as nd
     >>> old = nd.set_fallback("error")
+    >>> nd.get_fallback()
+    'error'
     >>> _ = nd.set_fallback(old)
     """
     global _fallback_mode
@@ -63,7 +104,23 @@ def set_fallback(mode: str) -> str:
 
 
 def get_fallback() -> str:
-    """The fallback mode in force: ``"warn"``, ``"error"`` or ``"allow"``."""
+    """The fallback mode in force (see :func:`set_fallback`).
+
+    Returns
+    -------
+    str
+        ``"warn"``, ``"error"`` or ``"allow"``.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.get_fallback() in ("warn", "error", "allow")
+    True
+    """
     return _fallback_mode
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -137,6 +194,28 @@ def implicit_gather(d: Any, what: str) -> None:
         The array about to be gathered on every rank.
     what : str
         How it is being converted, e.g. ``"np.asarray(d)"``.
+
+    Raises
+    ------
+    FallbackError
+        In the ``"error"`` mode of :func:`numpy_dist.set_fallback` (on every
+        rank: the decision depends on global metadata only).
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist._implicit import implicit_gather
+    >>> old = nd.set_fallback("error")
+    >>> try:
+    ...     implicit_gather(nd.arange(3), "list(d)")
+    ... except nd.FallbackError:
+    ...     print("refused")
+    refused
+    >>> _ = nd.set_fallback(old)
     """
     mode = get_fallback()
     nranks = d.comm.Get_size()

@@ -51,8 +51,32 @@ _PASS_TAG = 7173  # point-to-point messages of pass_buffer()
 def get_comm(comm: MPI.Intracomm | None = None) -> MPI.Intracomm:
     """Return ``comm``, or ``MPI.COMM_WORLD`` when it is None.
 
-    Raises TypeError (identically on every rank: it looks at the argument
-    only) if ``comm`` is not an mpi4py intracommunicator.
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm or None, optional
+        The communicator to use.
+
+    Returns
+    -------
+    mpi4py.MPI.Intracomm
+        ``comm`` itself, or ``MPI.COMM_WORLD``.
+
+    Raises
+    ------
+    TypeError
+        If ``comm`` is not an mpi4py intracommunicator (identically on every
+        rank: only the argument is looked at).
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> nd.get_comm() is MPI.COMM_WORLD
+    True
     """
     if comm is None:
         return MPI.COMM_WORLD
@@ -393,10 +417,33 @@ def agree(comm: MPI.Intracomm, exc: BaseException | None) -> None:
     its own exception object when it is the lowest failing rank, so its
     traceback is kept.
 
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that agree; every one of them calls ``agree``.
+    exc : BaseException or None
+        The exception this rank saw, or None.
+
+    Raises
+    ------
+    BaseException
+        The lowest failing rank's exception (its type and message), on every
+        rank, if any rank passed one.
+
+    Notes
+    -----
+    Communication: one allgather of a small description (none on one rank).
+
     Examples
     --------
+    >>> import numpy_dist as nd
     >>> from mpi4py import MPI
-    >>> agree(MPI.COMM_WORLD, None)   # nobody failed: returns None
+    >>> nd.agree(MPI.COMM_WORLD, None)   # nobody failed: returns None
+    >>> try:
+    ...     nd.agree(MPI.COMM_WORLD, ValueError("bad") if MPI.COMM_WORLD.rank == 0 else None)
+    ... except ValueError as e:
+    ...     print("every rank raised ValueError")
+    every rank raised ValueError
     """
     if comm.Get_size() == 1:
         if exc is not None:
@@ -457,6 +504,14 @@ class LocalFailures:
     asks, instead of only on the ranks whose data raised them).  After a
     failure the remaining local steps are skipped, so a failing rank still
     takes part in every later message.  :meth:`agree` is collective.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that agree.
+    fp : str, optional
+        The operation's name: record and report floating-point errors under
+        it (default: not recorded).
 
     Examples
     --------
@@ -526,11 +581,36 @@ def agreed(comm: MPI.Intracomm, fp: str | None = None) -> Iterator[None]:
     communicate: ranks that fail leave it early.  On one rank the block runs
     as plain NumPy (its own warnings and errors, unchanged).
 
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that run the block; every one of them enters it.
+    fp : str, optional
+        The operation's name: report floating-point errors (as ``np.seterr``
+        asks) under that name.  Default: not reported.
+
+    Yields
+    ------
+    None
+        The block runs once on every rank.
+
+    Raises
+    ------
+    BaseException
+        What the block raised on the lowest failing rank, on every rank.
+
+    Notes
+    -----
+    Communication: one allgather at the end of the block (none on one rank).
+
     Examples
     --------
+    >>> import numpy_dist as nd
     >>> from mpi4py import MPI
-    >>> with agreed(MPI.COMM_WORLD):
+    >>> with nd.agreed(MPI.COMM_WORLD):
     ...     x = 1 + 1
+    >>> x
+    2
     """
     if comm.Get_size() == 1:
         yield
@@ -542,7 +622,39 @@ def agreed(comm: MPI.Intracomm, fp: str | None = None) -> Iterator[None]:
 
 
 def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None = None) -> Any:
-    """``kernel()`` inside :func:`agreed`: its result, or on every rank what any rank raised."""
+    """``kernel()`` inside :func:`agreed`: its result, or on every rank what any rank raised.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Intracomm
+        The ranks that run ``kernel``; every one of them calls this.
+    kernel : callable
+        Local (communication-free) work, called with no argument.
+    fp : str, optional
+        The operation's name: report floating-point errors (as ``np.seterr``
+        asks) under it.
+
+    Returns
+    -------
+    object
+        What ``kernel`` returned on this rank.
+
+    Raises
+    ------
+    BaseException
+        What ``kernel`` raised on the lowest failing rank, on every rank.
+
+    Notes
+    -----
+    Communication: one allgather after the kernel (none on one rank).
+
+    Examples
+    --------
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.comm import agreed_call
+    >>> agreed_call(MPI.COMM_WORLD, lambda: 6 * 7)
+    42
+    """
     if comm.Get_size() == 1:
         return kernel()
     failures = LocalFailures(comm, fp)

@@ -17,6 +17,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import _deferred
 from . import comm as _comm
+from ._docstrings import fill_shared, shared_parameters
 from .checks import collective
 from .distarray import DistArray, aligned_block, check_dtype, install_array_hooks
 from .distribution import Distribution, normalize_dist, normalize_grid_shape, normalize_shape, shape_standin
@@ -63,6 +64,7 @@ def _dist_for(d: DistArray, dist: Any, grid_shape: Any, comm: Any) -> Distributi
 
 
 @collective()
+@shared_parameters
 def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = None,
             comm: MPI.Intracomm | None = None, copy: bool | None = None, device: Any = None) -> DistArray:
     """Distribute data that every rank holds (each rank keeps only its part).
@@ -72,13 +74,35 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
     obj : array_like or DistArray
         The same global data on every rank (not checked; it is the SPMD
         contract).  A DistArray is cast and/or redistributed.
-    dtype : dtype, optional
-    dist, grid_shape, comm
-        The distribution (default: block along axis 0 over ``COMM_WORLD``).
-    copy : bool or None
-        ``True`` always copies; ``None`` lets block-distributed local blocks be
-        views of ``obj``; ``False`` raises ValueError when a copy is needed.
+    dtype : data-type, optional
+        Element type of the result (default: inferred from ``obj``).  Object
+        dtypes are refused.
+    {dist}
+    {grid_shape}
+    {comm}
+    copy : bool or None, optional
+        ``True`` always copies; ``None`` (default) lets block-distributed local
+        blocks be views of ``obj``; ``False`` raises ValueError when a copy is
+        needed.
+    device : {None, 'cpu'}, optional
+        Array API device; only the CPU exists.
 
+    Returns
+    -------
+    DistArray
+        The global array ``obj``, laid out as ``dist`` says.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` (or the dtype of ``obj``) is not a supported NumPy dtype, or
+        ``dist`` is not a distribution spelling.
+    ValueError
+        If ``dist``, ``grid_shape`` or ``comm`` do not fit the shape or each
+        other, if ``copy=False`` needs a copy, or if ``device`` is not the CPU.
+
+    Notes
+    -----
     Communication: none (a DistArray input may be redistributed: one Alltoallv).
 
     Examples
@@ -87,6 +111,8 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
     >>> d = nd.asarray(np.arange(10), dist="c")
     >>> d.dist
     ('c',)
+    >>> nd.asnumpy(d).tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     """
     if device not in (None, "cpu"):
         raise ValueError(f"unsupported device {device!r}")
@@ -121,10 +147,39 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
 
 
 @collective(local_args=1)
+@shared_parameters
 def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, grid_shape: Any = None,
             comm: MPI.Intracomm | None = None) -> DistArray:
     """Distribute data that only rank ``root`` holds (other ranks may pass None).
 
+    Parameters
+    ----------
+    obj : array_like or None
+        The global data on rank ``root``; ignored on the other ranks.
+    root : int, optional
+        The rank that holds the data (default 0).
+    dtype : data-type, optional
+        Element type (default: inferred from ``obj`` on ``root``).
+    {dist}
+    {grid_shape}
+    {comm}
+
+    Returns
+    -------
+    DistArray
+        The data of ``root``, distributed as ``dist`` says.
+
+    Raises
+    ------
+    ValueError
+        If ``root`` is not a rank of ``comm``, or ``dist``/``grid_shape`` do not
+        fit the shape.
+    TypeError or ValueError
+        What converting the data to an array raised on ``root`` (an object or
+        ragged input), raised on every rank.
+
+    Notes
+    -----
     Communication: one broadcast of shape and dtype, then one Alltoallv
     from ``root`` (each rank receives only its part).
 
@@ -161,6 +216,7 @@ def scatter(obj: Any, root: int = 0, *, dtype: Any = None, dist: Any = None, gri
 
 
 @collective(local_args=1)
+@shared_parameters
 def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
                comm: MPI.Intracomm | None = None) -> DistArray:
     """Assemble a DistArray from the blocks each rank holds.
@@ -168,15 +224,32 @@ def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
     Parameters
     ----------
     block : array_like
-        This rank's local block.
-    dist : Distribution, codes or None
+        This rank's local block (kept without copying when it is an ndarray).
+    dist : Distribution, str, sequence of str or dict, optional
         A Distribution the blocks must match, or per-axis codes (default block
-        along axis 0) from which the global shape is inferred collectively:
-        ``'b'`` axes concatenate the blocks in grid order, ``'c'`` axes are
-        cyclic (each block's length must match), ``'n'`` axes must agree.
+        along axis 0) from which the global shape is inferred: ``'b'`` axes
+        concatenate the blocks in grid order, ``'c'`` axes are cyclic (each
+        block's length must match), ``'n'`` axes must agree.
     grid_shape : tuple of int, optional
-        Needed when codes name more than one distributed axis.
+        Processes along each axis; needed when the codes name more than one
+        distributed axis.
+    {comm}
 
+    Returns
+    -------
+    DistArray
+        The global array whose local blocks are the ``block`` arguments.
+
+    Raises
+    ------
+    TypeError
+        If the blocks' dtypes differ between ranks or are not supported.
+    ValueError
+        If the blocks' shapes do not fit together (or do not match ``dist``),
+        or several axes are distributed and ``grid_shape`` is missing.
+
+    Notes
+    -----
     Communication: one allgather of block shapes and dtypes.
 
     Examples
@@ -187,6 +260,8 @@ def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
     >>> d = nd.from_local(np.full(2, r))
     >>> d.shape == (2 * MPI.COMM_WORLD.size,)
     True
+    >>> nd.asnumpy(d)[:2].tolist()
+    [0, 0]
     """
     local = np.asarray(block)
     c = _comm.get_comm(comm if not isinstance(dist, Distribution) else dist.comm)
@@ -254,12 +329,41 @@ def _infer_distribution(c: MPI.Intracomm, shapes: list[tuple], dist: Any, grid_s
 
 
 @collective()
+@shared_parameters
 def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
     """Wrap an object exporting the Distributed Array Protocol (zero-copy).
 
-    ``obj`` has a ``__distarray__()`` method or is the protocol's dict.
+    Parameters
+    ----------
+    obj : object or dict
+        An object with a ``__distarray__()`` method, or the protocol's dict
+        (``'buffer'`` and ``'dim_data'``) itself.
+    {comm}
+        Default: ``obj.comm`` when it has one, else ``COMM_WORLD``.
 
+    Returns
+    -------
+    DistArray
+        A DistArray whose local block is this rank's ``buffer`` (not copied).
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` exports no protocol dict.
+    ValueError
+        If a rank's buffer does not have the shape its ``dim_data`` describes.
+
+    Notes
+    -----
     Communication: one allgather of the ``dim_data`` (to learn the global layout).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(6.0))
+    >>> e = nd.from_distarray(d)
+    >>> nd.asnumpy(e).tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     """
     data = obj.__distarray__() if hasattr(obj, "__distarray__") else obj
     if not isinstance(data, dict) or "buffer" not in data or "dim_data" not in data:
@@ -279,17 +383,46 @@ def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
 
 
 @collective()
+@shared_parameters
 def redistribute(d: DistArray, dist: Any = None, grid_shape: Any = None, comm: Any = None) -> DistArray:
     """The same global array in another distribution.
 
+    Parameters
+    ----------
+    d : DistArray
+        The array to move.
+    {dist}
+    {grid_shape}
+    {comm}
+        It must be the communicator of ``d``.
+
+    Returns
+    -------
+    DistArray
+        ``d`` itself when the layout is unchanged, else a new DistArray with the
+        same values.
+
+    Raises
+    ------
+    TypeError
+        If ``d`` is not a DistArray.
+    ValueError
+        If the layout does not fit the shape of ``d``, or ``comm`` is another
+        communicator.
+
+    Notes
+    -----
     Communication: one Alltoallv; elements that keep their owner are not sent.
 
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
     >>> d = nd.asarray(np.arange(8))
-    >>> nd.redistribute(d, dist="c").dist
+    >>> e = nd.redistribute(d, dist="c")
+    >>> e.dist
     ('c',)
+    >>> bool((nd.asnumpy(e) == nd.asnumpy(d)).all())
+    True
     """
     if not isinstance(d, DistArray):
         raise TypeError(f"redistribute needs a DistArray, got {type(d).__name__}")
@@ -312,7 +445,19 @@ def evaluate(*arrays: DistArray) -> None:
     Parameters
     ----------
     *arrays : DistArray
-        Arrays whose communicators' deferred work is settled.
+        Arrays whose communicators' deferred work is settled (other objects
+        are ignored).
+
+    Raises
+    ------
+    FloatingPointError
+        If a settled call met a floating-point error that ``np.seterr`` makes
+        an error.
+
+    Notes
+    -----
+    Communication: one allreduce of floating-point flags per communicator with
+    deferred work; none otherwise.
 
     Examples
     --------
@@ -330,11 +475,27 @@ def evaluate(*arrays: DistArray) -> None:
 
 @collective()
 def asnumpy(d: DistArray) -> np.ndarray:
-    """The whole array on every rank, as a NumPy array (collective; O(global size) memory).
+    """The whole array on every rank, as a NumPy array.
+
+    Parameters
+    ----------
+    d : DistArray or array_like
+        The array to collect; anything else is passed to ``np.asarray``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The global array, identical on every rank (O(global size) memory on
+        each rank).
+
+    Notes
+    -----
+    Communication: one all-to-all exchange in which every rank receives
+    every other rank's block (collective).
 
     Examples
     --------
-    >>> import numpy as np, numpy_dist as nd
+    >>> import numpy_dist as nd
     >>> nd.asnumpy(nd.arange(4)).tolist()
     [0, 1, 2, 3]
     """
@@ -349,7 +510,36 @@ def asnumpy(d: DistArray) -> np.ndarray:
 def gather(d: DistArray, root: int = 0) -> np.ndarray | None:
     """The whole array on rank ``root`` (None elsewhere).
 
+    Parameters
+    ----------
+    d : DistArray
+        The array to collect.
+    root : int, optional
+        The rank that receives the array (default 0).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The global array on ``root``; None on the other ranks.
+
+    Raises
+    ------
+    ValueError
+        If ``root`` is not a rank of the array's communicator.
+
+    Notes
+    -----
     Communication: one Alltoallv towards ``root``.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> x = nd.gather(nd.asarray(np.arange(4)), root=0)
+    >>> (x is None) == (MPI.COMM_WORLD.rank != 0)     # None on the other ranks
+    True
+    >>> MPI.COMM_WORLD.bcast(x).tolist()              # rank 0's array
+    [0, 1, 2, 3]
     """
     if not isinstance(root, int) or not 0 <= root < d.comm.Get_size():
         raise ValueError(f"root must be a rank of the communicator, got {root!r}")
@@ -419,23 +609,50 @@ def _shape_constructor(name: str, make_block: Callable[..., np.ndarray], element
         return DistArray._new(make_block(target.local_shape, dtype=dt), target)
 
     construct.__name__ = construct.__qualname__ = name
-    construct.__doc__ = f"""A DistArray of {elements}, like ``np.{name}`` (no communication).
+    # the values are shown for zeros and ones, not for uninitialised memory
+    values = "" if name == "empty" else f"""
+    >>> nd.asnumpy(nd.{name}(2, dtype=int)).tolist()
+    {[int(make_block(2)[0])] * 2}"""
+    construct.__doc__ = fill_shared(f"""A DistArray of {elements} of the given shape, like ``np.{name}``.
 
     Parameters
     ----------
     shape : int or tuple of int
         Global shape.
-    dtype : dtype, optional
+    dtype : data-type, optional
         Element type (default float64).
-    dist, grid_shape, comm : optional
-        The layout (default: block along axis 0 over ``COMM_WORLD``); see :class:`Distribution`.
+    order : {{'C', 'F'}}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    {{dist}}
+    {{grid_shape}}
+    {{comm}}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        The new array; each rank allocates only its block.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype or ``shape`` holds non-integers.
+    ValueError
+        If ``shape`` is negative, or ``dist``/``grid_shape``/``comm`` do not
+        fit the shape.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> nd.{name}((4, 3), dist=("b", "n")).shape
-    (4, 3)
-    """
+    >>> d = nd.{name}((4, 3), dist=("b", "n"))
+    >>> d.shape, d.dtype, d.dist
+    ((4, 3), dtype('float64'), ('b', 'n')){values}
+    """)
     return collective(name)(construct)
 
 
@@ -445,9 +662,53 @@ ones = _shape_constructor("ones", np.ones, "ones")
 
 
 @collective()
+@shared_parameters
 def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *, dist: Any = None,
          grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """DistArray filled with ``fill_value`` (no communication)."""
+    """A DistArray filled with ``fill_value``, like ``np.full``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Global shape.
+    fill_value : scalar, array_like or DistArray
+        The value, broadcast to ``shape``.
+    dtype : data-type, optional
+        Element type (default: the dtype of ``fill_value``).
+    order : {'C', 'F'}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        The filled array.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` or ``shape`` is invalid.
+    ValueError
+        If ``shape`` is negative, ``fill_value`` does not broadcast, or the
+        layout does not fit the shape.
+
+    Notes
+    -----
+    Communication: none (a DistArray ``fill_value`` may be redistributed).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> d = nd.full((2, 3), 7)
+    >>> d.shape, d.dtype
+    ((2, 3), dtype('int64'))
+    >>> nd.asnumpy(d).tolist()
+    [[7, 7, 7], [7, 7, 7]]
+    """
     # NumPy's order: the dtype (given, or the fill value's), then the shape, then the fill conversion.
     if dtype is None:
         dtype = fill_value.dtype if isinstance(fill_value, DistArray) else np.asarray(fill_value).dtype
@@ -489,9 +750,52 @@ def _like_dtype(proto: Any, dtype: Any) -> Any:
 
 
 @collective()
+@shared_parameters
 def empty_like(prototype: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *,
                dist: Any = None, grid_shape: Any = None, comm: Any = None, device: Any = None) -> DistArray:
-    """Uninitialised, with the shape and (by default) the distribution of ``prototype``."""
+    """An uninitialised DistArray with the shape and (by default) the layout of ``prototype``.
+
+    Parameters
+    ----------
+    prototype : DistArray or array_like
+        Gives the shape, the dtype and (for a DistArray) the distribution.
+    dtype : data-type, optional
+        Overrides the dtype of ``prototype``.
+    order : {'K', 'C', 'F', 'A'}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    subok : bool, optional
+        Accepted for NumPy compatibility; the result is a DistArray.
+    shape : int or tuple of int, optional
+        Overrides the shape (the layout then defaults to block along axis 0).
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        An array whose values are whatever memory held.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype.
+    ValueError
+        If the layout does not fit the shape.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> e = nd.empty_like(nd.asarray(np.arange(6.0), dist="c"))
+    >>> e.shape, e.dtype, e.dist
+    ((6,), dtype('float64'), ('c',))
+    """
     dt = check_dtype(_like_dtype(prototype, dtype))  # NumPy checks the dtype before the shape
     shp, dd, c = _like(prototype, shape, dist, grid_shape, comm)
     return empty(shp, dt, dist=dd, grid_shape=grid_shape if dd is None or not isinstance(dd, Distribution) else None, comm=c)
@@ -508,14 +812,51 @@ def _like_constructor(name: str, value: Any, elements: str) -> Callable[..., Dis
         return out
 
     construct.__name__ = construct.__qualname__ = name
-    construct.__doc__ = f"""{elements} with the shape and (by default) the distribution of ``prototype`` (no communication).
+    construct.__doc__ = fill_shared(f"""{elements} with the shape and (by default) the layout of ``prototype``.
+
+    Parameters
+    ----------
+    prototype : DistArray or array_like
+        Gives the shape, the dtype and (for a DistArray) the distribution.
+    dtype : data-type, optional
+        Overrides the dtype of ``prototype``.
+    order : {{'K', 'C', 'F', 'A'}}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    subok : bool, optional
+        Accepted for NumPy compatibility; the result is a DistArray.
+    shape : int or tuple of int, optional
+        Overrides the shape (the layout then defaults to block along axis 0).
+    {{dist}}
+    {{grid_shape}}
+    {{comm}}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        The new array.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype.
+    ValueError
+        If the layout does not fit the shape.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
-    >>> nd.{name}(nd.asarray(np.arange(4.0))).dist
+    >>> d = nd.{name}(nd.asarray(np.arange(4.0)))
+    >>> d.dist
     ('b',)
-    """
+    >>> nd.asnumpy(d).tolist()
+    {[float(value)] * 4}
+    """)
     return collective(name)(construct)
 
 
@@ -524,10 +865,55 @@ ones_like = _like_constructor("ones_like", 1, "Ones")
 
 
 @collective()
+@shared_parameters
 def full_like(prototype: Any, fill_value: Any, dtype: Any = None, order: str = "K", subok: bool = True,
               shape: Any = None, *, dist: Any = None, grid_shape: Any = None, comm: Any = None,
               device: Any = None) -> DistArray:
-    """``fill_value`` with the shape and (by default) the distribution of ``prototype``."""
+    """``fill_value`` with the shape and (by default) the layout of ``prototype``.
+
+    Parameters
+    ----------
+    prototype : DistArray or array_like
+        Gives the shape, the dtype and (for a DistArray) the distribution.
+    fill_value : scalar or array_like
+        The value, broadcast to the shape.
+    dtype : data-type, optional
+        Overrides the dtype of ``prototype``.
+    order : {'K', 'C', 'F', 'A'}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    subok : bool, optional
+        Accepted for NumPy compatibility; the result is a DistArray.
+    shape : int or tuple of int, optional
+        Overrides the shape.
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        The filled array.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype.
+    ValueError
+        If ``fill_value`` does not broadcast to the shape, or the layout does
+        not fit it.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.asnumpy(nd.full_like(nd.asarray(np.arange(3)), 5)).tolist()
+    [5, 5, 5]
+    """
     out = empty_like(prototype, dtype, shape=shape, dist=dist, grid_shape=grid_shape, comm=comm)
     out.local[...] = _filled_block(out.distribution, fill_value, out.dtype)
     return out
@@ -539,17 +925,53 @@ def _local_grids(target: Distribution, dtype: Any) -> list[np.ndarray]:
 
 
 @collective()
+@shared_parameters
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, dist: Any = None,
            grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """Evenly spaced values, like ``np.arange``; each rank computes only its part.
+    """Evenly spaced values in ``[start, stop)``, like ``np.arange``.
 
-    Values equal NumPy's bit for bit (``start + i * delta``, as NumPy fills).
+    Each rank computes only its part; values equal NumPy's bit for bit
+    (``start + i * delta``, as NumPy fills).
+
+    Parameters
+    ----------
+    start : int, float or complex
+        First value, or ``stop`` when ``stop`` is not given (then start is 0).
+    stop : int, float or complex, optional
+        End of the interval (excluded).
+    step : int, float or complex, optional
+        Spacing (default 1).
+    dtype : data-type, optional
+        Element type (default: NumPy's choice from the arguments).
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        A 1-d array of ``ceil((stop - start) / step)`` values.
+
+    Raises
+    ------
+    ZeroDivisionError
+        If ``step`` is 0.
+    TypeError
+        If ``dtype`` is not a supported dtype.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy_dist as nd
     >>> nd.asnumpy(nd.arange(1, 10, 3)).tolist()
     [1, 4, 7]
+    >>> nd.arange(5.0).shape
+    (5,)
     """
     if dtype is not None:
         check_dtype(dtype)  # NumPy converts the dtype before looking at the values (step 0, ...)
@@ -579,16 +1001,61 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
 
 
 @collective()
+@shared_parameters
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0, *, dist: Any = None, grid_shape: Any = None,
              comm: MPI.Intracomm | None = None, device: Any = None) -> Any:
     """Evenly spaced numbers over an interval (scalar ``start``/``stop``), equal to ``np.linspace``.
+
+    Parameters
+    ----------
+    start : scalar
+        First value.
+    stop : scalar
+        Last value (included when ``endpoint``).
+    num : int, optional
+        Number of samples (default 50).
+    endpoint : bool, optional
+        Whether ``stop`` is the last sample (default True).
+    retstep : bool, optional
+        Also return the spacing.
+    dtype : data-type, optional
+        Element type (default: floating, from ``start`` and ``stop``).
+    axis : int, optional
+        Only 0 (or -1): the result is 1-d.
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    samples : DistArray
+        ``num`` samples.
+    step : float
+        The spacing, only when ``retstep`` is True.
+
+    Raises
+    ------
+    ValueError
+        If ``num`` is negative.
+    NotImplementedError
+        If ``start`` or ``stop`` is not a scalar.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of range for the 1-d result.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy_dist as nd
     >>> nd.asnumpy(nd.linspace(0, 1, 5)).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> float(nd.linspace(0, 1, 5, retstep=True)[1])
+    0.25
     """
     num = operator.index(num)
     if num < 0:
@@ -622,9 +1089,46 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
 
 
 @collective()
+@shared_parameters
 def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0, dtype: Any = None,
              axis: int = 0, *, dist: Any = None, grid_shape: Any = None, comm: MPI.Intracomm | None = None) -> DistArray:
     """``base ** linspace(start, stop)`` (scalar ``start``/``stop``/``base``), equal to ``np.logspace``.
+
+    Parameters
+    ----------
+    start : scalar
+        ``base ** start`` is the first value.
+    stop : scalar
+        ``base ** stop`` is the last value (when ``endpoint``).
+    num : int, optional
+        Number of samples (default 50).
+    endpoint : bool, optional
+        Whether ``base ** stop`` is included (default True).
+    base : scalar, optional
+        The base of the powers (default 10.0).
+    dtype : data-type, optional
+        Element type.
+    axis : int, optional
+        Only 0 (or -1): the result is 1-d.
+    {dist}
+    {grid_shape}
+    {comm}
+
+    Returns
+    -------
+    DistArray
+        ``num`` samples, evenly spaced on a log scale.
+
+    Raises
+    ------
+    ValueError
+        If ``num`` is negative.
+    NotImplementedError
+        If ``start``, ``stop`` or ``base`` is not a scalar.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
@@ -642,9 +1146,44 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
 
 
 @collective()
+@shared_parameters
 def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0, *,
               dist: Any = None, grid_shape: Any = None, comm: MPI.Intracomm | None = None) -> DistArray:
     """A geometric progression from ``start`` to ``stop`` (scalars), equal to ``np.geomspace``.
+
+    Parameters
+    ----------
+    start : scalar
+        First value (not zero).
+    stop : scalar
+        Last value (not zero; included when ``endpoint``).
+    num : int, optional
+        Number of samples (default 50).
+    endpoint : bool, optional
+        Whether ``stop`` is the last sample (default True).
+    dtype : data-type, optional
+        Element type.
+    axis : int, optional
+        Only 0 (or -1): the result is 1-d.
+    {dist}
+    {grid_shape}
+    {comm}
+
+    Returns
+    -------
+    DistArray
+        ``num`` samples with a constant ratio.
+
+    Raises
+    ------
+    ValueError
+        If ``start`` or ``stop`` is zero, or ``num`` is negative.
+    NotImplementedError
+        If ``start`` or ``stop`` is not a scalar.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
@@ -674,15 +1213,52 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
 
 
 @collective()
+@shared_parameters
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str = "C", *, dist: Any = None,
         grid_shape: Any = None, comm: MPI.Intracomm | None = None, device: Any = None) -> DistArray:
-    """Ones on the ``k``-th diagonal (no communication).
+    """A 2-d DistArray with ones on the ``k``-th diagonal and zeros elsewhere.
+
+    Parameters
+    ----------
+    N : int
+        Number of rows.
+    M : int, optional
+        Number of columns (default ``N``).
+    k : int, optional
+        The diagonal: 0 the main one, positive above, negative below.
+    dtype : data-type, optional
+        Element type (default float64).
+    order : {'C', 'F'}, optional
+        Accepted for NumPy compatibility; local blocks are C-ordered.
+    {dist}
+    {grid_shape}
+    {comm}
+    device : object, optional
+        Accepted for the array API; ignored (the CPU).
+
+    Returns
+    -------
+    DistArray
+        The ``N`` x ``M`` array.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype or ``N``/``M`` are not integers.
+    ValueError
+        If ``N`` or ``M`` is negative, or the layout does not fit the shape.
+
+    Notes
+    -----
+    Communication: none.
 
     Examples
     --------
     >>> import numpy_dist as nd
     >>> nd.asnumpy(nd.eye(2)).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
+    >>> nd.asnumpy(nd.eye(2, 3, k=1, dtype=int)).tolist()
+    [[0, 1, 0], [0, 0, 1]]
     """
     dt = check_dtype(dtype)  # NumPy checks the dtype before the shape
     M = N if M is None else M
@@ -693,20 +1269,86 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str
 
 
 @collective()
+@shared_parameters
 def identity(n: int, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None,
              comm: MPI.Intracomm | None = None) -> DistArray:
-    """The ``n`` x ``n`` identity (no communication)."""
+    """The ``n`` x ``n`` identity matrix.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows and columns.
+    dtype : data-type, optional
+        Element type (default float64).
+    {dist}
+    {grid_shape}
+    {comm}
+
+    Returns
+    -------
+    DistArray
+        Ones on the diagonal, zeros elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a supported dtype.
+    ValueError
+        If ``n`` is negative, or the layout does not fit the shape.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.asnumpy(nd.identity(2, dtype=int)).tolist()
+    [[1, 0], [0, 1]]
+    """
     return eye(n, dtype=dtype, dist=dist, grid_shape=grid_shape, comm=comm)
 
 
 @collective()
+@shared_parameters
 def fromfunction(function: Callable, shape: Any, *, dtype: Any = float, dist: Any = None,
                  grid_shape: Any = None, comm: MPI.Intracomm | None = None, **kwargs: Any) -> DistArray:
-    """Call ``function`` on the global index grids of each rank's block (no communication).
+    """Call ``function`` on the global index grids of each rank's block.
 
     As ``np.fromfunction``: ``function(*index_grids, **kwargs)`` receives
     arrays of global indices of dtype ``dtype``; here each rank passes only
     its block's indices, so the function must be elementwise.
+
+    Parameters
+    ----------
+    function : callable
+        Called with one index array per axis (and ``kwargs``); returns the
+        values, or something that broadcasts to the block.
+    shape : int or tuple of int
+        Global shape.
+    dtype : data-type, optional
+        dtype of the index arrays (default float64).
+    {dist}
+    {grid_shape}
+    {comm}
+    **kwargs
+        Passed to ``function``.
+
+    Returns
+    -------
+    DistArray
+        The values ``function`` computed.
+
+    Raises
+    ------
+    Exception
+        Whatever ``function`` raises on any rank, raised on every rank.
+    TypeError
+        If ``dtype`` or the function result's dtype is not supported.
+
+    Notes
+    -----
+    Communication: one small agreement on the outcome of ``function``.
 
     Examples
     --------

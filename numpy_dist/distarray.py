@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from . import _deferred, _elision, _implicit, checks
 from . import comm as _comm
+from ._docstrings import shared_parameters
 from ._elision import operator_pair, try_unary_call, unary_operator
 from .distribution import DAP_VERSION, Distribution
 from .redistribute import redistribute_local
@@ -36,7 +38,29 @@ HOOK_NAMES = ("getitem", "setitem", "array_ufunc", "array_function", "asnumpy", 
 
 
 def install_array_hooks(**hooks: Callable[..., Any]) -> None:
-    """Install operations of a higher layer that ``DistArray``'s methods call (at import time)."""
+    """Install operations of a higher layer that ``DistArray``'s methods call (at import time).
+
+    Parameters
+    ----------
+    **hooks : callable
+        By name: ``getitem``, ``setitem``, ``array_ufunc``,
+        ``array_function``, ``asnumpy``, ``element``, ``redistribute``,
+        ``repr``, ``str``, ``namespace``.
+
+    Raises
+    ------
+    ValueError
+        If a name is not one of these.
+
+    Examples
+    --------
+    >>> from numpy_dist.distarray import install_array_hooks
+    >>> try:
+    ...     install_array_hooks(nonsense=print)
+    ... except ValueError as e:
+    ...     print(e)
+    unknown DistArray hooks ['nonsense']
+    """
     unknown = set(hooks) - set(HOOK_NAMES)
     if unknown:
         raise ValueError(f"unknown DistArray hooks {sorted(unknown)}")
@@ -99,7 +123,36 @@ _ITER_CHUNK_BYTES = 1 << 20
 
 
 def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
-    """Normalise a dtype; object dtypes are refused (they cannot travel as bytes)."""
+    """Normalise a dtype; object dtypes are refused (they cannot travel as bytes).
+
+    Parameters
+    ----------
+    dtype : data-type
+        Anything ``np.dtype`` accepts.
+    name : str, optional
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.dtype
+        The dtype.
+
+    Raises
+    ------
+    TypeError
+        If it is not a valid dtype, or holds Python objects.
+
+    Examples
+    --------
+    >>> from numpy_dist.distarray import check_dtype
+    >>> check_dtype("f4")
+    dtype('float32')
+    >>> try:
+    ...     check_dtype(object)
+    ... except TypeError:
+    ...     print("refused")
+    refused
+    """
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:
@@ -109,15 +162,51 @@ def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     return dt
 
 
-def _method(np_func: Any) -> Any:
-    """An ndarray-style method that calls the NumPy function (and so the registry)."""
+def _method(np_func: Any, summary: str, returns: str, communication: str, example: str) -> Any:
+    """An ndarray-style method that calls the NumPy function (and so the registry).
+
+    ``summary``, ``returns`` (a numpydoc Returns entry), ``communication`` and ``example``
+    (doctest lines after the array ``d = [[0., 1., 2.], [3., 4., 5.]]``) make its docstring.
+    """
 
     def method(self: DistArray, *args: Any, **kwargs: Any) -> Any:
         return np_func(self, *args, **kwargs)
 
-    method.__name__ = np_func.__name__
-    method.__doc__ = f"Same as ``numpy.{np_func.__name__}(self, ...)``, distributed."
+    name = np_func.__name__
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"""{summary}; ``d.{name}(...)`` is ``numpy.{name}(d, ...)``, distributed.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        The arguments of :func:`numpy.{name}` after the array, with NumPy's
+        meanings and defaults.
+
+    Returns
+    -------
+    {returns}
+
+    Notes
+    -----
+    Communication: {communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+{textwrap.indent(textwrap.dedent(example).strip(), "    ")}
+    """
     return method
+
+
+_REDUCED = """scalar or DistArray
+        A NumPy scalar (the same on every rank) for a reduction over every
+        axis; a DistArray otherwise."""
+_SAME_SHAPE = """DistArray
+        The result, in a layout derived from ``d``'s."""
+_ALLREDUCE = "partial results over the reduced axes are combined (one allreduce or a small gather)."
+_ELEMENTWISE = "none (elementwise, block by block)."
+_MOVES = "data moves between ranks only where the result's layout needs it."
 
 
 class DistArray(NDArrayOperatorsMixin):
@@ -206,7 +295,14 @@ class DistArray(NDArrayOperatorsMixin):
 
         Handing the block to user code settles deferred work on this rank first
         (user code may write the block), and later deferred calls reading it are
-        computed at once.
+        computed at once.  Writing into it changes the DistArray.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.local.shape == d.distribution.local_shape
+        True
         """
         if _deferred.depth == 0 and _deferred.ENABLED:
             _deferred.flush_local(self._dist.comm)
@@ -215,52 +311,168 @@ class DistArray(NDArrayOperatorsMixin):
 
     @property
     def distribution(self) -> Distribution:
+        """The :class:`Distribution`: global shape, per-axis maps, process grid, communicator.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.distribution.shape, d.distribution.dist
+        ((2, 3), ('b', 'n'))
+        """
         return self._dist
 
     @property
     def comm(self) -> MPI.Intracomm:
+        """The communicator whose ranks hold the array (``mpi4py.MPI.Intracomm``).  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> from mpi4py import MPI
+        >>> d.comm is MPI.COMM_WORLD
+        True
+        """
         return self._dist.comm
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Global shape (the same on every rank).  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.shape
+        (2, 3)
+        """
         return self._dist.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """Element type (a ``numpy.dtype``).  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.dtype
+        dtype('float64')
+        """
         return self._block.dtype if self._expr is None else self._expr.dtype
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.ndim
+        2
+        """
         return self._dist.ndim
 
     @property
     def size(self) -> int:
+        """Number of elements of the global array.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.size
+        6
+        """
         return self._dist.size
 
     @property
     def itemsize(self) -> int:
+        """Bytes per element.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.itemsize
+        8
+        """
         return self.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the global array (not of the local block)."""
+        """Bytes of the global array (not of the local block).  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.nbytes
+        48
+        """
         return self.size * self.itemsize
 
     @property
     def dist(self) -> tuple[str, ...]:
-        """Distribution code per axis, e.g. ``('b', 'n')``."""
+        """Distribution code per axis, e.g. ``('b', 'n')``.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.dist
+        ('b', 'n')
+        """
         return self._dist.dist
 
     @property
     def grid_shape(self) -> tuple[int, ...]:
+        """Processes along each axis (1 for axes that are not distributed).  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> from mpi4py import MPI
+        >>> d.grid_shape == (MPI.COMM_WORLD.size, 1)
+        True
+        """
         return self._dist.grid_shape
 
     @property
     def device(self) -> str:
+        """The array API device: always ``'cpu'``.  Local.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.device
+        'cpu'
+        """
         return "cpu"
 
     def localshapes(self) -> list[tuple[int, ...]]:
-        """Every rank's local block shape (local: computed from metadata)."""
+        """Every rank's local block shape, in rank order.
+
+        Returns
+        -------
+        list of tuple of int
+            One shape per rank (computed from metadata, the same on every rank).
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> sum(s[0] for s in d.localshapes())
+        2
+        """
         return self._dist.localshapes()
 
     # -- protocols -------------------------------------------------------------------
@@ -396,8 +608,34 @@ class DistArray(NDArrayOperatorsMixin):
     def item(self, *args: Any) -> Any:
         """The element as a Python scalar, on every rank (collective).
 
-        With no argument the array must have one element; otherwise the
-        arguments index the element as in ``ndarray.item``.
+        Parameters
+        ----------
+        *args : int or tuple of int
+            Nothing (the array must have one element), a flat index, or one index
+            per axis, as for ``ndarray.item``.
+
+        Returns
+        -------
+        int, float, complex, bool or other Python scalar
+            The element.
+
+        Raises
+        ------
+        ValueError
+            If no index is given and the array does not have exactly one element.
+        IndexError
+            If the index is out of bounds.
+
+        Notes
+        -----
+        Communication: one small allgather of the element.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.item(4), d.item(1, 2)
+        (4.0, 5.0)
         """
         if not args:
             if self.size != 1:
@@ -448,6 +686,30 @@ class DistArray(NDArrayOperatorsMixin):
 
         An implicit gather: it follows the fallback policy like ``np.asarray(d)``
         (except for a 0-d array, whose one value every rank gets from ``item()`` too).
+        :func:`numpy_dist.asnumpy` followed by ``.tolist()`` gathers on purpose.
+
+        Returns
+        -------
+        list or scalar
+            The elements as Python objects (a scalar for a 0-d array).
+
+        Raises
+        ------
+        FallbackError
+            In the ``"error"`` mode of :func:`numpy_dist.set_fallback`.
+
+        Notes
+        -----
+        Communication: one all-to-all exchange; every rank receives the whole array.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> import numpy as np, numpy_dist as nd
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", nd.FallbackWarning)
+        ...     nd.arange(3).tolist()
+        [0, 1, 2]
         """
         if self.ndim:
             _implicit.implicit_gather(self, "d.tolist()")
@@ -455,22 +717,112 @@ class DistArray(NDArrayOperatorsMixin):
             return _deferred.operation(self._dist.comm, lambda: _hook("asnumpy")(self).tolist())
 
     def toarray(self) -> np.ndarray:
-        """The seed's name for gathering the whole array on every rank (explicit, like ``nd.asnumpy``)."""
+        """The whole array on every rank, as a NumPy array (the DistArray seed's name).
+
+        Explicit, like :func:`numpy_dist.asnumpy`: no fallback warning.
+
+        Returns
+        -------
+        numpy.ndarray
+            The global array, identical on every rank.
+
+        Notes
+        -----
+        Communication: one all-to-all exchange; every rank receives the whole array.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.toarray().tolist()
+        [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+        """
         return _deferred.operation(self._dist.comm, lambda: _hook("asnumpy")(self))
 
     tondarray = toarray
 
     def get_localarrays(self) -> list[np.ndarray]:
-        """Every rank's local block, in rank order, on every rank (collective)."""
+        """Every rank's local block, in rank order, on every rank (collective).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One block per rank (copies).
+
+        Notes
+        -----
+        Communication: one allgather of the blocks.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> blocks = d.get_localarrays()
+        >>> [b.shape for b in blocks] == d.localshapes()
+        True
+        """
         return _comm.allgather_array(self.comm, self._local)
 
     def get_ndarrays(self) -> list[np.ndarray]:
+        """Every rank's local block, in rank order (the seed's name of :meth:`get_localarrays`).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One block per rank (copies).
+
+        Notes
+        -----
+        Communication: one allgather of the blocks.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> len(d.get_ndarrays()) == d.comm.size
+        True
+        """
         return self.get_localarrays()
 
     # -- copies and conversions -------------------------------------------------------------
     def astype(self, dtype: Any, order: str = "K", casting: str = "unsafe", subok: bool = True,
                copy: bool = True) -> DistArray:
-        """Cast to ``dtype`` block by block (no communication)."""
+        """The array cast to ``dtype``, block by block.
+
+        Parameters
+        ----------
+        dtype : data-type
+            The new element type (object dtypes are refused).
+        order : {'K', 'C', 'F', 'A'}, optional
+            Accepted for NumPy compatibility; local blocks are C-ordered.
+        casting : {'unsafe', 'same_kind', 'safe', 'equiv', 'no'}, optional
+            Which casts are allowed, as NumPy defines them (default ``'unsafe'``).
+        subok : bool, optional
+            Accepted for NumPy compatibility; the result is a DistArray.
+        copy : bool, optional
+            False returns the array itself when the dtype is already ``dtype``.
+
+        Returns
+        -------
+        DistArray
+            The cast array, in the same layout.
+
+        Raises
+        ------
+        TypeError
+            If ``dtype`` is not supported or ``casting`` forbids the cast.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> nd.asnumpy(d.astype(np.int32)).dtype
+        dtype('int32')
+        """
         dt = check_dtype(dtype)
         if not np.can_cast(self.dtype, dt, casting=casting):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} according to the rule {casting!r}")
@@ -483,15 +835,86 @@ class DistArray(NDArrayOperatorsMixin):
         return _deferred.operation(self._dist.comm, lambda: DistArray._new(self._local.astype(dt, copy=True), self._dist))
 
     def copy(self, order: str = "K") -> DistArray:
-        """A copy with the same distribution (no communication)."""
+        """A copy with the same distribution.
+
+        Parameters
+        ----------
+        order : {'K', 'C', 'F', 'A'}, optional
+            Accepted for NumPy compatibility; local blocks are C-ordered.
+
+        Returns
+        -------
+        DistArray
+            A new array; writing into it leaves ``d`` unchanged.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> e = d.copy()
+        >>> e[0, 0] = 9
+        >>> float(d[0, 0]), float(e[0, 0])
+        (0.0, 9.0)
+        """
         return DistArray._new(self._local.copy(), self._dist)
 
     def fill(self, value: Any) -> None:
-        """Fill with a scalar value (no communication beyond settling deferred work that reads the array)."""
+        """Set every element to a scalar value, in place.
+
+        Parameters
+        ----------
+        value : scalar
+            The value, cast to the array's dtype as ``ndarray.fill`` casts it.
+
+        Notes
+        -----
+        Communication: none beyond settling deferred work that reads the array.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.fill(7)
+        >>> nd.asnumpy(d).tolist()
+        [[7.0, 7.0, 7.0], [7.0, 7.0, 7.0]]
+        """
         _deferred.operation(self._dist.comm, lambda: self._local.fill(value))
 
+    @shared_parameters
     def redistribute(self, dist: Any = None, grid_shape: Any = None) -> DistArray:
-        """Same values in another distribution (see :func:`numpy_dist.redistribute`)."""
+        """The same values in another distribution (see :func:`numpy_dist.redistribute`).
+
+        Parameters
+        ----------
+        {dist}
+        {grid_shape}
+
+        Returns
+        -------
+        DistArray
+            The array itself when the layout is unchanged, else a new one.
+
+        Raises
+        ------
+        ValueError
+            If the layout does not fit the array's shape.
+
+        Notes
+        -----
+        Communication: one Alltoallv; elements that keep their owner are not sent.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> e = d.redistribute("nb")
+        >>> e.dist, bool((nd.asnumpy(e) == nd.asnumpy(d)).all())
+        (('n', 'b'), True)
+        """
         return _deferred.operation(self._dist.comm, lambda: _hook("redistribute")(self, dist=dist, grid_shape=grid_shape))
 
     def to_layout(self, dist: Distribution, *, share: bool = False) -> DistArray:
@@ -499,10 +922,26 @@ class DistArray(NDArrayOperatorsMixin):
 
         Returns ``self`` when the layout already is ``dist``; otherwise one
         Alltoallv in which only elements that change owner move, into new
-        blocks.  With ``share=True`` a layout that differs only in name (one
-        rank, the same elements in the same order) reuses this array's block
-        instead of copying it.  The public, validating spelling is
-        :meth:`redistribute`.
+        blocks.  The public, validating spelling is :meth:`redistribute`.
+
+        Parameters
+        ----------
+        dist : Distribution
+            The target layout; it must have this array's shape and communicator
+            (not checked).
+        share : bool, optional
+            With True, a layout that differs only in name (one rank, the same
+            elements in the same order) reuses this array's block instead of
+            copying it.
+
+        Returns
+        -------
+        DistArray
+            The array in layout ``dist``.
+
+        Notes
+        -----
+        Communication: one Alltoallv (none when the layout is unchanged).
 
         Examples
         --------
@@ -520,23 +959,167 @@ class DistArray(NDArrayOperatorsMixin):
         return DistArray._new(redistribute_local(self._local, self._dist, dist), dist)
 
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> DistArray:
-        """``np.reshape`` (global C order)."""
+        """The same elements in another shape (global C order), as ``np.reshape``.
+
+        Parameters
+        ----------
+        *shape : int or tuple of int
+            The new shape, as one tuple or as separate integers; one entry may be
+            -1.
+        order : {'C', 'F', 'A'}, optional
+            Index order, as for :func:`numpy.reshape`.
+        copy : bool, optional
+            As for :func:`numpy.reshape`.
+
+        Returns
+        -------
+        DistArray
+            The reshaped array.
+
+        Raises
+        ------
+        TypeError
+            If no shape is given.
+        ValueError
+            If the sizes differ.
+
+        Notes
+        -----
+        Communication: elements move only where the new layout needs them.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.reshape(3, 2).shape, d.reshape(-1).shape
+        ((3, 2), (6,))
+        """
         if not shape:
             raise TypeError("reshape() takes exactly 1 argument (0 given)")
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
 
     def transpose(self, *axes: Any) -> DistArray:
-        """``np.transpose``."""
+        """The array with its axes permuted, as ``np.transpose``.
+
+        Parameters
+        ----------
+        *axes : int or tuple of int
+            The permutation, as one tuple or as separate integers; default the
+            reversed axes.
+
+        Returns
+        -------
+        DistArray
+            The transposed array; its layout's axes are permuted too.
+
+        Raises
+        ------
+        numpy.exceptions.AxisError
+            If an axis is out of range.
+        ValueError
+            If ``axes`` is not a permutation.
+
+        Notes
+        -----
+        Communication: none (metadata only).
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.transpose().shape, d.transpose(1, 0).dist
+        ((3, 2), ('n', 'b'))
+        """
         return np.transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
 
     def flatten(self, order: str = "C") -> DistArray:
-        """A 1-d copy in global C order."""
+        """A 1-d copy of the elements in global C order.
+
+        Parameters
+        ----------
+        order : {'C', 'F', 'A', 'K'}, optional
+            Index order, as for ``ndarray.flatten``.
+
+        Returns
+        -------
+        DistArray
+            A new 1-d array.
+
+        Notes
+        -----
+        Communication: elements move only where the 1-d layout needs them.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> nd.asnumpy(d.flatten()).tolist()
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+        """
         return np.ravel(self, order=order).copy()
 
     def compress(self, condition: Any, axis: Any = None, out: Any = None) -> DistArray:
+        """The slices along ``axis`` where ``condition`` is true, as ``np.compress``.
+
+        Parameters
+        ----------
+        condition : array_like of bool or DistArray
+            Which slices to keep.
+        axis : int, optional
+            The axis; None (default) works on the flattened array.
+        out : DistArray, optional
+            Where to put the result.
+
+        Returns
+        -------
+        DistArray
+            The selected slices.
+
+        Notes
+        -----
+        Communication: a DistArray ``condition`` is gathered; the kept slices
+        move where the result's layout needs them (a take along the axis).
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> nd.asnumpy(d.compress([True, False, True], axis=1)).tolist()
+        [[0.0, 2.0], [3.0, 5.0]]
+        """
         return np.compress(condition, self, axis=axis, out=out)
 
     def put(self, indices: Any, values: Any, mode: str = "raise") -> None:
+        """Write ``values`` at flat ``indices``, in place, as ``np.put``.
+
+        Parameters
+        ----------
+        indices : array_like of int
+            Flat indices into the array.
+        values : array_like
+            Values to write (repeated when shorter than ``indices``).
+        mode : {'raise', 'wrap', 'clip'}, optional
+            What out-of-range indices do (default: raise IndexError).
+
+        Raises
+        ------
+        IndexError
+            If an index is out of range and ``mode`` is ``'raise'``.
+
+        Notes
+        -----
+        Communication: the array is viewed flat (a reshape: elements move where
+        the flat layout needs them), each rank writes the indices it owns,
+        and the result is reshaped back.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.put([0, 5], [-1.0, -2.0])
+        >>> nd.asnumpy(d).ravel().tolist()
+        [-1.0, 1.0, 2.0, 3.0, 4.0, -2.0]
+        """
         np.put(self, indices, values, mode=mode)
 
     def _assign_from(self, result: DistArray) -> None:
@@ -554,28 +1137,143 @@ class DistArray(NDArrayOperatorsMixin):
             self._local[...] = redistribute_local(result.local, result.distribution, self._dist)
 
     def sort(self, axis: int = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> None:
-        """Sort in place (``np.sort`` written back into this array's distribution).
+        """Sort in place along ``axis`` (``np.sort`` written back into this array's layout).
 
-        Unlike ``np.sort``, the method takes no ``axis=None`` (TypeError, as ``ndarray.sort``).
+        Parameters
+        ----------
+        axis : int, optional
+            The axis (default the last).  Unlike ``np.sort``, the method takes no
+            ``axis=None`` (TypeError, as ``ndarray.sort``).
+        kind : str, optional
+            Accepted as NumPy accepts it; the result is the same sorted order.
+        order : str or list of str, optional
+            Fields to compare first, for structured dtypes.
+        stable : bool, optional
+            As for :func:`numpy.sort`.
+
+        Raises
+        ------
+        TypeError
+            If ``axis`` is None.
+        numpy.exceptions.AxisError
+            If ``axis`` is out of range.
+
+        Notes
+        -----
+        Communication: a distributed sort along a distributed axis; none along a
+        local one.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> e = -d
+        >>> e.sort(axis=1)
+        >>> nd.asnumpy(e).tolist()
+        [[-2.0, -1.0, -0.0], [-5.0, -4.0, -3.0]]
         """
         axis = operator.index(axis)
         self._assign_from(np.sort(self, axis=axis, kind=kind, order=order, stable=stable))
 
     def partition(self, kth: Any, axis: int = -1, kind: str = "introselect", order: Any = None) -> None:
-        """Partition in place."""
+        """Partition in place around the ``kth`` element (``np.partition`` written back).
+
+        Parameters
+        ----------
+        kth : int or sequence of int
+            Element index (or indices) that end up in their sorted place, smaller
+            elements before, larger ones after.
+        axis : int, optional
+            The axis (default the last).
+        kind : str, optional
+            Selection algorithm name, as NumPy accepts it.
+        order : str or list of str, optional
+            Fields to compare first, for structured dtypes.
+
+        Raises
+        ------
+        ValueError
+            If ``kth`` is out of bounds.
+
+        Notes
+        -----
+        Communication: a distributed selection along a distributed axis; none
+        along a local one.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> e = nd.asarray(np.array([3.0, 1.0, 2.0, 0.0]))
+        >>> e.partition(1)
+        >>> float(e[1])
+        1.0
+        """
         self._assign_from(np.partition(self, kth, axis=axis, kind=kind, order=order))
 
     @property
     def T(self) -> DistArray:
+        """The transposed array (``np.transpose(d)``); the layout's axes are reversed too.  No communication.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.T.shape, d.T.dist
+        ((3, 2), ('n', 'b'))
+        """
         return np.transpose(self)
 
     @property
     def mT(self) -> DistArray:
+        """The last two axes swapped (array API matrix transpose).  No communication.
+
+        Raises
+        ------
+        ValueError
+            If the array has fewer than two dimensions.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> nd.asnumpy(d.mT).tolist()
+        [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+        """
         if self.ndim < 2:
             raise ValueError("matrix transpose needs at least two dimensions")
         return np.swapaxes(self, -1, -2)
 
     def to_device(self, device: Any, /, *, stream: Any = None) -> DistArray:
+        """The array on ``device``: itself, as only the CPU exists (array API).
+
+        Parameters
+        ----------
+        device : {'cpu', None}
+            The target device.
+        stream : object, optional
+            Ignored.
+
+        Returns
+        -------
+        DistArray
+            The array itself.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not the CPU.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> d.to_device("cpu") is d
+        True
+        """
         if device not in ("cpu", None):
             raise ValueError(f"unsupported device {device!r}")
         return self
@@ -615,29 +1313,160 @@ class DistArray(NDArrayOperatorsMixin):
     __invert__ = unary_operator(np.invert, "invert")
 
     # -- methods with NumPy's names, routed through NumPy's dispatch (and so the registry) --
-    sum, prod, mean, var, std = _method(np.sum), _method(np.prod), _method(np.mean), _method(np.var), _method(np.std)
-    min, max, ptp = _method(np.min), _method(np.max), _method(np.ptp)
-    argmin, argmax, any, all = _method(np.argmin), _method(np.argmax), _method(np.any), _method(np.all)
-    cumsum, cumprod, round, clip = _method(np.cumsum), _method(np.cumprod), _method(np.round), _method(np.clip)
-    nonzero, ravel, squeeze, swapaxes = _method(np.nonzero), _method(np.ravel), _method(np.squeeze), _method(np.swapaxes)
-    repeat, take, argsort, argpartition = _method(np.repeat), _method(np.take), _method(np.argsort), _method(np.argpartition)
-    dot, trace, diagonal, searchsorted = _method(np.dot), _method(np.trace), _method(np.diagonal), _method(np.searchsorted)
+    sum = _method(np.sum, "Sum of the elements (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> float(d.sum())
+        15.0
+        >>> nd.asnumpy(d.sum(axis=0)).tolist()
+        [3.0, 5.0, 7.0]""")
+    prod = _method(np.prod, "Product of the elements (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> nd.asnumpy((d + 1).prod(axis=1)).tolist()
+        [6.0, 120.0]""")
+    mean = _method(np.mean, "Arithmetic mean (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> float(d.mean())
+        2.5""")
+    var = _method(np.var, "Variance (over ``axis``; ``ddof`` as NumPy)", _REDUCED, _ALLREDUCE, """
+        >>> nd.asnumpy(d.var(axis=1)).tolist()
+        [0.6666666666666666, 0.6666666666666666]""")
+    std = _method(np.std, "Standard deviation (over ``axis``; ``ddof`` as NumPy)", _REDUCED, _ALLREDUCE, """
+        >>> float(d.std(ddof=1)) == float(np.arange(6.0).std(ddof=1))
+        True""")
+    min = _method(np.min, "Smallest element (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> float(d.min())
+        0.0""")
+    max = _method(np.max, "Largest element (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> nd.asnumpy(d.max(axis=1)).tolist()
+        [2.0, 5.0]""")
+    ptp = _method(np.ptp, "Range (largest minus smallest, over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> float(d.ptp())
+        5.0""")
+    argmin = _method(np.argmin, "Index of the smallest element (flat, or along ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> int(d.argmin())
+        0""")
+    argmax = _method(np.argmax, "Index of the largest element (flat, or along ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> int(d.argmax()), nd.asnumpy(d.argmax(axis=0)).tolist()
+        (5, [1, 1, 1])""")
+    any = _method(np.any, "Whether any element is true (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> bool(d.any()), bool((d > 10).any())
+        (True, False)""")
+    all = _method(np.all, "Whether every element is true (over ``axis``)", _REDUCED, _ALLREDUCE, """
+        >>> bool(d.all()), nd.asnumpy(d.all(axis=0)).tolist()
+        (False, [False, True, True])""")
+    cumsum = _method(np.cumsum, "Cumulative sum (flat, or along ``axis``)", _SAME_SHAPE,
+                     "block totals are scanned along the axis (one exclusive scan).", """
+        >>> nd.asnumpy(d.cumsum(axis=1)).tolist()
+        [[0.0, 1.0, 3.0], [3.0, 7.0, 12.0]]""")
+    cumprod = _method(np.cumprod, "Cumulative product (flat, or along ``axis``)", _SAME_SHAPE,
+                      "block totals are scanned along the axis (one exclusive scan).", """
+        >>> nd.asnumpy((d + 1).cumprod()).tolist()
+        [1.0, 2.0, 6.0, 24.0, 120.0, 720.0]""")
+    round = _method(np.round, "Elements rounded to ``decimals`` (half to even)", _SAME_SHAPE, _ELEMENTWISE, """
+        >>> nd.asnumpy((d / 4).round(1)).tolist()
+        [[0.0, 0.2, 0.5], [0.8, 1.0, 1.2]]""")
+    clip = _method(np.clip, "Elements limited to ``[min, max]``", _SAME_SHAPE, _ELEMENTWISE, """
+        >>> nd.asnumpy(d.clip(1, 4)).tolist()
+        [[1.0, 1.0, 2.0], [3.0, 4.0, 4.0]]""")
+    nonzero = _method(np.nonzero, "Indices of the non-zero elements", """tuple of DistArray
+        One 1-d index array per axis, in C order.""", "the counts of non-zero elements are scanned; " + _MOVES, """
+        >>> rows, cols = d.nonzero()
+        >>> nd.asnumpy(rows).tolist(), nd.asnumpy(cols).tolist()
+        ([0, 0, 1, 1, 1], [1, 2, 0, 1, 2])""")
+    ravel = _method(np.ravel, "The elements as a 1-d array (global C order)", """DistArray
+        The flattened array (a new one: a DistArray has no views).""", _MOVES, """
+        >>> nd.asnumpy(d.ravel()).tolist()
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]""")
+    squeeze = _method(np.squeeze, "The array without its axes of length one", _SAME_SHAPE, _MOVES, """
+        >>> d[:1].squeeze().shape
+        (3,)""")
+    swapaxes = _method(np.swapaxes, "The array with two axes interchanged", _SAME_SHAPE,
+                       "none (metadata only: the layout's axes are swapped too).", """
+        >>> d.swapaxes(0, 1).shape
+        (3, 2)""")
+    repeat = _method(np.repeat, "Each element repeated (flat, or along ``axis``)", _SAME_SHAPE, _MOVES, """
+        >>> nd.asnumpy(d.repeat(2, axis=0)).shape
+        (4, 3)""")
+    take = _method(np.take, "Elements at the given indices (flat, or along ``axis``)", _SAME_SHAPE, _MOVES, """
+        >>> nd.asnumpy(d.take([0, 5])).tolist()
+        [0.0, 5.0]""")
+    argsort = _method(np.argsort, "Indices that sort the array (along ``axis``, default the last)", _SAME_SHAPE,
+                      "a distributed sort along a distributed axis; " + _MOVES, """
+        >>> nd.asnumpy((-d).argsort(axis=1)).tolist()
+        [[2, 1, 0], [2, 1, 0]]""")
+    argpartition = _method(np.argpartition, "Indices that partition the array around its ``kth`` element",
+                           _SAME_SHAPE, "a distributed selection along a distributed axis; " + _MOVES, """
+        >>> int(nd.asnumpy(d.ravel().argpartition(2))[2])
+        2""")
+    dot = _method(np.dot, "Dot product with another array", """scalar or DistArray
+        As :func:`numpy.dot` returns it.""", "partial products are combined; " + _MOVES, """
+        >>> nd.asnumpy(d.dot(np.ones(3))).tolist()
+        [3.0, 12.0]""")
+    trace = _method(np.trace, "Sum along a diagonal", _REDUCED, _ALLREDUCE, """
+        >>> float(d.trace())
+        4.0""")
+    diagonal = _method(np.diagonal, "The given diagonal", """DistArray
+        The diagonal's elements (a copy).""", _MOVES, """
+        >>> nd.asnumpy(d.diagonal()).tolist()
+        [0.0, 4.0]""")
+    searchsorted = _method(np.searchsorted, "Where values would be inserted to keep the sorted 1-d array sorted",
+                           """int, numpy.ndarray or DistArray
+        Insertion indices shaped as the values: NumPy values give a NumPy
+        result (the same on every rank), DistArray values a DistArray.""",
+                           "one allgather of every block's first element, then one allreduce (NumPy "
+                           "values) or two Alltoallv (DistArray values).", """
+        >>> nd.asnumpy(d.ravel().searchsorted([2.5, 9.0])).tolist()
+        [3, 6]""")
 
     def conjugate(self) -> DistArray:
-        """The complex conjugate; as ``ndarray.conj``, a non-complex array is returned itself
-        (``np.conjugate`` of a bool array would be int8)."""
+        """The complex conjugate.
+
+        As ``ndarray.conj``, a non-complex array is returned itself
+        (``np.conjugate`` of a bool array would be int8).
+
+        Returns
+        -------
+        DistArray
+            The conjugate (or the array itself when it is not complex).
+
+        Notes
+        -----
+        Communication: none (elementwise).
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> z = nd.asarray(np.array([1 + 2j, 3 - 4j]))
+        >>> nd.asnumpy(z.conjugate()).tolist()
+        [(1-2j), (3+4j)]
+        """
         return np.conjugate(self) if self.dtype.kind == "c" else self
 
     conj = conjugate
 
     @property
     def real(self) -> DistArray:
-        """Real part (no communication)."""
+        """Real part (no communication).
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> z = nd.asarray(np.array([1 + 2j, 3 - 4j]))
+        >>> nd.asnumpy(z.real).tolist()
+        [1.0, 3.0]
+        """
         return np.real(self)
 
     @property
     def imag(self) -> DistArray:
-        """Imaginary part (no communication)."""
+        """Imaginary part (no communication).
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> d = nd.asarray(np.arange(6.0).reshape(2, 3))
+        >>> z = nd.asarray(np.array([1 + 2j, 3 - 4j]))
+        >>> nd.asnumpy(z.imag).tolist()
+        [2.0, -4.0]
+        """
         return np.imag(self)
 
 
@@ -649,12 +1478,37 @@ def aligned_block(x: Any, dist: Distribution) -> Any:
     every rank, is sliced to this rank's block; scalars pass through
     unchanged (NEP 50 treats Python scalars specially).
 
+    Parameters
+    ----------
+    x : DistArray, numpy.ndarray or scalar
+        The operand (its shape broadcasts to ``dist.shape``).
+    dist : Distribution
+        The layout to align with.
+
+    Returns
+    -------
+    numpy.ndarray or scalar
+        The part of ``x`` that meets this rank's block of ``dist``.
+
+    Raises
+    ------
+    ValueError
+        If a DistArray lives on another communicator.
+
+    Notes
+    -----
+    Communication: one redistribution of a DistArray in another layout; none
+    otherwise.
+
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.distarray import aligned_block
     >>> d = nd.asarray(np.zeros((4, 3)))
     >>> aligned_block(np.arange(3.0), d.distribution).shape
     (3,)
+    >>> aligned_block(np.ones((4, 3)), d.distribution).shape == d.distribution.local_shape
+    True
     """
     if isinstance(x, DistArray):
         if x._dist is dist:

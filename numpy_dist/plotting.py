@@ -18,15 +18,38 @@ __all__ = ["owner_map", "plot_array_distribution"]
 
 
 def owner_map(d: DistArray | Distribution) -> np.ndarray:
-    """Owning rank of every element of a 1-d or 2-d array (local: metadata only).
+    """Owning rank of every element of a 1-d or 2-d array.
 
     Replicated blocks report their lowest-ranked holder.
+
+    Parameters
+    ----------
+    d : DistArray or Distribution
+        A 1-d or 2-d array (or its layout).
+
+    Returns
+    -------
+    numpy.ndarray
+        An int64 array of the array's shape holding each element's owner; the
+        same on every rank.
+
+    Raises
+    ------
+    ValueError
+        If the array is not 1-d or 2-d.
+
+    Notes
+    -----
+    Communication: none (metadata only).
 
     Examples
     --------
     >>> import numpy_dist as nd
+    >>> from numpy_dist.plotting import owner_map
     >>> owner_map(nd.zeros((2, 3))).shape
     (2, 3)
+    >>> owner_map(nd.Distribution.on_rank(nd.get_comm(), (3,))).tolist()
+    [0, 0, 0]
     """
     dist = d.distribution if isinstance(d, DistArray) else d
     if dist.ndim not in (1, 2):
@@ -50,12 +73,15 @@ def plot_array_distribution(darray: DistArray, filename: str | None = None, titl
     darray : DistArray
         A 1-d or 2-d array.
     filename : str, optional
-        Where rank 0 saves the figure.
+        Where rank 0 saves the figure (default: not saved).
     title : str, optional
-    cell_label : bool
-        Write the owning rank in each cell (arrays up to 40 x 40).
-    legend : bool
-        Add a colour legend of the ranks.
+        The figure's title (default: shape, codes and grid).
+    cell_label : bool, optional
+        Write the owning rank in each cell (arrays up to 40 x 40; default True).
+    legend : bool, optional
+        Add a colour legend of the ranks (default True).
+    **kwargs
+        ``figsize``: the figure size in inches (default: from the shape).
 
     Returns
     -------
@@ -64,12 +90,25 @@ def plot_array_distribution(darray: DistArray, filename: str | None = None, titl
         pyplot and the matplotlib backend is never changed (show it in a
         notebook by leaving it as a cell's value, or ``fig.savefig``).
 
+    Raises
+    ------
+    ValueError
+        If the array is not 1-d or 2-d.
+    ImportError
+        On rank 0, if matplotlib is not installed.
+
+    Notes
+    -----
     Communication: none (metadata only).
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> fig = plot_array_distribution(nd.zeros((8, 8), dist=("b", "c")), "owners.png")  # doctest: +SKIP
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.plotting import plot_array_distribution
+    >>> fig = plot_array_distribution(nd.zeros((8, 8), dist=("b", "c")))
+    >>> (fig is not None) == (MPI.COMM_WORLD.rank == 0)
+    True
     """
     owners = owner_map(darray)
     if darray.comm.Get_rank() != 0:

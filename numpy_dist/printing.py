@@ -37,7 +37,7 @@ def print0(*objects: Any, comm: MPI.Intracomm | None = None, **print_kwargs: Any
 
     Parameters
     ----------
-    *objects
+    *objects : object
         What to print, as ``print`` takes it.
     comm : mpi4py.MPI.Intracomm, optional
         Whose rank 0 prints; default the first DistArray's communicator,
@@ -45,11 +45,27 @@ def print0(*objects: Any, comm: MPI.Intracomm | None = None, **print_kwargs: Any
     **print_kwargs
         ``sep``, ``end``, ``file``, ``flush``, passed to ``print``.
 
+    Raises
+    ------
+    TypeError
+        If ``print_kwargs`` holds another keyword (on every rank).
+
+    Notes
+    -----
+    Communication: what formatting the DistArrays needs (one allgather of the
+    elements shown per array); nothing for other objects.
+
     Examples
     --------
+    >>> import io
     >>> import numpy as np, numpy_dist as nd
-    >>> nd.print0("total:", nd.asarray(np.arange(3.0)))
+    >>> from mpi4py import MPI
+    >>> buf = io.StringIO()
+    >>> nd.print0("total:", nd.asarray(np.arange(3.0)), file=buf)
+    >>> print(MPI.COMM_WORLD.bcast(buf.getvalue()), end="")   # what rank 0 printed
     total: [0. 1. 2.]
+    >>> MPI.COMM_WORLD.rank == 0 or buf.getvalue() == ""      # the other ranks print nothing
+    True
     """
     unknown = set(print_kwargs) - {"sep", "end", "file", "flush"}
     if unknown:

@@ -44,19 +44,66 @@ def comm_stats() -> dict[str, int]:
 
 
 def reset_comm_stats() -> None:
-    """Zero the communication counters of this rank (local, no communication)."""
+    """Zero the communication counters of this rank.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> d = nd.asarray(np.arange(4.0))
+    >>> nd.reset_comm_stats()
+    >>> nd.comm_stats()["collectives"]
+    0
+    """
     for key in _STATS:
         _STATS[key] = 0
 
 
 def count_implicit(nbytes: int) -> None:
-    """Record an implicit whole-array conversion of ``nbytes`` bytes onto this rank."""
+    """Record an implicit whole-array conversion of ``nbytes`` bytes onto this rank.
+
+    Parameters
+    ----------
+    nbytes : int
+        Bytes of the converted array.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist.traffic import count_implicit
+    >>> nd.reset_comm_stats()
+    >>> count_implicit(80)
+    >>> nd.comm_stats()["implicit_bytes"]
+    80
+    >>> nd.reset_comm_stats()
+    """
     _STATS["implicit_gathers"] += 1
     _STATS["implicit_bytes"] += int(nbytes)
 
 
 def count_traffic(nbytes: int, control: bool = False) -> None:
-    """Add one collective moving ``nbytes`` to the counter (data, or ``control`` traffic)."""
+    """Add one collective moving ``nbytes`` to the counter (data, or ``control`` traffic).
+
+    Parameters
+    ----------
+    nbytes : int
+        Bytes this rank sent to other ranks.
+    control : bool, optional
+        True for a control collective (error flags, metadata).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist.traffic import count_traffic
+    >>> nd.reset_comm_stats()
+    >>> count_traffic(16, control=True)
+    >>> nd.comm_stats()["control_bytes"], nd.comm_stats()["bytes_sent"]
+    (16, 0)
+    >>> nd.reset_comm_stats()
+    """
     if control:
         _STATS["control_collectives"] += 1
         _STATS["control_bytes"] += int(nbytes)

@@ -25,18 +25,63 @@ _op_stack: list[str] = []
 
 
 def current_operation() -> str:
-    """The outermost public operation this rank is in (for the watchdog's report)."""
+    """The outermost public operation this rank is in (for the watchdog's report).
+
+    Returns
+    -------
+    str
+        Its name, or ``'?'`` outside any operation.
+
+    Examples
+    --------
+    >>> from numpy_dist.watchdog import current_operation, operation
+    >>> with operation("demo"):
+    ...     current_operation()
+    'demo'
+    """
     return _op_stack[0] if _op_stack else "?"
 
 
 def in_operation() -> bool:
-    """Whether this rank is inside a public operation already (nested calls are not announced)."""
+    """Whether this rank is inside a public operation already (nested calls are not announced).
+
+    Returns
+    -------
+    bool
+        True inside :func:`operation`.
+
+    Examples
+    --------
+    >>> from numpy_dist.watchdog import in_operation, operation
+    >>> with operation("demo"):
+    ...     in_operation()
+    True
+    """
     return bool(_op_stack)
 
 
 @contextlib.contextmanager
 def operation(name: str) -> Iterator[None]:
-    """Name the public operation this rank is running (for the watchdog's report)."""
+    """Name the public operation this rank is running (for the watchdog's report).
+
+    Parameters
+    ----------
+    name : str
+        The operation's name.
+
+    Yields
+    ------
+    None
+        The operation runs in the block.
+
+    Examples
+    --------
+    >>> from numpy_dist.watchdog import current_operation, operation
+    >>> with operation("outer"):
+    ...     with operation("inner"):
+    ...         current_operation()
+    'outer'
+    """
     _op_stack.append(name)
     try:
         yield
@@ -106,7 +151,28 @@ def _likely_cause(operation: str) -> str:
 
 
 def set_timeout(seconds: float | None) -> None:
-    """Start (``seconds`` > 0) or stop (0/None) the collective watchdog on this rank."""
+    """Start or stop the collective watchdog on this rank.
+
+    While it runs, a rank blocked in one MPI call for longer than ``seconds``
+    prints what it was waiting in and aborts the job, instead of hanging when
+    ranks went out of step.  The initial setting comes from
+    ``NUMPY_DIST_TIMEOUT``.
+
+    Parameters
+    ----------
+    seconds : float or None
+        The time limit of one blocking call; 0 or None stops the watchdog.
+
+    Notes
+    -----
+    Communication: none (a local setting; set it on every rank).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.set_timeout(600)
+    >>> nd.set_timeout(None)
+    """
     if not seconds:
         _watchdog.enabled = False
         return
@@ -114,7 +180,24 @@ def set_timeout(seconds: float | None) -> None:
 
 
 def watch(what: str):
-    """Context manager the comm layer wraps around each blocking MPI call (cheap when off)."""
+    """Context manager the comm layer wraps around each blocking MPI call (cheap when off).
+
+    Parameters
+    ----------
+    what : str
+        The MPI call's name, for the report.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Times the block while the watchdog is on; does nothing otherwise.
+
+    Examples
+    --------
+    >>> from numpy_dist.watchdog import watch
+    >>> with watch("Allreduce"):
+    ...     pass
+    """
     if not _watchdog.enabled:
         return contextlib.nullcontext()
     return _Watching(what)
@@ -134,7 +217,19 @@ class _Watching:
 
 
 def enabled() -> bool:
-    """Whether the watchdog is on."""
+    """Whether the watchdog is on.
+
+    Returns
+    -------
+    bool
+        True after ``set_timeout(seconds)`` with ``seconds > 0``.
+
+    Examples
+    --------
+    >>> from numpy_dist.watchdog import enabled
+    >>> enabled() in (True, False)
+    True
+    """
     return _watchdog.enabled
 
 

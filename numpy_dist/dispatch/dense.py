@@ -553,8 +553,8 @@ def cholesky_lower(A: DistArray, dtype: np.dtype, out_dist: Distribution | None,
     >>> import numpy as np, numpy_dist as nd
     >>> from numpy_dist.dispatch.dense import cholesky_lower
     >>> A = nd.asarray(4 * np.eye(3))
-    >>> cholesky_lower(A, np.dtype(float), A.distribution, nb=2).local[0, 0]
-    np.float64(2.0)
+    >>> nd.asnumpy(cholesky_lower(A, np.dtype(float), A.distribution, nb=2)).tolist()
+    [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
     """
     comm = A.comm
     n = A.shape[0]

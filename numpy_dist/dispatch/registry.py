@@ -49,7 +49,28 @@ IN_PLACE_PARAMETERS: dict[Any, tuple[str, ...]] = {
 
 
 def qualified_name(func: Any, method: str | None = None) -> str:
-    """``numpy.sum``, ``numpy.linalg.norm``, ``numpy.add.reduce``."""
+    """The dotted name of a NumPy function or ufunc method, as :func:`coverage` lists it.
+
+    Parameters
+    ----------
+    func : callable or numpy.ufunc
+        A NumPy function or ufunc.
+    method : str, optional
+        A ufunc method (``'reduce'`` ...); ``'__call__'`` or None name the
+        ufunc itself.
+
+    Returns
+    -------
+    str
+        ``numpy.sum``, ``numpy.linalg.norm``, ``numpy.add.reduce`` ...
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import qualified_name
+    >>> qualified_name(np.add, "reduce"), qualified_name(np.linalg.norm)
+    ('numpy.add.reduce', 'numpy.linalg.norm')
+    """
     if isinstance(func, np.ufunc):
         return f"numpy.{func.__name__}" + (f".{method}" if method and method != "__call__" else "")
     module = getattr(func, "__module__", None) or "numpy"
@@ -85,6 +106,16 @@ def written_parameters(func: Any) -> tuple[str, ...]:
     methods do, or has no introspectable signature), ``a`` for the ufunc
     ``at`` methods, and the entries of :data:`IN_PLACE_PARAMETERS`.
 
+    Parameters
+    ----------
+    func : callable
+        A NumPy function or ufunc method.
+
+    Returns
+    -------
+    tuple of str
+        The written parameters' names (empty when it writes none).
+
     Examples
     --------
     >>> import numpy as np
@@ -102,6 +133,23 @@ def written_parameters(func: Any) -> tuple[str, ...]:
 
 def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
     """Register the decorated function as the distributed version of ``np_funcs``.
+
+    Parameters
+    ----------
+    *np_funcs : callable
+        The NumPy functions (or gufuncs) it implements; aliases count once.
+
+    Returns
+    -------
+    callable
+        A decorator that registers its function and returns it unchanged.
+
+    Raises
+    ------
+    TypeError
+        If the implementation lacks a parameter NumPy's function takes.
+    RuntimeError
+        If a function is implemented twice.
 
     Examples
     --------
@@ -125,17 +173,74 @@ def implements(*np_funcs: Any) -> Callable[[Callable], Callable]:
 
 
 def lookup(func: Any) -> Callable | None:
-    """The registered implementation of ``func``, or None."""
+    """The registered implementation of ``func``, or None.
+
+    Parameters
+    ----------
+    func : callable
+        A NumPy function.
+
+    Returns
+    -------
+    callable or None
+        What :func:`implements` registered for it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import lookup
+    >>> lookup(np.sum) is not None, lookup(len)
+    (True, None)
+    """
     return _IMPLEMENTATIONS.get(func)
 
 
 def takes_like(impl: Callable) -> bool:
-    """Does ``impl`` implement a ``like=`` creation function (it receives the ``like`` DistArray)?"""
+    """Whether ``impl`` implements a ``like=`` creation function (it receives the ``like`` DistArray).
+
+    Parameters
+    ----------
+    impl : callable
+        A registered implementation.
+
+    Returns
+    -------
+    bool
+        True when its signature has a ``like`` parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import lookup, takes_like
+    >>> takes_like(lookup(np.sum))
+    False
+    """
     return impl in _TAKES_LIKE
 
 
 def native_ufunc_methods(ufunc: np.ufunc) -> list[str]:
-    """The methods of ``ufunc`` the generic ufunc path runs natively."""
+    """The methods of ``ufunc`` the generic ufunc path runs natively.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        The ufunc.
+
+    Returns
+    -------
+    list of str
+        Method names (``'__call__'``, ``'reduce'`` ...); a generalised ufunc
+        has ``'__call__'`` only when it has its own implementation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.dispatch.registry import native_ufunc_methods
+    >>> native_ufunc_methods(np.add)
+    ['__call__', 'reduce', 'accumulate', 'reduceat', 'outer', 'at']
+    >>> native_ufunc_methods(np.sqrt)
+    ['__call__', 'at']
+    """
     if ufunc.signature:  # generalised ufuncs (matmul, vecdot ...) need their own implementation
         return ["__call__"] if ufunc in _IMPLEMENTATIONS else []
     return [m for m in _applicable_methods(ufunc) if m in _NATIVE_UFUNC_METHODS]

@@ -37,6 +37,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import DAP_VERSION, Distribution
@@ -62,6 +63,26 @@ _ALIGN = 16
 def magic(major: int, minor: int) -> bytes:
     """The magic string (7 bytes) plus the two version bytes of format ``(major, minor)``.
 
+    Parameters
+    ----------
+    major : int
+        Major format version (0-255).
+    minor : int
+        Minor format version (0-255).
+
+    Returns
+    -------
+    bytes
+        The 9 bytes a ``.dnpy`` file starts with.
+
+    Raises
+    ------
+    ValueError
+        If a version number does not fit in a byte.
+
+    Examples
+    --------
+    >>> from numpy_dist.io.dnpy import magic
     >>> magic(1, 0)
     b'\\x93DARRAY\\x01\\x00'
     """
@@ -71,7 +92,30 @@ def magic(major: int, minor: int) -> bytes:
 
 
 def read_magic(fp: IO[bytes]) -> tuple[int, int]:
-    """Read the magic string; return ``(major, minor)`` (ValueError if it is not a ``.dnpy`` file)."""
+    """Read the magic string of a ``.dnpy`` file and return its format version.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned at the start of the file; left after the 9 magic bytes.
+
+    Returns
+    -------
+    tuple of int
+        ``(major, minor)``.
+
+    Raises
+    ------
+    ValueError
+        If it is not a ``.dnpy`` file.
+
+    Examples
+    --------
+    >>> import io
+    >>> from numpy_dist.io.dnpy import magic, read_magic
+    >>> read_magic(io.BytesIO(magic(1, 0)))
+    (1, 0)
+    """
     raw = fp.read(len(MAGIC_PREFIX) + 2)
     if len(raw) != len(MAGIC_PREFIX) + 2 or raw[: len(MAGIC_PREFIX)] != MAGIC_PREFIX:
         raise ValueError(f"not a .dnpy file: the magic string is {raw[:8]!r}, expected {MAGIC_PREFIX!r}")
@@ -106,11 +150,32 @@ def _encode_header(meta: dict) -> bytes:
 
 def write_localarray(fp: IO[bytes], local: np.ndarray, dim_data: Sequence[dict],
                      version: str = DAP_VERSION) -> None:
-    """Write one rank's block and its ``dim_data`` to an open binary file.
+    """Write one rank's block and its ``dim_data`` to an open binary file (the ``.dnpy`` format).
+
+    Parameters
+    ----------
+    fp : binary file object
+        Where to write.
+    local : array_like
+        The block.
+    dim_data : sequence of dict
+        The block's Distributed Array Protocol ``dim_data``.
+    version : str, optional
+        The protocol version recorded in the header.
+
+    Raises
+    ------
+    ValueError
+        If the block has an object dtype.
+
+    Notes
+    -----
+    Communication: none (one rank's file).
 
     Examples
     --------
     >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_localarray
     >>> buf = io.BytesIO()
     >>> write_localarray(buf, np.arange(3), ({"dist_type": "b", "size": 6, "proc_grid_size": 2,
     ...                                       "proc_grid_rank": 0, "start": 0, "stop": 3},))
@@ -136,7 +201,37 @@ def _check_dim_dict(axis: int, dd: Any) -> None:
 
 
 def read_array_header(fp: IO[bytes], version: tuple[int, int] = (1, 0)) -> tuple[str, tuple[dict, ...]]:
-    """Read the header after the magic string: ``(__version__, dim_data)`` (ValueError if invalid)."""
+    """Read the header after the magic string: ``(__version__, dim_data)``.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned just after the magic string.
+    version : tuple of int, optional
+        The file's format version, as :func:`read_magic` returned it.
+
+    Returns
+    -------
+    version : str
+        The protocol version the file records.
+    dim_data : tuple of dict
+        The block's ``dim_data``, checked.
+
+    Raises
+    ------
+    ValueError
+        If the format version is unknown or the header is truncated or invalid.
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_magic, read_array_header
+    >>> buf = io.BytesIO()
+    >>> write_localarray(buf, np.arange(2), ({"dist_type": "n", "size": 2},))
+    >>> _ = buf.seek(0)
+    >>> read_array_header(buf, read_magic(buf))[1]
+    ({'dist_type': 'n', 'size': 2},)
+    """
     fmt = {(1, 0): "<H", (2, 0): "<I"}.get(tuple(version))
     if fmt is None:
         raise ValueError(f"unsupported .dnpy format version {version}")
@@ -165,7 +260,34 @@ read_array_header_1_0 = read_array_header  # the seed's name
 
 
 def read_localarray(fp: IO[bytes]) -> dict:
-    """Read a whole ``.dnpy`` file: the protocol dict ``{'__version__', 'dim_data', 'buffer'}``."""
+    """Read a whole ``.dnpy`` file.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Positioned at the start of the file.
+
+    Returns
+    -------
+    dict
+        The Distributed Array Protocol dict: ``'__version__'``, ``'dim_data'``
+        and ``'buffer'`` (the block).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a valid ``.dnpy`` file, or truncated.
+
+    Examples
+    --------
+    >>> import io, numpy as np
+    >>> from numpy_dist.io.dnpy import write_localarray, read_localarray
+    >>> buf = io.BytesIO()
+    >>> write_localarray(buf, np.ones(2), ({"dist_type": "n", "size": 2},))
+    >>> _ = buf.seek(0)
+    >>> sorted(read_localarray(buf))
+    ['__version__', 'buffer', 'dim_data']
+    """
     version, dim_data = read_array_header(fp, read_magic(fp))
     try:
         buffer = np.lib.format.read_array(fp, allow_pickle=False)
@@ -325,28 +447,40 @@ def _names_for(prefix_or_list: Any, comm: _comm.Intracomm, saving: bool) -> list
 def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -> None:
     """Save a DistArray as one ``.dnpy`` file per rank (DistArray 0.4's format).
 
-    Parameters
-    ----------
-    prefix_or_list : str, path-like or list of str
-        A prefix (rank ``r`` writes ``<prefix>_<r>.dnpy``) or one name per
-        rank (TypeError if the length is not the number of ranks).
-    d : DistArray
-        Any distribution (replicated blocks are written by every replica).
-
     Files are written under temporary names and renamed once every rank
     succeeded; with a prefix, files ``<prefix>_<k>.dnpy`` with ``k`` at or
     beyond the number of ranks (left by an earlier save on more ranks) are
     removed, so the set on disk is always one consistent save.
 
+    Parameters
+    ----------
+    prefix_or_list : str, path-like or list of str
+        A prefix (rank ``r`` writes ``<prefix>_<r>.dnpy``) or one name per
+        rank.
+    d : DistArray
+        Any distribution (replicated blocks are written by every replica).
+
+    Raises
+    ------
+    TypeError
+        If a list of names does not have one name per rank, or ``d`` is not a
+        DistArray.
+    OSError
+        If a file cannot be written (raised on every rank).
+
+    Notes
+    -----
     Communication: one broadcast (temporary-name token), three error agreements.
 
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
-    >>> from numpy_dist.io import save_dnpy, load_dnpy
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
     >>> d = nd.asarray(np.arange(10.0), dist="c")
-    >>> save_dnpy("/tmp/doc_example", d)                    # doctest: +SKIP
-    >>> load_dnpy("/tmp/doc_example").dist                   # doctest: +SKIP
+    >>> nd.save_dnpy(os.path.join(tmp, "part"), d)
+    >>> nd.load_dnpy(os.path.join(tmp, "part")).dist
     ('c',)
     """
     check_distarray(d)
@@ -379,6 +513,7 @@ def save_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], d: DistArray) -
                 k += 1
 
 
+@shared_parameters
 def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Intracomm | None = None, *,
               dist: Any = None, grid_shape: Any = None, mmap_mode: str | None = None) -> DistArray:
     """Load ``.dnpy`` files written by :func:`save_dnpy` (on any number of ranks).
@@ -388,28 +523,45 @@ def load_dnpy(prefix_or_list: str | os.PathLike | Sequence[str], comm: _comm.Int
     prefix_or_list : str, path-like or list of str
         A prefix (the files ``<prefix>_0.dnpy``, ``<prefix>_1.dnpy`` ... that
         exist) or the list of every file of the saved set, in saved-rank order.
-    comm : mpi4py.MPI.Intracomm, optional
-        Default ``COMM_WORLD``.
-    dist, grid_shape : optional
-        Target distribution.  Default: the saved distribution when the files
-        were written by as many ranks as ``comm`` has (each rank reads its own
-        file, no data moves); otherwise block along axis 0.
-    mmap_mode : {None, "r", "r+", "c"}, optional
-        Map each rank's own file instead of reading it (:mod:`numpy_dist.io.memmap`);
-        only in the saved layout on the saved rank count (ValueError otherwise).
+    {comm}
+    {dist}
+        Default here: the saved distribution when the files were written by
+        as many ranks as ``comm`` has (each rank reads its own file, no data
+        moves); otherwise block along axis 0.
+    {grid_shape}
+    mmap_mode : {None, 'r', 'r+', 'c'}, optional
+        Map each rank's own file instead of reading it
+        (:mod:`numpy_dist.io.memmap`); only in the saved layout on the saved
+        rank count (ValueError otherwise).
 
-    Raises FileNotFoundError (no file, or a listed one missing), ValueError
-    (wrong magic, truncated file, files that disagree on shape or dtype, or
-    do not cover the array) identically on every rank.
+    Returns
+    -------
+    DistArray
+        The saved global array.
 
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file, or a listed one is missing.
+    ValueError
+        If a file has the wrong magic or is truncated, or the files disagree on
+        shape or dtype or do not cover the array.
+
+    Notes
+    -----
     Communication: one allgather of the headers; when the files do not map
     one-to-one onto the ranks, one Alltoallv of the data (each element moves
-    once).
+    once).  Every error is raised identically on every rank.
 
     Examples
     --------
-    >>> from numpy_dist.io import load_dnpy
-    >>> d = load_dnpy("/tmp/doc_example")                     # doctest: +SKIP
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> nd.save_dnpy(os.path.join(tmp, "x"), nd.arange(5))
+    >>> nd.asnumpy(nd.load_dnpy(os.path.join(tmp, "x"))).tolist()
+    [0, 1, 2, 3, 4]
     """
     mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = _comm.get_comm(comm)

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution
@@ -244,18 +245,21 @@ def save_hdf5(filename: str | os.PathLike, d: DistArray, key: str = "buffer", mo
               **dataset_options: Any) -> None:
     """Save a DistArray to the dataset ``key`` of an HDF5 file, each rank writing its own hyperslabs.
 
+    The new dataset (or, for ``'w'``, the new file) appears only when every
+    rank wrote its part; a failure leaves ``key`` as it was.
+
     Parameters
     ----------
     filename : str or path-like
         The same on every rank.
     d : DistArray
         Any distribution; of replicated blocks only one copy is written.
-    key : str
-        Dataset path inside the file (groups are created as needed).  An
-        existing dataset of that name is replaced.
-    mode : {'a', 'w', 'w-', 'x', 'r+'}
-        As for :class:`h5py.File`: ``'a'`` adds to (or creates) the file,
-        ``'w'`` replaces it, ``'w-'``/``'x'`` fail if it exists, ``'r+'``
+    key : str, optional
+        Dataset path inside the file (groups are created as needed; default
+        ``'buffer'``).  An existing dataset of that name is replaced.
+    mode : {'a', 'w', 'w-', 'x', 'r+'}, optional
+        As for :class:`h5py.File`: ``'a'`` (default) adds to (or creates) the
+        file, ``'w'`` replaces it, ``'w-'``/``'x'`` fail if it exists, ``'r+'``
         needs it to exist.
     **dataset_options
         Passed to :meth:`h5py.Group.create_dataset` (``chunks``,
@@ -265,9 +269,15 @@ def save_hdf5(filename: str | os.PathLike, d: DistArray, key: str = "buffer", mo
         scaleoffset) are written in rank order with the serial driver, since
         that HDF5 cannot write them in parallel.
 
-    The new dataset (or, for ``'w'``, the new file) appears only when every
-    rank wrote its part; a failure leaves ``key`` as it was.
+    Raises
+    ------
+    ImportError
+        If h5py is not installed.
+    OSError
+        If the file cannot be opened in ``mode`` (raised on every rank).
 
+    Notes
+    -----
     Communication: broadcasts and error agreements; with serial h5py one
     barrier per writing rank (turns); with parallel h5py a collective
     open/create/rename/close and one collective write (MPI-IO inside HDF5).
@@ -275,10 +285,12 @@ def save_hdf5(filename: str | os.PathLike, d: DistArray, key: str = "buffer", mo
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
-    >>> from numpy_dist.io import save_hdf5, load_hdf5
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
     >>> d = nd.asarray(np.arange(12.0).reshape(3, 4))
-    >>> save_hdf5("/tmp/doc_example.h5", d, key="x", mode="w")   # doctest: +SKIP
-    >>> load_hdf5("/tmp/doc_example.h5", key="x").shape            # doctest: +SKIP
+    >>> nd.save_hdf5(os.path.join(tmp, "a.h5"), d, key="x", mode="w")
+    >>> nd.load_hdf5(os.path.join(tmp, "a.h5"), key="x").shape
     (3, 4)
     """
     check_distarray(d)
@@ -418,6 +430,7 @@ def _drop_dataset(h5py: Any, filename: str, work_key: str) -> None:
         pass
 
 
+@shared_parameters
 def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None,
               comm: _comm.Intracomm | None = None, *, grid_shape: Any = None, dtype: Any = None) -> DistArray:
     """Load the dataset ``key`` of an HDF5 file into a DistArray, each rank reading its own hyperslabs.
@@ -425,28 +438,52 @@ def load_hdf5(filename: str | os.PathLike, key: str = "buffer", dist: Any = None
     Parameters
     ----------
     filename : str or path-like
-    key : str
-        Dataset path inside the file.
-    dist, grid_shape : optional
-        Where the data lands (default: block along axis 0); a Distribution
-        must have the dataset's shape.
-    comm : mpi4py.MPI.Intracomm, optional
-        Default: ``dist``'s communicator, else ``COMM_WORLD``.
-    dtype : dtype, optional
+        The same on every rank.
+    key : str, optional
+        Dataset path inside the file (default ``'buffer'``).
+    {dist}
+    {comm}
+        Default: the communicator of a Distribution ``dist``, else
+        ``COMM_WORLD``.
+    {grid_shape}
+    dtype : data-type, optional
         The dtype the caller expects (ValueError if the dataset holds another).
 
-    Raises FileNotFoundError (no file), OSError (not an HDF5 file), KeyError
-    (no such dataset), ValueError (a group, or shape/dtype mismatch)
-    identically on every rank.
+    Returns
+    -------
+    DistArray
+        The dataset, with its dtype.
 
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    OSError
+        If it is not an HDF5 file.
+    KeyError
+        If there is no dataset ``key``.
+    ValueError
+        If ``key`` is a group, or the shape or dtype does not match.
+    ImportError
+        If h5py is not installed.
+
+    Notes
+    -----
     Communication: rank 0 reads the metadata and broadcasts it; error
     agreements; with parallel h5py a collective open/close and one
-    collective read (MPI-IO inside HDF5).
+    collective read (MPI-IO inside HDF5).  Every error is raised identically
+    on every rank.
 
     Examples
     --------
-    >>> from numpy_dist.io import load_hdf5
-    >>> d = load_hdf5("/tmp/doc_example.h5", key="x", dist="c")   # doctest: +SKIP
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> nd.save_hdf5(os.path.join(tmp, "b.h5"), nd.arange(6.0), key="g/v", mode="w")
+    >>> d = nd.load_hdf5(os.path.join(tmp, "b.h5"), key="g/v", dist="c")
+    >>> d.dist, nd.asnumpy(d).tolist()
+    (('c',), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
     """
     h5py = _h5py()
     c = load_comm(dist, comm)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution
@@ -33,7 +34,29 @@ MMAP_MODES = {"r": "r", "readonly": "r", "r+": "r+", "readwrite": "r+", "c": "c"
 
 
 def check_mmap_mode(mode: Any) -> str:
-    """``mode`` normalised to ``"r"``, ``"r+"`` or ``"c"`` (ValueError, as np.memmap, for anything else)."""
+    """``mode`` normalised to ``"r"``, ``"r+"`` or ``"c"``, as ``np.memmap`` names them.
+
+    Parameters
+    ----------
+    mode : str
+        A memory-map mode, in any spelling ``np.memmap`` accepts.
+
+    Returns
+    -------
+    str
+        ``"r"``, ``"r+"`` or ``"c"``.
+
+    Raises
+    ------
+    ValueError
+        For anything else, as ``np.memmap`` raises.
+
+    Examples
+    --------
+    >>> from numpy_dist.io.memmap import check_mmap_mode
+    >>> check_mmap_mode("readwrite")
+    'r+'
+    """
     if mode not in MMAP_MODES:
         raise ValueError(f"mmap_mode must be one of {sorted(MMAP_MODES)}, got {mode!r}")
     return MMAP_MODES[mode]
@@ -54,7 +77,52 @@ def mapped_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype
                  target: Distribution, mode: str) -> np.ndarray:
     """This rank's block of a C- or Fortran-ordered array stored at ``offset`` in ``path``, as a mapped view.
 
-    Collective (agrees on a layout without slices: ValueError everywhere).
+    Parameters
+    ----------
+    path : str
+        The file, the same on every rank.
+    offset : int
+        Byte offset of the array's data.
+    shape : tuple of int
+        The stored array's global shape.
+    dtype : numpy.dtype
+        The stored element type.
+    fortran : bool
+        Whether the data is in Fortran order.
+    target : Distribution
+        The layout; its blocks must be slices (block or cyclic axes).
+    mode : str
+        The ``np.memmap`` mode.
+
+    Returns
+    -------
+    numpy.memmap or numpy.ndarray
+        This rank's block, mapped (an empty array when the array is empty).
+
+    Raises
+    ------
+    ValueError
+        If some axis's blocks are not slices (on every rank).
+
+    Notes
+    -----
+    Communication: error agreements only.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> from numpy_dist.io.memmap import mapped_block
+    >>> path = os.path.join(tmp, "raw.bin")
+    >>> if MPI.COMM_WORLD.rank == 0:
+    ...     np.arange(6.0).tofile(path)
+    >>> MPI.COMM_WORLD.Barrier()
+    >>> target = nd.Distribution(None, (6,))
+    >>> block = mapped_block(path, 0, (6,), np.dtype(float), False, target, "r")
+    >>> block.tolist() == target.local_indices(0).astype(float).tolist()
+    True
     """
     keys = _block_keys(target)
     _comm.agree(target.comm, None if keys is not None else ValueError(
@@ -69,7 +137,51 @@ def mapped_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype
 
 def mapped_file_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype, fortran: bool, mode: str,
                       comm: _comm.Intracomm) -> np.ndarray:
-    """A whole array stored at ``offset`` in this rank's own file, mapped (collective agreement on errors)."""
+    """A whole array stored at ``offset`` in this rank's own file, mapped.
+
+    Parameters
+    ----------
+    path : str
+        This rank's file.
+    offset : int
+        Byte offset of the array's data.
+    shape : tuple of int
+        The stored array's shape.
+    dtype : numpy.dtype
+        The stored element type.
+    fortran : bool
+        Whether the data is in Fortran order.
+    mode : str
+        The ``np.memmap`` mode.
+    comm : mpi4py.MPI.Intracomm
+        The ranks that agree on errors (every one of them calls this).
+
+    Returns
+    -------
+    numpy.memmap or numpy.ndarray
+        The mapped array (an empty array when it is empty).
+
+    Raises
+    ------
+    OSError
+        If a rank cannot map its file (on every rank).
+
+    Notes
+    -----
+    Communication: one error agreement.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> from numpy_dist.io.memmap import mapped_file_block
+    >>> path = os.path.join(tmp, f"own{MPI.COMM_WORLD.rank}.bin")
+    >>> np.ones(3).tofile(path)
+    >>> mapped_file_block(path, 0, (3,), np.dtype(float), False, "r", MPI.COMM_WORLD).tolist()
+    [1.0, 1.0, 1.0]
+    """
     with _comm.agreed(comm):
         if int(np.prod(shape, dtype=np.int64)) == 0:
             return np.empty(shape, dtype)
@@ -77,6 +189,7 @@ def mapped_file_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.
     return whole
 
 
+@shared_parameters
 def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, dist: Any = None,
                 comm: _comm.Intracomm | None = None, *, grid_shape: Any = None, mode: str = "w+") -> DistArray:
     """Create (``mode="w+"``) or open (``"r+"``, ``"r"``, ``"c"``) a ``.npy`` file as a file-mapped DistArray.
@@ -85,21 +198,50 @@ def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, di
     ----------
     path : str or path-like
         The ``.npy`` file, the same on every rank.
-    shape, dtype
-        The array's shape and element type (``"w+"``: the file is created
-        with them, zero-filled; otherwise they must match the file's).
-    dist, comm, grid_shape
-        The layout, as :func:`numpy_dist.load` takes it (default: blocks along axis 0).
-    mode : {"w+", "r+", "r", "c"}
+    shape : int or tuple of int
+        The array's global shape (``"w+"``: the file is created with it;
+        otherwise it must match the file's).
+    dtype : data-type, optional
+        The element type (default float64), created or checked as ``shape``.
+    {dist}
+    {comm}
+        Default: the communicator of a Distribution ``dist``, else
+        ``COMM_WORLD``.
+    {grid_shape}
+    mode : {'w+', 'r+', 'r', 'c'}, optional
+        ``"w+"`` (default) creates a zero-filled file; ``"r+"`` maps it for
+        reading and writing, ``"r"`` read-only, ``"c"`` copy-on-write.
 
+    Returns
+    -------
+    DistArray
+        Each rank's local block maps that rank's part of the file.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is not one of the four, or the file's shape or dtype does
+        not match ``shape``/``dtype``.
+    FileNotFoundError
+        If a mode other than ``"w+"`` names a missing file.
+
+    Notes
+    -----
     Communication: rank 0 creates the file and broadcasts its header size;
     each rank maps it (no data moves).
 
     Examples
     --------
-    >>> import numpy_dist as nd
-    >>> d = nd.open_memmap("/tmp/doc_mm.npy", (1000, 8), "f8")  # doctest: +SKIP
-    >>> d[:10] = 1.0; nd.io.memmap.flush(d)                      # doctest: +SKIP
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "m.npy")
+    >>> d = nd.open_memmap(path, (4, 2), "f8")
+    >>> d[:2] = 1.0
+    >>> nd.io.memmap.flush(d)
+    >>> np.load(path).sum()
+    np.float64(4.0)
     """
     c = load_comm(dist, comm)
     path = os.fspath(path)
@@ -132,7 +274,38 @@ def _create_or_check(path: str, shape: tuple[int, ...], dtype: np.dtype, mode: s
 
 
 def flush(d: DistArray) -> None:
-    """Write an ``"r+"``-mapped DistArray's changes to its file (collective; a no-op for other arrays)."""
+    """Write the changes of a file-mapped DistArray to its file.
+
+    A no-op for arrays that are not mapped writable (``"r+"`` or ``"w+"``).
+
+    Parameters
+    ----------
+    d : DistArray
+        The array (from :func:`open_memmap` or ``load(..., mmap_mode="r+")``).
+
+    Raises
+    ------
+    OSError
+        If a rank cannot write its pages (on every rank).
+
+    Notes
+    -----
+    Communication: one error agreement and one barrier, so every rank's
+    changes are on disk when any rank returns.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, numpy_dist as nd
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "f.npy")
+    >>> d = nd.open_memmap(path, (4,), "f8")
+    >>> d[:] = 2.0
+    >>> nd.io.memmap.flush(d)
+    >>> np.load(path).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
     mapped = file_mapping(d.local)
     with _comm.agreed(d.comm):
         if mapped is not None and mapped.mode in ("r+", "w+"):
@@ -155,12 +328,34 @@ def map_blocks(func: Any, *arrays: Any, out: DistArray | None = None) -> DistArr
         Applied to row chunks of the local blocks (NumPy arrays) and the
         non-DistArray arguments as they are.
     *arrays : DistArray or scalar
-        DistArrays must share one distribution (ValueError otherwise).
+        DistArrays must share one distribution.
     out : DistArray, optional
         Where the result goes (same distribution); default: a new in-memory
         DistArray of the dtype ``func`` gives.
 
+    Returns
+    -------
+    DistArray
+        ``out``, or the new result.
+
+    Raises
+    ------
+    TypeError
+        If no DistArray is given.
+    ValueError
+        If the DistArrays (and ``out``) do not share one distribution.
+
+    Notes
+    -----
     Communication: none besides agreeing on local errors.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.io.memmap import map_blocks
+    >>> a = nd.arange(6.0)
+    >>> nd.asnumpy(map_blocks(lambda x, y: x * 2 + y, a, 1.0)).tolist()
+    [1.0, 3.0, 5.0, 7.0, 9.0, 11.0]
     """
     dists = [a.distribution for a in arrays if isinstance(a, DistArray)]
     if not dists:

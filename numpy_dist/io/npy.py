@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from .. import mpiio as _mpiio
 from ..distarray import DistArray, check_dtype
@@ -43,12 +44,49 @@ _MASKED: dict[str, Any] = {}
 
 
 def install_masked_io(array_type: type, save: Any, load: Any) -> None:
-    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside."""
+    """Let :func:`save` take ``array_type`` and :func:`load` return one when a mask file lies beside.
+
+    ``numpy_dist.ma`` calls this once when it is imported (the I/O layer
+    never imports it).
+
+    Parameters
+    ----------
+    array_type : type
+        The masked array class.
+    save : callable
+        ``save(path, masked_array)``: writes the data and the mask file.
+    load : callable
+        Builds the masked array from the data file and its mask file.
+
+    Examples
+    --------
+    >>> import numpy_dist.ma
+    >>> from numpy_dist.io import npy
+    >>> npy._MASKED["type"] is numpy_dist.ma.MaskedDistArray   # installed by numpy_dist.ma
+    True
+    """
     _MASKED.update(type=array_type, save=save, load=load)
 
 
 def mask_path(path: str | os.PathLike) -> str:
-    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``)."""
+    """The mask file of a masked array saved as ``path`` (``x.npy`` -> ``x.mask.npy``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The data file's name (with or without ``.npy``).
+
+    Returns
+    -------
+    str
+        The mask file's name.
+
+    Examples
+    --------
+    >>> from numpy_dist.io.npy import mask_path
+    >>> mask_path("x.npy"), mask_path("y")
+    ('x.mask.npy', 'y.mask.npy')
+    """
     path = os.fspath(path)
     return (path[:-4] if path.endswith(".npy") else path) + ".mask.npy"
 
@@ -138,6 +176,10 @@ def file_selection(shape: tuple[int, ...], idx: list[np.ndarray], itemsize: int)
 def save(path: str | os.PathLike, d: DistArray) -> None:
     """Save a DistArray to a NumPy ``.npy`` file, each rank writing its own part.
 
+    The file is a C-ordered ``.npy`` file NumPy reads with :func:`numpy.load`.
+    It appears under ``path`` only when every rank wrote its part (temporary
+    file + rename), so a failure leaves no partial file.
+
     Parameters
     ----------
     path : str or path-like
@@ -148,20 +190,32 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
         masked array writes its data to ``path`` and its mask to
         ``x.mask.npy`` beside it (NumPy's ``np.save`` refuses masked arrays).
 
-    The file is a C-ordered ``.npy`` file NumPy reads with :func:`numpy.load`.
-    It appears under ``path`` only when every rank wrote its part (temporary
-    file + rename), so a failure leaves no partial file.
+    Returns
+    -------
+    None
+        The array is on disk when every rank returns.
 
+    Raises
+    ------
+    TypeError
+        If ``d`` is not a DistArray.
+    OSError
+        If the file cannot be written (raised on every rank).
+
+    Notes
+    -----
     Communication: one broadcast of the temporary name, collective MPI-IO
     (open, one ``Write_all``, close) and two small error agreements.
 
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
-    >>> from numpy_dist.io import save, load
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
     >>> d = nd.asarray(np.arange(12.0).reshape(3, 4), dist="c")
-    >>> save("/tmp/example_doc.npy", d)                     # doctest: +SKIP
-    >>> np.load("/tmp/example_doc.npy").shape               # doctest: +SKIP
+    >>> nd.save(os.path.join(tmp, "a.npy"), d)
+    >>> np.load(os.path.join(tmp, "a.npy")).shape
     (3, 4)
     """
     if _MASKED and isinstance(d, _MASKED["type"]):
@@ -187,6 +241,7 @@ def save(path: str | os.PathLike, d: DistArray) -> None:
             _mpiio.free_datatype(ftype)
 
 
+@shared_parameters
 def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None = None, *,
          grid_shape: Any = None, dtype: Any = None, mmap_mode: str | None = None, masked: bool = True) -> DistArray:
     """Load a NumPy ``.npy`` file into a DistArray, each rank reading only its own part.
@@ -194,18 +249,17 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
     Parameters
     ----------
     path : str or path-like
-        A ``.npy`` file (C or Fortran order, any byte order, format 1.0-3.0).
-    dist : Distribution, code(s) or None
-        Where the data lands (default: block along axis 0).  A Distribution
-        must have the file's shape (ValueError otherwise).
-    comm : mpi4py.MPI.Intracomm, optional
-        Default: ``dist``'s communicator, else ``COMM_WORLD``.
-    grid_shape : tuple of int, optional
-        Process grid for a ``dist`` given as codes.
-    dtype : dtype, optional
+        A ``.npy`` file (C or Fortran order, any byte order, format 1.0-3.0),
+        the same on every rank.
+    {dist}
+    {comm}
+        Default: the communicator of a Distribution ``dist``, else
+        ``COMM_WORLD``.
+    {grid_shape}
+    dtype : data-type, optional
         The dtype the caller expects; ValueError on every rank if the file
         holds another one (the data is never cast silently).
-    mmap_mode : {None, "r", "r+", "c"}, optional
+    mmap_mode : {None, 'r', 'r+', 'c'}, optional
         Map each rank's part of the file instead of reading it, as
         :func:`numpy.load` does (:mod:`numpy_dist.io.memmap`); the layout's
         blocks must be slices (block or cyclic axes).
@@ -219,19 +273,33 @@ def load(path: str | os.PathLike, dist: Any = None, comm: _comm.Intracomm | None
         a :class:`numpy_dist.ma.MaskedDistArray` when ``path`` was saved from
         one (its mask file, ``x.mask.npy`` for ``x.npy``, lies beside it).
 
-    Raises FileNotFoundError, ValueError (not a ``.npy`` file, truncated,
-    shape or dtype mismatch) identically on every rank.
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ValueError
+        If the file is not a ``.npy`` file or is truncated, or its shape or
+        dtype does not match ``dist``/``dtype``.
 
+    Notes
+    -----
     Communication: rank 0 reads the header and broadcasts it; collective
-    MPI-IO (open, one ``Read_all``, close); small error agreements.
+    MPI-IO (open, one ``Read_all``, close); small error agreements.  Every
+    error is raised identically on every rank.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from numpy_dist.io import load
-    >>> np.save("/tmp/example_doc2.npy", np.arange(6))       # doctest: +SKIP
-    >>> load("/tmp/example_doc2.npy", dist="c").dist          # doctest: +SKIP
-    ('c',)
+    >>> import numpy as np, numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "b.npy")
+    >>> if MPI.COMM_WORLD.rank == 0:
+    ...     np.save(path, np.arange(6))
+    >>> MPI.COMM_WORLD.Barrier()
+    >>> d = nd.load(path, dist="c")
+    >>> d.dist, nd.asnumpy(d).tolist()
+    (('c',), [0, 1, 2, 3, 4, 5])
     """
     mode = None if mmap_mode is None else check_mmap_mode(mmap_mode)
     c = load_comm(dist, comm)

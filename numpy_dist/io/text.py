@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._docstrings import shared_parameters
 from .. import comm as _comm
 from .. import mpiio as _mpiio
 from ..checks import collective
@@ -80,17 +81,28 @@ def savetxt(fname: Any, X: DistArray, fmt: Any = "%.18e", delimiter: str = " ", 
         every rank holds its own, so every rank writes the whole text to it,
         receiving the other ranks' rows one block at a time.
     X : DistArray
-    fmt, delimiter, newline, header, footer, comments, encoding
-        As :func:`numpy.savetxt`.
+        The 1-d or 2-d array to write.
+    fmt, delimiter, newline, header, footer, comments, encoding : optional
+        As for :func:`numpy.savetxt`.
 
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 1-d or 2-d, or ``fmt`` does not fit its columns.
+
+    Notes
+    -----
     Communication: the rows into row blocks (one all-to-all unless they are),
     one exclusive scan of byte counts, one MPI-IO write.
 
     Examples
     --------
-    >>> import numpy as np, numpy_dist as nd
-    >>> nd.savetxt("/tmp/doc_example.txt", nd.arange(4.0), fmt="%g")       # doctest: +SKIP
-    >>> open("/tmp/doc_example.txt").read().split()                       # doctest: +SKIP
+    >>> import numpy_dist as nd
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> nd.savetxt(os.path.join(tmp, "a.txt"), nd.arange(4.0), fmt="%g")
+    >>> open(os.path.join(tmp, "a.txt")).read().split()
     ['0', '1', '2', '3']
     """
     rows = _text_rows(X)
@@ -129,7 +141,41 @@ def _write_everywhere(f: Any, rows: DistArray, kwargs: dict) -> None:
 
 
 def file_size(path: str, comm: Any) -> int:
-    """The size of ``path`` in bytes, as rank 0 sees it (a missing file raises on every rank)."""
+    """The size of ``path`` in bytes, as rank 0 sees it.
+
+    Parameters
+    ----------
+    path : str
+        The file, the same on every rank.
+    comm : mpi4py.MPI.Intracomm
+        The ranks that need the size (every one of them calls this).
+
+    Returns
+    -------
+    int
+        The size, the same on every rank.
+
+    Raises
+    ------
+    FileNotFoundError
+        If rank 0 finds no such file (on every rank).
+
+    Notes
+    -----
+    Communication: one error agreement and one broadcast.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> from numpy_dist.io.text import file_size
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "five.txt")
+    >>> if MPI.COMM_WORLD.rank == 0:
+    ...     _ = open(path, "w").write("12345")
+    >>> file_size(path, MPI.COMM_WORLD)
+    5
+    """
     with _comm.agreed(comm):
         size = os.path.getsize(path) if comm.Get_rank() == 0 else None
     return _comm.bcast_object(comm, size)
@@ -284,6 +330,7 @@ def _whole_on_every_rank(func: Any, fname: Any, kwargs: dict, comm: Any, why: st
 
 
 @collective()
+@shared_parameters
 def loadtxt(fname: Any, dtype: Any = float, comments: Any = "#", delimiter: Any = None, converters: Any = None,
             skiprows: int = 0, usecols: Any = None, unpack: bool = False, ndmin: int = 0,
             encoding: str | None = None, max_rows: int | None = None, *, quotechar: str | None = None,
@@ -292,24 +339,44 @@ def loadtxt(fname: Any, dtype: Any = float, comments: Any = "#", delimiter: Any 
 
     Parameters
     ----------
-    fname : str or path-like (parallel), or anything ``np.loadtxt`` reads
-        A file name, the same on every rank.  Other inputs (open files, lists
-        of lines) every rank holds already: each parses all and keeps its part.
-    dtype, comments, delimiter, converters, skiprows, usecols, unpack, ndmin, encoding, max_rows, quotechar
-        As :func:`numpy.loadtxt`.  ``quotechar`` lets a quoted field span
-        lines, which a byte range cannot see: that case reads the whole file on
-        every rank through the announced fallback.
-    comm : mpi4py.MPI.Intracomm, optional
+    fname : str, path-like, or anything ``np.loadtxt`` reads
+        A file name, the same on every rank (parsed in parallel).  Other inputs
+        (open files, lists of lines) every rank holds already: each parses all
+        and keeps its part.
+    dtype, comments, delimiter, converters, skiprows, usecols, unpack, ndmin, encoding, max_rows : optional
+        As for :func:`numpy.loadtxt`.
+    quotechar : str, optional
+        As for :func:`numpy.loadtxt`.  A quoted field may span lines, which a
+        byte range cannot see: that case reads the whole file on every rank
+        through the announced fallback.
+    {comm}
 
     Returns
     -------
-    DistArray (a tuple of them with ``unpack`` and a structured dtype)
-        In the default layout (block rows).
+    DistArray or tuple of DistArray
+        In the default layout (block rows); a tuple with ``unpack``.
+
+    Raises
+    ------
+    ValueError
+        If the text does not parse as NumPy would parse it (raised on every
+        rank), or ``ndmin``/``max_rows`` are invalid.
+
+    Notes
+    -----
+    Communication: small agreements on the byte ranges and the row counts,
+    then one redistribution of the parsed rows.
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> d = nd.loadtxt("/tmp/doc_example.txt")                            # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "b.txt")
+    >>> nd.savetxt(path, nd.arange(6.0).reshape(3, 2), fmt="%g")
+    >>> nd.asnumpy(nd.loadtxt(path)).tolist()
+    [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
     """
     comm = _comm.get_comm(comm)
     kwargs = dict(dtype=dtype, comments=comments, delimiter=delimiter, converters=converters, usecols=usecols,
@@ -341,6 +408,7 @@ def loadtxt(fname: Any, dtype: Any = float, comments: Any = "#", delimiter: Any 
 
 
 @collective()
+@shared_parameters
 def genfromtxt(fname: Any, dtype: Any = float, comments: Any = "#", delimiter: Any = None, skip_header: int = 0,
                skip_footer: int = 0, converters: Any = None, missing_values: Any = None,
                filling_values: Any = None, usecols: Any = None, names: Any = None, excludelist: Any = None,
@@ -354,12 +422,50 @@ def genfromtxt(fname: Any, dtype: Any = float, comments: Any = "#", delimiter: A
     ranks (NumPy's promotion of what every rank found); when that yields
     records or strings, and with ``names``, ``skip_footer`` or ``usemask``,
     the whole file is parsed on every rank through the announced fallback.
-    Other parameters as :func:`numpy.genfromtxt`.
+
+    Parameters
+    ----------
+    fname : str, path-like, or anything ``np.genfromtxt`` reads
+        A file name, the same on every rank (parsed in parallel); other inputs
+        are parsed whole on every rank.
+    dtype, comments, delimiter, skip_header, skip_footer, converters : optional
+        As for :func:`numpy.genfromtxt`.
+    missing_values, filling_values, usecols, names, excludelist : optional
+        As for :func:`numpy.genfromtxt`.
+    deletechars, replace_space, autostrip, case_sensitive, defaultfmt : optional
+        As for :func:`numpy.genfromtxt`.
+    unpack, usemask, loose, invalid_raise, max_rows, encoding, ndmin : optional
+        As for :func:`numpy.genfromtxt`.
+    {comm}
+
+    Returns
+    -------
+    DistArray or tuple of DistArray
+        In the default layout (block rows); a tuple with ``unpack``.
+
+    Raises
+    ------
+    ValueError
+        If the text does not parse as NumPy would parse it (raised on every
+        rank).
+
+    Notes
+    -----
+    Communication: small agreements on the byte ranges, the inferred dtypes
+    and the row counts, then one redistribution of the parsed rows.
 
     Examples
     --------
     >>> import numpy_dist as nd
-    >>> d = nd.genfromtxt("/tmp/doc_example.txt", filling_values=0)        # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from mpi4py import MPI
+    >>> tmp = MPI.COMM_WORLD.bcast(tempfile.mkdtemp() if MPI.COMM_WORLD.rank == 0 else None)
+    >>> path = os.path.join(tmp, "c.txt")
+    >>> if MPI.COMM_WORLD.rank == 0:
+    ...     _ = open(path, "w").write("1,2\\n3,\\n")
+    >>> MPI.COMM_WORLD.Barrier()
+    >>> nd.asnumpy(nd.genfromtxt(path, delimiter=",", filling_values=0)).tolist()
+    [[1.0, 2.0], [3.0, 0.0]]
     """
     comm = _comm.get_comm(comm)
     kwargs = dict(dtype=dtype, comments=comments, delimiter=delimiter, converters=converters,

@@ -18,6 +18,7 @@ import numpy as np
 from mpi4py import MPI
 
 from .. import comm as _comm
+from .._docstrings import shared_parameters
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
 from ..distribution import Distribution
@@ -79,15 +80,71 @@ SHAPES_3D = [(0, 2, 2), (3, 4, 5), (6, 1, 3)]
 
 
 def dist_cases(ndim: int | None = None) -> list[str]:
-    """Names of the cases that apply to arrays of ``ndim`` dimensions (all when None)."""
+    """Names of the :data:`DIST_CASES` that apply to arrays of ``ndim`` dimensions.
+
+    Parameters
+    ----------
+    ndim : int, optional
+        Number of dimensions; None (default) names every case.
+
+    Returns
+    -------
+    list of str
+        Case names, in the order of :data:`DIST_CASES`.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> from numpy_dist.testing import dist_cases
+    >>> "grid_bb" in dist_cases(2), "grid_bb" in dist_cases(1)
+    (True, False)
+    >>> dist_cases(1)[:3]
+    ['block', 'cyclic', 'blockcyclic2']
+    """
     if ndim is None:
         return list(DIST_CASES)
     probe = (4,) * ndim
     return [k for k, f in DIST_CASES.items() if f(probe, MPI.COMM_SELF) is not None]
 
 
+@shared_parameters
 def distribute(x: np.ndarray, case: str, comm: MPI.Intracomm | None = None) -> DistArray:
-    """``x`` (held whole on every rank) distributed as case ``case`` (0-d arrays: replicated)."""
+    """``x`` (held whole on every rank) distributed as case ``case``.
+
+    Parameters
+    ----------
+    x : array_like
+        The same data on every rank.
+    case : str
+        A key of :data:`DIST_CASES`.  A case that does not apply to the shape
+        (and every 0-d array) gives a replicated layout.
+    {comm}
+
+    Returns
+    -------
+    DistArray
+        A copy of ``x`` in that layout.
+
+    Raises
+    ------
+    KeyError
+        If ``case`` is not a case name.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.testing import distribute
+    >>> d = distribute(np.arange(6), "cyclic")
+    >>> d.dist, nd.asnumpy(d).tolist()
+    (('c',), [0, 1, 2, 3, 4, 5])
+    """
     c = _comm.get_comm(comm)
     x = np.asarray(x)
     dist = DIST_CASES[case](x.shape, c) if x.ndim else None
@@ -97,7 +154,37 @@ def distribute(x: np.ndarray, case: str, comm: MPI.Intracomm | None = None) -> D
 
 
 def rng_data(shape: tuple[int, ...], dtype: Any = np.float64, seed: int = 0) -> np.ndarray:
-    """Deterministic test data (the same on every rank) with negatives, and zeros for ints."""
+    """Deterministic test data (the same on every rank) with negatives, and zeros for ints.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the data.
+    dtype : data-type, optional
+        Bool, integer, floating or complex type (default float64).
+    seed : int, optional
+        Seed of the generator (default 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Random values: integers in ``[-20, 20)`` (``[0, 20)`` unsigned),
+        floats of scale 10, complex values with normal parts.
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.testing import rng_data
+    >>> x = rng_data((3, 2), np.int32)
+    >>> x.shape, x.dtype
+    ((3, 2), dtype('int32'))
+    >>> bool((rng_data((4,)) == rng_data((4,))).all())
+    True
+    """
     rng = np.random.default_rng(seed)
     dt = np.dtype(dtype)
     if dt == np.bool_:
@@ -116,7 +203,37 @@ def rng_data(shape: tuple[int, ...], dtype: Any = np.float64, seed: int = 0) -> 
 
 
 def assert_all_ranks(ok: bool, message: str = "", comm: MPI.Intracomm | None = None) -> None:
-    """Fail on every rank if ``ok`` is false on any rank (with the failing ranks named)."""
+    """Fail on every rank if ``ok`` is false on any rank (with the failing ranks named).
+
+    Parameters
+    ----------
+    ok : bool
+        This rank's verdict.
+    message : str, optional
+        What went wrong on this rank (shown when ``ok`` is false).
+    comm : mpi4py.MPI.Intracomm, optional
+        Default ``COMM_WORLD``; every rank of it calls this function.
+
+    Raises
+    ------
+    AssertionError
+        On every rank, naming each failing rank and its message, if any rank's
+        ``ok`` is false.
+
+    Notes
+    -----
+    Communication: one allgather of the verdicts.
+
+    Examples
+    --------
+    >>> from numpy_dist.testing import assert_all_ranks
+    >>> assert_all_ranks(True)
+    >>> try:
+    ...     assert_all_ranks(False, "bad block")
+    ... except AssertionError as e:
+    ...     print(str(e).startswith("rank 0: bad block"))
+    True
+    """
     c = _comm.get_comm(comm)
     verdicts = _comm.allgather_object(c, (bool(ok), message))
     bad = [(r, m) for r, (v, m) in enumerate(verdicts) if not v]
@@ -158,11 +275,40 @@ def assert_dist_equal(actual: Any, expected: Any, *, rtol: float | None = None, 
     compared with a tolerance suited to their precision (partial results are
     combined in another order than NumPy sums).
 
+    Parameters
+    ----------
+    actual : DistArray, scalar, ndarray, or tuple/list of them
+        The numpy_dist result.
+    expected : ndarray, scalar, DistArray, or tuple/list of them
+        The NumPy result.
+    rtol : float, optional
+        Relative tolerance for floats (default: by precision, e.g. 1e-10 for
+        float64, 2e-5 for float32).
+    atol : float, optional
+        Absolute tolerance for floats (default 0).
+    check_dtype : bool, optional
+        Whether the dtypes must be equal (default True).
+    check_type : bool, optional
+        Whether a scalar must be compared with a scalar and an array with an
+        array (default True).
+
+    Raises
+    ------
+    AssertionError
+        On every rank, if the values, shape, dtype or kind differ on any rank,
+        or a local block does not have the shape its distribution says.
+
+    Notes
+    -----
+    Communication: gathers ``actual`` (one allgather) and one allgather per
+    verdict.
+
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
     >>> from numpy_dist.testing import assert_dist_equal
     >>> assert_dist_equal(np.sum(nd.arange(5)), np.sum(np.arange(5)))
+    >>> assert_dist_equal(nd.arange(3.0) * 2, np.arange(3.0) * 2)
     """
     if isinstance(expected, (tuple, list)) and not isinstance(actual, (np.ndarray, DistArray)):
         comm = _comm.get_comm(None)
