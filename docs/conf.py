@@ -36,7 +36,6 @@ exclude_patterns = ["_build", "_generated", "_ext", "Thumbs.db", ".DS_Store"]
 autosummary_generate = True
 templates_path = ["_templates"]  # classes: one page with every public method and attribute
 autosummary_imported_members = True
-autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
 numpydoc_show_class_members = False  # methods are listed by the class's own docstring, not 200 stubs
 numpydoc_class_members_toctree = False
