@@ -53,6 +53,22 @@ SUBMODULES = [
     ("numpy_dist.special", "numpy_dist.special", "SciPy's special-function ufuncs, for the array API."),
 ]
 
+# Module docstrings shown on a submodule's page (what the names alone do not say).
+MODULE_TEXT = {
+    "numpy_dist.special": ".. automodule:: numpy_dist.special\n   :no-members:\n\n",
+}
+# ... and after its names (an automodule changes the current module, so it comes last).
+MODULE_TAIL = {
+    "numpy_dist.testing": ("The multi-rank test runner\n"
+                           "--------------------------\n\n"
+                           "``python -m numpy_dist.testing [--nprocs 1,2,3,4] [--wide-nprocs 5,8] "
+                           "[--timeout S] [pytest args]`` runs pytest under ``mpiexec -n N`` for each N "
+                           "with collective verdicts (a test fails everywhere if it fails on one rank) "
+                           "and a per-test timeout that aborts a hung job; options it does not know, "
+                           "and everything after ``--``, go to pytest "
+                           "(``python -m numpy_dist.testing --help``).\n\n"),
+}
+
 # Array API namespace sub-groups, by the module that defines each function.
 NAMESPACE_SECTIONS = {
     "numpy_dist._namespace._creation": "Creation",
@@ -88,10 +104,20 @@ def _public_names(mod) -> list[str]:
     return list(names)
 
 
+def _describe(value) -> str:
+    """A constant's value as a table cell: reproducible (no addresses) and short."""
+    if isinstance(value, dict):
+        return f"a dict of {len(value)}: " + ", ".join(f"``{k}``" for k in value)
+    text = repr(value)
+    if " at 0x" in text:
+        return f"a ``{type(value).__name__}``"
+    return f"``{text if len(text) <= 100 else text[:97] + '...'}``"
+
+
 def _constants_table(prefix: str, mod, names: list[str]) -> str:
     if not names:
         return ""
-    rows = [f"   * - ``{prefix}.{n}``\n     - ``{getattr(mod, n)!r}``" for n in names]
+    rows = [f"   * - ``{prefix}.{n}``\n     - {_describe(getattr(mod, n))}" for n in names]
     return (".. list-table::\n   :header-rows: 1\n\n   * - name\n     - value\n"
             + "\n".join(rows) + "\n\n")
 
@@ -161,10 +187,10 @@ def submodule_pages() -> dict[str, str]:
     for modname, title, intro in SUBMODULES:
         mod = _module(modname)
         names = [n for n in _public_names(mod) if hasattr(mod, n)]
-        body = f".. automodule:: {modname}\n   :no-members:\n\n" if modname == "numpy_dist.special" else ""
+        body = MODULE_TEXT.get(modname, "")
         pages[modname.rsplit(".", 1)[1] + "_module"] = (
             _title(title) + f"{intro}\n\n" + body
-            + _names_page(modname, mod, names))
+            + _names_page(modname, mod, names) + MODULE_TAIL.get(modname, ""))
     return pages
 
 

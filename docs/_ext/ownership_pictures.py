@@ -19,7 +19,6 @@ PICTURES = {
     "rows": lambda: nd.zeros((8, 8), dist=("b", "n")),
     "grid_2x2": lambda: nd.zeros((8, 8), dist=("b", "b")),
     "block_cyclic_2d": lambda: nd.zeros((8, 8), dist=("b", "c")),
-    "columns": lambda: nd.zeros((8, 8), dist=("n", "b")),
 }
 
 
