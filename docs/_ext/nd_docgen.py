@@ -85,7 +85,12 @@ def _title(text: str, char: str = "=") -> str:
     return f"{text}\n{char * len(text)}\n\n"
 
 
+# Every name given a stub page in this build (stale stubs of removed names are deleted).
+_STUBBED: set[str] = set()
+
+
 def _autosummary(qualnames: list[str]) -> str:
+    _STUBBED.update(qualnames)
     lines = [".. autosummary::", "   :toctree: stubs", ""]
     lines += [f"   {q}" for q in qualnames]
     return "\n".join(lines) + "\n\n"
@@ -205,6 +210,10 @@ def write_api_pages(docs: Path) -> None:
     out = docs / "api" / "generated"
     for name, text in {**top_level_pages(), **submodule_pages()}.items():
         write_if_changed(out / f"{name}.rst", text)
+    # A name removed from __all__ would leave its old stub behind, a page in no toctree (a warning).
+    for stub in (out / "stubs").glob("*.rst"):
+        if stub.stem not in _STUBBED:
+            stub.unlink()
 
 
 def write_coverage_table(docs: Path) -> None:
