@@ -4,6 +4,8 @@
 # The two steps (also the README's test command):
 #   1. a virtualenv with the package installed editable plus its test extra;
 #   2. python -m numpy_dist.testing [runner options] [pytest args]
+# A full run (no arguments) also runs the guides' and docstrings' examples and builds the
+# documentation site (scripts/docs.sh).
 #
 # Environment:
 #   NUMPY_DIST_PYTHON  use this interpreter as is (no venv, no install), e.g.
@@ -29,7 +31,7 @@ else
         "${PYTHON:-python3}" -m venv "$venv"
     fi
     py="$venv/bin/python"
-    "$py" -m pip install --quiet -e ".[test]"
+    "$py" -m pip install --quiet -e ".[test,docs]"
 fi
 
 if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || ( "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0
@@ -49,6 +51,12 @@ status=0
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
 NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs || status=1
+# The documentation: every example of the guides runs at 1 and 2 ranks (each rank checks its own output,
+# so the guides print global results, the same at both counts), then every docstring example, then the
+# site builds without a warning (scripts/docs.sh; the same venv, already holding the docs extra).
+"$py" -m numpy_dist.testing --nprocs 1,2 --doctest-glob='*.rst' docs/guides || status=1
+"$py" -m numpy_dist.testing --nprocs 1,2 --doctest-modules numpy_dist || status=1
+NUMPY_DIST_PYTHON="$py" bash scripts/docs.sh || status=1
 # The notebook's global view, once, from ONE plain pytest process (never under mpiexec): tests/client
 # starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
 # real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.
