@@ -235,14 +235,14 @@ def _matmul_grid(n: float) -> Callable[[Rates, Pricer], Cost]:
 
 def _sort(n: float) -> Callable[[Rates, Pricer], Cost]:
     # Law: one share (n/P x 8 bytes) in one all-to-all, plus the exact-splitter rounds:
-    # cut_bytes_bound(P, n/P, 8, 1) bytes, O(P^2 S log(n/P)), in ~log_S(n/P) + 2 rounds of an
+    # cut_bytes_bound(P, n/P, 8, 1) bytes, O(P S log_S n), in ~log_S n + 2 rounds of an
     # allgather and an allreduce each.
     def cost(r: Rates, p: Pricer) -> Cost:
         local = n / p.P
-        rounds = splitter_rounds(int(local), 1)
+        rounds = splitter_rounds(int(n), 1)
         splitter = cut_bytes_bound(p.P, int(local), 8, 1)
-        # Each round the allgather brings every rank all P(P-1)S proposals, and the counts come back
-        # in an allreduce of P(P-1)S entries: the P^2 term is received as well as sent.
+        # Each round the allgather brings every rank the (P-1)S proposals of all boundaries, and the
+        # counts come back in an allreduce of (P-1)S entries.
         return Cost(compute=r.sort * local * math.log2(max(local, 2)) * 2,  # local sort + merge
                     bandwidth=p.bytes(8 * local * (p.P - 1) / p.P + splitter),
                     latency=p.alltoall(1) + p.tree(2 * rounds + 3), overhead=8 * r.call)
@@ -277,7 +277,7 @@ PROBLEMS: tuple[Problem, ...] = (
     Problem("W4", "heat stencil, 20 steps", "50000 x 50000", _stencil(5e4, 20), "6 halo rows per step"),
     Problem("W5", "A @ B (row blocks)", "n = 32768", _matmul_rows(32768), "B's blocks to every rank"),
     Problem("W5g", "A @ B (2-d grid, SUMMA)", "n = 32768", _matmul_grid(32768), "panels of a grid row/col"),
-    Problem("W6", "sort(x)", "N = 4e9", _sort(4e9), "1 share + O(P^2 S log N) splitters"),
+    Problem("W6", "sort(x)", "N = 4e9", _sort(4e9), "1 share + O(P S log_S N) splitters"),
     Problem("W7", "10000 x (a + b), 100 elements", "n = 100", _latency_chain(10_000), "1 control allreduce per op"),
     Problem("W8", "fft2(x)", "32768 x 32768", _fft2(32768), "2 all-to-alls of a complex share"),
 )

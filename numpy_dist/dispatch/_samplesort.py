@@ -93,50 +93,61 @@ def _below_many(cols: Sequence[np.ndarray], keys: Sequence[np.ndarray], owners: 
     return np.where(me < owners, right, np.where(me > owners, left, pos)).astype(np.int64)
 
 
-def _pack(cols: Sequence[np.ndarray], at: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Bytes of the proposals: one validity byte each, then each column's values.
+def _pack(cols: Sequence[np.ndarray], at: np.ndarray, boundary: np.ndarray) -> np.ndarray:
+    """Bytes of this rank's proposals: each one's boundary (int32), then each column's values.
 
     A proposal's position is not sent: only its owner uses it (the tie-break), and the owner knows it.
     """
-    parts = [np.ascontiguousarray(valid, dtype=np.uint8).reshape(-1)]
+    parts = [np.ascontiguousarray(boundary, dtype=np.int32).view(np.uint8).reshape(-1)]
     for c in cols:
-        vals = c[at] if c.size else np.zeros(at.size, c.dtype)
-        parts.append(np.ascontiguousarray(vals).view(np.uint8).reshape(-1))
+        parts.append(np.ascontiguousarray(c[at]).view(np.uint8).reshape(-1))
     return np.concatenate(parts)
 
 
-def _unpack(buf: np.ndarray, cols: Sequence[np.ndarray], m: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    valid = buf[:m].view(bool)
-    out, off = [], m
+def _unpack(buf: np.ndarray, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    m = buf.size // (4 + sum(c.dtype.itemsize for c in cols))
+    boundary, out, off = buf[:4 * m].view(np.int32), [], 4 * m
     for c in cols:
         nbytes = m * c.dtype.itemsize
         out.append(buf[off: off + nbytes].view(c.dtype))
         off += nbytes
-    return valid, out
+    return boundary, out
 
 
 def _proposals(n_columns: int) -> int:
-    """Proposals per rank and boundary in each round (the multi-column count loops in Python)."""
-    return 64 if n_columns == 1 else 8
+    """Proposals per boundary in each round, all ranks together (the multi-column count loops in Python).
+
+    Every rank counts its rows below all (P - 1) S proposals of a round, so S is what one rank can afford to
+    receive and search per boundary; a boundary's open rows shrink about S-fold per round.
+    """
+    return 256 if n_columns == 1 else 32
 
 
-def splitter_rounds(n_local_max: int, n_columns: int) -> int:
-    """An upper bound of the rounds of :func:`exact_cuts`: a rank's open range shrinks about S-fold per round."""
-    return int(np.ceil(np.log(max(n_local_max, 2)) / np.log(_proposals(n_columns)))) + 2
+def splitter_rounds(n_total: int, n_columns: int) -> int:
+    """The expected rounds of :func:`exact_cuts`: a boundary's open rows shrink about S-fold per round."""
+    return int(np.ceil(np.log(max(n_total, 2)) / np.log(_proposals(n_columns)))) + 2
 
 
 def cut_bytes_bound(nprocs: int, n_local_max: int, key_bytes: int, n_columns: int) -> int:
-    """An upper bound of the data bytes one rank sends in :func:`exact_cuts` (the splitter rounds).
+    """The data bytes one rank sends in :func:`exact_cuts` (the splitter rounds), for keys spread over the ranks.
 
-    Each round every rank allgathers S proposals for each of the P - 1 boundaries (a validity byte
-    and ``key_bytes`` of key columns each, counted once per receiving rank) and allreduces one
-    count (4 or 8 bytes) per proposal of every rank.  A rank's open range shrinks about S-fold per round,
-    so there are at most ``ceil(log_S(n_local_max)) + 2`` rounds: O(P^2 S key_bytes log N), no O(N).
+    Each round the ranks propose about S keys per open boundary together, each rank in proportion to its
+    open rows (randomised rounding: S in expectation): with keys spread evenly, a rank's share of the
+    (P - 1) S proposals is about 1/P of them (an int32 boundary and ``key_bytes`` each, sent to the P - 1
+    others), and it allreduces one count (4 or 8 bytes) per proposal.  That is O(P S key_bytes log_S N)
+    per rank, independent of the data volume; the bound below allows each rank twice its even share of
+    the proposals (plus 64) and twice the expected proposals in the counts, at the expected round count.
     """
     P, S = nprocs, _proposals(n_columns)
-    rounds = splitter_rounds(n_local_max, n_columns)
-    per_round = (P - 1) * S * (1 + key_bytes) * (P - 1) + (P - 1) * P * S * 8
+    rounds = splitter_rounds(max(n_local_max, 1) * P, n_columns)
+    mine = 2 * (P - 1) * S // P + 64  # this rank's proposals in a round
+    per_round = mine * (4 + key_bytes) * (P - 1) + 2 * (P - 1) * S * 8
     return rounds * per_round
+
+
+def _draws(comm: Any, round_no: int, n: int) -> np.ndarray:
+    """``n`` uniform draws, different per rank and round (for the proposals' randomised rounding)."""
+    return np.random.default_rng([round_no, comm.Get_rank(), 20261206]).random(n)
 
 
 def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarray:
@@ -148,12 +159,17 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
     and rank q then holds exactly the global positions of its even block.
 
     Every rank keeps, per boundary, the range of its rows not yet known to be
-    below or above it.  Each round every rank proposes S evenly spaced rows
-    of each open range (one allgather), every rank counts its rows below each
+    below or above it; the global number of open rows is known everywhere
+    (sums of the brackets).  Each round the ranks propose about S rows per
+    open boundary *together*, each its share in proportion to its open rows
+    (randomised rounding: S in expectation), evenly spaced in its range (one
+    allgather of O(P S) keys per rank); every rank counts its rows below each
     proposal (one allreduce gives the global ranks), and the closest
-    proposals on either side of the boundary become its new bracket.  Each
-    range shrinks by a factor of about S per round, so a sort needs
-    ``log_S(N/P) + 1`` rounds of two small collectives.
+    proposals on either side of the boundary become its new bracket.  A
+    boundary's open rows shrink about S-fold per round: ``log_S N + 1``
+    rounds of two small collectives, O(P S) keys per rank each (not
+    O(P^2 S): a rank no longer proposes S keys of every boundary).  The cuts
+    are exact whatever the proposals; the draws only decide the cost.
     """
     P, me = comm.Get_size(), comm.Get_rank()
     n = cols[0].size
@@ -164,8 +180,8 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
     hi = np.full(m, n, np.int64)
     sum_lo = np.zeros(m, np.int64)  # global sums of lo / hi: identical on every rank
     sum_hi = np.full(m, n_total, np.int64)
-    step = np.arange(S, dtype=np.int64)
     count_type = np.int32 if n_total < 2**31 else np.int64  # n_total is global: the same on every rank
+    round_no = 0
     while True:
         # A boundary is settled when the rows known below (or not above) it number exactly its target.
         done_lo = sum_lo == targets
@@ -175,46 +191,37 @@ def exact_cuts(comm: Any, cols: Sequence[np.ndarray], n_total: int) -> np.ndarra
         open_ = np.flatnonzero(~(done_lo | done_hi))
         if open_.size == 0:
             break
+        round_no += 1
         width = (hi - lo)[open_]
-        at = lo[open_, None] + (step[None, :] * width[:, None]) // S  # (open, S); repeats when width < S
-        valid = np.ones(at.shape, bool)
-        valid[:, 1:] = at[:, 1:] != at[:, :-1]
-        valid &= width[:, None] > 0
-        at = np.minimum(at, max(n - 1, 0)).reshape(-1)
-        oks, keys = [], []
-        for piece in _comm.allgather_array(comm, _pack(cols, at, valid)):
-            ok_r, vals = _unpack(piece, cols, at.size)
-            oks.append(ok_r)
-            keys.append(vals)
-        # All proposals, per open boundary: (boundary, rank, slot) flattened.
-        ok = np.stack(oks).reshape(P, open_.size, S).transpose(1, 0, 2)
-        pos = np.zeros((P, at.size), np.int64)
-        pos[me] = at  # only the owner's own positions are ever read (_below's tie-break)
-        pos = pos.reshape(P, open_.size, S).transpose(1, 0, 2)
-        owners = np.broadcast_to(np.arange(P)[None, :, None], pos.shape)
-        kv = [np.stack([keys[r][c] for r in range(P)]).reshape(P, open_.size, S).transpose(1, 0, 2)
-              for c in range(len(cols))]
-        flat = ok.reshape(-1)
-        below = np.zeros(flat.size, np.int64)
-        below[flat] = _below_many(cols, [k.reshape(-1)[flat] for k in kv], owners.reshape(-1)[flat],
-                                  pos.reshape(-1)[flat], me)
+        share = S * width / np.maximum(sum_hi - sum_lo, 1)[open_]  # the global open rows: known everywhere
+        count = np.minimum(np.floor(share + _draws(comm, round_no, open_.size)).astype(np.int64), width)
+        boundary = np.repeat(np.arange(open_.size, dtype=np.int64), count)
+        slot = np.arange(boundary.size, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        at = lo[open_][boundary] + slot * width[boundary] // np.maximum(count[boundary], 1)
+        pieces = [_unpack(piece, cols) for piece in _comm.allgather_array(comm, _pack(cols, at, boundary))]
+        # All proposals in rank order (identical on every rank): boundary, owner, key columns, position.
+        bnd = np.concatenate([b for b, _ in pieces]).astype(np.int64)
+        owners = np.repeat(np.arange(P), [b.size for b, _ in pieces])
+        keys = [np.concatenate([k[c] for _, k in pieces]) for c in range(len(cols))]
+        pos = np.zeros(bnd.size, np.int64)
+        pos[owners == me] = at  # only the owner's own positions are ever read (_below's tie-break)
+        below = _below_many(cols, keys, owners, pos, me)
         # Counts below a proposal are at most n_total: half the bytes when they fit in 32 bits.
-        total = _comm.allreduce_array(comm, below.astype(count_type)).astype(np.int64).reshape(open_.size, P * S)
-        below = below.reshape(open_.size, P * S)
-        ok = ok.reshape(open_.size, P * S)
-        own = owners.reshape(open_.size, P * S)
+        total = _comm.allreduce_array(comm, below.astype(count_type)).astype(np.int64)
+        order = np.argsort(bnd, kind="stable")
+        starts = np.searchsorted(bnd[order], np.arange(open_.size + 1))
         for j, i in enumerate(open_):
+            mine = order[starts[j]:starts[j + 1]]
             t = targets[i]
-            left = np.flatnonzero(ok[j] & (total[j] < t))
-            right = np.flatnonzero(ok[j] & (total[j] >= t))
+            left, right = mine[total[mine] < t], mine[total[mine] >= t]
             if left.size:  # the closest proposal below the boundary: it and all below it fall left
-                k = left[np.argmax(total[j, left])]
-                lo[i] = below[j, k] + (1 if own[j, k] == me else 0)
-                sum_lo[i] = total[j, k] + 1
+                k = left[np.argmax(total[left])]
+                lo[i] = below[k] + (1 if owners[k] == me else 0)
+                sum_lo[i] = total[k] + 1
             if right.size:  # the closest proposal at or above the boundary: it and all above fall right
-                k = right[np.argmin(total[j, right])]
-                hi[i] = below[j, k]
-                sum_hi[i] = total[j, k]
+                k = right[np.argmin(total[right])]
+                hi[i] = below[k]
+                sum_hi[i] = total[k]
     return np.concatenate([[0], lo, [n]]).astype(np.int64)
 
 

@@ -32,8 +32,9 @@ def test_verdicts_follow_the_laws():
     # Nothing moves: W1 keeps scaling.  Small per-call work: W7 stops at once, on latency or overhead.
     assert_all_ranks(v["W1"][0] is None, str(v["W1"]))
     assert_all_ranks(v["W7"][0] == model.RANKS[1], str(v["W7"]))
-    # The sort's O(P^2) splitter rounds stop it on bandwidth; a grid matmul outscales row blocks.
-    assert_all_ranks(v["W6"][0] is not None and "bandwidth" in v["W6"][1], str(v["W6"]))
+    # The sort's splitter rounds are O(P S) per rank: it keeps scaling on this problem; a grid matmul
+    # outscales row blocks.
+    assert_all_ranks(v["W6"][0] is None, str(v["W6"]))
     assert_all_ranks(v["W5g"][0] is None, str(v["W5g"]))
 
 
