@@ -283,8 +283,8 @@ TypeError
     If ``x`` is not a numpy_dist array (or a NumPy scalar).
 ValueError
     If ``norm`` is not one of the three names, or a length is less than one.
-numpy_dist.FallbackError
-    Under ``nd.set_fallback("error")``: there is no distributed FFT.
+IndexError
+    If an axis is out of range.
 
 See Also
 --------
@@ -292,19 +292,19 @@ numpy.fft.{name}
 
 Notes
 -----
-Communication: no distributed FFT exists yet, so the transform runs
-through the fallback: ``x`` is gathered on every rank, transformed with
-NumPy, and the result distributed again, with a
-:class:`numpy_dist.FallbackWarning` (under the default fallback mode).
+Natively distributed (``numpy.fft.{name}`` through NumPy dispatch).
+Communication: none along an axis every rank holds whole.  Along a
+distributed axis the array is re-laid so that axis is whole on each rank
+(one all-to-all exchange, and one back after the last axis); a
+distributed one-dimensional array is transformed by the four-step
+algorithm (all-to-all transposes), never gathered.
 
 Examples
 --------
 {imports}
->>> old = nd.set_fallback("allow")  # the FFT gathers: accept it silently
 >>> x = nd.asarray(np.array({example}))
->>> nd.asnumpy(nd.fft.{name}(x{args}))
+>>> {call}
 {output}
->>> _ = nd.set_fallback(old)
 """
 
 _ONE_AXIS = """\
@@ -323,8 +323,13 @@ axes : sequence of int, optional
 
 
 def fft_doc(name: str, summary: str, returns: str, example: str, output: str, *, n_axes: bool,
-            n_note: str = "", input_note: str = "", args: str = "") -> str:
-    """The docstring of the transform ``numpy_dist.fft.<name>``."""
+            n_note: str = "", input_note: str = "", call: str = "") -> str:
+    """The docstring of the transform ``numpy_dist.fft.<name>``.
+
+    The example makes ``x`` from the list ``example`` and prints ``call``
+    (default: the transform of ``x``, gathered), which gives ``output``.
+    """
     size_params = (_N_AXES if n_axes else _ONE_AXIS).format(n_note=n_note)
     return _FFT.format(name=name, summary=summary, returns=returns, example=example, output=output,
-                       size_params=size_params, input_note=input_note, imports=IMPORTS, args=args)
+                       size_params=size_params, input_note=input_note, imports=IMPORTS,
+                       call=call or f"nd.asnumpy(nd.fft.{name}(x))")
