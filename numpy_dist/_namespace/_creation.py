@@ -85,10 +85,11 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> D
     >>> nd.from_dlpack(d) is d  # a DistArray passes through on any number of ranks
     True
     >>> if nd.get_comm().Get_size() == 1:  # a NumPy array: one rank only
-    ...     print(nd.asnumpy(nd.from_dlpack(np.arange(3))))
-    ... else:
-    ...     print([0, 1, 2])
-    [0 1 2]
+    ...     y = nd.from_dlpack(np.arange(3))
+    ... else:  # more ranks raise BufferError: distribute with asarray instead
+    ...     y = nd.asarray(np.arange(3))
+    >>> nd.asnumpy(y)
+    array([0, 1, 2])
     """
     check_device(device)
     if isinstance(x, DistArray):

@@ -107,7 +107,8 @@ BINARY_DOCS: dict[str, tuple[str, str, str, str]] = {
         "[1, 3]", "[2, 1]", "array([4, 6])"),
     "bitwise_or": ("Bitwise OR of each pair of integer or boolean elements (``x1 | x2``).",
         "[12, 10]", "[10, 6]", "array([14, 14])"),
-    "bitwise_right_shift": ("``x1`` shifted right by ``x2`` bits, element by element (``x1 >> x2``); ``x2`` must not be "
+    "bitwise_right_shift": ("``x1`` shifted right by ``x2`` bits, element by element (``x1 >> x2``); ``x2`` must not "
+         "be "
          "negative.",
         "[8, 7]", "[2, 1]", "array([2, 3])"),
     "bitwise_xor": ("Bitwise exclusive OR of each pair of integer or boolean elements (``x1 ^ x2``).",

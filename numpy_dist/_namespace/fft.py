@@ -116,8 +116,8 @@ def _freq(n: int, d: float, dtype: Any, device: Any, real: bool) -> DistArray:
 def fftfreq(n: int, /, *, d: float = 1.0, dtype: Any = None, device: Any = None) -> DistArray:
     """The sample frequencies of :func:`fft`'s output, in cycles per unit of the sample spacing.
 
-    For a signal of ``n`` samples spaced ``d`` apart: ``0, 1, ..., ceil(n/2) - 1`` then ``-floor(n/2), ..., -1``, divided
-    by ``n * d``.
+    For a signal of ``n`` samples spaced ``d`` apart: ``0, 1, ..., ceil(n/2) - 1``
+    then ``-floor(n/2), ..., -1``, divided by ``n * d``.
 
     Parameters
     ----------
