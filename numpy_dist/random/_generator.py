@@ -1,32 +1,7 @@
-"""Distributed random numbers whose values do not depend on the number of ranks.
-
-The flat C-order index space of the result is cut into fixed chunks of
-:data:`CHUNK` elements.  Chunk ``k`` of a call is drawn by NumPy from its own
-counter-based stream, ``Philox(key=K, counter=[0, 0, sub, k])``, where the
-128-bit key ``K`` comes from ``SeedSequence(seed, spawn_key=(call,))`` and
-``call`` counts the generator's calls (identical on every rank: calls are
-collective).  A rank draws only the chunks that hold its elements and keeps
-only its own positions, so the same seed gives the same global array on any
-number of ranks and in any distribution.
-
-Permutations are sort-free (Sanders' random-scatter algorithm): every row
-goes to a bucket drawn uniformly at random, each bucket is sorted by row
-index and shuffled with its own stream, and the buckets are concatenated in
-order.  That is an exactly uniform permutation, and buckets, bucket streams
-and their number depend only on the seed and the length, not on the ranks.
-
-Examples
---------
->>> import numpy_dist as nd
->>> from numpy_dist.random import default_rng
->>> x = default_rng(42).normal(size=(4, 3), dist="c")
->>> x.shape
-(4, 3)
-"""
+"""The distributed random :class:`Generator` (see :mod:`numpy_dist.random` for the streams it draws)."""
 
 from __future__ import annotations
 
-import numbers
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -34,132 +9,19 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import comm as _comm
-from .creation import asarray, asnumpy, resolve_distribution
-from .dispatch.ufunc_reduce import local_axes_dist
-from .distarray import DistArray, check_dtype
-from .distribution import Distribution, normalize_shape
-from .exchange import exchange
-from .maps import BlockMap
-from .redistribute import redistribute_local, reshape_local
+from .. import comm as _comm
+from ..creation import asarray, asnumpy, resolve_distribution
+from ..dispatch.ufunc_reduce import local_axes_dist
+from ..distarray import DistArray, check_dtype
+from ..distribution import Distribution, normalize_shape
+from ..exchange import exchange
+from ..maps import BlockMap
+from ..redistribute import redistribute_local, reshape_local
+from ._docs import random_doc
+from ._streams import (CHUNK, SUB_SHUFFLE, SUB_VALUES, as_param, check_nonnegative, check_range,
+                       flat_positions, is_array_param, is_shape, pick, scalar_param, stream, values_at)
 
-__all__ = ["CHUNK", "Generator", "default_rng", "Random", "seed", "rand", "randn", "randint", "random",
-           "uniform", "normal", "standard_normal", "exponential", "integers", "choice", "permutation",
-           "shuffle", "get_default_generator"]
-
-#: Elements per chunk of the flat index space (each chunk has its own stream).
-CHUNK = 1 << 16
-
-_SUB_VALUES, _SUB_SHUFFLE = 0, 1  # Philox counter word 2: which sub-stream of a call
-
-
-def _flat_positions(dist: Distribution) -> np.ndarray:
-    """Global C-order flat index of each element of this rank's block (local C order, int64)."""
-    strides = np.ones(dist.ndim, dtype=np.int64)
-    for axis in range(dist.ndim - 2, -1, -1):
-        strides[axis] = strides[axis + 1] * dist.shape[axis + 1]
-    flat = np.zeros(dist.local_shape, dtype=np.int64)
-    for axis in range(dist.ndim):
-        view = [1] * dist.ndim
-        view[axis] = -1
-        flat += dist.local_indices(axis).reshape(view) * strides[axis]
-    return flat.reshape(-1)
-
-
-def _stream(key: np.ndarray, sub: int, k: int) -> np.random.Generator:
-    return np.random.Generator(np.random.Philox(key=key, counter=[0, 0, sub, k]))
-
-
-def _values_at(key: np.ndarray, sub: int, positions: np.ndarray, total: int, dtype: Any,
-               draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
-    """Values of the global stream at flat ``positions`` (in ``[0, total)``), chunk by chunk.
-
-    Each needed chunk is drawn whole (``draw(gen, chunk_length)``), so a
-    value never depends on which other positions a rank asked for.
-    """
-    out = np.empty(positions.size, dtype=dtype)
-    if positions.size == 0:
-        return out
-    order = None
-    if positions.size > 1 and np.any(np.diff(positions) < 0):
-        order = np.argsort(positions, kind="stable")
-        positions = positions[order]
-    chunk = positions // CHUNK
-    cuts = np.concatenate([[0], np.flatnonzero(np.diff(chunk)) + 1, [positions.size]])
-    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):  # a loop over chunks, not elements
-        k = int(chunk[lo])
-        values = draw(_stream(key, sub, k), min(CHUNK, total - k * CHUNK))
-        picked = values[positions[lo:hi] - k * CHUNK]
-        if order is None:
-            out[lo:hi] = picked
-        else:
-            out[order[lo:hi]] = picked
-    return out
-
-
-def _is_array_param(value: Any) -> bool:
-    return isinstance(value, DistArray) or np.ndim(value) != 0
-
-
-def _as_param(value: Any) -> Any:
-    """A DistArray as is; anything else (lists, scalars) as a float64 NumPy array, as NumPy converts them.
-
-    Complex parameters raise TypeError and non-numeric ones ValueError (NumPy's classes).
-    """
-    if isinstance(value, DistArray):
-        if value.dtype.kind not in "biuf":
-            raise TypeError(f"parameters must be real, got dtype {value.dtype}")
-        return value
-    array = np.asarray(value)
-    if array.dtype.kind == "c":
-        raise TypeError(f"parameters must be real, got dtype {array.dtype}")
-    return array.astype(np.float64)
-
-
-def _anywhere(condition: Any) -> bool:
-    """``any(condition)``, the same on every rank (a DistArray condition is reduced collectively)."""
-    return bool(np.any(condition))
-
-
-def _check_nonnegative(value: Any, name: str) -> None:
-    """NumPy's check on a scale parameter (ValueError), whatever the result's size."""
-    if _anywhere(value < 0):
-        raise ValueError(f"{name} < 0")
-
-
-def _check_range(width: Any) -> None:
-    """NumPy's checks on ``high - low`` in ``uniform``: ValueError if negative, OverflowError if not finite."""
-    if _anywhere(width < 0):
-        raise ValueError("high - low < 0")
-    if _anywhere(~np.isfinite(width)):
-        raise OverflowError("high - low range exceeds valid bounds")
-
-
-def _is_shape(size: Any) -> bool:
-    try:
-        normalize_shape(size, "size")
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _scalar_param(value: Any, name: str) -> Any:
-    if isinstance(value, DistArray) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a scalar (array-valued parameters are not supported), got {value!r}")
-    return value
-
-
-def _pick(pool: np.ndarray, idx: Any) -> Any:
-    """``pool[idx]`` for a replicated pool: rows of ``pool`` picked by a DistArray (or scalar) of row numbers.
-
-    The axes of ``pool`` after the first are appended, not distributed.
-    """
-    if not isinstance(idx, DistArray):
-        return pool[idx]
-    d = idx.distribution
-    trailing = pool.shape[1:]
-    dist = d.extended(trailing)
-    return DistArray._new(pool[idx.local], dist)
+__all__ = ["Generator"]
 
 
 class Generator:
@@ -230,7 +92,7 @@ class Generator:
             target, size_error = None, exc
         raw = shape if size is None else size
         if size_error is not None:
-            count = 1 if _is_shape(raw) else raw  # a malformed size: NumPy's own reaction to it
+            count = 1 if is_shape(raw) else raw  # a malformed size: NumPy's own reaction to it
         elif target is None:
             count = None
         else:
@@ -249,7 +111,7 @@ class Generator:
         if scalar:
             target = Distribution(self.comm, (), "n")
         key = self._next_key()
-        values = _values_at(key, _SUB_VALUES, _flat_positions(target), target.size, dtype, draw)
+        values = values_at(key, SUB_VALUES, flat_positions(target), target.size, dtype, draw)
         out = values.reshape(target.local_shape)
         return type(probe)(out[()]) if scalar else DistArray._new(out, target)  # NumPy's scalar type
 
@@ -286,19 +148,19 @@ class Generator:
     def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None, *, shape: Any = None,
                 dist: Any = None, grid_shape: Any = None) -> Any:
         """Uniform floats in [low, high); ``low``/``high`` may be arrays or DistArrays (broadcast)."""
-        if _is_array_param(low) or _is_array_param(high):
-            low, high = _as_param(low), _as_param(high)
+        if is_array_param(low) or is_array_param(high):
+            low, high = as_param(low), as_param(high)
             width = high - low
-            _check_range(width)
+            check_range(width)
             return self._affine(low, width, size, shape, dist, grid_shape, lambda g, n: g.random(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
 
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, shape: Any = None,
                dist: Any = None, grid_shape: Any = None) -> Any:
         """Normal (Gaussian) samples, mean ``loc``, standard deviation ``scale`` (scalars, arrays or DistArrays)."""
-        if _is_array_param(loc) or _is_array_param(scale):
-            loc, scale = _as_param(loc), _as_param(scale)
-            _check_nonnegative(scale, "scale")
+        if is_array_param(loc) or is_array_param(scale):
+            loc, scale = as_param(loc), as_param(scale)
+            check_nonnegative(scale, "scale")
             return self._affine(loc, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_normal(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.normal(loc, scale, n))
 
@@ -311,9 +173,9 @@ class Generator:
     def exponential(self, scale: Any = 1.0, size: Any = None, *, shape: Any = None, dist: Any = None,
                     grid_shape: Any = None) -> Any:
         """Exponential samples with the given ``scale`` (1 / rate; a scalar, array or DistArray)."""
-        if _is_array_param(scale):
-            scale = _as_param(scale)
-            _check_nonnegative(scale, "scale")
+        if is_array_param(scale):
+            scale = as_param(scale)
+            check_nonnegative(scale, "scale")
             return self._affine(None, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_exponential(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.exponential(scale, n))
 
@@ -321,8 +183,8 @@ class Generator:
     def integers(self, low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64,
                  endpoint: bool = False, *, shape: Any = None, dist: Any = None, grid_shape: Any = None) -> Any:
         """Integers in [low, high) (or [low, high] with ``endpoint``); ``high=None`` means [0, low)."""
-        low = _scalar_param(low, "low")
-        high = None if high is None else _scalar_param(high, "high")
+        low = scalar_param(low, "low")
+        high = None if high is None else scalar_param(high, "high")
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt,
                           lambda g, n: g.integers(low, high, n, dtype=dt, endpoint=endpoint))
@@ -364,7 +226,7 @@ class Generator:
             cdf /= cdf[-1]
             draw = lambda g, m: np.minimum(np.searchsorted(cdf, g.random(m), side="right"), n - 1)  # noqa: E731
         idx = self._fill(None, None, target, None, np.int64, draw)
-        return idx if pool is None else _pick(pool, idx)
+        return idx if pool is None else pick(pool, idx)
 
     def _choice_without_replacement(self, n: int, pool: np.ndarray | None, target: Distribution | None) -> Any:
         m = 1 if target is None else target.size
@@ -379,7 +241,7 @@ class Generator:
             local = reshape_local(keep, head, Distribution(self.comm, (1,), "n"))[0]
             return local if pool is None else pool[local]
         idx = DistArray._new(reshape_local(keep, head, target), target)
-        return idx if pool is None else _pick(pool, idx)
+        return idx if pool is None else pick(pool, idx)
 
     def _weighted_without_replacement(self, n: int, p: np.ndarray, pool: np.ndarray | None,
                                       target: Distribution | None) -> Any:
@@ -391,15 +253,15 @@ class Generator:
         rank, so every rank computes the same ``n`` keys: no communication.
         """
         m = 1 if target is None else target.size
-        e = _values_at(self._next_key(), _SUB_VALUES, np.arange(n, dtype=np.int64), n, np.float64,
+        e = values_at(self._next_key(), SUB_VALUES, np.arange(n, dtype=np.int64), n, np.float64,
                        lambda g, k: g.standard_exponential(k))
         with np.errstate(divide="ignore"):
             race = e / p  # p == 0: never chosen (NumPy checked there are enough non-zero p)
         order = np.argsort(race, kind="stable")[:m].astype(np.int64)
         if target is None:
             return order[0] if pool is None else pool[order[0]]
-        idx = DistArray._new(order[_flat_positions(target)].reshape(target.local_shape), target)
-        return idx if pool is None else _pick(pool, idx)
+        idx = DistArray._new(order[flat_positions(target)].reshape(target.local_shape), target)
+        return idx if pool is None else pick(pool, idx)
 
     # -- permutations ---------------------------------------------------------------------------
     def _permute_rows(self, rows: np.ndarray, gidx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -411,7 +273,7 @@ class Generator:
         comm, P = self.comm, self.comm.Get_size()
         key = self._next_key()
         nbuckets = max(1, -(-n // CHUNK))
-        bucket = _values_at(key, _SUB_VALUES, gidx, n, np.int64, lambda g, m: g.integers(0, nbuckets, m))
+        bucket = values_at(key, SUB_VALUES, gidx, n, np.int64, lambda g, m: g.integers(0, nbuckets, m))
         owner_map = BlockMap(nbuckets, P)
         owner = owner_map.owners(bucket)
         order = np.lexsort((gidx, owner))
@@ -426,7 +288,7 @@ class Generator:
         final = np.empty(srt.size, dtype=np.int64)
         for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):  # a loop over buckets (~CHUNK rows each)
             if hi > lo:
-                final[lo:hi] = srt[lo:hi][_stream(key, _SUB_SHUFFLE, int(b_sorted[lo])).permutation(hi - lo)]
+                final[lo:hi] = srt[lo:hi][stream(key, SUB_SHUFFLE, int(b_sorted[lo])).permutation(hi - lo)]
         sizes = _comm.allgather_object(comm, int(srt.size))
         bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         return got_rows[final], bounds
@@ -530,7 +392,7 @@ class Generator:
         if work is None:  # a 1-d array: the slice is all of it
             return self.permutation(x)
         local = redistribute_local(x.local, x.distribution, work)
-        keys = _values_at(self._next_key(), _SUB_VALUES, _flat_positions(work), work.size, np.float64,
+        keys = values_at(self._next_key(), SUB_VALUES, flat_positions(work), work.size, np.float64,
                           lambda g, k: g.random(k)).reshape(work.local_shape)
         shuffled = np.take_along_axis(local, np.argsort(keys, axis=axis, kind="stable"), axis=axis)
         return DistArray._new(redistribute_local(shuffled, work, x.distribution), x.distribution)
@@ -554,167 +416,3 @@ class Generator:
         axis = normalize_axis_index(operator.index(axis), x.ndim)
         order = asnumpy(self._permuted_range(x.shape[axis], None, None))
         x[...] = np.take(x, order, axis=axis)
-
-
-def _seed_sequence(seed: Any, comm: _comm.Intracomm) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, (Generator, np.random.Generator, np.random.BitGenerator)):
-        raise TypeError("seed must be None, an int, a sequence of ints or a SeedSequence")
-    if seed is None:
-        # Fresh OS entropy, drawn once and shared so every rank uses the same streams.
-        entropy = _comm.bcast_object(comm, np.random.SeedSequence().entropy if comm.Get_rank() == 0 else None)
-        return np.random.SeedSequence(entropy)
-    return np.random.SeedSequence(seed)
-
-
-def default_rng(seed: Any = None, comm: _comm.Intracomm | None = None) -> Generator:
-    """A distributed :class:`Generator`; the same ``seed`` gives the same arrays on any number of ranks.
-
-    Parameters
-    ----------
-    seed : None, int, sequence of int or numpy.random.SeedSequence
-        None: rank 0 draws OS entropy and broadcasts it.
-    comm : mpi4py.MPI.Intracomm, optional
-        Default ``COMM_WORLD``.
-
-    Communication: one small broadcast when ``seed`` is None, else none.
-
-    Examples
-    --------
-    >>> from numpy_dist.random import default_rng
-    >>> a = default_rng(3).random(10)
-    >>> b = default_rng(3).random(10, dist="c")
-    >>> bool((a.toarray() == b.toarray()).all())
-    True
-    """
-    c = _comm.get_comm(comm)
-    return Generator(_seed_sequence(seed, c), c)
-
-
-# --------------------------------------------------------------------------
-# Module functions (numpy.random / DistArray 0.4 style) on a default generator.
-# Communication: as the Generator methods they call (a broadcast of OS entropy
-# on the first call when :func:`seed` was not called).
-# --------------------------------------------------------------------------
-
-_DEFAULT: Generator | None = None
-
-
-def get_default_generator() -> Generator:
-    """The generator behind the module functions (created from OS entropy on first use)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = default_rng(None)
-    return _DEFAULT
-
-
-def seed(seed: Any = None, comm: _comm.Intracomm | None = None) -> None:
-    """Reseed the module functions' generator (collective)."""
-    global _DEFAULT
-    _DEFAULT = default_rng(seed, comm)
-
-
-def _shape_args(args: tuple, kwargs: dict) -> tuple[Any, dict]:
-    """``rand(2, 3)``, ``rand((2, 3))`` or the seed's ``rand(distribution)``."""
-    if len(args) == 1 and isinstance(args[0], Distribution):
-        kwargs.setdefault("dist", args[0])
-        return None, kwargs
-    if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-        return args[0], kwargs
-    return (tuple(args) if args else None), kwargs
-
-
-def rand(*shape: Any, **kwargs: Any) -> Any:
-    """Uniform [0, 1) samples: ``rand(d0, d1, ...)``, ``rand(shape)`` or ``rand(distribution)``."""
-    size, kwargs = _shape_args(shape, kwargs)
-    return get_default_generator().random(size, **kwargs)
-
-
-def randn(*shape: Any, **kwargs: Any) -> Any:
-    """Standard normal samples: ``randn(d0, d1, ...)``, ``randn(shape)`` or ``randn(distribution)``."""
-    size, kwargs = _shape_args(shape, kwargs)
-    return get_default_generator().standard_normal(size, **kwargs)
-
-
-def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64, **kwargs: Any) -> Any:
-    """Integers in [low, high) (``numpy.random.randint``)."""
-    return get_default_generator().integers(low, high, size, dtype, **kwargs)
-
-
-def random(size: Any = None, **kwargs: Any) -> Any:
-    """Uniform floats in [0, 1) from the module generator (see :meth:`Generator.random`)."""
-    return get_default_generator().random(size, **kwargs)
-
-
-def uniform(low: float = 0.0, high: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
-    """Uniform floats in [low, high) from the module generator."""
-    return get_default_generator().uniform(low, high, size, **kwargs)
-
-
-def normal(loc: float = 0.0, scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
-    """Normal samples from the module generator (the seed's ``normal``)."""
-    return get_default_generator().normal(loc, scale, size, **kwargs)
-
-
-def standard_normal(size: Any = None, **kwargs: Any) -> Any:
-    """Standard normal samples from the module generator."""
-    return get_default_generator().standard_normal(size, **kwargs)
-
-
-def exponential(scale: float = 1.0, size: Any = None, **kwargs: Any) -> Any:
-    """Exponential samples from the module generator."""
-    return get_default_generator().exponential(scale, size, **kwargs)
-
-
-def integers(low: int, high: int | None = None, size: Any = None, **kwargs: Any) -> Any:
-    """Random integers from the module generator (see :meth:`Generator.integers`)."""
-    return get_default_generator().integers(low, high, size, **kwargs)
-
-
-def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None, **kwargs: Any) -> Any:
-    """Random picks from the module generator (see :meth:`Generator.choice`)."""
-    return get_default_generator().choice(a, size, replace, p, **kwargs)
-
-
-def permutation(x: Any, **kwargs: Any) -> DistArray:
-    """A random permutation from the module generator (see :meth:`Generator.permutation`)."""
-    return get_default_generator().permutation(x, **kwargs)
-
-
-def shuffle(x: DistArray) -> None:
-    """Shuffle the rows of ``x`` in place with the module generator."""
-    get_default_generator().shuffle(x)
-
-
-class Random:
-    """The seed's ``Random(context)`` facade: methods take a Distribution first.
-
-    Examples
-    --------
-    >>> import numpy_dist as nd
-    >>> from numpy_dist.random import Random
-    >>> r = Random(nd.Context())
-    >>> r.seed(5)
-    >>> r.rand(nd.Distribution(None, (4,))).shape
-    (4,)
-    """
-
-    def __init__(self, context: Any = None):
-        self.comm = _comm.get_comm(getattr(context, "comm", context))
-        self._rng = default_rng(None, self.comm)
-
-    def seed(self, seed: Any = None) -> None:
-        self._rng = default_rng(seed, self.comm)
-
-    def rand(self, distribution: Distribution) -> DistArray:
-        return self._rng.random(dist=distribution)
-
-    def randn(self, distribution: Distribution) -> DistArray:
-        return self._rng.standard_normal(dist=distribution)
-
-    def normal(self, distribution: Distribution, loc: float = 0.0, scale: float = 1.0) -> DistArray:
-        return self._rng.normal(loc, scale, dist=distribution)
-
-    def randint(self, distribution: Distribution, low: int, high: int | None = None) -> DistArray:
-        return self._rng.integers(low, high, dist=distribution)
