@@ -7,24 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index
 
 from .. import comm as _comm
-from ..creation import asarray, asnumpy, resolve_distribution
-from ..dispatch.ufunc_reduce import local_axes_dist
+from ..creation import resolve_distribution
 from ..distarray import DistArray, check_dtype
 from ..distribution import Distribution, normalize_shape
-from ..exchange import exchange
-from ..maps import BlockMap
-from ..redistribute import redistribute_local, reshape_local
+from ..redistribute import reshape_local
 from ._docs import random_doc
-from ._streams import (CHUNK, SUB_SHUFFLE, SUB_VALUES, as_param, check_nonnegative, check_range,
-                       flat_positions, is_array_param, is_shape, pick, scalar_param, stream, values_at)
+from ._permutations import Permutations
+from ._streams import (SUB_VALUES, as_param, check_nonnegative, check_range,
+                       flat_positions, is_array_param, is_shape, pick, scalar_param, values_at)
 
 __all__ = ["Generator"]
 
 
-class Generator:
+class Generator(Permutations):
     """A distributed random generator (create it with :func:`default_rng`).
 
     Every method is collective over the generator's communicator and returns
@@ -33,7 +30,22 @@ class Generator:
     ``dist``/``grid_shape`` choose the distribution (default block along
     axis 0).  ``uniform``, ``normal`` and ``exponential`` take array or
     DistArray parameters too (broadcast as in NumPy); the others take scalars.
+    The same seed gives the same global values on any number of ranks and
+    in any distribution.
 
+    Parameters
+    ----------
+    seed_seq : numpy.random.SeedSequence
+        Where the streams come from; every rank must pass an equal one.
+    comm : mpi4py.MPI.Intracomm
+        The ranks that share the generator.
+
+    See Also
+    --------
+    default_rng, numpy.random.Generator
+
+    Notes
+    -----
     Communication: none for the elementwise draws (each rank computes its
     own elements); see :meth:`permutation` for permutations.
 
@@ -116,9 +128,50 @@ class Generator:
         return type(probe)(out[()]) if scalar else DistArray._new(out, target)  # NumPy's scalar type
 
     # -- continuous ---------------------------------------------------------------------
+    @random_doc
     def random(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None, dist: Any = None,
                grid_shape: Any = None) -> Any:
-        """Uniform floats in [0, 1) (``numpy.random.Generator.random``)."""
+        """Uniform floats in the half-open interval ``[0, 1)``.
+
+        Parameters
+        ----------
+        {size}
+        dtype : {float64, float32}, optional
+            The result's dtype (default float64).
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.floating
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        TypeError
+            If both ``size`` and ``shape`` are given, or ``dist`` or
+            ``grid_shape`` without a size (unless ``dist`` is a Distribution).  Also if ``dtype`` is neither float64 nor float32.
+        ValueError
+            If ``size`` has a negative entry.
+
+        See Also
+        --------
+        numpy.random.Generator.random, uniform
+
+        Notes
+        -----
+        {draw_communication}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> np.round(asnumpy(default_rng(42).random(4)), 4)
+        array([0.2197, 0.4562, 0.184 , 0.4462])
+        >>> default_rng(42).random(4, dist="c").shape  # the same values, laid out cyclically
+        (4,)
+        """
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.random(n, dtype=dt))
 
@@ -145,9 +198,56 @@ class Generator:
         result = z if factor is None else np.multiply(factor, z, out=z) if np.shape(factor) == target else factor * z
         return result if offset is None else offset + result
 
+    @random_doc
     def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None, *, shape: Any = None,
                 dist: Any = None, grid_shape: Any = None) -> Any:
-        """Uniform floats in [low, high); ``low``/``high`` may be arrays or DistArrays (broadcast)."""
+        """Uniform floats in the half-open interval ``[low, high)``.
+
+        Parameters
+        ----------
+        low : float, array_like or DistArray, optional
+            The lower bound (default 0.0).  Arrays broadcast with ``high``.
+        high : float, array_like or DistArray, optional
+            The upper bound (default 1.0).
+        {size}
+            Without ``size``, array parameters give their broadcast shape.
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.float64
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        ValueError
+            If ``high - low`` is negative somewhere, or the parameters do not
+            broadcast to ``size``.
+        OverflowError
+            If ``high - low`` is not finite.
+        {layout_error}
+
+        See Also
+        --------
+        numpy.random.Generator.uniform, random
+
+        Notes
+        -----
+        {draw_communication}
+        DistArray parameters: their checks are reduced over all ranks (one
+        small collective each).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> np.round(asnumpy(default_rng(42).uniform(-1.0, 1.0, size=3)), 4)
+        array([-0.5605, -0.0876, -0.632 ])
+        >>> np.round(asnumpy(default_rng(42).uniform(np.array([0.0, 10.0]), 11.0)), 4)
+        array([ 2.4172, 10.4562])
+        """
         if is_array_param(low) or is_array_param(high):
             low, high = as_param(low), as_param(high)
             width = high - low
@@ -155,24 +255,141 @@ class Generator:
             return self._affine(low, width, size, shape, dist, grid_shape, lambda g, n: g.random(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.uniform(low, high, n))
 
+    @random_doc
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, shape: Any = None,
                dist: Any = None, grid_shape: Any = None) -> Any:
-        """Normal (Gaussian) samples, mean ``loc``, standard deviation ``scale`` (scalars, arrays or DistArrays)."""
+        """Samples of the normal (Gaussian) distribution of mean ``loc`` and standard deviation ``scale``.
+
+        Parameters
+        ----------
+        loc : float, array_like or DistArray, optional
+            The mean (default 0.0).  Arrays broadcast with ``scale``.
+        scale : float, array_like or DistArray, optional
+            The standard deviation (default 1.0), not negative.
+        {size}
+            Without ``size``, array parameters give their broadcast shape.
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.float64
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        ValueError
+            If ``scale`` is negative somewhere, or the parameters do not
+            broadcast to ``size``.
+        {layout_error}
+
+        See Also
+        --------
+        numpy.random.Generator.normal, standard_normal
+
+        Notes
+        -----
+        {draw_communication}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> np.round(asnumpy(default_rng(42).normal(10.0, 2.0, size=(2, 2))), 4)
+        array([[ 7.3298, 12.2308],
+               [ 7.3661,  7.5681]])
+        """
         if is_array_param(loc) or is_array_param(scale):
             loc, scale = as_param(loc), as_param(scale)
             check_nonnegative(scale, "scale")
             return self._affine(loc, scale, size, shape, dist, grid_shape, lambda g, n: g.standard_normal(n))
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.normal(loc, scale, n))
 
+    @random_doc
     def standard_normal(self, size: Any = None, dtype: Any = np.float64, *, shape: Any = None,
                         dist: Any = None, grid_shape: Any = None) -> Any:
-        """Standard normal samples (float64 or float32)."""
+        """Samples of the standard normal distribution (mean 0, standard deviation 1).
+
+        Parameters
+        ----------
+        {size}
+        dtype : {float64, float32}, optional
+            The result's dtype (default float64).
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.floating
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        TypeError
+            If both ``size`` and ``shape`` are given, or ``dist`` or
+            ``grid_shape`` without a size (unless ``dist`` is a Distribution).  Also if ``dtype`` is neither float64 nor float32.
+
+        See Also
+        --------
+        numpy.random.Generator.standard_normal, normal
+
+        Notes
+        -----
+        {draw_communication}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> np.round(asnumpy(default_rng(42).standard_normal(3)), 4)
+        array([-1.3351,  1.1154, -1.317 ])
+        """
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt, lambda g, n: g.standard_normal(n, dtype=dt))
 
+    @random_doc
     def exponential(self, scale: Any = 1.0, size: Any = None, *, shape: Any = None, dist: Any = None,
                     grid_shape: Any = None) -> Any:
-        """Exponential samples with the given ``scale`` (1 / rate; a scalar, array or DistArray)."""
+        """Samples of the exponential distribution of mean ``scale`` (the inverse of the rate).
+
+        Parameters
+        ----------
+        scale : float, array_like or DistArray, optional
+            The mean (default 1.0), not negative.
+        {size}
+            Without ``size``, an array ``scale`` gives its shape.
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.float64
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        ValueError
+            If ``scale`` is negative somewhere, or does not broadcast to ``size``.
+        {layout_error}
+
+        See Also
+        --------
+        numpy.random.Generator.exponential
+
+        Notes
+        -----
+        {draw_communication}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> np.round(asnumpy(default_rng(42).exponential(2.0, size=3)), 4)
+        array([0.6699, 1.7529, 0.6055])
+        """
         if is_array_param(scale):
             scale = as_param(scale)
             check_nonnegative(scale, "scale")
@@ -180,23 +397,122 @@ class Generator:
         return self._fill(size, shape, dist, grid_shape, np.float64, lambda g, n: g.exponential(scale, n))
 
     # -- discrete ---------------------------------------------------------------------------
+    @random_doc
     def integers(self, low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64,
                  endpoint: bool = False, *, shape: Any = None, dist: Any = None, grid_shape: Any = None) -> Any:
-        """Integers in [low, high) (or [low, high] with ``endpoint``); ``high=None`` means [0, low)."""
+        """Random integers from ``[low, high)``, or ``[low, high]`` with ``endpoint``.
+
+        Parameters
+        ----------
+        low : int
+            The lowest value (or, with ``high=None``, the upper bound and
+            ``low`` is 0).
+        high : int, optional
+            One above the highest value (the highest itself with ``endpoint``).
+        {size}
+        dtype : dtype, optional
+            An integer (or bool) result dtype (default int64).
+        endpoint : bool, optional
+            If True, ``high`` may be drawn.  Default False.
+        {layout}
+
+        Returns
+        -------
+        DistArray or numpy.integer
+            The draws: a DistArray of shape ``size`` (or of ``dist``), or one
+            NumPy scalar, equal on every rank, when neither is given.
+
+        Raises
+        ------
+        ValueError
+            If the interval is empty (``low >= high``) or outside ``dtype``'s range.
+        TypeError
+            If ``low`` or ``high`` is an array (only scalars are supported),
+            ``dtype`` is not an integer type, or as for the layout: both
+            ``size`` and ``shape``, or ``dist``/``grid_shape`` without a size.
+
+        See Also
+        --------
+        numpy.random.Generator.integers
+
+        Notes
+        -----
+        {draw_communication}
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> asnumpy(default_rng(42).integers(0, 10, size=6))
+        array([4, 2, 6, 4, 4, 1])
+        >>> asnumpy(default_rng(42).integers(1, 6, size=6, endpoint=True))  # dice
+        array([3, 2, 4, 3, 3, 2])
+        """
         low = scalar_param(low, "low")
         high = None if high is None else scalar_param(high, "high")
         dt = check_dtype(dtype)
         return self._fill(size, shape, dist, grid_shape, dt,
                           lambda g, n: g.integers(low, high, n, dtype=dt, endpoint=endpoint))
 
+    @random_doc
     def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, axis: int = 0, *,
                shape: Any = None, dist: Any = None, grid_shape: Any = None) -> Any:
         """Random picks from ``range(a)`` (an int) or from the rows of an array ``a`` every rank holds.
 
-        ``p`` gives probabilities (default uniform).  ``replace=False`` takes
-        the first ``size`` entries of a distributed permutation, or with ``p``
-        the winners of an exponential race.  The result has shape ``size + a.shape[1:]``; the
-        axes after ``size`` are not distributed.
+        Parameters
+        ----------
+        a : int or array_like
+            The population: ``range(a)``, or the rows (axis 0) of an array
+            every rank holds whole (not a DistArray).
+        {size}
+            The result has shape ``size + a.shape[1:]``; the axes after
+            ``size`` are not distributed.
+        replace : bool, optional
+            If True (default), a row may be picked more than once.
+        p : array_like of float, optional
+            The probability of each row (summing to one); default uniform.
+        axis : int, optional
+            The axis of ``a`` to pick along; only 0 is supported.
+        {layout}
+
+        Returns
+        -------
+        DistArray or scalar
+            The picks: a DistArray, or one value (equal on every rank) when
+            neither ``size`` nor ``dist`` is given.
+
+        Raises
+        ------
+        TypeError
+            If ``a`` is a DistArray, or as for the layout: both ``size`` and
+            ``shape``, or ``dist``/``grid_shape`` without a size.
+        ValueError
+            As NumPy's ``choice``: an empty population with picks to make,
+            ``p`` of the wrong length or not summing to one, more picks than
+            rows (or than non-zero ``p``) without replacement.
+        NotImplementedError
+            If ``axis`` is not 0.
+
+        See Also
+        --------
+        numpy.random.Generator.choice, permutation
+
+        Notes
+        -----
+        Communication: none with replacement.  Without replacement and no
+        ``p``: that of :meth:`permutation` of ``range(len(a))``; with ``p``:
+        none (an exponential race every rank runs on the whole ``p``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from numpy_dist import asnumpy
+        >>> from numpy_dist.random import default_rng
+        >>> asnumpy(default_rng(42).choice(5, size=4, replace=False))
+        array([0, 3, 2, 1])
+        >>> asnumpy(default_rng(42).choice(np.array([10, 20, 30]), size=5, p=[0.1, 0.1, 0.8]))
+        array([30, 30, 20, 30, 30])
         """
         if isinstance(a, DistArray):
             raise TypeError("choice needs an int or an array every rank holds, not a DistArray")
@@ -262,157 +578,3 @@ class Generator:
             return order[0] if pool is None else pool[order[0]]
         idx = DistArray._new(order[flat_positions(target)].reshape(target.local_shape), target)
         return idx if pool is None else pick(pool, idx)
-
-    # -- permutations ---------------------------------------------------------------------------
-    def _permute_rows(self, rows: np.ndarray, gidx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """This rank's rows of the permuted array (block layout) and the layout's bounds.
-
-        ``rows[i]`` is global row ``gidx[i]``; every row is held by exactly one rank.
-        Communication: one Alltoall of counts, two Alltoallv (row ids, rows), one allgather of counts.
-        """
-        comm, P = self.comm, self.comm.Get_size()
-        key = self._next_key()
-        nbuckets = max(1, -(-n // CHUNK))
-        bucket = values_at(key, SUB_VALUES, gidx, n, np.int64, lambda g, m: g.integers(0, nbuckets, m))
-        owner_map = BlockMap(nbuckets, P)
-        owner = owner_map.owners(bucket)
-        order = np.lexsort((gidx, owner))
-        counts = np.bincount(owner, minlength=P).astype(np.int64)
-        ids = np.stack([bucket[order], gidx[order]], axis=1).astype(np.int64)
-        got_ids, recv_counts = exchange(comm, ids, counts)
-        got_rows = exchange(comm, rows[order], counts, recv_counts).data
-        # Within my buckets: rows by (bucket, global index), then each bucket shuffled by its own stream.
-        srt = np.lexsort((got_ids[:, 1], got_ids[:, 0]))
-        b_sorted = got_ids[srt, 0]
-        cuts = np.concatenate([[0], np.flatnonzero(np.diff(b_sorted)) + 1, [b_sorted.size]])
-        final = np.empty(srt.size, dtype=np.int64)
-        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):  # a loop over buckets (~CHUNK rows each)
-            if hi > lo:
-                final[lo:hi] = srt[lo:hi][stream(key, SUB_SHUFFLE, int(b_sorted[lo])).permutation(hi - lo)]
-        sizes = _comm.allgather_object(comm, int(srt.size))
-        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return got_rows[final], bounds
-
-    def permutation(self, x: Any, axis: int = 0, *, dist: Any = None, grid_shape: Any = None) -> DistArray:
-        """A uniformly random permutation of ``range(x)`` (an int), or of ``x`` along ``axis`` (a copy).
-
-        The result is the same for the same seed on any number of ranks.  A
-        DistArray keeps its distribution; an int or array-like lands in
-        ``dist`` (default block).
-
-        Communication: the rows move twice (to their random buckets' owners,
-        then into the result's distribution): one Alltoall of counts, three
-        Alltoallv, one small allgather.
-
-        Examples
-        --------
-        >>> from numpy_dist.random import default_rng
-        >>> sorted(default_rng(1).permutation(5).toarray().tolist())
-        [0, 1, 2, 3, 4]
-        """
-        if isinstance(x, (int, np.integer)):
-            # As NumPy: ``arange(x)`` shuffled, so a negative x gives an empty result and axis is ignored.
-            return self._permuted_range(max(int(x), 0), dist, grid_shape)
-        if not isinstance(x, DistArray):
-            x = asarray(x, dist=dist, grid_shape=grid_shape, comm=self.comm)
-        elif dist is not None or grid_shape is not None:
-            raise TypeError("dist/grid_shape apply to an int or array-like x; a DistArray keeps its distribution")
-        axis = normalize_axis_index(operator.index(axis), x.ndim)
-        if x.comm != self.comm:
-            raise ValueError("x lives on another communicator than the generator")
-        if axis != 0:
-            # Permute the rows of the swapped view; swapping back restores x's distribution.
-            return np.swapaxes(self._permuted_rows(np.swapaxes(x, 0, axis)), 0, axis)
-        return self._permuted_rows(x)
-
-    def _permuted_range(self, n: int, dist: Any, grid_shape: Any) -> DistArray:
-        """A random permutation of ``range(n)`` laid out as ``dist``."""
-        P = self.comm.Get_size()
-        block = BlockMap(n, P)
-        gidx = block.local_indices(self.comm.Get_rank())
-        local, bounds = self._permute_rows(gidx.copy(), gidx, n)
-        src = Distribution.row_blocks(self.comm, (n,), bounds)
-        target = resolve_distribution((n,), dist, grid_shape, None if isinstance(dist, Distribution) else self.comm)
-        return DistArray._new(redistribute_local(local, src, target), target)
-
-    def _permuted_rows(self, x: DistArray) -> DistArray:
-        """``x`` with its rows (axis 0) randomly permuted, in ``x``'s distribution."""
-        rows_dist = Distribution.row_blocks(self.comm, x.shape)
-        rows = redistribute_local(x.local, x.distribution, rows_dist)
-        gidx = rows_dist.local_indices(0)
-        local, bounds = self._permute_rows(rows, gidx, x.shape[0])
-        src = Distribution.row_blocks(self.comm, x.shape, bounds)
-        return DistArray._new(redistribute_local(local, src, x.distribution), x.distribution)
-
-    def permuted(self, x: Any, *, axis: int | None = None, out: Any = None) -> DistArray:
-        """``x`` with each slice along ``axis`` shuffled independently (all of it when ``axis`` is None).
-
-        As ``numpy.random.Generator.permuted``: ``out`` (a DistArray of x's
-        shape, may be ``x`` itself) receives the result.  Each element gets a
-        random key from the stream at its global position and every slice is
-        sorted by its keys, so the result is the same on any number of ranks.
-        Communication: the slices are made whole on one rank each (one
-        all-to-all there and back); ``axis=None`` permutes the flattened array.
-
-        Examples
-        --------
-        >>> from numpy_dist.random import default_rng
-        >>> import numpy as np
-        >>> x = default_rng(1).permuted(np.arange(6).reshape(2, 3), axis=1)
-        >>> [sorted(row) for row in x.toarray().tolist()]
-        [[0, 1, 2], [3, 4, 5]]
-        """
-        if not isinstance(x, DistArray):
-            x = asarray(x, comm=self.comm)
-        # NumPy's checks, in its order: out's type, shape and (safe) casting, then the axis.
-        if out is not None:
-            if not isinstance(out, DistArray):
-                raise TypeError("out must be a DistArray")
-            if out.shape != x.shape:
-                raise ValueError("out must have the same shape as x")
-            if not np.can_cast(x.dtype, out.dtype, "safe"):
-                raise TypeError(f"Cannot cast array data from {x.dtype!r} to {out.dtype!r} according to the rule 'safe'")
-        if x.ndim == 0 and axis is None:
-            raise TypeError("len() of unsized object")
-        if axis is None:
-            flat = self.permutation(np.reshape(x, -1)) if x.ndim else x.copy()
-            shaped = np.reshape(flat, x.shape)
-            result = shaped if shaped.distribution == x.distribution else DistArray._new(
-                redistribute_local(shaped.local, shaped.distribution, x.distribution), x.distribution)
-        else:
-            axis = normalize_axis_index(operator.index(axis), x.ndim)
-            result = self._permuted_slices(x, axis)
-        if out is None:
-            return result
-        np.copyto(out, result)
-        return out
-
-    def _permuted_slices(self, x: DistArray, axis: int) -> DistArray:
-        work = local_axes_dist(x.distribution, (axis,))
-        if work is None:  # a 1-d array: the slice is all of it
-            return self.permutation(x)
-        local = redistribute_local(x.local, x.distribution, work)
-        keys = values_at(self._next_key(), SUB_VALUES, flat_positions(work), work.size, np.float64,
-                          lambda g, k: g.random(k)).reshape(work.local_shape)
-        shuffled = np.take_along_axis(local, np.argsort(keys, axis=axis, kind="stable"), axis=axis)
-        return DistArray._new(redistribute_local(shuffled, work, x.distribution), x.distribution)
-
-    def shuffle(self, x: Any, axis: int = 0) -> None:
-        """Permute ``x`` along ``axis`` in place (a DistArray, or a NumPy array every rank holds).
-
-        A DistArray gets the same result as :meth:`permutation`; a NumPy
-        array is permuted identically on every rank (only the permutation
-        of its ``x.shape[axis]`` indices is gathered, not the data).
-        """
-        if isinstance(x, DistArray):
-            if x.ndim == 0:
-                raise TypeError("shuffle needs an array of at least one dimension")
-            x.local[...] = self.permutation(x, axis=axis).local
-            return
-        if not isinstance(x, np.ndarray):
-            raise TypeError(f"shuffle needs a DistArray or a NumPy array every rank holds, got {type(x).__name__}")
-        if x.ndim == 0:
-            raise TypeError("len() of unsized object")
-        axis = normalize_axis_index(operator.index(axis), x.ndim)
-        order = asnumpy(self._permuted_range(x.shape[axis], None, None))
-        x[...] = np.take(x, order, axis=axis)
