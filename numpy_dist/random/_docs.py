@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from .._docstrings import fill_shared
 
-__all__ = ["RANDOM_PARAMETERS", "random_doc"]
+__all__ = ["RANDOM_PARAMETERS", "random_doc", "drawn_by"]
 
 F = TypeVar("F", bound=Callable)
 
@@ -59,3 +59,61 @@ def random_doc(func: F) -> F:
     if func.__doc__:
         func.__doc__ = fill_shared(_fill(func.__doc__))
     return func
+
+
+_MODULE_FUNCTION = """\
+{summary}
+
+Calls :meth:`Generator.{method}` of the module's default generator
+(:func:`get_default_generator`; :func:`seed` reseeds it).
+
+Parameters
+----------
+{params}
+**kwargs
+    Further keyword arguments of :meth:`Generator.{method}` (``shape``,
+    ``dist``, ``grid_shape`` ...).
+
+Returns
+-------
+DistArray or scalar
+    As :meth:`Generator.{method}`.
+
+Raises
+------
+TypeError
+    As :meth:`Generator.{method}` (a bad layout, dtype or parameter type).
+ValueError
+    As :meth:`Generator.{method}` (a bad parameter value or size).
+
+See Also
+--------
+Generator.{method}, seed
+
+Notes
+-----
+Communication: as :meth:`Generator.{method}`; the first use without
+:func:`seed` also broadcasts fresh OS entropy from rank 0.
+
+Examples
+--------
+>>> import numpy as np, numpy_dist as nd
+>>> nd.random.seed(7)
+>>> {example}
+{output}
+"""
+
+
+def drawn_by(method: str, params: str, example: str, output: str) -> Callable[[F], F]:
+    """Decorator of a module function that calls ``Generator.<method>`` of the default generator.
+
+    The function's own one-line docstring is the summary; ``params`` documents
+    its parameters other than ``**kwargs`` (numpydoc text, unindented), and
+    ``example`` (a call) prints ``output`` after ``nd.random.seed(7)``.
+    """
+    def decorate(func: F) -> F:
+        func.__doc__ = fill_shared(_fill(_MODULE_FUNCTION.format(
+            summary=(func.__doc__ or "").strip(), method=method, params=params.strip("\n"),
+            example=example, output=output)))
+        return func
+    return decorate
