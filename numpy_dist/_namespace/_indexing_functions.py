@@ -51,8 +51,9 @@ def take(x: DistArray, indices: DistArray, /, *, axis: int | None = None) -> Dis
 
     Notes
     -----
-    Communication: each rank asks the owners of the elements it needs
-    (an all-to-all exchange).
+    Communication: ``indices`` is gathered on every rank (every rank needs
+    all of it); each rank then requests the elements it needs from their
+    owners (one all-to-all exchange).
 
     Examples
     --------
@@ -105,7 +106,9 @@ def take_along_axis(x: DistArray, indices: DistArray, /, *, axis: int = -1) -> D
 
     Notes
     -----
-    Communication: each rank asks the owners of the elements it needs.
+    Communication: ``x`` and ``indices`` are re-laid so that ``axis`` is
+    whole on each rank (an all-to-all exchange), indexed locally, and the
+    result laid back.
 
     Examples
     --------

@@ -422,8 +422,8 @@ def repeat(x: DistArray, repeats: int | DistArray, /, *, axis: int | None = None
 
     Notes
     -----
-    Communication: an exclusive scan of the per-rank output lengths places
-    each rank's repeated elements; they then move to the result's layout.
+    Communication: each output element is requested from the owner of
+    its source element (one all-to-all exchange).
 
     Examples
     --------

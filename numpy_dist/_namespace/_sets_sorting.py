@@ -242,8 +242,9 @@ def isin(x1: DistArray | complex, x2: DistArray | complex, /, *, invert: bool = 
 
     Notes
     -----
-    Communication: ``x2``'s elements are made available to every rank's
-    block of ``x1`` (through a distributed sort or a replication of ``x2``).
+    Communication: ``x2`` is sample-sorted; every element of ``x1`` goes
+    to the rank holding its value range of the sorted ``x2`` and the
+    answer comes back (all-to-all exchanges); nothing is gathered.
 
     Examples
     --------
@@ -295,9 +296,10 @@ def argsort(x: DistArray, /, *, axis: int = -1, descending: bool = False, stable
     Notes
     -----
     NaNs sort to the end (the beginning when descending).  Communication:
-    along a distributed axis, a distributed sort (samples to choose
-    splitters, one all-to-all exchange of the elements); along an axis
-    every rank holds whole, none.
+    none along an axis every rank holds whole.  A distributed 1-d array is
+    sample-sorted (splitters chosen from samples, one all-to-all exchange
+    of the elements); an N-d array is re-laid so that ``axis`` is whole on
+    each rank (one all-to-all exchange), sorted, and laid back.
 
     Examples
     --------
@@ -354,9 +356,10 @@ def sort(x: DistArray, /, *, axis: int = -1, descending: bool = False, stable: b
     Notes
     -----
     NaNs sort to the end (the beginning when descending).  Communication:
-    along a distributed axis, a distributed sort (samples to choose
-    splitters, one all-to-all exchange of the elements); along an axis
-    every rank holds whole, none.
+    none along an axis every rank holds whole.  A distributed 1-d array is
+    sample-sorted (splitters chosen from samples, one all-to-all exchange
+    of the elements); an N-d array is re-laid so that ``axis`` is whole on
+    each rank (one all-to-all exchange), sorted, and laid back.
 
     Examples
     --------

@@ -683,9 +683,10 @@ def searchsorted(x1: DistArray, x2: DistArray | complex, /, *, side: str = "left
 
     Notes
     -----
-    Communication: the boundary values of every rank's block of ``x1`` are
-    shared, then each value of ``x2`` is searched on the rank whose block
-    holds its place.
+    Communication: the first element of every block of ``x1`` (one
+    allgather) tells which rank decides each value of ``x2``; an array
+    ``x2`` travels to those ranks and back (two all-to-all exchanges), a
+    scalar's answer is combined with one allreduce.  ``x1`` is never gathered.
 
     Examples
     --------
