@@ -81,7 +81,9 @@ def load(path: str | os.PathLike, dist: Any = None, comm: Any = None, *, grid_sh
         The data file's name (``.npy`` added if missing); its mask is read
         from ``<name>.mask.npy`` beside it.
     {dist}
-    {comm}
+    comm : mpi4py.MPI.Intracomm, optional
+        The ranks that read (default: ``dist``'s communicator when it is a
+        Distribution, else ``COMM_WORLD``); every rank of it must call.
     {grid_shape}
     mmap_mode : str, optional
         Map the files instead of reading them (as :func:`numpy_dist.load_npy`).
@@ -95,6 +97,10 @@ def load(path: str | os.PathLike, dist: Any = None, comm: Any = None, *, grid_sh
     ------
     OSError
         If a file cannot be read (raised on every rank).
+    TypeError
+        If ``comm`` is not an mpi4py intracommunicator.
+    ValueError
+        If ``comm`` differs from the communicator of a Distribution ``dist``.
 
     See Also
     --------

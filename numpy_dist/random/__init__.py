@@ -64,7 +64,9 @@ def default_rng(seed: Any = None, comm: _comm.Intracomm | None = None) -> Genera
     seed : None, int, sequence of int or numpy.random.SeedSequence, optional
         The seed; every rank must pass the same.  None (default): rank 0
         draws fresh OS entropy and broadcasts it.
-    {comm}
+    comm : mpi4py.MPI.Intracomm, optional
+        The ranks that share the generator (default ``COMM_WORLD``); every
+        rank of it must make the call.
 
     Returns
     -------
@@ -75,7 +77,7 @@ def default_rng(seed: Any = None, comm: _comm.Intracomm | None = None) -> Genera
     ------
     TypeError
         If ``seed`` is a generator or bit generator (pass a seed or a
-        SeedSequence instead).
+        SeedSequence instead), or ``comm`` is not an mpi4py intracommunicator.
 
     See Also
     --------
@@ -152,12 +154,15 @@ def seed(seed: Any = None, comm: _comm.Intracomm | None = None) -> None:
     ----------
     seed : None, int, sequence of int or numpy.random.SeedSequence, optional
         As for :func:`default_rng` (None: fresh OS entropy from rank 0).
-    {comm}
+    comm : mpi4py.MPI.Intracomm, optional
+        The ranks that share the generator (default ``COMM_WORLD``); every
+        rank of it must make the call.
 
     Raises
     ------
     TypeError
-        If ``seed`` is a generator or bit generator.
+        If ``seed`` is a generator or bit generator, or ``comm`` is not an
+        mpi4py intracommunicator.
 
     See Also
     --------
