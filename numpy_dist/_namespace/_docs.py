@@ -127,8 +127,9 @@ Parameters
 ----------
 x1, x2 : DistArray or bool, int, float, complex
     The operands, broadcast against each other.  At least one is a
-    numpy_dist array; the other may be a Python scalar, which takes the
-    array's dtype (the standard's rule for scalars).
+    numpy_dist array; the other may be a Python scalar, which is weak: a
+    scalar of the array's kind keeps the array's dtype (``int8`` array
+    plus ``1`` stays ``int8``).
 
 Returns
 -------
