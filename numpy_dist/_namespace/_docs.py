@@ -276,7 +276,8 @@ norm : {{"backward", "ortho", "forward"}}, optional
 Returns
 -------
 DistArray
-    {returns}  Single precision input gives a single precision result.
+    {returns}
+    Single precision input gives a single precision result.
 
 Raises
 ------
