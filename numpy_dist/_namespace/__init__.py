@@ -15,11 +15,12 @@ here; the NumPy-dispatch path is unchanged.
 
 from __future__ import annotations
 
-from . import _creation, _dtypes, _elementwise, _manipulation, _sets_sorting, _statistical
+from . import _creation, _dtypes, _elementwise, _indexing_functions, _manipulation, _sets_sorting, _statistical
 from . import fft, linalg
 from ._creation import *  # noqa: F403
 from ._dtypes import *  # noqa: F403
 from ._elementwise import *  # noqa: F403
+from ._indexing_functions import *  # noqa: F403
 from ._info import __array_namespace_info__
 from ._manipulation import *  # noqa: F403
 from ._sets_sorting import *  # noqa: F403
@@ -29,6 +30,6 @@ __array_api_version__ = "2025.12"
 SUPPORTED_API_VERSIONS = ("2023.12", "2024.12", "2025.12")
 
 __all__ = sorted({
-    *_creation.__all__, *_dtypes.__all__, *_elementwise.__all__, *_manipulation.__all__,
+    *_creation.__all__, *_dtypes.__all__, *_elementwise.__all__, *_indexing_functions.__all__, *_manipulation.__all__,
     *_sets_sorting.__all__, *_statistical.__all__, "__array_namespace_info__",
 })

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..distarray import DistArray
+from ._docs import namespace_doc
 from ._helpers import check_device, require_array
 
 __all__ = [
@@ -37,6 +38,13 @@ class DType:
     type, and to nothing else (not ``None``, not a name).  NumPy converts it
     through its ``dtype`` attribute, and every other attribute (``kind``,
     ``itemsize``, ``name``, ...) is the NumPy dtype's.
+
+    Parameters
+    ----------
+    name : str
+        The NumPy name of the data type (``"float64"``).  The namespace
+        makes one instance per standard data type; use those
+        (``nd.float64``), not new ones.
 
     Examples
     --------
@@ -133,21 +141,52 @@ def _promote(a: np.dtype, b: np.dtype) -> np.dtype | None:
     return np.result_type(a, b)
 
 
+@namespace_doc
 def astype(x: DistArray, dtype: Any, /, *, copy: builtins.bool = True, device: Any = None) -> DistArray:
-    """Copy of ``x`` cast to ``dtype`` (block by block).
+    """A copy of ``x`` cast to ``dtype``.
+
+    Each rank casts its own block (NumPy's unsafe casting: any data type to
+    any other, as the standard asks).
 
     Parameters
     ----------
-    x : DistArray
+    {x}
     dtype : dtype
-    copy : bool
-        False returns ``x`` itself when no cast is needed.
-    device : None or "cpu"
+        A data type of the standard (``nd.float32``, ``np.int64`` ...).
+    copy : bool, optional
+        True (default): always a new array.  False: ``x`` itself when it
+        already has ``dtype``.
+    {device}
 
     Returns
     -------
     DistArray
-        Same distribution as ``x``.  Communication: none.
+        ``x``'s shape and distribution, in ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a numpy_dist array, or ``dtype`` is not one of the
+        standard's data types.
+    ValueError
+        If ``device`` is not ``"cpu"`` or None.
+
+    See Also
+    --------
+    DistArray.astype, can_cast, result_type
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1.7, -2.2]))
+    >>> nd.asnumpy(nd.astype(x, nd.int32))
+    array([ 1, -2], dtype=int32)
+    >>> nd.astype(x, nd.float64, copy=False) is x
+    True
     """
     x = require_array(x)
     check_device(device)
@@ -156,17 +195,44 @@ def astype(x: DistArray, dtype: Any, /, *, copy: builtins.bool = True, device: A
 
 
 def can_cast(from_: Any, to: Any, /) -> builtins.bool:
-    """Whether ``from_`` promotes to ``to`` under the standard's type promotion rules.
+    """Whether data of type ``from_`` can be cast to ``to`` by the standard's type promotion rules.
+
+    True when ``from_`` and ``to`` promote to ``to``: a cast within one
+    kind that loses nothing (``int8`` to ``int16``).  Casts between kinds
+    (integer to floating) are not promotions in the standard: False.
 
     Parameters
     ----------
     from_ : dtype or DistArray
+        The source data type, or an array of it.
     to : dtype
+        The target data type.
 
     Returns
     -------
     bool
-        Local (global metadata only).
+        The answer (the same on every rank).
+
+    Raises
+    ------
+    TypeError
+        If an argument is not one of the standard's data types (or an array).
+
+    See Also
+    --------
+    result_type, astype
+
+    Notes
+    -----
+    Communication: none (data types only).
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.can_cast(nd.int8, nd.int16), nd.can_cast(nd.int16, nd.int8)
+    (True, False)
+    >>> nd.can_cast(nd.int64, nd.float64)
+    False
     """
     f, t = _dtype(from_, "from_"), _dtype(to, "to")
     promoted = _promote(f, t)  # note: ``dtype == None`` is True in NumPy (None means float64)
@@ -175,7 +241,21 @@ def can_cast(from_: Any, to: Any, /) -> builtins.bool:
 
 @dataclass(frozen=True)
 class finfo_object:  # noqa: N801 - the standard's name
-    """Machine limits of a floating-point type (the standard's ``finfo_object``)."""
+    """Machine limits of a floating-point type (the standard's ``finfo_object``).
+
+    Attributes
+    ----------
+    bits : int
+        Bits of the type (of its real component for a complex type).
+    eps : float
+        The difference between 1.0 and the next representable value.
+    max, min : float
+        The largest and the smallest (most negative) finite values.
+    smallest_normal : float
+        The smallest positive normal value.
+    dtype : numpy.dtype
+        The real floating-point type the limits describe.
+    """
 
     bits: int
     eps: float
@@ -187,7 +267,17 @@ class finfo_object:  # noqa: N801 - the standard's name
 
 @dataclass(frozen=True)
 class iinfo_object:  # noqa: N801 - the standard's name
-    """Machine limits of an integer type (the standard's ``iinfo_object``)."""
+    """Machine limits of an integer type (the standard's ``iinfo_object``).
+
+    Attributes
+    ----------
+    bits : int
+        Bits of the type.
+    max, min : int
+        The largest and the smallest value.
+    dtype : numpy.dtype
+        The integer type the limits describe.
+    """
 
     bits: int
     max: int
@@ -196,10 +286,42 @@ class iinfo_object:  # noqa: N801 - the standard's name
 
 
 def finfo(type: Any, /) -> finfo_object:  # noqa: A002 - the standard's parameter name
-    """Machine limits of a floating-point data type (or of an array's).
+    """Machine limits of a floating-point data type, or of an array's.
 
-    Complex types report their real component's limits, as the standard asks.
-    Local.
+    Parameters
+    ----------
+    type : dtype or DistArray
+        A real or complex floating-point data type (or an array of one).
+        A complex type reports its real component's limits.
+
+    Returns
+    -------
+    finfo_object
+        ``bits``, ``eps``, ``max``, ``min``, ``smallest_normal`` and ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        If ``type`` is not one of the standard's data types (or an array).
+    ValueError
+        If ``type`` is not a floating-point type.
+
+    See Also
+    --------
+    iinfo, numpy.finfo
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> f = nd.finfo(nd.float32)
+    >>> f.bits, f.eps
+    (32, 1.1920928955078125e-07)
+    >>> nd.finfo(nd.complex128).dtype
+    dtype('float64')
     """
     dt = _dtype(type, "type")
     if dt.kind not in "fc":
@@ -210,7 +332,40 @@ def finfo(type: Any, /) -> finfo_object:  # noqa: A002 - the standard's paramete
 
 
 def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002 - the standard's parameter name
-    """Machine limits of an integer data type (or of an array's).  Local."""
+    """Machine limits of an integer data type, or of an array's.
+
+    Parameters
+    ----------
+    type : dtype or DistArray
+        A signed or unsigned integer data type (or an array of one).
+
+    Returns
+    -------
+    iinfo_object
+        ``bits``, ``max``, ``min`` and ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        If ``type`` is not one of the standard's data types (or an array).
+    ValueError
+        If ``type`` is not an integer type.
+
+    See Also
+    --------
+    finfo, numpy.iinfo
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> i = nd.iinfo(nd.int8)
+    >>> i.bits, i.min, i.max
+    (8, -128, 127)
+    """
     dt = _dtype(type, "type")
     if dt.kind not in "iu":
         raise ValueError(f"iinfo needs an integer data type, got {dt}")
@@ -219,7 +374,46 @@ def iinfo(type: Any, /) -> iinfo_object:  # noqa: A002 - the standard's paramete
 
 
 def isdtype(dtype: Any, kind: Any) -> builtins.bool:
-    """Whether ``dtype`` is of ``kind`` (a dtype, a kind name, or a tuple of them).  Local."""
+    """Whether ``dtype`` is of the kind ``kind``.
+
+    Parameters
+    ----------
+    dtype : dtype
+        One of the standard's data types (not an array).
+    kind : dtype, str or tuple of them
+        A data type (equality), a kind name (``"bool"``, ``"signed integer"``,
+        ``"unsigned integer"``, ``"integral"``, ``"real floating"``,
+        ``"complex floating"``, ``"numeric"``), or a tuple of those (any matches).
+
+    Returns
+    -------
+    bool
+        The answer.
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is an array, None or not a standard data type, or
+        ``kind`` holds a nested tuple or an unknown data type.
+    ValueError
+        If ``kind`` names an unknown kind.
+
+    See Also
+    --------
+    numpy.isdtype
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> nd.isdtype(nd.float32, "real floating")
+    True
+    >>> nd.isdtype(nd.uint8, ("signed integer", nd.float64))
+    False
+    """
     if isinstance(dtype, (DistArray, np.ndarray)) or dtype is None:
         raise TypeError(f"isdtype expects a data type, got {type(dtype).__name__}")
     dt = _dtype(dtype)
@@ -239,23 +433,47 @@ def _isdtype_one(dt: np.dtype, kind: Any) -> builtins.bool:
 
 
 def result_type(*arrays_and_dtypes: Any) -> np.dtype:
-    """The dtype that results from the standard's type promotion of the arguments.
+    """The data type the standard's type promotion gives for the arguments.
+
+    Promotion stays within a kind: booleans with booleans, integers with
+    integers, floating types (real and complex) with each other.
 
     Parameters
     ----------
-    *arrays_and_dtypes : DistArray, dtype, or Python scalar
-        At least one array or dtype; Python scalars (bool, int, float,
-        complex) are weak and take the kind of the array operands.
+    *arrays_and_dtypes : DistArray, dtype, or bool, int, float, complex
+        At least one array or data type.  Python scalars are weak: they
+        take the kind of the other arguments (an int fits any numeric
+        type, a float a floating one, a complex makes a real floating
+        type complex).
+
+    Returns
+    -------
+    numpy.dtype
+        The promoted data type.
 
     Raises
     ------
     TypeError
-        For two dtypes the standard cannot promote (mixed kinds, uint64 with a
-        signed integer) and for a scalar whose kind does not fit.
+        For data types the standard cannot promote (mixed kinds, uint64
+        with a signed integer), or a Python scalar whose kind does not fit.
     ValueError
-        With no array or dtype among the arguments.
+        With no array or data type among the arguments.
 
-    Communication: none.
+    See Also
+    --------
+    can_cast, numpy.result_type
+
+    Notes
+    -----
+    Communication: none (data types only).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> nd.result_type(nd.int8, nd.int16)
+    dtype('int16')
+    >>> nd.result_type(nd.asarray(np.ones(2, dtype=np.float32)), 1j)
+    dtype('complex64')
     """
     dts = [_dtype(a) for a in arrays_and_dtypes if not isinstance(a, (builtins.bool, int, float, complex))]
     scalars = [a for a in arrays_and_dtypes if isinstance(a, (builtins.bool, int, float, complex))]

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..dispatch.operands import elementwise, validate_with_numpy
 from ..distarray import DistArray
+from ._docs import binary_doc, namespace_doc, unary_doc
+from ._elementwise_docs import BINARY_DOCS, CALL_FORMATS, UNARY_DOCS
 from ._helpers import require_array, wrap
 from ._special_cases import expm1_local, floor_divide_local
 
@@ -86,9 +88,9 @@ def _unary(name: str, func: Any) -> Callable[..., Any]:
         return wrap(_call(name, func, [x]), x)
 
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
-                 "Parameters\n----------\nx : DistArray\n\nReturns\n-------\nDistArray\n"
-                 "    Same shape and distribution as ``x``.  Communication: none.\n")
+    summary, example, output = UNARY_DOCS[name]
+    f.__doc__ = unary_doc(name, func.__name__, summary, example, output, special=name in SPECIAL,
+                          call_format=CALL_FORMATS.get(name, "nd.asnumpy({call})"))
     return f
 
 
@@ -98,10 +100,9 @@ def _binary(name: str, func: Any) -> Callable[..., Any]:
         return wrap(_call(name, func, [x1, x2]), x1 if isinstance(x1, DistArray) else x2)
 
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = (f"Element-wise ``{name}`` of the array API standard (``numpy.{func.__name__}``).\n\n"
-                 "Parameters\n----------\nx1, x2 : DistArray or Python scalar\n"
-                 "    Broadcast against each other; at least one is an array.\n\n"
-                 "Returns\n-------\nDistArray\n    Communication: none when the operands share a distribution.\n")
+    summary, x1, x2, output = BINARY_DOCS[name]
+    f.__doc__ = binary_doc(name, func.__name__, summary, x1, x2, output, special=name in SPECIAL,
+                           call_format=CALL_FORMATS.get(name, "nd.asnumpy({call})"))
     return f
 
 
@@ -111,22 +112,52 @@ for _name, _func in BINARY.items():
     globals()[_name] = _binary(_name, _func)
 
 
+@namespace_doc
 def clip(x: DistArray, /, min: DistArray | float | None = None,  # noqa: A002 - the standard's names
          max: DistArray | float | None = None) -> DistArray:  # noqa: A002
-    """Clamp each element of ``x`` to ``[min, max]`` (``numpy.clip``), keeping ``x``'s dtype.
+    """Clamp each element of ``x`` to ``[min, max]``, keeping ``x``'s dtype.
+
+    Calls ``numpy.clip`` (natively distributed) and casts back to ``x``'s
+    dtype where NumPy's promotion would widen it.
 
     Parameters
     ----------
-    x : DistArray
-    min, max : DistArray, Python scalar or None
-        Bounds, broadcast against ``x``; None means unbounded.  NaN bounds
-        give NaN.  Integer bounds beyond ``x``'s dtype range are ignored.
+    {x}
+    min, max : DistArray, bool, int, float or None, optional
+        The bounds, broadcast against ``x``; None (default) leaves that
+        side unbounded.  A NaN bound gives NaN.  Integer bounds beyond the
+        range of ``x``'s dtype are ignored.
 
     Returns
     -------
     DistArray
-        The broadcast shape of ``x``, ``min`` and ``max``; dtype of ``x``.
-        Communication: none for aligned operands.
+        The broadcast shape of ``x``, ``min`` and ``max``, in ``x``'s dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a numpy_dist array, or a bound is neither an
+        array, a Python scalar nor None.
+    ValueError
+        If the shapes of ``x`` and the bounds do not broadcast.
+
+    See Also
+    --------
+    numpy.clip
+
+    Notes
+    -----
+    Communication: none when array bounds share ``x``'s distribution;
+    otherwise they are aligned to it first.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([-2.0, 0.5, 3.0]))
+    >>> nd.asnumpy(nd.clip(x, 0.0, 1.0))
+    array([0. , 0.5, 1. ])
+    >>> nd.asnumpy(nd.clip(x, max=0.0))
+    array([-2.,  0.,  0.])
     """
     (x,) = _check_operands("clip", x)
     if not isinstance(x, DistArray):

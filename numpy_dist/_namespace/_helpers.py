@@ -16,7 +16,8 @@ from .. import creation
 from ..creation import asarray
 from ..distarray import DistArray
 
-__all__ = ["wrap", "wrap_tree", "check_device", "require_array", "comm_of", "compat_xp", "normalize_axis"]
+__all__ = ["wrap", "wrap_tree", "check_device", "require_array", "require_matrices", "comm_of", "compat_xp",
+           "normalize_axis"]
 
 
 def comm_of(*objs: Any) -> Any:
@@ -74,6 +75,16 @@ def require_array(x: Any, name: str = "x") -> DistArray:
     if isinstance(x, np.generic) and not x.dtype.hasobject:
         return asarray(np.asarray(x))
     raise TypeError(f"{name} must be a numpy_dist array, got {type(x).__name__}")
+
+
+def require_matrices(x: DistArray, name: str, square: bool = False) -> DistArray:
+    """``x`` as a DistArray of (square) matrices: ValueError with fewer than two axes (or not square)."""
+    x = require_array(x)
+    if x.ndim < 2:
+        raise ValueError(f"{name} needs an array with at least two dimensions, got {x.ndim}")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name} needs square matrices, got shape {x.shape}")
+    return x
 
 
 def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:

@@ -51,24 +51,111 @@ class __array_namespace_info__:  # noqa: N801 - the standard's name
     __module__ = "numpy_dist"
 
     def capabilities(self) -> dict[str, Any]:
-        """Boolean indexing and data-dependent shapes are supported; at most 64 dimensions."""
+        """What the namespace supports beyond the core of the standard.
+
+        Returns
+        -------
+        dict
+            ``"boolean indexing"`` (True), ``"data-dependent shapes"``
+            (True) and ``"max dimensions"`` (64).
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.__array_namespace_info__().capabilities()["boolean indexing"]
+        True
+        """
         return {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 64}
 
     def default_device(self) -> str:
-        """``"cpu"``: every rank's block lives in host memory."""
+        """The device arrays are created on: ``"cpu"``, every rank's block lives in host memory.
+
+        Returns
+        -------
+        str
+            ``"cpu"``.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.__array_namespace_info__().default_device()
+        'cpu'
+        """
         return "cpu"
 
     def devices(self) -> tuple[str, ...]:
-        """``("cpu",)``."""
+        """The devices numpy_dist supports: ``("cpu",)``.
+
+        Returns
+        -------
+        tuple of str
+            ``("cpu",)``.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.__array_namespace_info__().devices()
+        ('cpu',)
+        """
         return ("cpu",)
 
     def default_dtypes(self, *, device: Any = None) -> dict[str, np.dtype]:
-        """Default dtypes: float64, complex128, int64 (integral and indexing)."""
+        """The default data types of creation functions and indexing.
+
+        Parameters
+        ----------
+        device : None or "cpu", optional
+            The device asked about.
+
+        Returns
+        -------
+        dict
+            ``"real floating"``: float64, ``"complex floating"``:
+            complex128, ``"integral"`` and ``"indexing"``: int64.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not ``"cpu"`` or None.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> nd.__array_namespace_info__().default_dtypes()["integral"]
+        numpy_dist.int64
+        """
         check_device(device)
         return {"real floating": float64, "complex floating": complex128, "integral": int64, "indexing": int64}
 
     def dtypes(self, *, device: Any = None, kind: str | tuple[str, ...] | None = None) -> dict[str, np.dtype]:
-        """Supported dtypes by name, optionally of one ``kind`` (or a tuple of kinds)."""
+        """The supported data types by name, all of them or those of some kinds.
+
+        Parameters
+        ----------
+        device : None or "cpu", optional
+            The device asked about.
+        kind : str, tuple of str or None, optional
+            A kind name (``"bool"``, ``"signed integer"``, ``"unsigned
+            integer"``, ``"integral"``, ``"real floating"``, ``"complex
+            floating"``, ``"numeric"``) or a tuple of them; None (default)
+            for every data type.
+
+        Returns
+        -------
+        dict
+            Data type name to data type object.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not ``"cpu"`` or None, or a kind is unknown.
+
+        Examples
+        --------
+        >>> import numpy_dist as nd
+        >>> list(nd.__array_namespace_info__().dtypes(kind="real floating"))
+        ['float32', 'float64']
+        """
         check_device(device)
         if kind is None:
             found = (bool_, *_KINDS["numeric"])

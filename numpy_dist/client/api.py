@@ -18,6 +18,8 @@ import numpy as np
 
 from . import engine, meta
 from .proxy import RemoteArray, RemoteNamespace, describe_call
+from ._creation import CreationMethods
+from ._docs import client_doc
 from .context import RemoteContext
 from .session import Session
 
@@ -33,18 +35,56 @@ class _RandomModule:
     def __init__(self, session: Session):
         self._session = session
 
+    @client_doc
     def default_rng(self, seed: Any = None) -> Any:
-        """A remote ``numpy_dist.random.Generator``; its methods (``rng.normal(size=...)``) run on the engines."""
+        """A remote :class:`numpy_dist.random.Generator`; its methods (``rng.normal(size=...)``) run on the engines.
+
+        Parameters
+        ----------
+        seed : None, int, sequence of int or numpy.random.SeedSequence, optional
+            As for :func:`numpy_dist.random.default_rng`: the same seed gives
+            the same arrays on any number of engines.
+
+        Returns
+        -------
+        RemoteObject
+            A proxy of the generator; each method call is one operation on
+            the engines and returns a RemoteArray.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Notes
+        -----
+        {one_message}
+
+        Examples
+        --------
+        {connect}
+        >>> rng = c.random.default_rng(42)  # doctest: +SKIP
+        >>> rng.normal(size=(1000, 3)).shape  # doctest: +SKIP
+        (1000, 3)
+        """
         return self._session.call(describe_call("c.random.default_rng", (seed,), {}),
                                   ("numpy_dist.random", "default_rng"), (seed,))
 
 
-class Client(RegisteredFunctions):
+class Client(CreationMethods, RegisteredFunctions):
     """A notebook's handle on a cluster of MPI engines running numpy_dist.
 
     Made by :func:`numpy_dist.client.connect`.  Every method sends one
     operation to all engines at once; methods returning arrays return
     ``RemoteArray`` proxies without waiting.
+
+    Parameters
+    ----------
+    session : Session
+        The connection to the engines (made by :func:`connect`).
+
+    See Also
+    --------
+    connect, RemoteArray
 
     Examples
     --------
@@ -85,12 +125,34 @@ class Client(RegisteredFunctions):
     def timeout(self, seconds: float) -> None:
         self._session.timeout = float(seconds)
 
+    @client_doc
     def sync(self) -> None:
-        """Wait until every operation sent so far has run; raise the first failure."""
+        """Wait until every operation sent so far has run; raise the first failure.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Examples
+        --------
+        {connect}
+        >>> r = c.zeros(10)  # doctest: +SKIP
+        >>> c.sync()  # doctest: +SKIP
+        """
         self._session.sync()
 
+    @client_doc
     def close(self) -> None:
-        """Free the engines' arrays and disconnect; a cluster that ``connect(n=...)`` started is stopped."""
+        """Free the engines' arrays and disconnect; a cluster that ``connect(n=...)`` started is stopped.
+
+        Leaving a ``with`` block calls it.  Proxies of this client are unusable
+        afterwards.
+
+        Examples
+        --------
+        {connect}
+        >>> c.close()  # doctest: +SKIP
+        """
         self._session.close()
 
     def __enter__(self) -> Client:
@@ -109,53 +171,46 @@ class Client(RegisteredFunctions):
         return RemoteNamespace(self._session)
 
     # -- creation ----------------------------------------------------------------------------
-    def _create(self, name: str, prediction: meta.Prediction, args: tuple, kwargs: dict) -> RemoteArray:
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        return self._session.proxy(prediction, describe_call(f"c.{name}", args, kwargs), ("numpy_dist", name),
-                                   args, kwargs)
-
-    def zeros(self, shape: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> RemoteArray:
-        """Zeros on the engines (``numpy_dist.zeros``); ``dist``/``grid_shape`` choose the layout."""
-        return self._create("zeros", meta.creation(shape, dtype), (shape, dtype), {"dist": dist, "grid_shape": grid_shape})
-
-    def ones(self, shape: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> RemoteArray:
-        """Ones on the engines (``numpy_dist.ones``)."""
-        return self._create("ones", meta.creation(shape, dtype), (shape, dtype), {"dist": dist, "grid_shape": grid_shape})
-
-    def empty(self, shape: Any, dtype: Any = float, *, dist: Any = None, grid_shape: Any = None) -> RemoteArray:
-        """Uninitialised array on the engines (``numpy_dist.empty``)."""
-        return self._create("empty", meta.creation(shape, dtype), (shape, dtype), {"dist": dist, "grid_shape": grid_shape})
-
-    def full(self, shape: Any, fill_value: Any, dtype: Any = None, *, dist: Any = None,
-             grid_shape: Any = None) -> RemoteArray:
-        """``fill_value`` everywhere (``numpy_dist.full``; the dtype as ``np.full`` chooses it)."""
-        dt = np.full((), fill_value, dtype).dtype
-        return self._create("full", meta.creation(shape, dt), (shape, fill_value, dtype),
-                            {"dist": dist, "grid_shape": grid_shape})
-
-    def arange(self, *args: Any, dtype: Any = None, dist: Any = None, grid_shape: Any = None) -> RemoteArray:
-        """``numpy_dist.arange`` (length and dtype from the engines' answer)."""
-        return self._create("arange", meta.Prediction(True), args, {"dtype": dtype, "dist": dist, "grid_shape": grid_shape})
-
-    def linspace(self, start: Any, stop: Any, num: int = 50, **kwargs: Any) -> Any:
-        """``numpy_dist.linspace`` (``retstep=True`` returns the pair)."""
-        if kwargs.get("retstep"):
-            return self._session.call(describe_call("c.linspace", (start, stop, num), kwargs),
-                                      ("numpy_dist", "linspace"), (start, stop, num), kwargs)
-        return self._create("linspace", meta.Prediction(True), (start, stop, num), kwargs)
-
-    def eye(self, N: int, M: int | None = None, k: int = 0, dtype: Any = float, **kwargs: Any) -> RemoteArray:
-        """``numpy_dist.eye``."""
-        prediction = meta.creation((N, N if M is None else M), dtype)
-        return self._create("eye", prediction, (N, M, k, dtype), kwargs)
-
-    def fromfunction(self, function: Callable, shape: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.fromfunction``: ``function`` is sent to the engines and called on global indices."""
-        return self._session.call(describe_call("c.fromfunction", (function, shape), kwargs),
-                                  ("numpy_dist", "fromfunction"), (function, shape), kwargs)
-
+    @client_doc
     def asarray(self, obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = None) -> RemoteArray:
-        """Distribute data the notebook holds: each engine receives only its block, in bounded chunks."""
+        """Distribute data the notebook holds: each engine receives only its block.
+
+        Parameters
+        ----------
+        obj : array_like or RemoteArray
+            NumPy data (or anything ``numpy.asarray`` takes), sent in bounded
+            chunks; or a proxy, converted on the engines.
+        dtype : dtype, optional
+            The element type (default: ``obj``'s).
+        {dist}
+        {grid_shape}
+
+        Returns
+        -------
+        RemoteArray
+            A proxy of the distributed array.
+
+        Raises
+        ------
+        {engine_errors}
+
+        See Also
+        --------
+        numpy_dist.asarray, asnumpy
+
+        Notes
+        -----
+        Communication: the notebook sends each engine its block only (in
+        chunks of at most ``SCATTER_CHUNK`` bytes), never the whole array to
+        every engine.
+
+        Examples
+        --------
+        {connect}
+        >>> r = c.asarray(np.arange(12.0).reshape(3, 4))  # doctest: +SKIP
+        >>> float(np.sum(r))  # doctest: +SKIP
+        66.0
+        """
         if isinstance(obj, RemoteArray):
             kwargs = {k: v for k, v in {"dtype": dtype, "dist": dist, "grid_shape": grid_shape}.items() if v is not None}
             return self._session.call(describe_call("c.asarray", (obj,), kwargs), ("numpy_dist", "asarray"),
@@ -182,78 +237,236 @@ class Client(RegisteredFunctions):
                                   block[start:start + rows], operation=operation)
         return r
 
-    def _load(self, name: str, args: tuple, kwargs: dict) -> Any:
-        return self._session.call(describe_call(f"c.{name}", args, kwargs), ("numpy_dist", name), args, kwargs)
-
-    def load(self, file: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.load``: the engines read the file themselves (each its own part)."""
-        return self._load("load", (file,), kwargs)
-
-    def load_npy(self, file: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.load_npy`` on the engines."""
-        return self._load("load_npy", (file,), kwargs)
-
-    def load_hdf5(self, file: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.load_hdf5`` on the engines."""
-        return self._load("load_hdf5", (file,), kwargs)
-
-    def load_dnpy(self, name: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.load_dnpy`` on the engines."""
-        return self._load("load_dnpy", (name,), kwargs)
-
-    def loadtxt(self, file: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.loadtxt`` on the engines (each reads its byte range)."""
-        return self._load("loadtxt", (file,), kwargs)
-
-    def genfromtxt(self, file: Any, **kwargs: Any) -> Any:
-        """``numpy_dist.genfromtxt`` on the engines."""
-        return self._load("genfromtxt", (file,), kwargs)
-
-    def save(self, file: Any, r: RemoteArray, **kwargs: Any) -> None:
-        """``numpy_dist.save`` from the engines (each writes its part)."""
-        self._load("save", (file, r), kwargs)
-
     # -- data back in the notebook ---------------------------------------------------------
+    @client_doc
     def asnumpy(self, r: RemoteArray) -> np.ndarray:
-        """The whole array in the notebook, on purpose (no fallback warning)."""
+        """The whole array in the notebook, on purpose (no fallback warning).
+
+        Parameters
+        ----------
+        r : RemoteArray or array_like
+            A proxy; anything else is passed to ``numpy.asarray``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The array's global data.
+
+        Raises
+        ------
+        {engine_errors}
+
+        See Also
+        --------
+        numpy_dist.asnumpy, asarray
+
+        Notes
+        -----
+        Communication: every engine sends its block to the notebook; for
+        arrays that fit in the notebook's memory.
+
+        Examples
+        --------
+        {connect}
+        >>> c.asnumpy(c.arange(4))  # doctest: +SKIP
+        array([0, 1, 2, 3])
+        """
         if not isinstance(r, RemoteArray):
             return np.asarray(r)
         return self._session.to_numpy(r)
 
+    @client_doc
     def ownership_summary(self, r: RemoteArray) -> str:
-        """Which rank holds which global indices (``numpy_dist.ownership_summary``)."""
+        """Which engine (rank) holds which global indices of ``r``.
+
+        Parameters
+        ----------
+        r : RemoteArray
+            The array.
+
+        Returns
+        -------
+        str
+            :func:`numpy_dist.ownership_summary`'s text, from rank 0.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Notes
+        -----
+        {one_message}
+
+        Examples
+        --------
+        {connect}
+        >>> print(c.ownership_summary(c.zeros(8)))  # doctest: +SKIP
+        """
         return self._session.call(describe_call("c.ownership_summary", (r,), {}),
                                   ("numpy_dist", "ownership_summary"), (r,))
 
+    @client_doc
     def plot_distribution(self, r: RemoteArray, **kwargs: Any) -> Any:
-        """The ownership picture of a 1-d or 2-d array (a matplotlib Figure drawn by rank 0)."""
+        """The ownership picture of a 1-d or 2-d array: which engine holds which elements.
+
+        Parameters
+        ----------
+        r : RemoteArray
+            The array.
+        **kwargs
+            Keyword arguments of :func:`numpy_dist.plotting.plot_array_distribution`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure rank 0 drew, shown in the notebook.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Notes
+        -----
+        {one_message}
+
+        Examples
+        --------
+        {connect}
+        >>> fig = c.plot_distribution(c.zeros((8, 8), dist="bc"))  # doctest: +SKIP
+        """
         return self._session.call(describe_call("c.plot_distribution", (r,), kwargs),
                                   ("numpy_dist.plotting", "plot_array_distribution"), (r,), kwargs,
                                   answer="rank0-value")
 
     # -- SPMD code ---------------------------------------------------------------------------
+    @client_doc
     def run(self, func: Callable, *args: Any, all_ranks: bool = False, **kwargs: Any) -> Any:
         """Run ``func(*args, **kwargs)`` on every engine (SPMD), proxies replaced by the engines' DistArrays.
 
-        Returns rank 0's result (``all_ranks=True``: every rank's, in rank order).  A DistArray
-        result comes back as a proxy (also inside tuples and lists), anything else pickled.
+        Parameters
+        ----------
+        func : callable
+            An SPMD function (pickled and sent to the engines); every engine
+            calls it, so it may use collectives.
+        *args
+            Its positional arguments; RemoteArrays (also inside tuples, lists
+            and dicts) arrive as the engines' DistArrays.
+        all_ranks : bool, optional
+            If True, return every rank's result; default False (rank 0's).
+        **kwargs
+            Its keyword arguments, as ``args``.
+
+        Returns
+        -------
+        object or list
+            Rank 0's result (``all_ranks``: a list of every rank's, in rank
+            order).  A DistArray comes back as a RemoteArray (also inside
+            tuples and lists), anything else pickled.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Notes
+        -----
+        {one_message}
+
+        Examples
+        --------
+        {connect}
+        >>> def local_sizes(a):
+        ...     return a.local.size
+        >>> c.run(local_sizes, c.zeros(10), all_ranks=True)  # doctest: +SKIP
+        [5, 5]
         """
         name = getattr(func, "__name__", "func")
         return self._session.call(describe_call(f"c.run({name})", args, kwargs), func, args, kwargs,
                                   answer="all-value" if all_ranks else "rank0-value")
 
+    @client_doc
     def apply(self, func: Callable, args: Sequence[Any] | None = None, kwargs: dict | None = None,
               targets: Sequence[int] | None = None) -> list[Any]:
-        """The seed's ``Context.apply``: ``func`` on every rank's local blocks; every rank's result, in rank order."""
+        """The seed's ``Context.apply``: ``func`` on every rank's local blocks; every rank's result, in rank order.
+
+        Parameters
+        ----------
+        func : callable
+            Called on each engine with its arguments, RemoteArrays replaced
+            by the engine's local blocks (NumPy arrays).
+        args : sequence, optional
+            Positional arguments.
+        kwargs : dict, optional
+            Keyword arguments.
+        targets : sequence of int, optional
+            Keep only these ranks' results (every rank runs ``func`` anyway).
+
+        Returns
+        -------
+        list
+            The results, in rank order (of ``targets`` when given).
+
+        Raises
+        ------
+        {engine_errors}
+
+        Notes
+        -----
+        {one_message}
+
+        Examples
+        --------
+        {connect}
+        >>> c.apply(np.sum, (c.ones(10),))  # doctest: +SKIP
+        [5.0, 5.0]
+        """
         name = getattr(func, "__name__", "func")
         results = self._session.call(f"c.apply({name})", engine.local_apply, (func, tuple(args or ()), kwargs or {}),
                                      answer="all")
         return results if targets is None else [results[t] for t in targets]
 
+    @client_doc
     def engine_objects(self) -> list[int]:
-        """How many objects each engine holds, in rank order (a check that collected proxies free theirs)."""
+        """How many objects each engine holds for this client, in rank order.
+
+        A check that proxies collected in the notebook free their arrays on
+        the engines.
+
+        Returns
+        -------
+        list of int
+            One count per rank.
+
+        Raises
+        ------
+        {engine_errors}
+
+        Examples
+        --------
+        {connect}
+        >>> c.engine_objects()  # doctest: +SKIP
+        [0, 0]
+        """
         return self._session.call("c.engine_objects()", engine.namespace_size, (self._session.token,), answer="all")
 
+    @client_doc
     def context(self) -> Any:
-        """The seed's ``Context`` API on this client's engines (what ``nd.Context(client=c)`` returns)."""
+        """The seed's ``Context`` API on this client's engines (what ``nd.Context(client=c)`` returns).
+
+        Returns
+        -------
+        RemoteContext
+            Creation and loading methods of :class:`numpy_dist.Context` that
+            return RemoteArrays.
+
+        See Also
+        --------
+        numpy_dist.Context
+
+        Examples
+        --------
+        {connect}
+        >>> ctx = c.context()  # doctest: +SKIP
+        >>> ctx.zeros((4,)).shape  # doctest: +SKIP
+        (4,)
+        """
         return RemoteContext(self)

@@ -64,6 +64,34 @@ def connect(n: int | None = None, *, profile: str | None = None, cluster_id: str
         collective ends the MPI job, which the notebook reports as ``EngineDiedError``.
     mpiexec : str, optional
         The launcher (default: next to ``sys.executable``, then PATH).
+    start_timeout : int
+        Seconds to wait for a started cluster's engines, or for a joined
+        cluster's controller and first engine (default 120).
+
+    Returns
+    -------
+    Client
+        The client; use it as a context manager, or call :meth:`Client.close`.
+
+    Raises
+    ------
+    TypeError
+        If both ``n`` and a cluster to join are given, or neither.
+    ValueError
+        If ``n`` is less than 1.
+    RuntimeError
+        If no ``mpiexec`` is found to start a cluster.
+    TimeoutError
+        If the engines do not come up within ``start_timeout`` (ipyparallel's).
+
+    See Also
+    --------
+    Client
+
+    Notes
+    -----
+    Communication: starting or joining the cluster; each later operation
+    is one message from the notebook to every engine.
 
     Examples
     --------

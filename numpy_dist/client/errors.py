@@ -18,18 +18,52 @@ __all__ = ["RemoteError", "EngineDiedError", "EngineTimeoutError", "from_ipypara
 
 
 class RemoteError(Exception):
-    """An operation failed on the engines; ``operation``, ``engine_traceback`` say which and where."""
+    """An operation failed on the engines; ``operation``, ``engine_traceback`` say which and where.
+
+    The exception the notebook sees is also of the engines' exception class
+    (made once per class), so ``except ValueError`` keeps working.
+
+    Attributes
+    ----------
+    operation : str
+        The failed operation, as the notebook spelled it (``c.zeros(...)``).
+    engine_traceback : str
+        The traceback on the engine (rank 0's, or the first failing one's).
+
+    Examples
+    --------
+    >>> from numpy_dist.client import RemoteError
+    >>> try:
+    ...     raise RemoteError("ValueError: bad shape")
+    ... except RemoteError as exc:
+    ...     print(exc, repr(exc.operation))
+    ValueError: bad shape ''
+    """
 
     operation: str = ""
     engine_traceback: str = ""
 
 
 class EngineDiedError(RemoteError, RuntimeError):
-    """An engine (MPI rank) died: the cluster cannot run further operations."""
+    """An engine (MPI rank) died: the cluster cannot run further operations.
+
+    Examples
+    --------
+    >>> from numpy_dist.client import EngineDiedError, RemoteError
+    >>> issubclass(EngineDiedError, RemoteError), issubclass(EngineDiedError, RuntimeError)
+    (True, True)
+    """
 
 
 class EngineTimeoutError(RemoteError, TimeoutError):
-    """The engines did not answer within the client's timeout (an engine hangs, or is overloaded)."""
+    """The engines did not answer within the client's timeout (an engine hangs, or is overloaded).
+
+    Examples
+    --------
+    >>> from numpy_dist.client import EngineTimeoutError
+    >>> issubclass(EngineTimeoutError, TimeoutError)
+    True
+    """
 
 
 _CLASSES: dict[type, type] = {}

@@ -72,7 +72,21 @@ def _function_name(func: Any) -> str:
 
 
 class RemoteLayout:
-    """How a remote array is distributed: codes per axis and process grid (plain data)."""
+    """How a remote array is distributed: codes per axis and process grid (plain data).
+
+    Parameters
+    ----------
+    dist : sequence of str
+        The distribution code of each axis (``'b'``, ``'c'``, ``'n'`` ...).
+    grid_shape : sequence of int
+        Processes along each axis of the process grid.
+
+    Examples
+    --------
+    >>> from numpy_dist.client import RemoteLayout
+    >>> RemoteLayout(["b", "n"], [2, 1])
+    RemoteLayout(dist=('b', 'n'), grid_shape=(2, 1))
+    """
 
     __slots__ = ("dist", "grid_shape")
 
@@ -129,7 +143,28 @@ class _RemoteMethod:
 
 
 class RemoteObject(_Remote):
-    """Any other object held by the engines (a random Generator ...): its methods run there."""
+    """Any other object held by the engines (a random Generator ...): its methods run there.
+
+    Made by the client when an operation returns something other than an
+    array; never constructed directly.
+
+    Parameters
+    ----------
+    session : Session
+        The client's connection to the engines.
+    key : object
+        The object's key in the engines' namespace.
+    type_name : str
+        The object's type, for its repr.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> c = nd.client.connect(n=2)  # doctest: +SKIP
+    >>> rng = c.random.default_rng(0)  # doctest: +SKIP
+    >>> rng  # doctest: +SKIP
+    <remote Generator #1>
+    """
 
     def __init__(self, session: Any, key: Any, type_name: str):
         super().__init__(session, key)
@@ -149,6 +184,32 @@ class RemoteArray(NDArrayOperatorsMixin, _Remote):
 
     Made by a :class:`~numpy_dist.client.Client` (``c.asarray``, ``c.zeros`` ...)
     or by operations on other proxies.  Never constructed directly.
+
+    Parameters
+    ----------
+    session : Session
+        The client's connection to the engines.
+    key : object
+        The array's key in the engines' namespace.
+    shape : tuple of int or None
+        The global shape, or None until the engines' answer says.
+    dtype : dtype or None
+        The element type, or None until the engines' answer says.
+    layout : tuple, optional
+        ``(dist, grid_shape)`` when known.
+    source : tuple, optional
+        The pending operation whose answer describes the array.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> c = nd.client.connect(n=2)  # doctest: +SKIP
+    >>> r = c.asarray(np.arange(6.0).reshape(2, 3))  # doctest: +SKIP
+    >>> r.shape, r.dtype  # doctest: +SKIP
+    ((2, 3), dtype('float64'))
+    >>> c.asnumpy((r - r.mean(axis=0)) / 2)  # doctest: +SKIP
+    array([[-0.75, -0.75, -0.75],
+           [ 0.75,  0.75,  0.75]])
     """
 
     __array_priority__ = 100

@@ -36,33 +36,26 @@ the mask (they convert with ``np.array``, which has no mask hook): use
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 
 from . import ufuncs as _ufuncs  # noqa: F401  (installs __array_ufunc__)
 from ._base import MaskedDistArray, as_masked
-from .core import (
-    array,
-    filled,
-    fix_invalid,
-    getdata,
-    getmask,
-    getmaskarray,
-    is_masked,
-    masked_array,
+from .comparisons import (
     masked_equal,
     masked_greater,
     masked_greater_equal,
     masked_inside,
-    masked_invalid,
     masked_less,
     masked_less_equal,
     masked_not_equal,
     masked_outside,
     masked_values,
-    masked_where,
 )
+from .core import (array, filled, fix_invalid, getdata, getmask, getmaskarray, is_masked, masked_array, masked_invalid,
+                   masked_where)
 from .extras import average, compressed, median
 from . import reductions as _reductions
 from .io import load, save
@@ -77,14 +70,30 @@ __all__ = ["MaskedDistArray", "masked", "nomask", "array", "masked_array", "mask
            "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "average", "anom", "save", "load"]
 
 
+_METHOD_ARRAY = """\
+    m : MaskedDistArray
+        The masked array (as a method: the array itself)."""
+_FUNCTION_ARRAY = """\
+    a : MaskedDistArray or DistArray
+        The array; a plain DistArray counts as having no masked element."""
+
+
 def _from_method(name: str) -> Any:
+    """The function ``nd.ma.<name>(a, ...)`` of the method ``MaskedDistArray.<name>``.
+
+    It shares the method's docstring and signature, its array parameter
+    named ``a`` as in numpy.ma.
+    """
     method = getattr(_reductions, name)
 
     def function(a: Any, *args: Any, **kwargs: Any) -> Any:
         return method(as_masked(a), *args, **kwargs)
 
-    function.__name__ = name
-    function.__doc__ = f"``numpy.ma.{name}`` of a masked (or plain) DistArray: see ``MaskedDistArray.{name}``."
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__.replace(_METHOD_ARRAY, _FUNCTION_ARRAY).replace("``m``", "``a``")
+    signature = inspect.signature(method)
+    first, *rest = signature.parameters.values()
+    function.__signature__ = signature.replace(parameters=[first.replace(name="a"), *rest])  # for help() and docs
     return function
 
 

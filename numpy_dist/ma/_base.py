@@ -46,6 +46,34 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     Build one with :func:`numpy_dist.ma.masked_array`, :func:`masked_invalid`,
     :func:`masked_where` and friends.  Every method is collective.
 
+    Parameters
+    ----------
+    data : DistArray
+        The data, masked elements included (kept, not copied).
+    mask : bool, array_like or DistArray, optional
+        True where an element is missing, broadcast to ``data``'s shape and
+        laid out like it.  Default False.
+    fill_value : scalar, optional
+        What :meth:`filled` puts in masked places (default: numpy.ma's
+        default for the dtype).
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a DistArray (use :func:`numpy_dist.ma.masked_array`
+        for other data), or ``fill_value`` does not fit its dtype.
+    ValueError
+        If ``mask`` does not broadcast to ``data``'s shape.
+
+    See Also
+    --------
+    numpy.ma.MaskedArray, masked_array
+
+    Notes
+    -----
+    Communication: none when ``mask`` is NumPy data or a DistArray in
+    ``data``'s layout; else the mask is aligned to it.
+
     Examples
     --------
     >>> import numpy as np, numpy_dist as nd
@@ -109,25 +137,139 @@ class MaskedDistArray(NDArrayOperatorsMixin):
 
     # -- conversions ----------------------------------------------------------------
     def filled(self, fill_value: Any = None) -> DistArray:
-        """A DistArray with masked elements replaced by ``fill_value`` (default: ``self.fill_value``)."""
+        """A DistArray with the masked elements replaced by ``fill_value``.
+
+        Parameters
+        ----------
+        fill_value : scalar, optional
+            The replacement (default: ``self.fill_value``).
+
+        Returns
+        -------
+        DistArray
+            A copy of the data, in its layout.
+
+        Raises
+        ------
+        TypeError
+            If ``fill_value`` does not fit the dtype.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+        >>> nd.asnumpy(m.filled(0))
+        array([1, 0, 3, 4])
+        """
         value = self.fill_value if fill_value is None else _checked_fill_value(fill_value, self.dtype)
         local = self._darr.local.copy()
         local[self._marr.local] = value
         return DistArray._new(local, self._darr.distribution)
 
     def to_numpy_masked(self) -> np.ma.MaskedArray:
-        """Gather data and mask on every rank as a :class:`numpy.ma.MaskedArray` (on purpose, silent)."""
+        """Gather data and mask on every rank as a :class:`numpy.ma.MaskedArray` (on purpose, silent).
+
+        Returns
+        -------
+        numpy.ma.MaskedArray
+            The whole array, with the mask and the fill value, on every rank.
+
+        Notes
+        -----
+        Communication: two gathers (data and mask) to every rank; for data
+        that fits in one process.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+        >>> m.to_numpy_masked()
+        masked_array(data=[1, --, 3, 4],
+                     mask=[False,  True, False, False],
+               fill_value=2)
+        """
         return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self.fill_value)
 
     def copy(self) -> MaskedDistArray:
-        """A copy of data and mask."""
+        """A copy of data and mask (and the fill value).
+
+        Returns
+        -------
+        MaskedDistArray
+            The copy, in the same layout.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+        >>> c = m.copy()
+        >>> c[0] = nd.ma.masked
+        >>> int(c.count()), int(m.count())
+        (2, 3)
+        """
         return MaskedDistArray._new(self._darr.copy(), self._marr.copy(), self._fv)
 
     def astype(self, dtype: Any) -> MaskedDistArray:
-        """The data cast to ``dtype``; the mask is kept."""
+        """The data cast to ``dtype``, with the mask kept.
+
+        Parameters
+        ----------
+        dtype : dtype
+            The new data type.
+
+        Returns
+        -------
+        MaskedDistArray
+            The cast data (a copy) and a copy of the mask.
+
+        Raises
+        ------
+        TypeError
+            If ``dtype`` is not a data type.
+
+        Notes
+        -----
+        Communication: none.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+        >>> m.astype(np.float32).dtype
+        dtype('float32')
+        """
         return MaskedDistArray._new(self._darr.astype(dtype), self._marr.copy(), self._fv)
 
     def harden_mask(self) -> MaskedDistArray:  # pragma: no cover - numpy.ma API parity, soft masks only
+        """Not supported: nd.ma masks are always soft (assigning a value unmasks it).
+
+        Returns
+        -------
+        MaskedDistArray
+            Never returns.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+
+        Examples
+        --------
+        >>> import numpy as np, numpy_dist as nd
+        >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2])), 2)
+        >>> m.harden_mask()
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: hard masks are not supported by nd.ma
+        """
         raise NotImplementedError("hard masks are not supported by nd.ma")
 
     @property

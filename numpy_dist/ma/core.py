@@ -30,13 +30,11 @@ from ..distarray import DistArray
 from . import extras, reductions
 from ._base import MaskedDistArray, as_masked, install_methods, same_layout_mask
 
-__all__ = ["masked_array", "array", "masked_where", "masked_invalid", "masked_equal", "masked_not_equal",
-           "masked_greater", "masked_greater_equal", "masked_less", "masked_less_equal", "masked_inside",
-           "masked_outside", "masked_values", "getdata", "getmask", "getmaskarray", "is_masked", "filled",
-           "fix_invalid"]
+__all__ = ["masked_array", "array", "masked_where", "masked_invalid", "getdata", "getmask", "getmaskarray",
+           "is_masked", "filled", "fix_invalid", "masked_by", "distributed"]
 
 
-def _distributed(x: Any, like: DistArray | None = None) -> DistArray:
+def distributed(x: Any, like: DistArray | None = None) -> DistArray:
     """``x`` as a DistArray: DistArrays as they are, NumPy data distributed (like ``like`` when given)."""
     if isinstance(x, MaskedDistArray):
         return x.data
@@ -49,11 +47,63 @@ def _distributed(x: Any, like: DistArray | None = None) -> DistArray:
 
 def masked_array(data: Any, mask: Any = False, dtype: Any = None, copy: bool = False,
                  fill_value: Any = None, keep_mask: bool = True) -> MaskedDistArray:
-    """A masked DistArray of ``data`` with ``mask`` (``numpy.ma.masked_array``).
+    """A masked DistArray of ``data`` with ``mask``.
 
-    ``data`` is a DistArray, a MaskedDistArray (its mask is kept and OR'd
-    with ``mask`` when ``keep_mask``), or NumPy data held by every rank
-    (distributed in blocks; a NumPy masked array keeps its mask).
+    As ``numpy.ma.masked_array``; an element whose mask is True is missing.
+
+    Parameters
+    ----------
+    data : DistArray, MaskedDistArray or array_like
+        The data: a DistArray (its layout is kept), a MaskedDistArray (its
+        mask is kept, OR'd with ``mask``, when ``keep_mask``), or NumPy data
+        every rank holds (distributed in blocks; a NumPy masked array keeps
+        its mask).
+    mask : bool, array_like or DistArray, optional
+        True where an element is missing; broadcast to the data's shape.
+        Default False (nothing masked).
+    dtype : dtype, optional
+        Cast the data to this dtype.
+    copy : bool, optional
+        If True, copy the data (a cast copies anyway).  Default False.
+    fill_value : scalar, optional
+        What :meth:`MaskedDistArray.filled` puts in masked places (default:
+        numpy.ma's default for the dtype, or the masked input's).
+    keep_mask : bool, optional
+        If True (default), a masked input's mask is OR'd with ``mask``.
+
+    Returns
+    -------
+    MaskedDistArray
+        Data and mask in one layout.
+
+    Raises
+    ------
+    ValueError
+        If ``mask`` does not broadcast to the data's shape.
+    TypeError
+        If ``fill_value`` does not fit the dtype.
+
+    See Also
+    --------
+    numpy.ma.masked_array, masked_where, masked_invalid
+
+    Notes
+    -----
+    Communication: none for DistArray data and mask in one layout; a
+    DistArray mask in another layout is aligned to the data's (its
+    elements move).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> nd.ma.masked_array(x, mask=[0, 1, 0, 0]).to_numpy_masked()
+    masked_array(data=[1, --, 3, 4],
+                 mask=[False,  True, False, False],
+           fill_value=999999)
+    >>> m = nd.ma.masked_array(np.array([5, 6, 7]), mask=[1, 0, 0], fill_value=-1)
+    >>> nd.asnumpy(m.filled())
+    array([-1,  6,  7])
     """
     old_mask = None
     if isinstance(data, MaskedDistArray):
@@ -63,7 +113,7 @@ def masked_array(data: Any, mask: Any = False, dtype: Any = None, copy: bool = F
         old_mask = np.ma.getmaskarray(data) if keep_mask else None
         fill_value = data.fill_value if fill_value is None and data._fill_value is not None else fill_value
         data = np.ma.getdata(data)
-    d = _distributed(data)
+    d = distributed(data)
     if dtype is not None and np.dtype(dtype) != d.dtype:
         d = d.astype(dtype)
     elif copy:
@@ -80,8 +130,48 @@ array = masked_array
 
 
 def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
-    """``a`` masked where ``condition`` is true (OR'd with ``a``'s mask), ``numpy.ma.masked_where``."""
-    data = _distributed(a)
+    """``a`` masked where ``condition`` is true (OR'd with ``a``'s own mask).
+
+    As ``numpy.ma.masked_where``.
+
+    Parameters
+    ----------
+    condition : array_like or DistArray of bool
+        Where to mask; ``a``'s shape.
+    a : DistArray, MaskedDistArray or array_like
+        The data (NumPy data every rank holds is distributed in blocks).
+    copy : bool, optional
+        If True (default), the result's data is a copy of ``a``'s.
+
+    Returns
+    -------
+    MaskedDistArray
+        ``a``'s data, masked where ``condition`` (or ``a``'s mask) is true.
+
+    Raises
+    ------
+    IndexError
+        If ``condition``'s shape is not ``a``'s.
+
+    See Also
+    --------
+    numpy.ma.masked_where, masked_array
+
+    Notes
+    -----
+    Communication: none when ``condition`` is in ``a``'s layout (NumPy
+    data, or a DistArray derived from ``a``); else it is aligned first.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> nd.ma.masked_where(x > 2, x).to_numpy_masked()
+    masked_array(data=[1, 2, --, --],
+                 mask=[False, False,  True,  True],
+           fill_value=999999)
+    """
+    data = distributed(a)
     if np.shape(condition) != data.shape:
         raise IndexError(f"Inconsistent shape between the condition and the input (got {np.shape(condition)} "
                          f"and {data.shape})")
@@ -92,81 +182,92 @@ def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
     return MaskedDistArray._new(data.copy() if copy else data, cond, fill)
 
 
-def _masked_by(a: Any, test: Any, copy: bool) -> MaskedDistArray:
+def masked_by(a: Any, test: Any, copy: bool) -> MaskedDistArray:
     """``a`` masked where ``test(local data block)`` is true: a purely local mask."""
-    data = _distributed(a)
+    data = distributed(a)
     with np.errstate(invalid="ignore"):
         cond = DistArray._new(np.asarray(test(data.local), dtype=bool), data.distribution)
     return masked_where(cond, a if isinstance(a, MaskedDistArray) else data, copy=copy)
 
 
 def masked_invalid(a: Any, copy: bool = True) -> MaskedDistArray:
-    """``a`` masked where it is NaN or infinite (``numpy.ma.masked_invalid``)."""
-    data = _distributed(a)
+    """``a`` masked where it is NaN or infinite.
+
+    As ``numpy.ma.masked_invalid``; integer and boolean data have nothing
+    invalid and stay unmasked.
+
+    Parameters
+    ----------
+    a : DistArray, MaskedDistArray or array_like
+        The data (NumPy data every rank holds is distributed in blocks).
+    copy : bool, optional
+        If True (default), the result's data is a copy of ``a``'s.
+
+    Returns
+    -------
+    MaskedDistArray
+        ``a``'s data, masked where not finite (and where ``a`` was masked).
+
+    See Also
+    --------
+    numpy.ma.masked_invalid, fix_invalid
+
+    Notes
+    -----
+    Communication: none; each rank tests its own block.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> f = nd.asarray(np.array([1.0, np.nan, 3.0, np.inf]))
+    >>> m = nd.ma.masked_invalid(f)
+    >>> int(m.count()), float(m.sum())
+    (2, 4.0)
+    """
+    data = distributed(a)
     if data.dtype.kind not in "fc":  # nothing can be invalid; numpy.ma keeps integer data unmasked
         return masked_where(DistArray._new(np.zeros(data.distribution.local_shape, bool), data.distribution),
                             a if isinstance(a, MaskedDistArray) else data, copy=copy)
-    return _masked_by(a, lambda x: ~np.isfinite(x), copy)
-
-
-def masked_equal(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where equal to ``value``; the fill value becomes ``value``, as in numpy.ma."""
-    out = _masked_by(x, lambda b: b == value, copy)
-    out.fill_value = value
-    return out
-
-
-def masked_not_equal(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where not equal to ``value``."""
-    return _masked_by(x, lambda b: b != value, copy)
-
-
-def masked_greater(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where greater than ``value``."""
-    return _masked_by(x, lambda b: b > value, copy)
-
-
-def masked_greater_equal(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where greater than or equal to ``value``."""
-    return _masked_by(x, lambda b: b >= value, copy)
-
-
-def masked_less(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where less than ``value``."""
-    return _masked_by(x, lambda b: b < value, copy)
-
-
-def masked_less_equal(x: Any, value: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked where less than or equal to ``value``."""
-    return _masked_by(x, lambda b: b <= value, copy)
-
-
-def masked_inside(x: Any, v1: Any, v2: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked inside the closed interval between ``v1`` and ``v2`` (either order)."""
-    lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
-    return _masked_by(x, lambda b: (b >= lo) & (b <= hi), copy)
-
-
-def masked_outside(x: Any, v1: Any, v2: Any, copy: bool = True) -> MaskedDistArray:
-    """``x`` masked outside the closed interval between ``v1`` and ``v2`` (either order)."""
-    lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
-    return _masked_by(x, lambda b: (b < lo) | (b > hi), copy)
-
-
-def masked_values(x: Any, value: Any, rtol: float = 1e-5, atol: float = 1e-8, copy: bool = True,
-                  shrink: bool = True) -> MaskedDistArray:
-    """``x`` masked where approximately equal to ``value`` (``isclose`` for floats, ``==`` otherwise)."""
-    data = _distributed(x)
-    if data.dtype.kind in "fc":
-        out = _masked_by(x, lambda b: np.isclose(b, value, atol=atol, rtol=rtol), copy)
-    else:
-        out = _masked_by(x, lambda b: b == value, copy)
-    out.fill_value = value
-    return out
+    return masked_by(a, lambda x: ~np.isfinite(x), copy)
 
 
 def fix_invalid(a: Any, mask: Any = False, copy: bool = True, fill_value: Any = None) -> MaskedDistArray:
-    """``a`` masked where invalid, with the invalid data replaced by ``fill_value``."""
+    """``a`` masked where invalid (NaN or infinite), with the invalid data replaced by ``fill_value``.
+
+    As ``numpy.ma.fix_invalid``.
+
+    Parameters
+    ----------
+    a : DistArray, MaskedDistArray or array_like
+        The data (NumPy data every rank holds is distributed in blocks).
+    mask : bool, array_like or DistArray, optional
+        An extra mask, OR'd in (default False).
+    copy : bool, optional
+        If True (default), ``a``'s data is not modified.
+    fill_value : scalar, optional
+        The value put in place of invalid data (default: the dtype's fill value).
+
+    Returns
+    -------
+    MaskedDistArray
+        Masked where ``a`` was invalid or masked; no NaN or infinity is left
+        in its data.
+
+    See Also
+    --------
+    numpy.ma.fix_invalid, masked_invalid
+
+    Notes
+    -----
+    Communication: none; each rank fixes its own block.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.fix_invalid(nd.asarray(np.array([1.0, np.nan, 3.0])), fill_value=0.0)
+    >>> nd.asnumpy(m.data), nd.asnumpy(m.mask)
+    (array([1., 0., 3.]), array([False,  True, False]))
+    """
     m = masked_invalid(masked_array(a, mask=mask, copy=copy), copy=copy)
     fill = m.fill_value if fill_value is None else fill_value
     m.data.local[~np.isfinite(m.data.local)] = fill
@@ -174,27 +275,166 @@ def fix_invalid(a: Any, mask: Any = False, copy: bool = True, fill_value: Any = 
 
 
 def getdata(a: Any) -> Any:
-    """The data of ``a`` (a DistArray for masked DistArrays; ``a`` itself otherwise)."""
+    """The data of ``a``, masked elements included.
+
+    Parameters
+    ----------
+    a : MaskedDistArray, DistArray or any
+        The array.
+
+    Returns
+    -------
+    DistArray or any
+        ``a.data`` for a MaskedDistArray (a view: shares its block); ``a`` itself otherwise.
+
+    See Also
+    --------
+    numpy.ma.getdata, getmask
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> m = nd.ma.masked_equal(x, 2)
+    >>> nd.asnumpy(nd.ma.getdata(m))
+    array([1, 2, 3, 4])
+    """
     return a.data if isinstance(a, MaskedDistArray) else a
 
 
 def getmask(a: Any) -> Any:
-    """The mask of ``a`` (``numpy.ma.nomask`` for unmasked input)."""
+    """The mask of ``a``, or ``numpy.ma.nomask`` when it has none.
+
+    Parameters
+    ----------
+    a : MaskedDistArray, DistArray or any
+        The array.
+
+    Returns
+    -------
+    DistArray or numpy.ma.nomask
+        The boolean mask of a MaskedDistArray; ``nomask`` for anything else.
+
+    See Also
+    --------
+    numpy.ma.getmask, getmaskarray
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> m = nd.ma.masked_equal(x, 2)
+    >>> nd.asnumpy(nd.ma.getmask(m))
+    array([False,  True, False, False])
+    >>> nd.ma.getmask(x) is nd.ma.nomask
+    True
+    """
     return a.mask if isinstance(a, MaskedDistArray) else np.ma.nomask
 
 
 def getmaskarray(a: Any) -> DistArray:
-    """The mask of ``a`` as a full boolean DistArray (all False for a plain DistArray)."""
+    """The mask of ``a`` as a full boolean DistArray.
+
+    Parameters
+    ----------
+    a : MaskedDistArray, DistArray or any
+        The array.
+
+    Returns
+    -------
+    DistArray
+        ``a``'s mask; all False for a plain DistArray.
+
+    See Also
+    --------
+    numpy.ma.getmaskarray, getmask
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> m = nd.ma.masked_equal(x, 2)
+    >>> nd.asnumpy(nd.ma.getmaskarray(x))
+    array([False, False, False, False])
+    """
     return as_masked(a).mask
 
 
 def is_masked(a: Any) -> bool:
-    """Whether ``a`` has at least one masked element."""
+    """Whether ``a`` has at least one masked element.
+
+    Parameters
+    ----------
+    a : MaskedDistArray, DistArray or any
+        The array.
+
+    Returns
+    -------
+    bool
+        The answer, equal on every rank (False for anything but a MaskedDistArray).
+
+    See Also
+    --------
+    numpy.ma.is_masked
+
+    Notes
+    -----
+    Communication: a distributed ``any`` of the mask (for a MaskedDistArray).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> m = nd.ma.masked_equal(x, 2)
+    >>> nd.ma.is_masked(m), nd.ma.is_masked(x)
+    (True, False)
+    """
     return isinstance(a, MaskedDistArray) and bool(np.any(a.mask))
 
 
 def filled(a: Any, fill_value: Any = None) -> Any:
-    """``a`` with masked elements replaced by ``fill_value`` (a plain DistArray passes unchanged)."""
+    """``a`` with its masked elements replaced by ``fill_value``.
+
+    Parameters
+    ----------
+    a : MaskedDistArray, DistArray or any
+        The array.
+    fill_value : scalar, optional
+        The replacement (default: ``a.fill_value``).
+
+    Returns
+    -------
+    DistArray or any
+        A plain DistArray in ``a``'s layout; anything but a MaskedDistArray passes unchanged.
+
+    See Also
+    --------
+    numpy.ma.filled, MaskedDistArray.filled
+
+    Notes
+    -----
+    Communication: none.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> m = nd.ma.masked_equal(x, 2)
+    >>> nd.asnumpy(nd.ma.filled(m, 0))
+    array([1, 0, 3, 4])
+    """
     return a.filled(fill_value) if isinstance(a, MaskedDistArray) else a
 
 
@@ -223,7 +463,36 @@ def _setitem(self: MaskedDistArray, key: Any, value: Any) -> None:
 
 
 def _reshape(self: MaskedDistArray, *shape: Any, order: str = "C") -> MaskedDistArray:
-    """Data and mask reshaped alike (``numpy.ma.MaskedArray.reshape``)."""
+    """Data and mask reshaped alike (``numpy.ma.MaskedArray.reshape``).
+
+    Parameters
+    ----------
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple (one entry may be -1).
+    order : {"C", "F"}, optional
+        The index order of the reshape (default C).
+
+    Returns
+    -------
+    MaskedDistArray
+        The reshaped data and mask, in one layout.
+
+    Raises
+    ------
+    ValueError
+        If the new shape does not hold the array's size.
+
+    Notes
+    -----
+    Communication: that of two distributed reshapes (data and mask).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> x = nd.asarray(np.array([1, 2, 3, 4]))
+    >>> nd.ma.masked_equal(x, 2).reshape(2, 2).shape
+    (2, 2)
+    """
     data = self.data.reshape(*shape, order=order)
     return MaskedDistArray._new(data, self.mask.reshape(*shape, order=order).to_layout(data.distribution),
                                 self._fv)

@@ -21,13 +21,43 @@ from .. import comm as _comm
 from ..distarray import DistArray
 from ..distribution import Distribution
 from ._base import MaskedDistArray, as_masked, install_methods
+from ._docs import ma_doc
 from .reductions import normalize_axis, masked_result, mean
 
 __all__ = ["compressed", "median", "average"]
 
 
+@ma_doc
 def compressed(m: MaskedDistArray) -> DistArray:
-    """The unmasked elements as a 1-d DistArray in C order, laid out in row blocks by an exclusive scan."""
+    """The unmasked elements of ``m`` as a one-dimensional DistArray, in C order.
+
+    Parameters
+    ----------
+    {m}
+
+    Returns
+    -------
+    DistArray
+        One-dimensional, of length ``m.count()``, laid out in row blocks
+        (each rank keeps the unmasked elements it held).
+
+    See Also
+    --------
+    numpy.ma.compressed, numpy_dist.ma.MaskedDistArray.count
+
+    Notes
+    -----
+    Communication: data and mask are brought to one row-block layout of
+    the flattened array (moved only if not already so), then one small
+    allgather of the per-rank counts; nothing is gathered.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+    >>> nd.asnumpy(nd.ma.compressed(m))
+    array([1, 3, 4])
+    """
     comm = m.comm
     flat_layout = Distribution.row_blocks(comm, (m.size,))
     data = np.ravel(m.data).to_layout(flat_layout)
@@ -43,11 +73,53 @@ def _median_dtype(dtype: np.dtype) -> np.dtype:
     return np.median(np.zeros(1, dtype)).dtype
 
 
+@ma_doc
 def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False) -> Any:
-    """Median of the unmasked elements (``numpy.ma.median``); masked where nothing is unmasked.
+    """The median of the unmasked elements of ``a`` (along ``axis``).
 
-    Along an axis, unmasked NaNs in the data count as missing (the median is
-    the distributed ``nanmedian`` of the data with masked elements as NaN).
+    As ``numpy.ma.median``: masked where nothing is unmasked.  Along an axis,
+    unmasked NaNs in the data count as missing too.
+
+    Parameters
+    ----------
+    a : MaskedDistArray or DistArray
+        The array (a plain DistArray has no masked element).
+    {axis}
+    out : None
+        Not supported (must be None).
+    overwrite_input : bool, optional
+        Accepted for numpy.ma's signature; the input is never modified.
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) over every axis
+        (``numpy.ma.masked`` if nothing is unmasked), else a MaskedDistArray.
+        Integers give float64, as NumPy.
+
+    Raises
+    ------
+    TypeError
+        If ``out`` is given.
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.median, average
+
+    Notes
+    -----
+    Communication: over every axis, :func:`compressed` then a distributed
+    median (selection, not a gather); along an axis, the distributed
+    ``nanmedian`` of the data with masked elements set to NaN.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+    >>> float(nd.ma.median(m))
+    3.0
     """
     m = as_masked(a)
     if out is not None:
@@ -68,8 +140,59 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     return masked_result(value if value.ndim else value.local[()], empty if value.ndim else empty.item())
 
 
+@ma_doc
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, keepdims: bool = False) -> Any:
-    """Weighted average of unmasked elements (``numpy.ma.average``); ``weights`` of ``a``'s shape or 1-d along ``axis``."""
+    """The weighted average of the unmasked elements of ``a`` (along ``axis``).
+
+    As ``numpy.ma.average``: masked where nothing (or only zero weight) is
+    unmasked.
+
+    Parameters
+    ----------
+    a : MaskedDistArray or DistArray
+        The array (a plain DistArray has no masked element).
+    axis : int, tuple of int or None, optional
+        The axes to average over; None (default) all.
+    weights : numpy.ndarray or DistArray, optional
+        The weight of each element: ``a``'s shape, or one-dimensional along
+        an int ``axis``.  Default: all ones (the mean).
+    returned : bool, optional
+        If True, also return the sum of the weights of the unmasked
+        elements.  Default False.
+    {keepdims}
+
+    Returns
+    -------
+    average : scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) over every axis, else a
+        MaskedDistArray.
+    sum_of_weights : scalar or DistArray
+        Only with ``returned``.
+
+    Raises
+    ------
+    ValueError
+        If ``weights``' shape does not fit ``a`` and ``axis``.
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.average, numpy_dist.ma.MaskedDistArray.mean
+
+    Notes
+    -----
+    Communication: distributed sums of the weighted data and of the
+    weights (partials combined within the reduced axes' sub-communicators).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_equal(nd.asarray(np.array([1, 2, 3, 4])), 2)
+    >>> float(nd.ma.average(m))
+    2.6666666666666665
+    >>> float(nd.ma.average(m, weights=np.array([1.0, 1.0, 1.0, 3.0])))
+    3.2
+    """
     m = as_masked(a)
     axis = normalize_axis(axis, m.ndim)
     if weights is None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..distarray import DistArray
 from ._base import MaskedDistArray, install_methods
+from ._docs import ma_doc
 
 __all__ = ["normalize_axis", "count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "anom",
            "masked_result", "all", "any"]
@@ -59,8 +60,45 @@ def _scalar_or(x: Any) -> Any:
     return x
 
 
+@ma_doc
 def count(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
-    """Number of unmasked elements (along ``axis``): an ``intp`` scalar or a DistArray, as numpy.ma."""
+    """Number of unmasked elements of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    {keepdims}
+
+    Returns
+    -------
+    numpy.intp or DistArray
+        An ``intp`` scalar (equal on every rank) when every axis is reduced,
+        else a DistArray of counts.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.count, numpy_dist.ma.compressed
+
+    Notes
+    -----
+    Communication: a distributed sum of the unmasked flags (partials
+    combined within the reduced axes' sub-communicators).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> int(nd.ma.count(m))
+    2
+    >>> nd.asnumpy(nd.ma.count(m, axis=0))
+    array([1, 0, 1])
+    """
     axis = normalize_axis(axis, m.ndim)
     counts = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims)
     return _scalar_or(counts)
@@ -70,15 +108,93 @@ def _all_masked(m: MaskedDistArray, axis: Any, keepdims: bool = False) -> Any:
     return _scalar_or(np.all(m.mask, axis=axis, keepdims=keepdims))
 
 
+@ma_doc
 def sum(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Sum of unmasked elements (``numpy.ma.MaskedArray.sum``)."""
+    """Sum of the unmasked elements of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    dtype : dtype, optional
+        The accumulation and result dtype (default as NumPy's).
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.sum, prod, mean
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.sum(m))
+    4.0
+    >>> nd.ma.sum(m, axis=1).to_numpy_masked()
+    masked_array(data=[4.0, --],
+                 mask=[False,  True],
+           fill_value=1e+20)
+    """
     axis = normalize_axis(axis, m.ndim)
     total = np.sum(_filled_local(m, 0), axis=axis, dtype=dtype, keepdims=keepdims)
     return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
 
 
+@ma_doc
 def prod(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Product of unmasked elements (``numpy.ma.MaskedArray.prod``)."""
+    """Product of the unmasked elements of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    dtype : dtype, optional
+        The accumulation and result dtype (default as NumPy's).
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.prod, sum
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.prod(m))
+    3.0
+    """
     axis = normalize_axis(axis, m.ndim)
     total = np.prod(_filled_local(m, 1), axis=axis, dtype=dtype, keepdims=keepdims)
     return masked_result(_scalar_or(total), _all_masked(m, axis, keepdims), m._fv)
@@ -98,24 +214,170 @@ def _maximum_fill(dtype: np.dtype) -> Any:
     return np.ma.maximum_fill_value(np.empty(0, dtype))
 
 
+@ma_doc
 def min(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
-    """Smallest unmasked element (``numpy.ma.MaskedArray.min``)."""
+    """Smallest unmasked element of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.min, max, argmin
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.min(m))
+    1.0
+    """
     return _extreme(m, np.min, _minimum_fill, axis, keepdims)
 
 
+@ma_doc
 def max(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
-    """Largest unmasked element (``numpy.ma.MaskedArray.max``)."""
+    """Largest unmasked element of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.max, min, argmax
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.max(m))
+    3.0
+    """
     return _extreme(m, np.max, _maximum_fill, axis, keepdims)
 
 
+@ma_doc
 def argmin(m: MaskedDistArray, axis: Any = None, fill_value: Any = None, keepdims: bool = False) -> Any:
-    """Index of the smallest unmasked element; masked ones count as ``fill_value`` (a plain result, as numpy.ma)."""
+    """Index of the smallest unmasked element of ``m`` (along ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    axis : int, optional
+        The axis to search along; None (default) the flattened array.
+    fill_value : scalar, optional
+        The value masked elements count as (default: the dtype's largest
+        fill value, so they never win unless everything is masked).
+    {keepdims}
+
+    Returns
+    -------
+    numpy.intp or DistArray
+        A plain (unmasked) result, as numpy.ma gives: a flat index scalar
+        (equal on every rank) when ``axis`` is None, else a DistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.argmin, argmax, min
+
+    Notes
+    -----
+    Communication: that of the distributed ``argmin`` of the filled data.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> int(nd.ma.argmin(m))
+    0
+    """
     fill = _minimum_fill(m.dtype) if fill_value is None else fill_value
     return _scalar_or(np.argmin(_filled_local(m, fill), axis=normalize_axis(axis, m.ndim), keepdims=keepdims))
 
 
+@ma_doc
 def argmax(m: MaskedDistArray, axis: Any = None, fill_value: Any = None, keepdims: bool = False) -> Any:
-    """Index of the largest unmasked element (see :func:`argmin`)."""
+    """Index of the largest unmasked element of ``m`` (along ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    axis : int, optional
+        The axis to search along; None (default) the flattened array.
+    fill_value : scalar, optional
+        The value masked elements count as (default: the dtype's smallest
+        fill value, so they never win unless everything is masked).
+    {keepdims}
+
+    Returns
+    -------
+    numpy.intp or DistArray
+        A plain (unmasked) result, as numpy.ma gives: a flat index scalar
+        (equal on every rank) when ``axis`` is None, else a DistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.argmax, argmin, max
+
+    Notes
+    -----
+    Communication: that of the distributed ``argmax`` of the filled data.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> int(nd.ma.argmax(m))
+    2
+    """
     fill = _maximum_fill(m.dtype) if fill_value is None else fill_value
     return _scalar_or(np.argmax(_filled_local(m, fill), axis=normalize_axis(axis, m.ndim), keepdims=keepdims))
 
@@ -131,8 +393,50 @@ def _mean_dtype(dtype: np.dtype, requested: Any) -> Any:
     return None
 
 
+@ma_doc
 def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Mean of unmasked elements (``numpy.ma.MaskedArray.mean``): masked where nothing is unmasked."""
+    """Mean of the unmasked elements of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    dtype : dtype, optional
+        The accumulation dtype (default float64 for integers and booleans,
+        float32 for float16, else ``m``'s).
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.mean, sum, average
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.mean(m))
+    2.0
+    >>> nd.ma.mean(m, axis=1).to_numpy_masked()
+    masked_array(data=[2.0, --],
+                 mask=[False,  True],
+           fill_value=1e+20)
+    """
     axis = normalize_axis(axis, m.ndim)
     acc = _mean_dtype(m.dtype, dtype)
     total = np.sum(_filled_local(m, 0), axis=axis, dtype=acc, keepdims=keepdims)
@@ -144,8 +448,50 @@ def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool
     return masked_result(_scalar_or(value), _scalar_or(n == 0), m._fv)
 
 
+@ma_doc
 def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance of unmasked elements (``numpy.ma.MaskedArray.var``): masked where ``count - ddof <= 0``."""
+    """Variance of the unmasked elements of ``m`` (over ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    dtype : dtype, optional
+        The accumulation dtype (as :func:`mean`).
+    ddof : int, optional
+        Subtracted from the number of unmasked elements in the divisor
+        (default 0).
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` where ``count - ddof <= 0``), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.var, std
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.var(m))
+    1.0
+    >>> nd.ma.var(m, ddof=2)  # two unmasked elements: nothing left
+    masked
+    """
     axis = normalize_axis(axis, m.ndim)
     acc = _mean_dtype(m.dtype, dtype)
     center = np.sum(_filled_local(m, 0), axis=axis, dtype=acc, keepdims=True)
@@ -159,8 +505,48 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     return masked_result(_scalar_or(value), _scalar_or(np.less_equal(dof, 0)), m._fv)
 
 
+@ma_doc
 def std(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation of unmasked elements: ``sqrt(var)``, masked where the variance is."""
+    """Standard deviation of the unmasked elements of ``m`` (over ``axis``): the square root of :func:`var`.
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    dtype : dtype, optional
+        The accumulation dtype (as :func:`mean`).
+    ddof : int, optional
+        Subtracted from the number of unmasked elements in the divisor
+        (default 0).
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy scalar (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` where ``count - ddof <= 0``), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.std, var
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> float(nd.ma.std(m))
+    1.0
+    """
     v = var(m, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
     if v is np.ma.masked:
         return v
@@ -169,8 +555,49 @@ def std(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     return np.sqrt(v)
 
 
+@ma_doc
 def anom(m: MaskedDistArray, axis: Any = None, dtype: Any = None) -> MaskedDistArray:
-    """Anomalies: ``m`` minus its mean along ``axis`` (``numpy.ma.MaskedArray.anom``)."""
+    """Anomalies of ``m``: each element minus the mean of the unmasked elements (along ``axis``).
+
+    Parameters
+    ----------
+    {m}
+    axis : int, optional
+        The axis of the means; None (default) subtracts the mean of all.
+    dtype : dtype, optional
+        The accumulation dtype of the mean (as :func:`mean`).
+
+    Returns
+    -------
+    MaskedDistArray
+        ``m``'s shape and mask (all masked when nothing is unmasked).
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.anom, mean
+
+    Notes
+    -----
+    Communication: that of :func:`mean`, then an element-wise subtraction
+    (a broadcast of the means along ``axis``).
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> nd.ma.anom(m).to_numpy_masked()
+    masked_array(
+      data=[[-1.0, --, 1.0],
+            [--, --, --]],
+      mask=[[False,  True, False],
+            [ True,  True,  True]],
+      fill_value=1e+20)
+    """
     mu = mean(m, axis=axis, dtype=dtype, keepdims=axis is not None)
     if mu is np.ma.masked:  # nothing unmasked: every anomaly is masked
         return MaskedDistArray._new(m.data.copy(), DistArray._new(np.ones(m.distribution.local_shape, bool),
@@ -178,15 +605,85 @@ def anom(m: MaskedDistArray, axis: Any = None, dtype: Any = None) -> MaskedDistA
     return np.subtract(m, mu)
 
 
+@ma_doc
 def all(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
-    """True where every unmasked element is true (masked ones count as True)."""
+    """Whether every unmasked element of ``m`` is true (over ``axis``); masked ones count as True.
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy bool (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.all, any
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> bool(m.all())
+    True
+    """
     axis = normalize_axis(axis, m.ndim)
     value = np.all(_filled_local(m, True), axis=axis, keepdims=keepdims)
     return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims))
 
 
+@ma_doc
 def any(m: MaskedDistArray, axis: Any = None, keepdims: bool = False) -> Any:
-    """True where some unmasked element is true (masked ones count as False)."""
+    """Whether some unmasked element of ``m`` is true (over ``axis``); masked ones count as False.
+
+    Parameters
+    ----------
+    {m}
+    {axis}
+    {keepdims}
+
+    Returns
+    -------
+    scalar, MaskedDistArray or numpy.ma.masked
+        A NumPy bool (equal on every rank) when every axis is reduced
+        (``numpy.ma.masked`` if nothing was unmasked), else a
+        MaskedDistArray.
+
+    Raises
+    ------
+    {axis_error}
+
+    See Also
+    --------
+    numpy.ma.MaskedArray.any, all
+
+    Notes
+    -----
+    {reduce_communication}
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> m = nd.ma.masked_array(nd.asarray(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    ...                        mask=[[False, True, False], [True, True, True]])
+    >>> bool(m.any())
+    True
+    """
     axis = normalize_axis(axis, m.ndim)
     value = np.any(_filled_local(m, False), axis=axis, keepdims=keepdims)
     return masked_result(_scalar_or(value), _all_masked(m, axis, keepdims))
