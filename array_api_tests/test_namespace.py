@@ -274,3 +274,15 @@ def test_hypothesis_strategies_namespace() -> None:
 
     inner()
     assert seen
+
+
+def test_extensions_import_by_name():
+    # ``import numpy_dist.linalg`` and ``from numpy_dist.fft import fft`` work as numpy.linalg's do.
+    import importlib
+
+    import numpy_dist as nd
+
+    assert importlib.import_module("numpy_dist.linalg") is nd.linalg
+    assert importlib.import_module("numpy_dist.fft") is nd.fft
+    from numpy_dist.fft import fft  # noqa: F401
+    from numpy_dist.linalg import vector_norm  # noqa: F401

@@ -9,11 +9,6 @@ sys.path.insert(0, str(DOCS / "_ext"))
 import numpy_dist  # noqa: E402  (the package being documented: PYTHONPATH or the venv's install)
 import nd_docgen  # noqa: E402
 
-# ``numpy_dist.linalg`` and ``.fft`` are attributes of the package (the array API extensions), not
-# importable modules; autodoc imports ``numpy_dist.linalg`` by name, so name them for the build.
-for _ext in ("linalg", "fft"):
-    sys.modules.setdefault(f"numpy_dist.{_ext}", getattr(numpy_dist, _ext))
-
 # API pages, the coverage table and the ownership pictures, written before Sphinx reads its sources.
 nd_docgen.generate(DOCS)
 

@@ -93,6 +93,9 @@ from ._namespace import *  # noqa: F403,E402  (the array API namespace; asarray/
 from ._namespace import __array_api_version__, __array_namespace_info__, fft, linalg  # noqa: E402
 
 __all__ += [n for n in _namespace.__all__ if n not in __all__] + ["linalg", "fft", "__array_api_version__"]
+# ``import numpy_dist.linalg`` / ``from numpy_dist.fft import fft`` work as for ``numpy.linalg``: the
+# extensions are the namespace's own modules, registered under their public names.
+_sys.modules[__name__ + ".linalg"], _sys.modules[__name__ + ".fft"] = linalg, fft
 
 
 def _namespace_for(api_version: str | None) -> Any:
