@@ -50,14 +50,35 @@ def array_function(self: DistArray, func: Any, types: Any, args: tuple, kwargs: 
 
 
 def array_ufunc(self: DistArray, ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """``__array_ufunc__``: the generic ufunc path for every ufunc and method."""
-    for x in inputs + tuple(kwargs.get("out", ()) or ()):
-        if x is not None and not isinstance(x, (DistArray, np.ndarray) + _SCALARS) and not _is_index(x, method):
+    """``__array_ufunc__``: the generic ufunc path for every ufunc and method.
+
+    As ndarray's does (NEP 13): a type with its own ``__array_ufunc__`` (a foreign array, or None to opt
+    out) gets ``NotImplemented``; any other operand is array_like (a list, a tuple) and read as NumPy
+    reads it.
+    """
+    if any(x is not None and not _known_operand(x) for x in tuple(kwargs.get("out", ()) or ())):
+        return NotImplemented
+    converted = []
+    for i, x in enumerate(inputs):
+        if x is None or _known_operand(x) or (i == 1 and _is_index(x, method)):
+            converted.append(x)
+        elif _defines_array_ufunc(x):
             return NotImplemented
+        else:
+            converted.append(np.asarray(x))
+    inputs = tuple(converted)
     if checks.active():
         with checks.checked(self.comm, qualified_name(ufunc, method), inputs, kwargs):
             return apply_ufunc(ufunc, method, inputs, kwargs)
     return apply_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _known_operand(x: Any) -> bool:
+    return isinstance(x, (DistArray, np.ndarray) + _SCALARS)
+
+
+def _defines_array_ufunc(x: Any) -> bool:
+    return hasattr(type(x), "__array_ufunc__")
 
 
 def _is_index(x: Any, method: str) -> bool:

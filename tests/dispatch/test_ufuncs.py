@@ -1041,3 +1041,16 @@ def test_gufunc_python_scalar_under_strict_casting(casting):
             for args in [(arr, sc), (sc, arr)]:
                 check(lambda *a: f(*a, casting=casting), list(args),
                       [distribute(a, "block") if isinstance(a, np.ndarray) else a for a in args])
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "replicated"])
+def test_python_sequences_are_array_like_operands(case):
+    """As with ndarray (NEP 13): lists and tuples are operands of ufuncs and operators, read as NumPy reads
+    them (broadcast, cast by NEP 50 as arrays); a mismatched shape is NumPy's ValueError."""
+    x = np.arange(4.0)
+    d = distribute(x, case)
+    for f in (lambda a: a + [1, 1, 1, 3], lambda a: [1, 2, 3, 4] - a, lambda a: np.multiply(a, (1, 2, 3, 4)),
+              lambda a: np.add(a, [[1], [2]]), lambda a: a == [0, 1, 0, 3], lambda a: np.add(a, [1, 2, 3]),
+              lambda a: np.maximum([True, False, True, False], a), lambda a: np.add(a, [1, 2, 3, 4], out=a)):
+        check(f, [x.copy()], [distribute(x, case)])
+    check(lambda a: np.multiply.at(a, [0, 2], [2.0, 3.0]) or a, [x.copy()], [d])  # indices and values as lists

@@ -118,6 +118,8 @@ def test_median_average_ddof(case, axis):
         w = np.arange(1.0, x.shape[axis] + 1)
         assert_ma_equal(ndma.average(m, axis=axis, weights=w), np.ma.average(e, axis=axis, weights=w),
                         what="weighted average")
+        assert_ma_equal(ndma.average(m, axis=axis, weights=w.tolist()),
+                        np.ma.average(e, axis=axis, weights=w.tolist()), what="weights as a list")
     w2 = np.arange(x.size, dtype=float).reshape(x.shape) % 4
     assert_ma_equal(ndma.average(m, axis=axis, weights=w2), np.ma.average(e, axis=axis, weights=w2),
                     what="weighted average, full weights")
