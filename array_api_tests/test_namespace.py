@@ -286,3 +286,21 @@ def test_extensions_import_by_name():
     assert importlib.import_module("numpy_dist.fft") is nd.fft
     from numpy_dist.fft import fft  # noqa: F401
     from numpy_dist.linalg import vector_norm  # noqa: F401
+
+
+def test_namespace_refuses_dtypes_outside_the_standard():
+    # Records, strings, dates and objects are NumPy's: the namespace's functions raise TypeError on every
+    # rank (before any communication), while NumPy's functions take them.
+    import numpy as np
+
+    import numpy_dist as nd
+
+    samples = [np.array([(1, 2.0), (0, 1.0)], dtype=[("a", "i4"), ("b", "f8")]), np.array(["b", "a"]),
+               np.array(["2020-01-02", "2020-01-01"], dtype="M8[D]"), np.array([1, 2], dtype="m8[s]")]
+    for x in samples:
+        d = nd.asarray(x)
+        for f in (nd.sum, nd.max, nd.sort, nd.argsort, nd.unique_values, nd.abs, lambda a: nd.equal(a, a),
+                  lambda a: nd.reshape(a, (2, 1)), nd.flip):
+            with pytest.raises(TypeError, match="not an array API standard dtype"):
+                f(d)
+        assert nd.asnumpy(np.sort(d)).tolist() == np.sort(x).tolist()

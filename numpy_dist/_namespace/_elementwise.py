@@ -59,7 +59,7 @@ __all__ = sorted([*UNARY, *BINARY, "clip"])
 
 def _check_operands(name: str, *xs: Any) -> list[Any]:
     """The operands with NumPy scalars made 0-d DistArrays; TypeError without any array."""
-    out = [require_array(x, name) if isinstance(x, np.generic) else x for x in xs]
+    out = [require_array(x, name) if isinstance(x, (np.generic, DistArray)) else x for x in xs]
     if not any(isinstance(x, DistArray) for x in out):
         raise TypeError(f"{name}() needs at least one numpy_dist array argument")
     for x in out:

@@ -71,10 +71,22 @@ def require_array(x: Any, name: str = "x") -> DistArray:
     so it raises identically on every rank.
     """
     if isinstance(x, DistArray):
-        return x
+        return _standard_dtype(x, name)
     if isinstance(x, np.generic) and not x.dtype.hasobject:
-        return asarray(np.asarray(x))
+        return _standard_dtype(asarray(np.asarray(x)), name)
     raise TypeError(f"{name} must be a numpy_dist array, got {type(x).__name__}")
+
+
+def _standard_dtype(x: DistArray, name: str) -> DistArray:
+    """``x``, or TypeError when its dtype is none of the standard's kinds (bool, integer, real, complex).
+
+    Records, strings, dates and objects are NumPy's: the array API functions refuse them (NumPy's own
+    functions, ``np.sort(d, order=...)`` and the rest, take them).
+    """
+    if x.dtype.kind not in "biufc":
+        raise TypeError(f"{name}: dtype {x.dtype} is not an array API standard dtype (bool, integer, real or "
+                        "complex floating); NumPy's functions (np.*) take records, strings and dates")
+    return x
 
 
 def require_matrices(x: DistArray, name: str, square: bool = False) -> DistArray:
