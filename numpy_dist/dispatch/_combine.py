@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import comm as _comm
 
-__all__ = ["allgather_packed", "chan_combine", "combine_arg", "global_flat_index"]
+__all__ = ["allgather_packed", "chan_combine", "chan_merge", "combine_arg", "global_flat_index"]
 
 
 def allgather_packed(sub, *arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
@@ -39,7 +39,11 @@ def chan_combine(sub, n: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> tuple[
 
     ``delta = mean_b - mean_a``; ``M2 = M2_a + M2_b + |delta|^2 n_a n_b / n``.
     """
-    parts = allgather_packed(sub, n, mean, m2)
+    return chan_merge(allgather_packed(sub, n, mean, m2))
+
+
+def chan_merge(parts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Combine a list of (count, mean, M2) in order, as :func:`chan_combine` combines ranks' (local)."""
     N, M, S = (np.array(x, copy=True) for x in parts[0])
     M = M.astype(np.result_type(M.dtype, np.float64), copy=False)
     S = S.astype(np.result_type(S.dtype, np.float64), copy=False)

@@ -30,7 +30,8 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from .. import comm as _comm
 from ..creation import asarray, full_like
 from ..distarray import DistArray, aligned_block
-from ._combine import chan_combine, combine_arg, global_flat_index
+from ._bounded import drop_pages, file_mapping, row_chunks
+from ._combine import chan_combine, chan_merge, combine_arg, global_flat_index
 from .manipulation import as_distarray, concatenate
 from .operands import store_result, validate_with_numpy
 from .registry import implements
@@ -189,10 +190,10 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
     local = a.local
     w = None if where is True else np.broadcast_to(aligned_block(where, dist), local.shape)
 
-    kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
     m2_dtype = None if dtype is None else np.empty(0, dtype).real.dtype
 
-    def kernel() -> tuple:
+    def kernel(local: np.ndarray = local, w: Any = w) -> tuple:
+        kshape = tuple(1 if i in axes else n for i, n in enumerate(local.shape))
         if w is None:
             n = np.full(kshape, int(np.prod([local.shape[i] for i in axes])), dtype=np.int64)
         else:
@@ -211,12 +212,30 @@ def _moments(a: DistArray, axes: tuple[int, ...], dtype: Any, where: Any) -> tup
         m2 = np.sum(sq, axis=axes, dtype=m2_dtype, keepdims=True, where=True if w is None else w)
         return n, mean, m2
 
-    n, mean, m2 = _comm.agreed_call(dist.comm, kernel, fp="mean")
+    mapped = file_mapping(local)
+    if mapped is not None and len(row_chunks(local)) > 1:  # a file-mapped block: chunk by chunk, bounded memory
+        n, mean, m2 = _comm.agreed_call(dist.comm, lambda: _chunked_moments(kernel, local, w, axes, mapped),
+                                        fp="mean")
+    else:
+        n, mean, m2 = _comm.agreed_call(dist.comm, kernel, fp="mean")
     split = reduce_dist(dist, axes)
     if split:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[i] for i in split))
         n, mean, m2 = chan_combine(sub, n, mean, m2)
     return n, mean, m2
+
+
+def _chunked_moments(kernel: Any, local: np.ndarray, w: Any, axes: tuple[int, ...], mapped: np.memmap) -> tuple:
+    """``kernel`` over row chunks of a file-mapped block, each chunk's pages dropped after it: the chunks'
+    moments are combined in order (Chan) when axis 0 is reduced, else stacked along it."""
+    parts = []
+    for rows in row_chunks(local):
+        chunk = local[rows]
+        parts.append(kernel(chunk, None if w is None else w[rows]))
+        drop_pages(chunk, mapped)
+    if 0 in axes:
+        return chan_merge(parts)
+    return tuple(np.concatenate([p[k] for p in parts], axis=0) for k in range(3))
 
 
 # Elements per chunk of the deviation pass: a chunk's deviations stay in cache.

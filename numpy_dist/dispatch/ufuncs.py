@@ -38,6 +38,7 @@ from ..redistribute import plan_for, redistribute_pieces
 from .fallback import ufunc_fallback
 from .operands import store_result, template_distribution, validate_with_numpy, wrap_local
 from .registry import lookup
+from ._bounded import call_local
 from .ufunc_at import ufunc_at
 from .ufunc_reduce import ufunc_reduce
 from .ufunc_reduceat import ufunc_reduceat
@@ -170,7 +171,8 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         dist = _same_layout(inputs)
         if dist is not None:  # aligned operands, no options: straight to NumPy on the blocks
             local_in = [x.local if isinstance(x, DistArray) else x for x in inputs]
-            return wrap_local(_comm.agreed_call(dist.comm, lambda: ufunc(*local_in), fp=ufunc.__name__), dist)
+            return wrap_local(_comm.agreed_call(dist.comm, lambda: call_local(ufunc, local_in, {}), fp=ufunc.__name__),
+                              dist)
     if len(inputs) != ufunc.nin:
         raise TypeError(f"{ufunc.__name__}() takes {ufunc.nin} input arguments, got {len(inputs)}")
     _probe_call(ufunc, inputs, kwargs)
@@ -220,7 +222,7 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         extra["out"] = local_outs
     if local_where is not True:
         extra["where"] = local_where
-    result = _comm.agreed_call(dist.comm, lambda: ufunc(*local_in, **extra), fp=ufunc.__name__)
+    result = _comm.agreed_call(dist.comm, lambda: call_local(ufunc, local_in, extra), fp=ufunc.__name__)
     for i, block in strided.items():  # back from the contiguous stand-ins
         block[...] = local_outs[i]
     if strided:

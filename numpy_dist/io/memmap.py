@@ -27,7 +27,7 @@ from ..distribution import Distribution
 from ..dispatch._bounded import drop_pages, file_mapping, row_chunks
 from ._common import load_comm, target_distribution
 
-__all__ = ["MMAP_MODES", "check_mmap_mode", "mapped_block", "mapped_file_block", "open_memmap", "flush", "map_blocks"]
+__all__ = ["MMAP_MODES", "check_mmap_mode", "check_writable_layout", "mapped_block", "mapped_file_block", "open_memmap", "flush", "map_blocks"]
 
 #: ``mmap_mode`` values of :func:`numpy.load` (and their long spellings).
 MMAP_MODES = {"r": "r", "readonly": "r", "r+": "r+", "readwrite": "r+", "c": "c", "copyonwrite": "c"}
@@ -71,6 +71,36 @@ def _block_keys(target: Distribution) -> tuple[slice, ...] | None:
             return None
         keys.append(key)
     return tuple(keys)
+
+
+def check_writable_layout(target: Distribution, mode: str) -> None:
+    """ValueError (on every rank: metadata only) for a writable mapping of a layout with replicated blocks.
+
+    Ranks holding copies of one block would all write the same bytes of the shared file, and each would
+    read the others' writes halfway (``out += 1`` adding twice): a writable mapping needs every element
+    on one rank only.
+
+    Parameters
+    ----------
+    target : Distribution
+        The layout to map.
+    mode : str
+        The mapping mode (``"r"``, ``"r+"``, ``"w+"``, ``"c"``).
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` writes the file and ``target`` has replicated blocks.
+
+    Examples
+    --------
+    >>> import numpy_dist as nd
+    >>> from numpy_dist.io.memmap import check_writable_layout
+    >>> check_writable_layout(nd.Distribution(None, (8, 2)), "r+")  # block rows: each element on one rank
+    """
+    if mode in ("r+", "w+") and any(target.proc_grid[g] > 1 for g in target.replicated_dims):
+        raise ValueError(f"a writable file mapping (mode {mode!r}) needs a layout that holds every element on one "
+                         f"rank; {target.dist} over the grid {target.proc_grid} repeats blocks on several ranks")
 
 
 def mapped_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype, fortran: bool,
@@ -124,6 +154,7 @@ def mapped_block(path: str, offset: int, shape: tuple[int, ...], dtype: np.dtype
     >>> block.tolist() == target.local_indices(0).astype(float).tolist()
     True
     """
+    check_writable_layout(target, mode)
     keys = _block_keys(target)
     _comm.agree(target.comm, None if keys is not None else ValueError(
         f"mmap_mode needs a layout whose blocks are slices (block or cyclic); {target.dist} is not"))
@@ -220,8 +251,9 @@ def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, di
     Raises
     ------
     ValueError
-        If ``mode`` is not one of the four, or the file's shape or dtype does
-        not match ``shape``/``dtype``.
+        If ``mode`` is not one of the four, the file's shape or dtype does
+        not match ``shape``/``dtype``, or a writable mode meets a layout that
+        repeats blocks on several ranks (see :func:`check_writable_layout`).
     FileNotFoundError
         If a mode other than ``"w+"`` names a missing file.
 
@@ -250,6 +282,7 @@ def open_memmap(path: str | os.PathLike, shape: Any, dtype: Any = np.float64, di
     if mode not in ("w+",):
         check_mmap_mode(mode)
     target = target_distribution(shape, dist, grid_shape, c)
+    check_writable_layout(target, mode)
     header = None
     with _comm.agreed(c):
         if c.Get_rank() == 0:

@@ -7,7 +7,8 @@ mapping, into a temporary directory and deleted afterwards.  Each rank resets it
 size (``/proc/self/clear_refs``), maps its part with ``nd.load(mmap_mode="r")``, computes
 ``np.sum`` and ``np.max``, and reads ``VmHWM``: the peak during the reductions, reported absolute
 and as growth over the resident size before them.  Then ``2 * d + 1`` goes into a second mapped
-file (``open_memmap`` + ``map_blocks``) and is summed, with its own peak.
+file (``open_memmap``, then ``np.multiply(d, 2, out=out)`` and ``np.add(out, 1, out=out)``) and is
+summed, with its own peak.
 """
 
 from __future__ import annotations
@@ -77,10 +78,12 @@ def measure(nbytes: int, directory: str | None = None) -> dict:
         d = nd.load(path, mmap_mode="r")
         total, largest = float(np.sum(d)), float(np.max(d))
         peak_reduce = _status_kib("VmHWM")
-        # Elementwise: a mapped input into a mapped output, chunk by chunk.
+        # Elementwise, as NumPy code writes it: a mapped input into a mapped output (the ufuncs run chunk by
+        # chunk on mapped blocks).
         _reset_peak()
         out = nd.open_memmap(os.path.join(tmp, "out.npy"), d.shape, d.dtype, dist=d.distribution)
-        nd.io.memmap.map_blocks(lambda a: 2 * a + 1, d, out=out)
+        np.multiply(d, 2, out=out)
+        np.add(out, 1, out=out)
         nd.io.memmap.flush(out)
         doubled = float(np.sum(out))
         peak_elementwise = _status_kib("VmHWM")

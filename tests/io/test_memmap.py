@@ -116,6 +116,10 @@ def test_map_blocks_chunked_elementwise(shared_dir, small_chunks, case):
     d = nd.load(path, mmap_mode="r", dist=_layout(case, x.shape))
     y = nd.asarray(x[::-1].copy(), dist=d.distribution)
     assert_dist_equal(nd.io.memmap.map_blocks(lambda a, b, s: a * s + np.sin(b), d, y, 3.0), x * 3.0 + np.sin(x[::-1]))
+    if d.distribution.replicated_dims and nd.get_comm().Get_size() > 1:
+        with pytest.raises(ValueError, match="writable file mapping"):  # copies would all write the file
+            nd.open_memmap(os.path.join(shared_dir, "o.npy"), x.shape, np.float64, dist=d.distribution)
+        return
     out = nd.open_memmap(os.path.join(shared_dir, "o.npy"), x.shape, np.float64, dist=d.distribution)
     nd.io.memmap.map_blocks(np.exp, d, out=out)
     nd.io.memmap.flush(out)
@@ -135,3 +139,51 @@ def test_dnpy_mapped_load(shared_dir, case):
     assert_dist_equal(np.sum(d, axis=0), x.sum(0))
     with pytest.raises(ValueError, match="saved layout"):
         nd.load_dnpy(prefix, mmap_mode="r", dist="n")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "replicated"])
+def test_plain_ufuncs_on_mapped_blocks_run_in_chunks(shared_dir, small_chunks, case, monkeypatch):
+    """NumPy code on mapped arrays (ufuncs, operators, out= a mapped file, where=, two outputs) runs chunk by
+    chunk (each chunk's pages dropped) and gives NumPy's values exactly."""
+    x = np.random.default_rng(3).normal(size=(29, 4))
+    path = _saved(shared_dir, x)
+    d = nd.load(path, mmap_mode="r", dist=_layout(case, x.shape))
+    calls = []
+    real = _bounded.drop_pages
+    monkeypatch.setattr(_bounded, "drop_pages", lambda chunk, mapped: calls.append(chunk.shape) or real(chunk, mapped))
+    assert_dist_equal(np.sin(d) * 2 + d, np.sin(x) * 2 + x)
+    assert_dist_equal(d * d[0], x * x[0])
+    q, r = np.divmod(d, 0.7)
+    assert_dist_equal(q, np.divmod(x, 0.7)[0])
+    assert_dist_equal(r, np.divmod(x, 0.7)[1])
+    w = x > 0
+    assert_dist_equal(np.add(d, 1, out=nd.zeros(x.shape, dist=d.distribution), where=nd.asarray(w, dist=d.distribution)),
+                      np.add(x, 1, out=np.zeros(x.shape), where=w))
+    if d.distribution.replicated_dims and nd.get_comm().Get_size() > 1:
+        with pytest.raises(ValueError, match="writable file mapping"):  # copies would all write the file
+            nd.open_memmap(os.path.join(shared_dir, "plain.npy"), x.shape, np.float64, dist=d.distribution)
+        return
+    out = nd.open_memmap(os.path.join(shared_dir, "plain.npy"), x.shape, np.float64, dist=d.distribution)
+    np.multiply(d, 2, out=out)
+    np.add(out, 1, out=out)
+    nd.io.memmap.flush(out)
+    assert_all_ranks(np.array_equal(np.load(os.path.join(shared_dir, "plain.npy")), 2 * x + 1), "mapped out")
+    many = any(len(_bounded.row_chunks(d.local)) > 1 for _ in [0])
+    assert_all_ranks(not many or len(calls) > 0, "no chunk's pages were dropped")
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb", "replicated"])
+def test_moments_of_mapped_blocks_run_in_chunks(shared_dir, small_chunks, case):
+    """var/std/mean of mapped arrays (whole, along each axis, with where=) chunk by chunk: NumPy's values."""
+    x = np.random.default_rng(4).normal(size=(31, 5)) * 3 + 1
+    path = _saved(shared_dir, x)
+    d = nd.load(path, mmap_mode="r", dist=_layout(case, x.shape))
+    for axis in (None, 0, 1, (0, 1)):
+        for f in (np.var, np.std, np.mean):
+            got, want = f(d, axis=axis), f(x, axis=axis)
+            assert_all_ranks(np.allclose(nd.asnumpy(got) if isinstance(got, nd.DistArray) else got, want,
+                                         rtol=1e-12, atol=0), f"{f.__name__} axis={axis}")
+        got = np.var(d, axis=axis, ddof=1, where=nd.asarray(x > 0, dist=d.distribution))
+        want = np.var(x, axis=axis, ddof=1, where=x > 0)
+        assert_all_ranks(np.allclose(nd.asnumpy(got) if isinstance(got, nd.DistArray) else got, want, rtol=1e-12),
+                         f"var where axis={axis}")
