@@ -67,11 +67,16 @@ def _edges_array(bins: Any) -> Any:
     return asnumpy(bins) if isinstance(bins, DistArray) else bins
 
 
+def _check_weights_shape(weights: Any, a: DistArray) -> None:
+    """NumPy's first check (before any bin rule looks at the weights): the shapes must match."""
+    if weights is not None and np.shape(weights) != a.shape:
+        raise ValueError("weights should have the same shape as a.")
+
+
 def _weights_local(weights: Any, a: DistArray) -> np.ndarray | None:
+    _check_weights_shape(weights, a)
     if weights is None:
         return None
-    if np.shape(weights) != a.shape:
-        raise ValueError("weights should have the same shape as a.")
     return np.asarray(aligned_block(weights, a.distribution)).reshape(-1)
 
 
@@ -95,6 +100,7 @@ def _sum_hist(comm: Any, local: np.ndarray) -> np.ndarray:
 def histogram_bin_edges(a, bins=10, range=None, weights=None):
     """``np.histogram_bin_edges`` (integer bins, explicit edges or a named rule)."""
     a = as_distarray(a)
+    _check_weights_shape(weights, a)
     if isinstance(bins, str):
         if _numpy_bin_edges is None:
             return fallback(np.histogram_bin_edges, (a,), {"bins": bins, "range": range, "weights": weights},
@@ -116,6 +122,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     bin_edges) as NumPy arrays, identical on every rank (they are small).
     """
     a = as_distarray(a)
+    _check_weights_shape(weights, a)  # NumPy checks the shapes before any bin rule
     if isinstance(bins, str):
         if _numpy_bin_edges is None:
             return fallback(np.histogram, (a,), {"bins": bins, "range": range, "density": density,

@@ -152,6 +152,18 @@ def test_histograms_over_dtypes(dtype, layout):
     like_numpy(lambda a: np.histogramdd(a, bins=3), (xy,), (distribute(xy, layout),), "histogramdd")
 
 
+@pytest.mark.parametrize("rule", ["auto", "fd", "sqrt"])
+def test_histogram_rule_checks_weights_shape_first(rule):
+    """Fuzz case 30600260: weights of another shape are NumPy's ValueError before a rule refuses weights."""
+    for n in (0, 5):
+        x = _data(np.uint8, n)
+        for layout in LAYOUTS:
+            d = distribute(x, layout)
+            for w in (np.arange(3), np.arange(n + 1.0)):
+                like_numpy(lambda a: np.histogram(a, bins=rule, weights=w), (x,), (d,), f"{rule} {n}")
+                like_numpy(lambda a: np.histogram_bin_edges(a, bins=rule, weights=w), (x,), (d,), f"edges {rule}")
+
+
 SPECIAL = [np.zeros(0), np.array([1.0, np.nan, 2]), np.array([1.0, np.inf]), np.array([3.0, 3.0, 3.0]),
            np.zeros(0, np.int64), np.array([-1, 2]), np.array([2**62, 1])]
 
