@@ -65,7 +65,8 @@ where its case is drawn):
 
 Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded
 elementwise kernels; otherwise multiples of the result dtype's eps scaled by the problem (sums: log n
-times sum|x|; linalg: size times the condition number).
+times sum|x|; linalg: size times the condition number; cond(p=-2), a ratio s_min / s_max in [0, 1]:
+size times eps, absolute).
 
 Run: ``mpiexec -n 4 python -m tests.fuzz --cases 2000 [--seed S] [--only FAMILY] [--case ID]``.
 Without ``--seed`` the seed comes from the clock and is printed first; a
