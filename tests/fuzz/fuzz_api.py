@@ -31,7 +31,9 @@ excluded):
   which non-finite value comes out (inf+nanj or nan+nanj) depends on the grouping, and NumPy's own np.prod of
   the same values differs between C and Fortran order -> non-finite positions, finite values (multi_dot,
   matrix_power and the products family too, real ones included: BLAS's 1+0j scaling and the association of
-  a chain decide it, (A @ A) @ A is nan where A @ (A @ A) is inf);
+  a chain decide it, (A @ A) @ A is nan where A @ (A @ A) is inf); a real product holding both a zero (or an underflow) and an
+  overflow is 0, inf or NaN by its grouping -- NumPy's float16 np.prod(m, axis=0) is NaN in C order, 0 in
+  Fortran order -> NaN against NumPy's 0 or inf there is accepted);
 * uninitialised outputs (np.empty*, ufunc where= without out=) are never compared: where= always comes
   with out=;
 * -0.0 and 0.0 are a tie: unstable sorts (np.sort, x.sort, argsort, np.unique without return_index,
