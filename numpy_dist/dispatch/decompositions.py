@@ -408,6 +408,8 @@ def _least_squares(A: DistArray, B: DistArray, rcond: Any, factor: Any) -> tuple
     s, utb, times_v = factor(A, B2)
     if rcond is None:
         rcond = np.finfo(work).eps * max(m, n)
+    elif rcond <= 0 or rcond >= 1:  # LAPACK gelsd's rule (NumPy's backend): the unit roundoff instead
+        rcond = np.finfo(work).epsneg
     cut = rcond * (s[0] if s.size else 0)
     big = s > cut
     rank = np.int32(big.sum())  # NumPy returns an int32 rank

@@ -142,6 +142,22 @@ def test_lstsq(case):
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_lstsq_rcond_outside_zero_one_is_lapacks_unit_roundoff(case):
+    """Fuzz case 30500173 (seed 305, --only linalg): rcond <= 0 or >= 1 cuts at the unit roundoff, as
+    LAPACK's gelsd does for NumPy (a negative rcond kept every singular value: 1/0 and 1e20 entries)."""
+    x = np.zeros((6 * P + 4, 4))
+    x[0, 0], x[1, 1], x[2, 2], x[3, 3] = 1.0, 0.5, 1e-20, 1.5e-16  # exact singular values (one kept, one cut)
+    x[:, 3] = 0 if case == "block" else x[:, 3]  # an exact zero singular value too
+    b = rng_data((x.shape[0], 2), seed=8)
+    for rcond in (-1, 0, 1, 2, 0.5, 1e-300, None):
+        r = np.linalg.lstsq(distribute(x, case), distribute(b, case), rcond=rcond)
+        e = np.linalg.lstsq(x, b, rcond=rcond)
+        assert_all_ranks(r[2] == e[2], f"rcond={rcond}: rank {r[2]} vs NumPy {e[2]}")
+        for i in (0, 1, 3):
+            assert_dist_equal(r[i], e[i], rtol=1e-12, atol=1e-12 * max(np.abs(e[i]).max(initial=0), 1.0))
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_lstsq_single_precision_in_double(case):
     """float32/complex64 systems are solved in double precision as NumPy's LAPACK call is (results cast
     back), with the double-precision default rcond: a column 1e-6 from dependent keeps its full rank."""
