@@ -46,9 +46,11 @@ fi
 # The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
 # environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them,
 # and the core tests on Debian's Open MPI, in a third environment.  Those two environments are
-# built first, in the background at low priority, while the suite runs: their compiles (minutes
-# of one core) take what the suite leaves idle.  One after the other (apt-get takes a lock); their
-# output is printed where their tests run.
+# built in the background at low priority while the single-process steps run (the suite at 1 rank,
+# the documentation site): their compiles (minutes of one core) take the core those leave idle.
+# The multi-rank steps wait for them: MPI ranks poll while they wait for each other, so any other
+# busy process slows every collective.  The builds run one after the other (apt-get takes a lock);
+# their output is printed where their tests run.
 # Every step runs even when an earlier one failed; the script fails if any did.
 status=0
 phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
@@ -65,21 +67,23 @@ envs_dir="$(mktemp -d)"
     fi
 ) &
 envs_pid=$!
-"$py" -m numpy_dist.testing || status=1
+"$py" -m numpy_dist.testing --nprocs 1 || status=1
+# The documentation site builds without a warning (scripts/docs.sh; the same venv, already holding
+# the docs extra); its examples run below, at 1 and 2 ranks.
+NUMPY_DIST_PYTHON="$py" bash scripts/docs.sh || status=1
+wait "$envs_pid" || true
+"$py" -m numpy_dist.testing --nprocs 2,3,4 --wide-nprocs 5,8 || status=1
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
 NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs || status=1
-# The documentation: every example of the guides runs at 1 and 2 ranks (each rank checks its own output,
-# so the guides print global results, the same at both counts), then every docstring example, then the
-# site builds without a warning (scripts/docs.sh; the same venv, already holding the docs extra).
+# The documentation's examples: every example of the guides runs at 1 and 2 ranks (each rank checks its
+# own output, so the guides print global results, the same at both counts), then every docstring example.
 "$py" -m numpy_dist.testing --nprocs 1,2 --doctest-glob='*.rst' docs/guides || status=1
 "$py" -m numpy_dist.testing --nprocs 1,2 --doctest-modules numpy_dist || status=1
-NUMPY_DIST_PYTHON="$py" bash scripts/docs.sh || status=1
 # The notebook's global view, once, from ONE plain pytest process (never under mpiexec): tests/client
 # starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
 # real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.
 "$py" -m pytest tests/client examples/notebooks --nbmake -q --timeout=300 || status=1
-wait "$envs_pid" || true
 if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
     cat "$envs_dir/phdf5.log" >&2
     if [[ -e "$envs_dir/phdf5.ok" ]]; then
