@@ -69,17 +69,23 @@ envs_dir="$(mktemp -d)"
 envs_pid=$!
 "$py" -m numpy_dist.testing --nprocs 1 || status=1
 # The documentation site builds without a warning (scripts/docs.sh; the same venv, already holding
-# the docs extra); its examples run below, at 1 and 2 ranks.
+# the docs extra); its examples run next.
 NUMPY_DIST_PYTHON="$py" bash scripts/docs.sh || status=1
+# The documentation's examples at 1 rank (each rank checks its own output, so the guides print global
+# results, the same at every count): every example of the guides, then every docstring example.  They run
+# here, on the core the environment builds leave; their 2-rank runs come after the suite.
+doctests=(--doctest-glob='*.rst' docs/guides)
+doctest_modules=(--doctest-modules numpy_dist)
+"$py" -m numpy_dist.testing --nprocs 1 "${doctests[@]}" || status=1
+"$py" -m numpy_dist.testing --nprocs 1 "${doctest_modules[@]}" || status=1
 wait "$envs_pid" || true
 "$py" -m numpy_dist.testing --nprocs 2,3,4 --wide-nprocs 5,8 || status=1
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.
 NUMPY_DIST_LAZY=1 "$py" -m numpy_dist.testing --nprocs 2 tests/core tests/dispatch/test_ufuncs.py tests/programs || status=1
-# The documentation's examples: every example of the guides runs at 1 and 2 ranks (each rank checks its
-# own output, so the guides print global results, the same at both counts), then every docstring example.
-"$py" -m numpy_dist.testing --nprocs 1,2 --doctest-glob='*.rst' docs/guides || status=1
-"$py" -m numpy_dist.testing --nprocs 1,2 --doctest-modules numpy_dist || status=1
+# The documentation's examples at 2 ranks.
+"$py" -m numpy_dist.testing --nprocs 2 "${doctests[@]}" || status=1
+"$py" -m numpy_dist.testing --nprocs 2 "${doctest_modules[@]}" || status=1
 # The notebook's global view, once, from ONE plain pytest process (never under mpiexec): tests/client
 # starts its own ipyparallel clusters of 2 and 4 MPI engines, and the example notebook runs through a
 # real Jupyter kernel (nbmake).  The multi-rank runner above does not collect tests/client.

@@ -9,7 +9,6 @@ runs every distribution case x dtype instead of a rotation.
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -22,7 +21,6 @@ from numpy_dist.testing import SHAPES_1D, SHAPES_2D, assert_dist_equal, dist_cas
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
 COMM = MPI.COMM_WORLD
-EXHAUSTIVE = os.environ.get("NUMPY_DIST_EXHAUSTIVE") == "1"
 DTYPES = [np.bool_, np.int8, np.int64, np.uint32, np.float32, np.float64, np.complex128]
 DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
 

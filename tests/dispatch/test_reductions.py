@@ -10,7 +10,6 @@ runs the full product.
 from __future__ import annotations
 
 import itertools
-import os
 import warnings
 
 import numpy as np
@@ -24,7 +23,6 @@ from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_rank
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
 COMM = MPI.COMM_WORLD
-EXHAUSTIVE = os.environ.get("NUMPY_DIST_EXHAUSTIVE") == "1"
 DTYPES = [np.bool_, np.int8, np.int64, np.uint32, np.float32, np.float64, np.complex128]
 DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
 

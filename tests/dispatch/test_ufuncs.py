@@ -16,7 +16,6 @@ hide the others and no rank is left behind.
 from __future__ import annotations
 
 import operator
-import os
 import warnings
 
 import numpy as np
@@ -32,7 +31,6 @@ from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_dist_equ
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
 COMM = MPI.COMM_WORLD
-EXHAUSTIVE = os.environ.get("NUMPY_DIST_EXHAUSTIVE") == "1"
 
 DTYPES = [np.bool_, np.int8, np.int64, np.uint32, np.float32, np.float64, np.complex128]
 DTYPE_IDS = [np.dtype(d).name for d in DTYPES]

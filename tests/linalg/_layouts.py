@@ -14,6 +14,7 @@ import numpy_dist as nd
 from numpy_dist.distribution import Distribution
 from numpy_dist.maps import NoDistMap, UnstructuredMap
 from numpy_dist.testing import DIST_CASES
+from tests.dispatch._helpers import shared_between_counts
 
 COMM = MPI.COMM_WORLD
 
@@ -25,8 +26,15 @@ def explicit_grids(comm=COMM) -> list[tuple[int, int]]:
     return grids + ([(2, 2)] if P == 4 else [])
 
 
-def layouts(shape: tuple[int, ...], comm=COMM) -> list[tuple[str, Distribution]]:
-    """(name, layout) for every distribution case of ``shape`` and every explicit grid of its first two axes."""
+def layouts(shape: tuple[int, ...], comm=COMM, every: bool = False) -> list[tuple[str, Distribution]]:
+    """(name, layout) for every distribution case of ``shape`` and every explicit grid of its first two axes;
+    above 2 ranks half of them, the 3- and 4-rank runs sharing the list (``shared_between_counts``), unless
+    ``every``."""
+    out = _every_layout(shape, comm)
+    return out if every or comm is not COMM else shared_between_counts(out)
+
+
+def _every_layout(shape: tuple[int, ...], comm) -> list[tuple[str, Distribution]]:
     out = [(name, f(shape, comm)) for name, f in DIST_CASES.items()]
     out = [(name, d) for name, d in out if d is not None]
     if len(shape) >= 2:
