@@ -50,6 +50,10 @@ quiet() {
 
 # --- 1. Debian packages: Open MPI -----------------------------------------
 apt_pkgs=(libopenmpi-dev openmpi-bin)
+# One apt-get at a time: scripts/test.sh builds the two MPI environments at once, and dpkg takes one
+# lock (apt-get fails at once on a held lock); the check of what is missing is made under it too.
+exec {apt_lock}>"${TMPDIR:-/tmp}/numpy_dist-apt.lock"
+flock "$apt_lock"
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -68,6 +72,7 @@ if ((${#missing[@]})); then
     [[ -z "$before_mpi" ]] || $sudo update-alternatives --quiet --set mpi "$before_mpi"
     [[ -z "$before_mpirun" ]] || $sudo update-alternatives --quiet --set mpirun "$before_mpirun"
 fi
+flock -u "$apt_lock"
 
 # The implementation-suffixed names: /usr/bin/mpicc and mpiexec are
 # alternatives that may point at MPICH.

@@ -51,6 +51,10 @@ quiet() {
 
 # --- 1. Debian packages: parallel HDF5 on MPICH --------------------------
 apt_pkgs=(libhdf5-mpich-dev mpich pkg-config)
+# One apt-get at a time: scripts/test.sh builds the two MPI environments at once, and dpkg takes one
+# lock (apt-get fails at once on a held lock); the check of what is missing is made under it too.
+exec {apt_lock}>"${TMPDIR:-/tmp}/numpy_dist-apt.lock"
+flock "$apt_lock"
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -63,6 +67,7 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+flock -u "$apt_lock"
 
 mpicc=/usr/bin/mpicc.mpich
 mpiexec=/usr/bin/mpiexec.mpich

@@ -49,24 +49,24 @@ fi
 # built in the background at low priority while the single-process steps run (the suite at 1 rank,
 # the documentation site): their compiles (minutes of one core) take the core those leave idle.
 # The multi-rank steps wait for them: MPI ranks poll while they wait for each other, so any other
-# busy process slows every collective.  The builds run one after the other (apt-get takes a lock);
-# their output is printed where their tests run.
+# busy process slows every collective.  The two builds run at once (their apt-get steps take turns on a
+# lock of their own); their output is printed where their tests run.
 # Every step runs even when an earlier one failed; the script fails if any did.
 status=0
 phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
 ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
 envs_dir="$(mktemp -d)"
-(
-    if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
-        NUMPY_DIST_PHDF5_VENV="$phdf5" nice bash scripts/parallel_hdf5_env.sh > "$envs_dir/phdf5.log" 2>&1 \
-            && touch "$envs_dir/phdf5.ok"
-    fi
-    if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
-        NUMPY_DIST_OPENMPI_VENV="$ompi" nice bash scripts/openmpi_env.sh > "$envs_dir/openmpi.log" 2>&1 \
-            && touch "$envs_dir/openmpi.ok"
-    fi
-) &
-envs_pid=$!
+envs_pids=()
+if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
+    (NUMPY_DIST_PHDF5_VENV="$phdf5" nice bash scripts/parallel_hdf5_env.sh > "$envs_dir/phdf5.log" 2>&1 \
+        && touch "$envs_dir/phdf5.ok") &
+    envs_pids+=($!)
+fi
+if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
+    (NUMPY_DIST_OPENMPI_VENV="$ompi" nice bash scripts/openmpi_env.sh > "$envs_dir/openmpi.log" 2>&1 \
+        && touch "$envs_dir/openmpi.ok") &
+    envs_pids+=($!)
+fi
 "$py" -m numpy_dist.testing --nprocs 1 || status=1
 # The documentation site builds without a warning (scripts/docs.sh; the same venv, already holding
 # the docs extra); its examples run next.
@@ -78,7 +78,7 @@ doctests=(--doctest-glob='*.rst' docs/guides)
 doctest_modules=(--doctest-modules numpy_dist)
 "$py" -m numpy_dist.testing --nprocs 1 "${doctests[@]}" || status=1
 "$py" -m numpy_dist.testing --nprocs 1 "${doctest_modules[@]}" || status=1
-wait "$envs_pid" || true
+wait "${envs_pids[@]}" || true
 "$py" -m numpy_dist.testing --nprocs 2,3,4 --wide-nprocs 5,8 || status=1
 # Deferred evaluation (NUMPY_DIST_LAZY=1, not yet the default): the core tests, the ufunc path and the
 # example programs again, deferred, at 2 ranks.

@@ -24,6 +24,9 @@ are used):
 ``--total-timeout 1500``  wall-clock bound of one rank count; on expiry the
                        whole mpiexec job is killed and reported as a failure
 ``--allow-empty``      accept pytest exit status 5 (no tests collected)
+``--exhaustive``       every sub-case of every sweep at every rank count
+                       (``NUMPY_DIST_EXHAUSTIVE=1``; by default the 3- and 4-rank
+                       runs split the layout sweeps and some sweeps are sampled)
 ``--mpiexec PATH``     launcher to use (default: next to ``sys.executable``,
                        then ``mpiexec`` on PATH)
 """
@@ -187,6 +190,8 @@ def parse_args(argv):
     parser.add_argument("--timeout", type=float, default=120.0, help="per-test timeout in s, 0 = none (default %(default)s)")
     parser.add_argument("--total-timeout", type=float, default=1500.0, help="wall-clock bound per rank count in s, 0 = none (default %(default)s)")
     parser.add_argument("--allow-empty", action="store_true", help="do not fail when no tests were collected")
+    parser.add_argument("--exhaustive", action="store_true",
+                        help="every sub-case of every sweep at every rank count (NUMPY_DIST_EXHAUSTIVE=1)")
     parser.add_argument("--mpiexec", default=None, help="MPI launcher (default: next to sys.executable, then PATH)")
     if "--" in argv:
         i = argv.index("--")
@@ -225,6 +230,8 @@ def _interrupt(signum, frame):
 def main(argv=None) -> int:
     """Entry point of ``python -m numpy_dist.testing``; returns the exit code."""
     opts = parse_args(sys.argv[1:] if argv is None else list(argv))
+    if opts.exhaustive:
+        os.environ["NUMPY_DIST_EXHAUSTIVE"] = "1"  # child_env passes it on to every rank
     # The jobs run in sessions of their own, so a CI cancel (SIGTERM) or a
     # hang-up must end them through this process: turn those into Ctrl-C.
     for sig in (signal.SIGTERM, signal.SIGHUP):
