@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import pickle
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -663,12 +664,17 @@ def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None =
     return result
 
 
+_ABORT_GRACE_SECONDS = 1.0  # see abort()
+
+
 def abort(message: str, code: int = 1) -> None:
     """Print ``message`` to stderr and abort the whole MPI job."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+    # The launcher forwards a rank's output asynchronously and stops once the abort
+    # reaches it: a moment's grace lets what was printed (a traceback) arrive whole.
+    time.sleep(_ABORT_GRACE_SECONDS)
     MPI.COMM_WORLD.Abort(code)
-
 
 
 # --------------------------------------------------------------------------
@@ -687,10 +693,8 @@ def _abort_on_uncaught(etype: type, value: BaseException, tb: Any) -> None:
     """
     (_previous_excepthook or sys.__excepthook__)(etype, value, tb)
     world = MPI.COMM_WORLD
-    sys.stderr.write(f"numpy_dist: uncaught {etype.__name__} on rank {world.Get_rank()} of {world.Get_size()}: "
-                     f"aborting the MPI job ({ABORT_ENV}=0 turns this off)\n")
-    sys.stderr.flush()
-    world.Abort(1)
+    abort(f"numpy_dist: uncaught {etype.__name__} on rank {world.Get_rank()} of {world.Get_size()}: "
+          f"aborting the MPI job ({ABORT_ENV}=0 turns this off)")
 
 
 def install_excepthook() -> bool:
