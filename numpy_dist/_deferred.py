@@ -48,7 +48,7 @@ from . import comm as _comm
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
            "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "set_enabled",
-           "consumable", "reduce_add"]
+           "consumable", "reduce_add", "set_warning_baseline", "Reporting"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -78,13 +78,14 @@ def set_enabled(flag: bool) -> bool:
 class Node:
     """One deferred ufunc call over one layout's local blocks."""
 
-    __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "holder", "block", "flags",
+    __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "site", "holder", "block", "flags",
                  "computed", "exc", "queue", "__weakref__")
 
     def __init__(self, ufunc: np.ufunc, args: list, dtype: np.dtype, shape: tuple, order: str,
-                 settings: dict | None) -> None:
+                 settings: Reporting, site: tuple | None) -> None:
         self.ufunc, self.args, self.dtype, self.shape, self.order = ufunc, args, dtype, shape, order
-        self.settings = settings  # np.errstate at the call (None: NumPy's defaults)
+        self.settings = settings  # how the call's FP errors are reported
+        self.site = site  # the user's line that made the call (a warning names it)
         self.holder: Any = None  # weakref to the DistArray whose value this is
         self.block: np.ndarray | None = None  # the value, once materialised
         self.flags = 0  # FP error bits this rank saw evaluating it
@@ -96,10 +97,11 @@ class Node:
 class _Done:
     """What a flush still needs of a computed node: its name, settings and what it saw (not its block)."""
 
-    __slots__ = ("ufunc", "settings", "flags", "exc", "computed")
+    __slots__ = ("ufunc", "settings", "site", "flags", "exc", "computed")
 
     def __init__(self, node: Node) -> None:
-        self.ufunc, self.settings, self.flags, self.exc, self.computed = node.ufunc, node.settings, node.flags, None, True
+        self.ufunc, self.settings, self.site, self.flags = node.ufunc, node.settings, node.site, node.flags
+        self.exc, self.computed = None, True
 
 
 # --------------------------------------------------------------------------
@@ -107,36 +109,64 @@ class _Done:
 # --------------------------------------------------------------------------
 
 _DEFAULT_ERR = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
-_EAGER_MODES = frozenset({"raise", "call", "log"})
-_err_cache: list = [None, None]  # [(errstate object, warnings filters), settings (None default, False eager)]
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _errstate_var
-except ImportError:  # pragma: no cover - a NumPy without it: read np.geterr() each time
-    _errstate_var = None
+# Modes whose effect must happen at the call: an exception, a callback, a line printed among the program's output.
+_EAGER_MODES = frozenset({"raise", "call", "log", "print"})
+_err_cache: list = [None, None]  # [token of the errstate and warnings state, its Reporting (False: eager)]
+_errstate_var = _comm._errstate_var  # NumPy's errstate context variable (None: read np.geterr() each time)
 
 
-def _errstate() -> dict | None | bool:
-    """How the call's FP errors are reported: None for NumPy's defaults, the settings to use, or False
-    when the call must run eagerly (an error must be raised at the operation).
+class Reporting:
+    """How a deferred call's floating-point errors are reported: the call's ``np.errstate`` (``err``, None
+    for NumPy's defaults) and the warnings filters and delivery in force at the call."""
 
-    Both ``np.errstate`` and the warnings filters of the call count: a RuntimeWarning made an error
-    (``filterwarnings("error")``, pytest's ``-W error``) runs eagerly; one ignored stays ignored when
-    the value is computed later, outside the caller's ``catch_warnings`` block.
+    __slots__ = ("err", "filters", "delivery")
+
+    def __init__(self, err: dict | None, filters: tuple, delivery: tuple) -> None:
+        self.err, self.filters, self.delivery = err, filters, delivery
+
+
+def _delivery() -> tuple:
+    return warnings._showwarnmsg_impl, warnings.showwarning  # type: ignore[attr-defined]
+
+
+_baseline: list = [_delivery()]  # where warnings go when nobody is recording them
+
+
+def set_warning_baseline() -> None:
+    """Take the warnings delivery now in force as the program's own (calls made under it may defer).
+
+    A call made while warnings go anywhere else (``catch_warnings(record=True)``,
+    ``pytest.warns``, a replaced ``showwarning``) runs eagerly, so its warnings
+    are delivered inside the block that waits for them.  numpy_dist's pytest
+    plugin calls this as each test starts: pytest records every test's warnings.
+    """
+    _baseline[0] = _delivery()
+    _err_cache[:] = [None, None]
+
+
+def _errstate() -> Reporting | bool:
+    """How the call's FP errors are reported, or False when the call must run eagerly (an error must be
+    raised at the operation, or a block is recording the warnings it makes).
+
+    Both ``np.errstate`` and the warnings state of the call count: a RuntimeWarning made an error
+    (``filterwarnings("error")``, pytest's ``-W error``) runs eagerly; a warning of a value computed
+    later is filtered and delivered as it would have been at the call, naming the call's line.
     """
     filters = warnings.filters
+    delivery = _delivery()
     # (ids of freed lists are reused: the first filter, where simplefilter() inserts, is compared by value)
     token = (_errstate_var.get() if _errstate_var is not None else object(), id(filters), len(filters),
-             filters[0] if filters else None)
+             filters[0] if filters else None, delivery)
     if token == _err_cache[0]:
         return _err_cache[1]
     err = np.geterr()
     action = _runtime_warning_action(filters)
-    if _EAGER_MODES.intersection(err.values()) or action == "error" and "warn" in err.values():
-        settings: dict | None | bool = False
-    elif action == "ignore":
-        settings = {key: "ignore" for key in _DEFAULT_ERR}
+    settings: Reporting | bool
+    if delivery != _baseline[0] or _EAGER_MODES.intersection(err.values()) or \
+            action == "error" and "warn" in err.values():
+        settings = False
     else:
-        settings = None if err == _DEFAULT_ERR else err
+        settings = Reporting(None if err == _DEFAULT_ERR else err, tuple(filters), delivery)
     _err_cache[:] = [token, settings]
     return settings
 
@@ -309,7 +339,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     for i, x in enumerate(args):
         if type(x) in _SCALARS and not _scalar_fits(x, loop[i]):
             return None
-    node = Node(ufunc, args, loop[-1], dist.local_shape, order or "C", settings)
+    node = Node(ufunc, args, loop[-1], dist.local_shape, order or "C", settings, _comm.user_site())
     result = _array_type._from_node(node, dist)
     node.holder = weakref.ref(result)
     comm = dist.comm
@@ -466,37 +496,17 @@ def _plan(root: Node) -> list[Node]:
     return order
 
 
-# Floating-point errors are attributed to the node whose ufunc call raised them: NumPy calls
-# ``_record`` after each such call while the capture is installed (a prepared ``np.errstate``).
-_current: list = [None]
+# Floating-point errors are attributed to the node whose ufunc call raised them: the capture
+# records into ``_current[0]``, set to each node before its call.
+_current = _comm._fp_sink
 
 
-def _record(kind: str, _flag: int) -> None:
-    _current[0].flags |= _comm.FP_BITS.get(kind, 0)
-
-
-try:
-    from numpy._core._ufunc_config import _make_extobj
-
-    _CAPTURE = _make_extobj(all="call", call=_record)
-except ImportError:  # pragma: no cover - a NumPy without them: the public context manager
-    _CAPTURE = None
-
-
-def _capture_on() -> Any:
-    if _CAPTURE is None or _errstate_var is None:
-        ctx = np.errstate(all="call", call=_record)
-        ctx.__enter__()
-        return ctx
-    return _errstate_var.set(_CAPTURE)
+def _capture_on(node: Node | None = None) -> Any:
+    return _comm.capture_fp(node)
 
 
 def _capture_off(token: Any) -> None:
-    _current[0] = None  # (holding the last node would keep its block alive)
-    if isinstance(token, np.errstate):
-        token.__exit__(None, None, None)
-    else:
-        _errstate_var.reset(token)
+    _comm.release_fp(token)  # (and the sink is no longer the last node, whose block it would keep alive)
 
 
 def evaluate(root: Node) -> None:
@@ -529,8 +539,7 @@ def evaluate(root: Node) -> None:
 
 def _evaluate_one(node: Node) -> None:
     ins = [a.block if type(a) is Node else a for a in node.args]
-    _current[0] = node
-    token = _capture_on()
+    token = _capture_on(node)
     try:
         out = node.ufunc(*ins)
     except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
@@ -706,9 +715,21 @@ def flush(comm: Any, spare: Node | None = None) -> None:
             _report(word, node)
 
 
-def _report(word: int, node: Node) -> None:
-    """Report what the node's call saw under the errstate of the call (raise/call/log never reach here)."""
-    _comm.report_fp(word & ~_EXC_BIT, node.ufunc.__name__, node.settings or _DEFAULT_ERR)
+def _report(word: int, node: Node | _Done) -> None:
+    """Report what the node's call saw as the call would have (raise, call, log and print never reach here).
+
+    Its warnings go through the filters and delivery in force at the call, named at the call's line.
+    """
+    settings = node.settings
+    flags, name, err = word & ~_EXC_BIT, node.ufunc.__name__, settings.err or _DEFAULT_ERR
+    if _delivery() == settings.delivery and tuple(warnings.filters) == settings.filters:
+        _comm.report_fp(flags, name, err, node.site)
+        return
+    with warnings.catch_warnings():  # restores the filters and delivery on the way out
+        warnings.filters[:] = settings.filters
+        warnings._filters_mutated()  # type: ignore[attr-defined]
+        warnings._showwarnmsg_impl, warnings.showwarning = settings.delivery  # type: ignore[attr-defined]
+        _comm.report_fp(flags, name, err, node.site)
 
 
 checks.install_operation(operation)

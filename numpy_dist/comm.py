@@ -474,10 +474,84 @@ _FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "
 EXC_BIT = 16
 
 
-def report_fp(flags: int, name: str, settings: dict | None = None) -> None:
+_LIBRARY_PACKAGES = frozenset({"numpy", "numpy_dist"})
+
+
+def user_site() -> tuple[str, int, dict] | None:
+    """Where user code called into numpy_dist: the innermost frame outside numpy_dist and NumPy.
+
+    Returns its file, line and module globals (what ``warnings.warn`` would
+    name), or None when there is no such frame.  NumPy names the line that
+    called the ufunc; so does numpy_dist, however deep inside the library the
+    error was agreed or however late a deferred value was computed.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        globals_ = frame.f_globals
+        if str(globals_.get("__name__", "")).partition(".")[0] not in _LIBRARY_PACKAGES:
+            return frame.f_code.co_filename, frame.f_lineno, globals_
+        frame = frame.f_back
+    return None
+
+
+def warn_at(site: tuple[str, int, dict] | None, message: str, category: type[Warning] = RuntimeWarning) -> None:
+    """``warnings.warn`` as if called at ``site`` (see :func:`user_site`): same filters, registry, text."""
+    if site is None:
+        warnings.warn(message, category, stacklevel=2)
+        return
+    filename, lineno, globals_ = site
+    warnings.warn_explicit(message, category, filename, lineno, module=globals_.get("__name__"),
+                           registry=globals_.setdefault("__warningregistry__", {}), module_globals=globals_)
+
+
+# NumPy's floating-point errors of a local step are recorded into ``_fp_sink[0].flags`` while a capture is
+# installed: a prepared errstate set through NumPy's context variable (a third of np.errstate's cost).
+_fp_sink: list = [None]
+
+
+def _record_fp(kind: str, _flag: int) -> None:
+    _fp_sink[0].flags |= FP_BITS.get(kind, 0)
+
+
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _errstate_var, _make_extobj
+
+    _FP_CAPTURE = _make_extobj(all="call", call=_record_fp)
+except ImportError:  # pragma: no cover - a NumPy without them: the public context manager
+    _errstate_var = _FP_CAPTURE = None
+
+
+def capture_fp(sink: Any) -> tuple:
+    """Record NumPy's floating-point errors into ``sink.flags`` (:data:`FP_BITS`) instead of reporting them.
+
+    Local, no communication.  Returns the token :func:`release_fp` takes; captures nest.
+    """
+    previous = _fp_sink[0]
+    _fp_sink[0] = sink
+    if _FP_CAPTURE is None:
+        context = np.errstate(all="call", call=_record_fp)
+        context.__enter__()
+        return previous, context
+    return previous, _errstate_var.set(_FP_CAPTURE)
+
+
+def release_fp(token: tuple) -> None:
+    """End the capture :func:`capture_fp` started (the caller's errstate and sink are back)."""
+    previous, inner = token
+    if isinstance(inner, np.errstate):
+        inner.__exit__(None, None, None)
+    else:
+        _errstate_var.reset(inner)
+    _fp_sink[0] = previous
+
+
+def report_fp(flags: int, name: str, settings: dict | None = None,
+              site: tuple[str, int, dict] | None = None) -> None:
     """Report floating-point errors seen on any rank the way ``np.seterr`` asks (warn, raise, call ...).
 
-    ``settings``: the ``np.geterr()`` of the call that saw them, when it is not the current one.
+    ``settings``: the ``np.geterr()`` of the call that saw them, when it is not
+    the current one; ``site``: where that call was made (default: the caller's
+    user code, see :func:`user_site`), named by a warning.
     """
     settings = np.geterr() if settings is None else settings
     for kind, key in _FP_KINDS:
@@ -486,7 +560,7 @@ def report_fp(flags: int, name: str, settings: dict | None = None) -> None:
         mode = settings[key]
         message = f"{kind} encountered in {name}"
         if mode == "warn":
-            warnings.warn(message, RuntimeWarning, stacklevel=5)
+            warn_at(site or user_site(), message)
         elif mode == "raise":
             raise FloatingPointError(message)
         elif mode == "call":
@@ -529,29 +603,32 @@ class LocalFailures:
         self.flags = 0
         self.exc: BaseException | None = None
 
-    def record_fp(self, kind: str, _flag: int) -> None:
-        self.flags |= FP_BITS.get(kind, 0)
-
     @contextlib.contextmanager
     def recording(self) -> Iterator[None]:
         """Run a block as one local step: its exception is kept, not raised (until :meth:`agree`)."""
+        token = capture_fp(self) if self.fp is not None else None
         try:
-            if self.fp is None:
-                yield
-            else:
-                with np.errstate(all="call", call=self.record_fp):
-                    yield
+            yield
         except Exception as exc:  # noqa: BLE001 - every failure must be agreed on
             if self.exc is None:
                 self.exc = exc
+        finally:
+            if token is not None:
+                release_fp(token)
 
     def run(self, kernel: Callable[[], Any]) -> Any:
         """Run one local step (skipped after a failure); its result, or None when it failed."""
         if self.exc is not None:
             return None
-        with self.recording():
+        token = capture_fp(self) if self.fp is not None else None
+        try:
             return kernel()
-        return None
+        except Exception as exc:  # noqa: BLE001 - every failure must be agreed on
+            self.exc = exc
+            return None
+        finally:
+            if token is not None:
+                release_fp(token)
 
     def agree(self) -> None:
         """Collective: raise on every rank what any rank saw, then report FP errors seen anywhere."""
@@ -613,7 +690,7 @@ def agreed(comm: MPI.Intracomm, fp: str | None = None) -> Iterator[None]:
     >>> x
     2
     """
-    if comm.Get_size() == 1:
+    if comm.Get_size() == 1 and fp is None:
         yield
         return
     failures = LocalFailures(comm, fp)
@@ -656,9 +733,9 @@ def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None =
     >>> agreed_call(MPI.COMM_WORLD, lambda: 6 * 7)
     42
     """
-    if comm.Get_size() == 1:
+    if comm.Get_size() == 1 and fp is None:
         return kernel()
-    failures = LocalFailures(comm, fp)
+    failures = LocalFailures(comm, fp)  # (one rank too: its warnings name the user's line, as NumPy's do)
     result = failures.run(kernel)
     failures.agree()
     return result

@@ -425,6 +425,18 @@ def _apply(rep, infos, rank) -> None:
         rep.wasxfail = src.get("wasxfail", "")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """pytest records each test's warnings: that is the test's own delivery, as stderr is a script's.
+
+    So numpy_dist's deferred values may still be deferred inside a test, and only a
+    ``pytest.warns``/``catch_warnings`` block inside it makes their calls eager.
+    """
+    deferred = sys.modules.get("numpy_dist._deferred")
+    if deferred is not None:
+        deferred.set_warning_baseline()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Outermost wrapper: merge this phase's outcome with the other ranks'."""

@@ -7,7 +7,9 @@ the chunked path, small ones the whole-block path.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import sys
 import weakref
 import warnings
 
@@ -242,6 +244,76 @@ def test_fp_warnings_are_agreed_at_evaluation(case):
     assert_all_ranks(messages == ["invalid value encountered in log"], f"warnings {messages}")
 
 
+@contextlib.contextmanager
+def _program_warnings():
+    """A recording block standing for the program's own stderr: calls made under it may defer."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _deferred.set_warning_baseline()
+        try:
+            yield seen
+        finally:
+            warnings.simplefilter("always")  # (the restore below must not see a filter change)
+    _deferred.set_warning_baseline()  # back to pytest's recorder
+
+
+def _where(seen: list) -> list:
+    return [(str(w.message), w.category, w.filename, w.lineno) for w in seen]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured"])
+def test_a_deferred_warning_is_eagers_named_at_the_calls_line(case):
+    d = distribute(_one_rank_bad(-1.0), case)
+    found = {}
+    for lazy in (True, False):
+        previous = _deferred.set_enabled(lazy)
+        try:
+            with _program_warnings() as seen:
+                y = np.log(d) + 1; line = sys._getframe().f_lineno  # noqa: E702 - the call's line
+                assert_all_ranks(_pending(y) == lazy, "deferral not as set")
+                assert_all_ranks(len(seen) == (0 if lazy else 1), f"{_where(seen)}")  # lazy: not yet
+                nd.evaluate(y)
+        finally:
+            _deferred.set_enabled(previous)
+        found[lazy] = _where(seen)
+    expected = [("invalid value encountered in log", RuntimeWarning, __file__, line)]
+    assert_all_ranks(found[True] == found[False] == expected, f"{found}")
+
+
+def test_a_deferred_warning_goes_where_the_call_would_have_sent_it():
+    d = distribute(_one_rank_bad(0.0), "block")
+    with _program_warnings() as outer:
+        y = 1 / d
+        assert_all_ranks(_pending(y), "not deferred")
+        with warnings.catch_warnings(record=True) as inner:  # a block opened after the call
+            warnings.simplefilter("error")
+            nd.evaluate(y)
+    assert_all_ranks(inner == [] and [str(w.message) for w in outer] == ["divide by zero encountered in divide"],
+                     f"{_where(inner)} {_where(outer)}")
+
+
+def test_warnings_are_once_per_calling_line_as_numpys():
+    d = distribute(_one_rank_bad(0.0), "cyclic")
+    with _program_warnings() as seen:
+        warnings.simplefilter("default")  # NumPy's default: once per line of the caller
+        for _ in range(3):
+            nd.evaluate(1 / d)
+        nd.evaluate(1 / d)  # another line: once more
+    assert_all_ranks(len(seen) == 2 and seen[0].lineno != seen[1].lineno, f"{_where(seen)}")
+
+
+def test_a_recording_block_makes_its_calls_eager():
+    d = distribute(_one_rank_bad(-1.0), "block")
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in log"):
+        y = np.log(d)  # pytest.warns checks at its end: the warning must be made inside
+    assert_all_ranks(not _pending(y), "deferred inside pytest.warns")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        z = np.sqrt(d)
+    assert_all_ranks(not _pending(z) and len(seen) == 1, f"{_where(seen)}")
+    assert_all_ranks(_pending(np.sqrt(d * d)), "outside the blocks the call defers again")
+
+
 def test_errstate_is_the_callers():
     d = distribute(_one_rank_bad(0.0), "block")
     with np.errstate(divide="ignore"):
@@ -253,6 +325,17 @@ def test_errstate_is_the_callers():
         with pytest.raises(FloatingPointError):  # raise: eager, at the operation, on every rank
             1 / d
         assert_all_ranks(not _pending(d + 1), "")
+    for mode in ("call", "print", "log"):  # a callback or a printed line belongs at the call
+        with np.errstate(all=mode, call=_Log()):
+            assert_all_ranks(not _pending(d + 1), f"deferred under errstate {mode}")
+
+
+class _Log:
+    def __call__(self, *args):
+        pass
+
+    def write(self, text):
+        pass
 
 
 def test_a_failure_during_evaluation_is_raised_on_every_rank():
