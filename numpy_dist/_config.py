@@ -52,9 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
             "an uncaught exception on one rank aborts the whole MPI job (0: leave sys.excepthook alone)"),
     Setting("NUMPY_DIST_ELIDE", "1",
             "operators reuse a temporary operand's block in place, as NumPy does for ndarrays (0: off)"),
-    Setting("NUMPY_DIST_LAZY", "0",
+    Setting("NUMPY_DIST_LAZY", "1",
             "aligned elementwise ufuncs and operators are deferred and evaluated fused, in cache-sized chunks, "
-            "when a value is needed (1: on)"),
+            "when a value is needed (0: each call is computed at once)"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

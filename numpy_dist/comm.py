@@ -474,11 +474,11 @@ _FP_KINDS = (("divide by zero", "divide"), ("overflow", "over"), ("underflow", "
 EXC_BIT = 16
 
 
-_LIBRARY_PACKAGES = frozenset({"numpy", "numpy_dist"})
+_LIBRARY_PACKAGES = frozenset({"numpy", "numpy_dist", "contextlib"})  # (contextlib: agreed() blocks end there)
 
 
 def user_site() -> tuple[str, int, dict] | None:
-    """Where user code called into numpy_dist: the innermost frame outside numpy_dist and NumPy.
+    """Where user code called into numpy_dist: the innermost frame outside numpy_dist, NumPy and contextlib.
 
     Returns its file, line and module globals (what ``warnings.warn`` would
     name), or None when there is no such frame.  NumPy names the line that

@@ -1,4 +1,4 @@
-"""``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--lazy] [--repeats R] [--json PATH] [--only W1,W2]``.
+"""``mpiexec -n N python -m numpy_dist.benchmarks [--small] [--lazy|--eager] [--repeats R] [--json PATH] [--only W1,W2]``.
 
 ``python -m numpy_dist.benchmarks --model [--network infiniband] [--latency-us A] [--bandwidth-gbs B]``
 instead projects W1-W8 to 16-4,096 ranks from this machine's local kernel rates and the
@@ -6,9 +6,9 @@ communication laws (numpy_dist/benchmarks/model.py, docs/scaling.md).
 
 Runs every workload on plain NumPy (rank 0 alone), on DistArrays and as hand-written mpi4py
 code (the "expert" column, expert.py; all N ranks) in the same job, next to STREAM bandwidth
-measured in the same job, and prints the table and the target verdicts on rank 0.  ``--lazy``
-runs the DistArray column with deferred evaluation on (``NUMPY_DIST_LAZY=1``); two runs, with
-and without it, measure both modes.  Thread pools are pinned to one thread per rank by the package
+measured in the same job, and prints the table and the target verdicts on rank 0.  The
+DistArray column runs with deferred evaluation as ``NUMPY_DIST_LAZY`` says (on by default);
+``--eager`` and ``--lazy`` choose: two runs measure both modes.  Thread pools are pinned to one thread per rank by the package
 ``__init__`` (it runs before this module and before NumPy is imported).
 """
 
@@ -50,8 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="timed repeats per workload after one warm-up (default 5, --small 3)")
     p.add_argument("--json", default=None, help="output file (default bench_results/bench-<nprocs>.json)")
     p.add_argument("--only", default=None, help="comma-separated workload keys, e.g. W1,W2b")
-    p.add_argument("--lazy", action="store_true",
-                   help="run the numpy_dist column with deferred evaluation on (as NUMPY_DIST_LAZY=1)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--lazy", action="store_true",
+                      help="run the numpy_dist column with deferred evaluation on (as NUMPY_DIST_LAZY=1)")
+    mode.add_argument("--eager", action="store_true",
+                      help="run the numpy_dist column eagerly, each call computed at once (as NUMPY_DIST_LAZY=0)")
     p.add_argument("--model", action="store_true",
                    help="project W1-W8 to 16-4096 ranks (docs/scaling.md) instead of running them")
     p.add_argument("--network", default="infiniband", choices=sorted(NETWORKS),
@@ -87,8 +90,8 @@ def environment(comm: MPI.Intracomm) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.lazy:
-        _deferred.set_enabled(True)  # before any DistArray is made: the whole distributed column defers
+    if args.lazy or args.eager:
+        _deferred.set_enabled(args.lazy)  # before any DistArray is made: the whole distributed column alike
     if args.model:
         return model.main(args.network, args.latency_us, args.bandwidth_gbs, args.small)
     comm = MPI.COMM_WORLD
@@ -114,9 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     load = meta["loadavg_start"][0]
     say(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs"
         + ("  WARNING: other processes are running; timings will be noisy" if load > 0.5 else ""))
-    say("numpy_dist column: " + ("DEFERRED evaluation (--lazy or NUMPY_DIST_LAZY=1); each kernel result "
-                                 "is evaluated inside its timing" if _deferred.ENABLED
-                                 else "eager evaluation (default; --lazy defers)"))
+    say("numpy_dist column: " + ("DEFERRED evaluation (the default; --eager or NUMPY_DIST_LAZY=0 computes each "
+                                 "call at once); each kernel result is evaluated inside its timing"
+                                 if _deferred.ENABLED else "EAGER evaluation (--eager or NUMPY_DIST_LAZY=0)"))
     say(f"timing: 1 warm-up + median of {args.repeats} repeats, barrier before each, max over ranks; "
         f"{'--small sizes' if args.small else 'default sizes'}")
 
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         say()
         say("targets:")
         say(format_verdicts(verdicts))
-        mode = "-lazy" if _deferred.ENABLED else ""
+        mode = "" if _deferred.ENABLED else "-eager"
         path = args.json or os.path.join("bench_results", f"bench-{nprocs}{mode}.json")
         write_json(path, meta, s1, sp, rows, verdicts)
         say(f"\nwrote {path}")

@@ -16,6 +16,7 @@ hide the others and no rank is left behind.
 from __future__ import annotations
 
 import operator
+import sys
 import warnings
 
 import numpy as np
@@ -25,8 +26,8 @@ from mpi4py import MPI
 import numpy_dist as nd
 from numpy_dist.dispatch.registry import all_ufuncs, native_ufunc_methods
 from numpy_dist.dispatch.ufuncs import METHODS
-from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_dist_equal, dist_cases, distribute,
-                                rng_data)
+from numpy_dist.testing import (SHAPES_1D, SHAPES_2D, SHAPES_3D, assert_all_ranks, assert_dist_equal, dist_cases,
+                                distribute, rng_data)
 
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
@@ -780,7 +781,7 @@ def test_fp_error_on_one_rank_reported_everywhere(mode, kind, case):
         with np.errstate(**{key: "warn"}):
             with pytest.warns(RuntimeWarning):
                 expected = f(*xs)
-            with pytest.warns(RuntimeWarning):  # deferred (NUMPY_DIST_LAZY=1): reported once the value is computed
+            with pytest.warns(RuntimeWarning):  # (inside pytest.warns the call is not deferred)
                 got = f(*ds)
                 nd.evaluate(got)
         assert_dist_equal(got, expected)
@@ -792,7 +793,8 @@ def test_fp_error_ignore_is_silent():
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("error")
         got = np.divide(distribute(x, "block"), distribute(y, "block"))
-    assert_dist_equal(got, x / y)
+        expected = x / y
+    assert_dist_equal(got, expected)
 
 
 def test_fp_error_in_reduction_reported_everywhere():
@@ -804,6 +806,37 @@ def test_fp_error_in_reduction_reported_everywhere():
             np.add.reduce(x)
         with pytest.raises(FloatingPointError):
             np.add.reduce(distribute(x, "cyclic"))
+
+
+@pytest.mark.parametrize("lazy", [True, False], ids=["deferred", "eager"])
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
+def test_fp_warnings_name_the_callers_line_once(case, lazy):
+    # NumPy names the line that called it, and shows a warning once per line by default: so does every
+    # path here (elementwise, deferred, shifted operands, a reduction's agreement) at every rank count.
+    x = np.ones(24)
+    x[0] = 0.0
+    d = distribute(x, case)
+    previous = nd._deferred.set_enabled(lazy)
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            nd._deferred.set_warning_baseline()  # (this block stands for the program's stderr)
+            calls = [
+                (lambda: 1 / d, sys._getframe().f_lineno),
+                (lambda: np.log(d[1:] - d[:-1]), sys._getframe().f_lineno),
+                (lambda: np.median(np.log(d) * 0.0), sys._getframe().f_lineno),
+            ]
+            lines = []
+            for call, line in calls:
+                nd.evaluate(call())
+                lines.append(line)
+            nd._deferred.set_warning_baseline()
+    finally:
+        nd._deferred.set_enabled(previous)
+        nd._deferred.set_warning_baseline()
+    here = [(w.filename, w.lineno) for w in seen]
+    assert_all_ranks(len(seen) >= 3 and all(f == __file__ and n in lines for f, n in here), f"{here}")
+    assert_all_ranks({n for _, n in here} == set(lines), f"{here}")
 
 
 # --------------------------------------------------------------------------
