@@ -45,10 +45,11 @@ import numpy as np
 
 from . import _config, checks
 from . import comm as _comm
+from . import redistribute as _redistribute
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
            "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "set_enabled",
-           "consumable", "reduce_add", "set_warning_baseline", "Reporting"]
+           "consumable", "reduce_add", "set_warning_baseline", "Reporting", "Pieces"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -270,15 +271,54 @@ def _scalar_fits(value: Any, dt: np.dtype) -> bool:
     return all(abs(p) <= limit or p != p for p in parts)
 
 
-def _order_of(block: np.ndarray) -> str | None:
-    """How a chunked walk visits the block like NumPy's 'K' order: flat C, flat F, by rows, or not at all."""
+def _order_of(block: np.ndarray) -> str:
+    """How a chunked walk visits the block: flat in C or F order (NumPy's 'K' order), else by rows.
+
+    Any block can be walked by rows (into a C-ordered result), so no block makes a
+    call eager: whether a block is contiguous is local (a one-row block is both C
+    and F), and a decision to defer must be the same on every rank.
+    """
     flags = block.flags
     if flags.c_contiguous:
         return "C"
     if flags.f_contiguous:
         return "F"
-    strides = [abs(s) for s, n in zip(block.strides, block.shape) if n > 1]
-    return "R" if strides == sorted(strides, reverse=True) else None
+    return "R"
+
+
+class Pieces:
+    """A shifted operand's share of another layout's block, left in rectangular parts.
+
+    ``parts`` lists ``(key, values)``: ``values`` fills ``block[key]`` (a tuple of
+    slices) of the block this operand would have in the target layout.  The part
+    this rank held already is a view of its own block; the others are the halo
+    received from its neighbours.  A chunked walk reads rows from the parts (a
+    view when one part covers the rows), so the operand is never copied whole.
+    """
+
+    __slots__ = ("parts", "shape", "dtype", "dist", "root")
+
+    def __init__(self, parts: list, shape: tuple, dtype: np.dtype, dist: Any, root: np.ndarray) -> None:
+        self.parts = [(tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, shape)), values)
+                      for key, values in parts]
+        self.shape, self.dtype, self.dist, self.root = shape, dtype, dist, root
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` of the operand's block (a view of one part when it covers them)."""
+        whole = tuple(slice(0, n) for n in self.shape[1:])
+        for key, values in self.parts:
+            if key[0].start <= start and stop <= key[0].stop and key[1:] == whole:
+                return values[start - key[0].start:stop - key[0].start]
+        out = np.empty((stop - start,) + self.shape[1:], self.dtype)
+        for key, values in self.parts:
+            lo, hi = max(key[0].start, start), min(key[0].stop, stop)
+            if lo < hi:
+                out[(slice(lo - start, hi - start),) + key[1:]] = values[lo - key[0].start:hi - key[0].start]
+        return out
+
+    def whole(self) -> np.ndarray:
+        """The operand's block, assembled."""
+        return self.rows(0, self.shape[0]) if self.shape else np.asarray(self.parts[0][1])
 
 
 def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
@@ -298,7 +338,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             if dist is None:
                 dist = d
             elif d is not dist and d != dist:
-                return None
+                return _defer_shifted(ufunc, inputs)
             node = x._expr
             if node is not None:
                 types.append(node.dtype)
@@ -316,10 +356,18 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
                     exposed = id(_root(block)) in _exposed
             if order is None or order == o:
                 order = o
-            elif o is None or {order, o} != {"C", "R"}:
-                return None  # mixed C and F (or odd strides): NumPy's output order is not one walk's
             else:
-                order = "R"
+                order = "R"  # mixed orders: one walk by rows
+        elif tx is Pieces:
+            if dist is None:
+                dist = x.dist
+            elif x.dist is not dist and x.dist != dist:
+                return None
+            types.append(x.dtype)
+            args.append(x)
+            order = "R"
+            if _exposed and not exposed:
+                exposed = id(x.root) in _exposed
         elif tx in _SCALARS:
             types.append(tx)
             args.append(x)
@@ -353,6 +401,63 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     if len(entry[1]) >= LIMIT:
         flush(comm)  # every rank holds as many nodes: all take this turn together
     return result
+
+
+def _defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
+    """:func:`defer` for operands of one shape whose block layouts differ by a shift (stencil slices).
+
+    Every operand not laid out like the target (the first pending operand's
+    layout, so the largest expression usually stays pending, else the first
+    operand's) moves only its halo now, one exchange each
+    (:func:`~numpy_dist.redistribute.redistribute_pieces`), and enters the
+    expression as :class:`Pieces`; a pending one is computed first, on each rank
+    alone.  The decision reads global metadata only, and everything that could
+    make the call eager is checked before any message.
+    """
+    arrays = [x for x in inputs if type(x) is _array_type]
+    target = next((x._dist for x in arrays if x._expr is not None), arrays[0]._dist)
+    types: list = []
+    moving = []
+    for i, x in enumerate(inputs):
+        if type(x) is not _array_type:
+            if type(x) not in _SCALARS and not (isinstance(x, np.generic) and x.dtype.kind in "biufc"):
+                return None  # (bool and NumPy scalars as defer() takes them)
+            types.append(np.dtype(bool) if type(x) is bool else (x.dtype if isinstance(x, np.generic) else type(x)))
+            continue
+        d = x._dist
+        if d.shape != target.shape or d.comm is not target.comm or x.dtype.kind not in "biufc":
+            return None
+        types.append(x.dtype)
+        if d is target or d == target:
+            continue
+        if not d.ndim or not all(
+                d.is_block_aligned_axis(a) and target.is_block_aligned_axis(a) for a in range(d.ndim)):
+            return None  # (block layouts: every rank's parts are rectangular slices)
+        moving.append(i)
+    if _errstate() is False:
+        return None
+    loop = _loop(ufunc, tuple(types))
+    if loop is None or any(type(x) in _SCALARS and not _scalar_fits(x, loop[i]) for i, x in enumerate(inputs)):
+        return None
+    shifted = list(inputs)
+    for i in moving:
+        x = inputs[i]
+        block = x._block if x._expr is None else _computed_here(x)
+        kept, received = _redistribute.redistribute_pieces(block, x._dist, target)
+        parts = ([(kept[1], block[kept[0]])] if kept is not None else []) + received
+        shifted[i] = Pieces(parts, target.local_shape, x.dtype, target, _root(block))
+    return defer(ufunc, tuple(shifted))
+
+
+def _computed_here(x: Any) -> np.ndarray:
+    """A pending operand's block, computed on this rank alone (no message).
+
+    A failure is kept on its node and raised on every rank at the next flush;
+    until then zeros of its shape stand in, so every rank still sends its share.
+    """
+    node = x._expr
+    _evaluate_quietly(node)
+    return node.block if node.block is not None else np.zeros(x._dist.local_shape, node.dtype)
 
 
 def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: Node | None = None) -> Any:
@@ -515,8 +620,8 @@ def evaluate(root: Node) -> None:
         return
     fused = False
     for a in root.args:
-        if type(a) is Node and a.block is None:
-            fused = True
+        if type(a) is Node and a.block is None or type(a) is Pieces:
+            fused = True  # (a shifted operand is read by rows: never assembled whole for one call)
             break
     if not fused:  # one call on computed operands: exactly the eager call (chunks would save nothing)
         _evaluate_one(root)
@@ -587,7 +692,8 @@ def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
     values: dict[int, np.ndarray] = {}
     for node in nodes:
         _current[0] = node
-        ins = [(values[id(a)] if id(a) in values else a.block) if type(a) is Node else a for a in node.args]
+        ins = [((values[id(a)] if id(a) in values else a.block) if type(a) is Node else
+                a.whole() if type(a) is Pieces else a) for a in node.args]
         out = node.ufunc(*ins)
         values[id(node)] = out if type(out) is np.ndarray else np.asarray(out)
     return [values[id(n)] if k else None for n, k in zip(nodes, keep)]
@@ -628,6 +734,8 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, sp
                     ins.append(values[j] if j is not None else _piece(a.block, leaves, mode, start, stop))
                 elif type(a) is np.ndarray:
                     ins.append(_piece(a, leaves, mode, start, stop))
+                elif type(a) is Pieces:  # (only in a walk by rows)
+                    ins.append(a.rows(start, stop))
                 else:
                     ins.append(a)
             if views[i] is not None:
