@@ -406,16 +406,15 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
 def _defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
     """:func:`defer` for operands of one shape whose block layouts differ by a shift (stencil slices).
 
-    Every operand not laid out like the target (the first pending operand's
-    layout, so the largest expression usually stays pending, else the first
-    operand's) moves only its halo now, one exchange each
+    The result is laid out like the first operand, as the eager call lays it
+    out (so ``u[1:-1] = u[1:-1] + ...`` writes without moving anything).  Every
+    other operand moves only its halo now, one exchange each
     (:func:`~numpy_dist.redistribute.redistribute_pieces`), and enters the
     expression as :class:`Pieces`; a pending one is computed first, on each rank
     alone.  The decision reads global metadata only, and everything that could
     make the call eager is checked before any message.
     """
-    arrays = [x for x in inputs if type(x) is _array_type]
-    target = next((x._dist for x in arrays if x._expr is not None), arrays[0]._dist)
+    target = next(x._dist for x in inputs if type(x) is _array_type)
     types: list = []
     moving = []
     for i, x in enumerate(inputs):
@@ -489,8 +488,9 @@ def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: No
 def consumable(x: Any) -> Node | None:
     """The pending node a fused reduction may consume: flat (contiguous) real or integer values."""
     node = x._expr if type(x) is _array_type else None
-    # Global facts only (the layout's order, dtype and the global size): every rank decides alike.
-    if node is None or node.order == "R" or node.dtype.kind not in "biuf" or not x.size:
+    # Global facts only (pending-ness, dtype and the global size): every rank decides alike.  (Not the
+    # walk's order: whether a block is contiguous is local, so reduce_add() handles every order.)
+    if node is None or node.dtype.kind not in "biuf" or not x.size:
         return None
     return node
 
@@ -503,8 +503,17 @@ def reduce_add(root: Node) -> np.ndarray:
     most ``CHUNK_ELEMENTS`` elements, each computed from the expression into a
     buffer and summed by NumPy's own loop (``initial=-0.0`` adds nothing, not
     even to the sign of a zero); the partials are added in the recursion's
-    order.  Integer sums are exact in any order.
+    order.  Integer sums are exact in any order.  An expression walked by rows
+    (a view's rows are not NumPy's flat order) is computed, then summed by
+    NumPy as the eager call sums it.
     """
+    if root.order == "R":
+        try:
+            evaluate(root)
+        except Exception:
+            root.computed, root.exc = True, None  # the reduction agrees on this failure
+            raise
+        return np.asarray(np.add.reduce(root.block, axis=None))
     leaves: list[tuple[int, int]] = []
     tree = _pairwise_tree(0, math.prod(root.shape), leaves)
     zero = root.dtype.type(-0.0) if root.dtype.kind == "f" else None

@@ -463,6 +463,23 @@ def test_sum_and_mean_of_a_pending_expression_equal_eager(case, n, dtype):
         assert np.sum(a * b - 1).tobytes() == np.sum(x * y - 1).tobytes()  # one block: NumPy's own summation
 
 
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb"])
+def test_fused_sums_of_views_decide_alike_on_every_rank(case):
+    # A view's block is contiguous where it has one row and strided elsewhere (a local fact): every
+    # rank must still take the same path, and the sums equal the eager ones bit for bit.
+    for rows in range(1, 2 * MPI.COMM_WORLD.size + 3):
+        x = np.random.default_rng(rows).standard_normal((rows, 7))
+        d = distribute(x, case)
+        fused = (np.sum(d[:, 1:-1] * 2), np.mean(np.abs(d[:, 2:] - d[:, :-2])))
+        previous = _deferred.set_enabled(False)
+        try:
+            eager = (np.sum(d[:, 1:-1] * 2), np.mean(np.abs(d[:, 2:] - d[:, :-2])))
+        finally:
+            _deferred.set_enabled(previous)
+        for f, e in zip(fused, eager):
+            assert_all_ranks(f.tobytes() == e.tobytes(), f"{rows} rows: {f!r} != {e!r}")
+
+
 def test_a_consumed_expression_stays_usable():
     x = np.linspace(-1, 1, 30_001)
     d = distribute(x, "block")
