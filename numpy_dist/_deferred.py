@@ -98,11 +98,11 @@ class Node:
 class _Done:
     """What a flush still needs of a computed node: its name, settings and what it saw (not its block)."""
 
-    __slots__ = ("ufunc", "settings", "site", "flags", "exc", "computed")
+    __slots__ = ("ufunc", "settings", "site", "flags", "exc", "computed", "holder")
 
     def __init__(self, node: Node) -> None:
         self.ufunc, self.settings, self.site, self.flags = node.ufunc, node.settings, node.site, node.flags
-        self.exc, self.computed = None, True
+        self.exc, self.computed, self.holder = None, True, node.holder
 
 
 # --------------------------------------------------------------------------
@@ -340,11 +340,11 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             elif d is not dist and d != dist:
                 return _defer_shifted(ufunc, inputs)
             node = x._expr
-            if node is not None:
+            if node is not None and node.block is None:
                 types.append(node.dtype)
                 args.append(node)
                 o = node.order
-            else:
+            else:  # (a value computed by .local on this rank alone is a block: user code may write it)
                 block = x._block
                 dt = block.dtype
                 if dt.kind not in "biufc":
@@ -465,7 +465,8 @@ def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: No
     ``comm`` None (no operand tells the communicator) or ``settle=False`` (a read
     of settled arrays, which writes nothing a pending expression reads) skip the flush.
     ``spare``: a pending operand the operation consumes in its own pass (a fused
-    reduction); what it saw is agreed when the operation ends.
+    reduction; the caller decides on global facts); the pending work is settled
+    when the operation ends instead.
     """
     global depth
     if settle and comm is not None and _pending:
@@ -507,6 +508,8 @@ def reduce_add(root: Node) -> np.ndarray:
     (a view's rows are not NumPy's flat order) is computed, then summed by
     NumPy as the eager call sums it.
     """
+    if root.block is not None:  # computed already (by .local on this rank): NumPy's sum of it, the same bits
+        return np.asarray(np.add.reduce(root.block, axis=None))
     if root.order == "R":
         try:
             evaluate(root)
@@ -665,7 +668,7 @@ def _evaluate_one(node: Node) -> None:
     node.block, node.args = (out if type(out) is np.ndarray else np.asarray(out)), []
     holder = node.holder()
     if holder is not None:
-        holder._block, holder._expr = node.block, None
+        holder._block = node.block  # (its _expr goes at the collective flush: see _detach)
     _release(node)
 
 
@@ -677,7 +680,7 @@ def _settle(nodes: list[Node], blocks: list) -> None:
             node.block, node.args = block, []
             holder = node.holder() if node.holder is not None else None
             if holder is not None:
-                holder._block, holder._expr = block, None
+                holder._block = block  # (its _expr goes at the collective flush: see _detach)
         _release(node)
 
 
@@ -802,25 +805,22 @@ def flush(comm: Any, spare: Node | None = None) -> None:
 
     One allreduce of one flag word per node (none on one rank); an exception
     on any rank is raised on every rank; FP errors are reported per node, as
-    the ``np.errstate`` of its call asks.  ``spare`` and the operands it still
-    needs stay pending (an operation about to consume it in its own pass).
+    the ``np.errstate`` of its call asks.  With ``spare`` (a pending operand an
+    operation is about to consume in its own pass) nothing is flushed yet: which
+    nodes that operand needs is local (a rank may have computed some for
+    ``.local``), what is pending is not.
     """
+    if spare is not None:
+        return  # everything stays pending through the reduction; operation() flushes after it
     entry = _pending.pop(id(comm), None)
     if entry is None:
         return
     nodes = entry[1]
-    if spare is not None and not spare.computed:
-        kept = {id(n) for n in _plan(spare)}
-        later = [n for n in nodes if id(n) in kept]
-        nodes = [n for n in nodes if id(n) not in kept]
-        if later:
-            _pending[id(comm)] = (comm, later)
-            for n in later:
-                n.queue = later
     _evaluate_all(nodes)
     for n in nodes:
         if type(n) is Node:
             n.queue = None
+        _detach(n)
     words = [n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes]
     if comm.Get_size() > 1:
         words = _comm.allreduce_bor(comm, np.array(words, dtype=np.int64)).tolist()
@@ -830,6 +830,18 @@ def flush(comm: Any, spare: Node | None = None) -> None:
     for node, word in zip(nodes, words):
         if word:
             _report(word, node)
+
+
+def _detach(entry: Node | _Done) -> None:
+    """At a collective flush: an array whose value is computed stops pointing to its node.
+
+    Only here, never when one rank computes a value alone (``.local``): whether
+    an array is pending (``_expr``) decides collective steps, so it changes on
+    every rank at once.
+    """
+    holder = entry.holder() if entry.holder is not None else None
+    if holder is not None and holder._expr is not None and holder._expr.block is not None:
+        holder._expr = None
 
 
 def _report(word: int, node: Node | _Done) -> None:

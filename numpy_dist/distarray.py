@@ -554,7 +554,9 @@ class DistArray(NDArrayOperatorsMixin):
             if pending is not None:
                 return pending
         # A reduction of a pending expression reads it in its own pass (it is not computed first).
-        spare = _deferred.consumable(args[0]) if func in _FUSED_REDUCTIONS and args else None
+        # (Not with an ``out``: the pending work stays pending through such a call, and must not see it written.)
+        fusable = func in _FUSED_REDUCTIONS and args and len(args) < 4 and kwargs.get("out") is None
+        spare = _deferred.consumable(args[0]) if fusable else None
         return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs),
                                    spare=spare)
 

@@ -439,6 +439,34 @@ def test_local_reads_on_one_rank_only_keep_ranks_in_step():
     assert float(np.max(z)) == float(np.max(np.sqrt(x) + 1))
 
 
+@pytest.mark.parametrize("case", ["block", "uneven"])
+def test_local_reads_on_one_rank_then_collective_steps(case):
+    # .local on one rank computes there alone; every later step (a fused sum of the value or of an
+    # expression reading it, a basic index) must still take the same messages on every rank.
+    x = np.arange(100.0)
+    d = distribute(x, case)
+    first = MPI.COMM_WORLD.rank == 0
+    y = np.sqrt(d)
+    z = y * 2 + 1
+    if first:
+        y.local
+    assert_all_ranks(float(np.sum(z)) == pytest.approx(float(np.sum(np.sqrt(x) * 2 + 1))), "sum of z")
+    w = np.exp(d) * 3
+    if first:
+        w.local
+    assert_all_ranks(float(np.mean(w)) == pytest.approx(float(np.mean(np.exp(x) * 3))), "mean of w")
+    v = np.cos(d)
+    if first:
+        v.local
+    assert_all_ranks(float(v[3]) == np.cos(3.0), "v[3]")
+    u = d * 2
+    held = u.local  # computed and handed to user code, which writes it after the next call
+    t = u + 1
+    held[...] = -5.0
+    _exact(t, x * 2 + 1)
+    _exact(u, np.full(100, -5.0))
+
+
 # -- reductions consume pending expressions ------------------------------------------------
 
 
