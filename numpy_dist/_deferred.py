@@ -419,8 +419,9 @@ def _defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
     moving = []
     for i, x in enumerate(inputs):
         if type(x) is not _array_type:
-            if type(x) not in _SCALARS and not (isinstance(x, np.generic) and x.dtype.kind in "biufc"):
-                return None  # (bool and NumPy scalars as defer() takes them)
+            if type(x) not in _SCALARS and type(x) is not bool and not (
+                    isinstance(x, np.generic) and x.dtype.kind in "biufc"):
+                return None  # (Python and NumPy scalars as defer() takes them)
             types.append(np.dtype(bool) if type(x) is bool else (x.dtype if isinstance(x, np.generic) else type(x)))
             continue
         d = x._dist
@@ -487,7 +488,7 @@ def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: No
 
 
 def consumable(x: Any) -> Node | None:
-    """The pending node a fused reduction may consume: flat (contiguous) real or integer values."""
+    """The pending node a fused reduction may consume: real or integer values (see :func:`reduce_add`)."""
     node = x._expr if type(x) is _array_type else None
     # Global facts only (pending-ness, dtype and the global size): every rank decides alike.  (Not the
     # walk's order: whether a block is contiguous is local, so reduce_add() handles every order.)

@@ -30,7 +30,15 @@ STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
 ]
 
 
-def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool) -> Callable[[Any, Any], Any]:
+def _stencil(x: Any) -> Any:
+    """Shifted slices of one array (a stencil: operands laid out alike up to a shift); 0-d raises as NumPy does."""
+    if np.ndim(x) >= 2:
+        return x[1:-1, 1:-1] * 2 - x[:-2, 1:-1] + x[2:, 1:-1] - x[1:-1, :-2] * x[1:-1, 2:]
+    return x[1:] - x[:-1] * 3
+
+
+def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
+                   stencil: bool = False) -> Callable[[Any, Any], Any]:
     def call(a: Any, b: Any) -> Any:
         lazy = isinstance(a, nd.DistArray)
         previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
@@ -39,6 +47,8 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool) -> Call
             x = a
             for f in steps:
                 x = f(x, b)
+            if stencil:
+                x = _stencil(x)
             if summed:
                 x = np.sum(x)
             if lazy and isinstance(x, nd.DistArray):
@@ -59,10 +69,11 @@ def deferred_chain(rng: np.random.Generator) -> Case:
     y = data(rng, shape, dtype_of(rng, "buif"), specials=rng.random() < 0.3)
     chosen = [STEPS[int(i)] for i in rng.integers(0, len(STEPS), int(rng.integers(1, 6)))]
     summed = rng.random() < 0.25
-    name = " -> ".join(n for n, _ in chosen) + (" -> sum" if summed else "")
+    stencil = rng.random() < 0.3
+    name = " -> ".join(n for n, _ in chosen) + (" -> stencil" if stencil else "") + (" -> sum" if summed else "")
     n = max(1, math.prod(shape))
     return Case(f"deferred {name} on {shape} {x.dtype}, y {y.dtype}", [x, y],
-                _deferred_call([f for _, f in chosen], summed),
+                _deferred_call([f for _, f in chosen], summed, stencil),
                 ulps=16.0 * (math.log2(n) + 8) if summed else 0.0)
 
 
