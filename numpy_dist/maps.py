@@ -15,6 +15,7 @@ so distributions built from them can key caches (redistribution plans).
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -30,12 +31,27 @@ _INDEX = np.int64
 
 def check_size(value: Any, name: str = "size") -> int:
     """Validate a non-negative integer size (TypeError / ValueError naming ``name``)."""
+    if type(value) is int and value >= 0:  # the common case, first: maps are made for every view and result
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
     value = int(value)
     if value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value}")
     return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _even_bounds(size: int, grid_size: int) -> np.ndarray:
+    """The block bounds of NumPy's ``array_split`` (the first ``size % grid_size`` blocks one longer); read-only,
+    shared by the maps that use them."""
+    base, extra = divmod(size, grid_size)
+    lengths = np.full(grid_size, base, dtype=_INDEX)
+    lengths[:extra] += 1
+    b = np.zeros(grid_size + 1, dtype=_INDEX)
+    np.cumsum(lengths, out=b[1:])
+    b.setflags(write=False)
+    return b
 
 
 class Map:
@@ -153,15 +169,11 @@ class BlockMap(Map):
         if self.grid_size < 1:
             raise ValueError("grid_size must be at least 1")
         if bounds is None:
-            base, extra = divmod(self.size, self.grid_size)
-            lengths = np.full(self.grid_size, base, dtype=_INDEX)
-            lengths[:extra] += 1
-            b = np.zeros(self.grid_size + 1, dtype=_INDEX)
-            np.cumsum(lengths, out=b[1:])
+            b = _even_bounds(self.size, self.grid_size)
         else:
             b = _check_bounds(bounds, self.size, self.grid_size)
+            b.setflags(write=False)
         self.bounds = b
-        self.bounds.setflags(write=False)
         self.comm_padding = check_size(comm_padding or 0, "comm_padding")
         self.boundary_padding = check_size(boundary_padding or 0, "boundary_padding")
 

@@ -11,10 +11,15 @@ runs everything there.  A ``-m wide`` run collects only the modules named here.
 
 from __future__ import annotations
 
+import zlib
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from mpi4py import MPI
+
+from numpy_dist.testing import EXHAUSTIVE
+from tests.dispatch import _helpers
 
 #: Module -> the tests of it in the subset: ``"*"`` for all of them, else function names, or
 #: ``name[pattern]`` for some of a parametrized function's cases (fnmatch on the test id).
@@ -81,6 +86,14 @@ def _is_wide(rel: str | None, item: pytest.Item) -> bool:
     return chosen == "*" or any(_chosen(p, name, item) for p in chosen)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "own_jobs: runs once per session, at 1 rank, and starts MPI jobs of its own in each mode it names "
+        "(the eager pass of scripts/test.sh leaves it out)",
+    )
+
+
 def pytest_ignore_collect(collection_path, config):
     # A run of the wide subset alone imports only its modules (collecting them all costs every
     # rank 10 s of CPU).
@@ -94,6 +107,43 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _is_wide(_relative(item.fspath), item):
             item.add_marker(pytest.mark.wide)
+    shared, others = _split_between_counts(items, MPI.COMM_WORLD.Get_size())
+    if others:
+        items[:] = [item for item in items if item.stash.get(_SHARED, True)]
+        config.hook.pytest_deselected(items=others)
+
+
+#: Set on the cases a test run above 2 ranks shares with the other rank count of its parity (True: kept here).
+_SHARED = pytest.StashKey[bool]()
+
+
+def _split_between_counts(items, nranks: int) -> tuple[list, list]:
+    """Above 2 ranks, the cases of parametrized tests are shared: the odd rank counts (3, 5) run one half,
+    the even ones (4, 8) the other, chosen by a hash of the test id (the same on every rank and in every run).
+
+    So every case still runs at 1, at 2, and at 3 or 4 ranks, as :func:`tests.dispatch._helpers.
+    shared_between_counts` does for sub-cases (a shared case then runs its sub-case sweeps whole), at half
+    the cost of the two slowest runs.  Cases on a 2-d layout always run where the process grid is 2-d (4 and
+    8 ranks: 3 and 5 lay those out as P x 1).  Unparametrized tests and ``NUMPY_DIST_EXHAUSTIVE=1`` runs
+    keep everything.  Returns (kept shared cases, deselected cases).
+    """
+    if EXHAUSTIVE or nranks <= 2:
+        return [], []
+    square_grid = min(MPI.Compute_dims(nranks, 2)) > 1
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or (square_grid and "grid" in callspec.id):
+            continue
+        mine = zlib.crc32(item.nodeid.encode()) % 2 == nranks % 2
+        item.stash[_SHARED] = mine
+        (kept if mine else dropped).append(item)
+    return kept, dropped
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _helpers.set_whole_sweeps(item.stash.get(_SHARED, False))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ The multi-rank runner is ``python -m numpy_dist.testing`` (see ``runner.py``).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -49,10 +50,15 @@ def _uneven_bounds(n: int, P: int) -> list[int]:
     return bounds + [n]
 
 
-def _shuffled(n: int, P: int, seed: int = 1234) -> list[np.ndarray]:
+@functools.lru_cache(maxsize=256)
+def _shuffled(n: int, P: int, seed: int = 1234) -> tuple[np.ndarray, ...]:
+    """Each rank's global indices of an unstructured layout of ``n`` (cached, so read-only)."""
     perm = np.random.default_rng(seed).permutation(n)
     cuts = np.sort(np.random.default_rng(seed + 1).integers(0, n + 1, size=P - 1)) if P > 1 else np.array([], int)
-    return [np.sort(p)[::-1].copy() if i % 2 else p for i, p in enumerate(np.split(perm, cuts))]
+    parts = tuple(np.sort(p)[::-1].copy() if i % 2 else p.copy() for i, p in enumerate(np.split(perm, cuts)))
+    for p in parts:
+        p.flags.writeable = False
+    return parts
 
 
 def _grid2d(shape: tuple[int, ...], comm: MPI.Intracomm, codes: tuple[str, str]) -> Distribution | None:
@@ -118,9 +124,14 @@ def dist_cases(ndim: int | None = None) -> list[str]:
     """
     if ndim is None:
         return list(DIST_CASES)
+    return list(_dist_cases(ndim, MPI.COMM_WORLD.Get_size()))
+
+
+@functools.lru_cache(maxsize=None)
+def _dist_cases(ndim: int, nranks: int) -> tuple[str, ...]:
     probe = (4,) * ndim
-    skip = () if EXHAUSTIVE or min(MPI.Compute_dims(MPI.COMM_WORLD.Get_size(), 2)) > 1 else _FLAT_GRID_DUPLICATES
-    return [k for k, f in DIST_CASES.items() if k not in skip and f(probe, MPI.COMM_SELF) is not None]
+    skip = () if EXHAUSTIVE or min(MPI.Compute_dims(nranks, 2)) > 1 else _FLAT_GRID_DUPLICATES
+    return tuple(k for k, f in DIST_CASES.items() if k not in skip and f(probe, MPI.COMM_SELF) is not None)
 
 
 @shared_parameters

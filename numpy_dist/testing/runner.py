@@ -26,7 +26,7 @@ are used):
 ``--allow-empty``      accept pytest exit status 5 (no tests collected)
 ``--exhaustive``       every sub-case of every sweep at every rank count
                        (``NUMPY_DIST_EXHAUSTIVE=1``; by default the 3- and 4-rank
-                       runs split the layout sweeps and some sweeps are sampled)
+                       runs share the cases and sweeps of the suite and some sweeps are sampled)
 ``--mpiexec PATH``     launcher to use (default: next to ``sys.executable``,
                        then ``mpiexec`` on PATH)
 """

@@ -150,6 +150,7 @@ def test_uncaught_exception_on_one_rank_aborts_the_job(tmp_path_factory):
     assert "uncaught RuntimeError on rank 1" in out and "NUMPY_DIST_ABORT_ON_ERROR=0" in out, out
 
 
+@pytest.mark.own_jobs
 @pytest.mark.skipif(P != 1, reason="its own 2-rank job waits out an 8 s hang: once per test session is enough")
 def test_abort_on_error_can_be_turned_off(tmp_path_factory):
     # With the hook off the job hangs as before; the time limit ends it.
@@ -202,6 +203,7 @@ def test_missing_mpi_library_gives_a_clear_import_error():
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.own_jobs
 @pytest.mark.skipif(P != 1, reason="a subprocess of its own, whatever the rank count: once per test session")
 def test_benchmark_runner_is_part_of_the_package():
     import importlib.util
@@ -318,6 +320,7 @@ def test_benchmark_evaluate_hook_reaches_only_w7e():
     assert np.array_equal(w7e.kernel(a, b), a + b)  # the NumPy columns: the no-op hook
 
 
+@pytest.mark.own_jobs
 @pytest.mark.timeout(900)  # a whole --small run with STREAM: about a minute, several on a loaded machine
 @pytest.mark.skipif(P != 1, reason="starts its own 1- and 2-rank jobs: once per test session is enough")
 @pytest.mark.parametrize("nprocs, options", [
