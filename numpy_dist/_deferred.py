@@ -37,6 +37,7 @@ the loop type's range, and any call under ``np.errstate`` with ``raise``,
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import weakref
 from typing import Any, Callable
@@ -59,6 +60,7 @@ depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
 _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
 _pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creation order)
 _exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
+_lent: dict[int, Any] = {}  # id(array a caller lent to asarray) -> weakref to it: exposed while held elsewhere
 _EXC_BIT = 16
 _SCALARS = (int, float, complex)
 
@@ -301,7 +303,8 @@ class Pieces:
     def __init__(self, parts: list, shape: tuple, dtype: np.dtype, dist: Any, root: np.ndarray) -> None:
         self.parts = [(tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, shape)), values)
                       for key, values in parts]
-        self.shape, self.dtype, self.dist, self.root = shape, dtype, dist, root
+        # (weakly: a strong reference would count as a holder of a lent array, see _is_exposed)
+        self.shape, self.dtype, self.dist, self.root = shape, dtype, dist, weakref.ref(root)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` of the operand's block (a view of one part when it covers them)."""
@@ -352,8 +355,8 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
                 types.append(dt)
                 args.append(block)
                 o = _order_of(block)
-                if _exposed and not exposed:
-                    exposed = id(_root(block)) in _exposed
+                if (_exposed or _lent) and not exposed:
+                    exposed = _is_exposed(_root(block))
             if order is None or order == o:
                 order = o
             else:
@@ -366,8 +369,8 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             types.append(x.dtype)
             args.append(x)
             order = "R"
-            if _exposed and not exposed:
-                exposed = id(x.root) in _exposed
+            if (_exposed or _lent) and not exposed:
+                exposed = _is_exposed(x.root())
         elif tx in _SCALARS:
             types.append(tx)
             args.append(x)
@@ -576,6 +579,47 @@ def _root(block: np.ndarray) -> Any:
     while isinstance(block.base, np.ndarray):
         block = block.base
     return block
+
+
+class _Anchor(np.ndarray):
+    """The one view of a lent array (see :func:`lend`) that the blocks made from it reach it through."""
+
+
+#: References to a lent array when nobody else holds it: the anchor's, the caller's name, the call's argument.
+_LENT_REFS = 3
+
+
+def lend(data: np.ndarray, key: Any) -> np.ndarray:
+    """``data[key]`` for a block of an array the caller passed to ``asarray``, exposed only while held elsewhere.
+
+    Every view NumPy makes of ``data`` refers to it, so its reference count
+    cannot tell the caller's references from the library's.  The block is made
+    through an :class:`_Anchor` instead (NumPy's base chain stops at a change
+    of type), so ``data`` has one reference from numpy_dist however many views
+    of the block exist; ``nd.asarray(np.ones(n))``, whose array nobody else
+    holds, can then defer.  An array that is itself a view of another, or that
+    cannot be referred to weakly, is exposed as :func:`expose` does.
+    """
+    if data.base is not None:
+        local = data[key]
+        expose(local)
+        return local
+    local = data.view(_Anchor)[key].view(np.ndarray)
+    ident = id(data)
+    if ident not in _lent:
+        try:
+            _lent[ident] = weakref.ref(data, lambda _r, ident=ident: _lent.pop(ident, None))
+        except TypeError:  # pragma: no cover - an array NumPy cannot refer to weakly
+            expose(local)
+    return local
+
+
+def _is_exposed(root: np.ndarray | None) -> bool:
+    """Whether user code may write ``root``'s memory (local: a rank computes at once what it reads)."""
+    if root is None:
+        return False
+    ident = id(root)
+    return ident in _exposed or ident in _lent and sys.getrefcount(root) > _LENT_REFS
 
 
 def expose(block: np.ndarray) -> None:

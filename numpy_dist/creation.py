@@ -141,8 +141,10 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
         raise ValueError("copy=False is impossible for this distribution (its local blocks are not views)")
     if copy or (not views and local.base is data):
         local = local.copy()
+    elif isinstance(obj, np.ndarray) and data is obj:
+        local = _deferred.lend(data, key)  # a view of the caller's array: its writes reach this block
     elif isinstance(obj, np.ndarray):
-        _deferred.expose(local)  # a view of the caller's array: its writes reach this block
+        _deferred.expose(local)
     return DistArray._new(local, target)
 
 

@@ -234,6 +234,34 @@ def test_arrays_viewing_user_memory():
     _exact(y, np.arange(12.0) * 10)
 
 
+def _computed(d: nd.DistArray) -> bool:
+    return d._expr is None or d._expr.block is not None
+
+
+def test_arrays_viewing_memory_nobody_else_holds_defer():
+    d = nd.asarray(np.arange(12.0))  # its blocks view an array only numpy_dist refers to
+    y = d * 10
+    assert_all_ranks(not _computed(y), "a call on an array nobody else holds was computed at once")
+    _exact(y, np.arange(12.0) * 10)
+    x = np.arange(12.0)
+    e = nd.asarray(x)
+    z = e * 10  # x is held here: its writes would reach e's blocks, so z is computed at once
+    assert_all_ranks(_computed(z), "a call on an array whose memory the caller holds was deferred")
+    x[...] = 1.0
+    _exact(z, np.arange(12.0) * 10)
+    _exact(e, np.ones(12))
+    held = x[3:]  # a view keeps the memory writable from here
+    del x
+    assert_all_ranks(_computed(e + 1), "a call on an array whose memory a view holds was deferred")
+    del held
+    w = e + 1
+    assert_all_ranks(not _computed(w), "nobody holds the memory any more, yet the call was computed at once")
+    _exact(w, np.full(12, 2.0))
+    block = e.local  # user code holds a block: computed at once again
+    assert_all_ranks(_computed(e * 2), "a call on an array whose block the caller holds was deferred")
+    del block
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_deleted_operands_and_intermediates(case):
     x = np.linspace(0, 1, 5000)
