@@ -19,7 +19,6 @@ import pytest
 from mpi4py import MPI
 
 from numpy_dist.testing import EXHAUSTIVE
-from tests.dispatch import _helpers
 
 #: Module -> the tests of it in the subset: ``"*"`` for all of them, else function names, or
 #: ``name[pattern]`` for some of a parametrized function's cases (fnmatch on the test id).
@@ -113,7 +112,7 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=others)
 
 
-#: Set on the cases a test run above 2 ranks shares with the other rank count of its parity (True: kept here).
+#: Set on the cases a run above 2 ranks shares with the other rank count of its parity (True: kept here).
 _SHARED = pytest.StashKey[bool]()
 
 
@@ -121,11 +120,11 @@ def _split_between_counts(items, nranks: int) -> tuple[list, list]:
     """Above 2 ranks, the cases of parametrized tests are shared: the odd rank counts (3, 5) run one half,
     the even ones (4, 8) the other, chosen by a hash of the test id (the same on every rank and in every run).
 
-    So every case still runs at 1, at 2, and at 3 or 4 ranks, as :func:`tests.dispatch._helpers.
-    shared_between_counts` does for sub-cases (a shared case then runs its sub-case sweeps whole), at half
-    the cost of the two slowest runs.  Cases on a 2-d layout run at every count (4 and 8 ranks make 2-d
-    grids, 3 and 5 only P x 1 ones), their sweeps shared as unparametrized tests' are.  Unparametrized
-    tests and ``NUMPY_DIST_EXHAUSTIVE=1`` runs keep everything.  Returns (kept shared cases, deselected cases).
+    So every case still runs at 1, at 2, and at 3 or 4 ranks (the sweeps of layouts inside a test are
+    split as well, by :func:`tests.dispatch._helpers.shared_between_counts`: above 2 ranks a shared case
+    runs half its sub-cases), at about half the cost of the two slowest runs.  Cases on a 2-d layout run
+    at every count (4 and 8 ranks make 2-d grids, 3 and 5 only P x 1 ones).  Unparametrized tests and
+    ``NUMPY_DIST_EXHAUSTIVE=1`` runs keep everything.  Returns (kept shared cases, deselected cases).
     """
     if EXHAUSTIVE or nranks <= 2:
         return [], []
@@ -138,11 +137,6 @@ def _split_between_counts(items, nranks: int) -> tuple[list, list]:
         item.stash[_SHARED] = mine
         (kept if mine else dropped).append(item)
     return kept, dropped
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    _helpers.set_whole_sweeps(item.stash.get(_SHARED, False))
 
 
 @pytest.fixture

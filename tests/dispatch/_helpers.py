@@ -32,28 +32,17 @@ def public_exc(exc_type: type) -> type:
     return exc_type
 
 
-#: Whether the running test runs its sweeps whole: set (tests/conftest.py) for a case that only one of
-#: the 3- and 4-rank runs has, which already shares it between them.
-_whole_sweeps = False
-
-
-def set_whole_sweeps(whole: bool) -> None:
-    """Whether :func:`shared_between_counts` keeps every sub-case in the test that starts now."""
-    global _whole_sweeps
-    _whole_sweeps = whole
-
-
 def shared_between_counts(items) -> list:
     """The sub-cases this rank count runs: all of them at 1 and 2 ranks and when exhaustive; above that,
     every other one, the even ones at even counts and the odd ones at odd counts.
 
     So the 3- and 4-rank runs split a sweep between them (as the 5- and 8-rank runs of the wide subset
     do) instead of each repeating it whole: every sub-case still runs at 1, at 2 and at 3 or 4 ranks.
-    Lists of up to 3 items run whole, and so does every sweep of a test case that runs at only one of
-    the two counts (tests/conftest.py shares the cases of parametrized tests the same way).
+    Lists of up to 3 items run whole.  (tests/conftest.py shares the cases of parametrized tests between
+    the two counts as well, so above 2 ranks such a case runs half its sub-cases, at one of the counts.)
     """
     items = list(items)
-    if EXHAUSTIVE or P <= 2 or len(items) <= 3 or _whole_sweeps:
+    if EXHAUSTIVE or P <= 2 or len(items) <= 3:
         return items
     return items[P % 2 :: 2]
 
