@@ -60,7 +60,7 @@ depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
 _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
 _pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creation order)
 _exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
-_lent: dict[int, Any] = {}  # id(array a caller lent to asarray) -> weakref to it: exposed while held elsewhere
+_lent: set[int] = set()  # ids of the memory owners of arrays lent to asarray: exposed while held elsewhere
 _EXC_BIT = 16
 _SCALARS = (int, float, complex)
 
@@ -298,13 +298,12 @@ class Pieces:
     view when one part covers the rows), so the operand is never copied whole.
     """
 
-    __slots__ = ("parts", "shape", "dtype", "dist", "root")
+    __slots__ = ("parts", "shape", "dtype", "dist")
 
-    def __init__(self, parts: list, shape: tuple, dtype: np.dtype, dist: Any, root: np.ndarray) -> None:
+    def __init__(self, parts: list, shape: tuple, dtype: np.dtype, dist: Any) -> None:
         self.parts = [(tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, shape)), values)
                       for key, values in parts]
-        # (weakly: a strong reference would count as a holder of a lent array, see _is_exposed)
-        self.shape, self.dtype, self.dist, self.root = shape, dtype, dist, weakref.ref(root)
+        self.shape, self.dtype, self.dist = shape, dtype, dist
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start:stop`` of the operand's block (a view of one part when it covers them)."""
@@ -356,7 +355,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
                 args.append(block)
                 o = _order_of(block)
                 if (_exposed or _lent) and not exposed:
-                    exposed = _is_exposed(_root(block))
+                    exposed = _is_exposed(block)
             if order is None or order == o:
                 order = o
             else:
@@ -370,7 +369,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             args.append(x)
             order = "R"
             if (_exposed or _lent) and not exposed:
-                exposed = _is_exposed(x.root())
+                exposed = any(_is_exposed(values) for _, values in x.parts)
         elif tx in _SCALARS:
             types.append(tx)
             args.append(x)
@@ -448,7 +447,7 @@ def _defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
         block = x._block if x._expr is None else _computed_here(x)
         kept, received = _redistribute.redistribute_pieces(block, x._dist, target)
         parts = ([(kept[1], block[kept[0]])] if kept is not None else []) + received
-        shifted[i] = Pieces(parts, target.local_shape, x.dtype, target, _root(block))
+        shifted[i] = Pieces(parts, target.local_shape, x.dtype, target)
     return defer(ufunc, tuple(shifted))
 
 
@@ -585,10 +584,6 @@ class _Anchor(np.ndarray):
     """The one view of a lent array (see :func:`lend`) that the blocks made from it reach it through."""
 
 
-#: References to a lent array when nobody else holds it: the anchor's, the caller's name, the call's argument.
-_LENT_REFS = 3
-
-
 def lend(data: np.ndarray, key: Any) -> np.ndarray:
     """``data[key]`` for a block of an array the caller passed to ``asarray``, exposed only while held elsewhere.
 
@@ -597,29 +592,57 @@ def lend(data: np.ndarray, key: Any) -> np.ndarray:
     through an :class:`_Anchor` instead (NumPy's base chain stops at a change
     of type), so ``data`` has one reference from numpy_dist however many views
     of the block exist; ``nd.asarray(np.ones(n))``, whose array nobody else
-    holds, can then defer.  An array that is itself a view of another, or that
-    cannot be referred to weakly, is exposed as :func:`expose` does.
+    holds, can then defer.  ``data`` may be a view of plain arrays
+    (``np.arange(12.0).reshape(3, 4)``): each array of the chain counts.  An
+    array whose memory belongs to anything else (a memory map, a buffer) is
+    exposed as :func:`expose` does.
     """
-    if data.base is not None:
-        local = data[key]
-        expose(local)
-        return local
-    local = data.view(_Anchor)[key].view(np.ndarray)
-    ident = id(data)
-    if ident not in _lent:
-        try:
-            _lent[ident] = weakref.ref(data, lambda _r, ident=ident: _lent.pop(ident, None))
-        except TypeError:  # pragma: no cover - an array NumPy cannot refer to weakly
+    owner = data
+    while owner.base is not None:
+        if type(owner.base) is not np.ndarray:
+            local = data[key]
             expose(local)
-    return local
+            return local
+        owner = owner.base
+    if id(owner) not in _lent:
+        _lent.add(id(owner))
+        weakref.finalize(owner, _lent.discard, id(owner))
+    return data.view(_Anchor)[key].view(np.ndarray)
 
 
-def _is_exposed(root: np.ndarray | None) -> bool:
-    """Whether user code may write ``root``'s memory (local: a rank computes at once what it reads)."""
-    if root is None:
+def _is_exposed(block: np.ndarray) -> bool:
+    """Whether user code may write the memory ``block`` views (local: a rank computes at once what it reads).
+
+    Exposed are the blocks :func:`expose` recorded, and those made by :func:`lend`
+    while anything but numpy_dist refers to the lent array or to an array it views.
+    """
+    anchor = None
+    while isinstance(block.base, np.ndarray):
+        if type(block.base) is _Anchor and type(block.base.base) is not _Anchor:
+            anchor = block.base  # the lent array's own anchor
+        block = block.base
+    if id(block) in _exposed:
+        return True
+    if anchor is None or id(block) not in _lent:
         return False
-    ident = id(root)
-    return ident in _exposed or ident in _lent and sys.getrefcount(root) > _LENT_REFS
+    del block  # (from here only the chain's own references may count)
+    return _held_elsewhere(anchor)
+
+
+def _held_elsewhere(anchor: np.ndarray) -> bool:
+    """Whether anything but the chain itself refers to the array ``anchor`` views or to an array that one views.
+
+    Each array of the chain is referred to once by the next one down (the lent
+    array by its anchor), once by the name here and once by the call's
+    argument; one more reference is somebody else's (a name, a view, a buffer).
+    """
+    array = anchor.base
+    del anchor
+    while array is not None:
+        if sys.getrefcount(array) > 3:
+            return True
+        array = array.base
+    return False
 
 
 def expose(block: np.ndarray) -> None:

@@ -260,6 +260,13 @@ def test_arrays_viewing_memory_nobody_else_holds_defer():
     block = e.local  # user code holds a block: computed at once again
     assert_all_ranks(_computed(e * 2), "a call on an array whose block the caller holds was deferred")
     del block
+    whole = np.arange(24.0)
+    v = nd.asarray(whole.reshape(4, 6))  # a view: the arrays it views count too
+    assert_all_ranks(_computed(v * 2), "a call on a view of memory the caller holds was deferred")
+    del whole
+    assert_all_ranks(not _computed(v * 2), "nobody holds the viewed memory any more, yet the call was computed")
+    _exact(v * 2, np.arange(24.0).reshape(4, 6) * 2)
+    assert_all_ranks(not _computed(nd.asarray(np.arange(6.0).reshape(2, 3)) + 1), "a temporary view was exposed")
 
 
 @pytest.mark.parametrize("case", CASES)
