@@ -106,7 +106,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _is_wide(_relative(item.fspath), item):
             item.add_marker(pytest.mark.wide)
-    shared, others = _split_between_counts(items, MPI.COMM_WORLD.Get_size())
+    _, others = _split_between_counts(items, MPI.COMM_WORLD.Get_size())
     if others:
         items[:] = [item for item in items if item.stash.get(_SHARED, True)]
         config.hook.pytest_deselected(items=others)

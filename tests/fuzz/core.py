@@ -24,6 +24,7 @@ import numpy as np
 from mpi4py import MPI
 
 import numpy_dist as nd
+from numpy_dist import _deferred
 from numpy_dist.distribution import Distribution
 from numpy_dist.maps import NoDistMap, UnstructuredMap
 from numpy_dist.testing import DIST_CASES
@@ -215,14 +216,20 @@ def distribute_as(x: np.ndarray, rng: np.random.Generator, comm: MPI.Intracomm) 
 
 
 def outcome(fn: Callable[[], Any]) -> tuple[str, Any, int]:
-    """Run ``fn``: ("ok", result, fallbacks) or ("raised", exception, fallbacks)."""
+    """Run ``fn``: ("ok", result, fallbacks) or ("raised", exception, fallbacks).
+
+    The warnings are recorded (to count fallbacks) as the program's own delivery, so calls still defer
+    as they would outside the fuzzer (a block that records warnings otherwise makes every call eager).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        _deferred.set_warning_baseline()
         try:
             with np.errstate(all="ignore"):
                 kind, value = "ok", fn()
         except Exception as exc:  # noqa: BLE001 - the fuzzer classifies every failure
             kind, value = "raised", exc
+    _deferred.set_warning_baseline()
     fallbacks = sum(1 for w in caught if issubclass(w.category, nd.FallbackWarning))
     return kind, value, fallbacks
 

@@ -2,7 +2,8 @@
 
 The DistArray run turns deferral on for the call only, with tiny chunks so that even these
 small blocks are walked in several chunks, and settles the result inside the call; NumPy runs
-the same chain eagerly.  Values are compared bit for bit (a full sum: within its rounding).
+the same chain eagerly.  Some cases start from an array lent to ``nd.asarray`` (its blocks view a
+NumPy array), dropped or held and overwritten after the chain.  Values are compared bit for bit (a full sum: within its rounding).
 """
 
 from __future__ import annotations
@@ -38,17 +39,29 @@ def _stencil(x: Any) -> Any:
 
 
 def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
-                   stencil: bool = False) -> Callable[[Any, Any], Any]:
+                   stencil: bool = False, lent: str = "") -> Callable[[Any, Any], Any]:
+    """``lent``: the operands are remade by ``nd.asarray`` of NumPy copies (their blocks view those copies),
+    the first one's then dropped ("dropped": the chain may defer) or kept and overwritten once the chain
+    is written ("held": the chain must not see the write)."""
     def call(a: Any, b: Any) -> Any:
         lazy = isinstance(a, nd.DistArray)
         previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
         _deferred.CHUNK_ELEMENTS = 7
+        whole = None
         try:
+            if lazy and lent:
+                whole = nd.asnumpy(a)
+                a = nd.asarray(whole)
+                b = nd.asarray(nd.asnumpy(b)) if isinstance(b, nd.DistArray) else b  # (same layout: defers)
+                if lent == "dropped":
+                    whole = None
             x = a
             for f in steps:
                 x = f(x, b)
             if stencil:
                 x = _stencil(x)
+            if whole is not None:
+                whole[...] = 0  # the caller writes its array: values computed from it are already fixed
             if summed:
                 x = np.sum(x)
             if lazy and isinstance(x, nd.DistArray):
@@ -71,9 +84,11 @@ def deferred_chain(rng: np.random.Generator) -> Case:
     summed = rng.random() < 0.25
     stencil = rng.random() < 0.3
     name = " -> ".join(n for n, _ in chosen) + (" -> stencil" if stencil else "") + (" -> sum" if summed else "")
+    lent = pick(rng, ["", "", "dropped", "held"])
+    name += f" (lent array, {lent})" if lent else ""
     n = max(1, math.prod(shape))
     return Case(f"deferred {name} on {shape} {x.dtype}, y {y.dtype}", [x, y],
-                _deferred_call([f for _, f in chosen], summed, stencil),
+                _deferred_call([f for _, f in chosen], summed, stencil, lent),
                 ulps=16.0 * (math.log2(n) + 8) if summed else 0.0)
 
 
