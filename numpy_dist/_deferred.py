@@ -46,11 +46,11 @@ import numpy as np
 
 from . import _config, checks
 from . import comm as _comm
-from . import redistribute as _redistribute
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
            "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "set_enabled",
-           "consumable", "reduce_add", "set_warning_baseline", "Reporting", "Pieces"]
+           "consumable", "reduce_add", "set_warning_baseline", "Reporting", "Pieces", "Region", "SCALARS",
+           "errstate_settings", "loop_types", "scalar_fits", "register_shift_handler", "array_type"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -62,13 +62,18 @@ _pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creati
 _exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
 _lent: set[int] = set()  # ids of the memory owners of arrays lent to asarray: exposed while held elsewhere
 _EXC_BIT = 16
-_SCALARS = (int, float, complex)
+SCALARS = (int, float, complex)
 
 
 def register_array_type(cls: type) -> None:
     """Called once by ``numpy_dist.distarray``: the type whose operands may be deferred."""
     global _array_type
     _array_type = cls
+
+
+def array_type() -> type:
+    """The DistArray class (registered by its module, which sits above this one)."""
+    return _array_type
 
 
 def set_enabled(flag: bool) -> bool:
@@ -82,7 +87,7 @@ class Node:
     """One deferred ufunc call over one layout's local blocks."""
 
     __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "site", "holder", "block", "flags",
-                 "computed", "exc", "queue", "__weakref__")
+                 "computed", "exc", "queue", "origin", "copies", "__weakref__")
 
     def __init__(self, ufunc: np.ufunc, args: list, dtype: np.dtype, shape: tuple, order: str,
                  settings: Reporting, site: tuple | None) -> None:
@@ -95,16 +100,20 @@ class Node:
         self.computed = False
         self.exc: BaseException | None = None
         self.queue: list | None = None  # the communicator's pending list, while this node is in it
+        # A shifted operand computes regions of a pending value in another layout (numpy_dist._shift):
+        # each such copy names the queued node it computes part of, and the node lists its copies.
+        self.origin: Node | None = None
+        self.copies: list[Node] | None = None
 
 
 class _Done:
     """What a flush still needs of a computed node: its name, settings and what it saw (not its block)."""
 
-    __slots__ = ("ufunc", "settings", "site", "flags", "exc", "computed", "holder")
+    __slots__ = ("ufunc", "settings", "site", "flags", "exc", "computed", "holder", "copies")
 
     def __init__(self, node: Node) -> None:
         self.ufunc, self.settings, self.site, self.flags = node.ufunc, node.settings, node.site, node.flags
-        self.exc, self.computed, self.holder = None, True, node.holder
+        self.exc, self.computed, self.holder, self.copies = None, True, node.holder, node.copies
 
 
 # --------------------------------------------------------------------------
@@ -147,7 +156,7 @@ def set_warning_baseline() -> None:
     _err_cache[:] = [None, None]
 
 
-def _errstate() -> Reporting | bool:
+def errstate_settings() -> Reporting | bool:
     """How the call's FP errors are reported, or False when the call must run eagerly (an error must be
     raised at the operation, or a block is recording the warnings it makes).
 
@@ -186,7 +195,7 @@ def _runtime_warning_action(filters: list) -> str:
 _loops: dict[tuple, tuple | None] = {}
 
 
-def _loop(ufunc: np.ufunc, types: tuple) -> tuple | None:
+def loop_types(ufunc: np.ufunc, types: tuple) -> tuple | None:
     """The dtypes of NumPy's loop for these operand types (NEP 50), or None when the call must run eagerly."""
     key = (ufunc, *types)
     loop = _loops.get(key, ())
@@ -259,7 +268,7 @@ def _where_run(c: Any, x: Any, y: Any, out: np.ndarray | None = None) -> Any:
 WHERE = Kernel("where", 3, _where_types, _where_run)
 
 
-def _scalar_fits(value: Any, dt: np.dtype) -> bool:
+def scalar_fits(value: Any, dt: np.dtype) -> bool:
     """Whether NumPy converts the Python scalar to the loop's type without an error or warning."""
     if dt.kind in "iu":
         info = np.iinfo(dt)
@@ -293,9 +302,10 @@ class Pieces:
 
     ``parts`` lists ``(key, values)``: ``values`` fills ``block[key]`` (a tuple of
     slices) of the block this operand would have in the target layout.  The part
-    this rank held already is a view of its own block; the others are the halo
-    received from its neighbours.  A chunked walk reads rows from the parts (a
-    view when one part covers the rows), so the operand is never copied whole.
+    this rank held already is a view of its own block (a :class:`Region` when the
+    operand is pending); the others are the halo received from its neighbours.
+    A chunked walk reads rows from the parts (a view when one part covers the
+    rows), so the operand is never copied whole.
     """
 
     __slots__ = ("parts", "shape", "dtype", "dist")
@@ -310,17 +320,84 @@ class Pieces:
         whole = tuple(slice(0, n) for n in self.shape[1:])
         for key, values in self.parts:
             if key[0].start <= start and stop <= key[0].stop and key[1:] == whole:
-                return values[start - key[0].start:stop - key[0].start]
+                return _part_rows(values, start - key[0].start, stop - key[0].start)
         out = np.empty((stop - start,) + self.shape[1:], self.dtype)
         for key, values in self.parts:
             lo, hi = max(key[0].start, start), min(key[0].stop, stop)
             if lo < hi:
-                out[(slice(lo - start, hi - start),) + key[1:]] = values[lo - key[0].start:hi - key[0].start]
+                out[(slice(lo - start, hi - start),) + key[1:]] = _part_rows(values, lo - key[0].start,
+                                                                             hi - key[0].start)
         return out
 
     def whole(self) -> np.ndarray:
         """The operand's block, assembled."""
         return self.rows(0, self.shape[0]) if self.shape else np.asarray(self.parts[0][1])
+
+    def sliced(self, key: tuple) -> Pieces:
+        """The same operand restricted to ``block[key]`` (slices of step 1), parts cut to fit."""
+        shape = tuple(k.stop - k.start for k in key)
+        parts = []
+        for part, values in self.parts:
+            cut = tuple(slice(max(p.start, k.start), min(p.stop, k.stop)) for p, k in zip(part, key))
+            if all(c.start < c.stop for c in cut):
+                inner = tuple(slice(c.start - p.start, c.stop - p.start) for c, p in zip(cut, part))
+                new_key = tuple(slice(c.start - k.start, c.stop - k.start) for c, k in zip(cut, key))
+                parts.append((new_key, _shift_handler[1](values.nodes[-1], inner) if type(values) is Region
+                               else values[inner]))
+        return Pieces(parts, shape, self.dtype, self.dist)
+
+
+def _part_rows(values: Any, start: int, stop: int) -> np.ndarray:
+    return values[start:stop] if type(values) is not Region else values.rows(start, stop)
+
+
+class Region:
+    """A pending value's region, computed by rows when a walk reads them (the kept part of a shifted operand).
+
+    ``nodes`` are copies of the value's expression restricted to the region,
+    operands first (:func:`numpy_dist._shift.region_copies`); each names the
+    queued node whose value it computes part of (its ``origin``), which takes
+    the FP errors it sees and need not be computed itself once nobody holds it.
+    """
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        values: dict[int, np.ndarray] = {}
+        for node in self.nodes:
+            ins = [values[id(a)] if type(a) is Node else a[start:stop] if type(a) is np.ndarray else
+                   a.rows(start, stop) if type(a) is Pieces else a for a in node.args]
+            _current[0] = node  # (after the operands: a nested region sets it too)
+            out = node.ufunc(*ins)
+            values[id(node)] = out if type(out) is np.ndarray else np.asarray(out)
+        return values[id(self.nodes[-1])]
+
+
+def _mark_regions(nodes: list[Node]) -> None:
+    """The copies in regions that a finished walk over ``nodes`` read are computed (their origins may skip)."""
+    stack = list(nodes)
+    while stack:
+        for a in stack.pop().args:
+            if type(a) is Pieces:
+                for _, values in a.parts:
+                    if type(values) is Region:
+                        for copy in values.nodes:
+                            if not copy.computed:
+                                copy.computed = True
+                                stack.append(copy)
+
+
+# numpy_dist._shift registers (defer_shifted, region): this layer knows nothing of layouts' shifts.
+_shift_handler: list = [lambda ufunc, inputs: None, None]
+
+
+def register_shift_handler(defer_shifted: Callable[[np.ufunc, tuple], Any],
+                           region: Callable[[Node, tuple], Region]) -> None:
+    """Install the deferral of operands laid out alike up to a shift (see :mod:`numpy_dist._shift`)."""
+    _shift_handler[:] = [defer_shifted, region]
 
 
 def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
@@ -340,7 +417,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             if dist is None:
                 dist = d
             elif d is not dist and d != dist:
-                return _defer_shifted(ufunc, inputs)
+                return _shift_handler[0](ufunc, inputs)
             node = x._expr
             if node is not None and node.block is None:
                 types.append(node.dtype)
@@ -368,9 +445,9 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             types.append(x.dtype)
             args.append(x)
             order = "R"
-            if (_exposed or _lent) and not exposed:
-                exposed = any(_is_exposed(values) for _, values in x.parts)
-        elif tx in _SCALARS:
+            if (_exposed or _lent) and not exposed:  # (a region's operands were checked when it was made)
+                exposed = any(type(values) is np.ndarray and _is_exposed(values) for _, values in x.parts)
+        elif tx in SCALARS:
             types.append(tx)
             args.append(x)
         elif tx is bool or isinstance(x, np.generic) and x.dtype.kind in "biufc":
@@ -380,14 +457,14 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
             return None
     if dist is None or order is None:
         return None
-    settings = _errstate()
+    settings = errstate_settings()
     if settings is False:
         return None
-    loop = _loop(ufunc, tuple(types))
+    loop = loop_types(ufunc, tuple(types))
     if loop is None:
         return None
     for i, x in enumerate(args):
-        if type(x) in _SCALARS and not _scalar_fits(x, loop[i]):
+        if type(x) in SCALARS and not scalar_fits(x, loop[i]):
             return None
     node = Node(ufunc, args, loop[-1], dist.local_shape, order or "C", settings, _comm.user_site())
     result = _array_type._from_node(node, dist)
@@ -403,63 +480,6 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     if len(entry[1]) >= LIMIT:
         flush(comm)  # every rank holds as many nodes: all take this turn together
     return result
-
-
-def _defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
-    """:func:`defer` for operands of one shape whose block layouts differ by a shift (stencil slices).
-
-    The result is laid out like the first operand, as the eager call lays it
-    out (so ``u[1:-1] = u[1:-1] + ...`` writes without moving anything).  Every
-    other operand moves only its halo now, one exchange each
-    (:func:`~numpy_dist.redistribute.redistribute_pieces`), and enters the
-    expression as :class:`Pieces`; a pending one is computed first, on each rank
-    alone.  The decision reads global metadata only, and everything that could
-    make the call eager is checked before any message.
-    """
-    target = next(x._dist for x in inputs if type(x) is _array_type)
-    types: list = []
-    moving = []
-    for i, x in enumerate(inputs):
-        if type(x) is not _array_type:
-            if type(x) not in _SCALARS and type(x) is not bool and not (
-                    isinstance(x, np.generic) and x.dtype.kind in "biufc"):
-                return None  # (Python and NumPy scalars as defer() takes them)
-            types.append(np.dtype(bool) if type(x) is bool else (x.dtype if isinstance(x, np.generic) else type(x)))
-            continue
-        d = x._dist
-        if d.shape != target.shape or d.comm is not target.comm or x.dtype.kind not in "biufc":
-            return None
-        types.append(x.dtype)
-        if d is target or d == target:
-            continue
-        if not d.ndim or not all(
-                d.is_block_aligned_axis(a) and target.is_block_aligned_axis(a) for a in range(d.ndim)):
-            return None  # (block layouts: every rank's parts are rectangular slices)
-        moving.append(i)
-    if _errstate() is False:
-        return None
-    loop = _loop(ufunc, tuple(types))
-    if loop is None or any(type(x) in _SCALARS and not _scalar_fits(x, loop[i]) for i, x in enumerate(inputs)):
-        return None
-    shifted = list(inputs)
-    for i in moving:
-        x = inputs[i]
-        block = x._block if x._expr is None else _computed_here(x)
-        kept, received = _redistribute.redistribute_pieces(block, x._dist, target)
-        parts = ([(kept[1], block[kept[0]])] if kept is not None else []) + received
-        shifted[i] = Pieces(parts, target.local_shape, x.dtype, target)
-    return defer(ufunc, tuple(shifted))
-
-
-def _computed_here(x: Any) -> np.ndarray:
-    """A pending operand's block, computed on this rank alone (no message).
-
-    A failure is kept on its node and raised on every rank at the next flush;
-    until then zeros of its shape stand in, so every rank still sends its share.
-    """
-    node = x._expr
-    _evaluate_quietly(node)
-    return node.block if node.block is not None else np.zeros(x._dist.local_shape, node.dtype)
 
 
 def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: Node | None = None) -> Any:
@@ -734,7 +754,7 @@ def _evaluate_one(node: Node) -> None:
         _capture_off(token)
     node.computed = True
     node.block, node.args = (out if type(out) is np.ndarray else np.asarray(out)), []
-    holder = node.holder()
+    holder = node.holder() if node.holder is not None else None
     if holder is not None:
         holder._block = node.block  # (its _expr goes at the collective flush: see _detach)
     _release(node)
@@ -742,6 +762,7 @@ def _evaluate_one(node: Node) -> None:
 
 def _settle(nodes: list[Node], blocks: list) -> None:
     """Mark ``nodes`` computed; those given a block hand it to their DistArray."""
+    _mark_regions(nodes)
     for node, block in zip(nodes, blocks):
         node.computed = True
         if block is not None:
@@ -771,9 +792,9 @@ def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
     """Small blocks: each ufunc on whole operands, exactly the eager calls."""
     values: dict[int, np.ndarray] = {}
     for node in nodes:
-        _current[0] = node
         ins = [((values[id(a)] if id(a) in values else a.block) if type(a) is Node else
                 a.whole() if type(a) is Pieces else a) for a in node.args]
+        _current[0] = node  # (after the operands: reading a region records into its own copies)
         out = node.ufunc(*ins)
         values[id(node)] = out if type(out) is np.ndarray else np.asarray(out)
     return [values[id(n)] if k else None for n, k in zip(nodes, keep)]
@@ -807,9 +828,9 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, sp
     for k, (start, stop) in enumerate(spans):
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
-            _current[0] = node
             ins = [values[x] if kind == _VALUE else x[start:stop] if kind == _LEAF else
                    x.rows(start, stop) if kind == _PIECES else x for kind, x in plan[i]]
+            _current[0] = node  # (after the operands: reading a region records into its own copies)
             if outs[i] is not None:
                 out = outs[i][start:stop]
             else:
@@ -872,8 +893,16 @@ def _evaluate_quietly(node: Node) -> None:
 
 def _evaluate_all(nodes: list[Node]) -> None:
     for node in reversed(nodes):  # the latest first: an expression is computed whole, not operand by operand
-        if not node.computed and node.exc is None:
-            _evaluate_quietly(node)
+        if node.computed or node.exc is not None:
+            continue
+        if node.copies and any(c.computed for c in node.copies) and (node.holder is None or node.holder() is None):
+            # Nobody holds the value, and the expressions that read it are computed: they read it through
+            # copies in other layouts (shifted operands), whose FP errors are its own (see flush).  (A walk
+            # that computes a copy computes it whole, with its halo sent: every element of the value.)
+            node.computed = True
+            _release(node)
+            continue
+        _evaluate_quietly(node)
 
 
 def flush_local(comm: Any) -> None:
@@ -905,6 +934,11 @@ def flush(comm: Any, spare: Node | None = None) -> None:
             n.queue = None
         _detach(n)
     words = [n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes]
+    for i, n in enumerate(nodes):
+        if n.copies:  # what copies of it saw (regions in other layouts, halos sent) is what it saw
+            for copy in n.copies:
+                words[i] |= copy.flags
+            n.copies = None
     if comm.Get_size() > 1:
         words = _comm.allreduce_bor(comm, np.array(words, dtype=np.int64)).tolist()
     if any(w & _EXC_BIT for w in words):

@@ -19,7 +19,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import _deferred, _elision, _implicit, checks
+from . import _deferred, _elision, _implicit, _shift, checks  # (_shift: deferral of shifted operands)
 from . import comm as _comm
 from ._docstrings import shared_parameters
 from ._elision import operator_pair, try_unary_call, unary_operator

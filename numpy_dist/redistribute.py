@@ -195,6 +195,9 @@ def redistribute_local(local: np.ndarray, src: Distribution, dst: Distribution) 
 def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution) -> tuple:
     """The pieces of this rank's ``dst`` block, without assembling it (collective, one Alltoallv).
 
+    ``local`` is the ``src`` block, or anything with its ``dtype`` whose
+    ``local[key]`` gives the values of a region of it.
+
     Returns ``(kept, received)``: ``kept`` is ``(old_key, new_key)`` for the
     part this rank already holds (``local[old_key]`` is ``new[new_key]``) or
     None; ``received`` lists ``(new_key, array)`` for the parts that came
@@ -211,7 +214,8 @@ def redistribute_pieces(local: np.ndarray, src: Distribution, dst: Distribution)
     for q, k in enumerate(plan.send_keys):
         if k is not None:
             n = int(plan.send_counts[q])
-            sendbuf[offset:offset + n].reshape(local[k].shape)[...] = local[k]
+            part = local[k]  # (read once: ``local`` may compute it, see numpy_dist._shift)
+            sendbuf[offset:offset + n].reshape(part.shape)[...] = part
             offset += n
     recv = exchange(src.comm, sendbuf, plan.send_counts, plan.recv_counts).data
     del sendbuf

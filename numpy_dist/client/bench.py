@@ -1,7 +1,7 @@
 """Per-operation cost of the global view against ipyparallel's own, and a large operation against SPMD.
 
-``python -m numpy_dist.client.bench [--engines 2,4] [--ops 300] [--rows 4000]`` starts a cluster per
-engine count and prints, measured in the same run:
+``python -m numpy_dist.client.bench [--engines 2,4] [--ops 300] [--rows 4000,16000,64000]`` starts a
+cluster per engine count and prints, measured in the same run:
 
 * ipyparallel alone: a blocking ``apply_sync`` of a no-op, and pipelined ``apply_async`` (sent back to back,
   then waited for), per call;
@@ -11,7 +11,8 @@ engine count and prints, measured in the same run:
 * a large operation (``np.sum(np.sqrt(r * r + 1), axis=1)`` on a ``rows x 2000`` array) driven from the
   notebook, operation by operation, against the same lines run SPMD on the engines in one ``c.run``
   (with the library's temporary elision, and with every temporary kept alive as the engines' namespace
-  keeps a proxy's array).
+  keeps a proxy's array), for each number of rows.  The difference between the two is the notebook's
+  fixed cost for this line (five messages and one answer); the ratio tends to 1 as the array grows.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _spmd_small_sum(d: Any, repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def measure(n: int, ops: int = 300, rows: int = 4000, repeats: int = 5) -> dict[str, float]:
+def measure(n: int, ops: int = 300, rows: tuple[int, ...] = (4000,), repeats: int = 5) -> dict[str, float]:
     """The figures for one cluster of ``n`` engines (milliseconds, and the large-operation ratio)."""
     with connect(n=n) as c:
         view = c.ipyparallel_client[:]
@@ -106,22 +107,30 @@ def measure(n: int, ops: int = 300, rows: int = 4000, repeats: int = 5) -> dict[
         figures["proxy_chain_ms"] = _per_call(chain, ops)
         figures["proxy_blocking_ms"] = _per_call(blocking, ops)
         figures["spmd_small_sum_ms"] = min(c.run(_spmd_small_sum, c.ones(100), ops) for _ in range(3)) * 1e3
-        big = c.random.default_rng(0).random((rows, 2000))
-        c.sync()
+        for count in rows:
+            big = c.random.default_rng(0).random((count, 2000))
+            c.sync()
 
-        def notebook_large(k: int) -> None:
-            for _ in range(k):
-                float(np.sum(_large_op(big)))
+            def notebook_large(k: int) -> None:
+                for _ in range(k):
+                    float(np.sum(_large_op(big)))
 
-        figures["large_notebook_ms"] = _per_call(notebook_large, repeats)
-        figures["large_spmd_ms"] = min(c.run(_spmd_large, big, repeats) for _ in range(3)) * 1e3
-        figures["large_spmd_no_elision_ms"] = min(c.run(_spmd_large_held, big, repeats) for _ in range(3)) * 1e3
+            at = f"_{count}rows"
+            figures["large_notebook_ms" + at] = _per_call(notebook_large, repeats)
+            figures["large_spmd_ms" + at] = min(c.run(_spmd_large, big, repeats) for _ in range(3)) * 1e3
+            figures["large_spmd_no_elision_ms" + at] = min(
+                c.run(_spmd_large_held, big, repeats) for _ in range(3)) * 1e3
+            del big
     figures["chain_vs_ipp_async"] = figures["proxy_chain_ms"] / figures["ipp_apply_async_ms"]
     figures["blocking_vs_ipp_sync"] = figures["proxy_blocking_ms"] / figures["ipp_apply_sync_ms"]
     figures["blocking_minus_engine_work_vs_ipp_sync"] = (
         (figures["proxy_blocking_ms"] - figures["spmd_small_sum_ms"]) / figures["ipp_apply_sync_ms"])
-    figures["large_vs_spmd"] = figures["large_notebook_ms"] / figures["large_spmd_ms"]
-    figures["large_vs_spmd_no_elision"] = figures["large_notebook_ms"] / figures["large_spmd_no_elision_ms"]
+    for count in rows:
+        at = f"_{count}rows"
+        notebook, spmd = figures["large_notebook_ms" + at], figures["large_spmd_ms" + at]
+        figures["large_overhead_ms" + at] = notebook - spmd
+        figures["large_vs_spmd" + at] = notebook / spmd
+        figures["large_vs_spmd_no_elision" + at] = notebook / figures["large_spmd_no_elision_ms" + at]
     return figures
 
 
@@ -129,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m numpy_dist.client.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="2,4", help="engine counts (default %(default)s)")
     parser.add_argument("--ops", type=int, default=300, help="operations per round (default %(default)s)")
-    parser.add_argument("--rows", type=int, default=4000, help="rows of the large array (default %(default)s)")
+    parser.add_argument("--rows", default="4000,16000,64000",
+                        help="rows of the large array, comma separated (default %(default)s; 2000 columns)")
     args = parser.parse_args(argv)
     for n in (int(x) for x in args.engines.split(",")):
-        figures = measure(n, args.ops, args.rows)
+        figures = measure(n, args.ops, tuple(int(x) for x in args.rows.split(",")))
         print(f"{n} engines:")
         for name, value in figures.items():
             print(f"  {name:40s} {value:9.3f}")

@@ -138,6 +138,42 @@ def test_stencils_stay_pending_and_move_only_halos(case, shape):
     _exact(r, _heat(u))
 
 
+@pytest.mark.parametrize("case", STENCIL_CASES)
+@pytest.mark.parametrize("shape", [(40, 30), (9000, 3), (3, 7)])
+def test_a_pending_operand_moves_its_halo_and_is_never_computed_whole(case, shape):
+    u = np.random.default_rng(6).standard_normal(shape)
+    d = distribute(u, case)
+    inner = d[:-2] + d[2:]  # pending, laid out two rows away from d[1:-1]
+    node = weakref.ref(inner._expr)
+    r = d[1:-1] - 0.5 * inner  # 0.5 * inner (pending) moves to d[1:-1]'s layout: its halo rows only
+    del inner
+    assert_all_ranks(_pending(r), "the expression was computed")
+    _exact(r, u[1:-1] - 0.5 * (u[:-2] + u[2:]))
+    assert_all_ranks(node() is None or node().block is None, "the moved operand was computed whole")
+    # Held, the moved value is still there (computed when needed), and so is a value read in two layouts.
+    lap = d[:-2] + d[2:] - 2 * d[1:-1]
+    step = d[1:-1] + 0.1 * lap
+    twice = lap * step  # lap where it is, times step moved back to lap's layout
+    _exact(twice, (u[:-2] + u[2:] - 2 * u[1:-1]) * (u[1:-1] + 0.1 * (u[:-2] + u[2:] - 2 * u[1:-1])))
+    _exact(lap, u[:-2] + u[2:] - 2 * u[1:-1])
+    _exact(step, u[1:-1] + 0.1 * (u[:-2] + u[2:] - 2 * u[1:-1]))
+    _exact(_heat(_heat(d)), _heat(_heat(u)))  # (the first step's slices are pending operands too)
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb"])
+def test_fp_warnings_of_a_moved_operand_are_its_own_once(case):
+    x = np.ones((12, 4))
+    x[[0, 5, 11], 1] = -1.0  # seen by the owners of those rows alone
+    d = distribute(x, case)
+    with _program_warnings() as seen:
+        y = np.log(d[1:]) + np.sqrt(d[:-1]); line = sys._getframe().f_lineno  # noqa: E702 - the call's line
+        assert_all_ranks(_pending(y), "not deferred")
+        nd.evaluate(y)
+    found = sorted((str(w.message), w.lineno) for w in seen)
+    expected = [("invalid value encountered in log", line), ("invalid value encountered in sqrt", line)]
+    assert_all_ranks(found == expected, f"{found}")
+
+
 @pytest.mark.parametrize("n", [40, 30_001])
 def test_a_pending_operand_of_another_layout_is_computed_where_it_is(n):
     x = np.linspace(-2, 2, n)
@@ -155,7 +191,7 @@ def test_a_pending_operand_of_another_layout_is_computed_where_it_is(n):
             raise MemoryError("no room on the last rank")
         return np.cos(*operands, out=out)
 
-    node.ufunc = failing  # computed on each rank alone when it joins the other layout's expression
+    node.ufunc = failing  # its halo is computed on each rank alone when it joins the other layout's expression
     r = np.sin(d[:-2]) + bad
     with pytest.raises(MemoryError):  # agreed and raised on every rank when the value is needed
         nd.evaluate(r)

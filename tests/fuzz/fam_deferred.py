@@ -2,13 +2,16 @@
 
 The DistArray run turns deferral on for the call only, with tiny chunks so that even these
 small blocks are walked in several chunks, and settles the result inside the call; NumPy runs
-the same chain eagerly.  Some cases start from an array lent to ``nd.asarray`` (its blocks view a
+the same chain eagerly.  Both runs report floating-point errors as warnings (the fuzzer ignores them
+elsewhere): the result is the value and the set of warnings, so an error a deferred evaluation loses or
+reports twice counts as a mismatch.  Some cases start from an array lent to ``nd.asarray`` (its blocks view a
 NumPy array), dropped or held and overwritten after the chain.  Values are compared bit for bit (a full sum: within its rounding).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -31,15 +34,34 @@ STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
 ]
 
 
-def _stencil(x: Any) -> Any:
-    """Shifted slices of one array (a stencil: operands laid out alike up to a shift); 0-d raises as NumPy does."""
+def _stencil(x: Any, kind: int = 0) -> Any:
+    """Shifted slices of one array (operands laid out alike up to a shift), in several shapes of stencil code:
+    pending operands moved to another layout, moved again inside a larger expression (the heat equation's
+    update), held while they are moved, moved first, moved far (half the axis), with FP warnings; 0-d raises
+    as NumPy does."""
+    if kind == 1:  # the heat equation's update: a pending sum moved, inside an expression moved again
+        if np.ndim(x) >= 2:
+            return x[1:-1, 1:-1] + 0.1 * (x[:-2, 1:-1] + x[2:, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:]
+                                          - 4 * x[1:-1, 1:-1])
+        return x[1:-1] + 0.25 * (x[:-2] + x[2:] - 2 * x[1:-1])
+    if kind == 2:  # a held pending value, moved once and read where it is once
+        lap = x[:-2] + x[2:] - 2 * x[1:-1]
+        r = x[1:-1] - lap * 0.5
+        return lap * r
+    if kind == 3:  # the pending operand first: the others move to it
+        return np.sqrt(abs(x[2:])) + x[:-2] - x[1:-1]
+    if kind == 4:  # half the axis apart: a large halo
+        k = (len(x) + 1) // 2 if np.ndim(x) else 1
+        return x[:len(x) - k] * 3 - (x[k:] + 1) if np.ndim(x) else x[1:]
+    if kind == 5:  # FP errors seen while computing a moved operand's halo and its kept part
+        return np.sqrt(x[1:]) - np.log(x[:-1])
     if np.ndim(x) >= 2:
         return x[1:-1, 1:-1] * 2 - x[:-2, 1:-1] + x[2:, 1:-1] - x[1:-1, :-2] * x[1:-1, 2:]
     return x[1:] - x[:-1] * 3
 
 
 def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
-                   stencil: bool = False, lent: str = "") -> Callable[[Any, Any], Any]:
+                   stencil: int | None = None, lent: str = "") -> Callable[[Any, Any], Any]:
     """``lent``: the operands are remade by ``nd.asarray`` of NumPy copies (their blocks view those copies),
     the first one's then dropped ("dropped": the chain may defer) or kept and overwritten once the chain
     is written ("held": the chain must not see the write)."""
@@ -48,6 +70,12 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
         previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
         _deferred.CHUNK_ELEMENTS = 7
         whole = None
+        seen = warnings.catch_warnings(record=True)
+        caught = seen.__enter__()
+        warnings.simplefilter("always", RuntimeWarning)
+        _deferred.set_warning_baseline()  # (this recorder is the program's delivery: calls still defer)
+        errors = np.errstate(divide="warn", over="warn", invalid="warn", under="ignore")
+        errors.__enter__()
         try:
             if lazy and lent:
                 whole = nd.asnumpy(a)
@@ -58,18 +86,23 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
             x = a
             for f in steps:
                 x = f(x, b)
-            if stencil:
-                x = _stencil(x)
+            if stencil is not None:
+                x = _stencil(x, stencil)
             if whole is not None:
                 whole[...] = 0  # the caller writes its array: values computed from it are already fixed
             if summed:
                 x = np.sum(x)
             if lazy and isinstance(x, nd.DistArray):
                 nd.evaluate(x)  # settled (and its FP flags agreed) inside the call
-            return x
+            # (0-d: NumPy's chain runs on scalars after its first step, and scalar math warns on its own terms)
+            return x, "; ".join(sorted({str(w.message) for w in caught if w.category is RuntimeWarning
+                                        and np.ndim(a) and np.ndim(x)}))
         finally:
             if lazy:
                 nd.evaluate(a)  # nothing may stay pending past the case, even after an error
+            errors.__exit__(None, None, None)
+            seen.__exit__(None, None, None)
+            _deferred.set_warning_baseline()
             _deferred.set_enabled(previous)
             _deferred.CHUNK_ELEMENTS = chunk
     return call
@@ -82,8 +115,9 @@ def deferred_chain(rng: np.random.Generator) -> Case:
     y = data(rng, shape, dtype_of(rng, "buif"), specials=rng.random() < 0.3)
     chosen = [STEPS[int(i)] for i in rng.integers(0, len(STEPS), int(rng.integers(1, 6)))]
     summed = rng.random() < 0.25
-    stencil = rng.random() < 0.3
-    name = " -> ".join(n for n, _ in chosen) + (" -> stencil" if stencil else "") + (" -> sum" if summed else "")
+    stencil = int(rng.integers(0, 6)) if rng.random() < 0.4 else None
+    name = " -> ".join(n for n, _ in chosen) + (f" -> stencil {stencil}" if stencil is not None else "") + (
+        " -> sum" if summed else "")
     lent = pick(rng, ["", "", "dropped", "held"])
     name += f" (lent array, {lent})" if lent else ""
     n = max(1, math.prod(shape))

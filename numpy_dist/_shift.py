@@ -1,0 +1,148 @@
+"""Deferred ufunc calls on operands laid out alike up to a shift (stencil slices such as ``u[:-2] + u[2:]``).
+
+The result is laid out like the first operand, as the eager call lays it out
+(so ``u[1:-1] = u[1:-1] + ...`` writes without moving anything).  Every other
+operand moves only its halo, one exchange each
+(:func:`~numpy_dist.redistribute.redistribute_pieces`), and enters the
+expression as :class:`~numpy_dist._deferred.Pieces`.
+
+A pending operand is not computed to be moved.  Its neighbours' halo rows are
+computed from its expression on those rows alone, and the part this rank keeps
+becomes a :class:`~numpy_dist._deferred.Region`: copies of its expression,
+restricted to that part and computed when the walk reads them.  So a stencil
+written in several statements (``lap = u[:-2] + u[2:] - 2 * u[1:-1]``, then
+``u[1:-1] + c * lap``) is one pass over memory, not one per moved operand.
+The copies report their floating-point errors as the pending call's own, and
+the pending value is computed once more only if somebody still holds it.
+
+Every decision here reads global metadata only: which operands move, and the
+exchange, are the same on every rank.  Whether a pending value was computed
+already on this rank alone (``.local``) only changes where the values sent and
+kept come from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _deferred
+from . import redistribute as _redistribute
+from ._deferred import Node, Pieces, Region
+
+__all__ = ["defer_shifted", "region_copies"]
+
+
+def _is_scalar(x: Any) -> bool:
+    return type(x) in _deferred.SCALARS or type(x) is bool or isinstance(x, np.generic) and x.dtype.kind in "biufc"
+
+
+def defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
+    """:func:`numpy_dist._deferred.defer` for operands of one shape whose block layouts differ by a shift.
+
+    Returns the pending DistArray, or None when the call must run eagerly
+    (decided before any message).
+    """
+    array_type = _deferred.array_type()
+    target = next(x._dist for x in inputs if type(x) is array_type)
+    types: list = []
+    moving = []
+    for i, x in enumerate(inputs):
+        if type(x) is not array_type:
+            if not _is_scalar(x):
+                return None  # (Python and NumPy scalars as defer() takes them)
+            types.append(np.dtype(bool) if type(x) is bool else (x.dtype if isinstance(x, np.generic) else type(x)))
+            continue
+        d = x._dist
+        if d.shape != target.shape or d.comm is not target.comm or x.dtype.kind not in "biufc":
+            return None
+        types.append(x.dtype)
+        if d is target or d == target:
+            continue
+        if not d.ndim or not all(
+                d.is_block_aligned_axis(a) and target.is_block_aligned_axis(a) for a in range(d.ndim)):
+            return None  # (block layouts: every rank's parts are rectangular slices)
+        moving.append(i)
+    if _deferred.errstate_settings() is False:
+        return None
+    loop = _deferred.loop_types(ufunc, tuple(types))
+    if loop is None or any(type(x) in _deferred.SCALARS and not _deferred.scalar_fits(x, loop[i])
+                           for i, x in enumerate(inputs)):
+        return None
+    shifted = list(inputs)
+    for i in moving:
+        x = inputs[i]
+        source = x._block if x._expr is None else _PendingSource(x._expr)
+        kept, received = _redistribute.redistribute_pieces(source, x._dist, target)
+        parts = ([(kept[1], source[kept[0]] if x._expr is None else source.region(kept[0]))]
+                 if kept is not None else []) + received
+        shifted[i] = Pieces(parts, target.local_shape, x.dtype, target)
+    return _deferred.defer(ufunc, tuple(shifted))
+
+
+class _PendingSource:
+    """A pending value as :func:`~numpy_dist.redistribute.redistribute_pieces` reads it: ``source[key]``
+    computes the values of one region (a halo to send), :meth:`region` leaves one pending."""
+
+    def __init__(self, node: Node) -> None:
+        self.node, self.dtype = node, node.dtype
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        node = self.node
+        if node.block is not None:  # computed on this rank already (.local)
+            return node.block[key]
+        copies = region_copies(node, key).nodes
+        try:
+            _deferred.evaluate(copies[-1])
+        except Exception as exc:  # noqa: BLE001 - raised on every rank at the next flush, as the call's own
+            node.exc = exc
+            return np.zeros(copies[-1].shape, node.dtype)  # (every rank still sends its share)
+        return copies[-1].block
+
+    def region(self, key: tuple) -> np.ndarray | Region:
+        node = self.node
+        return node.block[key] if node.block is not None else region_copies(node, key)
+
+
+def region_copies(root: Node, key: tuple) -> Region:
+    """Copies of ``root``'s pending expression restricted to ``block[key]`` (slices of step 1).
+
+    Operands computed already are sliced; pending ones are copied too (each
+    once).  Every copy names the queued node it computes part of.
+    """
+    key = tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, root.shape))
+    shape = tuple(k.stop - k.start for k in key)
+    made: dict[int, Node] = {}
+    order: list[Node] = []
+
+    def copy(node: Node) -> Node:
+        done = made.get(id(node))
+        if done is not None:
+            return done
+        args: list = []
+        for a in node.args:
+            kind = type(a)
+            if kind is Node:
+                args.append(a.block[key] if a.block is not None else copy(a))
+            elif kind is np.ndarray:
+                args.append(a[key])
+            elif kind is Pieces:
+                args.append(a.sliced(key))
+            else:
+                args.append(a)
+        duplicate = Node(node.ufunc, args, node.dtype, shape, "R", node.settings, node.site)
+        origin = node.origin or node
+        duplicate.origin = origin
+        if origin.copies is None:
+            origin.copies = []
+        origin.copies.append(duplicate)
+        made[id(node)] = duplicate
+        order.append(duplicate)
+        return duplicate
+
+    copy(root)
+    return Region(order)
+
+
+_deferred.register_shift_handler(defer_shifted, region_copies)
