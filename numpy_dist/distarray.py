@@ -834,7 +834,10 @@ class DistArray(NDArrayOperatorsMixin):
             pending = _deferred.defer(_deferred.cast_kernel(dt), (self,))
             if pending is not None:
                 return pending
-        return _deferred.operation(self._dist.comm, lambda: DistArray._new(self._local.astype(dt, copy=True), self._dist))
+        comm = self._dist.comm
+        # (agreed: an invalid value seen by one rank's block is "encountered in cast" on every rank, as NumPy warns)
+        return _deferred.operation(comm, lambda: DistArray._new(
+            _comm.agreed_call(comm, lambda: self._local.astype(dt, copy=True), fp="cast"), self._dist))
 
     def copy(self, order: str = "K") -> DistArray:
         """A copy with the same distribution.
