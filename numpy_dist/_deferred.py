@@ -87,7 +87,7 @@ class Node:
     """One deferred ufunc call over one layout's local blocks."""
 
     __slots__ = ("ufunc", "args", "dtype", "shape", "order", "settings", "site", "holder", "block", "flags",
-                 "computed", "exc", "queue", "origin", "copies", "__weakref__")
+                 "computed", "exc", "queue", "origin", "copies", "moved", "__weakref__")
 
     def __init__(self, ufunc: np.ufunc, args: list, dtype: np.dtype, shape: tuple, order: str,
                  settings: Reporting, site: tuple | None) -> None:
@@ -104,6 +104,7 @@ class Node:
         # each such copy names the queued node it computes part of, and the node lists its copies.
         self.origin: Node | None = None
         self.copies: list[Node] | None = None
+        self.moved: tuple | None = None  # (layout, Pieces): its value moved there, reused while it is pending
 
 
 class _Done:

@@ -31,7 +31,13 @@ from . import _deferred
 from . import redistribute as _redistribute
 from ._deferred import Node, Pieces, Region
 
-__all__ = ["defer_shifted", "region_copies"]
+__all__ = ["defer_shifted", "region_copies", "MAX_COPY"]
+
+#: Pending nodes a moved operand's copy may hold (its own expression and the regions inside it); a larger
+#: one is computed on each rank first, as a block.  Copies of copies grow with every move, and code that
+#: moves a value and an expression reading it (``y = a + y * 0.5 + y`` in a loop, nothing settled between)
+#: would double them each time.
+MAX_COPY = 24
 
 
 def _is_scalar(x: Any) -> bool:
@@ -73,11 +79,19 @@ def defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
     shifted = list(inputs)
     for i in moving:
         x = inputs[i]
-        source = x._block if x._expr is None else _PendingSource(x._expr)
+        node = x._expr
+        if node is not None and node.moved is not None and node.moved[0] == target:
+            # A pending value moves to a layout once (``t + y + y``): read twice, its expression is copied
+            # once, so moving the result again does not copy it twice (nor, repeated, exponentially often).
+            shifted[i] = node.moved[1]
+            continue
+        source = x._block if node is None else _PendingSource(node)
         kept, received = _redistribute.redistribute_pieces(source, x._dist, target)
         parts = ([(kept[1], source[kept[0]] if x._expr is None else source.region(kept[0]))]
                  if kept is not None else []) + received
         shifted[i] = Pieces(parts, target.local_shape, x.dtype, target)
+        if node is not None:
+            node.moved = (target, shifted[i])
     return _deferred.defer(ufunc, tuple(shifted))
 
 
@@ -87,22 +101,53 @@ class _PendingSource:
 
     def __init__(self, node: Node) -> None:
         self.node, self.dtype = node, node.dtype
+        if node.block is None and _copy_size(node) > MAX_COPY:
+            try:  # (local: what each rank sends and keeps is its own business, the exchange is the same)
+                _deferred.evaluate(node)
+            except Exception:  # noqa: BLE001 - kept on the node, raised on every rank at the next flush
+                pass
 
     def __getitem__(self, key: tuple) -> np.ndarray:
         node = self.node
-        if node.block is not None:  # computed on this rank already (.local)
+        if node.block is not None:  # computed on this rank already (.local, or too large to copy)
             return node.block[key]
+        if node.exc is not None:
+            return _zeros(node, key)
         copies = region_copies(node, key).nodes
         try:
             _deferred.evaluate(copies[-1])
         except Exception as exc:  # noqa: BLE001 - raised on every rank at the next flush, as the call's own
             node.exc = exc
-            return np.zeros(copies[-1].shape, node.dtype)  # (every rank still sends its share)
+            return _zeros(node, key)
         return copies[-1].block
 
     def region(self, key: tuple) -> np.ndarray | Region:
         node = self.node
-        return node.block[key] if node.block is not None else region_copies(node, key)
+        if node.block is not None:
+            return node.block[key]
+        return _zeros(node, key) if node.exc is not None else region_copies(node, key)
+
+
+def _zeros(node: Node, key: tuple) -> np.ndarray:
+    """Stand-in values of a failed computation (every rank still sends its share; the failure is raised later)."""
+    return np.zeros(tuple(len(range(*k.indices(n))) for k, n in zip(key, node.shape)), node.dtype)
+
+
+def _copy_size(root: Node) -> int:
+    """How many pending nodes a copy of ``root``'s expression holds (counted up to just past :data:`MAX_COPY`)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack and len(seen) <= MAX_COPY:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for a in node.args:
+            if type(a) is Node and a.block is None:
+                stack.append(a)
+            elif type(a) is Pieces:
+                stack.extend(n for _, values in a.parts if type(values) is Region for n in values.nodes)
+    return len(seen)
 
 
 def region_copies(root: Node, key: tuple) -> Region:
@@ -113,7 +158,7 @@ def region_copies(root: Node, key: tuple) -> Region:
     """
     key = tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, root.shape))
     shape = tuple(k.stop - k.start for k in key)
-    made: dict[int, Node] = {}
+    made: dict[int, Any] = {}  # id of an operand (node or pieces) -> its copy: each is copied once
     order: list[Node] = []
 
     def copy(node: Node) -> Node:
@@ -128,7 +173,10 @@ def region_copies(root: Node, key: tuple) -> Region:
             elif kind is np.ndarray:
                 args.append(a[key])
             elif kind is Pieces:
-                args.append(a.sliced(key))
+                cut = made.get(id(a))
+                if cut is None:
+                    cut = made[id(a)] = a.sliced(key)
+                args.append(cut)
             else:
                 args.append(a)
         duplicate = Node(node.ufunc, args, node.dtype, shape, "R", node.settings, node.site)

@@ -160,6 +160,34 @@ def test_a_pending_operand_moves_its_halo_and_is_never_computed_whole(case, shap
     _exact(_heat(_heat(d)), _heat(_heat(u)))  # (the first step's slices are pending operands too)
 
 
+def _nodes_reachable(node) -> int:
+    """Pending nodes an expression holds, through the regions of its moved operands too."""
+    seen, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if id(n) not in seen:
+            seen.add(id(n))
+            for a in n.args:
+                if type(a) is _deferred.Node and a.block is None:
+                    stack.append(a)
+                elif type(a) is _deferred.Pieces:
+                    stack.extend(m for _, v in a.parts if type(v) is _deferred.Region for m in v.nodes)
+    return len(seen)
+
+
+@pytest.mark.parametrize("case", ["block", "uneven"])
+def test_moving_a_value_and_an_expression_of_it_again_and_again_stays_small(case):
+    # Each step moves y and an expression reading y: copies of copies would double every step.
+    x = np.random.default_rng(7).random((60, 4))
+    d = distribute(x, case)
+    y, y0 = d[1:-1], x[1:-1]
+    for i in range(14):  # (28 nodes: below the flush limit, nothing is settled between the steps)
+        y, y0 = ((d[:-2] + y * 0.5 + y, x[:-2] + y0 * 0.5 + y0) if i % 2 == 0 else
+                 (d[1:-1] + y * 0.5 + y, x[1:-1] + y0 * 0.5 + y0))
+        assert_all_ranks(_nodes_reachable(y._expr) <= 100, f"step {i}: {_nodes_reachable(y._expr)} nodes")
+    _exact(y, y0)
+
+
 @pytest.mark.parametrize("case", ["block", "uneven", "grid_bb"])
 def test_fp_warnings_of_a_moved_operand_are_its_own_once(case):
     x = np.ones((12, 4))
