@@ -83,7 +83,12 @@ def defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
         if node is not None and node.moved is not None and node.moved[0] == target:
             # A pending value moves to a layout once (``t + y + y``): read twice, its expression is copied
             # once, so moving the result again does not copy it twice (nor, repeated, exponentially often).
-            shifted[i] = node.moved[1]
+            _, pieces, kept = node.moved
+            if node.block is not None and kept is not None:  # computed here since (.local): the region
+                # reads operands user code may have written since; the value is the block.  (The halo stays.)
+                pieces = Pieces([(kept[1], node.block[kept[0]])] + pieces.parts[1:], pieces.shape, pieces.dtype,
+                                target)
+            shifted[i] = pieces
             continue
         source = x._block if node is None else _PendingSource(node)
         kept, received = _redistribute.redistribute_pieces(source, x._dist, target)
@@ -91,7 +96,7 @@ def defer_shifted(ufunc: np.ufunc, inputs: tuple) -> Any:
                  if kept is not None else []) + received
         shifted[i] = Pieces(parts, target.local_shape, x.dtype, target)
         if node is not None:
-            node.moved = (target, shifted[i])
+            node.moved = (target, shifted[i], kept)
     return _deferred.defer(ufunc, tuple(shifted))
 
 

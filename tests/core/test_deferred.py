@@ -239,6 +239,16 @@ def test_writes_after_a_shifted_call_are_not_seen(case):
     r = d[1:] * 2 - d[:-1]
     block[...] = 1.0
     _exact(r, np.full((11, 5), 7.0))
+    # A pending value moved to another layout, then its operand written through .local: a later move of the
+    # same value reads the value, not its operands as they are now.
+    e = distribute(u, case)
+    y = np.sin(e[2:])
+    first = e[:-2] + y
+    e.local[...] = 0.0  # settles first/y on this rank, then writes y's operand
+    second = e[:-2] * y
+    _exact(first, u[:-2] + np.sin(u[2:]))
+    _exact(second, np.zeros((10, 5)) * np.sin(u[2:]))
+    _exact(y, np.sin(u[2:]))
 
 
 # -- aliasing: a pending expression reads its operands as they were at the call ----------------
@@ -558,6 +568,13 @@ def test_local_reads_on_one_rank_then_collective_steps(case):
     if first:
         v.local
     assert_all_ranks(float(v[3]) == np.cos(3.0), "v[3]")
+    s = np.cos(d[2:])
+    a = d[:-2] + s  # s moves to d[:-2]'s layout
+    if first:
+        s.local  # computed on rank 0 alone
+    b = d[:-2] - s  # moved again: the same messages on every rank (rank 0 reads its block)
+    _exact(b, x[:-2] - np.cos(x[2:]))
+    _exact(a, x[:-2] + np.cos(x[2:]))
     u = d * 2
     held = u.local  # computed and handed to user code, which writes it after the next call
     t = u + 1

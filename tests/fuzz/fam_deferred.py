@@ -55,6 +55,12 @@ def _stencil(x: Any, kind: int = 0) -> Any:
         return x[:len(x) - k] * 3 - (x[k:] + 1) if np.ndim(x) else x[1:]
     if kind == 5:  # FP errors seen while computing a moved operand's halo and its kept part
         return np.sqrt(x[1:]) - np.log(x[:-1])
+    if kind == 7:  # a moved pending value computed on one rank alone (.local), then moved again
+        s = np.cos(x[2:])
+        a = x[:-2] + s
+        if isinstance(s, nd.DistArray) and s.distribution.rank == 0:
+            s.local  # noqa: B018 - rank-dependent user code
+        return a * 2 - (x[:-2] - s)
     if kind == 6:  # a value and an expression of it moved again and again (copies of copies, then too many)
         y = x[1:-1]
         for i in range(9):
@@ -120,7 +126,7 @@ def deferred_chain(rng: np.random.Generator) -> Case:
     y = data(rng, shape, dtype_of(rng, "buif"), specials=rng.random() < 0.3)
     chosen = [STEPS[int(i)] for i in rng.integers(0, len(STEPS), int(rng.integers(1, 6)))]
     summed = rng.random() < 0.25
-    stencil = int(rng.integers(0, 7)) if rng.random() < 0.4 else None
+    stencil = int(rng.integers(0, 8)) if rng.random() < 0.4 else None
     name = " -> ".join(n for n, _ in chosen) + (f" -> stencil {stencil}" if stencil is not None else "") + (
         " -> sum" if summed else "")
     lent = pick(rng, ["", "", "dropped", "held"])
