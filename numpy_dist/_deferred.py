@@ -102,7 +102,7 @@ class Node:
         self.queue: list | None = None  # the communicator's pending list, while this node is in it
         # A shifted operand computes regions of a pending value in another layout (numpy_dist._shift):
         # each such copy names the queued node it computes part of, and the node lists its copies.
-        self.origin: Node | None = None
+        self.origin: weakref.ref | None = None
         self.copies: list[Node] | None = None
         self.moved: tuple | None = None  # (layout, Pieces): its value moved there, reused while it is pending
 

@@ -23,6 +23,7 @@ kept come from.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -185,8 +186,8 @@ def region_copies(root: Node, key: tuple) -> Region:
             else:
                 args.append(a)
         duplicate = Node(node.ufunc, args, node.dtype, shape, "R", node.settings, node.site)
-        origin = node.origin or node
-        duplicate.origin = origin
+        origin = node.origin() if node.origin is not None else node  # (queued, so alive while it is pending)
+        duplicate.origin = weakref.ref(origin)  # (weak: the origin holds its copies, and a value its move)
         if origin.copies is None:
             origin.copies = []
         origin.copies.append(duplicate)

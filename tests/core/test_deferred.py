@@ -684,6 +684,23 @@ def test_computed_values_are_not_kept_alive_by_pending_work():
     assert_all_ranks(_deferred.pending_count(d.comm) > 0, "")  # still waiting for the flush that agrees
 
 
+def test_a_moved_pending_value_is_freed_without_the_cycle_collector():
+    d = distribute(np.random.default_rng(8).random((200, 30)), "block")
+    was = gc.isenabled()
+    gc.disable()  # (refcounts alone: no cycle between a value, its copies and its move)
+    try:
+        y = np.sin(d[2:])
+        node = weakref.ref(y._expr)
+        r = d[:-2] + y  # y moves to d[:-2]'s layout
+        nd.evaluate(r)
+        del y, r
+        freed = node() is None
+    finally:
+        if was:
+            gc.enable()
+    assert_all_ranks(freed, "a moved value outlived its array")
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic"])
 def test_sum_with_a_dtype_other_than_the_expression_s(case):
     x = np.linspace(0, 1, 30_001, dtype=np.float32)
