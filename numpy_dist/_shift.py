@@ -136,7 +136,16 @@ class _PendingSource:
 
 def _zeros(node: Node, key: tuple) -> np.ndarray:
     """Stand-in values of a failed computation (every rank still sends its share; the failure is raised later)."""
-    return np.zeros(tuple(len(range(*k.indices(n))) for k, n in zip(key, node.shape)), node.dtype)
+    return np.zeros(_region_shape(_normalized(key, node.shape)), node.dtype)
+
+
+def _normalized(key: tuple, shape: tuple) -> tuple:
+    """``key`` (slices of step 1 into a block of ``shape``) with plain start and stop, as Pieces keeps keys."""
+    return tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, shape))
+
+
+def _region_shape(key: tuple) -> tuple:
+    return tuple(k.stop - k.start for k in key)
 
 
 def _copy_size(root: Node) -> int:
@@ -162,8 +171,8 @@ def region_copies(root: Node, key: tuple) -> Region:
     Operands computed already are sliced; pending ones are copied too (each
     once).  Every copy names the queued node it computes part of.
     """
-    key = tuple(slice(*k.indices(n)[:2]) for k, n in zip(key, root.shape))
-    shape = tuple(k.stop - k.start for k in key)
+    key = _normalized(key, root.shape)
+    shape = _region_shape(key)
     made: dict[int, Any] = {}  # id of an operand (node or pieces) -> its copy: each is copied once
     order: list[Node] = []
 

@@ -4,8 +4,9 @@ The DistArray run turns deferral on for the call only, with tiny chunks so that 
 small blocks are walked in several chunks, and settles the result inside the call; NumPy runs
 the same chain eagerly.  Both runs report floating-point errors as warnings (the fuzzer ignores them
 elsewhere): the result is the value and the set of warnings, so an error a deferred evaluation loses or
-reports twice counts as a mismatch.  Some cases start from an array lent to ``nd.asarray`` (its blocks view a
-NumPy array), dropped or held and overwritten after the chain.  Values are compared bit for bit (a full sum: within its rounding).
+reports twice counts as a mismatch.  Some cases start from an array lent to ``nd.asarray`` (its blocks
+view a NumPy array), dropped or held and overwritten after the chain.  Values are compared bit for bit
+(a full sum: within its rounding).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
 def _stencil(x: Any, kind: int = 0) -> Any:
     """Shifted slices of one array (operands laid out alike up to a shift), in several shapes of stencil code:
     pending operands moved to another layout, moved again inside a larger expression (the heat equation's
-    update), held while they are moved, moved first, moved far (half the axis), with FP warnings; 0-d raises
-    as NumPy does."""
+    update), held while they are moved, moved first, moved far (half the axis), with FP warnings, moved again
+    and again, computed on one rank alone between two moves; 0-d raises as NumPy does."""
     if kind == 1:  # the heat equation's update: a pending sum moved, inside an expression moved again
         if np.ndim(x) >= 2:
             return x[1:-1, 1:-1] + 0.1 * (x[:-2, 1:-1] + x[2:, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:]
@@ -55,17 +56,17 @@ def _stencil(x: Any, kind: int = 0) -> Any:
         return x[:len(x) - k] * 3 - (x[k:] + 1) if np.ndim(x) else x[1:]
     if kind == 5:  # FP errors seen while computing a moved operand's halo and its kept part
         return np.sqrt(x[1:]) - np.log(x[:-1])
+    if kind == 6:  # a value and an expression of it moved again and again (copies of copies, then too many)
+        y = x[1:-1]
+        for i in range(9):
+            y = (x[:-2] if i % 2 == 0 else x[1:-1]) + y * 0.5 + y
+        return y
     if kind == 7:  # a moved pending value computed on one rank alone (.local), then moved again
         s = np.cos(x[2:])
         a = x[:-2] + s
         if isinstance(s, nd.DistArray) and s.distribution.rank == 0:
             s.local  # noqa: B018 - rank-dependent user code
         return a * 2 - (x[:-2] - s)
-    if kind == 6:  # a value and an expression of it moved again and again (copies of copies, then too many)
-        y = x[1:-1]
-        for i in range(9):
-            y = (x[:-2] if i % 2 == 0 else x[1:-1]) + y * 0.5 + y
-        return y
     if np.ndim(x) >= 2:
         return x[1:-1, 1:-1] * 2 - x[:-2, 1:-1] + x[2:, 1:-1] - x[1:-1, :-2] * x[1:-1, 2:]
     return x[1:] - x[:-1] * 3
@@ -80,40 +81,38 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
         lazy = isinstance(a, nd.DistArray)
         previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
         _deferred.CHUNK_ELEMENTS = 7
-        whole = None
-        seen = warnings.catch_warnings(record=True)
-        caught = seen.__enter__()
-        warnings.simplefilter("always", RuntimeWarning)
-        _deferred.set_warning_baseline()  # (this recorder is the program's delivery: calls still defer)
-        errors = np.errstate(divide="warn", over="warn", invalid="warn", under="ignore")
-        errors.__enter__()
         try:
-            if lazy and lent:
-                whole = nd.asnumpy(a)
-                a = nd.asarray(whole)
-                b = nd.asarray(nd.asnumpy(b)) if isinstance(b, nd.DistArray) else b  # (same layout: defers)
-                if lent == "dropped":
-                    whole = None
-            x = a
-            for f in steps:
-                x = f(x, b)
-            if stencil is not None:
-                x = _stencil(x, stencil)
-            if whole is not None:
-                whole[...] = 0  # the caller writes its array: values computed from it are already fixed
-            if summed:
-                x = np.sum(x)
-            if lazy and isinstance(x, nd.DistArray):
-                nd.evaluate(x)  # settled (and its FP flags agreed) inside the call
+            with warnings.catch_warnings(record=True) as caught, \
+                    np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
+                warnings.simplefilter("always", RuntimeWarning)
+                _deferred.set_warning_baseline()  # (this recorder is the program's delivery: calls still defer)
+                whole = None
+                try:
+                    if lazy and lent:
+                        whole = nd.asnumpy(a)
+                        a = nd.asarray(whole)
+                        b = nd.asarray(nd.asnumpy(b)) if isinstance(b, nd.DistArray) else b  # (same layout)
+                        if lent == "dropped":
+                            whole = None
+                    x = a
+                    for f in steps:
+                        x = f(x, b)
+                    if stencil is not None:
+                        x = _stencil(x, stencil)
+                    if whole is not None:
+                        whole[...] = 0  # the caller writes its array: values computed from it are already fixed
+                    if summed:
+                        x = np.sum(x)
+                    if lazy and isinstance(x, nd.DistArray):
+                        nd.evaluate(x)  # settled (and its FP flags agreed) inside the call
+                finally:
+                    if lazy:
+                        nd.evaluate(a)  # nothing may stay pending past the case, even after an error
             # (0-d: NumPy's chain runs on scalars after its first step, and scalar math warns on its own terms)
             return x, "; ".join(sorted({str(w.message) for w in caught if w.category is RuntimeWarning
                                         and np.ndim(a) and np.ndim(x)}))
         finally:
-            if lazy:
-                nd.evaluate(a)  # nothing may stay pending past the case, even after an error
-            errors.__exit__(None, None, None)
-            seen.__exit__(None, None, None)
-            _deferred.set_warning_baseline()
+            _deferred.set_warning_baseline()  # (the fuzzer's recorder again)
             _deferred.set_enabled(previous)
             _deferred.CHUNK_ELEMENTS = chunk
     return call
