@@ -48,9 +48,11 @@ from . import _config, checks
 from . import comm as _comm
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
-           "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "set_enabled",
-           "consumable", "reduce_add", "set_warning_baseline", "Reporting", "Pieces", "Region", "SCALARS",
-           "errstate_settings", "loop_types", "scalar_fits", "register_shift_handler", "array_type"]
+           "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "pending_nodes",
+           "set_enabled", "set_warning_baseline", "Reporting", "Pieces", "Region", "SCALARS",
+           "errstate_settings", "loop_types", "scalar_fits", "register_shift_handler", "array_type", "walk_order",
+           "walk_plan", "chunk_spans", "run_chunks", "settle_nodes", "capture_on", "capture_off", "evaluate_quietly",
+           "LEAF", "PIECES"]
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
@@ -61,6 +63,7 @@ _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by 
 _pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creation order)
 _exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
 _lent: set[int] = set()  # ids of the memory owners of arrays lent to asarray: exposed while held elsewhere
+_held: set[int] = set()  # ids of the communicators whose pending work an operation consumes (see operation)
 _EXC_BIT = 16
 SCALARS = (int, float, complex)
 
@@ -477,7 +480,7 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     entry[1].append(node)
     node.queue = entry[1]
     if exposed:  # user code may write an operand's block before the value is needed: compute it now
-        _evaluate_quietly(node)
+        evaluate_quietly(node)
     if len(entry[1]) >= LIMIT:
         flush(comm)  # every rank holds as many nodes: all take this turn together
     return result
@@ -489,105 +492,38 @@ def operation(comm: Any, body: Callable[[], Any], settle: bool = True, spare: No
     ``comm`` None (no operand tells the communicator) or ``settle=False`` (a read
     of settled arrays, which writes nothing a pending expression reads) skip the flush.
     ``spare``: a pending operand the operation consumes in its own pass (a fused
-    reduction; the caller decides on global facts); the pending work is settled
-    when the operation ends instead.
+    reduction, an assignment; the caller decides on global facts); the pending
+    work is settled when the operation ends instead, and operations inside it
+    (``np.shape`` of an operand ...) leave it pending too.
     """
     global depth
-    if settle and comm is not None and _pending:
+    holds = spare is not None and comm is not None and id(comm) not in _held
+    if settle and comm is not None and _pending and id(comm) not in _held:
         flush(comm, spare)
+    if holds:
+        _held.add(id(comm))
     depth += 1
     try:
         result = body()
     finally:
         depth -= 1
-    if spare is not None:
+        if holds:
+            _held.discard(id(comm))
+    if holds:
         flush(comm)
     return result
-
-
-# --------------------------------------------------------------------------
-# Reductions that consume a pending expression in the same pass
-# --------------------------------------------------------------------------
-
-
-def consumable(x: Any) -> Node | None:
-    """The pending node a fused reduction may consume: real or integer values (see :func:`reduce_add`)."""
-    node = x._expr if type(x) is _array_type else None
-    # Global facts only (pending-ness, dtype and the global size): every rank decides alike.  (Not the
-    # walk's order: whether a block is contiguous is local, so reduce_add() handles every order.)
-    if node is None or node.dtype.kind not in "biuf" or not x.size:
-        return None
-    return node
-
-
-def reduce_add(root: Node) -> np.ndarray:
-    """``np.add.reduce`` of ``root``'s whole block, bit for bit, without materialising the block.
-
-    NumPy sums a contiguous float block pairwise: halves split at a multiple of
-    8 until a leaf is short.  The leaves here are that recursion's nodes of at
-    most ``CHUNK_ELEMENTS`` elements, each computed from the expression into a
-    buffer and summed by NumPy's own loop (``initial=-0.0`` adds nothing, not
-    even to the sign of a zero); the partials are added in the recursion's
-    order.  Integer sums are exact in any order.  An expression walked by rows
-    (a view's rows are not NumPy's flat order) is computed, then summed by
-    NumPy as the eager call sums it.
-    """
-    if root.block is not None:  # computed already (by .local on this rank): NumPy's sum of it, the same bits
-        return np.asarray(np.add.reduce(root.block, axis=None))
-    if root.order == "R":
-        try:
-            evaluate(root)
-        except Exception:
-            root.computed, root.exc = True, None  # the reduction agrees on this failure
-            raise
-        return np.asarray(np.add.reduce(root.block, axis=None))
-    leaves: list[tuple[int, int]] = []
-    tree = _pairwise_tree(0, math.prod(root.shape), leaves)
-    zero = root.dtype.type(-0.0) if root.dtype.kind == "f" else None
-    partials: list = [None] * len(leaves)
-
-    def consume(i: int, chunk: np.ndarray) -> None:
-        partials[i] = np.add.reduce(chunk) if zero is None else np.add.reduce(chunk, initial=zero)
-
-    # The consumed value itself is not kept (a later use computes it again); operands somebody holds are.
-    nodes = _plan(root)
-    keep = [n is not root and n.holder is not None and n.holder() is not None for n in nodes]
-    token = _capture_on()
-    try:
-        blocks = _run_chunks(nodes, keep, root.order, root.shape, leaves, consume)
-    except Exception:
-        root.computed = True  # the reduction agrees on this failure; a later use computes the value again
-        raise
-    finally:
-        _capture_off(token)
-    _settle(nodes, blocks)
-    return np.asarray(_combine_tree(tree, partials))
-
-
-def _pairwise_tree(lo: int, hi: int, leaves: list) -> Any:
-    """NumPy's pairwise-summation split of ``[lo, hi)`` down to chunk-sized leaves (leaf indices).
-
-    NumPy splits only above its block of 128 elements, so no leaf is shorter than that.
-    """
-    n = hi - lo
-    if n <= max(CHUNK_ELEMENTS, 128):
-        leaves.append((lo, hi))
-        return len(leaves) - 1
-    half = n // 2
-    half -= half % 8
-    return (_pairwise_tree(lo, lo + half, leaves), _pairwise_tree(lo + half, hi, leaves))
-
-
-def _combine_tree(tree: Any, partials: list) -> Any:
-    if isinstance(tree, int):
-        return partials[tree]
-    return np.add(_combine_tree(tree[0], partials), _combine_tree(tree[1], partials))
 
 
 def pending_count(comm: Any) -> int:
     """Nodes created on ``comm`` since its last collective flush (the same number on every rank)."""
     entry = _pending.get(id(comm))
     return 0 if entry is None else len(entry[1])
+
+
+def pending_nodes(comm: Any) -> list:
+    """What a flush of ``comm`` will agree on, in creation order (a computed node's entry is its summary)."""
+    entry = _pending.get(id(comm))
+    return [] if entry is None else list(entry[1])
 
 
 # --------------------------------------------------------------------------
@@ -682,7 +618,7 @@ def expose(block: np.ndarray) -> None:
 # --------------------------------------------------------------------------
 
 
-def _plan(root: Node) -> list[Node]:
+def walk_order(root: Node) -> list[Node]:
     """Nodes to compute for ``root``, operands first (each once)."""
     order: list[Node] = []
     seen: set[int] = set()
@@ -707,11 +643,11 @@ def _plan(root: Node) -> list[Node]:
 _current = _comm._fp_sink
 
 
-def _capture_on(node: Node | None = None) -> Any:
+def capture_on(node: Node | None = None) -> Any:
     return _comm.capture_fp(node)
 
 
-def _capture_off(token: Any) -> None:
+def capture_off(token: Any) -> None:
     _comm.release_fp(token)  # (and the sink is no longer the last node, whose block it would keep alive)
 
 
@@ -727,32 +663,32 @@ def evaluate(root: Node) -> None:
     if not fused:  # one call on computed operands: exactly the eager call (chunks would save nothing)
         _evaluate_one(root)
         return
-    nodes = _plan(root)
+    nodes = walk_order(root)
     keep = [n is root or (n.holder is not None and n.holder() is not None) for n in nodes]
-    token = _capture_on()
+    token = capture_on()
     try:
         if math.prod(root.shape) <= CHUNK_ELEMENTS:
             blocks = _run_whole(nodes, keep)
         else:
-            blocks = _run_chunks(nodes, keep, root.order, root.shape)
+            blocks = run_chunks(nodes, keep, root.order, root.shape)
     except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
         root.exc = exc
         raise
     finally:
-        _capture_off(token)
-    _settle(nodes, blocks)
+        capture_off(token)
+    settle_nodes(nodes, blocks)
 
 
 def _evaluate_one(node: Node) -> None:
     ins = [a.block if type(a) is Node else a for a in node.args]
-    token = _capture_on(node)
+    token = capture_on(node)
     try:
         out = node.ufunc(*ins)
     except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
         node.exc = exc
         raise
     finally:
-        _capture_off(token)
+        capture_off(token)
     node.computed = True
     node.block, node.args = (out if type(out) is np.ndarray else np.asarray(out)), []
     holder = node.holder() if node.holder is not None else None
@@ -761,7 +697,7 @@ def _evaluate_one(node: Node) -> None:
     _release(node)
 
 
-def _settle(nodes: list[Node], blocks: list) -> None:
+def settle_nodes(nodes: list[Node], blocks: list) -> None:
     """Mark ``nodes`` computed; those given a block hand it to their DistArray."""
     _mark_regions(nodes)
     for node, block in zip(nodes, blocks):
@@ -801,36 +737,37 @@ def _run_whole(nodes: list[Node], keep: list[bool]) -> list:
     return [values[id(n)] if k else None for n, k in zip(nodes, keep)]
 
 
-def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spans: list | None = None,
-                consume: Callable[[int, np.ndarray], None] | None = None) -> list:
-    """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once.
-
-    ``spans`` (flat ranges) replaces the regular chunks; ``consume(i, values)``
-    receives the last node's values for span ``i`` (a fused reduction).  Where
-    each operand comes from is worked out once, before the walk: per chunk only
-    slices and NumPy's calls remain.
-    """
-    blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
-              for n, k in zip(nodes, keep)]
+def chunk_spans(mode: str, shape: tuple, spans: list | None = None) -> tuple[list, int, int]:
+    """A walk's chunks: ``(spans, step, row)``, rows of ``row`` elements (mode R) or flat ranges (C, F)."""
     total = math.prod(shape)
-    row = 1
     if mode == "R":
         row = total // shape[0]
         step = max(1, CHUNK_ELEMENTS // max(row, 1))
-        spans = [(i, min(i + step, shape[0])) for i in range(0, shape[0], step)]
-        outs = list(blocks)
-    else:
-        step = CHUNK_ELEMENTS if spans is None else max(stop - start for start, stop in spans)
-        if spans is None:
-            spans = [(i, min(i + step, total)) for i in range(0, total, step)]
-        outs = [None if b is None else b.ravel(order="K") for b in blocks]
+        return [(i, min(i + step, shape[0])) for i in range(0, shape[0], step)], step, row
+    step = CHUNK_ELEMENTS if spans is None else max(stop - start for start, stop in spans)
+    return spans or [(i, min(i + step, total)) for i in range(0, total, step)], step, 1
+
+
+def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spans: list | None = None,
+               consume: Callable[[int, np.ndarray], None] | None = None, plan: list | None = None) -> list:
+    """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once.
+
+    ``spans`` (flat ranges) replaces the regular chunks; ``consume(i, values)``
+    receives the last node's values for span ``i`` (a fused reduction, an
+    assignment).  Where each operand comes from is worked out once, before the
+    walk (``plan``, :func:`walk_plan`): per chunk only slices and NumPy's calls remain.
+    """
+    blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
+              for n, k in zip(nodes, keep)]
+    spans, step, row = chunk_spans(mode, shape, spans)
+    outs = list(blocks) if mode == "R" else [None if b is None else b.ravel(order="K") for b in blocks]
     buffers = [None if b is not None else np.empty(step * row, n.dtype) for n, b in zip(nodes, blocks)]
-    plan = _walk_plan(nodes, mode)
+    plan = plan or walk_plan(nodes, mode)
     for k, (start, stop) in enumerate(spans):
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
-            ins = [values[x] if kind == _VALUE else x[start:stop] if kind == _LEAF else
-                   x.rows(start, stop) if kind == _PIECES else x for kind, x in plan[i]]
+            ins = [values[x] if kind == _VALUE else x[start:stop] if kind == LEAF else
+                   x.rows(start, stop) if kind == PIECES else x for kind, x in plan[i]]
             _current[0] = node  # (after the operands: reading a region records into its own copies)
             if outs[i] is not None:
                 out = outs[i][start:stop]
@@ -845,10 +782,10 @@ def _run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, sp
     return blocks
 
 
-_VALUE, _LEAF, _PIECES, _CONSTANT = range(4)
+_VALUE, LEAF, PIECES, _CONSTANT = range(4)
 
 
-def _walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
+def walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
     """For each node's operands, where a chunked walk reads them: a value computed earlier in the same
     chunk (its index), a leaf block in the walk's order (sliced per chunk), shifted pieces, or a constant."""
     position = {id(n): i for i, n in enumerate(nodes)}
@@ -868,11 +805,11 @@ def _walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
         for a in node.args:
             if type(a) is Node:
                 j = position.get(id(a))
-                specs.append((_VALUE, j) if j is not None else (_LEAF, leaf(a.block)))
+                specs.append((_VALUE, j) if j is not None else (LEAF, leaf(a.block)))
             elif type(a) is np.ndarray:
-                specs.append((_LEAF, leaf(a)))
+                specs.append((LEAF, leaf(a)))
             elif type(a) is Pieces:  # (only in a walk by rows)
-                specs.append((_PIECES, a))
+                specs.append((PIECES, a))
             else:
                 specs.append((_CONSTANT, a))
         plan.append(specs)
@@ -884,7 +821,7 @@ def _walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
 # --------------------------------------------------------------------------
 
 
-def _evaluate_quietly(node: Node) -> None:
+def evaluate_quietly(node: Node) -> None:
     """Evaluate, keeping an exception on the node (agreed and raised at the next flush)."""
     try:
         evaluate(node)
@@ -903,7 +840,7 @@ def _evaluate_all(nodes: list[Node]) -> None:
             node.computed = True
             _release(node)
             continue
-        _evaluate_quietly(node)
+        evaluate_quietly(node)
 
 
 def flush_local(comm: Any) -> None:

@@ -39,7 +39,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from . import _config, _deferred, checks
 from . import comm as _comm
 
-__all__ = ["binary_operator", "unary_operator", "operator_pair", "try_unary_call", "ENABLED",
+__all__ = ["binary_operator", "unary_operator", "operator_pair", "try_unary_call", "temporary_assigned", "ENABLED",
            "register_array_type", "install_shifted_kernel"]
 
 _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
@@ -245,11 +245,32 @@ def _calibrate() -> dict[str, int] | None:
     if not (temp_self < min(named_self, inner[0]) and temp_other < min(named_other, inner[1])
             and temp_reflected < min(named_reflected, inner[2])):
         return None
+    assigned: list[int] = []
+
+    class SetitemProbe:
+        def __setitem__(self, key: Any, value: Any) -> None:
+            assigned.append(sys.getrefcount(value))
+
+    target = SetitemProbe()
+    target[0] = Probe()
+    target[0] = named
+
+    def assign_in_function(x: Any) -> None:
+        target[0] = x
+
+    assign_in_function(named)
     return {"self": temp_self, "other": temp_other, "reflected_self": temp_reflected,
             # -1: never (the override machinery's count did not tell a temporary apart)
-            "ufunc_call": temp_call if temp_call < min(named_call, inner_call) else -1}
+            "ufunc_call": temp_call if temp_call < min(named_call, inner_call) else -1,
+            "assigned": assigned[0] if assigned[0] < min(assigned[1:]) else -1}
 
 
 _counts = _calibrate() if sys.version_info < (3, 14) else None
 ENABLED: bool = _counts is not None and _config.ELIDE
-_TEMP: dict[str, int] = _counts or {"self": -2, "other": -2, "reflected_self": -2, "ufunc_call": -2}
+_TEMP: dict[str, int] = _counts or {"self": -2, "other": -2, "reflected_self": -2, "ufunc_call": -2, "assigned": -2}
+
+
+def temporary_assigned(refs: int) -> bool:
+    """Whether the value of ``d[key] = value`` is a temporary: ``refs`` is ``sys.getrefcount(value)``
+    taken first thing in ``__setitem__`` (the assignment may then consume it, :mod:`numpy_dist._consumers`)."""
+    return ENABLED and refs == _TEMP["assigned"]

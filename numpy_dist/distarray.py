@@ -19,7 +19,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import _deferred, _elision, _implicit, _shift, checks  # (_shift: deferral of shifted operands)
+from . import _consumers, _deferred, _elision, _implicit, _shift, checks  # (_shift: deferral of shifted operands)
 from . import comm as _comm
 from ._docstrings import shared_parameters
 from ._elision import operator_pair, try_unary_call, unary_operator
@@ -75,7 +75,7 @@ def _hook(name: str) -> Callable[..., Any]:
 
 
 # NumPy functions whose implementation sums a pending first argument without materialising it
-# (dispatch.ufunc_reduce asks numpy_dist._deferred.reduce_add).
+# (dispatch.ufunc_reduce asks numpy_dist._consumers.reduce_add).
 _FUSED_REDUCTIONS = frozenset({np.sum, np.mean})
 
 
@@ -556,7 +556,7 @@ class DistArray(NDArrayOperatorsMixin):
         # A reduction of a pending expression reads it in its own pass (it is not computed first).
         # (Not with an ``out``: the pending work stays pending through such a call, and must not see it written.)
         fusable = func in _FUSED_REDUCTIONS and args and len(args) < 4 and kwargs.get("out") is None
-        spare = _deferred.consumable(args[0]) if fusable else None
+        spare = _consumers.consumable(args[0]) if fusable else None
         return _deferred.operation(self._dist.comm, lambda: _HOOKS["array_function"](self, func, types, args, kwargs),
                                    spare=spare)
 
@@ -586,20 +586,32 @@ class DistArray(NDArrayOperatorsMixin):
     def __getitem__(self, key: Any) -> Any:
         getitem = _HOOKS["getitem"]
         checks.check_same_comm((self, key))
-        if checks.active():
-            with checks.checked(self.comm, "__getitem__", (self, key)):
-                return getitem(self, key)
         # A basic index of a settled array reads only it: deferred work may stay pending (stencils fuse).
         settle = self._expr is not None or not _basic_key(key)
+        if checks.active():  # (named for the watchdog, and still an operation: no block is handed out)
+            with checks.checked(self.comm, "__getitem__", (self, key)):
+                return _deferred.operation(self._dist.comm, lambda: getitem(self, key), settle)
         return _deferred.operation(self._dist.comm, lambda: getitem(self, key), settle)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        temporary = _elision.temporary_assigned(sys.getrefcount(value))  # first: before more references exist
         setitem = _HOOKS["setitem"]
         checks.check_same_comm((self, key, value))
+        comm = self._dist.comm
+        # A pending value (global): the assignment may write it straight into this array
+        # (numpy_dist._consumers.assign); what else is pending is computed first, on each rank.
+        spare = value._expr if type(value) is DistArray else None
+
+        def assign() -> None:
+            if spare is not None:
+                _consumers.settle_others(comm, spare)
+            setitem(self, key, value, temporary)
+
         if checks.active():
             with checks.checked(self.comm, "__setitem__", (self, key, value)):
-                return setitem(self, key, value)
-        _deferred.operation(self._dist.comm, lambda: setitem(self, key, value))
+                _deferred.operation(comm, assign, spare=spare)
+            return
+        _deferred.operation(comm, assign, spare=spare)
 
     # -- scalar conversions (collective) --------------------------------------------------
     def __len__(self) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _consumers
 from . import comm as _comm
 from .creation import asnumpy, gather_selection, resolve_distribution
 from .dispatch.fallback import fallback, fallback_policy
@@ -434,12 +435,15 @@ def _check_scalar_value(d: DistArray, value: Any) -> None:
             np.empty(1, d.dtype)[...] = value
 
 
-def setitem(d: DistArray, key: Any, value: Any) -> None:
-    """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy."""
+def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None:
+    """``d[key] = value`` (collective); ``value`` a scalar, NumPy array or DistArray, broadcast as in NumPy.
+
+    ``temporary``: nothing else refers to ``value``; a pending one may be computed straight into ``d``.
+    """
     # NumPy's order of errors: the index's types, then (basic indexing) integer bounds, then the
     # value's conversion (OverflowError ...), then the shapes and (fancy indexing) the index arrays' bounds.
     if is_field_key(key):  # assignment through the fields' view, as NumPy does
-        setitem(field_view(d, key), Ellipsis, value)
+        setitem(field_view(d, key), Ellipsis, value, temporary)
         return
     if d.dtype.names is not None and isinstance(value, (tuple, list)):  # tuples are records, as NumPy reads them
         value = np.asarray(value, dtype=d.dtype)
@@ -464,8 +468,13 @@ def setitem(d: DistArray, key: Any, value: Any) -> None:
         value = converted_value(d, value)
         numpy_verdict(d.shape, entries, np.shape(value))
         value = _without_leading_ones(value, len(result_shape))
-        local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
         new_axes = [i for i, k in enumerate(work) if k is None]
+        if (temporary and isinstance(value, DistArray) and value._expr is not None and not int_axes and not new_axes
+                and value.shape == view.shape and value.distribution == view.distribution
+                and all(type(k) is slice for k in base_key)  # (a view of the block: not unstructured rows)
+                and _consumers.assign(value._expr, base.local[base_key])):
+            return  # (local: either way nothing is sent)
+        local_value = _aligned_value(value, view.distribution, result_shape, int_axes)
         target = base.local[base_key]
         if new_axes:
             local_value = np.asarray(local_value)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .. import _deferred
+from .. import _consumers
 from .. import comm as _comm
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution
@@ -169,7 +169,7 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
             probe = ufunc.reduce(np.ones((1,) * array.ndim, array.dtype), **{**opts, "where": True})
             return np.empty(tuple(0 if i in axes else n for i, n in enumerate(dist.local_shape)), probe.dtype)
         if fused is not None:  # a pending expression, summed chunk by chunk as NumPy sums its block
-            return _deferred.reduce_add(fused).reshape((1,) * array.ndim)
+            return _consumers.reduce_add(fused).reshape((1,) * array.ndim)
         return reduce_local(ufunc, local, opts, ufunc in ASSOCIATIVE)  # file-mapped blocks: in bounded chunks
 
     part = _comm.agreed_call(dist.comm, kernel, fp="reduce")
@@ -186,12 +186,12 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
 
 
 def _fused_sum(ufunc: np.ufunc, array: DistArray, axes: tuple[int, ...], opts: dict) -> Any:
-    """The pending node a full sum may consume in its own pass (``numpy_dist._deferred``), or None.
+    """The pending node a full sum may consume in its own pass (``numpy_dist._consumers``), or None.
 
     Every rank decides alike: pending-ness, the node's dtype and layout are global; a rank whose
     block is empty sums nothing in either path.
     """
-    node = _deferred.consumable(array)
+    node = _consumers.consumable(array)
     if (node is None or ufunc is not np.add or len(axes) != array.ndim or set(opts) != {"axis", "dtype", "keepdims"}
             or opts["dtype"] is not None and np.dtype(opts["dtype"]) != node.dtype):  # (dtype == None is True)
         return None

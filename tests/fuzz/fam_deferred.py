@@ -72,15 +72,47 @@ def _stencil(x: Any, kind: int = 0) -> Any:
     return x[1:] - x[:-1] * 3
 
 
+def _assign(t: Any, kind: int) -> None:
+    """An assignment of an expression of ``t`` into ``t`` (one the library may compute straight into ``t``):
+    reading the rows behind those it writes, ahead, far behind, a stencil, everything, columns, with a value
+    held by name, of another dtype; 0-d raises as NumPy does."""
+    if kind == 0:
+        t[1:] = t[:-1] * 0.5 + t[1:]
+    elif kind == 1:
+        t[:-1] = t[1:] - t[:-1]
+    elif kind == 2:
+        k = max(1, len(t) // 3)
+        t[k:] = t[:-k] + 1
+    elif kind == 3 and np.ndim(t) >= 2:
+        t[1:-1, 1:-1] = t[1:-1, 1:-1] + 0.1 * (t[:-2, 1:-1] + t[2:, 1:-1] + t[1:-1, :-2] + t[1:-1, 2:]
+                                                - 4 * t[1:-1, 1:-1])
+    elif kind == 3:
+        t[1:-1] = t[1:-1] + 0.25 * (t[:-2] + t[2:] - 2 * t[1:-1])
+    elif kind == 4:
+        t[...] = t * 2 + np.sin(t)
+    elif kind == 5 and np.ndim(t) >= 2:
+        t[:, 1:] = t[:, :-1] - t[:, 1:]
+    elif kind == 5:
+        t[::-1] = t + 1
+    elif kind == 6:
+        held = t[:-1] + 1
+        t[1:] = held * t[1:]
+        t[:-1] = t[:-1] - held
+    else:
+        t[1:] = t[:-1] / 3
+
+
 def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
-                   stencil: int | None = None, lent: str = "") -> Callable[[Any, Any], Any]:
+                   stencil: int | None = None, lent: str = "",
+                   assign: tuple[int, str] | None = None) -> Callable[[Any, Any], Any]:
     """``lent``: the operands are remade by ``nd.asarray`` of NumPy copies (their blocks view those copies),
     the first one's then dropped ("dropped": the chain may defer) or kept and overwritten once the chain
-    is written ("held": the chain must not see the write)."""
+    is written ("held": the chain must not see the write).  ``assign``: an assignment (:func:`_assign`) into
+    the chain's result or into its first operand, which the pending chain reads (then both are the result)."""
     def call(a: Any, b: Any) -> Any:
         lazy = isinstance(a, nd.DistArray)
         previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
-        _deferred.CHUNK_ELEMENTS = 7
+        _deferred.CHUNK_ELEMENTS = 3 if assign is not None else 7  # (an assignment walks the tiny blocks too)
         try:
             with warnings.catch_warnings(record=True) as caught, \
                     np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
@@ -99,18 +131,25 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
                         x = f(x, b)
                     if stencil is not None:
                         x = _stencil(x, stencil)
+                    if assign is not None and assign[1] == "result":
+                        _assign(x, assign[0])
+                    elif assign is not None:
+                        _assign(a, assign[0])
+                        x = (x, a)
                     if whole is not None:
                         whole[...] = 0  # the caller writes its array: values computed from it are already fixed
                     if summed:
-                        x = np.sum(x)
-                    if lazy and isinstance(x, nd.DistArray):
-                        nd.evaluate(x)  # settled (and its FP flags agreed) inside the call
+                        x = np.sum(x[0]) if isinstance(x, tuple) else np.sum(x)
+                    for r in x if isinstance(x, tuple) else (x,):
+                        if lazy and isinstance(r, nd.DistArray):
+                            nd.evaluate(r)  # settled (and its FP flags agreed) inside the call
                 finally:
                     if lazy:
                         nd.evaluate(a)  # nothing may stay pending past the case, even after an error
             # (0-d: NumPy's chain runs on scalars after its first step, and scalar math warns on its own terms)
+            first = x[0] if isinstance(x, tuple) else x
             return x, "; ".join(sorted({str(w.message) for w in caught if w.category is RuntimeWarning
-                                        and np.ndim(a) and np.ndim(x)}))
+                                        and np.ndim(a) and np.ndim(first)}))
         finally:
             _deferred.set_warning_baseline()  # (the fuzzer's recorder again)
             _deferred.set_enabled(previous)
@@ -119,7 +158,7 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
 
 
 def deferred_chain(rng: np.random.Generator) -> Case:
-    shape = shape_of(rng)
+    shape = shape_of(rng, big=rng.random() < 0.5)  # (big: blocks of several chunks, at every rank count)
     dt = dtype_of(rng, "buif")
     x = data(rng, shape, dt, specials=rng.random() < 0.5)
     y = data(rng, shape, dtype_of(rng, "buif"), specials=rng.random() < 0.3)
@@ -129,10 +168,17 @@ def deferred_chain(rng: np.random.Generator) -> Case:
     name = " -> ".join(n for n, _ in chosen) + (f" -> stencil {stencil}" if stencil is not None else "") + (
         " -> sum" if summed else "")
     lent = pick(rng, ["", "", "dropped", "held"])
+    assign = None
+    # Not into a lent array the caller overwrites (NumPy's run has no such caller), nor into a 0-d result
+    # (NumPy's chain gives a scalar there).
+    if rng.random() < 0.4 and (shape or lent != "held"):
+        into = "operand" if not shape or lent != "held" and rng.random() < 0.5 else "result"
+        assign = (int(rng.integers(0, 8)), into)
+        name += f" -> assignment {assign[0]} into the {assign[1]}"
     name += f" (lent array, {lent})" if lent else ""
     n = max(1, math.prod(shape))
     return Case(f"deferred {name} on {shape} {x.dtype}, y {y.dtype}", [x, y],
-                _deferred_call([f for _, f in chosen], summed, stencil, lent),
+                _deferred_call([f for _, f in chosen], summed, stencil, lent, assign),
                 ulps=16.0 * (math.log2(n) + 8) if summed else 0.0)
 
 
