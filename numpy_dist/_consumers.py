@@ -166,24 +166,26 @@ def assign(value: Node, target: np.ndarray) -> bool:
     delay = _write_delay(_operands_read(plan), flat, spans)
     if delay is None:
         return False
-    held = np.empty((delay, step * row), value.dtype)  # the last ``delay`` chunks, not written yet
+    held = np.empty((delay + 1 if delay else 0, step * row), value.dtype)  # chunks computed, not written yet
 
     def put(k: int) -> None:
         part = flat[spans[k][0]:spans[k][1]]
-        part[...] = held[k % delay, :part.size].reshape(part.shape)
+        part[...] = held[k % (delay + 1), :part.size].reshape(part.shape)
+
+    def ring(k: int, shape: tuple) -> np.ndarray:  # (chunk k is computed before chunk k - delay is written)
+        return held[k % (delay + 1), :math.prod(shape)].reshape(shape)
 
     def write(k: int, chunk: np.ndarray) -> None:
         if not delay:
             flat[spans[k][0]:spans[k][1]] = chunk
-            return
-        if k >= delay:
+        elif k >= delay:
             put(k - delay)
-        held[k % delay, :chunk.size] = chunk.reshape(-1)
 
     keep = [n is not value and n.holder is not None and n.holder() is not None for n in nodes]
     token = _deferred.capture_on()
     try:
-        blocks = _deferred.run_chunks(nodes, keep, mode, value.shape, consume=write, plan=plan)
+        blocks = _deferred.run_chunks(nodes, keep, mode, value.shape, consume=write, plan=plan,
+                                      into=ring if delay else None)
         for k in range(max(len(spans) - delay, 0), len(spans)):
             put(k)
     except Exception as exc:  # noqa: BLE001 - agreed at the flush after the assignment

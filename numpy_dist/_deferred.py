@@ -749,13 +749,15 @@ def chunk_spans(mode: str, shape: tuple, spans: list | None = None) -> tuple[lis
 
 
 def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spans: list | None = None,
-               consume: Callable[[int, np.ndarray], None] | None = None, plan: list | None = None) -> list:
+               consume: Callable[[int, np.ndarray], None] | None = None, plan: list | None = None,
+               into: Callable[[int, tuple], np.ndarray] | None = None) -> list:
     """Large blocks: the expression chunk by chunk, operands in small reused buffers, outputs written once.
 
     ``spans`` (flat ranges) replaces the regular chunks; ``consume(i, values)``
     receives the last node's values for span ``i`` (a fused reduction, an
-    assignment).  Where each operand comes from is worked out once, before the
-    walk (``plan``, :func:`walk_plan`): per chunk only slices and NumPy's calls remain.
+    assignment), which ``into(i, shape)`` gives the buffer for when set.  Where
+    each operand comes from is worked out once, before the walk (``plan``,
+    :func:`walk_plan`): per chunk only slices and NumPy's calls remain.
     """
     blocks = [np.empty(shape, n.dtype, order="F" if mode == "F" else "C") if k else None
               for n, k in zip(nodes, keep)]
@@ -763,6 +765,7 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
     outs = list(blocks) if mode == "R" else [None if b is None else b.ravel(order="K") for b in blocks]
     buffers = [None if b is not None else np.empty(step * row, n.dtype) for n, b in zip(nodes, blocks)]
     plan = plan or walk_plan(nodes, mode)
+    last = len(nodes) - 1
     for k, (start, stop) in enumerate(spans):
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
@@ -771,6 +774,8 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
             _current[0] = node  # (after the operands: reading a region records into its own copies)
             if outs[i] is not None:
                 out = outs[i][start:stop]
+            elif into is not None and i == last:
+                out = into(k, ((stop - start),) + shape[1:] if mode == "R" else (stop - start,))
             else:
                 out = buffers[i][:(stop - start) * row]
                 if mode == "R":
