@@ -500,8 +500,13 @@ def warn_at(site: tuple[str, int, dict] | None, message: str, category: type[War
         warnings.warn(message, category, stacklevel=2)
         return
     filename, lineno, globals_ = site
-    warnings.warn_explicit(message, category, filename, lineno, module=globals_.get("__name__"),
-                           registry=globals_.setdefault("__warningregistry__", {}), module_globals=globals_)
+    registry = globals_.setdefault("__warningregistry__", {})
+    try:
+        warnings.warn_explicit(message, category, filename, lineno, module=globals_.get("__name__"),
+                               registry=registry, module_globals=globals_)
+    except ImportError:  # code with no source file (``python -c``, the REPL): its loader cannot give the line
+        warnings.warn_explicit(message, category, filename, lineno, module=globals_.get("__name__"),
+                               registry=registry)
 
 
 # NumPy's floating-point errors of a local step are recorded into ``_fp_sink[0].flags`` while a capture is

@@ -74,6 +74,27 @@ def _hook(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"DistArray.{name} needs the full package: import numpy_dist") from None
 
 
+def _fast_power(x: DistArray, exponent: Any) -> np.ufunc | None:
+    """The ufunc ndarray's ``**`` uses for this exponent instead of ``np.power``, as NumPy chooses it.
+
+    ``x ** 2`` is ``np.square(x)`` (for booleans another dtype: int8, not power's
+    int64), and for float and complex arrays ``x ** -1`` is ``np.reciprocal(x)`` and
+    ``x ** 0.5`` ``np.sqrt(x)`` (the warnings name those functions).  Only for the
+    Python numbers themselves, and not for 0-d arrays, which stand for NumPy's
+    scalars (their ``**`` has no such path).
+    """
+    if not x.ndim or type(exponent) not in (int, float):
+        return None
+    kind = x.dtype.kind
+    if type(exponent) is int and exponent == 2 and kind in "bfc":
+        return np.square
+    if kind in "fc" and (type(exponent) is int and exponent == -1):
+        return np.reciprocal
+    if kind in "fc" and type(exponent) is float and exponent == 0.5:
+        return np.sqrt
+    return None
+
+
 # NumPy functions whose implementation sums a pending first argument without materialising it
 # (dispatch.ufunc_reduce asks numpy_dist._consumers.reduce_add).
 _FUSED_REDUCTIONS = frozenset({np.sum, np.mean})
@@ -1313,12 +1334,12 @@ class DistArray(NDArrayOperatorsMixin):
     _power, __rpow__ = operator_pair(np.power, "pow")
 
     def __pow__(self, other: Any) -> Any:
-        # ndarray's ``**`` computes ``x ** 2`` as ``np.square(x)``: the same values, but for booleans
-        # another dtype (int8, not power's int64).  A 0-d result stands for NumPy's scalar, whose ``**``
-        # has no such path.
-        if type(other) is int and other == 2 and self.dtype == np.bool_ and self.ndim:
-            return np.square(self)
-        return self._power(other)
+        fast = _fast_power(self, other)
+        return self._power(other) if fast is None else fast(self)
+
+    def __ipow__(self, other: Any) -> Any:
+        fast = _fast_power(self, other)
+        return NDArrayOperatorsMixin.__ipow__(self, other) if fast is None else fast(self, out=(self,))
     __and__, __rand__ = operator_pair(np.bitwise_and, "and")
     __or__, __ror__ = operator_pair(np.bitwise_or, "or")
     __xor__, __rxor__ = operator_pair(np.bitwise_xor, "xor")

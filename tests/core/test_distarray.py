@@ -193,3 +193,36 @@ def test_boolean_squared_is_int8_as_ndarray_computes_it(case):
     d = distribute(b, case)
     for e in (2, 3, 2.0, 0.5, True):
         assert_dist_equal(d ** e, b ** e)
+
+
+def _warned(f):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = f()
+    return result, sorted(str(w.message) for w in seen if issubclass(w.category, RuntimeWarning))
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured"])
+@pytest.mark.parametrize("dtype", [np.float16, np.float64, np.complex64, np.int32])
+@pytest.mark.parametrize("exponent", [2, -1, 0.5, 2.0, -1.0, 3])
+def test_powers_take_ndarrays_fast_paths(case, dtype, exponent):
+    """``x ** 2``, ``x ** -1`` and ``x ** 0.5`` are square, reciprocal and sqrt for ndarray (floats and complex):
+    the same values and dtypes as NumPy's, warnings named after the function NumPy ran, in place too."""
+    if np.dtype(dtype).kind == "i" and exponent == -1:
+        return  # (integers to negative powers raise: tested with the ufuncs)
+    x = np.array([0, 70000, 4, -1, 0.25, -3] if np.dtype(dtype).kind != "i" else [0, 7, 4, -1, 2, -3], dtype=dtype)
+    d = distribute(x, case)
+    expected, expected_warnings = _warned(lambda: x ** exponent)
+    got, got_warnings = _warned(lambda: nd.asnumpy(d ** exponent))
+    assert_dist_equal(nd.asarray(got), expected)
+    assert_all_ranks(got_warnings == expected_warnings, f"{got_warnings} vs {expected_warnings}")
+    if np.result_type(x, exponent) == x.dtype or np.dtype(dtype).kind != "i":
+        y, e = x.copy(), distribute(x, case)
+
+        def in_place(v):
+            v **= exponent
+            return v
+        expected, expected_warnings = _warned(lambda: in_place(y))
+        got, got_warnings = _warned(lambda: nd.asnumpy(in_place(e)))
+        assert_dist_equal(nd.asarray(got), expected)
+        assert_all_ranks(got_warnings == expected_warnings, f"in place: {got_warnings} vs {expected_warnings}")

@@ -198,6 +198,28 @@ def test_missing_mpi_library_gives_a_clear_import_error():
     assert "cannot load MPI library" in out, out
 
 
+_WARNING_CODE = ("import numpy as np, numpy_dist as nd\n"
+                 "x = nd.asarray(np.array([0.0, -1.0, 4.0]))\n"
+                 "print(nd.asnumpy(np.log(x) + x ** -1).tolist())\n")
+
+
+@pytest.mark.skipif(P != 1, reason="a subprocess of its own, whatever the rank count: once per test session")
+@pytest.mark.parametrize("how", ["-c", "-i"])
+def test_warnings_of_code_without_a_source_file(how):
+    # ``python -c`` and the interactive prompt: their module's loader has no source to show with a warning.
+    cmd = [sys.executable, "-c", _WARNING_CODE] if how == "-c" else [sys.executable, "-i", "-q"]
+    result = subprocess.run(cmd, input=None if how == "-c" else _WARNING_CODE, env=_clean_env(), text=True,
+                            capture_output=True, timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0 and "Traceback" not in out, out
+    x = np.array([0.0, -1.0, 4.0])
+    with np.errstate(all="ignore"):
+        assert str((np.log(x) + x ** -1).tolist()) in out, out
+    for warning in ("divide by zero encountered in log", "invalid value encountered in log",
+                    "divide by zero encountered in reciprocal", "invalid value encountered in add"):
+        assert warning in out, out
+
+
 # --------------------------------------------------------------------------
 # The benchmark runner ships in the package; plotting keeps the backend
 # --------------------------------------------------------------------------
