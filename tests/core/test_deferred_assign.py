@@ -8,7 +8,9 @@ bit for bit; small chunks make every block walk in many chunks at every rank cou
 
 from __future__ import annotations
 
+import math
 import sys
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -214,3 +216,24 @@ def test_another_dtype_is_cast_as_numpy_casts(dtype):
     d[1:] = d[:-1] * 0.75 + 1  # float64 values into the array's dtype
     u[1:] = u[:-1] * 0.75 + 1
     _exact(d, u)
+
+
+@pytest.mark.parametrize("case", ["block", "grid_bb"])
+def test_the_assignment_allocates_no_block_of_the_value(case):
+    # NumPy reports its buffers to tracemalloc: the walk's chunk buffers are all the stencil step allocates.
+    u = np.random.default_rng(19).standard_normal((1600, 200))
+    d = distribute(u, case)
+    block_bytes = math.prod(d.distribution.local_shape) * d.itemsize  # (not d.local: a block handed out is read at once)
+    _heat(u)
+    _heat(d)  # (a first step: caches filled)
+    nd.evaluate(d)
+    tracemalloc.start()
+    try:
+        _heat(d)
+        nd.evaluate(d)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _heat(u)
+    _exact(d, u)
+    assert_all_ranks(peak < 0.6 * block_bytes, f"peak {peak} bytes while assigning into a block of {block_bytes}")
