@@ -320,11 +320,6 @@ def scatter_points(local: np.ndarray, dist: Distribution, points: np.ndarray, va
         local[tuple(pos.T)] = got
 
 
-def gather_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, new_map) -> np.ndarray:
-    """``gather_points`` along axis 0 only: the block of ``A[rows]``."""
-    return gather_points(local, dist, rows.reshape(-1, 1), new_map)
-
-
 def scatter_rows(local: np.ndarray, dist: Distribution, rows: np.ndarray, values_local: np.ndarray,
                  new_map, local_points: bool = False) -> None:
     """``scatter_points`` along axis 0 only: ``A[rows] = values``."""

@@ -18,7 +18,7 @@ reshapes, callable ``pad`` modes, 1-d ``tril``/``triu``).
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -28,7 +28,7 @@ from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution, normalize_shape
 from ..indexing import basic_view, drop_axes, front_rows_map, permute, shape_standin
 from ..maps import NoDistMap
-from ..redistribute import gather_rows, redistribute_local, reshape_local
+from ..redistribute import gather_points, redistribute_local, reshape_local
 from .operands import store_result, template_distribution
 from .registry import implements
 
@@ -451,25 +451,41 @@ def roll(a, shift, axis=None):
 
 def take_rows(a: DistArray, rows: np.ndarray, axis: int) -> DistArray:
     """``a`` indexed by global ``rows`` (non-negative, in range) along ``axis`` (owner requests)."""
+    return take_rows_by(a, rows.size, lambda start, stop: rows[start:stop], axis)
+
+
+def take_rows_by(a: DistArray, n: int, rows_of: Callable[[int, int], np.ndarray], axis: int) -> DistArray:
+    """``a`` indexed along ``axis`` by ``n`` global rows, of which ``rows_of(start, stop)`` gives this rank's.
+
+    Only the rows of this rank's output block are computed (not all ``n``: a
+    repeated array's index is as long as the result).
+    """
     perm = (axis,) + tuple(i for i in range(a.ndim) if i != axis)
     front = permute(a, perm)
-    new_map = front_rows_map(front.distribution, rows.size)
-    local = gather_rows(front.local, front.distribution, rows, new_map)
     dist = front.distribution
+    new_map = front_rows_map(dist, n)
+    mine = new_map.local_slice(dist.coords[dist.axis_grid[0]]) if dist.axis_grid[0] is not None else slice(0, n)
+    rows = np.asarray(rows_of(mine.start, mine.stop), dtype=np.int64)
+    local = gather_points(front.local, dist, rows.reshape(-1, 1), new_map, local_points=True)
     out = DistArray._new(local, dist.with_maps([new_map] + list(dist.maps[1:]), dist.axis_grid))
     return permute(out, tuple(int(i) for i in np.argsort(perm)))
 
 
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
-    """``np.repeat``: each output row is requested from its source row's owner."""
+    """``np.repeat``: each rank works out the source rows of its output block and requests them from their owners."""
     a = as_distarray(a)
     np.repeat(shape_standin(a.shape), repeats, axis)  # NumPy's checks (a 0-d array repeats as 1-d)
     if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
     axis = normalize_axis_index(axis, a.ndim)
-    rows = np.repeat(np.arange(a.shape[axis]), repeats)  # NumPy's own reading of ``repeats``
-    return take_rows(a, rows, axis)
+    counts = np.broadcast_to(np.asarray(repeats, dtype=np.intp).reshape(-1), (a.shape[axis],))
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        r = int(counts[0]) if counts.size else 0
+        return take_rows_by(a, a.shape[axis] * r, lambda start, stop: np.arange(start, stop) // max(r, 1), axis)
+    ends = np.cumsum(counts)  # (as long as the axis, like ``repeats`` itself; not as long as the result)
+    return take_rows_by(a, int(ends[-1]) if ends.size else 0,
+                        lambda start, stop: np.searchsorted(ends, np.arange(start, stop), side="right"), axis)
 
 
 @implements(np.tile)
@@ -485,7 +501,8 @@ def tile(A, reps):
     out = A
     for axis, r in enumerate(reps):
         if r != 1:
-            out = take_rows(out, np.tile(np.arange(out.shape[axis]), r), axis)
+            n = out.shape[axis]
+            out = take_rows_by(out, n * r, lambda start, stop, n=n: np.arange(start, stop) % n, axis)
     return out.copy() if out is A else out
 
 

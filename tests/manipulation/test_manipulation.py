@@ -408,3 +408,25 @@ def test_take_and_put_by_distributed_indices_like_numpy(case):
                     return a
 
                 _assert_like_numpy_with(put, x, ind, case, layout, f"put {ind!r} ({layout}) mode={mode}")
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb", "replicated"])
+@pytest.mark.parametrize("call", ["repeat", "repeat-counts", "tile"])
+def test_repeat_and_tile_work_out_only_this_ranks_rows(case, call, monkeypatch):
+    # The index of a repeated array is as long as the result: each rank computes its own block's rows only.
+    from numpy_dist.dispatch import manipulation
+    x = np.arange(60.0).reshape(12, 5)
+    d = distribute(x, case)
+    asked = []
+    gather = manipulation.gather_points
+
+    def counted(local, dist, points, new_map, local_points=False):
+        asked.append(points.shape[0])
+        return gather(local, dist, points, new_map, local_points)
+
+    monkeypatch.setattr(manipulation, "gather_points", counted)
+    f = {"repeat": lambda a: np.repeat(a, 3, axis=0), "repeat-counts": lambda a: np.repeat(a, np.arange(12) % 4, axis=0),
+         "tile": lambda a: np.tile(a, (3, 1))}[call]
+    r = f(d)
+    assert_dist_equal(r, f(x))
+    assert_all_ranks(asked == [r.distribution.local_shape[0]], f"rows worked out: {asked}, block {r.distribution.local_shape}")
