@@ -32,6 +32,8 @@ STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
     ("x & y", lambda x, y: x & y), ("where(x > y, x, y)", lambda x, y: np.where(x > y, x, y)),
     ("x.astype(f4)", lambda x, y: x.astype(np.float32)), ("x.astype(i2)", lambda x, y: x.astype(np.int16)),
     ("x + 300", lambda x, y: x + 300), ("isnan(x)", lambda x, y: np.isnan(x)), ("x * True", lambda x, y: x * True),
+    # ndarray's ``**`` runs square, reciprocal and sqrt for these Python exponents (integers to -1 raise)
+    ("x ** 0.5", lambda x, y: x ** 0.5), ("x ** -1", lambda x, y: x ** -1), ("x ** 2.0", lambda x, y: x ** 2.0),
 ]
 
 
