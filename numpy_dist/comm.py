@@ -42,6 +42,7 @@ __all__ = [
     "agree",
     "agreed",
     "agreed_call",
+    "replicated_call",
     "LocalFailures",
 ]
 
@@ -744,6 +745,21 @@ def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None =
     result = failures.run(kernel)
     failures.agree()
     return result
+
+
+def replicated_call(kernel: Callable[[], Any], fp: str | None = None) -> Any:
+    """``kernel()`` on data every rank holds alike (gathered partials): as :func:`agreed_call`, without talking.
+
+    The same inputs give the same outcome on every rank (value, exception and floating-point flags), so there is
+    nothing to agree on.
+
+    Examples
+    --------
+    >>> from numpy_dist.comm import replicated_call
+    >>> replicated_call(lambda: 6 * 7, fp="demo")
+    42
+    """
+    return agreed_call(MPI.COMM_SELF, kernel, fp)
 
 
 _ABORT_GRACE_SECONDS = 1.0  # see abort()

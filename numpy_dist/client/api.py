@@ -126,8 +126,24 @@ class Client(CreationMethods, RegisteredFunctions):
         self._session.timeout = float(seconds)
 
     @client_doc
+    def send(self) -> None:
+        """Send the operations still waiting in the notebook now, without waiting for them.
+
+        Operations issued while the engines are busy wait in the notebook and go together, in one message, at
+        the next operation that finds the engines idle, at any wait, or at the end of the notebook cell.  A
+        script about to do long work of its own calls this so that the engines work meanwhile.
+
+        Examples
+        --------
+        {connect}
+        >>> r = c.zeros(10) + 1  # doctest: +SKIP
+        >>> c.send()  # doctest: +SKIP
+        """
+        self._session.send()
+
+    @client_doc
     def sync(self) -> None:
-        """Wait until every operation sent so far has run; raise the first failure.
+        """Wait until every operation issued so far has run; raise the first failure.
 
         Raises
         ------
@@ -227,8 +243,7 @@ class Client(CreationMethods, RegisteredFunctions):
         kwargs = {k: v for k, v in {"dist": dist, "grid_shape": grid_shape}.items() if v is not None}
         r = session.proxy(meta.creation(data.shape, data.dtype), operation, ("numpy_dist", "empty"),
                           (data.shape, data.dtype), kwargs)
-        selectors = session.rank0_reply(session.submit_all(engine.local_keys, r._remote_key, operation=operation),
-                                        operation)
+        selectors = session.rank0_reply(session.submit_all(engine.local_keys, r._remote_key, operation=operation))
         for rank, selector in enumerate(selectors):
             block = data[selector]
             rows = max(1, SCATTER_CHUNK // max(1, block[:1].nbytes))

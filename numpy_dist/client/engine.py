@@ -1,8 +1,9 @@
-"""What runs on the engines: the SPMD library, driven one operation per message.
+"""What runs on the engines: the SPMD library, driven by the notebook's messages.
 
-Every engine is one MPI rank of the same job.  The notebook sends each
-operation to all engines at once (ipyparallel's ``apply_async`` on a view of
-every engine); each engine runs it with :class:`~numpy_dist.client.wire.Ref`
+Every engine is one MPI rank of the same job.  The notebook sends operations
+to all engines at once (ipyparallel's ``apply_async`` on a view of every
+engine; one operation per message, or the ones issued while the engines were
+busy together, see :func:`execute_batch`); each engine runs them with :class:`~numpy_dist.client.wire.Ref`
 arguments replaced by the objects of its namespace, so the library's own
 collectives run exactly as in an ``mpiexec`` program.  Results stay in the
 namespace under the key the notebook chose; only rank 0 answers with a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +22,9 @@ import numpy as np
 
 import numpy_dist as nd
 
-from .wire import ARRAY, OBJECT, SEQUENCE, VALUE, Ref, is_plain_value
+from .wire import ARRAY, OBJECT, SEQUENCE, VALUE, Ref, is_plain_value, keys_referenced
 
-__all__ = ["setup", "execute", "free", "free_session", "write_block", "local_keys", "read_blocks", "namespace_size", "local_apply",
+__all__ = ["setup", "execute", "execute_batch", "execute_alone", "free", "free_session", "write_block", "local_keys", "read_blocks", "namespace_size", "local_apply",
            "call_numpy_dist", "context_random"]
 
 #: The objects the notebook's proxies stand for, by key.
@@ -122,9 +124,8 @@ def free(keys: list) -> None:
         NAMESPACE.pop(key, None)
 
 
-def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, answer: str,
-            release: list) -> Any:
-    """Run one operation on this rank; the notebook's one message per operation lands here.
+def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, answer: str) -> Any:
+    """Run one operation on this rank.
 
     Parameters
     ----------
@@ -140,18 +141,12 @@ def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, an
         ``"rank0"``: rank 0 returns the descriptor, others None; ``"all"``: every rank does;
         ``"none"``: nobody (an operation whose result the notebook already knows).  A ``"-value"``
         suffix sends objects other than DistArrays back pickled instead of keeping them.
-    release : list
-        Keys to free first (garbage-collected proxies, batched into the next operation).
     """
-    if release:
-        free(release)
     try:
         result = _target(target)(*resolve(args), **resolve(kwargs))
     except BaseException as exc:
         if key is not None:
             NAMESPACE[key] = FailedResult(operation, exc)
-        if hasattr(exc, "add_note"):  # Python 3.11+: the notebook reads the class it should raise from here
-            exc.add_note(f"numpy_dist.client: {public_class(exc)} raised on engine rank {_rank()}")
         raise
     who, _, how = answer.partition("-")
     if not (who == "all" or (who == "rank0" and _rank() == 0)):
@@ -159,6 +154,58 @@ def execute(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, an
             _describe(result, key, how == "value")
         return None
     return (VALUE, result) if key is None else _describe(result, key, how == "value")
+
+
+def error_record(exc: BaseException) -> tuple[str, str, str, str, int]:
+    """What the notebook needs to raise ``exc`` again: class name, message, traceback, the nearest class it
+    knows, and this rank."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return type(exc).__name__, str(exc), text, public_class(exc), _rank()
+
+
+def execute_batch(operations: list, release: list) -> list:
+    """Run the operations of one message in order; the notebook's messages land here.
+
+    The notebook sends each operation at once when the engines are idle, and
+    gathers the ones issued while they are busy into one message.  Each
+    operation runs whatever happened to the ones before it, as separate
+    messages would.
+
+    Parameters
+    ----------
+    operations : list of tuple
+        The arguments of :func:`execute`, one tuple per operation.
+    release : list
+        Keys to free (proxies garbage-collected since the last message): first, unless these operations use them.
+
+    Returns
+    -------
+    list
+        Per operation, ``(True, answer)`` or ``(False, error_record)``.
+    """
+    # A proxy collected while these operations waited in the outbox may be an operand or a result of theirs:
+    # its key is freed after them.
+    used = (keys_referenced([operation[1:4] for operation in operations]) | {operation[4] for operation in operations}
+            if release else set())
+    free([key for key in release if key not in used])
+    outcomes = []
+    for operation in operations:
+        try:
+            outcomes.append((True, execute(*operation)))
+        except Exception as exc:
+            outcomes.append((False, error_record(exc)))
+    free([key for key in release if key in used])
+    return outcomes
+
+
+def execute_alone(operation: str, target: Any, args: tuple, kwargs: dict, key: Any, answer: str,
+                  release: list) -> list:
+    """:func:`execute_batch` of one operation sent as the message's own arguments.
+
+    ipyparallel sends functions and classes of the notebook by value only when they are direct arguments of a
+    message, so an operation carrying one travels alone, through here.
+    """
+    return execute_batch([(operation, target, args, kwargs, key, answer)], release)
 
 
 def local_keys(key: Any) -> list:

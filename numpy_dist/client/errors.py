@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RemoteError", "EngineDiedError", "EngineTimeoutError", "from_ipyparallel"]
+__all__ = ["RemoteError", "EngineDiedError", "EngineTimeoutError", "from_ipyparallel", "from_engine_records"]
 
 
 class RemoteError(Exception):
@@ -69,7 +69,6 @@ class EngineTimeoutError(RemoteError, TimeoutError):
 _CLASSES: dict[type, type] = {}
 #: IPython colours the engine's traceback; the notebook shows it as plain text.
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_PUBLIC_CLASS = re.compile(r"numpy_dist\.client: (\w+) raised on engine rank")
 
 
 def _local_class(ename: str) -> type:
@@ -103,13 +102,24 @@ def _first_error(error: Any, rank_of_engine: dict[int, int]) -> tuple[str, str, 
 
 
 def from_ipyparallel(error: BaseException, operation: str, rank_of_engine: dict[int, int]) -> BaseException:
-    """The notebook's exception for ipyparallel's report of a failed operation."""
+    """The notebook's exception for ipyparallel's report of a failed message (an engine died, a helper failed)."""
     ename, evalue, tb, rank = _first_error(error, rank_of_engine)
-    public = _PUBLIC_CLASS.search(tb)  # the engine's note: the nearest class both sides know
-    if ename == "EngineError":
-        cls: type = EngineDiedError
-    else:
-        cls = _remote_class(_local_class(public.group(1) if public else ename))
+    cls = EngineDiedError if ename == "EngineError" else _remote_class(_local_class(ename))
+    return _build(cls, ename, evalue, tb, rank, operation)
+
+
+def from_engine_records(records: list[tuple], operation: str) -> BaseException:
+    """The notebook's exception for one failed operation of a message, from the engines' error records.
+
+    ``records`` are :func:`numpy_dist.client.engine.error_record` tuples
+    ``(class name, message, traceback, nearest public class, rank)`` of the
+    engines where it failed; rank 0's, or the lowest rank's, is raised.
+    """
+    ename, evalue, tb, public, rank = min(records, key=lambda record: record[4])
+    return _build(_remote_class(_local_class(public)), ename, evalue, tb, rank, operation)
+
+
+def _build(cls: type, ename: str, evalue: str, tb: str, rank: int | None, operation: str) -> BaseException:
     where = f"engine rank {rank}" if rank is not None else "the engines"
     message = f"{evalue}\n  (raised on {where} by {operation}; engine traceback:)\n{tb}"
     exc = cls(f"{ename}: {message}" if cls is RemoteError else message)

@@ -3,8 +3,8 @@
 A :class:`RemoteArray` knows its shape and dtype (from the call that made it,
 or from the engines' first answer) and implements NumPy's protocols, so NumPy
 code written in the notebook (``np.sum(r, axis=1)``, ``(r - r.mean(axis=0)) /
-r.std(axis=0)``, ``r[1:-1] = ...``) runs on the engines, one message per
-operation.  Operations known to return an array return a proxy at once;
+r.std(axis=0)``, ``r[1:-1] = ...``) runs on the engines, at most one message
+per operation.  Operations known to return an array return a proxy at once;
 scalars come back as values.
 """
 
@@ -197,7 +197,7 @@ class RemoteArray(NDArrayOperatorsMixin, _Remote):
         The element type, or None until the engines' answer says.
     layout : tuple, optional
         ``(dist, grid_shape)`` when known.
-    source : tuple, optional
+    source : Ticket, optional
         The pending operation whose answer describes the array.
 
     Examples
@@ -215,7 +215,7 @@ class RemoteArray(NDArrayOperatorsMixin, _Remote):
     __array_priority__ = 100
 
     def __init__(self, session: Any, key: Any, shape: tuple | None, dtype: Any, *, layout: tuple | None = None,
-                 source: tuple | None = None):
+                 source: Any = None):
         super().__init__(session, key)
         self._shape = None if shape is None else tuple(shape)
         self._dtype = None if dtype is None else np.dtype(dtype)
@@ -225,8 +225,7 @@ class RemoteArray(NDArrayOperatorsMixin, _Remote):
     # -- metadata ----------------------------------------------------------------------
     def _describe(self) -> None:
         """Fill what the call did not decide from rank 0's answer (waits for that operation)."""
-        ar, operation, _ = self._source
-        descriptor = self._session.rank0_reply(ar, operation)
+        descriptor = self._session.rank0_reply(self._source)
         _, shape, dtype, layout = descriptor
         self._shape, self._dtype, self._layout = tuple(shape), np.dtype(dtype), RemoteLayout(*layout)
         self._source = None

@@ -8,11 +8,12 @@ the result is, so the notebook can build the matching proxy or value.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Ref", "is_plain_value", "key_label", "ARRAY", "VALUE", "OBJECT", "SEQUENCE"]
+__all__ = ["Ref", "is_plain_value", "travels_by_reference", "keys_referenced", "key_label", "ARRAY", "VALUE", "OBJECT", "SEQUENCE"]
 
 # Descriptor tags: ("array", shape, dtype, layout) / ("value", v) / ("object", type name) /
 # ("sequence", type name, [descriptors]).
@@ -46,6 +47,43 @@ def is_plain_value(obj: Any) -> bool:
     if isinstance(obj, dict):
         return all(is_plain_value(k) and is_plain_value(v) for k, v in obj.items())
     return False
+
+
+#: The largest NumPy array an operation may carry and still share a message with other operations (bytes).
+SHARED_ARRAY_BYTES = 1 << 16
+
+_BY_REFERENCE = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype, slice, type(Ellipsis),
+                 Ref, np.ufunc, types.BuiltinFunctionType)
+
+
+def travels_by_reference(obj: Any) -> bool:
+    """True when ``obj`` pickles as it is for the engines: no function or class of the notebook to send by value
+    (ipyparallel "cans" those, but only as direct arguments of a message), no object or large array.
+
+    Operations made only of such parts may share a message; the others go in one of their own.
+    """
+    if isinstance(obj, _BY_REFERENCE):
+        return True
+    if isinstance(obj, np.ndarray):
+        return obj.dtype != object and obj.nbytes <= SHARED_ARRAY_BYTES
+    if type(obj) in (tuple, list):
+        return all(travels_by_reference(x) for x in obj)
+    if type(obj) is dict:
+        return all(travels_by_reference(k) and travels_by_reference(v) for k, v in obj.items())
+    if isinstance(obj, type):
+        return obj.__module__ != "__main__" and "<locals>" not in obj.__qualname__
+    return False
+
+
+def keys_referenced(obj: Any) -> set:
+    """The keys of every :class:`Ref` in ``obj`` (inside tuples, lists and dicts too)."""
+    if isinstance(obj, Ref):
+        return {obj.key}
+    if type(obj) in (tuple, list):
+        return set().union(*(keys_referenced(x) for x in obj))
+    if type(obj) is dict:
+        return set().union(*(keys_referenced(x) for x in obj.values()))
+    return set()
 
 
 def key_label(key: Any) -> str:

@@ -177,8 +177,14 @@ def ufunc_reduce(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         sub = _comm.grid_subcomm(dist.comm, dist.proc_grid, tuple(dist.axis_grid[a] for a in split))
         partials = [p for p in _comm.allgather_array(sub, part) if not any(p.shape[a] == 0 for a in axes)]
         kept = tuple(1 if i in axes else n for i, n in enumerate(part.shape))
-        part = _comm.agreed_call(dist.comm, lambda: _combine_in_order(ufunc, partials, kept, part.dtype,
-                                                                         initial, has_initial), fp="reduce")
+
+        def combine() -> np.ndarray:
+            return _combine_in_order(ufunc, partials, kept, part.dtype, initial, has_initial)
+
+        if sub.Get_size() == dist.comm.Get_size():  # every rank combines the same partials: the same outcome
+            part = _comm.replicated_call(combine, fp="reduce")
+        else:
+            part = _comm.agreed_call(dist.comm, combine, fp="reduce")
     if which_nan and not has_initial:  # fmax/fmin: all-NaN slices give their first NaN
         first = _first_nan_or_extreme(array, axes, split, "max" if ufunc is np.fmax else "min")
         part = np.where(np.isnan(part), first, part)

@@ -132,3 +132,99 @@ def test_ownership_picture(client):
     assert summary.count("rank") == client.nprocs
     fig = client.plot_distribution(r)
     assert fig is not None and type(fig).__name__ == "Figure"
+
+
+# -- operations issued while the engines are busy share a message ------------------------------------------
+def _keep_busy(client, seconds=0.5):
+    """A helper message that keeps every engine busy: operations issued meanwhile wait in the outbox."""
+    import time
+
+    client._session.submit_all(time.sleep, seconds, operation="keeping the engines busy")
+
+
+def test_a_chain_issued_while_the_engines_are_busy_goes_in_one_message(client):
+    history = client.ipyparallel_client.history
+    _keep_busy(client)
+    before = len(history)
+    r = client.zeros(100)
+    for _ in range(20):
+        r = r + 1
+    assert len(history) == before  # queued, not sent: the engines are busy
+    client.send()  # the 21 operations in one message (ipyparallel records a message per engine), not waited on
+    assert len(history) - before == client.nprocs
+    np.testing.assert_array_equal(client.asnumpy(r), np.full(100, 20.0))
+    assert len(history) - before == 2 * client.nprocs  # then reading the blocks
+
+
+def test_a_failure_inside_a_shared_message_is_raised_at_the_next_wait_and_the_rest_runs(client):
+    _keep_busy(client)
+    ints = client.zeros(3, dtype=np.int64)
+    np.add(client.arange(3), 0.5, out=ints)  # refused by casting on the engines
+    after = client.ones(3) * 2
+    with pytest.raises(TypeError, match=r"np.add\(<RemoteArray") as info:
+        client.sync()
+    assert isinstance(info.value, RemoteError) and "Traceback" in info.value.engine_traceback
+    np.testing.assert_array_equal(client.asnumpy(after), [2.0, 2.0, 2.0])
+
+
+def test_an_operation_carrying_a_notebook_function_runs_after_the_queued_ones(client):
+    _keep_busy(client)
+    r = client.zeros(4)
+    r[0] = 5.0  # queued
+    assert client.run(lambda d: float(np.sum(d)), r) == 5.0  # the lambda travels alone, after the outbox
+
+
+def test_a_proxy_collected_while_its_operation_waits_is_freed_after_it(client):
+    gc.collect()
+    client.sync()
+    base = client.engine_objects()
+    _keep_busy(client)
+    r = client.ones(3)
+    s = r + 1  # queued: reads r
+    del r
+    gc.collect()  # r's key is released before the message that reads it is sent
+    t = client.ones(3) * 0  # a temporary (ones) collected while queued: made and freed in the same message
+    np.testing.assert_array_equal(client.asnumpy(s * 2), [4.0, 4.0, 4.0])
+    del s, t
+    gc.collect()
+    assert client.engine_objects() == base
+
+
+def test_the_end_of_a_notebook_cell_sends_what_it_queued(client):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    cluster = client._session.cluster
+    try:
+        with nd.client.connect(profile=cluster.profile, cluster_id=cluster.cluster_id) as other:
+            assert other._session._shell is shell  # joined from inside IPython: the cell hook is on
+            shell.user_ns.update(c=other, keep_busy=_keep_busy)
+            shell.run_cell("keep_busy(c)\nr = c.zeros(5) + 1")
+            assert other._session._outbox == []  # queued while busy, sent when the cell ended
+            np.testing.assert_array_equal(other.asnumpy(shell.user_ns["r"]), np.ones(5))
+        assert other._session._after_cell not in shell.events.callbacks["post_run_cell"]
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_a_script_that_exits_without_closing_frees_its_arrays(client):
+    import os
+    import subprocess
+    import sys
+
+    from numpy_dist.client import engine
+
+    cluster = client._session.cluster
+    url_file = os.path.join(cluster.profile_dir, "security", f"ipcontroller-{cluster.cluster_id}-client.json")
+    client.sync()
+    base = client.run(engine.namespace_size, all_ranks=True)
+    script = (f"import time, numpy as np, numpy_dist as nd\n"
+              f"c = nd.client.connect(url_file={url_file!r})\n"
+              "r = c.ones(1000) * 2\n"
+              "print(float(np.sum(r)))\n"
+              "c._session.submit_all(time.sleep, 0.3, operation='busy')\n"
+              "s = r + 1\n")  # queued at exit: sent, then everything of this session freed
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2000.0"]
+    assert client.run(engine.namespace_size, all_ranks=True) == base
