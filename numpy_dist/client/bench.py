@@ -6,13 +6,16 @@ cluster per engine count and prints, measured in the same run:
 * ipyparallel alone: a blocking ``apply_sync`` of a no-op, and pipelined ``apply_async`` (sent back to back,
   then waited for), per call;
 * proxies: a chain of small operations (``r = r + 1``, each returning a proxy at once, synchronised at the
-  end) per operation, and a blocking one (``float(np.sum(r))``) per operation;
+  end) per operation, as issued (the ones issued while the engines are busy share a message) and with each
+  operation sent in a message of its own (``c.send()`` after each); and a blocking one
+  (``float(np.sum(r))``) per operation;
 * the blocking operation's own work on the engines (the same ``np.sum``, SPMD, in one ``c.run``);
 * a large operation (``np.sum(np.sqrt(r * r + 1), axis=1)`` on a ``rows x 2000`` array) driven from the
   notebook, operation by operation, against the same lines run SPMD on the engines in one ``c.run``
   (with the library's temporary elision, and with every temporary kept alive as the engines' namespace
   keeps a proxy's array), for each number of rows.  The difference between the two is the notebook's
-  fixed cost for this line (five messages and one answer); the ratio tends to 1 as the array grows.
+  fixed cost for this line (its five operations go in two messages: ``r * r`` at once, the others together
+  while it runs; then one answer); the ratio tends to 1 as the array grows.
 """
 
 from __future__ import annotations
@@ -93,10 +96,12 @@ def measure(n: int, ops: int = 300, rows: tuple[int, ...] = (4000,), repeats: in
         figures = {"ipp_apply_sync_ms": _per_call(lambda k: _ipp_sync(view, k), ops),
                    "ipp_apply_async_ms": _per_call(lambda k: _ipp_async(view, k), ops)}
 
-        def chain(k: int) -> None:
+        def chain(k: int, each_alone: bool = False) -> None:
             r = c.zeros(100)
             for _ in range(k):
                 r = r + 1
+                if each_alone:
+                    c.send()
             c.sync()
 
         def blocking(k: int) -> None:
@@ -105,13 +110,14 @@ def measure(n: int, ops: int = 300, rows: tuple[int, ...] = (4000,), repeats: in
                 float(np.sum(r))
 
         figures["proxy_chain_ms"] = _per_call(chain, ops)
+        figures["proxy_chain_one_message_each_ms"] = _per_call(lambda k: chain(k, each_alone=True), ops)
         figures["proxy_blocking_ms"] = _per_call(blocking, ops)
         figures["spmd_small_sum_ms"] = min(c.run(_spmd_small_sum, c.ones(100), ops) for _ in range(3)) * 1e3
         for count in rows:
             big = c.random.default_rng(0).random((count, 2000))
             c.sync()
 
-            def notebook_large(k: int) -> None:
+            def notebook_large(k: int, big: Any = big) -> None:
                 for _ in range(k):
                     float(np.sum(_large_op(big)))
 
@@ -120,8 +126,10 @@ def measure(n: int, ops: int = 300, rows: tuple[int, ...] = (4000,), repeats: in
             figures["large_spmd_ms" + at] = min(c.run(_spmd_large, big, repeats) for _ in range(3)) * 1e3
             figures["large_spmd_no_elision_ms" + at] = min(
                 c.run(_spmd_large_held, big, repeats) for _ in range(3)) * 1e3
-            del big
+            del big, notebook_large
     figures["chain_vs_ipp_async"] = figures["proxy_chain_ms"] / figures["ipp_apply_async_ms"]
+    figures["chain_one_message_each_vs_ipp_async"] = (figures["proxy_chain_one_message_each_ms"]
+                                                      / figures["ipp_apply_async_ms"])
     figures["blocking_vs_ipp_sync"] = figures["proxy_blocking_ms"] / figures["ipp_apply_sync_ms"]
     figures["blocking_minus_engine_work_vs_ipp_sync"] = (
         (figures["proxy_blocking_ms"] - figures["spmd_small_sum_ms"]) / figures["ipp_apply_sync_ms"])

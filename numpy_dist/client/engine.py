@@ -184,17 +184,23 @@ def execute_batch(operations: list, release: list) -> list:
         Per operation, ``(True, answer)`` or ``(False, error_record)``.
     """
     # A proxy collected while these operations waited in the outbox may be an operand or a result of theirs:
-    # its key is freed after them.
-    used = (keys_referenced([operation[1:4] for operation in operations]) | {operation[4] for operation in operations}
-            if release else set())
-    free([key for key in release if key not in used])
+    # its key is freed right after the last of them that names it (so a pending temporary of the notebook's
+    # expression is not kept alive, and computed, for the operations after it), the others at once.
+    last_use = {}
+    for index, (_, target, args, kwargs, key, _) in enumerate(operations if release else ()):
+        for used in keys_referenced((target, args, kwargs)) | {key}:
+            last_use[used] = index
+    freed_after: dict[int, list] = {}
+    for key in release:
+        freed_after.setdefault(last_use.get(key, -1), []).append(key)
+    free(freed_after.pop(-1, []))
     outcomes = []
-    for operation in operations:
+    for index, operation in enumerate(operations):
         try:
             outcomes.append((True, execute(*operation)))
         except Exception as exc:
             outcomes.append((False, error_record(exc)))
-    free([key for key in release if key in used])
+        free(freed_after.pop(index, []))
     return outcomes
 
 
