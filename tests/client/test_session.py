@@ -228,3 +228,24 @@ def test_a_script_that_exits_without_closing_frees_its_arrays(client):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2000.0"]
     assert client.run(engine.namespace_size, all_ranks=True) == base
+
+
+def test_each_released_key_is_freed_right_after_the_last_operation_naming_it():
+    from numpy_dist.client import engine
+    from numpy_dist.client.wire import Ref
+
+    keys = [("probe", i) for i in range(4)]
+    engine.NAMESPACE.update({key: i for i, key in enumerate(keys)})
+    seen = []
+
+    def probe(*_, **__):
+        seen.append([key[1] for key in keys if key in engine.NAMESPACE])
+
+    operations = [("first", probe, (Ref(keys[0]),), {}, None, "none"),
+                  ("second", probe, ([Ref(keys[1])],), {"x": Ref(keys[0])}, None, "none"),
+                  ("third", probe, (), {}, keys[3], "none"),  # its result key
+                  ("fourth", probe, (), {}, None, "none")]
+    engine.execute_batch(operations, keys[:2] + keys[2:])
+    # key 2 is named by none: freed first; 0 and 1 after "second", 3 after "third" (its result)
+    assert seen == [[0, 1, 3], [0, 1, 3], [3], []]
+    assert not any(key in engine.NAMESPACE for key in keys)
