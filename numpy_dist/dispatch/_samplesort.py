@@ -238,18 +238,20 @@ def _plan(comm: Any, cols: Sequence[np.ndarray]) -> tuple[np.ndarray, Distributi
     return counts, layout
 
 
-def sort_values(comm: Any, values: np.ndarray, kind: Any = None) -> tuple[np.ndarray, Distribution]:
+def sort_values(comm: Any, values: np.ndarray, kind: Any = None,
+                presorted: bool = False) -> tuple[np.ndarray, Distribution]:
     """Sort a distributed 1-d sequence by value only: this rank's even block, and the layout.
 
     With ``kind="stable"`` (the input in a block layout in rank order) equal
     values, such as -0.0 and 0.0, keep their global order: the local sort is
     stable, the cuts break ties by (rank, position) and the merge is stable.
+    ``presorted``: ``values`` is sorted already (the local sort is skipped).
 
     Peak new memory: the sorted local copy plus the received block (about
     2N/P elements); the copy is freed before the received runs are merged
     in place (timsort merges the P sorted runs in about linear time).
     """
-    ordered = np.sort(values, kind=kind)
+    ordered = values if presorted else np.sort(values, kind=kind)
     if comm.Get_size() == 1:
         return ordered, even_layout(comm, ordered.size)
     counts, layout = _plan(comm, [ordered])

@@ -9,7 +9,8 @@ per column).  ``isin`` sends every element to the rank that holds its value
 range of the sorted test elements and gets the answer back.  Nothing is
 gathered.
 
-Communication: one sample sort (one Alltoallv) per unique, a neighbour
+Communication: one sample sort (one Alltoallv) per unique (of each rank's
+distinct values only, when only the values are asked for), a neighbour
 exchange of run boundaries, an exclusive scan of counts, Alltoallv per
 inverse column and for isin's requests and answers.
 """
@@ -44,14 +45,20 @@ def _same(a: np.ndarray, b: np.ndarray, equal_nan: bool) -> np.ndarray:
     return eq
 
 
+def _local_runs(values: np.ndarray, equal_nan: bool) -> np.ndarray:
+    """True where a sorted value starts a new run of equal values in this block."""
+    starts = np.ones(values.size, dtype=bool)
+    if values.size > 1:
+        starts[1:] = ~_same(values[1:], values[:-1], equal_nan)
+    return starts
+
+
 def _runs(comm: Any, values: np.ndarray, equal_nan: bool) -> np.ndarray:
     """True where a sorted value starts a new run of equal values (across rank boundaries)."""
     lasts = _comm.allgather_array(comm, values[-1:])
     me = comm.Get_rank()
     prev = next((lasts[r] for r in range(me - 1, -1, -1) if lasts[r].size), None)
-    starts = np.ones(values.size, dtype=bool)
-    if values.size > 1:
-        starts[1:] = ~_same(values[1:], values[:-1], equal_nan)
+    starts = _local_runs(values, equal_nan)
     if values.size and prev is not None:
         starts[0] = not bool(_same(values[:1], prev, equal_nan)[0])
     return starts
@@ -64,28 +71,35 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is not None:
         return _unique_rows(as_distarray(ar), return_index, return_inverse, return_counts, axis)
     d = as_distarray(ar)
-    flat = spread_evenly(ravel(d) if d.ndim != 1 else d)
-    comm = flat.comm
-    local = np.ascontiguousarray(flat.local.reshape(-1))
-    if return_index or return_inverse:
-        values, order_gidx, layout = sample_sort(comm, local)
-    else:  # values only: no indices travel (peak about 2N/P)
-        values, layout = sort_values(comm, local)
-    del local
+    comm = d.comm
     # NumPy's values-only unique of datetime64 (a hash table of the int64 values; not timedelta64) makes one
     # NaT even with equal_nan=False; its sorting path, taken with index/inverse/counts, keeps each NaT.
     values_only = not (return_index or return_inverse or return_counts)
-    starts = _runs(comm, values, equal_nan or (values_only and values.dtype.kind == "M"))
+    same_nan = equal_nan or (values_only and d.dtype.kind == "M")
+    if values_only:
+        # A set: any layout will do (replicas too), and only this rank's distinct values travel (the runs are
+        # the same, equality being transitive).
+        local = np.sort(d.local.reshape(-1))
+        values, layout = sort_values(comm, local[_local_runs(local, same_nan)], presorted=True)
+    else:
+        flat = spread_evenly(ravel(d) if d.ndim != 1 else d)  # global indices: a block layout in rank order
+        local = np.ascontiguousarray(flat.local.reshape(-1))
+        if return_index or return_inverse:
+            values, order_gidx, layout = sample_sort(comm, local)
+        else:  # counts: every element travels, no indices (peak about 2N/P)
+            values, layout = sort_values(comm, local)
+    del local
+    starts = _runs(comm, values, same_nan)
     nstarts = int(np.count_nonzero(starts))
     counts_all = _comm.allgather_object(comm, nstarts)
     offset = int(np.sum(counts_all[: comm.Get_rank()]))
     out_layout = block_layout(comm, counts_all)
     uniq = DistArray._new(values if nstarts == values.size else values[starts], out_layout)
     del values
-    if equal_nan and flat.dtype.kind == "c" and not (return_index or return_inverse or return_counts):
+    if equal_nan and d.dtype.kind == "c" and values_only:
         # NumPy's values-only unique keeps the first NaN in input order (complex NaNs differ): not the
         # first in sort order, which the other paths keep.
-        first = _first_nan_in_order(flat)
+        first = _first_nan_in_order(spread_evenly(ravel(d) if d.ndim != 1 else d))
         if first is not None:
             uniq.local[np.isnan(uniq.local)] = first
     results: list[Any] = [uniq]
