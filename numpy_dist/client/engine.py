@@ -3,8 +3,8 @@
 Every engine is one MPI rank of the same job.  The notebook sends operations
 to all engines at once (ipyparallel's ``apply_async`` on a view of every
 engine; one operation per message, or the ones issued while the engines were
-busy together, see :func:`execute_batch`); each engine runs them with :class:`~numpy_dist.client.wire.Ref`
-arguments replaced by the objects of its namespace, so the library's own
+busy together, see :func:`execute_batch`); each engine runs them with
+:class:`~numpy_dist.client.wire.Ref` arguments replaced by the objects of its namespace, so the library's own
 collectives run exactly as in an ``mpiexec`` program.  Results stay in the
 namespace under the key the notebook chose; only rank 0 answers with a
 descriptor (shape, dtype, layout, or the value), so the answer is small.
@@ -24,8 +24,8 @@ import numpy_dist as nd
 
 from .wire import ARRAY, OBJECT, SEQUENCE, VALUE, Ref, is_plain_value, keys_referenced
 
-__all__ = ["setup", "execute", "execute_batch", "execute_alone", "free", "free_session", "write_block", "local_keys", "read_blocks", "namespace_size", "local_apply",
-           "call_numpy_dist", "context_random"]
+__all__ = ["setup", "execute", "execute_batch", "execute_alone", "free", "free_session", "write_block", "local_keys",
+           "read_blocks", "namespace_size", "local_apply", "call_numpy_dist", "context_random"]
 
 #: The objects the notebook's proxies stand for, by key.
 NAMESPACE: dict[Any, Any] = {}
@@ -168,15 +168,16 @@ def execute_batch(operations: list, release: list) -> list:
 
     The notebook sends each operation at once when the engines are idle, and
     gathers the ones issued while they are busy into one message.  Each
-    operation runs whatever happened to the ones before it, as separate
-    messages would.
+    operation runs even when one before it failed, as separate messages would;
+    its failure is reported with it.
 
     Parameters
     ----------
     operations : list of tuple
         The arguments of :func:`execute`, one tuple per operation.
     release : list
-        Keys to free (proxies garbage-collected since the last message): first, unless these operations use them.
+        Keys to free (proxies garbage-collected since the last message): at once, or right after the last of
+        these operations that names them.
 
     Returns
     -------

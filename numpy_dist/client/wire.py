@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Ref", "is_plain_value", "travels_by_reference", "keys_referenced", "key_label", "ARRAY", "VALUE", "OBJECT", "SEQUENCE"]
+__all__ = ["Ref", "is_plain_value", "travels_by_reference", "keys_referenced", "key_label", "ARRAY", "VALUE", "OBJECT",
+           "SEQUENCE"]
 
 # Descriptor tags: ("array", shape, dtype, layout) / ("value", v) / ("object", type name) /
 # ("sequence", type name, [descriptors]).

@@ -249,3 +249,19 @@ def test_each_released_key_is_freed_right_after_the_last_operation_naming_it():
     # key 2 is named by none: freed first; 0 and 1 after "second", 3 after "third" (its result)
     assert seen == [[0, 1, 3], [0, 1, 3], [3], []]
     assert not any(key in engine.NAMESPACE for key in keys)
+
+
+def test_what_may_share_a_message():
+    import operator
+
+    from numpy_dist.client.wire import Ref, travels_by_reference
+
+    class Local:
+        pass
+
+    shared = [("np.add(<r1>, 1)", np.add, (Ref(("t", 1)), 1.5, np.float32(2)), {"dtype": np.float64}, ("t", 2), "rank0"),
+              (("numpy_dist", "zeros"), (3, 4), {"dtype": np.dtype("i4"), "dist": ("b", "n")}),
+              (operator.getitem, (Ref(("t", 1)), (slice(1, None), Ellipsis, None)), np.arange(10))]
+    alone = [lambda d: d, Local, np.zeros(10_000), np.array([object()]), (1, [2, {"f": print}], {"g": lambda: 0})]
+    assert all(travels_by_reference(x) for x in shared)
+    assert not any(travels_by_reference(x) for x in alone)  # Local: a class of a function's locals
