@@ -265,3 +265,36 @@ def test_what_may_share_a_message():
     alone = [lambda d: d, Local, np.zeros(10_000), np.array([object()]), (1, [2, {"f": print}], {"g": lambda: 0})]
     assert all(travels_by_reference(x) for x in shared)
     assert not any(travels_by_reference(x) for x in alone)  # Local: a class of a function's locals
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_programs_with_busy_engines_match_numpy(client, seed):
+    """Random chains of operations, setitems, collections and values, with the engines kept busy at random
+    moments (so operations share messages, and temporaries are collected while queued): NumPy's answers."""
+    rng = np.random.default_rng(seed)
+    names = {f"v{i}": rng.standard_normal(12) for i in range(4)}
+    remote = {k: client.asarray(v, dist=("c",) if i % 2 else ("b",)) for i, (k, v) in enumerate(names.items())}
+    for step in range(80):
+        a, b, out = (f"v{i}" for i in rng.integers(0, 4, 3))
+        kind = int(rng.integers(0, 9))
+        if kind == 0:
+            names[out], remote[out] = names[a] + names[b] * 0.5, remote[a] + remote[b] * 0.5
+        elif kind == 1:
+            names[out], remote[out] = np.sqrt(np.abs(names[a]) + 1), np.sqrt(np.abs(remote[a]) + 1)
+        elif kind == 2:
+            names[out][2:7] = names[a][:5] - 1
+            remote[out][2:7] = remote[a][:5] - 1
+        elif kind == 3:
+            names[out], remote[out] = np.cumsum(names[a])[::-1] / 10, np.cumsum(remote[a])[::-1] / 10
+        elif kind == 4:
+            _keep_busy(client, float(rng.choice([0.0, 0.02, 0.1])))
+        elif kind == 5:
+            gc.collect()
+        elif kind == 6:
+            client.send()
+        elif kind == 7:
+            assert np.isclose(float(np.sum(remote[a] * remote[b])), float(np.sum(names[a] * names[b]))), step
+        else:
+            names[out], remote[out] = names[a].copy(), remote[a].copy()
+    for k in names:
+        np.testing.assert_allclose(client.asnumpy(remote[k]), names[k], rtol=1e-12, err_msg=k)
