@@ -126,7 +126,7 @@ class Client(CreationMethods, RegisteredFunctions):
         self._session.timeout = float(seconds)
 
     @client_doc
-    def send(self) -> None:
+    def flush(self) -> None:
         """Send the operations still waiting in the notebook now, without waiting for them.
 
         Operations issued while the engines are busy wait in the notebook and go together, in one message, at
@@ -137,9 +137,9 @@ class Client(CreationMethods, RegisteredFunctions):
         --------
         {connect}
         >>> r = c.zeros(10) + 1  # doctest: +SKIP
-        >>> c.send()  # doctest: +SKIP
+        >>> c.flush()  # doctest: +SKIP
         """
-        self._session.send()
+        self._session.send_outbox()
 
     @client_doc
     def sync(self) -> None:

@@ -7,7 +7,7 @@ cluster per engine count and prints, measured in the same run:
   then waited for), per call;
 * proxies: a chain of small operations (``r = r + 1``, each returning a proxy at once, synchronised at the
   end) per operation, as issued (the ones issued while the engines are busy share a message) and with each
-  operation sent in a message of its own (``c.send()`` after each); and a blocking one
+  operation sent in a message of its own (``c.flush()`` after each); and a blocking one
   (``float(np.sum(r))``) per operation;
 * the blocking operation's own work on the engines (the same ``np.sum``, SPMD, in one ``c.run``);
 * a large operation (``np.sum(np.sqrt(r * r + 1), axis=1)`` on a ``rows x 2000`` array) driven from the
@@ -101,7 +101,7 @@ def measure(n: int, ops: int = 300, rows: tuple[int, ...] = (4000,), repeats: in
             for _ in range(k):
                 r = r + 1
                 if each_alone:
-                    c.send()
+                    c.flush()
             c.sync()
 
         def blocking(k: int) -> None:

@@ -130,7 +130,7 @@ class Session:
         self._check_usable()
         call = (operation, to_wire(target, self), to_wire(args, self), to_wire(kwargs or {}, self), key, answer)
         if not travels_by_reference(call):
-            self.send()  # it travels alone, after what was queued before it
+            self.send_outbox()  # it travels alone, after what was queued before it
             ticket = Ticket(operation, 0)
             ticket.message = self._send(engine.execute_alone, *call, self._take_garbage())
         else:
@@ -138,13 +138,13 @@ class Session:
             self._outbox.append(call)
             self._queued.append(ticket)
             if len(self._outbox) >= BATCH_LIMIT or self._last is None or self._last.ar.ready():
-                self.send()
+                self.send_outbox()
         self._pending.append(ticket)
         if len(self._pending) > PENDING_LIMIT:
             self._drop_answered()
         return ticket
 
-    def send(self) -> None:
+    def send_outbox(self) -> None:
         """Send the outbox now, as one message."""
         if not self._outbox:
             return
@@ -165,7 +165,7 @@ class Session:
     def submit_all(self, func: Any, *args: Any, operation: str) -> Ticket:
         """Send a helper of :mod:`~numpy_dist.client.engine` (not an operation) to every engine."""
         self._check_usable()
-        self.send()
+        self.send_outbox()
         ticket = Ticket(operation, message=self._send(func, *args))
         self._pending.append(ticket)
         return ticket
@@ -173,7 +173,7 @@ class Session:
     def submit_to(self, rank: int, func: Any, *args: Any, operation: str) -> Ticket:
         """Send a rank-local step (a block of a scatter) to one engine only."""
         self._check_usable()
-        self.send()
+        self.send_outbox()
         ticket = Ticket(operation, message=self._send(func, *args, view=self.rc[self.engine_of_rank[rank]]))
         self._pending.append(ticket)
         return ticket
@@ -191,7 +191,7 @@ class Session:
         if self._closed or self._broken:
             return
         if self._outbox:
-            self.send()
+            self.send_outbox()
             return
         release = self._take_garbage()
         if release:
@@ -255,7 +255,7 @@ class Session:
         Raises the first failure of an earlier operation not yet reported (named), then this one's.
         """
         if ticket.message is None:
-            self.send()
+            self.send_outbox()
         ar = ticket.message.ar
         start = time.monotonic()
         while not ar.ready():
@@ -345,7 +345,7 @@ class Session:
         """IPython's post_run_cell: what the cell issued goes to the engines now (failures wait for a wait)."""
         if not (self._closed or self._broken):
             try:
-                self.send()
+                self.send_outbox()
             except Exception:
                 pass
 
@@ -358,7 +358,7 @@ class Session:
     def _finish(self) -> None:
         """Send the outbox, then free this session's objects on the engines, within CLOSE_WAIT."""
         try:  # bounded: closing must not hang, nor fail, because the engines already died
-            self.send()  # what was issued runs first (a setitem, a write ...)
+            self.send_outbox()  # what was issued runs first (a setitem, a write ...)
             self.view.apply_async(engine.free_session, self.token).wait(CLOSE_WAIT)
         except Exception:
             pass

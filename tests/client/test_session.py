@@ -150,7 +150,7 @@ def test_a_chain_issued_while_the_engines_are_busy_goes_in_one_message(client):
     for _ in range(20):
         r = r + 1
     assert len(history) == before  # queued, not sent: the engines are busy
-    client.send()  # the 21 operations in one message (ipyparallel records a message per engine), not waited on
+    client.flush()  # the 21 operations in one message (ipyparallel records a message per engine), not waited on
     assert len(history) - before == client.nprocs
     np.testing.assert_array_equal(client.asnumpy(r), np.full(100, 20.0))
     assert len(history) - before == 2 * client.nprocs  # then reading the blocks
@@ -291,7 +291,7 @@ def test_random_programs_with_busy_engines_match_numpy(client, seed):
         elif kind == 5:
             gc.collect()
         elif kind == 6:
-            client.send()
+            client.flush()
         elif kind == 7:
             assert np.isclose(float(np.sum(remote[a] * remote[b])), float(np.sum(names[a] * names[b]))), step
         else:
