@@ -77,9 +77,12 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     values_only = not (return_index or return_inverse or return_counts)
     same_nan = equal_nan or (values_only and d.dtype.kind == "M")
     if values_only:
-        # A set: any layout will do (replicas too), and only this rank's distinct values travel (the runs are
-        # the same, equality being transitive).
-        local = np.sort(d.local.reshape(-1))
+        # Any layout will do, and only this rank's distinct values travel (the runs are the same, equality
+        # being transitive).  Replicas of a block stay home: a NaN that equals nothing (equal_nan=False) would
+        # count once per replica.
+        dist = d.distribution
+        replica = any(dist.coords[g] != 0 for g in dist.replicated_dims)
+        local = np.sort(d.local.reshape(-1)[:0] if replica else d.local.reshape(-1))
         values, layout = sort_values(comm, local[_local_runs(local, same_nan)], presorted=True)
     else:
         flat = spread_evenly(ravel(d) if d.ndim != 1 else d)  # global indices: a block layout in rank order

@@ -238,7 +238,7 @@ def test_unique_keeps_numpys_nan(case):
                              f"{kw}: {nd.asnumpy(g)} != NumPy {w}")
 
 
-@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven"])
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
 def test_unique_values_moves_only_each_ranks_distinct_values(case):
     """Values-only unique dedupes each block before the sort: of 10,000 elements with 7 distinct values, at
     most 7 values per rank travel, with the splitters and run boundaries: under 5% of the array (every element
