@@ -580,10 +580,16 @@ def _is_exposed(block: np.ndarray) -> bool:
         block = block.base
     if id(block) in _exposed:
         return True
-    if anchor is None or id(block) not in _lent:
+    owner = id(block)
+    if anchor is None or owner not in _lent:
         return False
     del block  # (from here only the chain's own references may count)
-    return _held_elsewhere(anchor)
+    if _held_elsewhere(anchor):
+        return True
+    # Nobody else holds the chain now, and nobody can take hold of it again: the library hands a block
+    # out only through expose.  So it is never exposed again, and later calls skip the walk.
+    _lent.discard(owner)
+    return False
 
 
 def _held_elsewhere(anchor: np.ndarray) -> bool:
@@ -871,20 +877,29 @@ def flush(comm: Any, spare: Node | None = None) -> None:
     if entry is None:
         return
     nodes = entry[1]
-    _evaluate_all(nodes)
     for n in nodes:
         if type(n) is Node:
-            n.queue = None
+            n.queue = None  # (the list goes with this flush: nothing to release from it)
+    _evaluate_all(nodes)
+    words = []
+    seen = 0
+    for n in nodes:
         _detach(n)
-    words = [n.flags | (_EXC_BIT if n.exc is not None else 0) for n in nodes]
-    for i, n in enumerate(nodes):
+        word = n.flags | (_EXC_BIT if n.exc is not None else 0)
         if n.copies:  # what copies of it saw (regions in other layouts, halos sent) is what it saw
             for copy in n.copies:
-                words[i] |= copy.flags
+                word |= copy.flags
             n.copies = None
+        words.append(word)
+        seen |= word
     if comm.Get_size() > 1:
         words = _comm.allreduce_bor(comm, np.array(words, dtype=np.int64)).tolist()
-    if any(w & _EXC_BIT for w in words):
+        seen = 0
+        for word in words:
+            seen |= word
+    if not seen:
+        return
+    if seen & _EXC_BIT:
         first = next((n.exc for n in nodes if n.exc is not None), None)
         _comm.agree(comm, first)
     for node, word in zip(nodes, words):

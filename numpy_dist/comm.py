@@ -320,7 +320,7 @@ def allreduce_bor(comm: MPI.Intracomm, words: np.ndarray) -> np.ndarray:
     words = np.ascontiguousarray(words, dtype=np.int64)
     if comm.Get_size() == 1:
         return words
-    out = np.zeros_like(words)
+    out = np.empty_like(words)
     with watch("Allreduce"):
         comm.Allreduce(words, out, op=MPI.BOR)
     count_traffic(words.nbytes, control=True)
@@ -476,6 +476,7 @@ EXC_BIT = 16
 
 
 _LIBRARY_PACKAGES = frozenset({"numpy", "numpy_dist", "contextlib"})  # (contextlib: agreed() blocks end there)
+_USER_PACKAGES = ("numpy_dist.benchmarks.",)  # user programs shipped inside the package: their lines are named
 
 
 def user_site() -> tuple[str, int, dict] | None:
@@ -489,10 +490,18 @@ def user_site() -> tuple[str, int, dict] | None:
     frame = sys._getframe(1)
     while frame is not None:
         globals_ = frame.f_globals
-        if str(globals_.get("__name__", "")).partition(".")[0] not in _LIBRARY_PACKAGES:
+        name = globals_.get("__name__")
+        inside = _library_modules.get(name)  # (a deferred call asks every time: the walk must be cheap)
+        if inside is None:
+            inside = _library_modules[name] = (str(name).partition(".")[0] in _LIBRARY_PACKAGES
+                                               and not str(name).startswith(_USER_PACKAGES))
+        if not inside:
             return frame.f_code.co_filename, frame.f_lineno, globals_
         frame = frame.f_back
     return None
+
+
+_library_modules: dict[Any, bool] = {}  # module name -> whether user_site passes over its frames
 
 
 def warn_at(site: tuple[str, int, dict] | None, message: str, category: type[Warning] = RuntimeWarning) -> None:

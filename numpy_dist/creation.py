@@ -470,6 +470,10 @@ def evaluate(*arrays: DistArray) -> None:
     >>> float(e[0])
     0.0
     """
+    if len(arrays) == 1:  # (the usual call: no set of communicators to build)
+        if isinstance(arrays[0], DistArray):
+            _deferred.flush(arrays[0]._dist.comm)
+        return
     comms = {id(a.comm): a.comm for a in arrays if isinstance(a, DistArray)}
     for c in comms.values():
         _deferred.flush(c)

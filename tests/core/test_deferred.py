@@ -460,6 +460,19 @@ def test_a_deferred_warning_is_eagers_named_at_the_calls_line(case):
     assert_all_ranks(found[True] == found[False] == expected, f"{found}")
 
 
+def test_a_warning_of_the_benchmarks_workloads_names_their_line():
+    # The benchmark workloads live in numpy_dist.benchmarks but are a user's program: their lines are named.
+    d = distribute(_one_rank_bad(-1.0), "cyclic")
+    source = "def kernel(np, d):\n    return np.log(d)\n"
+    space = {"__name__": "numpy_dist.benchmarks.fake_workload"}
+    exec(compile(source, "fake_workload.py", "exec"), space)
+    with _program_warnings() as seen:
+        y = space["kernel"](np, d)
+        nd.evaluate(y)
+    expected = [("invalid value encountered in log", RuntimeWarning, "fake_workload.py", 2)]
+    assert_all_ranks(_where(seen) == expected, f"{_where(seen)}")
+
+
 def test_a_deferred_warning_goes_where_the_call_would_have_sent_it():
     d = distribute(_one_rank_bad(0.0), "block")
     with _program_warnings() as outer:
