@@ -37,18 +37,18 @@ the loop type's range, and any call under ``np.errstate`` with ``raise``,
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 import weakref
 from typing import Any, Callable
 
 import numpy as np
 
-from . import _config, checks
+from . import _config, _exposure, checks
 from . import comm as _comm
+from ._exposure import is_exposed as _is_exposed
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
-           "defer", "evaluate", "flush", "flush_local", "expose", "operation", "pending_count", "pending_nodes",
+           "defer", "evaluate", "flush", "flush_local", "operation", "pending_count", "pending_nodes",
            "set_enabled", "set_warning_baseline", "Reporting", "Pieces", "Region", "SCALARS",
            "errstate_settings", "loop_types", "scalar_fits", "register_shift_handler", "array_type", "walk_order",
            "walk_plan", "chunk_spans", "run_chunks", "settle_nodes", "capture_on", "capture_off", "evaluate_quietly",
@@ -61,8 +61,7 @@ CHUNK_ELEMENTS = 16384  # elements per chunk: measured best here (8192-32768: wi
 depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
 _array_type: type = type(None)  # numpy_dist.distarray.DistArray, registered by that module
 _pending: dict[int, tuple[Any, list]] = {}  # id(comm) -> (comm, nodes in creation order)
-_exposed: dict[int, Any] = {}  # id(root buffer) -> weakref to it: user code may write there
-_lent: set[int] = set()  # ids of the memory owners of arrays lent to asarray: exposed while held elsewhere
+_exposed, _lent = _exposure.EXPOSED, _exposure.LENT  # (tested before each call's exposure walk)
 _held: set[int] = set()  # ids of the communicators whose pending work an operation consumes (see operation)
 _EXC_BIT = 16
 SCALARS = (int, float, complex)
@@ -524,99 +523,6 @@ def pending_nodes(comm: Any) -> list:
     """What a flush of ``comm`` will agree on, in creation order (a computed node's entry is its summary)."""
     entry = _pending.get(id(comm))
     return [] if entry is None else list(entry[1])
-
-
-# --------------------------------------------------------------------------
-# Exposure: blocks user code holds
-# --------------------------------------------------------------------------
-
-
-def _root(block: np.ndarray) -> Any:
-    while isinstance(block.base, np.ndarray):
-        block = block.base
-    return block
-
-
-class _Anchor(np.ndarray):
-    """The one view of a lent array (see :func:`lend`) that the blocks made from it reach it through."""
-
-
-def lend(data: np.ndarray, key: Any) -> np.ndarray:
-    """``data[key]`` for a block of an array the caller passed to ``asarray``, exposed only while held elsewhere.
-
-    Every view NumPy makes of ``data`` refers to it, so its reference count
-    cannot tell the caller's references from the library's.  The block is made
-    through an :class:`_Anchor` instead (NumPy's base chain stops at a change
-    of type), so ``data`` has one reference from numpy_dist however many views
-    of the block exist; ``nd.asarray(np.ones(n))``, whose array nobody else
-    holds, can then defer.  ``data`` may be a view of plain arrays
-    (``np.arange(12.0).reshape(3, 4)``): each array of the chain counts.  An
-    array whose memory belongs to anything else (a memory map, a buffer) is
-    exposed as :func:`expose` does.
-    """
-    owner = data
-    while owner.base is not None:
-        if type(owner.base) is not np.ndarray:
-            local = data[key]
-            expose(local)
-            return local
-        owner = owner.base
-    if id(owner) not in _lent:
-        _lent.add(id(owner))
-        weakref.finalize(owner, _lent.discard, id(owner))
-    return data.view(_Anchor)[key].view(np.ndarray)
-
-
-def _is_exposed(block: np.ndarray) -> bool:
-    """Whether user code may write the memory ``block`` views (local: a rank computes at once what it reads).
-
-    Exposed are the blocks :func:`expose` recorded, and those made by :func:`lend`
-    while anything but numpy_dist refers to the lent array or to an array it views.
-    """
-    anchor = None
-    while isinstance(block.base, np.ndarray):
-        if type(block.base) is _Anchor and type(block.base.base) is not _Anchor:
-            anchor = block.base  # the lent array's own anchor
-        block = block.base
-    if id(block) in _exposed:
-        return True
-    owner = id(block)
-    if anchor is None or owner not in _lent:
-        return False
-    del block  # (from here only the chain's own references may count)
-    if _held_elsewhere(anchor):
-        return True
-    # Nobody else holds the chain now, and nobody can take hold of it again: the library hands a block
-    # out only through expose.  So it is never exposed again, and later calls skip the walk.
-    _lent.discard(owner)
-    return False
-
-
-def _held_elsewhere(anchor: np.ndarray) -> bool:
-    """Whether anything but the chain itself refers to the array ``anchor`` views or to an array that one views.
-
-    Each array of the chain is referred to once by the next one down (the lent
-    array by its anchor), once by the name here and once by the call's
-    argument; one more reference is somebody else's (a name, a view, a buffer).
-    """
-    array = anchor.base
-    del anchor
-    while array is not None:
-        if sys.getrefcount(array) > 3:
-            return True
-        array = array.base
-    return False
-
-
-def expose(block: np.ndarray) -> None:
-    """Record that user code holds ``block`` (or a view of its memory) and may write it at any time."""
-    root = _root(block)
-    key = id(root)
-    if key not in _exposed:
-        try:
-            _exposed[key] = weakref.ref(root, lambda _r, key=key: _exposed.pop(key, None))
-        except TypeError:  # pragma: no cover - a root NumPy cannot refer to weakly
-            pass
 
 
 # --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.array_utils import normalize_axis_index
 
-from . import _deferred
+from . import _deferred, _exposure
 from . import comm as _comm
 from ._docstrings import fill_shared, shared_parameters
 from .checks import collective
@@ -142,9 +142,9 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
     if copy or (not views and local.base is data):
         local = local.copy()
     elif isinstance(obj, np.ndarray) and data is obj:
-        local = _deferred.lend(data, key)  # a view of the caller's array: its writes reach this block
+        local = _exposure.lend(data, key)  # a view of the caller's array: its writes reach this block
     elif isinstance(obj, np.ndarray):
-        _deferred.expose(local)
+        _exposure.expose(local)
     return DistArray._new(local, target)
 
 
@@ -278,10 +278,10 @@ def from_local(block: Any, *, dist: Any = None, grid_shape: Any = None,
         if bad:
             raise ValueError(f"block shapes do not match dist on ranks {bad}: "
                              f"got {[shapes[r] for r in bad]}, expected {[dist.local_shape_of(r) for r in bad]}")
-        _deferred.expose(local)  # the caller keeps its block
+        _exposure.expose(local)  # the caller keeps its block
         return DistArray._new(local, dist)
     target = _infer_distribution(c, shapes, dist, grid_shape)
-    _deferred.expose(local)  # the caller keeps its block
+    _exposure.expose(local)  # the caller keeps its block
     return DistArray._new(local, target)
 
 
@@ -375,7 +375,7 @@ def from_distarray(obj: Any, comm: MPI.Intracomm | None = None) -> DistArray:
     buf = np.asarray(data["buffer"])
     _comm.agree(c, None if buf.shape == dist.local_shape else
                 ValueError(f"buffer shape {buf.shape} does not match its dim_data {dist.local_shape}"))
-    _deferred.expose(buf)
+    _exposure.expose(buf)
     return DistArray._new(buf, dist)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from mpi4py import MPI
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import _consumers, _deferred, _elision, _implicit, _shift, checks  # (_shift: deferral of shifted operands)
+from . import _consumers, _deferred, _elision, _exposure, _implicit, _shift, checks  # (_shift: deferral of shifted operands)
 from . import comm as _comm
 from ._docstrings import shared_parameters
 from ._elision import operator_pair, try_unary_call, unary_operator
@@ -275,7 +275,7 @@ class DistArray(NDArrayOperatorsMixin):
             bad = local.shape != distribution.local_shape
             _comm.agree(distribution.comm, ValueError(
                 f"buffer has shape {local.shape} but this rank's block is {distribution.local_shape}") if bad else None)
-            _deferred.expose(local)  # the caller holds the buffer
+            _exposure.expose(local)  # the caller holds the buffer
         self._dist = distribution
         self._block = local
         self._expr = None
@@ -327,7 +327,7 @@ class DistArray(NDArrayOperatorsMixin):
         """
         if _deferred.depth == 0 and _deferred.ENABLED:
             _deferred.flush_local(self._dist.comm)
-            _deferred.expose(self._local)
+            _exposure.expose(self._local)
         return self._local
 
     @property
