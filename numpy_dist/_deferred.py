@@ -46,6 +46,7 @@ import numpy as np
 from . import _config, _exposure, checks
 from . import comm as _comm
 from ._exposure import is_exposed as _is_exposed
+from ._flat_rows import CONSTANT as _CONSTANT, LEAF, PIECES, VALUE as _VALUE, FlatRows
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
            "defer", "evaluate", "flush", "flush_local", "operation", "pending_count", "pending_nodes",
@@ -677,9 +678,22 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
     outs = list(blocks) if mode == "R" else [None if b is None else b.ravel(order="K") for b in blocks]
     plan = plan or walk_plan(nodes, mode)
     last = len(nodes) - 1
-    buffers = _chunk_buffers(nodes, plan, [b is None and not (into is not None and i == last)
-                                           for i, b in enumerate(blocks)], step * row)
+    padded = FlatRows.of(plan, shape) if mode == "R" else None
+    if padded is None:
+        buffers = _chunk_buffers(nodes, plan, [b is None and not (into is not None and i == last)
+                                               for i, b in enumerate(blocks)], step * row)
+    else:
+        buffers = _chunk_buffers(nodes, plan, [True] * len(nodes), step * padded.stride)
+        row = padded.stride  # (a buffer's rows are as far apart as the operands' rows)
     for k, (start, stop) in enumerate(spans):
+        if padded is not None and padded.misses < 2:
+            result = padded.chunk(nodes, buffers, outs, start, stop)
+            if result is not None:
+                if into is not None:
+                    result = np.copyto(into(k, result.shape), result) or into(k, result.shape)
+                if consume is not None:
+                    consume(k, result)
+                continue
         values: list = [None] * len(nodes)
         for i, node in enumerate(nodes):
             ins = [values[x] if kind == _VALUE else x[start:stop] if kind == LEAF else
@@ -692,7 +706,8 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
             else:
                 out = buffers[i][:(stop - start) * row]
                 if mode == "R":
-                    out = out.reshape((stop - start,) + shape[1:])
+                    out = out.reshape((stop - start, row) + shape[2:])[:, :shape[1]] if padded else \
+                        out.reshape((stop - start,) + shape[1:])
             node.ufunc(*ins, out=out)
             values[i] = out
         if consume is not None:
@@ -725,7 +740,6 @@ def _chunk_buffers(nodes: list[Node], plan: list, needs: list[bool], size: int) 
     return buffers
 
 
-_VALUE, LEAF, PIECES, _CONSTANT = range(4)
 
 
 def walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:

@@ -454,6 +454,68 @@ def test_fp_warnings_are_agreed_at_evaluation(case):
     assert_all_ranks(messages == ["invalid value encountered in log"], f"warnings {messages}")
 
 
+def _numpys_warnings(f, *args):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        value = f(*args)
+    return value, sorted(str(w.message) for w in seen)
+
+
+def _strided_rows_case(bad_inside: bool, raising_gaps: bool = True) -> np.ndarray:
+    # Columns 0, 1, -2 and -1 lie between the rows the walks below read flat.  Raising: they hold what
+    # raises every floating-point error, so a flat walk that let their errors through would be seen
+    # (and the walk goes back to rows); otherwise the flat walk runs to the end.
+    x = np.linspace(0.5, 2.0, 200 * 64).reshape(200, 64)  # (chunked walks up to 4 ranks: CHUNK_ELEMENTS 2048)
+    if raising_gaps:
+        x[:, [0, 1, -2, -1]] = [[-1.0, 0.0, np.inf, np.nan]]
+    if bad_inside:
+        x[57, 9] = -3.0  # one value inside, owned by one rank
+    return x
+
+
+def _strided_rows_expression(v):
+    inner, left, right = v[:, 2:-2], v[:, 1:-3], v[:, 3:-1]
+    kept = inner * 3.0 + 1.0  # held by a name: the walk keeps its block
+    return kept, np.log(inner) + np.sqrt(left * right) / (kept - 1.0) + right ** 2
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb", "cyclic", "last"])
+@pytest.mark.parametrize("bad_inside", [False, True])
+@pytest.mark.parametrize("raising_gaps", [False, True])
+def test_rows_walked_flat_give_the_values_and_errors_of_the_rows_alone(case, bad_inside, raising_gaps):
+    x = _strided_rows_case(bad_inside, raising_gaps)
+    d = distribute(x, case)
+    (kept0, y0), expected = _numpys_warnings(_strided_rows_expression, x)
+    with _program_warnings() as seen:
+        kept, y = _strided_rows_expression(d)
+        nd.evaluate(y)
+    _exact(y, y0)
+    _exact(kept, kept0)
+    got = sorted(str(w.message) for w in seen)
+    assert_all_ranks(got == expected, f"warnings {got}, NumPy's {expected}")
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb", "last"])
+@pytest.mark.parametrize("bad_inside", [False, True])
+@pytest.mark.parametrize("raising_gaps", [False, True])
+def test_a_stencil_assigned_in_place_walked_flat_keeps_the_boundary(case, bad_inside, raising_gaps):
+    x = _strided_rows_case(bad_inside, raising_gaps)
+    d = distribute(x, case)
+
+    def step(u):
+        u[1:-1, 2:-2] = u[1:-1, 2:-2] + 0.1 * (u[:-2, 2:-2] + u[2:, 2:-2] + u[1:-1, 1:-3] + u[1:-1, 3:-1]
+                                                - 4 * u[1:-1, 2:-2])
+        return u
+
+    y0, expected = _numpys_warnings(lambda: step(step(x.copy())))
+    with _program_warnings() as seen:
+        step(step(d))
+        nd.evaluate(d)
+    _exact(d, y0)
+    got = sorted(str(w.message) for w in seen)
+    assert_all_ranks(got == expected, f"warnings {got}, NumPy's {expected}")
+
+
 @contextlib.contextmanager
 def _program_warnings():
     """A recording block standing for the program's own stderr: calls made under it may defer."""
