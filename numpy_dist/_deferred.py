@@ -678,19 +678,21 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
     outs = list(blocks) if mode == "R" else [None if b is None else b.ravel(order="K") for b in blocks]
     plan = plan or walk_plan(nodes, mode)
     last = len(nodes) - 1
-    padded = FlatRows.of(plan, shape) if mode == "R" else None
-    if padded is None:
+    flat = FlatRows.of(plan, shape) if mode == "R" else None
+    if flat is None:
         buffers = _chunk_buffers(nodes, plan, [b is None and not (into is not None and i == last)
                                                for i, b in enumerate(blocks)], step * row)
     else:
-        buffers = _chunk_buffers(nodes, plan, [True] * len(nodes), step * padded.stride)
-        row = padded.stride  # (a buffer's rows are as far apart as the operands' rows)
+        buffers = _chunk_buffers(nodes, plan, [True] * len(nodes), step * flat.stride)
+        row = flat.stride  # (a buffer's rows are as far apart as the operands' rows)
     for k, (start, stop) in enumerate(spans):
-        if padded is not None and padded.misses < 2:
-            result = padded.chunk(nodes, buffers, outs, start, stop)
+        if flat is not None and flat.misses < 2:
+            result = flat.chunk(nodes, buffers, outs, start, stop)
             if result is not None:
                 if into is not None:
-                    result = np.copyto(into(k, result.shape), result) or into(k, result.shape)
+                    given = into(k, result.shape)
+                    given[...] = result
+                    result = given
                 if consume is not None:
                     consume(k, result)
                 continue
@@ -706,7 +708,7 @@ def run_chunks(nodes: list[Node], keep: list[bool], mode: str, shape: tuple, spa
             else:
                 out = buffers[i][:(stop - start) * row]
                 if mode == "R":
-                    out = out.reshape((stop - start, row) + shape[2:])[:, :shape[1]] if padded else \
+                    out = out.reshape((stop - start, row))[:, :shape[1]] if flat else \
                         out.reshape((stop - start,) + shape[1:])
             node.ufunc(*ins, out=out)
             values[i] = out
@@ -738,8 +740,6 @@ def _chunk_buffers(nodes: list[Node], plan: list, needs: list[bool], size: int) 
             pool = free.get(node.dtype)
             buffers[i] = pool.pop() if pool else np.empty(size, node.dtype)
     return buffers
-
-
 
 
 def walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:

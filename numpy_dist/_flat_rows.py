@@ -34,7 +34,7 @@ class FlatRows:
     rows come from a received halo (a copy) goes by rows.
     """
 
-    __slots__ = ("stride", "cols", "plan", "flats", "misses")
+    __slots__ = ("stride", "cols", "plan", "flats", "misses")  # flats: id(array) -> its rows as one flat span
 
     def __init__(self, plan: list, stride: int, cols: int, flats: dict) -> None:
         self.stride, self.cols, self.plan, self.flats, self.misses = stride, cols, plan, flats, 0
@@ -43,51 +43,35 @@ class FlatRows:
     def of(cls, plan: list, shape: tuple) -> FlatRows | None:
         """The flat walk of ``plan``, or None where rows are contiguous already or spaced unevenly.
 
-        The leaf blocks' row spacing is the walk's; a shifted operand's parts of
-        whole rows spaced alike are read flat too (a received halo is a copy:
-        a chunk that reads one goes by rows).
+        The leaf blocks' row spacing is the walk's.  A shifted operand is read
+        flat where one of its parts holds a chunk's rows whole: a view spaced
+        alike, or a pending value's region, computed flat in turn (a received
+        halo is a copy: a chunk that reads one goes by rows).
         """
         if len(shape) != 2 or shape[0] < 2 or shape[1] == 0:
             return None
         leaves = [x for specs in plan for kind, x in specs if kind == LEAF]
-        pieces = [x for specs in plan for kind, x in specs if kind == PIECES]
         strides = {_row_stride(a) for a in leaves}
-        if any(a.shape != shape for a in leaves) or len(strides) > 1 or None in strides:
+        if len(strides) != 1 or None in strides or any(a.shape != shape for a in leaves):
             return None
-        parts = [[v for _, v in x.parts if type(v) is np.ndarray and v.ndim == 2 and v.shape[1] == shape[1]
-                  and v.shape[0] > 1] for x in pieces]
-        if not strides:  # (no leaf: the shifted operands' own parts say)
-            strides = {_row_stride(v) for found in parts for v in found}
-            if len(strides) != 1 or None in strides:
-                return None
         stride = strides.pop()
-        parts = [[v for v in found if _row_stride(v) == stride] for found in parts]
-        if stride <= shape[1] or not all(parts):
-            return None
-        flats = {id(a): np.lib.stride_tricks.as_strided(a, ((a.shape[0] - 1) * stride + a.shape[1],), (a.itemsize,))
-                 for a in leaves + [v for found in parts for v in found]}
-        return cls(plan, stride, shape[1], flats)
-
-    def _rows(self, a: np.ndarray, start: int, length: int) -> np.ndarray:
-        return self.flats[id(a)][start * self.stride:start * self.stride + length]
+        return cls(plan, stride, shape[1], {}) if stride > shape[1] else None
 
     def chunk(self, nodes: list, buffers: list, outs: list, start: int, stop: int) -> np.ndarray | None:
         """Rows ``start:stop`` of every node (kept ones copied to ``outs``): the last node's, or None."""
         length = (stop - start - 1) * self.stride + self.cols
+        sink = _current[0] = _Flags()
         operands = []
-        for specs in self.plan:  # (all first: a chunk that must go by rows computes nothing flat)
+        for specs in self.plan:  # (all first: a chunk that must go by rows computes little flat)
             ins = []
             for kind, x in specs:
-                if kind == LEAF:
-                    x = self._rows(x, start, length)
-                elif kind == PIECES:
-                    x = self._piece_rows(x, start, stop, length)
+                if kind == LEAF or kind == PIECES:
+                    x = self._operand(x, start, stop, length)
                     if x is None:
                         return None
                 ins.append((kind == VALUE, x))
             operands.append(ins)
         values: list = [None] * len(nodes)
-        sink = _current[0] = _Flags()
         for i, node in enumerate(nodes):
             values[i] = buffers[i][:length]
             node.ufunc(*[values[x] if computed else x for computed, x in operands[i]], out=values[i])
@@ -98,13 +82,40 @@ class FlatRows:
             return None
         return self._as_rows(buffers[-1], stop - start)
 
-    def _piece_rows(self, pieces: Any, start: int, stop: int, length: int) -> np.ndarray | None:
-        """A shifted operand's rows read flat from the one part that holds them whole, or None."""
-        for key, values in pieces.parts:
-            if key[0].start <= start and stop <= key[0].stop and id(values) in self.flats \
-                    and values.shape[1] == self.cols:
-                return self._rows(values, start - key[0].start, length)
+    def _operand(self, x: Any, start: int, stop: int, length: int) -> np.ndarray | None:
+        """Rows ``start:stop`` of a block or of a shifted operand's pieces, flat; None: they go by rows."""
+        if type(x) is np.ndarray:
+            flat = self.flats.get(id(x))
+            if flat is None:
+                if x.ndim != 2 or x.shape[1] != self.cols or not x.shape[0] or \
+                        x.shape[0] > 1 and _row_stride(x) != self.stride:
+                    return None
+                flat = self.flats[id(x)] = np.lib.stride_tricks.as_strided(
+                    x, ((x.shape[0] - 1) * self.stride + self.cols,), (x.itemsize,))
+            return flat[start * self.stride:start * self.stride + length]
+        for key, part in x.parts:
+            if key[0].start <= start and stop <= key[0].stop and key[1].start == 0 and key[1].stop == self.cols:
+                lo, hi = start - key[0].start, stop - key[0].start
+                return self._operand(part, lo, hi, length) if type(part) is np.ndarray else \
+                    self._region(part, lo, hi, length)
         return None
+
+    def _region(self, region: Any, start: int, stop: int, length: int) -> np.ndarray | None:
+        """Rows of a pending value's region (its copies, operands first), computed flat."""
+        values: dict[int, np.ndarray] = {}
+        for node in region.nodes:
+            ins = []
+            for a in node.args:
+                if id(a) in values:
+                    a = values[id(a)]
+                elif type(a) is np.ndarray or hasattr(a, "parts"):
+                    a = self._operand(a, start, stop, length)
+                    if a is None:
+                        return None
+                ins.append(a)
+            values[id(node)] = out = np.empty(length, node.dtype)
+            node.ufunc(*ins, out=out)
+        return values[id(region.nodes[-1])]
 
     def _as_rows(self, buffer: np.ndarray, n: int) -> np.ndarray:
         return buffer[:n * self.stride].reshape(n, self.stride)[:, :self.cols]
