@@ -80,10 +80,11 @@ def _fast_power(x: DistArray, exponent: Any) -> np.ufunc | None:
     ``x ** 2`` is ``np.square(x)`` (for booleans another dtype: int8, not power's
     int64), and for float and complex arrays ``x ** -1`` is ``np.reciprocal(x)`` and
     ``x ** 0.5`` ``np.sqrt(x)`` (the warnings name those functions).  Only for the
-    Python numbers themselves, and not for 0-d arrays, which stand for NumPy's
-    scalars (their ``**`` has no such path).
+    Python numbers themselves.  0-d arrays too, as NumPy's 0-d arrays (its
+    scalars have no such path: ``np.True_ ** 2`` is int64, ``np.array(True) ** 2``
+    int8).
     """
-    if not x.ndim or type(exponent) not in (int, float):
+    if type(exponent) not in (int, float):
         return None
     kind = x.dtype.kind
     if type(exponent) is int and exponent == 2 and kind in "bfc":

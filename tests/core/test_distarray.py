@@ -203,12 +203,12 @@ def _warned(f):
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured"])
-@pytest.mark.parametrize("dtype", [np.float16, np.float64, np.complex64, np.int32])
+@pytest.mark.parametrize("dtype", [np.float16, np.float64, np.complex64, np.int32, np.bool_])
 @pytest.mark.parametrize("exponent", [2, -1, 0.5, 2.0, -1.0, 3])
 def test_powers_take_ndarrays_fast_paths(case, dtype, exponent):
     """``x ** 2``, ``x ** -1`` and ``x ** 0.5`` are square, reciprocal and sqrt for ndarray (floats and complex):
     the same values and dtypes as NumPy's, warnings named after the function NumPy ran, in place too."""
-    if np.dtype(dtype).kind == "i" and exponent == -1:
+    if np.dtype(dtype).kind in "ib" and exponent == -1:
         return  # (integers to negative powers raise: tested with the ufuncs)
     x = np.array([0, 70000, 4, -1, 0.25, -3] if np.dtype(dtype).kind != "i" else [0, 7, 4, -1, 2, -3], dtype=dtype)
     d = distribute(x, case)
@@ -216,7 +216,12 @@ def test_powers_take_ndarrays_fast_paths(case, dtype, exponent):
     got, got_warnings = _warned(lambda: nd.asnumpy(d ** exponent))
     assert_dist_equal(nd.asarray(got), expected)
     assert_all_ranks(got_warnings == expected_warnings, f"{got_warnings} vs {expected_warnings}")
-    if np.result_type(x, exponent) == x.dtype or np.dtype(dtype).kind != "i":
+    for x0 in (x[0], x[3]):  # a 0-d array takes the same path as NumPy's 0-d arrays (not its scalars')
+        expected, expected_warnings = _warned(lambda: np.array(x0) ** exponent)
+        got, got_warnings = _warned(lambda: nd.asnumpy(nd.asarray(np.array(x0)) ** exponent))
+        assert_dist_equal(nd.asarray(got), expected)
+        assert_all_ranks(got_warnings == expected_warnings, f"0-d: {got_warnings} vs {expected_warnings}")
+    if np.result_type(x, exponent) == x.dtype or np.dtype(dtype).kind in "fc":
         y, e = x.copy(), distribute(x, case)
 
         def in_place(v):

@@ -240,10 +240,11 @@ def _zero_blind(got: Any, want: Any) -> str:
 def sorting(rng: np.random.Generator) -> Case:
     shape = shape_of(rng)
     dt = np.dtype(pick(rng, TIME_DTYPES)) if rng.random() < 0.1 else dtype_of(rng)
-    x = data(rng, shape, dt)
+    x = data(rng, shape, dt, nan_heavy=rng.random() < 0.25)  # (runs of NaNs: the ties sorts and sets special-case)
     ndim = len(shape)
     what = pick(rng, ["sort", "argsort", "argsort_stable", "partition", "argpartition", "method_sort",
-                      "searchsorted", "lexsort", "nonzero", "argwhere", "flatnonzero", "where1", "unique", "msort"])
+                      "searchsorted", "lexsort", "nonzero", "argwhere", "flatnonzero", "where1", "unique", "unique",
+                      "msort"])
     axis = pick(rng, [-1, 0, 1, None, ndim, 1.5]) if ndim else pick(rng, [-1, 0, None])
     if what == "sort":
         return Case(f"np.sort({shape} {dt}, axis={axis})", [x], lambda a: np.sort(a, axis=axis), compare=_zero_blind)
@@ -283,10 +284,12 @@ def sorting(rng: np.random.Generator) -> Case:
         return Case(f"lexsort([{shape}]*2 {dt}, axis={axis})", [x, k], lambda a, b: np.lexsort((a, b), axis=axis if
                                                                                                  axis is not None else -1))
     if what == "unique":
+        if rng.random() < 0.4 and x.dtype.kind in "fc" and x.size:  # (NaNs in runs: equal_nan decides their count)
+            x.reshape(-1)[rng.random(x.size) < 0.5] = np.nan
         kw = {k: True for k in ("return_index", "return_inverse", "return_counts") if rng.random() < 0.3}
         if rng.random() < 0.2:
             kw["axis"] = pick(rng, [0, -1, 1])
-        if rng.random() < 0.15:
+        if rng.random() < 0.3:
             kw["equal_nan"] = False
         if rng.random() < 0.2:
             g = pick(rng, ["unique_values", "unique_counts", "unique_inverse", "unique_all"])
@@ -308,7 +311,7 @@ def sorting(rng: np.random.Generator) -> Case:
 
 def sets(rng: np.random.Generator) -> Case:
     f = pick(rng, ["intersect1d", "union1d", "setdiff1d", "setxor1d", "isin"])
-    x = data(rng, shape_of(rng, ndim=int(pick(rng, [0, 1, 1, 2]))), dtype_of(rng))
+    x = data(rng, shape_of(rng, ndim=int(pick(rng, [0, 1, 1, 2]))), dtype_of(rng), nan_heavy=rng.random() < 0.25)
     y = operand(rng, shape_of(rng, ndim=int(pick(rng, [1, 1, 2]))), dtype_of(rng))
     kw: dict[str, Any] = {}
     if rng.random() < 0.3 and f != "union1d":  # (NumPy's result on non-unique input is then unspecified)
