@@ -326,7 +326,7 @@ class DistArray(NDArrayOperatorsMixin):
         >>> d.local.shape == d.distribution.local_shape
         True
         """
-        if _deferred.depth == 0 and _deferred.ENABLED:
+        if _deferred.depth == 0:  # (deferral off too: it may be turned on while user code holds the block)
             _deferred.flush_local(self._dist.comm)
             _exposure.expose(self._local)
         return self._local

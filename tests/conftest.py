@@ -20,6 +20,13 @@ from mpi4py import MPI
 
 from numpy_dist.testing import EXHAUSTIVE
 
+try:  # Compiled now, not by hypothesis' plugin at the session's end: by then hypothesis has raised and
+    # restored the recursion limit, and CPython 3.11's ast.parse (pytest rewrites the module's asserts) can
+    # fail with "AST constructor recursion depth mismatch" (seen with `tests/core tests/io` at 1 rank).
+    import hypothesis.internal.observability  # noqa: F401
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
+
 #: Module -> the tests of it in the subset: ``"*"`` for all of them, else function names, or
 #: ``name[pattern]`` for some of a parametrized function's cases (fnmatch on the test id).
 WIDE: dict[str, str | tuple[str, ...]] = {

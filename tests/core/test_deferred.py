@@ -330,6 +330,19 @@ def test_writes_through_local_blocks(case):
     _exact(y, np.full(16, -1.0))
 
 
+def test_a_block_taken_while_deferral_was_off_is_never_read_late():
+    x = np.arange(16.0)
+    d = distribute(x, "block")
+    previous = _deferred.set_enabled(False)
+    try:
+        block = d.local  # handed out while every call is eager
+    finally:
+        _deferred.set_enabled(previous)
+    y = d + 1
+    block[...] = 7.0
+    _exact(y, x + 1)
+
+
 def test_arrays_viewing_user_memory():
     x = np.arange(12.0)
     d = nd.asarray(x)  # block distribution: the blocks may be views of x
