@@ -823,13 +823,12 @@ def flush(comm: Any, spare: Node | None = None) -> None:
     if entry is None:
         return
     nodes = entry[1]
-    for n in nodes:
-        if type(n) is Node:
-            n.queue = None  # (the list goes with this flush: nothing to release from it)
-    _evaluate_all(nodes)
+    _evaluate_all(nodes)  # (each computed node is released from the list: a block nobody holds goes at once)
     words = []
     seen = 0
     for n in nodes:
+        if type(n) is Node:
+            n.queue = None
         _detach(n)
         word = n.flags | (_EXC_BIT if n.exc is not None else 0)
         if n.copies:  # what copies of it saw (regions in other layouts, halos sent) is what it saw

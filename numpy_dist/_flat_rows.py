@@ -41,7 +41,7 @@ class FlatRows:
 
     @classmethod
     def of(cls, plan: list, shape: tuple) -> FlatRows | None:
-        """The flat walk of ``plan``, or None where rows are contiguous already or spaced unevenly.
+        """The flat walk of ``plan``, or None where rows are contiguous already, spaced unevenly or far apart.
 
         The leaf blocks' row spacing is the walk's.  A shifted operand is read
         flat where one of its parts holds a chunk's rows whole: a view spaced
@@ -55,7 +55,8 @@ class FlatRows:
         if len(strides) != 1 or None in strides or any(a.shape != shape for a in leaves):
             return None
         stride = strides.pop()
-        return cls(plan, stride, shape[1], {}) if stride > shape[1] else None
+        # Only where the gaps are small: a chunk of d[:, :3] read flat would compute every column in between.
+        return cls(plan, stride, shape[1], {}) if shape[1] < stride <= shape[1] + shape[1] // 4 else None
 
     def chunk(self, nodes: list, buffers: list, outs: list, start: int, stop: int) -> np.ndarray | None:
         """Rows ``start:stop`` of every node (kept ones copied to ``outs``): the last node's, or None."""

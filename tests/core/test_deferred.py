@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import sys
+import tracemalloc
 import weakref
 import warnings
 
@@ -93,14 +95,20 @@ _RANDOM_OPS = [
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb"])
 @pytest.mark.parametrize("seed", range(6))
-def test_random_expressions_with_dropped_intermediates_are_bit_for_bit(case, seed):
+@pytest.mark.parametrize("inner", [False, True])
+def test_random_expressions_with_dropped_intermediates_are_bit_for_bit(case, seed, inner):
     # Intermediates nobody holds share the walk's chunk buffers once their last reader has run: random
-    # graphs (operands read twice, by several later nodes, mixed dtypes) with random values dropped.
+    # graphs (operands read twice, by several later nodes, mixed dtypes, casts, where) with random values
+    # dropped.  inner: the leaves are the inner columns of their arrays, whose rows the walk reads flat.
     rng = np.random.default_rng(seed)
     shape = (130, 90)  # 11,700 elements: chunked walks up to 5 ranks (CHUNK_ELEMENTS is 2048 here)
     leaves = [rng.standard_normal(shape), rng.standard_normal(shape).astype(np.float32),
               rng.integers(-5, 5, shape).astype(np.int32)]
     mine = [distribute(x, case) for x in leaves]
+    if inner:
+        leaves[0][:, 0] = np.nan  # (what the rows read flat pass over raises: those chunks go by rows)
+        mine = [distribute(x, case)[:, 2:-2] for x in leaves]
+        leaves = [x[:, 2:-2] for x in leaves]
     theirs = list(leaves)
     for _ in range(12):
         op = _RANDOM_OPS[rng.integers(len(_RANDOM_OPS))]
@@ -800,6 +808,36 @@ def test_computed_values_are_not_kept_alive_by_pending_work():
     gc.collect()
     assert_all_ranks(all(ref() is None for ref in refs), "a computed block outlived its array")
     assert_all_ranks(_deferred.pending_count(d.comm) > 0, "")  # still waiting for the flush that agrees
+
+
+def test_a_flush_frees_each_unheld_value_once_it_is_computed():
+    # Values nobody holds are computed at the flush for their FP errors only: each block must go as soon as it
+    # is computed, not when the flush ends (ten such values would otherwise be alive at once).
+    d = distribute(np.linspace(0.0, 1.0, 400_000), "block")
+    nd.evaluate(d)
+    block_bytes = math.prod(d.distribution.local_shape) * 8
+    for i in range(10):
+        np.sin(d) + i  # noqa: B018 - pending, dropped at once
+    tracemalloc.start()
+    try:
+        nd.evaluate(d)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_all_ranks(peak < 3 * block_bytes + 2**20, f"peak {peak} bytes for blocks of {block_bytes}")
+
+
+def test_narrow_columns_of_a_wide_array_are_not_walked_flat():
+    # Read flat, a chunk of d[:, :3] would compute every column in between: 1,000 times the work, and chunk
+    # buffers as long. Only rows whose gaps are small are read flat.
+    from numpy_dist._flat_rows import LEAF, FlatRows
+
+    wide = np.zeros((50, 3000))
+    assert FlatRows.of([[(LEAF, wide[:, :3])]], (50, 3)) is None
+    assert FlatRows.of([[(LEAF, wide[:, 1:-1])]], (50, 2998)) is not None
+    d = distribute(np.arange(50 * 3000.0).reshape(50, 3000), "block")
+    _exact(d[:, :3] * 2 + d[:, 3:6], np.arange(50 * 3000.0).reshape(50, 3000)[:, :3] * 2
+           + np.arange(50 * 3000.0).reshape(50, 3000)[:, 3:6])
 
 
 def test_a_moved_pending_value_is_freed_without_the_cycle_collector():
