@@ -34,10 +34,16 @@ class FlatRows:
     rows come from a received halo (a copy) goes by rows.
     """
 
-    __slots__ = ("stride", "cols", "plan", "flats", "misses")  # flats: id(array) -> its rows as one flat span
+    # flats: id(array) -> its rows as one flat span; regions: id(region) -> its walk (_region_plan);
+    # spare / lent: buffers of regions' values free / holding a value the chunk still reads
+    __slots__ = ("stride", "cols", "plan", "flats", "misses", "capacity", "regions", "spare", "lent")
 
     def __init__(self, plan: list, stride: int, cols: int, flats: dict) -> None:
         self.stride, self.cols, self.plan, self.flats, self.misses = stride, cols, plan, flats, 0
+        self.capacity = 0  # elements of a region buffer: the longest chunk's (set by the walk)
+        self.regions: dict[int, list] = {}
+        self.spare: dict[np.dtype, list] = {}
+        self.lent: list[np.ndarray] = []
 
     @classmethod
     def of(cls, plan: list, shape: tuple) -> FlatRows | None:
@@ -61,6 +67,13 @@ class FlatRows:
     def chunk(self, nodes: list, buffers: list, outs: list, start: int, stop: int) -> np.ndarray | None:
         """Rows ``start:stop`` of every node (kept ones copied to ``outs``): the last node's, or None."""
         length = (stop - start - 1) * self.stride + self.cols
+        if length > self.capacity:  # (the first chunk: the longest)
+            self.capacity = length
+            self.spare.clear()
+        else:
+            for buffer in self.lent:  # (the regions' values of the last chunk are read no more)
+                self.spare.setdefault(buffer.dtype, []).append(buffer)
+        self.lent.clear()
         sink = _current[0] = _Flags()
         operands = []
         for specs in self.plan:  # (all first: a chunk that must go by rows computes little flat)
@@ -102,24 +115,66 @@ class FlatRows:
         return None
 
     def _region(self, region: Any, start: int, stop: int, length: int) -> np.ndarray | None:
-        """Rows of a pending value's region (its copies, operands first), computed flat."""
-        values: dict[int, np.ndarray] = {}
-        for node in region.nodes:
+        """Rows of a pending value's region (its copies, operands first), computed flat.
+
+        The copies' values live in buffers reused within the chunk once their
+        last reader has run, as the walk's own do: the region of W4's moved
+        stencil sum then keeps its working set in cache.  The region's value
+        itself is kept to the end of the chunk (the walk reads it after every
+        operand is gathered).
+        """
+        plan = self.regions.get(id(region))
+        if plan is None:
+            plan = self.regions[id(region)] = _region_plan(region.nodes)
+        values: list = [None] * len(plan)
+        buffers: list = [None] * len(plan)
+        for i, (node, specs, frees) in enumerate(plan):
             ins = []
-            for a in node.args:
-                if id(a) in values:
-                    a = values[id(a)]
-                elif type(a) is np.ndarray or hasattr(a, "parts"):
-                    a = self._operand(a, start, stop, length)
-                    if a is None:
+            for kind, x in specs:
+                if kind == VALUE:
+                    x = values[x]
+                elif kind == LEAF:
+                    x = self._operand(x, start, stop, length)
+                    if x is None:
                         return None
-                ins.append(a)
-            values[id(node)] = out = np.empty(length, node.dtype)
-            node.ufunc(*ins, out=out)
-        return values[id(region.nodes[-1])]
+                ins.append(x)
+            for j in frees:  # (before the output is taken: a call may write over its own operand)
+                self.spare.setdefault(buffers[j].dtype, []).append(buffers[j])
+            pool = self.spare.get(node.dtype)
+            buffers[i] = pool.pop() if pool else np.empty(self.capacity, node.dtype)
+            values[i] = buffers[i][:length]
+            node.ufunc(*ins, out=values[i])
+        self.lent.append(buffers[-1])
+        return values[-1]
 
     def _as_rows(self, buffer: np.ndarray, n: int) -> np.ndarray:
         return buffer[:n * self.stride].reshape(n, self.stride)[:, :self.cols]
+
+
+def _region_plan(nodes: list) -> list[tuple[Any, list, list[int]]]:
+    """For each copy of a region: ``(node, operands, frees)``.
+
+    ``operands`` are ``(VALUE, index)`` for a copy computed before it, ``(LEAF,
+    x)`` for a block or shifted operand read by rows, ``(CONSTANT, x)``;
+    ``frees`` the copies whose values it reads for the last time.
+    """
+    position = {id(n): i for i, n in enumerate(nodes)}
+    last_read = list(range(len(nodes)))
+    plan = []
+    for i, node in enumerate(nodes):
+        specs: list = []
+        for a in node.args:
+            j = position.get(id(a))
+            if j is not None:
+                specs.append((VALUE, j))
+                last_read[j] = i
+            else:
+                specs.append((LEAF if type(a) is np.ndarray or hasattr(a, "parts") else CONSTANT, a))
+        plan.append((node, specs, []))
+    for j, i in enumerate(last_read[:-1]):
+        if i > j:  # (a copy nobody reads, were there one, would just drop its buffer from the pool)
+            plan[i][2].append(j)
+    return plan
 
 
 class _Flags:

@@ -95,20 +95,23 @@ _RANDOM_OPS = [
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb"])
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("inner", [False, True])
-def test_random_expressions_with_dropped_intermediates_are_bit_for_bit(case, seed, inner):
+@pytest.mark.parametrize("view", ["whole", "inner", "shifted"])
+def test_random_expressions_with_dropped_intermediates_are_bit_for_bit(case, seed, view):
     # Intermediates nobody holds share the walk's chunk buffers once their last reader has run: random
     # graphs (operands read twice, by several later nodes, mixed dtypes, casts, where) with random values
     # dropped.  inner: the leaves are the inner columns of their arrays, whose rows the walk reads flat.
+    # shifted: inner columns of rows 0, 1 and 2 apart (stencil slices): pending values meet other
+    # layouts and are read through their regions, whose copies share buffers in turn.
     rng = np.random.default_rng(seed)
     shape = (130, 90)  # 11,700 elements: chunked walks up to 5 ranks (CHUNK_ELEMENTS is 2048 here)
     leaves = [rng.standard_normal(shape), rng.standard_normal(shape).astype(np.float32),
               rng.integers(-5, 5, shape).astype(np.int32)]
     mine = [distribute(x, case) for x in leaves]
-    if inner:
+    if view != "whole":
         leaves[0][:, 0] = np.nan  # (what the rows read flat pass over raises: those chunks go by rows)
-        mine = [distribute(x, case)[:, 2:-2] for x in leaves]
-        leaves = [x[:, 2:-2] for x in leaves]
+        rows = [slice(0, -2), slice(1, -1), slice(2, None)] if view == "shifted" else [slice(None)] * 3
+        mine = [distribute(x, case)[r, 2:-2] for x, r in zip(leaves, rows)]
+        leaves = [x[r, 2:-2] for x, r in zip(leaves, rows)]
     theirs = list(leaves)
     for _ in range(12):
         op = _RANDOM_OPS[rng.integers(len(_RANDOM_OPS))]
