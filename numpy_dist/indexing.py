@@ -481,12 +481,19 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
             if local_value.ndim:
                 local_value = local_value.reshape(tuple(n for i, n in enumerate(local_value.shape)
                                                          if i not in new_axes))
-        base.local[base_key] = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
+        local_value = np.broadcast_to(local_value, target.shape) if np.ndim(local_value) else local_value
+        if _cast_may_err(value, d.dtype):  # (a value only some ranks hold raises the cast's FP errors there)
+            _comm.agreed_call(d.comm, lambda: base.local.__setitem__(base_key, local_value), fp="cast")
+        else:
+            base.local[base_key] = local_value
         return
     index_preparation_verdict(d.shape, entries)
     value = converted_value(d, value)
     numpy_verdict(d.shape, entries, np.shape(value))
     _check_mask_value(d, entries, value)
+    if _cast_may_err(value, d.dtype):  # cast first: the ranks that hold the bad elements would warn alone
+        value = value.astype(d.dtype) if isinstance(value, DistArray) else _comm.replicated_call(
+            lambda: value.astype(d.dtype), fp="cast")
     d = base
     if kind == "mask":
         _mask_set(d, work[0], value)
@@ -499,6 +506,13 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
         return
     result = fallback(_set_and_return, (d, tuple(work), value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
     d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
+
+
+def _cast_may_err(value: Any, dtype: np.dtype) -> bool:
+    """Whether writing array ``value`` into ``dtype`` may raise floating-point errors (NaN or a float too
+    large for an integer, a float overflowing a narrower one): NumPy's "invalid value encountered in cast"."""
+    vdt = getattr(value, "dtype", None)
+    return isinstance(value, (np.ndarray, DistArray)) and vdt.kind in "fc" and not np.can_cast(vdt, dtype, "safe")
 
 
 def _is_element_key(key: Any, ndim: int) -> bool:

@@ -452,3 +452,41 @@ def test_distributed_index_out_of_bounds_agreed():
         with pytest.raises(IndexError, match="out of bounds"):
             d[distribute(idx, layout)] = 0.0
         assert_dist_equal(d, X)
+
+
+_CAST_KEYS = [Ellipsis, (slice(0, 5), slice(None)), "mask", ([0, 3, 5], slice(None))]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
+@pytest.mark.parametrize("key", range(len(_CAST_KEYS)), ids=["ellipsis", "slices", "mask", "fancy"])
+@pytest.mark.parametrize("source", ["numpy", "dist"])
+def test_a_cast_that_fails_on_one_rank_warns_on_every_rank(case, key, source):
+    # Writing floats into integers: a NaN or a too large value is "invalid value encountered in cast" in NumPy.
+    # Only the ranks that hold such an element see it; every rank must report it, or raise it under errstate.
+    x = np.arange(6 * 4, dtype=np.int32).reshape(6, 4)
+    v = np.linspace(0.0, 9.0, 6 * 4).reshape(6, 4)
+    v[0, 0], v[0, 3] = np.nan, 1e30  # (in one row: on one rank, or two of a grid)
+    k = _CAST_KEYS[key]
+    if isinstance(k, str):
+        k = x % 3 == 0
+    expected_value = x.copy()
+    value_np = v[k] if not isinstance(k, type(Ellipsis)) else v
+    d = distribute(x, case)
+    value = value_np if source == "numpy" else (distribute(np.ascontiguousarray(value_np), case)
+                                                if value_np.ndim == 2 else nd.asarray(value_np))
+    for mode in ("warn", "raise"):
+        outcomes = []
+        for target, val in ((expected_value, value_np), (d, value)):
+            with warnings.catch_warnings(record=True) as seen, np.errstate(invalid=mode, over=mode):
+                warnings.simplefilter("always")
+                try:
+                    target[k] = val
+                    nd.evaluate(target) if target is d else None
+                    outcomes.append(sorted(str(w.message) for w in seen if w.category is RuntimeWarning))
+                except FloatingPointError as exc:
+                    outcomes.append(("raised", str(exc)))
+        assert_all_ranks(outcomes[0] == outcomes[1], f"{mode}: NumPy {outcomes[0]}, numpy_dist {outcomes[1]}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected_value[k] = value_np
+        d[k] = value
+    assert_dist_equal(d, expected_value)
