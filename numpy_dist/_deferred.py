@@ -37,6 +37,7 @@ the loop type's range, and any call under ``np.errstate`` with ``raise``,
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import weakref
 from typing import Any, Callable
@@ -57,6 +58,7 @@ __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cas
 
 ENABLED: bool = _config.LAZY
 LIMIT = 32  # pending nodes per communicator before a collective flush (an expression's size limit)
+REUSE_BYTES = 256 * 1024  # a smaller block is cheap to allocate (NumPy's elision bound)
 CHUNK_ELEMENTS = 16384  # elements per chunk: measured best here (8192-32768: within 5%); buffers stay in L2
 
 depth = 0  # > 0 while a library operation runs: its own ufunc calls are eager
@@ -404,8 +406,13 @@ def register_shift_handler(defer_shifted: Callable[[np.ufunc, tuple], Any],
     _shift_handler[:] = [defer_shifted, region]
 
 
-def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
-    """A DistArray whose value is ``ufunc(*inputs)``, pending, or None when the call must run eagerly."""
+def defer(ufunc: np.ufunc, inputs: tuple, temporaries: tuple = ()) -> Any:
+    """A DistArray whose value is ``ufunc(*inputs)``, pending, or None when the call must run eagerly.
+
+    ``temporaries``: inputs only the caller's evaluation stack refers to (an
+    operator's count, :mod:`numpy_dist._elision`).  When the call must be
+    computed at once, one's block may take the value, as NumPy's elision does.
+    """
     if depth or ufunc.nout != 1 or len(inputs) != ufunc.nin or ufunc.signature is not None or checks.get_checks():
         return None
     dist = None
@@ -480,7 +487,8 @@ def defer(ufunc: np.ufunc, inputs: tuple) -> Any:
     entry[1].append(node)
     node.queue = entry[1]
     if exposed:  # user code may write an operand's block before the value is needed: compute it now
-        evaluate_quietly(node)
+        block = None  # (this frame's reference is not the temporary's)
+        _evaluate_at_call(node, temporaries)
     if len(entry[1]) >= LIMIT:
         flush(comm)  # every rank holds as many nodes: all take this turn together
     return result
@@ -564,8 +572,12 @@ def capture_off(token: Any) -> None:
     _comm.release_fp(token)  # (and the sink is no longer the last node, whose block it would keep alive)
 
 
-def evaluate(root: Node) -> None:
-    """Compute ``root`` (and every operand somebody holds) into blocks; exceptions are recorded, then raised."""
+def evaluate(root: Node, into: np.ndarray | None = None, drop: list[Node] | tuple = ()) -> None:
+    """Compute ``root`` (and every operand somebody holds) into blocks; exceptions are recorded, then raised.
+
+    ``into``: the block for ``root``'s value when it is one call on computed
+    operands; ``drop``: operands not kept although their arrays are alive (they die with the caller).
+    """
     if root.block is not None:
         return
     fused = False
@@ -574,10 +586,10 @@ def evaluate(root: Node) -> None:
             fused = True  # (a shifted operand is read by rows: never assembled whole for one call)
             break
     if not fused:  # one call on computed operands: exactly the eager call (chunks would save nothing)
-        _evaluate_one(root)
+        _evaluate_one(root, into)
         return
     nodes = walk_order(root)
-    keep = [n is root or (n.holder is not None and n.holder() is not None) for n in nodes]
+    keep = [n is root or (n.holder is not None and n.holder() is not None and n not in drop) for n in nodes]
     token = capture_on()
     try:
         if math.prod(root.shape) <= CHUNK_ELEMENTS:
@@ -592,11 +604,11 @@ def evaluate(root: Node) -> None:
     settle_nodes(nodes, blocks)
 
 
-def _evaluate_one(node: Node) -> None:
+def _evaluate_one(node: Node, into: np.ndarray | None = None) -> None:
     ins = [a.block if type(a) is Node else a for a in node.args]
     token = capture_on(node)
     try:
-        out = node.ufunc(*ins)
+        out = node.ufunc(*ins) if into is None else node.ufunc(*ins, out=into)
     except Exception as exc:  # noqa: BLE001 - agreed at the next flush, raised here for this rank
         node.exc = exc
         raise
@@ -776,6 +788,37 @@ def walk_plan(nodes: list[Node], mode: str) -> list[list[tuple[int, Any]]]:
 # --------------------------------------------------------------------------
 # Flushes
 # --------------------------------------------------------------------------
+
+
+def _evaluate_at_call(node: Node, temporaries: tuple) -> None:
+    """Compute ``node`` at its call (it reads a block user code may write), as NumPy's eager call would.
+
+    The ``temporaries`` (see :func:`defer`) die with the call: a pending one is
+    computed in the walk but not kept; a computed one that owns its block, which
+    nothing else refers to, takes the value (no fresh block: the page faults of
+    new memory are a third of such a call's time).  Local: the ranks' decisions
+    need not agree, as no step here communicates.
+    """
+    into = None
+    drop = []
+    for temporary in temporaries:
+        t = temporary._expr
+        if t is not None and t.block is None:
+            drop.append(t)
+        elif into is None:
+            # References to the block: the array's slot, its node's while attached, the node's operands,
+            # ``block`` and getrefcount's own; any other (a view, a pending reader, user code) forbids reuse.
+            block = temporary._block
+            known = 3 + (t is not None and t.block is block) + sum(a is block for a in node.args)
+            if (sys.getrefcount(block) == known and block.base is None and block.dtype == node.dtype
+                    and block.shape == node.shape and block.nbytes >= REUSE_BYTES and block.flags.writeable
+                    and not _is_exposed(block)):
+                into = block
+            block = None
+    try:
+        evaluate(node, into, drop)
+    except Exception:  # noqa: BLE001 - recorded by evaluate
+        pass
 
 
 def evaluate_quietly(node: Node) -> None:

@@ -140,12 +140,12 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         temps = (None, _TEMP["reflected_self"])
 
         def method(self: Any, other: Any) -> Any:
+            refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(other, self) would reach
-                pending = _deferred.defer(ufunc, (other, self))
+                pending = _deferred.defer(ufunc, (other, self), (self,) if refs_self == temps[1] else ())
                 if pending is not None:
                     return pending
             if ENABLED:
-                refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
                 r = _try_binary(ufunc, other, self, -1, refs_self, temps)
                 if r is not None:
                     return r
@@ -154,12 +154,13 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         temps = (_TEMP["self"], _TEMP["other"])
 
         def method(self: Any, other: Any) -> Any:
+            refs_self, refs_other = sys.getrefcount(self), sys.getrefcount(other)  # (before any call)
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(self, other) would reach
-                pending = _deferred.defer(ufunc, (self, other))
+                pending = _deferred.defer(ufunc, (self, other), (self,) * (refs_self == temps[0])
+                                          + (other,) * (refs_other == temps[1]))
                 if pending is not None:
                     return pending
             if ENABLED:
-                refs_self, refs_other = sys.getrefcount(self), sys.getrefcount(other)
                 r = _try_binary(ufunc, self, other, refs_self, refs_other, temps)
                 if r is not None:
                     return r
@@ -179,11 +180,11 @@ def unary_operator(ufunc: np.ufunc, name: str) -> Callable:
     temp = _TEMP["self"]
 
     def method(self: Any) -> Any:
+        refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
         if _deferred.ENABLED:
-            pending = _deferred.defer(ufunc, (self,))
+            pending = _deferred.defer(ufunc, (self,), (self,) if refs_self == temp else ())
             if pending is not None:
                 return pending
-        refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
         if ENABLED and not _deferred.ENABLED and _reusable(self, refs_self, temp):
             if not checks.active() and ufunc.resolve_dtypes((self.dtype, None))[1] == self.dtype:
                 return _run_into(ufunc, self, (self,))

@@ -397,6 +397,80 @@ def test_arrays_viewing_memory_nobody_else_holds_defer():
     assert_all_ranks(not _computed(nd.asarray(np.arange(6.0).reshape(2, 3)) + 1), "a temporary view was exposed")
 
 
+@pytest.fixture
+def reuses(monkeypatch):
+    """Every call computed at once, and whether a temporary operand's block took its value."""
+    monkeypatch.setattr(_deferred, "REUSE_BYTES", 0)  # (blocks of any size, at any rank count)
+    seen = []
+    evaluate = _deferred.evaluate
+
+    def spy(node, into=None, drop=()):
+        seen.append(into is not None)
+        return evaluate(node, into, drop)
+
+    monkeypatch.setattr(_deferred, "evaluate", spy)
+    return seen
+
+
+@pytest.mark.parametrize("lent", ["asarray", "local"])
+def test_calls_computed_at_once_write_into_temporaries_as_numpy_does(lent, reuses):
+    # While the caller holds x, calls reading d are computed at once.  As NumPy does, a temporary operand
+    # of such a call (nobody else refers to it) takes the value: no fresh block for each call.
+    x = np.random.default_rng(5).random((60, 50))
+    x[3, 4], x[7, 7] = np.inf, -1.0  # (inf - inf and log(-1): warnings of computed and of dropped values)
+    d = nd.asarray(x) if lent == "asarray" else distribute(x, "cyclic")
+    holds = [d.local] if lent == "local" else []  # (user code holds the block: its calls are computed at once)
+    runs = []
+    for v in (d, x):
+        with _program_warnings() as seen:
+            r = v[1:-1, 1:-1] + 0.1 * (v[:-2, 1:-1] + v[2:, 1:-1] + v[1:-1, :-2] + v[1:-1, 2:] - 4 * v[1:-1, 1:-1])
+            s = np.log(v) * 2 + v - v  # (a pending temporary read by a call computed at once)
+            if v is d:
+                nd.evaluate(r, s)
+        runs.append((r, s, sorted(str(w.message) for w in seen)))
+    (r, s, found), (r_np, s_np, expected) = runs
+    _exact(r, r_np)
+    _exact(s, s_np)
+    assert_all_ranks(any(reuses), "no temporary took a value")
+    assert_all_ranks(found == expected, f"{found} vs NumPy's {expected}")
+    holds.clear()
+
+
+def test_values_still_referred_to_are_not_written_over(reuses):
+    # Named values, a temporary viewed elsewhere, read by a pending value, or whose block user code holds.
+    x = np.random.default_rng(6).random((40, 30))
+    d = nd.asarray(x)  # x held: every call below is computed at once
+    a = d[:-2] + d[2:]
+    b = a + d[1:-1]
+    kept = []
+
+    def viewed(v):
+        t = v * 2
+        kept.append(t[:3])
+        return t
+
+    def read_later(v):
+        t = v * 3
+        kept.append(t + 1)  # (deferred: t is computed, not user memory)
+        return t
+
+    def handed_out(v):
+        t = v * 4
+        kept.append(t.local)
+        return t
+
+    r1, r2, r3 = viewed(d) + d, read_later(d) + d, handed_out(d) + d
+    _exact(a, x[:-2] + x[2:])
+    _exact(b, x[:-2] + x[2:] + x[1:-1])
+    _exact(kept[0], (x * 2)[:3])
+    _exact(kept[1], x * 3 + 1)
+    assert_all_ranks(np.array_equal(kept[2], d.local * 4), "a block user code holds was written over")
+    _exact(r1, x * 2 + x)
+    _exact(r2, x * 3 + x)
+    _exact(r3, x * 4 + x)
+    assert_all_ranks(not any(reuses), f"a value still referred to took a result: {reuses}")
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_deleted_operands_and_intermediates(case):
     x = np.linspace(0, 1, 5000)

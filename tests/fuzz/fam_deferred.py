@@ -113,8 +113,9 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
     the chain's result or into its first operand, which the pending chain reads (then both are the result)."""
     def call(a: Any, b: Any) -> Any:
         lazy = isinstance(a, nd.DistArray)
-        previous, chunk = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS
+        previous, chunk, reuse = _deferred.set_enabled(lazy), _deferred.CHUNK_ELEMENTS, _deferred.REUSE_BYTES
         _deferred.CHUNK_ELEMENTS = 3 if assign is not None else 7  # (an assignment walks the tiny blocks too)
+        _deferred.REUSE_BYTES = 0  # (calls computed at once on a held array write into temporaries of any size)
         try:
             with warnings.catch_warnings(record=True) as caught, \
                     np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
@@ -155,7 +156,7 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
         finally:
             _deferred.set_warning_baseline()  # (the fuzzer's recorder again)
             _deferred.set_enabled(previous)
-            _deferred.CHUNK_ELEMENTS = chunk
+            _deferred.CHUNK_ELEMENTS, _deferred.REUSE_BYTES = chunk, reuse
     return call
 
 
