@@ -802,6 +802,8 @@ def _evaluate_at_call(node: Node, temporaries: tuple) -> None:
     into = None
     drop = []
     for temporary in temporaries:
+        if type(temporary) is not _array_type:  # (a scalar made by the expression is a temporary too)
+            continue
         t = temporary._expr
         if t is not None and t.block is None:
             drop.append(t)

@@ -471,6 +471,18 @@ def test_values_still_referred_to_are_not_written_over(reuses):
     assert_all_ranks(not any(reuses), f"a value still referred to took a result: {reuses}")
 
 
+def test_temporary_scalars_and_arrays_of_numpy_beside_calls_computed_at_once(reuses):
+    # An operator's temporary operand may be no DistArray: a float or a NumPy scalar the expression made.
+    x = np.arange(10.0)
+    d = nd.asarray(x)
+    f = 1.5
+    _exact(d + f * 2, x + f * 2)
+    _exact((f * 2) + d, (f * 2) + x)
+    _exact(d * np.float64(f * 3), x * np.float64(f * 3))
+    _exact(-(d * 2), -(x * 2))
+    _exact((d * 2) - (d + 1), (x * 2) - (x + 1))
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_deleted_operands_and_intermediates(case):
     x = np.linspace(0, 1, 5000)
