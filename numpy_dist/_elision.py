@@ -14,6 +14,10 @@ borrowed stack references, so a named array can look like a temporary: the
 feature is off there (NumPy had to change its own check for the same reason).
 Set ``NUMPY_DIST_ELIDE=0`` to turn it off.
 
+With deferred evaluation on, the operators pass their temporary operands to
+:func:`numpy_dist._deferred.defer`: a call it must compute at once (it reads
+memory user code holds) writes into one, as here.
+
 Elision happens only where the result has the temporary's shape, layout and
 dtype: the other operand is a scalar or has the same distribution (the
 ordinary path's aligned fast path, no options), or the temporary is the left
@@ -142,7 +146,7 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         def method(self: Any, other: Any) -> Any:
             refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(other, self) would reach
-                pending = _deferred.defer(ufunc, (other, self), (self,) if refs_self == temps[1] else ())
+                pending = _deferred.defer(ufunc, (other, self), (self,) if ENABLED and refs_self == temps[1] else ())
                 if pending is not None:
                     return pending
             if ENABLED:
@@ -156,8 +160,8 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
         def method(self: Any, other: Any) -> Any:
             refs_self, refs_other = sys.getrefcount(self), sys.getrefcount(other)  # (before any call)
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(self, other) would reach
-                pending = _deferred.defer(ufunc, (self, other), (self,) * (refs_self == temps[0])
-                                          + (other,) * (refs_other == temps[1]))
+                pending = _deferred.defer(ufunc, (self, other), () if not ENABLED else
+                                          (self,) * (refs_self == temps[0]) + (other,) * (refs_other == temps[1]))
                 if pending is not None:
                     return pending
             if ENABLED:
@@ -182,7 +186,7 @@ def unary_operator(ufunc: np.ufunc, name: str) -> Callable:
     def method(self: Any) -> Any:
         refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
         if _deferred.ENABLED:
-            pending = _deferred.defer(ufunc, (self,), (self,) if refs_self == temp else ())
+            pending = _deferred.defer(ufunc, (self,), (self,) if ENABLED and refs_self == temp else ())
             if pending is not None:
                 return pending
         if ENABLED and not _deferred.ENABLED and _reusable(self, refs_self, temp):
