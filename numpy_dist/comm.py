@@ -756,6 +756,23 @@ def agreed_call(comm: MPI.Intracomm, kernel: Callable[[], Any], fp: str | None =
     return result
 
 
+def cast_may_err(source: np.dtype, target: np.dtype) -> bool:
+    """Whether a cast may raise floating-point errors: a NaN or a float too large for an integer, a float
+    overflowing a narrower one (NumPy's "invalid value encountered in cast").
+
+    A cast of distributed elements sees them only on the ranks that hold the
+    culprits: run it under :func:`agreed_call` with ``fp="cast"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy_dist.comm import cast_may_err
+    >>> cast_may_err(np.dtype(np.float64), np.dtype(np.int32)), cast_may_err(np.dtype(np.int32), np.dtype(float))
+    (True, False)
+    """
+    return source.kind in "fc" and not np.can_cast(source, target, "safe")
+
+
 def replicated_call(kernel: Callable[[], Any], fp: str | None = None) -> Any:
     """``kernel()`` on data every rank holds alike (gathered partials): as :func:`agreed_call`, without talking.
 

@@ -509,10 +509,8 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
 
 
 def _cast_may_err(value: Any, dtype: np.dtype) -> bool:
-    """Whether writing array ``value`` into ``dtype`` may raise floating-point errors (NaN or a float too
-    large for an integer, a float overflowing a narrower one): NumPy's "invalid value encountered in cast"."""
-    vdt = getattr(value, "dtype", None)
-    return isinstance(value, (np.ndarray, DistArray)) and vdt.kind in "fc" and not np.can_cast(vdt, dtype, "safe")
+    """Whether writing array ``value`` into ``dtype`` may raise FP errors some ranks alone would see."""
+    return isinstance(value, (np.ndarray, DistArray)) and _comm.cast_may_err(value.dtype, dtype)
 
 
 def _is_element_key(key: Any, ndim: int) -> bool:

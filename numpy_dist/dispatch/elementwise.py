@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray, aligned_block
 from ..indexing import shape_standin
@@ -265,5 +266,11 @@ def copyto(dst, src, casting="same_kind", where=True):
     for operand in (src, where):
         np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not
     local_where = aligned_block(where, dst.distribution) if np.ndim(where) else where
-    np.copyto(dst.local, aligned_block(src, dst.distribution), casting=casting, where=local_where)
+    local_src = aligned_block(src, dst.distribution)
+    if isinstance(src, (DistArray, np.ndarray)) and _comm.cast_may_err(src.dtype, dst.dtype):
+        # (NaN or a too large value: only the ranks holding it would warn)
+        _comm.agreed_call(dst.comm, lambda: np.copyto(dst.local, local_src, casting=casting, where=local_where),
+                          fp="cast")
+    else:
+        np.copyto(dst.local, local_src, casting=casting, where=local_where)
     return None

@@ -375,6 +375,26 @@ def test_copyto_native_like_numpy(case):
         nd.set_fallback(old)
 
 
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
+@pytest.mark.parametrize("source", ["numpy", "dist"])
+def test_copyto_cast_errors_are_reported_on_every_rank(case, source):
+    # A NaN or a too large float cast into integers: only the ranks holding it see the cast's FP error.
+    x = np.arange(24, dtype=np.int32).reshape(6, 4)
+    src = np.linspace(0.0, 9.0, 24).reshape(6, 4)
+    src[0, 0], src[0, 3] = np.nan, 1e30  # (one row: one rank, or two of a grid)
+    for mode in ("warn", "raise"):
+        outcomes = []
+        for dst, s in ((x.copy(), src), (distribute(x, case), src if source == "numpy" else distribute(src, case))):
+            with warnings.catch_warnings(record=True) as seen, np.errstate(invalid=mode, over=mode):
+                warnings.simplefilter("always")
+                try:
+                    np.copyto(dst, s, casting="unsafe")
+                    outcomes.append(sorted(str(w.message) for w in seen if w.category is RuntimeWarning))
+                except FloatingPointError as exc:
+                    outcomes.append(("raised", str(exc)))
+        assert_all_ranks(outcomes[0] == outcomes[1], f"{mode}: NumPy {outcomes[0]}, numpy_dist {outcomes[1]}")
+
+
 def _assert_like_numpy_with(call, x, ind, case, layout, label):
     """``call(array, indices)``: NumPy's arrays against ``x`` distributed by ``case`` and ``ind`` by
     ``layout``, with the fallback refused (the distributed path must not gather)."""
