@@ -52,14 +52,17 @@ def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue, max=_NoVa
         return np.clip(x, next(it) if lo is not None else None, next(it) if hi is not None else None, **kwargs)
 
     result = elementwise(local_clip, operands, "clip")
-    return into_out(out, result)
+    return into_out(out, result, kwargs.get("casting", "same_kind"), "clip")
 
 
-def into_out(out, result):
-    """``result``, or ``result`` stored into ``out`` under NumPy's ufunc casting rule for ``out`` (same_kind)."""
+def into_out(out, result, casting="same_kind", fp="cast"):
+    """``result``, or ``result`` stored into ``out`` under ``casting`` (NumPy's ufunc rule for ``out``: same_kind).
+
+    ``fp``: the name the cast's floating-point errors are reported under (NumPy's: the ufunc that wrote ``out``).
+    """
     if out is None:
         return result
-    return store_result(out, result, casting="same_kind")
+    return store_result(out, result, casting=casting, fp=fp)
 
 
 
@@ -90,7 +93,7 @@ def _assigned_into_out(a, decimals, out) -> bool:
 
 @numpy_checks_first(np.round)
 def _round(a, decimals=0, out=None):
-    return into_out(out, elementwise(np.round, [a], "round", decimals=decimals))
+    return into_out(out, elementwise(np.round, [a], "round", decimals=decimals), fp="rint" if decimals == 0 else "cast")
 
 
 def _dtype_of(x):

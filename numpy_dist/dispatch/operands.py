@@ -68,11 +68,12 @@ def wrap_local(local: Any, dist: Distribution) -> DistArray:
     return DistArray._new(np.asarray(local) if not isinstance(local, np.ndarray) else local, dist)
 
 
-def store_result(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
+def store_result(out: Any, result: DistArray, casting: str = "unsafe", fp: str = "cast") -> Any:
     """Write ``result`` into a user-supplied ``out`` (DistArray or NumPy array).
 
     ``casting`` is checked on the dtypes first, on every rank alike (NumPy's
-    ufunc-based functions use ``"same_kind"`` for ``out``).
+    ufunc-based functions use ``"same_kind"`` for ``out``).  The cast's
+    floating-point errors are agreed over the ranks and reported under ``fp``.
     """
     if not isinstance(result, DistArray):  # a NumPy result (NumPy operands only): the same on every rank
         result = np.asarray(result)
@@ -80,18 +81,21 @@ def store_result(out: Any, result: DistArray, casting: str = "unsafe") -> Any:
         raise ValueError(f"output parameter has shape {np.shape(out)}, but the result has shape {result.shape}")
     if not np.can_cast(result.dtype, out.dtype, casting=casting):
         raise TypeError(f"Cannot cast output from {result.dtype!r} to {out.dtype!r} with casting rule {casting!r}")
-    if isinstance(out, DistArray) and isinstance(result, np.ndarray):
-        np.copyto(out.local, aligned_block(result, out.distribution) if result.ndim else result, casting="unsafe")
-        return out
     if isinstance(out, DistArray):
-        if result.shape != out.shape:  # a result that broadcasts into a larger out
-            np.copyto(out.local, aligned_block(result, out.distribution), casting="unsafe")
+        if isinstance(result, np.ndarray):
+            local = aligned_block(result, out.distribution) if result.ndim else result
+        elif result.shape != out.shape:  # a result that broadcasts into a larger out
+            local = aligned_block(result, out.distribution)
         elif out.distribution == result.distribution:
-            if out.local is not result.local:
-                np.copyto(out.local, result.local, casting="unsafe")
+            local = result.local
         else:
-            np.copyto(out.local, redistribute_local(result.local, result.distribution, out.distribution),
-                      casting="unsafe")
+            local = redistribute_local(result.local, result.distribution, out.distribution)
+        if local is out.local:
+            return out
+        if _comm.cast_may_err(result.dtype, out.dtype):  # (NaN, overflow: seen where the culprits are alone)
+            _comm.agreed_call(out.comm, lambda: np.copyto(out.local, local, casting="unsafe"), fp=fp)
+        else:
+            np.copyto(out.local, local, casting="unsafe")
         return out
     np.copyto(out, asnumpy(result) if isinstance(result, DistArray) else result, casting="unsafe")
     return out

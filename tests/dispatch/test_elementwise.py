@@ -16,7 +16,7 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import SHAPES_1D, SHAPES_2D, assert_dist_equal, dist_cases, distribute, rng_data
+from numpy_dist.testing import SHAPES_1D, SHAPES_2D, assert_all_ranks, assert_dist_equal, dist_cases, distribute, rng_data
 
 from tests.dispatch._helpers import pick, public_exc, run_subcases, compare, check  # noqa: E402
 
@@ -186,6 +186,38 @@ def test_round_broadcasts_into_a_larger_out(case, out_case):
     x = np.arange(5.0) + 0.66
     o = np.zeros((3, 5))
     check(lambda a, out: np.round(a, 1, out=out), [x, o], [distribute(x, case), distribute(o, out_case)])
+
+
+_CAST_INTO_OUT = {
+    "clip unsafe into int32": lambda a, o: np.clip(a, 0, 1, out=o(np.int32), casting="unsafe"),
+    "clip into float32": lambda a, o: np.clip(a, 0, 1e301, out=o(np.float32)),
+    "round into float32": lambda a, o: np.round(a, out=o(np.float32)),
+}
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
+@pytest.mark.parametrize("name", list(_CAST_INTO_OUT))
+def test_casts_into_out_report_their_errors_on_every_rank(case, name):
+    # A NaN or a float too large for out's dtype sits on one rank: every rank reports what NumPy reports, under
+    # the ufunc's name, or raises under errstate.
+    x = np.linspace(0.0, 5.0, 24).reshape(6, 4)
+    x[0, 0], x[0, 3] = np.nan, 1e300
+    f = _CAST_INTO_OUT[name]
+    for mode in ("warn", "raise"):
+        outcomes = []
+        for a, make in ((x, lambda dt: np.zeros(x.shape, dt)),
+                        (distribute(x, case), lambda dt: distribute(np.zeros(x.shape, dt), "block"))):
+            with warnings.catch_warnings(record=True) as seen, np.errstate(invalid=mode, over=mode):
+                warnings.simplefilter("always")
+                try:
+                    r = f(a, make)
+                    outcomes.append((np.asarray(nd.asnumpy(r) if isinstance(r, nd.DistArray) else r).tolist(),
+                                     sorted(str(w.message) for w in seen if w.category is RuntimeWarning)))
+                except FloatingPointError as exc:
+                    outcomes.append(("raised", str(exc)))
+        same = outcomes[0] == outcomes[1] if outcomes[0][0] == "raised" else (
+            np.array_equal(outcomes[0][0], outcomes[1][0], equal_nan=True) and outcomes[0][1] == outcomes[1][1])
+        assert_all_ranks(same, f"{mode}: NumPy {outcomes[0]!r:.300}, numpy_dist {outcomes[1]!r:.300}")
 
 
 def test_nan_to_num_copy_false_writes_in_place():
