@@ -68,9 +68,11 @@ def _runs(comm: Any, values: np.ndarray, equal_nan: bool) -> np.ndarray:
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
            sorted=True):
     """``np.unique`` of the flattened array (``axis=None``); index, inverse and counts are global."""
-    if axis is not None:
-        return _unique_rows(as_distarray(ar), return_index, return_inverse, return_counts, axis)
     d = as_distarray(ar)
+    if axis is not None and d.ndim == 1:  # NumPy's 1-d unique ignores a valid axis (NaNs collapse as for None)
+        normalize_axis_index(operator.index(axis), 1)
+    elif axis is not None:
+        return _unique_rows(d, return_index, return_inverse, return_counts, axis)
     comm = d.comm
     # NumPy's values-only unique of datetime64 (a hash table of the int64 values; not timedelta64) makes one
     # NaT even with equal_nan=False; its sorting path, taken with index/inverse/counts, keeps each NaT.

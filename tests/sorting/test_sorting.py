@@ -239,6 +239,23 @@ def test_unique_keeps_numpys_nan(case):
 
 
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
+def test_unique_of_1d_with_an_axis_is_unique_without(case):
+    # NumPy's 1-d unique only checks a given axis: NaNs collapse (equal_nan) as for axis=None, whatever is asked.
+    x = np.array([np.nan, -1.0, -7.0, np.nan, -1.0, np.nan])
+    d = distribute(x, case)
+    for kw in ({}, {"equal_nan": False}, {"return_index": True, "return_inverse": True, "return_counts": True}):
+        for axis in (0, -1):
+            want, got = np.unique(x, axis=axis, **kw), np.unique(d, axis=axis, **kw)
+            want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+            same = len(want) == len(got) and all(np.array_equal(nd.asnumpy(g), w, equal_nan=True) and
+                                                 nd.asnumpy(g).shape == w.shape for g, w in zip(got, want))
+            assert_all_ranks(same, f"axis={axis} {kw}: {[nd.asnumpy(g) for g in got]} != NumPy {want}")
+    for axis in (1, -2):
+        with pytest.raises(np.exceptions.AxisError):
+            np.unique(d, axis=axis)
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "uneven", "replicated"])
 def test_unique_values_moves_only_each_ranks_distinct_values(case):
     """Values-only unique dedupes each block before the sort: of 10,000 elements with 7 distinct values, at
     most 7 values per rank travel, with the splitters and run boundaries: under 5% of the array (every element
