@@ -268,16 +268,20 @@ def _check_isin_kind(element: Any, test_elements: Any, kind: Any) -> None:
 
 
 def _check_table_range(tests: DistArray) -> None:
-    """NumPy's refusal of ``kind='table'`` when ``max - min`` of the tests overflows their dtype.
+    """NumPy's refusals of ``kind='table'``: ``max - min`` of the tests overflows their dtype, or a table that long
+    cannot be shaped.
 
     Communication: two reductions to replicated scalars, so every rank reaches the same verdict.
     """
     if tests.size == 0:
         return
     dtype = np.dtype(np.uint8) if tests.dtype == np.bool_ else tests.dtype
-    if int(np.max(tests)) - int(np.min(tests)) > np.iinfo(dtype).max:
+    span = int(np.max(tests)) - int(np.min(tests))
+    if span > np.iinfo(dtype).max:
         raise RuntimeError("You have specified kind='table', but the range of values in `ar2` or `ar1` exceed "
                            "the maximum integer of the datatype. Please set `kind` to None or 'sort'.")
+    if span + 1 > np.iinfo(np.intp).max:  # (NumPy's table of span + 1 flags cannot even be shaped)
+        raise ValueError("Maximum allowed dimension exceeded")
 
 
 @implements(np.isin)

@@ -249,11 +249,14 @@ def test_isin_kind_checked_like_numpy(layout):
 
 @pytest.mark.parametrize("layout", ["block", "uneven", "unstructured", "replicated"])
 def test_isin_table_range_overflow_like_numpy(layout):
-    """kind='table' refuses tests whose max - min overflows their dtype (RuntimeError), decided on global extremes."""
+    """kind='table' refuses tests whose max - min overflows their dtype (RuntimeError) or intp's maximum (NumPy's
+    ValueError shaping the table), decided on global extremes."""
     info = np.iinfo(np.int64)
     # (A range that fits but is huge makes NumPy allocate the table and fail on memory: not a case to copy.)
+    # An unsigned range past intp's maximum fits its dtype, but NumPy's table of that length cannot be shaped.
     tests = [np.array([info.min, 0, info.max]), np.array([info.min, 1]), np.array([-1, info.max]),
-             np.array([[-3, 5], [7, 2]]), np.zeros(0, np.int64), np.array([True, False])]
+             np.array([[-3, 5], [7, 2]]), np.zeros(0, np.int64), np.array([True, False]),
+             np.array([0, 2**64 - 1], np.uint64), np.array([1, 2**63], np.uint64)]
     for b in tests:
         for a in [np.array(True), np.arange(4)]:
             f = lambda x, y: np.isin(x, y, kind="table")  # noqa: E731
