@@ -126,6 +126,19 @@ def _without_leading_ones(value: Any, ndim: int) -> Any:
     return np.asarray(value).reshape(np.shape(value)[extra:])
 
 
+def _as_index_value(value: Any, ndim: int) -> Any:
+    """``value`` as NumPy's index-array assignment takes it: more axes than the result's ``ndim`` are reshaped
+    away (its last ``ndim`` lengths kept) when the size allows, leading ones or an empty value's
+    (``x[[]] = np.zeros((7, 0))`` is fine); otherwise it is left to fail the broadcast."""
+    shape = np.shape(value)
+    extra = len(shape) - ndim
+    if extra <= 0 or math.prod(shape[:extra]) == 1:
+        return _without_leading_ones(value, ndim)
+    if math.prod(shape[extra:]) != 0:
+        return value
+    return np.empty(shape[extra:], value.dtype)  # (nothing to write: no element moves)
+
+
 def converted_value(d: DistArray, value: Any) -> Any:
     """``value`` as NumPy converts it for assignment into ``d``.
 
@@ -565,7 +578,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
     ints = any(isinstance(k, int) for k in entries)
     if np.ndim(value):  # NumPy checks the value's shape before the index values
         target_shape = _result_shape(d, entries)
-        value = _without_leading_ones(value, len(target_shape))
+        value = _as_index_value(value, len(target_shape))
         try:
             np.broadcast_shapes(np.shape(value), target_shape)
             if np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
@@ -696,7 +709,7 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     front, view, base_key, points, bshape, at, k, new_map, rdist = _multi_plan(d, entries)
     rest = front.shape[k:]
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
-    value = _without_leading_ones(value, len(numpy_shape))
+    value = _as_index_value(value, len(numpy_shape))
     if isinstance(value, DistArray) and value.ndim:
         fallback_policy("numpy.ndarray.__setitem__ (several index arrays with a DistArray value)")
         value = asnumpy(value)

@@ -490,3 +490,30 @@ def test_a_cast_that_fails_on_one_rank_warns_on_every_rank(case, key, source):
         expected_value[k] = value_np
         d[k] = value
     assert_dist_equal(d, expected_value)
+
+
+# (target shape, key, value shape): NumPy reshapes a value with more axes than an index-array result to its
+# last axes when the sizes allow (leading ones, or an empty value), and refuses it otherwise.
+_INDEX_VALUE_SHAPES = [((0,), ([],), (7, 0)), ((0,), ([],), (7, 1)), ((3,), ([],), (7, 0)), ((3,), ([0, 1],), (7, 2)),
+                       ((3,), ([0, 1],), (1, 2)), ((3, 2), ([],), (7, 0, 2)), ((3, 2), ([],), (7, 0, 3)),
+                       ((3, 2), ([0], [1]), (4, 0)), ((3, 2), ([0], [1]), (1, 1)), ((3, 2), (0, [1]), (3, 0)),
+                       ((3, 2), ([1, 2], [0, 1]), (5, 0, 2)), ((3,), ([0, 1],), (2, 1, 2))]
+
+
+@pytest.mark.parametrize("case", ["block", "cyclic", "grid_bb"])
+@pytest.mark.parametrize("i", range(len(_INDEX_VALUE_SHAPES)))
+def test_index_array_assignment_takes_values_with_more_axes_as_numpy_does(case, i):
+    shape, key, value_shape = _INDEX_VALUE_SHAPES[i]
+    if case == "grid_bb" and len(shape) < 2:
+        pytest.skip("a 2-d layout")
+
+    def outcome(x, value):
+        try:
+            x[key] = value
+            return ("ok", np.asarray(nd.asnumpy(x) if isinstance(x, nd.DistArray) else x).tolist())
+        except (ValueError, IndexError) as exc:
+            return (type(exc).__name__,)
+
+    want = outcome(np.zeros(shape), np.ones(value_shape))
+    got = outcome(distribute(np.zeros(shape), case), np.ones(value_shape))
+    assert_all_ranks(got == want, f"{shape}[{key}] = {value_shape}: NumPy {want}, numpy_dist {got}")
