@@ -43,7 +43,8 @@ from .maps import BlockMap, Map, NoDistMap, UnstructuredMap
 from .redistribute import (gather_points, points_grid_dim, redistribute_local, reshape_local, scatter_points,
                            scatter_rows)
 
-__all__ = ["getitem", "setitem", "converted_value", "sliced_map", "permute", "as_slice", "shape_standin"]
+__all__ = ["getitem", "setitem", "converted_value", "sliced_map", "permute", "as_slice", "shape_standin",
+           "without_leading_ones"]
 
 def as_slice(pos: np.ndarray) -> slice | np.ndarray:
     """A slice (any step) when ``pos`` is an arithmetic progression, else ``pos``."""
@@ -116,7 +117,7 @@ def _without_bool_scalars(d: DistArray, entries: list) -> tuple[DistArray, list]
     return view, index
 
 
-def _without_leading_ones(value: Any, ndim: int) -> Any:
+def without_leading_ones(value: Any, ndim: int) -> Any:
     """``value`` without the leading length-1 axes beyond ``ndim`` (NumPy ignores them when assigning)."""
     extra = np.ndim(value) - ndim
     if extra <= 0 or any(n != 1 for n in np.shape(value)[:extra]):
@@ -133,7 +134,7 @@ def _as_index_value(value: Any, ndim: int) -> Any:
     shape = np.shape(value)
     extra = len(shape) - ndim
     if extra <= 0 or math.prod(shape[:extra]) == 1:
-        return _without_leading_ones(value, ndim)
+        return without_leading_ones(value, ndim)
     if math.prod(shape[extra:]) != 0:
         return value
     return np.empty(shape[extra:], value.dtype)  # (nothing to write: no element moves)
@@ -480,7 +481,7 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
                              f"maximum number of dimension of {len(result_shape)}.")
         value = converted_value(d, value)
         numpy_verdict(d.shape, entries, np.shape(value))
-        value = _without_leading_ones(value, len(result_shape))
+        value = without_leading_ones(value, len(result_shape))
         new_axes = [i for i, k in enumerate(work) if k is None]
         if (temporary and isinstance(value, DistArray) and value._expr is not None and not int_axes and not new_axes
                 and value.shape == view.shape and value.distribution == view.distribution
@@ -620,7 +621,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
 
 def _mask_set(d: DistArray, mask: Any, value: Any) -> None:
 
-    value = _without_leading_ones(value, 1 + d.ndim - np.ndim(mask))
+    value = without_leading_ones(value, 1 + d.ndim - np.ndim(mask))
 
     if np.ndim(value) == 0:
         if tuple(np.shape(mask)) != d.shape[:np.ndim(mask)]:

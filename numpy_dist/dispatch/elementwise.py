@@ -14,7 +14,7 @@ import numpy as np
 from .. import comm as _comm
 from ..creation import asnumpy
 from ..distarray import DistArray, aligned_block
-from ..indexing import shape_standin
+from ..indexing import shape_standin, without_leading_ones
 from .fallback import fallback
 from .manipulation import as_distarray
 from .operands import elementwise, store_result, validate_with_numpy
@@ -265,6 +265,7 @@ def copyto(dst, src, casting="same_kind", where=True):
     if not isinstance(dst, DistArray):  # a NumPy dst: NumPy writes it (the fallback gathers src)
         return fallback(np.copyto, (dst, src), {"casting": casting, "where": where}, "numpy.copyto")
     src, where = _copyto_operand(src), _copyto_operand(where)
+    src = without_leading_ones(src, dst.ndim)  # (NumPy ignores them in src, not in where)
     np.copyto(np.empty((), dst.dtype), _scalar_standin(src), casting=casting, where=_scalar_standin(where))
     for operand in (src, where):
         np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not

@@ -375,6 +375,20 @@ def test_copyto_native_like_numpy(case):
         nd.set_fallback(old)
 
 
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven", "grid_bb"])
+def test_copyto_ignores_leading_ones_of_src_not_of_where(case):
+    x = np.arange(12.0).reshape(4, 3)
+    for src, where in [(np.full((1, 4, 3), 2.5), True), (np.full((1, 1, 3), 7.0), True), (np.full((2, 4, 3), 1.0), True),
+                       (np.full((4, 3), 5.0), np.ones((1, 4, 3), bool)), (np.full((1, 3), 4.0), x > 4)]:
+        def call(a, src=src, where=where):
+            dist = isinstance(a, nd.DistArray)
+            s = distribute(src, "block") if dist and src.ndim == 3 and src.shape[1] == 4 else src
+            return np.copyto(a, s, where=where)
+        _assert_like_numpy(call, x, case, f"copyto {src.shape} where {np.shape(where)}")
+    z = np.zeros((), np.uint16)  # (a 0-d destination: a (1,) source is its one element)
+    _assert_like_numpy(lambda a: np.copyto(a, np.array([3], np.uint16), casting="no"), z, "replicated", "copyto 0-d")
+
+
 @pytest.mark.parametrize("case", ["block", "cyclic", "unstructured", "grid_bb"])
 @pytest.mark.parametrize("source", ["numpy", "dist"])
 def test_copyto_cast_errors_are_reported_on_every_rank(case, source):
