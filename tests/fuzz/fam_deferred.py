@@ -132,6 +132,9 @@ def _deferred_call(steps: list[Callable[[Any, Any], Any]], summed: bool,
                     x = a
                     for f in steps:
                         x = f(x, b)
+                        # NumPy's ufuncs make scalars of 0-d arrays, numpy_dist keeps 0-d arrays: the reference
+                        # does too (a scalar's ``** 2`` is power's, a 0-d array's square's: int64 or int8 for bool).
+                        x = np.asarray(x) if isinstance(x, np.generic) else x
                     if stencil is not None:
                         x = _stencil(x, stencil)
                     if assign is not None and assign[1] == "result":
