@@ -525,7 +525,9 @@ _fp_sink: list = [None]
 
 
 def _record_fp(kind: str, _flag: int) -> None:
-    _fp_sink[0].flags |= FP_BITS.get(kind, 0)
+    # No function calls here: NumPy may call this with its loop's own exception pending (a negative integer
+    # power cast into a float out=), and a C function returning then is a SystemError that hides it.
+    _fp_sink[0].flags |= FP_BITS[kind] if kind in FP_BITS else 0
 
 
 try:

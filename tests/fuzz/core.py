@@ -616,3 +616,21 @@ def _short(value: Any) -> str:
 
 def env_flag(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def unsigned_zeros(x: Any) -> Any:
+    """-0.0 as 0.0: the two are a tie (an unstable sort may put either first, a min or max return either)."""
+    if isinstance(x, tuple):
+        return tuple(unsigned_zeros(v) for v in x)
+    a = np.asarray(x)
+    if a.dtype.kind not in "fc" or not a.size:
+        return x
+    out = np.array(a, copy=True)  # (not a + 0: that also touches NaN payloads and warns)
+    for part in ([out.real, out.imag] if out.dtype.kind == "c" else [out]):
+        part[part == 0] = 0
+    return out
+
+
+def zero_blind(got: Any, want: Any) -> str:
+    """Exact comparison, with -0.0 and 0.0 as the tie they are (unstable sorts; NumPy's min/max loops)."""
+    return compare_values(unsigned_zeros(got), unsigned_zeros(want), 0, 0)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .core import (TIME_DTYPES, Case, Keep, compare_values, complex_product_compare, data, dtype_of, operand, pick,
-                   shape_of, unrepresentable)
+                   shape_of, unrepresentable, unsigned_zeros, zero_blind)
 
 
 def _axis(rng: np.random.Generator, ndim: int, tuples: bool = True) -> Any:
@@ -182,7 +182,7 @@ def _partition_compare(kth: Any, axis: Any, is_arg: bool, x: np.ndarray):
                 return compare_values(g, w, 0, 0)
             g, w = np.take_along_axis(xs, g, ax), np.take_along_axis(xs, w, ax)
         gs, ws = np.sort(g, axis=ax), np.sort(w, axis=ax)
-        why = _zero_blind(gs, ws)  # (-0.0 and 0.0 tie: either may come first)
+        why = zero_blind(gs, ws)  # (-0.0 and 0.0 tie: either may come first)
         if why:
             return "not a permutation of NumPy's: " + why
         if g.ndim == 0 or g.shape[ax] == 0:  # no kth element to compare (the permutation check covered it)
@@ -213,32 +213,14 @@ def _argsort_compare(x: np.ndarray, axis: Any):
         ax = -1 if axis is None else axis
         if xs.ndim == 0:
             return compare_values(g, w, 0, 0)
-        return compare_values(_unsigned_zeros(np.take_along_axis(xs, g, ax)),
-                              _unsigned_zeros(np.take_along_axis(xs, w, ax)), 0, 0)
+        return compare_values(unsigned_zeros(np.take_along_axis(xs, g, ax)),
+                              unsigned_zeros(np.take_along_axis(xs, w, ax)), 0, 0)
 
     return compare
 
 
-def _unsigned_zeros(x: Any) -> Any:
-    """-0.0 as 0.0: the two are a tie, and an unstable sort may put either first."""
-    if isinstance(x, tuple):
-        return tuple(_unsigned_zeros(v) for v in x)
-    a = np.asarray(x)
-    if a.dtype.kind not in "fc" or not a.size:
-        return x
-    out = np.array(a, copy=True)  # (not a + 0: that also touches NaN payloads and warns)
-    for part in ([out.real, out.imag] if out.dtype.kind == "c" else [out]):
-        part[part == 0] = 0
-    return out
-
-
-def _zero_blind(got: Any, want: Any) -> str:
-    """Exact comparison of unstable sorts, with -0.0 and 0.0 as the tie they are."""
-    return compare_values(_unsigned_zeros(got), _unsigned_zeros(want), 0, 0)
-
-
 def _inverse_as_values(position: int) -> Callable[[Any, Any], str]:
-    """As :func:`_zero_blind`, with the inverse (result ``position``) compared as the values it picks.
+    """As :func:`zero_blind`, with the inverse (result ``position``) compared as the values it picks.
 
     Without ``return_index`` NumPy's sort is unstable: NaNs that equal nothing
     (``equal_nan=False``) sort in no defined order among themselves, so which
@@ -246,10 +228,10 @@ def _inverse_as_values(position: int) -> Callable[[Any, Any], str]:
     """
     def compare(got: Any, want: Any) -> str:
         if not (isinstance(got, tuple) and isinstance(want, tuple) and len(got) == len(want) > position):
-            return _zero_blind(got, want)
+            return zero_blind(got, want)
         picked = [np.asarray(r[0])[np.asarray(r[position])] if np.asarray(r[position]).dtype.kind in "iu" else
                   r[position] for r in (got, want)]
-        return _zero_blind(got[:position] + (picked[0],) + got[position + 1:],
+        return zero_blind(got[:position] + (picked[0],) + got[position + 1:],
                            want[:position] + (picked[1],) + want[position + 1:])
     return compare
 
@@ -264,14 +246,14 @@ def sorting(rng: np.random.Generator) -> Case:
                       "msort"])
     axis = pick(rng, [-1, 0, 1, None, ndim, 1.5]) if ndim else pick(rng, [-1, 0, None])
     if what == "sort":
-        return Case(f"np.sort({shape} {dt}, axis={axis})", [x], lambda a: np.sort(a, axis=axis), compare=_zero_blind)
+        return Case(f"np.sort({shape} {dt}, axis={axis})", [x], lambda a: np.sort(a, axis=axis), compare=zero_blind)
     if what == "msort":
         return Case(f"np.sort(-0.0/nan stable {shape} {dt})", [x], lambda a: np.sort(a, axis=None, kind="stable"))
     if what == "method_sort":
         def msort(a):
             r = a.sort(axis=axis)
             return (r, a)  # in place: the DistArray itself is sorted
-        return Case(f"x.sort({shape} {dt}, axis={axis})", [x], msort, compare=_zero_blind)
+        return Case(f"x.sort({shape} {dt}, axis={axis})", [x], msort, compare=zero_blind)
     if what == "argsort":
         return Case(f"np.argsort({shape} {dt}, axis={axis})", [x], lambda a: np.argsort(a, axis=axis),
                     compare=_argsort_compare(x, axis if axis is None or isinstance(axis, int) and -ndim <= axis < ndim else -1))
@@ -316,11 +298,11 @@ def sorting(rng: np.random.Generator) -> Case:
                 return Case(f"np.unique_values({shape} {dt}) (sorted)", [x], lambda a: np.sort(np.unique_values(a)))
             return Case(f"np.{g}({shape} {dt})", [x], lambda a: tuple(getattr(np, g)(a)),  # (unique_all: stable)
                         compare=None if g == "unique_all" else _inverse_as_values(1) if g == "unique_inverse"
-                        else _zero_blind)
+                        else zero_blind)
         # Without return_index NumPy's sort is unstable: which of -0.0 and 0.0 stands for the tie is not defined.
         return Case(f"np.unique({shape} {dt}, {kw})", [x], lambda a: np.unique(a, **kw),
                     compare=None if kw.get("return_index") else _inverse_as_values(1) if kw.get("return_inverse")
-                    and (x.ndim == 1 or "axis" not in kw) else _zero_blind)  # (inverse of rows: indices of rows)
+                    and (x.ndim == 1 or "axis" not in kw) else zero_blind)  # (inverse of rows: indices of rows)
     if what == "where1":
         return Case(f"np.where({shape} {dt})", [x], lambda a: np.where(a))
     f = getattr(np, what)
