@@ -229,8 +229,8 @@ def test_an_error_of_the_loop_with_a_cast_into_out_is_numpys(case):
     out = distribute(np.zeros(4, np.float16), case)
     with pytest.raises(ValueError, match="Integers to negative integer powers"):
         np.power(distribute(a, case), distribute(b, case), out=out)
-    with pytest.raises(ValueError, match="Integers to negative integer powers"):
-        np.power(a, b, out=np.zeros(4, np.float16))
+    # (NumPy's own call on ndarrays is no oracle here: with RuntimeWarnings made errors, as in CI, it raises
+    # "SystemError: <class 'RuntimeWarning'> returned a result with an exception set" itself.)
 
 
 def test_nan_to_num_copy_false_writes_in_place():
