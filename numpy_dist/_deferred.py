@@ -47,7 +47,7 @@ import numpy as np
 from . import _config, _exposure, checks
 from . import comm as _comm
 from ._exposure import is_exposed as _is_exposed
-from ._flat_rows import CONSTANT as _CONSTANT, LEAF, PIECES, VALUE as _VALUE, FlatRows
+from ._flat_rows import CONSTANT as _CONSTANT, LEAF, PIECES, VALUE as _VALUE, FlatRows, last_reads
 
 __all__ = ["ENABLED", "LIMIT", "CHUNK_ELEMENTS", "Node", "Kernel", "WHERE", "cast_kernel", "register_array_type",
            "defer", "evaluate", "flush", "flush_local", "operation", "pending_count", "pending_nodes",
@@ -738,16 +738,12 @@ def _chunk_buffers(nodes: list[Node], plan: list, needs: list[bool], size: int) 
     input.  Fewer buffers keep a chunk's working set in cache (W4's walk: 7
     buffers became 2, a third less time).
     """
-    last_read = list(range(len(nodes)))
-    for j, specs in enumerate(plan):
-        for kind, x in specs:
-            if kind == _VALUE:
-                last_read[x] = j
     free: dict[np.dtype, list] = {}
     buffers: list = [None] * len(nodes)
-    for i, node in enumerate(nodes):
-        for x in {x for kind, x in plan[i] if kind == _VALUE and last_read[x] == i and buffers[x] is not None}:
-            free.setdefault(buffers[x].dtype, []).append(buffers[x])
+    for i, (node, frees) in enumerate(zip(nodes, last_reads(plan))):
+        for x in frees:
+            if buffers[x] is not None:
+                free.setdefault(buffers[x].dtype, []).append(buffers[x])
         if needs[i]:
             pool = free.get(node.dtype)
             buffers[i] = pool.pop() if pool else np.empty(size, node.dtype)

@@ -63,7 +63,7 @@ def install_shifted_kernel(kernel: Callable[[np.ufunc, Any, Any], Any]) -> None:
     _shifted_kernel = kernel
 
 # Below this many bytes (of the global array) a fresh allocation is cheap (NumPy's bound).
-MIN_BYTES = 256 * 1024
+MIN_BYTES = _deferred.REUSE_BYTES
 _SCALARS = (int, float, complex, bool, np.generic)
 _dtype_cache: dict = {}
 

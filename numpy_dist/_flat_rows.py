@@ -11,7 +11,7 @@ import numpy as np
 
 from . import comm as _comm
 
-__all__ = ["VALUE", "LEAF", "PIECES", "CONSTANT", "FlatRows"]
+__all__ = ["VALUE", "LEAF", "PIECES", "CONSTANT", "FlatRows", "last_reads"]
 
 # Where a chunked walk reads an operand (see _deferred.walk_plan): a value computed earlier in the
 # same chunk (its index), a leaf block sliced per chunk, a shifted operand's pieces, a constant.
@@ -151,30 +151,35 @@ class FlatRows:
         return buffer[:n * self.stride].reshape(n, self.stride)[:, :self.cols]
 
 
+def last_reads(plan: list) -> list[list[int]]:
+    """For each node of a walk's ``plan`` (its operands' ``(kind, x)``), the earlier nodes whose values it
+    reads for the last time: their buffers are free from its call on (NumPy computes in place when the
+    output is exactly an input, so the call itself may take one).  A value nobody reads is in no list."""
+    last = list(range(len(plan)))
+    for i, specs in enumerate(plan):
+        for kind, x in specs:
+            if kind == VALUE:
+                last[x] = i
+    frees: list[list[int]] = [[] for _ in plan]
+    for j, i in enumerate(last):
+        if i > j:
+            frees[i].append(j)
+    return frees
+
+
 def _region_plan(nodes: list) -> list[tuple[Any, list, list[int]]]:
     """For each copy of a region: ``(node, operands, frees)``.
 
     ``operands`` are ``(VALUE, index)`` for a copy computed before it, ``(LEAF,
     x)`` for a block or shifted operand read by rows, ``(CONSTANT, x)``;
-    ``frees`` the copies whose values it reads for the last time.
+    ``frees`` the copies whose values it reads for the last time (:func:`last_reads`:
+    the region's own value, read by no copy, is in none).
     """
     position = {id(n): i for i, n in enumerate(nodes)}
-    last_read = list(range(len(nodes)))
-    plan = []
-    for i, node in enumerate(nodes):
-        specs: list = []
-        for a in node.args:
-            j = position.get(id(a))
-            if j is not None:
-                specs.append((VALUE, j))
-                last_read[j] = i
-            else:
-                specs.append((LEAF if type(a) is np.ndarray or hasattr(a, "parts") else CONSTANT, a))
-        plan.append((node, specs, []))
-    for j, i in enumerate(last_read[:-1]):
-        if i > j:  # (a copy nobody reads, were there one, would just drop its buffer from the pool)
-            plan[i][2].append(j)
-    return plan
+    plan = [[(VALUE, position[id(a)]) if id(a) in position else
+             (LEAF if type(a) is np.ndarray or hasattr(a, "parts") else CONSTANT, a) for a in node.args]
+            for node in nodes]
+    return list(zip(nodes, plan, last_reads(plan)))
 
 
 class _Flags:
