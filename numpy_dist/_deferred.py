@@ -248,8 +248,12 @@ def cast_kernel(dtype: np.dtype) -> Kernel:
     kernel = _casts.get(dtype)
     if kernel is None:
         def run(x: Any, out: np.ndarray | None = None) -> Any:
+            x = np.asarray(x)
+            if x.dtype.kind == "c" and dtype.kind != "c":  # (astype warned at the call)
+                with _comm.quiet_complex_cast():
+                    return x.astype(dtype) if out is None else np.copyto(out, x, casting="unsafe") or out
             if out is None:
-                return np.asarray(x).astype(dtype)
+                return x.astype(dtype)
             np.copyto(out, x, casting="unsafe")
             return out
 

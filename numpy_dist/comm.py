@@ -775,6 +775,47 @@ def cast_may_err(source: np.dtype, target: np.dtype) -> bool:
     return source.kind in "fc" and not np.can_cast(source, target, "safe")
 
 
+_COMPLEX_CAST = "Casting complex values to real discards the imaginary part"
+
+
+def warn_complex_cast(source: Any, target: np.dtype) -> bool:
+    """NumPy's ComplexWarning for a cast of array ``source`` into ``target``, issued now at the user's line.
+
+    NumPy warns when a complex array is cast to a real or integer dtype (not
+    to bool), whatever the array's size, once per call.  Issued here, at the
+    call, every rank warns alike, a deferred cast warns when it is written
+    (not when it is computed), and the warning names the caller's line.  Returns
+    whether it warned: the local casts then run under :func:`quiet_complex_cast`.
+    A warnings filter set to "error" raises the ComplexWarning here, as NumPy does.
+
+    Examples
+    --------
+    >>> import numpy as np, warnings
+    >>> from numpy_dist.comm import warn_complex_cast
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     z = np.ones(3, complex)
+    ...     warn_complex_cast(z, np.dtype(float)), warn_complex_cast(z, np.dtype(bool))
+    (True, False)
+    >>> [w.category.__name__ for w in seen]
+    ['ComplexWarning']
+    """
+    dtype = getattr(source, "dtype", None)
+    if dtype is None or dtype.kind != "c" or np.dtype(target).kind not in "iuf":
+        return False
+    warn_at(user_site(), _COMPLEX_CAST, np.exceptions.ComplexWarning)
+    return True
+
+
+class quiet_complex_cast(warnings.catch_warnings):
+    """Silence NumPy's own ComplexWarning of local casts (:func:`warn_complex_cast` issued the call's)."""
+
+    def __enter__(self) -> Any:
+        entered = super().__enter__()
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        return entered
+
+
 def replicated_call(kernel: Callable[[], Any], fp: str | None = None) -> Any:
     """``kernel()`` on data every rank holds alike (gathered partials): as :func:`agreed_call`, without talking.
 

@@ -864,14 +864,21 @@ class DistArray(NDArrayOperatorsMixin):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dt!r} according to the rule {casting!r}")
         if not copy and dt == self.dtype:
             return self
+        warned = _comm.warn_complex_cast(self, dt)  # (at the call: a deferred cast is computed later)
         if _deferred.ENABLED:
             pending = _deferred.defer(_deferred.cast_kernel(dt), (self,))
             if pending is not None:
                 return pending
         comm = self._dist.comm
+
+        def cast() -> np.ndarray:
+            if warned:
+                with _comm.quiet_complex_cast():
+                    return self._local.astype(dt, copy=True)
+            return self._local.astype(dt, copy=True)
+
         # (agreed: an invalid value seen by one rank's block is "encountered in cast" on every rank, as NumPy warns)
-        return _deferred.operation(comm, lambda: DistArray._new(
-            _comm.agreed_call(comm, lambda: self._local.astype(dt, copy=True), fp="cast"), self._dist))
+        return _deferred.operation(comm, lambda: DistArray._new(_comm.agreed_call(comm, cast, fp="cast"), self._dist))
 
     def copy(self, order: str = "K") -> DistArray:
         """A copy with the same distribution.

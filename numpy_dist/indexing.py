@@ -505,12 +505,9 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
     value = converted_value(d, value)
     numpy_verdict(d.shape, entries, np.shape(value))
     _check_mask_value(d, entries, value)
-    if _cast_may_err(value, d.dtype):  # cast first: the ranks that hold the bad elements would warn alone
-        value = value.astype(d.dtype) if isinstance(value, DistArray) else _comm.replicated_call(
-            lambda: value.astype(d.dtype), fp="cast")
     d = base
     if kind == "mask":
-        _mask_set(d, work[0], value)
+        _mask_set(d, work[0], _cast_agreed(value, d.dtype))
         return
     if kind == "fancy":
         _fancy_set(d, work, value)
@@ -520,6 +517,16 @@ def setitem(d: DistArray, key: Any, value: Any, temporary: bool = False) -> None
         return
     result = fallback(_set_and_return, (d, tuple(work), value), {}, "numpy.ndarray.__setitem__ (several index arrays)")
     d.local[...] = redistribute_local(result.local, result.distribution, d.distribution)
+
+
+def _cast_agreed(value: Any, dtype: np.dtype) -> Any:
+    """``value`` cast to ``dtype`` first, where the cast may raise FP errors: the ranks that hold the bad
+    elements would warn alone in the scatter.  (Index arrays: after their bounds, NumPy's order.)"""
+    if not _cast_may_err(value, dtype):
+        return value
+    if isinstance(value, DistArray):
+        return value.astype(dtype)
+    return _comm.replicated_call(lambda: value.astype(dtype), fp="cast")
 
 
 def _cast_may_err(value: Any, dtype: np.dtype) -> bool:
@@ -588,6 +595,7 @@ def _fancy_set(d: DistArray, entries: list, value: Any) -> None:
             raise ValueError(f"shape mismatch: value array of shape {np.shape(value)} could not be broadcast "
                              f"to indexing result of shape {target_shape}") from None
     front, view, base_key, vpos, rows, new_map, to_front, bshape = _fancy_plan(d, entries, keep_ints=True)
+    value = _cast_agreed(value, d.dtype)
     fdist = front.distribution
     rdist = fdist.with_maps([new_map] + list(fdist.maps[1:]), fdist.axis_grid)
     result_shape = rdist.shape
@@ -710,7 +718,7 @@ def _multi_set(d: DistArray, entries: list, value: Any) -> None:
     front, view, base_key, points, bshape, at, k, new_map, rdist = _multi_plan(d, entries)
     rest = front.shape[k:]
     numpy_shape = tuple(rest[:at]) + tuple(bshape) + tuple(rest[at:])
-    value = _as_index_value(value, len(numpy_shape))
+    value = _cast_agreed(_as_index_value(value, len(numpy_shape)), d.dtype)
     if isinstance(value, DistArray) and value.ndim:
         fallback_policy("numpy.ndarray.__setitem__ (several index arrays with a DistArray value)")
         value = asnumpy(value)

@@ -9,6 +9,8 @@ a Python bool (allclose, array_equal ...) add one logical all-reduction.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .. import comm as _comm
@@ -266,15 +268,18 @@ def copyto(dst, src, casting="same_kind", where=True):
         return fallback(np.copyto, (dst, src), {"casting": casting, "where": where}, "numpy.copyto")
     src, where = _copyto_operand(src), _copyto_operand(where)
     src = without_leading_ones(src, dst.ndim)  # (NumPy ignores them in src, not in where)
-    np.copyto(np.empty((), dst.dtype), _scalar_standin(src), casting=casting, where=_scalar_standin(where))
+    with _comm.quiet_complex_cast():  # (warned once, below, if NumPy casts at all)
+        np.copyto(np.empty((), dst.dtype), _scalar_standin(src), casting=casting, where=_scalar_standin(where))
     for operand in (src, where):
         np.broadcast_to(shape_standin(np.shape(operand)), dst.shape)  # NumPy's ValueError if not
     local_where = aligned_block(where, dst.distribution) if np.ndim(where) else where
     local_src = aligned_block(src, dst.distribution)
-    if isinstance(src, (DistArray, np.ndarray)) and _comm.cast_may_err(src.dtype, dst.dtype):
-        # (NaN or a too large value: only the ranks holding it would warn)
-        _comm.agreed_call(dst.comm, lambda: np.copyto(dst.local, local_src, casting=casting, where=local_where),
-                          fp="cast")
-    else:
-        np.copyto(dst.local, local_src, casting=casting, where=local_where)
+    quiet = _comm.quiet_complex_cast() if _comm.warn_complex_cast(src, dst.dtype) else contextlib.nullcontext()
+    with quiet:
+        if isinstance(src, (DistArray, np.ndarray)) and _comm.cast_may_err(src.dtype, dst.dtype):
+            # (NaN or a too large value: only the ranks holding it would warn)
+            _comm.agreed_call(dst.comm, lambda: np.copyto(dst.local, local_src, casting=casting, where=local_where),
+                              fp="cast")
+        else:
+            np.copyto(dst.local, local_src, casting=casting, where=local_where)
     return None

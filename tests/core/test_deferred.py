@@ -874,6 +874,43 @@ def test_astype_and_where_are_deferred(case, n):
     assert_all_ranks("invalid value encountered in cast" in messages, f"{messages}")
 
 
+@pytest.mark.parametrize("case", ["block", "cyclic", "uneven"])
+@pytest.mark.parametrize("target", [np.float64, np.int16, np.float16, np.bool_])
+@pytest.mark.parametrize("how", ["astype", "astype of pending", "copyto"])
+def test_a_complex_cast_warns_once_at_the_calls_line(case, target, how):
+    # NumPy's ComplexWarning (complex to real or integer, not to bool; any size) is issued at the call, once,
+    # naming the caller's line: a deferred cast that warned when computed would warn late, from the library.
+    x = np.linspace(-3, 3, 12) * (1 + 2j)
+    numpy_dst, d = np.zeros(12, target), distribute(x, case)
+    dst = distribute(np.zeros(12, target), case)
+    calls = {"astype": (lambda: x.astype(target), lambda: d.astype(target)),
+             "astype of pending": (lambda: (x * 2).astype(target), lambda: (d * 2).astype(target)),
+             "copyto": (lambda: np.copyto(numpy_dst, x, casting="unsafe"),
+                        lambda: np.copyto(dst, d, casting="unsafe"))}[how]
+    found = []
+    for call in calls:
+        with _program_warnings() as seen:
+            result = call()
+            before = _where(seen)
+            if isinstance(result, nd.DistArray):
+                nd.evaluate(result)
+        line = call.__code__.co_firstlineno  # (NumPy names the lambda's line: each call's own)
+        found.append(tuple([(m, c, f, n - line) for m, c, f, n in w] for w in (before, _where(seen))))
+    numpy_found, dist_found = found  # (each: the warnings at the call, and after the value is computed)
+    expected = numpy_found[0]
+    assert_all_ranks(numpy_found[1] == expected and len(expected) == (target is not np.bool_), f"{numpy_found}")
+    assert_all_ranks(dist_found == (expected, expected), f"numpy_dist {dist_found}, NumPy {numpy_found}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        for call in calls:  # made an error, it is raised at the call, as NumPy raises it
+            outcome = []
+            try:
+                call()
+            except np.exceptions.ComplexWarning:
+                outcome.append("raised")
+            assert_all_ranks(outcome == (["raised"] if expected else []), f"{outcome}")
+
+
 def test_warnings_filters_of_the_call_count():
     d = distribute(_one_rank_bad(0.0), "block")
     with warnings.catch_warnings():

@@ -454,6 +454,36 @@ def test_distributed_index_out_of_bounds_agreed():
         assert_dist_equal(d, X)
 
 
+@pytest.mark.parametrize("key_layout", ["numpy", "block", "cyclic"])
+@pytest.mark.parametrize("value_kind", ["numpy", "dist"])
+@pytest.mark.parametrize("which", ["rows", "both", "mask"])
+def test_an_index_out_of_bounds_is_raised_before_the_values_cast(key_layout, value_kind, which):
+    # NumPy checks index arrays' bounds before casting the value: under errstate(invalid="raise") a NaN written
+    # into integers at an out-of-bounds index is an IndexError (a mask has no bounds: the cast's error).
+    x = np.arange(12, dtype=np.int64).reshape(4, 3)
+    rows = np.array([1, 9, 0, 2]) if which != "mask" else np.array([True, False, True, True])
+    values = np.array([np.nan, 1.0, 2.0, 3.0])
+    key_np = rows if which != "both" else (rows, np.array([0, 1, 2, 0]))
+    values = values[:3] if which == "mask" else values
+    value_np = np.repeat(values[:, None], 3, axis=1) if which != "both" else values
+
+    def outcome(target, key, value):
+        try:
+            with np.errstate(invalid="raise"):
+                target[key] = value
+            return "ok"
+        except (IndexError, FloatingPointError) as exc:
+            return type(exc).__name__
+
+    want = outcome(x.copy(), key_np, value_np)
+    d = distribute(x, "block")
+    key = key_np if key_layout == "numpy" else (
+        tuple(distribute(k, key_layout) for k in key_np) if which == "both" else distribute(rows, key_layout))
+    value = value_np if value_kind == "numpy" else nd.asarray(value_np)
+    assert_all_ranks(outcome(d, key, value) == want, f"NumPy raised {want}")
+    assert_dist_equal(d, x)
+
+
 _CAST_KEYS = [Ellipsis, (slice(0, 5), slice(None)), "mask", ([0, 3, 5], slice(None))]
 
 
