@@ -398,8 +398,8 @@ def repeat(x: DistArray, repeats: int | DistArray, /, *, axis: int | None = None
     {x}
     repeats : int, sequence of int or DistArray
         Repetitions: one count for every element, or one count per element
-        along ``axis``.  A DistArray of counts is gathered onto every rank
-        (an implicit conversion: a FallbackWarning by default).
+        along ``axis``.  A DistArray of counts stays distributed (it is
+        never gathered).
     axis : int or None, optional
         The axis to repeat along; None (default) flattens ``x`` first.
 
@@ -423,7 +423,9 @@ def repeat(x: DistArray, repeats: int | DistArray, /, *, axis: int | None = None
     Notes
     -----
     Communication: each output element is requested from the owner of
-    its source element (one all-to-all exchange).
+    its source element (one all-to-all exchange).  Distributed counts add
+    a running sum over them and a distributed search of each rank's output
+    positions in it (a few collectives of O(n / P) data).
 
     Examples
     --------

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ..creation import asarray, asnumpy, empty, resolve_distribution
+from ..creation import arange, asarray, asnumpy, empty, resolve_distribution
 from ..distarray import DistArray, aligned_block
 from ..distribution import Distribution, normalize_shape
 from ..indexing import basic_view, drop_axes, front_rows_map, permute, shape_standin
@@ -473,8 +473,15 @@ def take_rows_by(a: DistArray, n: int, rows_of: Callable[[int, int], np.ndarray]
 
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
-    """``np.repeat``: each rank works out the source rows of its output block and requests them from their owners."""
+    """``np.repeat``: each rank works out the source rows of its output block and requests them from their owners.
+
+    Counts given as a DistArray stay distributed (:func:`_repeat_by_distributed_counts`).
+    """
     a = as_distarray(a)
+    if isinstance(repeats, DistArray):
+        if repeats.size > 1:
+            return _repeat_by_distributed_counts(a, repeats, axis)
+        repeats = asnumpy(repeats)  # (one count at most)
     np.repeat(shape_standin(a.shape), repeats, axis)  # NumPy's checks (a 0-d array repeats as 1-d)
     if axis is None or a.ndim == 0:
         a, axis = ravel(a), 0
@@ -486,6 +493,34 @@ def repeat(a, repeats, axis=None):
     ends = np.cumsum(counts)  # (as long as the axis, like ``repeats`` itself; not as long as the result)
     return take_rows_by(a, int(ends[-1]) if ends.size else 0,
                         lambda start, stop: np.searchsorted(ends, np.arange(start, stop), side="right"), axis)
+
+
+def _repeat_by_distributed_counts(a: DistArray, repeats: DistArray, axis: Any) -> DistArray:
+    """``np.repeat`` by a DistArray of counts (more than one), never gathered.
+
+    Output position ``j`` comes from the source row ``i`` with ``ends[i-1] <= j < ends[i]``
+    (``ends`` the counts' running totals): a distributed cumsum, a distributed
+    searchsorted of this rank's positions, and an index array's fetch of the rows;
+    each O(counts / P + result / P) per rank.
+    """
+    # NumPy's order of checks: the counts' dimensions and dtype, the axis, their number, their signs.
+    if repeats.ndim > 1:
+        raise ValueError("object too deep for desired array")
+    np.repeat(np.zeros(1), np.zeros(1, repeats.dtype))  # a count dtype NumPy cannot cast safely: its TypeError
+    np.repeat(shape_standin(a.shape), 0, axis)
+    if axis is None or a.ndim == 0:
+        a, axis = ravel(a), 0
+    axis = normalize_axis_index(axis, a.ndim)
+    n = a.shape[axis]
+    if repeats.size != n:
+        raise ValueError(f"operands could not be broadcast together with shape ({n},) ({repeats.size},)")
+    counts = repeats.astype(np.intp, copy=False)
+    if bool(np.any(counts < 0)):
+        raise ValueError("repeats may not contain negative values.")
+    ends = np.cumsum(counts)
+    positions = arange(int(np.sum(counts)), dtype=np.intp, comm=a.comm)  # (distributed: nobody holds them all)
+    rows = np.searchsorted(ends, positions, side="right")
+    return a[(slice(None),) * axis + (rows,)]
 
 
 @implements(np.tile)

@@ -464,3 +464,37 @@ def test_repeat_and_tile_work_out_only_this_ranks_rows(case, call, monkeypatch):
     r = f(d)
     assert_dist_equal(r, f(x))
     assert_all_ranks(asked == [r.distribution.local_shape[0]], f"rows worked out: {asked}, block {r.distribution.local_shape}")
+
+
+_COUNTS = [np.array([2, 0, 3, 1, 0, 0, 4, 1, 1, 0, 2, 5]), np.zeros(12, np.int64), np.arange(12, dtype=np.int8) % 3,
+           np.array([1, 2, -1, 0, 1, 1, 1, 1, 1, 1, 1, 1]), np.ones(11, np.int64), np.ones(12), np.ones(12, np.uint64),
+           np.ones((2, 6), np.int64)]
+
+
+@pytest.mark.parametrize("case", ["block", "uneven", "grid_bb", "unstructured"])
+@pytest.mark.parametrize("counts_case", ["block", "cyclic", "unstructured"])
+@pytest.mark.parametrize("axis", [0, 1, None, 5])
+def test_repeat_by_distributed_counts_never_gathers_them(case, counts_case, axis):
+    # Counts given as a DistArray (as long as the axis) stay distributed: no fallback, no implicit conversion;
+    # NumPy's values and errors (dimensions, dtype, axis, number and signs of the counts, in its order).
+    x = np.arange(60.0).reshape(12, 5)
+    for i, counts in enumerate(_COUNTS):
+        counts = counts[:5] if axis == 1 and counts.ndim == 1 else counts
+        for source in (x, x[:, :1]):
+            try:
+                want = ("ok", np.repeat(source, counts, axis=axis))
+            except Exception as exc:  # noqa: BLE001 - NumPy's class and message are the expectation
+                want = (type(exc).__name__, str(exc))
+            d = distribute(np.ascontiguousarray(source), case)
+            r = distribute(counts, counts_case) if counts.ndim == 1 else nd.asarray(counts)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", nd.FallbackWarning)  # (an implicit conversion of the counts)
+                try:
+                    got = ("ok", nd.asnumpy(np.repeat(d, r, axis=axis)))
+                except nd.FallbackWarning:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    got = (type(exc).__name__, str(exc))
+            same = got[0] == want[0] and (np.array_equal(got[1], want[1]) and got[1].dtype == want[1].dtype
+                                          if want[0] == "ok" else got == want)
+            assert_all_ranks(same, f"counts {i} {counts!r}, axis {axis}: NumPy {want}, numpy_dist {got}")
