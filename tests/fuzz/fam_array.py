@@ -314,6 +314,12 @@ def manipulation(rng: np.random.Generator) -> Case:
         return Case(lab + f", k={k})", [x], lambda a: np.rot90(a, k))
     if f == "repeat":
         r = pick(rng, [2, 0, [1, 2], -1, np.arange(shape[0]) if shape else 1])
+        if rng.random() < 0.4:  # counts as an input of their own: distributed like the other inputs
+            n = int(np.prod(shape)) if axis is None else shape[axis] if shape and -ndim <= axis < ndim else 3
+            counts = rng.integers(-1 if rng.random() < 0.1 else 0, 4, n + (rng.random() < 0.1))
+            counts = counts.astype(pick(rng, [np.int64, np.int8, np.uint8, np.float64]))
+            return Case(lab + f", counts {_show(counts)}, axis={axis})", [x, counts],
+                        lambda a, c: np.repeat(a, c, axis=axis))
         return Case(lab + f", {r!r}, axis={axis})", [x], lambda a: np.repeat(a, r, axis=axis))
     if f == "tile":
         r = pick(rng, [2, (1, 2), 0, (2, 1, 1)])
