@@ -27,6 +27,7 @@ kernel's errors; ``at`` and ``reduceat``: see their modules.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -222,7 +223,14 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
         extra["out"] = local_outs
     if local_where is not True:
         extra["where"] = local_where
-    result = _comm.agreed_call(dist.comm, lambda: call_local(ufunc, local_in, extra), fp=ufunc.__name__)
+    negative_powers_raise = ufunc is np.power and _integer_loop(ufunc, local_in, extra)
+
+    def kernel() -> Any:
+        if negative_powers_raise:
+            _check_exponents(local_in, extra)
+        return call_local(ufunc, local_in, extra)
+
+    result = _comm.agreed_call(dist.comm, kernel, fp=ufunc.__name__)
     for i, block in strided.items():  # back from the contiguous stand-ins
         block[...] = local_outs[i]
     if strided:
@@ -233,6 +241,34 @@ def ufunc_call(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     if outs is not None:
         wrapped = tuple(w if o is None else store_result(o, w) for o, w in zip(outs, wrapped))
     return wrapped if ufunc.nout > 1 else wrapped[0]
+
+
+def _integer_loop(ufunc: np.ufunc, blocks: list, kwargs: dict) -> bool:
+    """Whether NumPy runs ``ufunc`` on these operands (and its ``dtype``/``signature``) with an integer loop."""
+    types = tuple(type(b) if type(b) in (int, float, complex) else np.asarray(b).dtype for b in blocks)
+    signature = kwargs.get("signature") or ((None,) * ufunc.nin + (kwargs["dtype"],) if "dtype" in kwargs else None)
+    try:
+        loop = ufunc.resolve_dtypes(types + (None,) * ufunc.nout, **({} if signature is None else {"signature": signature}))
+        return loop[0].kind in "biu"
+    except Exception:  # noqa: BLE001 - the call itself raises NumPy's error
+        return False
+
+
+def _check_exponents(blocks: list, kwargs: dict) -> None:
+    """NumPy's ValueError for a negative exponent of an integer power, raised before the call.
+
+    NumPy's loop raises at the first one and leaves the rest of its buffer
+    unwritten; cast into an ``out`` of another dtype, that garbage may raise a
+    floating-point error, and NumPy calls the errstate handler with the
+    ValueError pending, which lost it on some runs.  (Local: agreed as the
+    call's own errors are.)
+    """
+    where = kwargs.get("where", True)
+    outs = [o for o in kwargs.get("out") or () if o is not None]
+    if math.prod(np.broadcast_shapes(*[np.shape(x) for x in (*blocks, *outs, where)])) == 0:
+        return  # nothing to compute: NumPy's loop never runs
+    if np.any(np.logical_and(np.less(blocks[1], 0), where)):
+        raise ValueError("Integers to negative integer powers are not allowed.")
 
 
 def _local_out(out: Any, dist: Distribution, masked: bool) -> np.ndarray | None:
