@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import comm as _comm
 from ..distarray import DistArray
 from ._layout import as_dist, comm_of
 from .linalg import diagonal
@@ -311,11 +312,16 @@ def _einsum_error(operands: tuple, dtype: Any, casting: Any, fall: Any) -> Any:
 
 @implements(np.einsum_path)
 def einsum_path(*operands, optimize="greedy", einsum_call=False):
-    """``np.einsum_path``: NumPy's plan, computed from shapes only (no message; the same on every rank).
+    """``np.einsum_path``: NumPy's plan, computed from shapes only, rank 0's on every rank.
 
     Each DistArray operand is replaced by a zero-byte stand-in of its shape
     and dtype (a broadcast scalar); every other argument passes unchanged.
+    NumPy names an ellipsis's dimensions with letters drawn from a set of
+    strings, whose order is each process's own (hash randomisation): every
+    rank raises NumPy's errors itself, and takes rank 0's plan (one broadcast).
     """
     standins = tuple(np.broadcast_to(np.zeros((), x.dtype), x.shape) if isinstance(x, DistArray) else x
                      for x in operands)
-    return np.einsum_path(*standins, optimize=optimize, einsum_call=einsum_call)
+    plan = np.einsum_path(*standins, optimize=optimize, einsum_call=einsum_call)
+    comm = comm_of(*[x for x in operands if isinstance(x, DistArray)])
+    return _comm.bcast_object(comm, plan)

@@ -247,9 +247,9 @@ def _integer_loop(ufunc: np.ufunc, blocks: list, kwargs: dict) -> bool:
     """Whether NumPy runs ``ufunc`` on these operands (and its ``dtype``/``signature``) with an integer loop."""
     types = tuple(type(b) if type(b) in (int, float, complex) else np.asarray(b).dtype for b in blocks)
     signature = kwargs.get("signature") or ((None,) * ufunc.nin + (kwargs["dtype"],) if "dtype" in kwargs else None)
+    options = {} if signature is None else {"signature": signature}  # (resolve_dtypes refuses signature=None)
     try:
-        loop = ufunc.resolve_dtypes(types + (None,) * ufunc.nout, **({} if signature is None else {"signature": signature}))
-        return loop[0].kind in "biu"
+        return ufunc.resolve_dtypes(types + (None,) * ufunc.nout, **options)[0].kind in "biu"
     except Exception:  # noqa: BLE001 - the call itself raises NumPy's error
         return False
 

@@ -6,8 +6,10 @@ in ``--nprocs`` (default 1,2,3,4)::
     mpiexec -n N python -m pytest -p numpy_dist.testing._pytest_plugin \\
         --timeout=T --timeout-method=thread <pytest args>
 
-with a wall-clock bound per rank count, prints a header before and a summary
-line after each run, a final summary, and exits 1 if any rank count failed.
+(each rank with a string-hash seed of its own, as a user's ``mpiexec`` gives
+it: see :func:`hash_seeds`) with a wall-clock bound per rank count, prints a
+header before and a summary line after each run, a final summary, and exits 1
+if any rank count failed.
 Then, for each N in ``--wide-nprocs`` (default 5,8, unless ``--nprocs`` was
 given alone), it runs the tests marked ``wide`` (``-m wide``): the subset that
 also runs at more ranks than this machine has cores (tests/conftest.py tags it).
@@ -86,9 +88,6 @@ def child_env(nprocs: int) -> dict[str, str]:
     # One thread per rank: ranks already oversubscribe the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
-    # str/bytes hashing, hence set iteration order, must agree across ranks.
-    if env.get("PYTHONHASHSEED", "random") == "random":
-        env["PYTHONHASHSEED"] = "0"
     # Unbuffered, so output printed before an MPI_Abort is not lost.
     env["PYTHONUNBUFFERED"] = "1"
     env["NUMPY_DIST_NPROCS"] = str(nprocs)
@@ -142,14 +141,40 @@ def _kill_job(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def hash_seeds(nprocs: int, env: dict[str, str] | None = None) -> list[int]:
+    """Each rank's ``PYTHONHASHSEED``: a different one per rank, from a base.
+
+    A user's ``mpiexec -n 4 python prog.py`` starts every rank with a random
+    string-hash seed of its own, so the iteration order of a set of strings
+    differs between ranks: a collective decision taken in such an order would
+    disagree across ranks there.  The suite runs under the same condition.
+    The base is ``PYTHONHASHSEED`` when it is a number (a replay), else random;
+    the header of each run prints it.
+
+    Examples
+    --------
+    >>> from numpy_dist.testing.runner import hash_seeds
+    >>> hash_seeds(3, {"PYTHONHASHSEED": "7"})
+    [7, 8, 9]
+    """
+    given = (env if env is not None else os.environ).get("PYTHONHASHSEED", "random")
+    base = int(given) if given.isdigit() else int.from_bytes(os.urandom(4), "little") % 2**31
+    return [(base + rank) % 2**32 for rank in range(nprocs)]
+
+
 def run_one(nprocs, pytest_args, *, timeout, total_timeout, mpiexec):
     """Run the suite on *nprocs* ranks; return ``(exit status, seconds, note)``."""
-    cmd = [mpiexec, "-n", str(nprocs), sys.executable, "-m", "pytest", "-p", PLUGIN]
+    command = [sys.executable, "-m", "pytest", "-p", PLUGIN]
     if timeout > 0:
-        cmd += [f"--timeout={timeout:g}", "--timeout-method=thread"]
-    cmd += pytest_args
+        command += [f"--timeout={timeout:g}", "--timeout-method=thread"]
+    command += pytest_args
+    seeds = hash_seeds(nprocs)
+    cmd = [mpiexec]
+    for rank, seed in enumerate(seeds):  # (MPMD: one segment per rank, each with its own hash seed)
+        cmd += ([":"] if rank else []) + ["-n", "1", "env", f"PYTHONHASHSEED={seed}"] + command
     bar = "=" * 78
-    print(f"{bar}\nnumpy_dist.testing: {nprocs} MPI rank(s)\n$ {' '.join(cmd)}\n{bar}", flush=True)
+    print(f"{bar}\nnumpy_dist.testing: {nprocs} MPI rank(s), hash seeds from {seeds[0]} "
+          f"(replay: PYTHONHASHSEED={seeds[0]})\n$ {mpiexec} -n {nprocs} {' '.join(command)}\n{bar}", flush=True)
     start = time.monotonic()
     # Own session, so a Ctrl-C in the terminal reaches only this runner,
     # which then ends the job itself.

@@ -452,7 +452,7 @@ def test_einsum_path(subscripts, shapes, optimize):
 
     def body(case):
         ds = [distribute(x, case if case in dist_cases(x.ndim) else "block") for x in xs]
-        expected = np.einsum_path(subscripts, *xs, optimize=optimize)
+        expected = COMM.bcast(np.einsum_path(subscripts, *xs, optimize=optimize))  # (ellipsis letters: rank 0's)
         actual = np.einsum_path(subscripts, *ds, optimize=optimize)
         everyone = COMM.allgather(actual)
         assert_all_ranks(actual == expected and all(e == everyone[0] for e in everyone), f"{actual} != {expected}")

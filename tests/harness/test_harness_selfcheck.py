@@ -44,12 +44,14 @@ def test_plugin_uses_a_private_communicator():
     assert plugin._S.size == comm.size and plugin._S.rank == comm.rank
 
 
-def test_environment_agrees_across_ranks():
-    # Hashing (set order) and BLAS threading must not differ between ranks.
-    env = tuple(os.environ.get(v) for v in ("PYTHONHASHSEED", "OMP_NUM_THREADS"))
-    assert comm.allgather(env) == [env] * comm.size
+def test_environment_agrees_across_ranks_but_for_the_hash_seed():
+    # BLAS threading must not differ between ranks; the string-hash seed does, as in a user's mpiexec (the
+    # runner gives each rank its own: a collective decision taken in a set's order must show here).
+    threads = os.environ.get("OMP_NUM_THREADS")
+    assert comm.allgather(threads) == [threads] * comm.size
     if LAUNCHED is not None:
-        assert os.environ.get("PYTHONHASHSEED") not in (None, "random")
+        seeds = comm.allgather(os.environ.get("PYTHONHASHSEED"))
+        assert len(set(seeds)) == comm.size and all(s is not None and s.isdigit() for s in seeds), seeds
 
 
 def test_hypothesis_seed_agrees_across_ranks(pytestconfig):
