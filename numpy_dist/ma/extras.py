@@ -137,7 +137,9 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-masked slice: masked, not a warning
         value = np.nanmedian(values, axis=axis, keepdims=keepdims)
     empty = np.all(m.mask, axis=axis, keepdims=keepdims)
-    return masked_result(value if value.ndim else value.local[()], empty if value.ndim else empty.item())
+    if isinstance(value, DistArray) and value.ndim == 0:
+        value = value.local[()]  # (NumPy's scalar type; a 1-d array along its axis gives a scalar already)
+    return masked_result(value, empty)
 
 
 @ma_doc

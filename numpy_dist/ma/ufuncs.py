@@ -7,8 +7,11 @@ operands' masks (``aligned_block``: nothing moves when the layouts agree).
 The domain of each ufunc is numpy.ma's own table (``numpy.ma.core.ufunc_domain``:
 ``log`` is masked where ``x <= 0``, ``sqrt`` where ``x < 0``, ``divide`` where
 ``|b| <= tiny * |a|`` ...), applied to the aligned local blocks, so the
-masks are NumPy's by construction.  As in numpy.ma, a domained ufunc also
-masks non-finite results; an undomained one (``add``, ``exp``) does not.
+masks are NumPy's by construction.  Two paths, as in NumPy: a ufunc called on a
+masked array (``np.log(m)``, ``np.divide(m, n)``: MaskedArray's
+``__array_wrap__``) masks its domain only; an operator (``m / n``, ``m ** 0.5``:
+numpy.ma's own functions) also masks non-finite results of a domained ufunc
+and of ``power``, while an undomained one (``m + n``) masks none.
 """
 
 from __future__ import annotations
@@ -58,30 +61,31 @@ def _fill_value_of(inputs: tuple) -> Any:
     return None
 
 
-def _result_mask(result: DistArray, inputs: tuple, ufunc: np.ufunc) -> np.ndarray:
-    """This rank's block of the result's mask: operands' masks OR'd, then the domain and non-finite results."""
+def _result_mask(result: DistArray, inputs: tuple, ufunc: np.ufunc, operator: bool) -> np.ndarray:
+    """This rank's block of the result's mask: operands' masks OR'd, then the domain (and, for an operator,
+    non-finite results)."""
     dist = result.distribution
     mask = np.zeros(dist.local_shape, dtype=bool)
     for x in inputs:
         m = _mask_of(x)
         if m is not None:
             mask |= np.asarray(aligned_block(m, dist), dtype=bool)
-    domain = domain_of(ufunc)
+    domain = _DOMAINS.get(ufunc) or (_INVALID_MASKED.get(ufunc) if operator else None)
     if domain is not None:
         blocks = [np.asarray(aligned_block(_data_of(x), dist)) for x in inputs]
         with _comm.agreed(result.comm), np.errstate(all="ignore"):
             mask |= np.broadcast_to(np.asarray(domain(*blocks), dtype=bool), mask.shape)
-            if result.dtype.kind in "fc":
+            if operator and result.dtype.kind in "fc":
                 mask |= ~np.isfinite(result.local)
     return mask
 
 
-def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, operator: bool = False, **kwargs: Any) -> Any:
     """``ufunc`` applied with numpy.ma's masking rules (only ``__call__``; ``out=`` is refused).
 
-    Reductions of masked arrays are methods (``m.sum()``, ``np.sum(m)``), not
-    ``ufunc.reduce``: numpy.ma's ``add.reduce`` would need the fill value of
-    every ufunc.
+    ``operator``: numpy.ma's function's rules (``m / n``), not a ufunc call's (``np.divide(m, n)``): see the
+    module's notes.  Reductions of masked arrays are methods (``m.sum()``, ``np.sum(m)``), not
+    ``ufunc.reduce``: numpy.ma's ``add.reduce`` would need the fill value of every ufunc.
     """
     if method != "__call__":
         return NotImplemented
@@ -95,7 +99,7 @@ def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> A
     for result in ((results,) if single else results):
         if not isinstance(result, DistArray):  # no distributed operand reached the ufunc
             return NotImplemented
-        mask = DistArray._new(_result_mask(result, tuple(inputs), ufunc), result.distribution)
+        mask = DistArray._new(_result_mask(result, tuple(inputs), ufunc, operator), result.distribution)
         outputs.append(MaskedDistArray._new(result, mask, _fill_value_of(tuple(inputs))))
     return outputs[0] if single else tuple(outputs)
 
@@ -119,14 +123,16 @@ def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
     def op(self: MaskedDistArray, other: Any) -> Any:
         if not isinstance(other, (MaskedDistArray, DistArray, np.ndarray, np.generic, int, float, complex, bool)):
             return NotImplemented
-        return ufunc(_strong(other), self) if reflected else ufunc(self, _strong(other))
+        operands = (_strong(other), self) if reflected else (self, _strong(other))
+        return masked_ufunc(ufunc, "__call__", *operands, operator=True)
 
     op.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
     return op
 
 
+# numpy.ma's MaskedArray defines these operators (``%`` is ndarray's: a ufunc call, NEP 50 scalars, domain only).
 _ARITHMETIC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
-               "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power}
+               "floordiv": np.floor_divide, "pow": np.power}
 
 install_methods(__array_ufunc__=_array_ufunc,
                 **{f"__{name}__": _operator(u) for name, u in _ARITHMETIC.items()},

@@ -147,7 +147,7 @@ def test_unary_ufuncs_follow_domain_rules(case, ufunc):
     x = gappy((6, 5), seed=6) / 2
     m, e = both(x, case)
     with np.errstate(all="ignore"):
-        expected = getattr(np.ma, ufunc.__name__)(e)
+        expected = ufunc(e)  # (NumPy's ufunc on a masked array: its domain masked, not other non-finite results)
     assert_ma_equal(ufunc(m), expected, what=ufunc.__name__)
 
 
@@ -157,7 +157,7 @@ def test_binary_ufuncs_follow_domain_rules(case, ufunc):
     x, y = gappy((6, 5), seed=7), gappy((6, 5), seed=8)
     mx, ex = both(x, case)
     my, ey = both(y, case)
-    np_ufunc = getattr(np.ma, ufunc.__name__)
+    np_ufunc = ufunc  # (NumPy's own call on masked arrays is the oracle: see test_operators_mask_as_numpy_ma_does)
     with np.errstate(all="ignore"):
         assert_ma_equal(ufunc(mx, my), np_ufunc(ex, ey), what=f"{ufunc.__name__}(m, m)")
         assert_ma_equal(ufunc(mx, 0.0), np_ufunc(ex, 0.0), what=f"{ufunc.__name__}(m, 0)")
@@ -165,6 +165,38 @@ def test_binary_ufuncs_follow_domain_rules(case, ufunc):
         assert_ma_equal(ufunc(mx, row), np_ufunc(ex, row), what=f"{ufunc.__name__}(m, row)")
         plain = distribute(np.nan_to_num(y), case)
         assert_ma_equal(ufunc(mx, plain), np_ufunc(ex, np.nan_to_num(y)), what=f"{ufunc.__name__}(m, d)")
+
+
+OPERATORS = {"+": lambda a, b: a + b, "/": lambda a, b: a / b, "//": lambda a, b: a // b, "**": lambda a, b: a ** b,
+             "%": lambda a, b: a % b, "r/": lambda a, b: 2.5 / a, "**0.5": lambda a, b: a ** 0.5}
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("op", list(OPERATORS))
+def test_operators_mask_as_numpy_ma_does(case, op):
+    # MaskedArray's operators are numpy.ma's functions: a domained one (and power) also masks non-finite
+    # results, unlike the ufunc called on a masked array (np.divide(m, n)); ``%`` is ndarray's: a ufunc call.
+    x = np.array([[1.0, np.nan, np.inf, -2.0, 4.0], [0.0, -0.0, 3.0, 1e300, -np.inf]])
+    y = np.array([[0.0, 1.0, 1.0, 2.0, 0.5], [0.0, 2.0, np.nan, 1e-300, 3.0]])
+    mask = np.array([[False, False, False, False, True], [False, True, False, False, False]])
+    mx, ex = ndma.masked_array(distribute(x, case), mask=distribute(mask, case)), np.ma.masked_array(x, mask=mask)
+    my, ey = ndma.masked_array(distribute(y, case)), np.ma.masked_array(y)
+    f = OPERATORS[op]
+    with np.errstate(all="ignore"):
+        assert_ma_equal(f(mx, my), f(ex, ey), what=op)
+        assert_ma_equal(np.divide(mx, my), np.divide(ex, ey), what="np.divide")
+        assert_ma_equal(np.log(mx), np.log(ex), what="np.log")
+        assert_ma_equal(np.power(mx, 0.5), np.power(ex, 0.5), what="np.power")
+
+
+def test_median_along_the_axis_of_a_vector_is_a_scalar():
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0])
+    for mask in ([False] * 5, [True, False, False, True, False], [True] * 5):
+        for case in dist_cases(1):
+            m = ndma.masked_array(distribute(x, case), mask=distribute(np.array(mask), case))
+            got, want = ndma.median(m, axis=0), np.ma.median(np.ma.masked_array(x, mask=mask), axis=0)
+            assert_all_ranks(got is want if want is np.ma.masked else (type(got) is type(want) and got == want),
+                             f"{case} {mask}: {got!r}, NumPy {want!r}")
 
 
 @pytest.mark.parametrize("case", CASES_2D)
