@@ -8,6 +8,13 @@ reductions (``sum``, ``mean``, ``std``, ``var``, ``min``, ``max``, ``argmin``,
 ``argmax``, ``median``, ``average``, ``anom``) skip masked elements; ufuncs
 (``np.log(m)``, ``m / n``) follow numpy.ma's domain rules.
 
+A MaskedDistArray always holds a mask, so it follows numpy.ma's arrays that
+have one (an all-False mask included).  numpy.ma computes an array without a
+mask (``nomask``: ``np.ma.array(x)``, or a ``masked_*`` that masked nothing)
+as a plain ndarray, which differs where unmasked data hold NaN or infinities
+(``mean`` along an axis is NaN there, not masked; ``var`` NaN, not 0) and for
+an empty array (``sum`` 0.0, not masked).
+
 What NumPy lets dispatch here:
 
 * ufuncs and operators (``np.log(m)``, ``m / n``, ``m > 0``): ``__array_ufunc__``,

@@ -137,6 +137,12 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-masked slice: masked, not a warning
         value = np.nanmedian(values, axis=axis, keepdims=keepdims)
     empty = np.all(m.mask, axis=axis, keepdims=keepdims)
+    if m.dtype.kind in "fc":  # NumPy's median is NaN where an unmasked NaN is in the slice
+        unmasked_nan = np.any(np.logical_and(np.isnan(m.data), np.logical_not(m.mask)), axis=axis, keepdims=keepdims)
+        if isinstance(value, DistArray):
+            value = np.where(unmasked_nan, result_dtype.type(np.nan), value)
+        elif unmasked_nan:  # (a vector along its axis: scalars)
+            value = result_dtype.type(np.nan)
     if isinstance(value, DistArray) and value.ndim == 0:
         value = value.local[()]  # (NumPy's scalar type; a 1-d array along its axis gives a scalar already)
     return masked_result(value, empty)
@@ -209,8 +215,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.true_divide(np.sum(np.where(kept, weighted, 0), axis=axis, keepdims=keepdims), wsum)
     empty = np.all(m.mask, axis=axis, keepdims=keepdims)
-    if isinstance(value, DistArray) and value.ndim:
-        result = masked_result(value, empty)
+    if isinstance(value, DistArray) and value.ndim:  # numpy.ma divides masked sums: a non-finite average is masked
+        result = masked_result(value, np.logical_or(empty, np.logical_not(np.isfinite(value))))
     else:
         result = masked_result(value.local[()] if isinstance(value, DistArray) else value, empty.item())
     if returned:

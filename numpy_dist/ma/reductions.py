@@ -445,7 +445,10 @@ def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool
         value = np.true_divide(total, n)
     if m.dtype == np.float16 and dtype is None:
         value = value.astype(np.float16)
-    return masked_result(_scalar_or(value), _scalar_or(n == 0), m._fv)
+    masked = n == 0
+    if isinstance(value, DistArray) and value.ndim:  # numpy.ma divides a masked sum: a non-finite mean is masked
+        masked = np.logical_or(masked, np.logical_not(np.isfinite(value)))
+    return masked_result(_scalar_or(value), _scalar_or(masked), m._fv)
 
 
 @ma_doc
@@ -498,11 +501,18 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     n_kept = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=True)
     dof = np.subtract(np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims), ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dev = np.subtract(m.data, np.true_divide(center, n_kept))
+        centre = np.true_divide(center, n_kept)
+        dev = np.subtract(m.data, centre)
         dev = np.abs(dev) ** 2 if dev.dtype.kind == "c" else np.multiply(dev, dev)
         dev = DistArray._new(np.where(m.mask.local, 0, dev.to_layout(m.distribution).local), m.distribution)
         value = np.true_divide(np.sum(dev, axis=axis, keepdims=keepdims), dof)
-    return masked_result(_scalar_or(value), _scalar_or(np.less_equal(dof, 0)), m._fv)
+    # numpy.ma masks a non-finite mean (a NaN or an infinity unmasked), and with it every deviation from it:
+    # over every axis the variance is masked; along an axis it is the sum of nothing, 0, and left unmasked.
+    off = np.any(np.logical_not(np.isfinite(centre)), axis=axis, keepdims=keepdims)
+    if isinstance(value, DistArray) and value.ndim:
+        value = np.where(off, value.dtype.type(0), value)
+        return masked_result(value, np.less_equal(dof, 0), m._fv)
+    return masked_result(_scalar_or(value), bool(_scalar_or(np.less_equal(dof, 0))) or bool(_scalar_or(off)), m._fv)
 
 
 @ma_doc

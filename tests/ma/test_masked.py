@@ -308,3 +308,24 @@ def test_masked_invalid_of_plain_distarray_warns_once_naming_nd_ma():
     messages = [str(w.message) for w in caught if issubclass(w.category, nd.FallbackWarning)]
     assert_all_ranks(any("nd.ma" in msg for msg in messages), f"warnings: {messages}")
     assert_all_ranks(isinstance(e, np.ma.MaskedArray) and e.count() == 2, "numpy.ma's result after the gather")
+
+
+_NON_FINITE = np.array([[1.0, np.nan, 3.0], [np.inf, 5.0, 6.0], [1e308, 1e308, 2.0], [-1.0, 0.5, 0.25]])
+_NON_FINITE_MASK = np.array([[False, False, True], [False, False, False], [False, False, False], [True, False, False]])
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("name", ["mean", "var", "std", "average", "weighted average", "median"])
+def test_reductions_of_unmasked_nans_and_infinities_are_numpy_mas(case, name):
+    # numpy.ma's masked path: a non-finite mean along an axis is masked (a masked division), its variance is
+    # then 0 there (every deviation masked) and masked over every axis; its median is NaN where a NaN is unmasked.
+    m = ndma.masked_array(distribute(_NON_FINITE, case), mask=distribute(_NON_FINITE_MASK, case))
+    e = np.ma.masked_array(_NON_FINITE, mask=_NON_FINITE_MASK)
+    calls = {"mean": lambda a, mod, ax: a.mean(axis=ax), "var": lambda a, mod, ax: a.var(axis=ax, ddof=1),
+             "std": lambda a, mod, ax: a.std(axis=ax), "average": lambda a, mod, ax: mod.average(a, axis=ax),
+             "weighted average": lambda a, mod, ax: mod.average(a, axis=ax, weights=np.arange(1.0, 13.0).reshape(4, 3)),
+             "median": lambda a, mod, ax: mod.median(a, axis=ax)}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for axis in (None, 0, 1):
+            assert_ma_equal(calls[name](m, ndma, axis), calls[name](e, np.ma, axis), what=f"{name} axis={axis}")
