@@ -501,14 +501,14 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     n_kept = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=True)
     dof = np.subtract(np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims), ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        centre = np.true_divide(center, n_kept)
-        dev = np.subtract(m.data, centre)
+        kept_mean = np.true_divide(center, n_kept)
+        dev = np.subtract(m.data, kept_mean)
         dev = np.abs(dev) ** 2 if dev.dtype.kind == "c" else np.multiply(dev, dev)
         dev = DistArray._new(np.where(m.mask.local, 0, dev.to_layout(m.distribution).local), m.distribution)
         value = np.true_divide(np.sum(dev, axis=axis, keepdims=keepdims), dof)
     # numpy.ma masks a non-finite mean (a NaN or an infinity unmasked), and with it every deviation from it:
     # over every axis the variance is masked; along an axis it is the sum of nothing, 0, and left unmasked.
-    off = np.any(np.logical_not(np.isfinite(centre)), axis=axis, keepdims=keepdims)
+    off = np.any(np.logical_not(np.isfinite(kept_mean)), axis=axis, keepdims=keepdims)
     if isinstance(value, DistArray) and value.ndim:
         value = np.where(off, value.dtype.type(0), value)
         return masked_result(value, np.less_equal(dof, 0), m._fv)
