@@ -36,6 +36,7 @@ the loop type's range, and any call under ``np.errstate`` with ``raise``,
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import warnings
@@ -249,13 +250,13 @@ def cast_kernel(dtype: np.dtype) -> Kernel:
     if kernel is None:
         def run(x: Any, out: np.ndarray | None = None) -> Any:
             x = np.asarray(x)
-            if x.dtype.kind == "c" and dtype.kind != "c":  # (astype warned at the call)
-                with _comm.quiet_complex_cast():
-                    return x.astype(dtype) if out is None else np.copyto(out, x, casting="unsafe") or out
-            if out is None:
-                return x.astype(dtype)
-            np.copyto(out, x, casting="unsafe")
-            return out
+            # (a complex value to a real dtype: astype issued NumPy's ComplexWarning at the call)
+            quiet = x.dtype.kind == "c" and dtype.kind != "c"
+            with _comm.quiet_complex_cast() if quiet else contextlib.nullcontext():
+                if out is None:
+                    return x.astype(dtype)
+                np.copyto(out, x, casting="unsafe")
+                return out
 
         kernel = _casts[dtype] = Kernel("cast", 1, lambda types: (types[0], dtype), run)
     return kernel

@@ -31,9 +31,13 @@ _DOMAINS: dict = getattr(np.ma.core, "ufunc_domain", {})
 _INVALID_MASKED = {np.power: lambda *blocks: np.zeros((), bool)}
 
 
-def domain_of(ufunc: np.ufunc) -> Any:
-    """numpy.ma's domain test for ``ufunc`` (a callable on NumPy blocks giving True where invalid), or None."""
-    return _DOMAINS.get(ufunc) or _INVALID_MASKED.get(ufunc)
+def domain_of(ufunc: np.ufunc, operator: bool = False) -> Any:
+    """numpy.ma's domain test for ``ufunc`` (a callable on NumPy blocks giving True where invalid), or None.
+
+    ``operator``: the test of numpy.ma's function behind a MaskedArray operator (``m ** x`` masks invalid
+    results though ``power`` has no domain), not of the ufunc called on a masked array.
+    """
+    return _DOMAINS.get(ufunc) or (_INVALID_MASKED.get(ufunc) if operator else None)
 
 
 def _data_of(x: Any) -> Any:
@@ -70,7 +74,7 @@ def _result_mask(result: DistArray, inputs: tuple, ufunc: np.ufunc, operator: bo
         m = _mask_of(x)
         if m is not None:
             mask |= np.asarray(aligned_block(m, dist), dtype=bool)
-    domain = _DOMAINS.get(ufunc) or (_INVALID_MASKED.get(ufunc) if operator else None)
+    domain = domain_of(ufunc, operator)
     if domain is not None:
         blocks = [np.asarray(aligned_block(_data_of(x), dist)) for x in inputs]
         with _comm.agreed(result.comm), np.errstate(all="ignore"):

@@ -318,6 +318,7 @@ def manipulation(rng: np.random.Generator) -> Case:
             n = int(np.prod(shape)) if axis is None else shape[axis] if shape and -ndim <= axis < ndim else 3
             counts = rng.integers(-1 if rng.random() < 0.1 else 0, 4, n + (rng.random() < 0.1))
             counts = counts.astype(pick(rng, [np.int64, np.int8, np.uint8, np.float64]))
+            counts = counts.reshape(1, -1) if rng.random() < 0.1 else counts  # (NumPy: "object too deep")
             return Case(lab + f", counts {_show(counts)}, axis={axis})", [x, counts],
                         lambda a, c: np.repeat(a, c, axis=axis))
         return Case(lab + f", {r!r}, axis={axis})", [x], lambda a: np.repeat(a, r, axis=axis))
