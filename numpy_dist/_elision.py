@@ -138,6 +138,18 @@ def _try_binary(ufunc: np.ufunc, a: Any, b: Any, refs_a: int, refs_b: int, temp_
     return None
 
 
+#: Operand types whose own reflected operator runs instead of a DistArray's: numpy_dist.ma's masked array
+#: (registered by :func:`yield_operators_to`), as Python runs a subclass's reflected operator first and so
+#: ``ndarray / MaskedArray`` follows numpy.ma's operator rules, not a plain ufunc call's.
+_YIELDS_TO: tuple[type, ...] = ()
+
+
+def yield_operators_to(cls: type) -> None:
+    """Make DistArray's arithmetic operators return NotImplemented for a ``cls`` operand (at import time)."""
+    global _YIELDS_TO
+    _YIELDS_TO = (*_YIELDS_TO, cls)
+
+
 def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, Any], Any]) -> Callable:
     """A binary operator method: elide into a temporary operand, else ``fallback(self, other)``."""
     if reflected:
@@ -145,6 +157,8 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
 
         def method(self: Any, other: Any) -> Any:
             refs_self = sys.getrefcount(self)  # before ``self`` is pushed as a call argument
+            if isinstance(other, _YIELDS_TO):
+                return NotImplemented
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(other, self) would reach
                 pending = _deferred.defer(ufunc, (other, self), (self,) if ENABLED and refs_self == temps[1] else ())
                 if pending is not None:
@@ -159,6 +173,8 @@ def binary_operator(ufunc: np.ufunc, reflected: bool, fallback: Callable[[Any, A
 
         def method(self: Any, other: Any) -> Any:
             refs_self, refs_other = sys.getrefcount(self), sys.getrefcount(other)  # (before any call)
+            if isinstance(other, _YIELDS_TO):
+                return NotImplemented
             if _deferred.ENABLED:  # straight to deferral: what np.ufunc(self, other) would reach
                 pending = _deferred.defer(ufunc, (self, other), () if not ENABLED else
                                           (self,) * (refs_self == temps[0]) + (other,) * (refs_other == temps[1]))

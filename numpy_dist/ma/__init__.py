@@ -13,7 +13,18 @@ have one (an all-False mask included).  numpy.ma computes an array without a
 mask (``nomask``: ``np.ma.array(x)``, or a ``masked_*`` that masked nothing)
 as a plain ndarray, which differs where unmasked data hold NaN or infinities
 (``mean`` along an axis is NaN there, not masked; ``var`` NaN, not 0) and for
-an empty array (``sum`` 0.0, not masked).
+an empty array (``sum`` 0.0, not masked).  A masked 0-d result is
+``nd.ma.masked``, as in numpy.ma; an unmasked one stays a 0-d masked array
+(numpy.ma returns a NumPy scalar from an operator).
+
+Operators follow numpy.ma's operator rules with the masked array on either
+side of a DistArray or a Python scalar; with a NumPy array on the left
+(``x / m``) NumPy calls the ufunc itself (NEP 13), so only the domain is
+masked there, as in ``np.divide(x, m)``.
+
+``np.median(m)`` and ``np.average(m, weights=w)`` honour the mask here, as
+``np.ma.median`` and ``np.ma.average`` do; NumPy's own functions ignore a
+masked array's mask there (its median warns that partition does).
 
 What NumPy lets dispatch here:
 
@@ -74,7 +85,8 @@ __all__ = ["MaskedDistArray", "masked", "nomask", "array", "masked_array", "mask
            "masked_equal", "masked_not_equal", "masked_greater", "masked_greater_equal", "masked_less",
            "masked_less_equal", "masked_inside", "masked_outside", "masked_values", "fix_invalid",
            "getdata", "getmask", "getmaskarray", "is_masked", "filled", "compressed", "count",
-           "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "average", "anom", "save", "load"]
+           "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all", "any", "median", "average",
+           "anom", "save", "load"]
 
 
 _METHOD_ARRAY = """\
@@ -104,5 +116,6 @@ def _from_method(name: str) -> Any:
     return function
 
 
-count, sum, prod, mean, var, std, min, max, argmin, argmax, anom = (  # noqa: A001
-    _from_method(n) for n in ("count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "anom"))
+count, sum, prod, mean, var, std, min, max, argmin, argmax, all, any, anom = (  # noqa: A001
+    _from_method(n) for n in ("count", "sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all",
+                              "any", "anom"))

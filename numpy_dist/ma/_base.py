@@ -10,6 +10,7 @@ own them (:mod:`.reductions`, :mod:`.ufuncs`, :mod:`.core`) when
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +24,11 @@ from ..distribution import Distribution
 __all__ = ["MaskedDistArray", "install_methods", "default_fill_value", "as_masked", "same_layout_mask"]
 
 
+@functools.lru_cache(maxsize=None)
 def default_fill_value(dtype: np.dtype) -> Any:
-    """numpy.ma's default fill value for ``dtype`` (1e20 for floats, 999999 for ints ...)."""
-    return np.ma.default_fill_value(np.dtype(dtype))
+    """numpy.ma's default fill value for ``dtype`` as a masked array reports it (``np.float64(1e20)``,
+    ``np.int64(999999)``; a small integer type's wraps when it fills, as in numpy.ma)."""
+    return np.ma.MaskedArray(np.empty(0, np.dtype(dtype))).fill_value
 
 
 def _checked_fill_value(fill_value: Any, dtype: np.dtype) -> Any:
@@ -51,8 +54,9 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     data : DistArray
         The data, masked elements included (kept, not copied).
     mask : bool, array_like or DistArray, optional
-        True where an element is missing, broadcast to ``data``'s shape and
-        laid out like it.  Default False.
+        True where an element is missing, laid out like ``data``: one
+        element masks all or nothing, as many elements as ``data`` take its
+        shape (numpy.ma's rule).  Default False.
     fill_value : scalar, optional
         What :meth:`filled` puts in masked places (default: numpy.ma's
         default for the dtype).
@@ -62,8 +66,8 @@ class MaskedDistArray(NDArrayOperatorsMixin):
     TypeError
         If ``data`` is not a DistArray (use :func:`numpy_dist.ma.masked_array`
         for other data), or ``fill_value`` does not fit its dtype.
-    ValueError
-        If ``mask`` does not broadcast to ``data``'s shape.
+    numpy.ma.MaskError
+        If ``mask`` has neither one element nor as many as ``data``.
 
     See Also
     --------
@@ -167,7 +171,7 @@ class MaskedDistArray(NDArrayOperatorsMixin):
         """
         value = self.fill_value if fill_value is None else _checked_fill_value(fill_value, self.dtype)
         local = self._darr.local.copy()
-        local[self._marr.local] = value
+        np.copyto(local, value, where=self._marr.local)  # (numpy.ma's cast: 999999 fills a uint8 as 63)
         return DistArray._new(local, self._darr.distribution)
 
     def to_numpy_masked(self) -> np.ma.MaskedArray:
@@ -192,7 +196,7 @@ class MaskedDistArray(NDArrayOperatorsMixin):
                      mask=[False,  True, False, False],
                fill_value=2)
         """
-        return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self.fill_value)
+        return np.ma.MaskedArray(asnumpy(self._darr), mask=asnumpy(self._marr), fill_value=self._fv)
 
     def copy(self) -> MaskedDistArray:
         """A copy of data and mask (and the fill value).
@@ -291,20 +295,27 @@ def install_methods(**methods: Callable[..., Any]) -> None:
 
 
 def same_layout_mask(mask: Any, dist: Distribution) -> DistArray:
-    """``mask`` as a boolean DistArray in layout ``dist`` (broadcast when it has fewer axes)."""
+    """``mask`` as a boolean DistArray in layout ``dist``, by numpy.ma's rule for a mask's shape.
+
+    A mask of one element masks all or nothing; one with as many elements as
+    the data takes the data's shape (a C-order reshape); any other size
+    raises ``numpy.ma.MaskError``, NumPy's (its masks do not broadcast).
+    """
     if isinstance(mask, MaskedDistArray):
         mask = mask.filled(True)
+    if not isinstance(mask, DistArray):
+        mask = np.asarray(np.ma.getdata(mask), dtype=bool)
+    size, data_size = int(np.prod(mask.shape)), int(np.prod(dist.shape))
+    if mask.shape != dist.shape:
+        if size == 1:  # (every rank reads the one value: a size-1 DistArray's any() is collective)
+            value = bool(np.any(mask)) if isinstance(mask, DistArray) else bool(mask.reshape(()))
+            return DistArray._new(np.full(dist.local_shape, value), dist)
+        if size != data_size:
+            raise np.ma.MaskError(f"Mask and data not compatible: data size is {data_size}, mask size is {size}.")
+        mask = np.reshape(mask, dist.shape)
     if isinstance(mask, DistArray):
-        if mask.shape == dist.shape and mask.dtype == np.bool_:
-            return mask.to_layout(dist)
-        local = np.asarray(aligned_block(mask, dist), dtype=bool)
-    else:
-        value = np.asarray(np.ma.getdata(mask), dtype=bool)
-        if value.shape != dist.shape and value.ndim:
-            np.broadcast_shapes(value.shape, dist.shape)  # NumPy's error for a mask that does not fit
-        local = aligned_block(value, dist) if value.ndim else value
-    local = np.array(np.broadcast_to(local, dist.local_shape), dtype=bool)
-    return DistArray._new(local, dist)
+        return (mask if mask.dtype == np.bool_ else mask.astype(bool)).to_layout(dist)
+    return DistArray._new(np.array(aligned_block(mask, dist), dtype=bool), dist)
 
 
 def as_masked(x: Any, like: MaskedDistArray | None = None) -> MaskedDistArray:

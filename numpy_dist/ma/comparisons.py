@@ -289,7 +289,7 @@ def masked_inside(x: Any, v1: Any, v2: Any, copy: bool = True) -> MaskedDistArra
                  mask=[False,  True,  True, False],
            fill_value=999999)
     """
-    lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
+    lo, hi = (v2, v1) if v2 < v1 else (v1, v2)  # (numpy.ma's test: a NaN bound swaps nothing)
     return masked_by(x, lambda b: (b >= lo) & (b <= hi), copy)
 
 
@@ -329,20 +329,22 @@ def masked_outside(x: Any, v1: Any, v2: Any, copy: bool = True) -> MaskedDistArr
                  mask=[ True, False, False,  True],
            fill_value=999999)
     """
-    lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
+    lo, hi = (v2, v1) if v2 < v1 else (v1, v2)  # (numpy.ma's test: a NaN bound swaps nothing)
     return masked_by(x, lambda b: (b < lo) | (b > hi), copy)
 
 
 def masked_values(x: Any, value: Any, rtol: float = 1e-5, atol: float = 1e-8, copy: bool = True,
                   shrink: bool = True) -> MaskedDistArray:
-    """``x`` masked where it is approximately ``value`` (``isclose`` for floats, ``==`` otherwise).
+    """``x`` masked where it is approximately ``value`` (``isclose`` for real floats, ``==`` otherwise).
 
     As ``numpy.ma.masked_values``; the fill value becomes ``value``.
 
     Parameters
     ----------
     x : DistArray, MaskedDistArray or array_like
-        The data (NumPy data every rank holds is distributed in blocks).
+        The data (NumPy data every rank holds is distributed in blocks).  A
+        masked ``x`` is filled with ``value`` first, and only the result's
+        comparison decides the mask, as in numpy.ma.
     value : scalar
         The value to mask.
     rtol, atol : float, optional
@@ -356,7 +358,8 @@ def masked_values(x: Any, value: Any, rtol: float = 1e-5, atol: float = 1e-8, co
     Returns
     -------
     MaskedDistArray
-        ``x``'s data, masked where close to ``value``.
+        ``x``'s data (``value`` in its masked places), masked where close to
+        ``value``.
 
     See Also
     --------
@@ -375,8 +378,13 @@ def masked_values(x: Any, value: Any, rtol: float = 1e-5, atol: float = 1e-8, co
                  mask=[ True, False,  True],
            fill_value=1.0)
     """
-    data = distributed(x)
-    if data.dtype.kind in "fc":
+    # As numpy.ma: masked places take ``value`` first, and the mask is recomputed from that data alone (an
+    # integer array's masked places are unmasked when ``value`` does not survive the cast).
+    if isinstance(x, MaskedDistArray):
+        x = x.filled(value)
+    elif np.ma.isMaskedArray(x):
+        x = np.ma.filled(x, value)
+    if distributed(x).dtype.kind == "f":  # (numpy.ma compares complex data exactly too)
         out = masked_by(x, lambda b: np.isclose(b, value, atol=atol, rtol=rtol), copy)
     else:
         out = masked_by(x, lambda b: b == value, copy)

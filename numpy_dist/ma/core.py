@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _implicit
+from ..comm import any_rank
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
 from . import extras, reductions
@@ -59,8 +60,9 @@ def masked_array(data: Any, mask: Any = False, dtype: Any = None, copy: bool = F
         every rank holds (distributed in blocks; a NumPy masked array keeps
         its mask).
     mask : bool, array_like or DistArray, optional
-        True where an element is missing; broadcast to the data's shape.
-        Default False (nothing masked).
+        True where an element is missing.  One element masks all or
+        nothing; as many elements as the data take its shape (a C-order
+        reshape, numpy.ma's rule).  Default False (nothing masked).
     dtype : dtype, optional
         Cast the data to this dtype.
     copy : bool, optional
@@ -78,8 +80,8 @@ def masked_array(data: Any, mask: Any = False, dtype: Any = None, copy: bool = F
 
     Raises
     ------
-    ValueError
-        If ``mask`` does not broadcast to the data's shape.
+    numpy.ma.MaskError
+        If ``mask`` has neither one element nor as many as the data.
     TypeError
         If ``fill_value`` does not fit the dtype.
 
@@ -137,7 +139,7 @@ def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
     Parameters
     ----------
     condition : array_like or DistArray of bool
-        Where to mask; ``a``'s shape.
+        Where to mask: ``a``'s shape, or 0-d (masks all or nothing).
     a : DistArray, MaskedDistArray or array_like
         The data (NumPy data every rank holds is distributed in blocks).
     copy : bool, optional
@@ -151,7 +153,7 @@ def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
     Raises
     ------
     IndexError
-        If ``condition``'s shape is not ``a``'s.
+        If ``condition``'s shape is neither ``a``'s nor ``()``.
 
     See Also
     --------
@@ -172,7 +174,7 @@ def masked_where(condition: Any, a: Any, copy: bool = True) -> MaskedDistArray:
            fill_value=999999)
     """
     data = distributed(a)
-    if np.shape(condition) != data.shape:
+    if np.shape(condition) not in ((), data.shape):  # (a 0-d condition masks all or nothing, as in numpy.ma)
         raise IndexError(f"Inconsistent shape between the condition and the input (got {np.shape(condition)} "
                          f"and {data.shape})")
     cond = same_layout_mask(condition, data.distribution)
@@ -269,8 +271,13 @@ def fix_invalid(a: Any, mask: Any = False, copy: bool = True, fill_value: Any = 
     (array([1., 0., 3.]), array([False,  True, False]))
     """
     m = masked_invalid(masked_array(a, mask=mask, copy=copy), copy=copy)
-    fill = m.fill_value if fill_value is None else fill_value
-    m.data.local[~np.isfinite(m.data.local)] = fill
+    if m.dtype.kind not in "fc":
+        return m  # nothing is invalid, and numpy.ma never reads fill_value then
+    invalid = ~np.isfinite(m.data.local)
+    # numpy.ma converts fill_value only when something is invalid: the ranks agree on that first, so a
+    # fill_value that does not convert raises on every rank or on none.
+    if any_rank(m.comm, bool(invalid.any())):
+        m.data.local[invalid] = m.fill_value if fill_value is None else fill_value
     return m
 
 
@@ -445,6 +452,8 @@ def _getitem(self: MaskedDistArray, key: Any) -> Any:
     if isinstance(key, MaskedDistArray):
         key = key.filled(False)
     data, mask = self.data[key], self.mask[key]
+    if self.ndim == 0 and isinstance(key, tuple) and key == ():  # NumPy's scalar (a 0-d block is on every rank)
+        data, mask = data.local[()], mask.local[()]
     if not isinstance(data, DistArray):  # one element
         return np.ma.masked if bool(mask) else data
     return MaskedDistArray._new(data, mask.to_layout(data.distribution), self._fv)
@@ -505,11 +514,23 @@ def _shape_of(m: MaskedDistArray) -> tuple:
     return m.shape
 
 
+def _numpy_average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
+                   keepdims: bool = False) -> Any:
+    """``np.average`` of a masked array: nd.ma.average, after NumPy's own ZeroDivisionError for an unweighted
+    average whose result is empty (it divides the sizes, 0 by 0)."""
+    axes = reductions.normalize_axis(axis, np.ndim(a))
+    if weights is None and axes is not None:
+        axes = axes if isinstance(axes, tuple) else (axes,)
+        if not all(n for i, n in enumerate(np.shape(a)) if i not in axes):
+            raise ZeroDivisionError("division by zero")
+    return extras.average(a, axis=axis, weights=weights, returned=returned, keepdims=keepdims)
+
+
 _FUNCTIONS = {
     np.sum: reductions.sum, np.prod: reductions.prod, np.mean: reductions.mean, np.var: reductions.var,
     np.std: reductions.std, np.min: reductions.min, np.max: reductions.max, np.amin: reductions.min,
     np.amax: reductions.max, np.argmin: reductions.argmin, np.argmax: reductions.argmax,
-    np.all: reductions.all, np.any: reductions.any, np.median: extras.median, np.average: extras.average,
+    np.all: reductions.all, np.any: reductions.any, np.median: extras.median, np.average: _numpy_average,
     np.reshape: lambda m, shape, order="C": _reshape(m, shape, order=order), np.shape: _shape_of, np.ndim: lambda m: m.ndim, np.size: lambda m, axis=None: m.size if axis is None
     else m.shape[axis], np.count_nonzero: lambda m, axis=None: np.count_nonzero(m.filled(0), axis=axis),
 }

@@ -126,6 +126,8 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
         raise TypeError("nd.ma.median(out=...) is not supported")
     axis = normalize_axis(axis, m.ndim)
     result_dtype = _median_dtype(m.dtype)
+    if axis is not None and any(m.shape[a] == 0 for a in (axis if isinstance(axis, tuple) else (axis,))):
+        return mean(m, axis=axis, keepdims=keepdims)  # numpy.ma's median of empty slices: their (masked) mean
     if axis is None and not keepdims:
         kept = compressed(m)
         if kept.size == 0:
@@ -139,13 +141,33 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     empty = np.all(m.mask, axis=axis, keepdims=keepdims)
     if m.dtype.kind in "fc":  # NumPy's median is NaN where an unmasked NaN is in the slice
         unmasked_nan = np.any(np.logical_and(np.isnan(m.data), np.logical_not(m.mask)), axis=axis, keepdims=keepdims)
+        nan = result_dtype.type(np.nan) if m.dtype.kind == "f" else _last_complex_nan(m, axis, keepdims)
         if isinstance(value, DistArray):
-            value = np.where(unmasked_nan, result_dtype.type(np.nan), value)
+            value = np.where(unmasked_nan, nan, value)
         elif unmasked_nan:  # (a vector along its axis: scalars)
-            value = result_dtype.type(np.nan)
+            value = result_dtype.type(nan)
     if isinstance(value, DistArray) and value.ndim == 0:
         value = value.local[()]  # (NumPy's scalar type; a 1-d array along its axis gives a scalar already)
     return masked_result(value, empty)
+
+
+def _last_complex_nan(m: MaskedDistArray, axis: Any, keepdims: bool) -> Any:
+    """Per slice, the unmasked complex NaN NumPy's median gives: the last in NumPy's sort order (``R+nanj``
+    by real part, then ``nan+Rj`` by imaginary part, then ``nan+nanj``)."""
+    re, im = np.real(m.data), np.imag(m.data)
+    kept = np.logical_not(m.mask)
+    re_nan, im_nan = np.isnan(re), np.isnan(im)
+    both = np.any(re_nan & im_nan & kept, axis=axis, keepdims=keepdims)
+    only_re = re_nan & np.logical_not(im_nan) & kept
+    only_im = np.logical_not(re_nan) & im_nan & kept
+    imag_of = np.max(np.where(only_re, im, -np.inf), axis=axis, keepdims=keepdims)
+    real_of = np.max(np.where(only_im, re, -np.inf), axis=axis, keepdims=keepdims)
+    # (``x + complex(0, nan)`` keeps x as the real part; ``x * 1j`` would make it NaN)
+    with np.errstate(invalid="ignore"):  # (-inf * 1j, where no slice uses it)
+        nan_real = np.add(np.multiply(imag_of, 1j), complex(np.nan, 0))
+    nan_imag = np.add(real_of, complex(0, np.nan))
+    return np.where(both, complex(np.nan, np.nan),
+                    np.where(np.any(only_re, axis=axis, keepdims=keepdims), nan_real, nan_imag))
 
 
 @ma_doc
@@ -211,7 +233,10 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     w = _weights_like(m, weights, axis)
     kept = np.logical_not(m.mask)
     weighted = np.multiply(m.data, w)
-    wsum = np.sum(np.where(kept, w, 0), axis=axis, keepdims=keepdims)
+    # numpy.ma sums the weights in the result's dtype (complex for complex data, float64 at least for integers)
+    wsum_dtype = np.result_type(m.dtype, np.asarray(w).dtype if not isinstance(w, DistArray) else w.dtype,
+                                *(("f8",) if m.dtype.kind in "biu" else ()))
+    wsum = np.sum(np.where(kept, w, 0), axis=axis, dtype=wsum_dtype, keepdims=keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.true_divide(np.sum(np.where(kept, weighted, 0), axis=axis, keepdims=keepdims), wsum)
     empty = np.all(m.mask, axis=axis, keepdims=keepdims)
@@ -219,8 +244,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
         result = masked_result(value, np.logical_or(empty, np.logical_not(np.isfinite(value))))
     else:
         result = masked_result(value.local[()] if isinstance(value, DistArray) else value, empty.item())
-    if returned:
-        return result, (wsum if wsum.ndim else wsum.local[()])
+    if returned:  # numpy.ma's sum of the weights is masked where nothing was unmasked, as the average
+        return result, masked_result(wsum, empty)
     return result
 
 

@@ -35,10 +35,9 @@ def normalize_axis(axis: Any, ndim: int) -> Any:
 
 
 def _filled_local(m: MaskedDistArray, value: Any) -> DistArray:
-    """The data with masked elements set to ``value`` (cast to the data's dtype), same layout."""
-    local = m.data.local.copy()
-    local[m.mask.local] = value
-    return DistArray._new(local, m.distribution)
+    """The data with masked elements set to ``value`` (numpy.ma's check of a fill value: TypeError when it
+    does not fit the dtype), same layout."""
+    return m.filled(value)
 
 
 def masked_result(data: Any, mask: Any, fill_value: Any = None) -> Any:
@@ -50,7 +49,7 @@ def masked_result(data: Any, mask: Any, fill_value: Any = None) -> Any:
     masked = bool(mask.item() if isinstance(mask, DistArray) else mask)
     if masked:
         return np.ma.masked
-    return data.item() if isinstance(data, DistArray) else data
+    return data.local[()] if isinstance(data, DistArray) else data  # (a 0-d block is on every rank)
 
 
 def _scalar_or(x: Any) -> Any:
@@ -442,6 +441,8 @@ def mean(m: MaskedDistArray, axis: Any = None, dtype: Any = None, keepdims: bool
     total = np.sum(_filled_local(m, 0), axis=axis, dtype=acc, keepdims=keepdims)
     n = np.sum(np.logical_not(m.mask), axis=axis, dtype=np.intp, keepdims=keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
+        if m.dtype.kind == "c":  # numpy.ma's ``dsum * 1. / cnt``: a complex product by 1, so inf+1j is inf+nanj
+            total = np.multiply(total, 1.0)
         value = np.true_divide(total, n)
     if m.dtype == np.float16 and dtype is None:
         value = value.astype(np.float16)
@@ -512,7 +513,11 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     if isinstance(value, DistArray) and value.ndim:
         value = np.where(off, value.dtype.type(0), value)
         return masked_result(value, np.less_equal(dof, 0), m._fv)
-    return masked_result(_scalar_or(value), bool(_scalar_or(np.less_equal(dof, 0))) or bool(_scalar_or(off)), m._fv)
+    # Over every axis numpy.ma divides by dof as a masked divide: masked when nothing was unmasked, dof is 0
+    # or the quotient is not finite (a non-finite mean's included); a negative dof divides (-0.0 for one
+    # element and ddof=2).
+    value, dof = _scalar_or(value), int(_scalar_or(dof))
+    return masked_result(value, dof + ddof == 0 or dof == 0 or not np.isfinite(value), m._fv)
 
 
 @ma_doc
@@ -561,8 +566,8 @@ def std(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     if v is np.ma.masked:
         return v
     if isinstance(v, MaskedDistArray):
-        return MaskedDistArray._new(np.sqrt(v.data), v.mask, v.fill_value)
-    return np.sqrt(v)
+        return MaskedDistArray._new(np.sqrt(v.data), v.mask, v._fv)
+    return np.ma.masked if v < 0 else np.sqrt(v)  # (numpy.ma's sqrt masks its domain: a negative dof's variance)
 
 
 @ma_doc
@@ -608,11 +613,21 @@ def anom(m: MaskedDistArray, axis: Any = None, dtype: Any = None) -> MaskedDistA
             [ True,  True,  True]],
       fill_value=1e+20)
     """
-    mu = mean(m, axis=axis, dtype=dtype, keepdims=axis is not None)
+    mu = mean(m, axis=axis, dtype=dtype)
     if mu is np.ma.masked:  # nothing unmasked: every anomaly is masked
-        return MaskedDistArray._new(m.data.copy(), DistArray._new(np.ones(m.distribution.local_shape, bool),
-                                                                  m.distribution), m._fv)
-    return np.subtract(m, mu)
+        if m.ndim == 0:
+            return np.ma.masked
+        # (numpy.ma subtracts the float64 masked constant: the dtype promotes as with a 0-d float64 array)
+        data = m.data.astype(np.result_type(m.dtype, np.float64))
+        return MaskedDistArray._new(data, DistArray._new(np.ones(m.distribution.local_shape, bool), m.distribution),
+                                    m._fv)
+    if isinstance(mu, MaskedDistArray):  # means along axis: the reduced axes put back, as NumPy's expand_dims
+        axes = normalize_axis(axis, m.ndim)
+        axes = axes if isinstance(axes, tuple) else (axes,)
+        mu = mu.reshape(tuple(1 if i in axes else n for i, n in enumerate(m.shape)))
+    # numpy.ma's operator: the masks combine, and a mean over every axis is a scalar, so a NaN anomaly from an
+    # unmasked NaN stays unmasked there (a mean along an axis already masks a non-finite mean).
+    return m - mu
 
 
 @ma_doc

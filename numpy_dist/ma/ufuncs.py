@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _elision
 from .. import comm as _comm
 from ..distarray import DistArray, aligned_block
 from ._base import MaskedDistArray, install_methods
@@ -103,7 +104,11 @@ def masked_ufunc(ufunc: np.ufunc, method: str, *inputs: Any, operator: bool = Fa
     for result in ((results,) if single else results):
         if not isinstance(result, DistArray):  # no distributed operand reached the ufunc
             return NotImplemented
-        mask = DistArray._new(_result_mask(result, tuple(inputs), ufunc, operator), result.distribution)
+        block = _result_mask(result, tuple(inputs), ufunc, operator)
+        if result.ndim == 0 and block.all():  # (a 0-d result's block is on every rank: every rank agrees)
+            outputs.append(np.ma.masked)  # numpy.ma's answer for a masked 0-d result, whichever path
+            continue
+        mask = DistArray._new(block, result.distribution)
         outputs.append(MaskedDistArray._new(result, mask, _fill_value_of(tuple(inputs))))
     return outputs[0] if single else tuple(outputs)
 
@@ -138,6 +143,7 @@ def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
 _ARITHMETIC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
                "floordiv": np.floor_divide, "pow": np.power}
 
+_elision.yield_operators_to(MaskedDistArray)  # ``d / m`` is ``m.__rtruediv__(d)``, as ``ndarray / MaskedArray``
 install_methods(__array_ufunc__=_array_ufunc,
                 **{f"__{name}__": _operator(u) for name, u in _ARITHMETIC.items()},
                 **{f"__r{name}__": _operator(u, reflected=True) for name, u in _ARITHMETIC.items()})

@@ -241,8 +241,10 @@ def structure(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return (type(value).__name__ if not hasattr(value, "_fields") else "namedtuple",
                 tuple(structure(v) for v in value))
-    if isinstance(value, nd.DistArray):
-        return ("DistArray", value.shape, str(value.dtype))
+    if isinstance(value, (nd.DistArray, nd.ma.MaskedDistArray)):
+        return (type(value).__name__, value.shape, str(value.dtype))
+    if value is np.ma.masked:
+        return ("masked",)
     if isinstance(value, (np.ndarray, np.generic)):
         return ("ndarray" if isinstance(value, np.ndarray) else "scalar", np.shape(value), str(value.dtype))
     if isinstance(value, (bool, int, float, complex, str, type(None))):
@@ -259,6 +261,10 @@ def broken_blocks(value: Any) -> str:
         if value.local.shape != want or value.local.dtype != value.dtype:
             return (f"rank {value.distribution.rank}: local block {value.local.shape} {value.local.dtype} != "
                     f"distribution's {want} {value.dtype}")
+    if isinstance(value, nd.ma.MaskedDistArray):
+        if value.mask.distribution != value.data.distribution:
+            return f"rank {value.data.distribution.rank}: mask and data in different layouts"
+        return broken_blocks([value.data, value.mask])
     return ""
 
 
@@ -268,6 +274,8 @@ def to_numpy(value: Any) -> Any:
         return tuple(to_numpy(v) for v in value)
     if isinstance(value, nd.DistArray):
         return nd.asnumpy(value)
+    if isinstance(value, nd.ma.MaskedDistArray):
+        return value.to_numpy_masked()
     return value
 
 
@@ -275,8 +283,12 @@ def fingerprint(value: Any) -> bytes:
     """Bytes of a non-distributed result: scalars and NumPy results must be identical on every rank."""
     if isinstance(value, (tuple, list)):
         return b"|".join(fingerprint(v) for v in value)
-    if isinstance(value, nd.DistArray):
+    if isinstance(value, (nd.DistArray, nd.ma.MaskedDistArray)):
         return b"D"
+    if value is np.ma.masked:
+        return b"masked"
+    if isinstance(value, np.ma.MaskedArray):
+        return fingerprint(value.data) + b"/" + fingerprint(np.ma.getmaskarray(value)) + repr(value.fill_value).encode()
     if value is None or isinstance(value, (str, bytes)):
         return repr(value).encode()
     try:
@@ -391,7 +403,32 @@ def _real_inf_times_zero_as_want(g: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(grouping, w, g) if grouping.any() else g
 
 
+def compare_masked(got: Any, want: Any, ulps: float, scale: float) -> str:
+    """numpy.ma results: the masked constant, or mask, fill value and the unmasked data (masked data is free)."""
+    if want is np.ma.masked or got is np.ma.masked:
+        return "" if got is want else f"{got!r} != NumPy {want!r}"
+    if not (isinstance(got, np.ma.MaskedArray) and isinstance(want, np.ma.MaskedArray)):
+        # An unmasked 0-d result: numpy.ma gives a scalar or a 0-d array by path, numpy_dist a 0-d array.
+        unmasked_0d = [v for v in (got, want) if isinstance(v, np.ma.MaskedArray) and v.ndim == 0 and not v.mask]
+        if unmasked_0d and not isinstance(got if unmasked_0d[0] is want else want, np.ma.MaskedArray):
+            return compare_arrays(np.asarray(np.ma.getdata(got)), np.asarray(np.ma.getdata(want)), ulps, scale)
+        return f"type {type(got).__name__} != NumPy {type(want).__name__}"
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return f"shape/dtype {got.shape} {got.dtype} != NumPy {want.shape} {want.dtype}"
+    gm, wm = np.ma.getmaskarray(got), np.ma.getmaskarray(want)
+    if not np.array_equal(gm, wm):
+        return "masks differ: " + _diff_text(gm, wm)
+    # (numpy.ma reports a float32 array's fill value as a float64: compared in the array's dtype)
+    gf, wf = (np.asarray(v.fill_value).astype(want.dtype) for v in (got, want))
+    if not np.array_equal(gf, wf, equal_nan=want.dtype.kind in "fc"):
+        return f"fill_value {got.fill_value!r} != NumPy {want.fill_value!r}"
+    zero = np.zeros((), want.dtype)
+    return compare_arrays(np.where(wm, zero, got.data), np.where(wm, zero, want.data), ulps, scale)
+
+
 def compare_values(got: Any, want: Any, ulps: float, scale: float) -> str:
+    if isinstance(want, np.ma.MaskedArray) or isinstance(got, np.ma.MaskedArray):
+        return compare_masked(got, want, ulps, scale)
     if isinstance(want, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(want):
             return f"structure {type(got).__name__} differs from NumPy's {type(want).__name__}"
@@ -606,8 +643,8 @@ def run_case(case: Case, rng: np.random.Generator, comm: MPI.Intracomm, verbose:
 def _short(value: Any) -> str:
     if isinstance(value, Exception):
         return f"{type(value).__name__}: {value}"
-    if isinstance(value, nd.DistArray):
-        return f"DistArray{value.shape} {value.dtype}"
+    if isinstance(value, (nd.DistArray, nd.ma.MaskedDistArray)):
+        return f"{type(value).__name__}{value.shape} {value.dtype}"
     if isinstance(value, (tuple, list)):  # repr of a DistArray inside would gather on the printing rank alone
         return "(" + ", ".join(_short(v) for v in value) + ")"
     text = repr(value)

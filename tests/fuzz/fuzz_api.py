@@ -63,7 +63,15 @@ where its case is drawn):
   in C;
   NumPy's own NaN -> uint32 is 2147483648 in a 6-element array and 0 in a 1-element one;
 * a comparison ufunc with a Python int beyond the array's range under where= (fam_elementwise): NumPy
-  crashes the process (numpy_dist answers; tests/dispatch/test_ufuncs.py).
+  crashes the process (numpy_dist answers; tests/dispatch/test_ufuncs.py);
+* numpy.ma (fam_masked): masked_invalid of a masked 0-d array raises TypeError (its np.isfinite is the masked
+  constant, whose ~ fails); a weighted average of a 0-d array raises AttributeError; median with keepdims
+  over a 1-d array or every axis returns a plain ndarray.
+
+Documented numpy_dist differences (fam_masked): numpy.ma's nomask arrays (the NumPy side always holds a mask
+array); np.median and a weighted np.average of a masked array, where NumPy ignores the mask (compared with
+np.ma.median and np.ma.average); an unmasked 0-d masked result, a scalar or a 0-d array by numpy.ma's path,
+is a 0-d masked array (values compared).
 
 Tolerances: 0 (bitwise, sign of zeros included) for integer/bool results and for correctly rounded
 elementwise kernels; otherwise multiples of the result dtype's eps scaled by the problem (sums: log n
@@ -90,11 +98,12 @@ from mpi4py import MPI
 
 import numpy_dist as nd
 
-from . import fam_array, fam_deferred, fam_elementwise, fam_linalg, fam_longtail, fam_random_io, fam_reduce
+from . import (fam_array, fam_deferred, fam_elementwise, fam_linalg, fam_longtail, fam_masked, fam_random_io,
+               fam_reduce)
 from .core import Case, CaseWatchdog, run_case
 
 FAMILIES: dict[str, Any] = {}
-for _m in (fam_elementwise, fam_reduce, fam_linalg, fam_array, fam_random_io, fam_longtail, fam_deferred):
+for _m in (fam_elementwise, fam_reduce, fam_linalg, fam_array, fam_random_io, fam_longtail, fam_deferred, fam_masked):
     FAMILIES.update(_m.FAMILIES)
 
 # Relative weights: the big families get more cases.

@@ -25,7 +25,8 @@ def _problem(got: Any, expected: Any, rtol: float) -> str:
         if not np.array_equal(mask_g, mask_e):
             return f"mask {mask_g.tolist()} != {mask_e.tolist()}"
         # numpy.ma reports a float32 array's fill value as float64: compare in the result's dtype.
-        if np.asarray(g.fill_value).astype(g.dtype) != np.asarray(expected.fill_value).astype(g.dtype):
+        if not np.array_equal(np.asarray(g.fill_value).astype(g.dtype), np.asarray(expected.fill_value).astype(g.dtype),
+                              equal_nan=g.dtype.kind in "fc"):
             return f"fill_value {g.fill_value!r} != {expected.fill_value!r}"
         return _values(g.data[~mask_g], expected.data[~mask_e], rtol)
     if isinstance(got, (nd.DistArray, MaskedDistArray)):
@@ -50,3 +51,19 @@ def assert_ma_equal(got: Any, expected: Any, rtol: float = 1e-9, what: str = "")
         got = nd.asnumpy(got)
     problem = _problem(got, expected, rtol)
     assert_all_ranks(problem == "", f"{what}: {problem}")
+
+
+def assert_same_exception(nd_call: Any, numpy_call: Any) -> None:
+    """Fail on every rank unless ``nd_call`` raises (on every rank) the class ``numpy_call`` raises."""
+    try:
+        numpy_call()
+    except Exception as exc:  # noqa: BLE001 - compared by class
+        expected = type(exc)
+    else:
+        raise AssertionError("NumPy raised nothing")
+    got = None
+    try:
+        nd_call()
+    except Exception as exc:  # noqa: BLE001
+        got = type(exc)
+    assert_all_ranks(got is not None and issubclass(got, expected), f"expected {expected.__name__}, got {got}")
