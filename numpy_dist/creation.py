@@ -133,7 +133,7 @@ def asarray(obj: Any, dtype: Any = None, *, dist: Any = None, grid_shape: Any = 
         raise ValueError("copy=False is impossible: the dtype differs")
     check_dtype(data.dtype)
     target = resolve_distribution(data.shape, dist, grid_shape, comm)
-    key = target.local_key()
+    key = target.local_key() if data.ndim else ...  # (a 0-d array's ``[()]`` is a scalar: a string's width lost)
     local = data[key]
     # Decided from global metadata, so every rank agrees (a rank-local answer could differ).
     views = all(m.local_slice(p) is not None for m in target.maps for p in range(m.grid_size))

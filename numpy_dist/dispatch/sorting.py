@@ -103,7 +103,8 @@ def _sort(a: Any, axis: Any, kind: Any, order: Any, want_indices: bool, stable: 
     kind = _check_kind(kind, stable)
     a = as_distarray(a)
     dtype = a.dtype
-    a = _by_fields(a, order, lambda x: np.sort(x, axis=axis, kind=kind, order=order))
+    numpy_sort = np.argsort if want_indices else np.sort  # (their checks differ: argsort takes a 0-d array)
+    a = _by_fields(a, order, lambda x: numpy_sort(x, axis=axis, kind=kind, order=order))
     return _as_records(_sort_keys(a, axis, kind, want_indices), dtype)
 
 

@@ -211,6 +211,17 @@ def test_asarray_copy_semantics_and_dtypes():
         nd.asarray([{"a": 1}])
 
 
+@pytest.mark.parametrize("value", [np.array("ab", "U6"), np.array(b"ab", "S6"), np.array(2.5, np.float32),
+                                   np.zeros((), [("a", "i2"), ("b", "S3")])])
+def test_a_0d_array_keeps_its_dtype_and_is_a_view_as_blocks_are(value):
+    x = value.copy()
+    d = nd.asarray(x)
+    assert_all_ranks(d.dtype == x.dtype and d.local.dtype == x.dtype, f"{d.dtype} / {d.local.dtype} != {x.dtype}")
+    assert_dist_equal(d, x.copy())
+    assert_all_ranks(np.shares_memory(d.local, x), "a 0-d block is a view of the caller's array, as n-d blocks are")
+    assert_all_ranks(not np.shares_memory(nd.asarray(x, copy=True).local, x), "copy=True copies")
+
+
 def test_context_api_ports_seed_code():
     ctx = nd.Context()
     x = np.arange(20.0).reshape(5, 4)

@@ -316,6 +316,12 @@ def compare_arrays(got: np.ndarray, want: np.ndarray, ulps: float, scale: float)
         return f"shape {got.shape} != NumPy {want.shape}"
     if got.dtype != want.dtype:
         return f"dtype {got.dtype} != NumPy {want.dtype}"
+    if want.dtype.names is not None:  # records: field by field (a NaN in a float field equals itself)
+        for name in want.dtype.names:
+            why = compare_arrays(got[name], want[name], ulps, scale)
+            if why:
+                return f"field {name!r}: {why}"
+        return ""
     if want.dtype.kind not in "fc":
         if want.dtype.kind in "Mm":
             same = np.array_equal(got.view(np.int64), want.view(np.int64))

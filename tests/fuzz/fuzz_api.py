@@ -99,11 +99,12 @@ from mpi4py import MPI
 import numpy_dist as nd
 
 from . import (fam_array, fam_deferred, fam_elementwise, fam_linalg, fam_longtail, fam_masked, fam_random_io,
-               fam_reduce)
+               fam_records, fam_reduce)
 from .core import Case, CaseWatchdog, run_case
 
 FAMILIES: dict[str, Any] = {}
-for _m in (fam_elementwise, fam_reduce, fam_linalg, fam_array, fam_random_io, fam_longtail, fam_deferred, fam_masked):
+for _m in (fam_elementwise, fam_reduce, fam_linalg, fam_array, fam_random_io, fam_longtail, fam_deferred, fam_masked,
+           fam_records):
     FAMILIES.update(_m.FAMILIES)
 
 # Relative weights: the big families get more cases.
