@@ -8,6 +8,7 @@ the result is, so the notebook can build the matching proxy or value.
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -73,7 +74,23 @@ def travels_by_reference(obj: Any) -> bool:
         return all(travels_by_reference(k) and travels_by_reference(v) for k, v in obj.items())
     if isinstance(obj, type):
         return obj.__module__ != "__main__" and "<locals>" not in obj.__qualname__
+    if isinstance(obj, _FUNCTIONS):  # np.sum, nd.zeros ...: pickled by name, found on the engines
+        return _importable(obj) and obj.__module__.partition(".")[0] in _ENGINE_PACKAGES
     return False
+
+
+#: Packages every engine imports as the notebook does: their functions travel by name.
+_ENGINE_PACKAGES = ("numpy", "numpy_dist")
+#: Python functions, and NumPy's dispatched ones (``np.sum`` is a ``numpy._ArrayFunctionDispatcher``).
+_FUNCTIONS = (types.FunctionType, type(np.sum))
+
+
+def _importable(func: Any) -> bool:
+    """Whether pickle finds ``func`` again by its module and qualified name (what pickling by name needs)."""
+    owner: Any = sys.modules.get(func.__module__)
+    for part in func.__qualname__.split("."):
+        owner = getattr(owner, part, None)
+    return owner is func
 
 
 def keys_referenced(obj: Any) -> set:

@@ -513,11 +513,13 @@ def var(m: MaskedDistArray, axis: Any = None, dtype: Any = None, ddof: int = 0, 
     if isinstance(value, DistArray) and value.ndim:
         value = np.where(off, value.dtype.type(0), value)
         return masked_result(value, np.less_equal(dof, 0), m._fv)
-    # Over every axis numpy.ma divides by dof as a masked divide: masked when nothing was unmasked, dof is 0
+    # Over every axis numpy.ma divides by dof as a masked divide: masked when everything is masked, dof is 0
     # or the quotient is not finite (a non-finite mean's included); a negative dof divides (-0.0 for one
-    # element and ddof=2).
+    # element and ddof=2).  An empty complex array is the exception: numpy.ma's ``absolute(anomalies)`` drops
+    # the empty mask, so its sum of squares is 0, not masked, and a positive ddof gives -0.0.
     value, dof = _scalar_or(value), int(_scalar_or(dof))
-    return masked_result(value, dof + ddof == 0 or dof == 0 or not np.isfinite(value), m._fv)
+    all_masked = dof + ddof == 0 and (m.size > 0 or m.dtype.kind != "c")
+    return masked_result(value, all_masked or dof == 0 or not np.isfinite(value), m._fv)
 
 
 @ma_doc

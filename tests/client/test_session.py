@@ -149,11 +149,13 @@ def test_a_chain_issued_while_the_engines_are_busy_goes_in_one_message(client):
     r = client.zeros(100)
     for _ in range(20):
         r = r + 1
+    total = np.sum(np.reshape(r, (10, 10)), axis=1)  # NumPy's functions travel by name: they share it too
     assert len(history) == before  # queued, not sent: the engines are busy
-    client.flush()  # the 21 operations in one message (ipyparallel records a message per engine), not waited on
+    client.flush()  # the 23 operations in one message (ipyparallel records a message per engine), not waited on
     assert len(history) - before == client.nprocs
     np.testing.assert_array_equal(client.asnumpy(r), np.full(100, 20.0))
     assert len(history) - before == 2 * client.nprocs  # then reading the blocks
+    np.testing.assert_array_equal(client.asnumpy(total), np.full(10, 200.0))
 
 
 def test_a_failure_inside_a_shared_message_is_raised_at_the_next_wait_and_the_rest_runs(client):
@@ -262,7 +264,9 @@ def test_what_may_share_a_message():
     shared = [("np.add(<r1>, 1)", np.add, (Ref(("t", 1)), 1.5, np.float32(2)), {"dtype": np.float64}, ("t", 2), "rank0"),
               (("numpy_dist", "zeros"), (3, 4), {"dtype": np.dtype("i4"), "dist": ("b", "n")}),
               (operator.getitem, (Ref(("t", 1)), (slice(1, None), Ellipsis, None)), np.arange(10))]
-    alone = [lambda d: d, Local, np.zeros(10_000), np.array([object()]), (1, [2, {"f": print}], {"g": lambda: 0})]
+    shared += [np.sum, np.linalg.norm, np.fft.fft, nd.zeros, nd.ma.masked_invalid]  # found by name on the engines
+    alone = [lambda d: d, Local, np.zeros(10_000), np.array([object()]), (1, [2, {"f": print}], {"g": lambda: 0}),
+             _keep_busy]  # (a function of a package the engines may not have: sent by value)
     assert all(travels_by_reference(x) for x in shared)
     assert not any(travels_by_reference(x) for x in alone)  # Local: a class of a function's locals
 

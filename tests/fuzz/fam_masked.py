@@ -40,6 +40,8 @@ def _module(x: Any) -> Any:
 def _masked(x: Any, m: Any, fill_value: Any = None) -> Any:
     """``x`` with mask ``m`` on either side; NumPy's keeps the mask as an array, never nomask."""
     if isinstance(x, nd.DistArray):
+        if x.size % 3 == 1:  # (a third of the cases, the same on every rank: the data is a pending expression)
+            x = np.where(True, x, x)
         return nd.ma.masked_array(x, mask=m, fill_value=fill_value)
     return np.ma.masked_array(x, mask=np.array(np.broadcast_to(m, np.shape(x)), dtype=bool),
                               fill_value=fill_value)
