@@ -112,12 +112,16 @@ class MaskedDistArray(NDArrayOperatorsMixin):
 
     @property
     def mask(self) -> DistArray:
-        """The boolean mask (True: missing), in the data's distribution.  Assignable."""
+        """The boolean mask (True: missing), in the data's distribution.
+
+        Assignable, as numpy.ma's ``mask.flat``: a mask of another size
+        repeats or is cut in C order, an empty one changes nothing.
+        """
         return self._marr
 
     @mask.setter
     def mask(self, value: Any) -> None:
-        self._marr = same_layout_mask(value, self._darr.distribution)
+        self._marr = same_layout_mask(value, self._darr.distribution, assigned_over=self._marr)
 
     @property
     def fill_value(self) -> Any:
@@ -294,12 +298,15 @@ def install_methods(**methods: Callable[..., Any]) -> None:
         setattr(MaskedDistArray, name, func)
 
 
-def same_layout_mask(mask: Any, dist: Distribution) -> DistArray:
+def same_layout_mask(mask: Any, dist: Distribution, assigned_over: DistArray | None = None) -> DistArray:
     """``mask`` as a boolean DistArray in layout ``dist``, by numpy.ma's rule for a mask's shape.
 
     A mask of one element masks all or nothing; one with as many elements as
     the data takes the data's shape (a C-order reshape); any other size
     raises ``numpy.ma.MaskError``, NumPy's (its masks do not broadcast).
+    ``assigned_over``: the mask an assignment ``m.mask = mask`` replaces; it
+    follows numpy.ma's ``mask.flat = value`` instead, so another size repeats
+    or is cut in C order and an empty one changes nothing.
     """
     if isinstance(mask, MaskedDistArray):
         mask = mask.filled(True)
@@ -310,7 +317,11 @@ def same_layout_mask(mask: Any, dist: Distribution) -> DistArray:
         if size == 1:  # (every rank reads the one value: a size-1 DistArray's any() is collective)
             value = bool(np.any(mask)) if isinstance(mask, DistArray) else bool(mask.reshape(()))
             return DistArray._new(np.full(dist.local_shape, value), dist)
-        if size != data_size:
+        if size != data_size and assigned_over is not None:
+            if size == 0:
+                return assigned_over
+            mask = np.resize(mask, dist.shape)  # (a DistArray's resize is distributed)
+        elif size != data_size:
             raise np.ma.MaskError(f"Mask and data not compatible: data size is {data_size}, mask size is {size}.")
         mask = np.reshape(mask, dist.shape)
     if isinstance(mask, DistArray):

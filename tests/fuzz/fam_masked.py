@@ -337,6 +337,19 @@ def _key(rng: np.random.Generator, shape: tuple[int, ...]) -> Any:
     ])
 
 
+def _array_key(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[Any, str]:
+    """A boolean mask of the array's shape or an index array along axis 0 (out of bounds now and then),
+    distributed or kept as NumPy's."""
+    if rng.random() < 0.5:
+        key = rng.random(shape) < 0.5
+        what = "boolean mask"
+    else:
+        n = shape[0]
+        key = rng.integers(-n, n + (rng.random() < 0.1), int(rng.integers(0, 5))) if n else np.zeros(0, np.intp)
+        what = f"index array {key.tolist()}"
+    return (key if rng.random() < 0.5 else Keep(key)), what
+
+
 def methods(rng: np.random.Generator) -> Case:
     shape = shape_of(rng)
     dt = dtype_of(rng, "biuf")
@@ -364,11 +377,23 @@ def methods(rng: np.random.Generator) -> Case:
     if name in ("getmaskarray", "getdata", "is_masked"):
         return Case(label, [x, mask], lambda a, m: getattr(_module(a), name)(masked(a, m)))
     if name == "getitem":
+        if shape and rng.random() < 0.4:  # an index array or a boolean mask, distributed or NumPy's
+            key_input, what = _array_key(rng, shape)
+            return Case(label + f"[{what}]", [x, mask, key_input], lambda a, m, k: masked(a, m)[k])
         key = _key(rng, shape)
         return Case(label + f"[{key!r}]", [x, mask], lambda a, m: masked(a, m)[key])
     if name in ("setitem", "setitem_masked"):
-        key = _key(rng, shape)
         value = np.ma.masked if name == "setitem_masked" else pick(rng, [0, 3, -2.5, True])
+        if shape and rng.random() < 0.4:
+            key_input, what = _array_key(rng, shape)
+
+            def assign_by_array(a: Any, m: Any, k: Any) -> Any:
+                r = masked(a, m)
+                r[k] = value
+                return r
+
+            return Case(label + f"[{what}] = {value!r}", [x, mask, key_input], assign_by_array)
+        key = _key(rng, shape)
 
         def assign(a: Any, m: Any) -> Any:
             r = masked(a, m)
@@ -391,7 +416,8 @@ def methods(rng: np.random.Generator) -> Case:
             r.mask = True
             return c
         return Case(label, [x, mask], copied)
-    other = _mask_input(rng, shape)
+    # (another shape too: numpy.ma assigns ``mask.flat``, repeating or cutting it, an empty one a no-op)
+    other = _mask_input(rng, shape) if rng.random() < 0.7 else rng.random(shape_of(rng)) < 0.5
 
     def reassigned(a: Any, m: Any, mm: Any) -> Any:
         r = masked(a, m)

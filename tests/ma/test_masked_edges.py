@@ -282,3 +282,15 @@ def test_a_distarray_on_the_left_of_a_masked_operand_runs_numpy_mas_reflected_op
     f = {"**": lambda a, b: a ** b, "/": lambda a, b: a / b, "*": lambda a, b: a * b, "+": lambda a, b: a + b}[op]
     with np.errstate(all="ignore"):  # (non-finite results are masked by numpy.ma's operators)
         assert_ma_equal(f(distribute(x, case), m), f(x, e), rtol=1e-5, what=f"DistArray {op} masked")
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("mask_shape", [(2,), (2, 1), (4, 4), (0,), (1,), (6,), (3, 2), (7,)])
+@pytest.mark.parametrize("distributed_mask", [False, True])
+def test_assigning_a_mask_of_another_size_repeats_or_cuts_it_as_numpy_ma(case, mask_shape, distributed_mask):
+    x = np.arange(6.0).reshape(2, 3)
+    new = (np.arange(int(np.prod(mask_shape))) % 3 == 0).reshape(mask_shape)
+    m, e = masked_pair(x, np.eye(2, 3, dtype=bool), case)
+    m.mask = nd.asarray(new) if distributed_mask else new
+    e.mask = new
+    assert_ma_equal(m, e, what=f"m.mask = mask of shape {mask_shape}")
