@@ -227,15 +227,25 @@ def reduce(rng: np.random.Generator) -> Case:
         return Case(label, inputs, call, compare=_input_precision(_sum_ulps(n) * 4, scale * (n if name == "sum" else 1),
                                                                    dt))
     if name == "prod":
-        product = complex_product_compare(_sum_ulps(n) * 4, 0.0)
-
-        def compare(got: Any, want: Any) -> str:
-            if isinstance(got, np.ma.MaskedArray) or isinstance(want, np.ma.MaskedArray):
-                return compare_masked(got, want, _sum_ulps(n) * 4, 0.0)
-            return product(got, want)
-
-        return Case(label, inputs, call, compare=compare)
+        return Case(label, inputs, call, compare=_product_compare(_sum_ulps(n) * 4))
     return Case(label, inputs, call)
+
+
+def _product_compare(ulps: float) -> Any:
+    """Products: which non-finite complex value comes out depends on the grouping (core's reason); a masked
+    result compares as masked arrays do (masks, fill values, unmasked data)."""
+    product = complex_product_compare(ulps, 0.0)
+
+    def compare(got: Any, want: Any) -> str:
+        unmasked_0d = [np.ma.getdata(v) for v in (got, want) if isinstance(v, np.ma.MaskedArray) and v.ndim == 0
+                       and not np.ma.getmaskarray(v)]
+        if len(unmasked_0d) == 2 or (unmasked_0d and not all(isinstance(v, np.ma.MaskedArray) for v in (got, want))):
+            return product(np.asarray(np.ma.getdata(got)), np.asarray(np.ma.getdata(want)))
+        if isinstance(got, np.ma.MaskedArray) or isinstance(want, np.ma.MaskedArray):
+            return compare_masked(got, want, ulps, 0.0)
+        return product(got, want)
+
+    return compare
 
 
 def _input_precision(ulps: float, scale: float, dtype: np.dtype) -> Any:
@@ -266,6 +276,15 @@ _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": oper
               "==": operator.eq, "!=": operator.ne, "&": operator.and_, "|": operator.or_}
 
 
+_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+            "//=": operator.ifloordiv, "**=": operator.ipow, "%=": operator.imod, "&=": operator.iand}
+
+
+def _into_itself(u: np.ufunc, target: Any, *others: Any) -> Any:
+    """``u(target, *others, out=target)``: the masked array it wrote."""
+    return u(target, *others, out=(target,))
+
+
 def _second(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[str, list[Any]]:
     """The other operand: masked, a plain array, a NumPy array or a scalar (its inputs and its name)."""
     kind = pick(rng, ["masked", "masked", "plain", "numpy", "scalar"])
@@ -286,12 +305,44 @@ def ufunc(rng: np.random.Generator) -> Case:
     dt = dtype_of(rng, "biuf" if rng.random() < 0.9 else "c")
     x = _values(rng, shape, dt)
     inputs: list[Any] = [x, _mask_input(rng, shape)]
-    if rng.random() < 0.35:
+    form = pick(rng, ["call"] * 5 + ["inplace", "inplace", "out", "method"])
+    if form == "method":  # NumPy's ufunc methods read the data and ignore the mask
+        u = pick(rng, [np.add, np.multiply, np.maximum, np.logical_or])
+        method = pick(rng, ["reduce", "accumulate"])
+        axis = pick(rng, [0, -1, None] if method == "reduce" else [0, -1]) if shape else None
+        if not shape:
+            method = "reduce"
+        label = f"np.{u.__name__}.{method}(masked {shape} {dt}, axis={axis})"
+        call = lambda a, m: getattr(u, method)(_masked(a, m), axis=axis)  # noqa: E731
+        if u is np.multiply:
+            return Case(label, inputs, call, compare=_product_compare(_sum_ulps(x.size) * 4))
+        return Case(label, inputs, call, ulps=_sum_ulps(x.size) * 4, scale=input_scale([x]) * max(x.size, 1))
+    if rng.random() < 0.35 and form != "inplace":
         u = pick(rng, _UNARY)
+        if form == "out":  # into itself: the domain is tested on the new values, as NumPy's __array_wrap__ does
+            return Case(f"np.{u.__name__}(masked {shape} {dt}, out=itself)", inputs,
+                        lambda a, m: _into_itself(u, _masked(a, m)), ulps=4.0, scale=0.0)
         return Case(f"np.{u.__name__}(masked {shape} {dt})", inputs, lambda a, m: u(_masked(a, m)),
                     ulps=4.0, scale=0.0)
     what, more = _second(rng, shape)
     inputs += more
+    if form == "inplace":
+        sym = pick(rng, list(_INPLACE))
+        iop = _INPLACE[sym]
+
+        def inplace(a: Any, m: Any, *rest: Any) -> Any:
+            target = _masked(a, m)
+            return iop(target, _masked(rest[0], rest[1]) if len(rest) == 2 else rest[0])
+
+        return Case(f"masked {shape} {dt} {sym} {what}", inputs, inplace, ulps=4.0, scale=0.0)
+    if form == "out":
+        u = pick(rng, _BINARY)
+
+        def into(a: Any, m: Any, *rest: Any) -> Any:
+            return _into_itself(u, _masked(a, m), _masked(rest[0], rest[1]) if len(rest) == 2 else rest[0])
+
+        return Case(f"np.{u.__name__}(masked {shape} {dt}, {what}, out=the first)", inputs, into, ulps=4.0,
+                    scale=0.0)
     swap = rng.random() < 0.3  # the masked array on the right
 
     def other(a: Any, rest: tuple) -> Any:

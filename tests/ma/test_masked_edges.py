@@ -9,7 +9,7 @@ import pytest
 
 import numpy_dist as nd
 import numpy_dist.ma as ndma
-from numpy_dist.testing import assert_all_ranks, dist_cases, distribute
+from numpy_dist.testing import assert_all_ranks, assert_dist_equal, dist_cases, distribute
 
 from tests.ma._helpers import assert_ma_equal, assert_same_exception
 
@@ -294,3 +294,53 @@ def test_assigning_a_mask_of_another_size_repeats_or_cuts_it_as_numpy_ma(case, m
     m.mask = nd.asarray(new) if distributed_mask else new
     e.mask = new
     assert_ma_equal(m, e, what=f"m.mask = mask of shape {mask_shape}")
+
+
+INPLACE = {"+=": lambda a, b: a.__iadd__(b), "-=": lambda a, b: a.__isub__(b), "*=": lambda a, b: a.__imul__(b),
+           "/=": lambda a, b: a.__itruediv__(b), "//=": lambda a, b: a.__ifloordiv__(b),
+           "**=": lambda a, b: a.__ipow__(b), "%=": lambda a, b: a.__imod__(b)}
+
+
+@pytest.mark.parametrize("case", CASES_1D)
+@pytest.mark.parametrize("op", list(INPLACE))
+@pytest.mark.parametrize("other", ["scalar", "numpy", "distributed", "masked"])
+def test_inplace_operators_update_data_and_mask_as_numpy_ma(case, op, other):
+    x = np.array([1.0, 2, 3, -4, 0, 2.5, -1])
+    mask = np.array([0, 1, 0, 0, 0, 0, 1], bool)
+    y = np.array([0.0, 1, 2, 0.5, -1, 0, 3])
+    ymask = np.array([1, 0, 0, 0, 1, 0, 0], bool)
+    m, e = masked_pair(x, mask, case)
+    theirs = {"scalar": 2, "numpy": y, "distributed": y, "masked": np.ma.masked_array(y, mask=ymask)}[other]
+    ours = {"scalar": 2, "numpy": y, "distributed": distribute(y, "block"),
+            "masked": ndma.masked_array(distribute(y, "cyclic"), mask=distribute(ymask, "block"))}[other]
+    with np.errstate(all="ignore"):
+        got, want = INPLACE[op](m, ours), INPLACE[op](e, theirs)
+    assert_all_ranks(got is m, f"{op} returns the array itself")
+    assert_ma_equal(got, want, what=f"m {op} {other}")
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("ufunc", [np.log, np.sqrt, np.negative])
+def test_a_ufunc_into_a_masked_out_tests_the_domain_as_numpy_ma(case, ufunc):
+    x = np.array([[1.0, -2, 0], [4, np.nan, -1]])
+    mask = np.array([[0, 0, 1], [0, 0, 0]], bool)
+    m, e = masked_pair(x, mask, case)
+    out, eout = masked_pair(np.zeros((2, 3)), np.zeros((2, 3), bool), case)
+    with np.errstate(all="ignore"):
+        assert_all_ranks(ufunc(m, out=(out,)) is out, "the output is returned")
+        ufunc(e, out=(eout,))
+        assert_ma_equal(out, eout, what="into another masked array")
+        ufunc(m, out=(m,)), ufunc(e, out=(e,))  # into itself: the domain is tested on the new values
+    assert_ma_equal(m, e, what="into itself")
+    plain = distribute(np.zeros((2, 3)), case)
+    with np.errstate(all="ignore"):
+        assert_dist_equal(ufunc(m, out=(plain,)), ufunc(e, out=(np.zeros((2, 3)),)))
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("method, axis", [("reduce", 0), ("reduce", None), ("accumulate", 1), ("reduce", 1)])
+def test_ufunc_methods_read_the_data_and_ignore_the_mask_as_numpy(case, method, axis):
+    x = np.arange(12.0).reshape(3, 4)
+    m, e = masked_pair(x, np.eye(3, 4, dtype=bool), case)
+    got, want = getattr(np.add, method)(m, axis=axis), getattr(np.add, method)(e, axis=axis)
+    assert_ma_equal(got, want, what=f"np.add.{method}(axis={axis})")
