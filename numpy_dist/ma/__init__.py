@@ -33,8 +33,13 @@ What NumPy lets dispatch here:
 * ``np.sum``, ``np.prod``, ``np.mean``, ``np.var``, ``np.std``, ``np.min``/``np.max``
   (``amin``/``amax``), ``np.argmin``/``np.argmax``, ``np.all``/``np.any``,
   ``np.median``, ``np.average``, ``np.count_nonzero``, ``np.reshape``,
-  ``np.shape``/``np.ndim``/``np.size``: ``__array_function__``; any other
-  ``np.*`` function raises TypeError naming these.
+  ``np.ravel``, ``np.transpose``, ``np.swapaxes``, ``np.squeeze``,
+  ``np.cumsum``/``np.cumprod`` (masked places count as 0 / 1, the mask is
+  kept), ``np.clip``, ``np.round``, ``np.shape``/``np.ndim``/``np.size``:
+  ``__array_function__``; any other ``np.*`` function raises TypeError naming
+  these;
+* in-place operators (``m += x``), ``out=`` and ``np.add.reduce(m)`` (which
+  reads the data and ignores the mask, as NumPy's).
 
 ``np.ma.*`` functions are plain Python with no dispatch hook: they convert
 their argument with ``np.asarray``/``np.ma.asanyarray``, which gathers data

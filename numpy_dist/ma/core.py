@@ -28,7 +28,7 @@ from .. import _implicit
 from ..comm import any_rank
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
-from . import extras, reductions
+from . import extras, methods, reductions
 from ._base import MaskedDistArray, as_masked, install_methods, same_layout_mask
 
 __all__ = ["masked_array", "array", "masked_where", "masked_invalid", "getdata", "getmask", "getmaskarray",
@@ -533,6 +533,7 @@ _FUNCTIONS = {
     np.all: reductions.all, np.any: reductions.any, np.median: extras.median, np.average: _numpy_average,
     np.reshape: lambda m, shape, order="C": _reshape(m, shape, order=order), np.shape: _shape_of, np.ndim: lambda m: m.ndim, np.size: lambda m, axis=None: m.size if axis is None
     else m.shape[axis], np.count_nonzero: lambda m, axis=None: np.count_nonzero(m.filled(0), axis=axis),
+    **methods.FUNCTIONS,
 }
 
 

@@ -401,12 +401,53 @@ def _array_key(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[Any, s
     return (key if rng.random() < 0.5 else Keep(key)), what
 
 
+def _layout_or_scan(rng: np.random.Generator, shape: tuple[int, ...], dt: np.dtype, x: np.ndarray,
+                    mask: Any) -> Case:
+    """ravel, transpose, swapaxes, squeeze, cumsum, cumprod, clip, round: as methods or NumPy's functions."""
+    name = pick(rng, ["ravel", "flatten", "transpose", "swapaxes", "squeeze", "cumsum", "cumprod", "clip", "round"])
+    as_function = name != "flatten" and rng.random() < 0.5
+    nd_ = len(shape)
+    args: tuple = ()
+    kw: dict[str, Any] = {}
+    if name == "transpose" and nd_ and rng.random() < 0.5:
+        args = (tuple(int(a) for a in rng.permutation(nd_)),)
+    elif name == "swapaxes":
+        args = (int(rng.integers(-nd_, nd_ + 1)) if nd_ else 0, int(rng.integers(0, max(nd_, 1))))
+    elif name == "squeeze" and rng.random() < 0.5:
+        kw["axis"] = int(rng.integers(-nd_, nd_ + 1)) if nd_ else 0
+    elif name in ("cumsum", "cumprod"):
+        kw["axis"] = pick(rng, [None, 0, -1, nd_]) if nd_ else None
+        if rng.random() < 0.2:
+            kw["dtype"] = pick(rng, [np.float64, np.int64])
+    elif name == "clip":
+        args = (pick(rng, [-1, 0, None]), pick(rng, [2, 5.5, None]))
+    elif name == "round":
+        args = (int(pick(rng, [0, 1, -1])),)
+    label = f"{'np.' + name + '(m' if as_function else 'm.' + name + '('}, {args}, {kw}) of masked {shape} {dt}"
+    if name == "clip" and args == (None, None):
+        args = (0, None)
+
+    def call(a: Any, m: Any) -> Any:
+        target = _masked(a, m)
+        if as_function:
+            return getattr(np, name)(target, *args, **kw)
+        return getattr(target, name)(*args, **kw)
+
+    if name == "cumprod":
+        return Case(label, [x, mask], call, compare=_product_compare(_sum_ulps(x.size) * 4))
+    if name == "cumsum":
+        return Case(label, [x, mask], call, ulps=_sum_ulps(x.size) * 4, scale=input_scale([x]) * max(x.size, 1))
+    return Case(label, [x, mask], call)
+
+
 def methods(rng: np.random.Generator) -> Case:
     shape = shape_of(rng)
     dt = dtype_of(rng, "biuf")
     x = _values(rng, shape, dt)
     mask = _mask_input(rng, shape)
     fv = pick(rng, [None, None, 0, -7, 1e20])
+    if rng.random() < 0.3:
+        return _layout_or_scan(rng, shape, dt, x, mask)
     name = pick(rng, ["filled", "compressed", "count", "mask", "getmaskarray", "getdata", "is_masked", "getitem",
                       "setitem", "setitem_masked", "astype", "reshape", "T", "copy", "mask_assign"])
 

@@ -240,7 +240,7 @@ def test_numpy_ma_functions_gather_through_the_policy():
         warnings.simplefilter("ignore", nd.FallbackWarning)
         assert_ma_equal(np.ma.sum(m), np.float64(4.0), what="np.ma.sum gathers, with the mask")
     with pytest.raises(TypeError, match="nd.ma"):
-        np.cumsum(m)
+        np.diff(m)
 
 
 def test_masked_invalid_of_plain_distarray_points_to_nd_ma():

@@ -344,3 +344,21 @@ def test_ufunc_methods_read_the_data_and_ignore_the_mask_as_numpy(case, method, 
     m, e = masked_pair(x, np.eye(3, 4, dtype=bool), case)
     got, want = getattr(np.add, method)(m, axis=axis), getattr(np.add, method)(e, axis=axis)
     assert_ma_equal(got, want, what=f"np.add.{method}(axis={axis})")
+
+
+LAYOUT_AND_SCANS = {
+    "ravel": lambda a: a.ravel(), "np.ravel F": lambda a: np.ravel(a, order="F"), "flatten": lambda a: a.flatten(),
+    "transpose": lambda a: a.transpose(), "np.transpose": lambda a: np.transpose(a, (1, 0)),
+    "swapaxes": lambda a: np.swapaxes(a, 0, 1), "squeeze": lambda a: np.squeeze(a[:1], axis=0),
+    "cumsum": lambda a: a.cumsum(), "np.cumsum axis 0": lambda a: np.cumsum(a, axis=0),
+    "cumprod axis 1": lambda a: a.cumprod(axis=1), "clip": lambda a: np.clip(a, -2, 3), "m.clip": lambda a: a.clip(0),
+    "round": lambda a: np.round(a / 3, 1), "around": lambda a: np.around(a * 1.5),
+}
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("name", list(LAYOUT_AND_SCANS))
+def test_layout_methods_and_filled_scans_as_numpy_ma(case, name):
+    x = np.arange(12.0).reshape(3, 4) - 5
+    m, e = masked_pair(x, (np.arange(12) % 5 == 0).reshape(3, 4), case)
+    assert_ma_equal(LAYOUT_AND_SCANS[name](m), LAYOUT_AND_SCANS[name](e), what=name)
