@@ -308,6 +308,8 @@ def same_layout_mask(mask: Any, dist: Distribution, assigned_over: DistArray | N
     follows numpy.ma's ``mask.flat = value`` instead, so another size repeats
     or is cut in C order and an empty one changes nothing.
     """
+    if mask is np.ma.masked:  # (its data is 0.0: numpy.ma reads it as True)
+        mask = True
     if isinstance(mask, MaskedDistArray):
         mask = mask.filled(True)
     if not isinstance(mask, DistArray):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _implicit
-from ..comm import any_rank
+from ..comm import agreed, any_rank
 from ..creation import asarray, asnumpy
 from ..distarray import DistArray
 from . import extras, methods, reductions
@@ -276,9 +276,28 @@ def fix_invalid(a: Any, mask: Any = False, copy: bool = True, fill_value: Any = 
     invalid = ~np.isfinite(m.data.local)
     # numpy.ma converts fill_value only when something is invalid: the ranks agree on that first, so a
     # fill_value that does not convert raises on every rank or on none.
-    if any_rank(m.comm, bool(invalid.any())):
-        m.data.local[invalid] = m.fill_value if fill_value is None else fill_value
+    if not any_rank(m.comm, bool(invalid.any())):
+        return m
+    fill = np.asarray(m.fill_value if fill_value is None else fill_value)
+    if fill.ndim:  # numpy.ma assigns ``data[invalid] = fill_value``: one value per invalid element, in C order
+        fill = _one_per_invalid(m, invalid, fill)
+    with agreed(m.comm):
+        m.data.local[invalid] = fill
     return m
+
+
+def _one_per_invalid(m: MaskedDistArray, invalid: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """This rank's share of a sequence of fill values, the k-th for the k-th invalid element in C order (NumPy's
+    ValueError, on every rank, unless there is one value or one per invalid element)."""
+    flags = DistArray._new(invalid, m.distribution)
+    total = int(np.sum(flags))
+    if fill.ndim > 1 or fill.size not in (1, total):
+        raise ValueError(f"NumPy boolean array indexing assignment cannot assign {fill.size} input values to the "
+                         f"{total} output values where the mask is true")
+    if fill.size == 1:
+        return fill.reshape(())
+    order = np.reshape(np.cumsum(np.ravel(flags), dtype=np.intp), m.shape).to_layout(m.distribution)
+    return fill[order.local[invalid] - 1]
 
 
 def getdata(a: Any) -> Any:

@@ -232,10 +232,10 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
         return (value, total) if returned else value
     w = _weights_like(m, weights, axis)
     kept = np.logical_not(m.mask)
-    weighted = np.multiply(m.data, w)
-    # numpy.ma sums the weights in the result's dtype (complex for complex data, float64 at least for integers)
+    # numpy.ma computes in the result's dtype (complex for complex data, float64 at least for integers)
     wsum_dtype = np.result_type(m.dtype, np.asarray(w).dtype if not isinstance(w, DistArray) else w.dtype,
                                 *(("f8",) if m.dtype.kind in "biu" else ()))
+    weighted = np.multiply(m.data, w, dtype=wsum_dtype)
     wsum = np.sum(np.where(kept, w, 0), axis=axis, dtype=wsum_dtype, keepdims=keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.true_divide(np.sum(np.where(kept, weighted, 0), axis=axis, keepdims=keepdims), wsum)

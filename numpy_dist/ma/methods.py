@@ -159,7 +159,8 @@ def cumprod(m: MaskedDistArray, axis: Any = None, dtype: Any = None, out: Any = 
     return _filled_scan(m, np.cumprod, 1, axis, dtype, out)
 
 
-def clip(m: MaskedDistArray, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> MaskedDistArray:
+def clip(m: MaskedDistArray, a_min: Any = np._NoValue, a_max: Any = np._NoValue, out: Any = None,
+         **kwargs: Any) -> MaskedDistArray:
     """The data clipped to ``[a_min, a_max]``, the mask kept, as ``numpy.ma.MaskedArray.clip``.
 
     A 0-d array whose element is masked gives ``nd.ma.masked``, as numpy.ma.
@@ -204,7 +205,7 @@ def round_(m: MaskedDistArray, decimals: int = 0, out: Any = None) -> Any:
 #: The NumPy functions that dispatch here.
 FUNCTIONS = {np.ravel: ravel, np.transpose: lambda m, axes=None: transpose(m, axes), np.swapaxes: swapaxes,
              np.squeeze: squeeze, np.cumsum: cumsum, np.cumprod: cumprod,
-             np.clip: lambda m, a_min=None, a_max=None, out=None, **kw: clip(m, a_min, a_max, out, **kw),
+             np.clip: lambda m, a_min=np._NoValue, a_max=np._NoValue, out=None, **kw: clip(m, a_min, a_max, out, **kw),
              np.round: round_, np.around: round_}
 
 install_methods(ravel=ravel, flatten=flatten, transpose=transpose, swapaxes=swapaxes, squeeze=squeeze,

@@ -141,14 +141,20 @@ def _call_into(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
     outs = out if isinstance(out, tuple) else (out,)
     targets = tuple(o.data if isinstance(o, MaskedDistArray) else o for o in outs)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        ufunc(*[_data_of(x) for x in inputs], out=targets, **kwargs)
+        results = ufunc(*[_data_of(x) for x in inputs], out=targets, **kwargs)
+    results = results if isinstance(results, tuple) else (results,)
+    # A masked output, or one NumPy allocated (out=(..., None)), takes the call's mask.
+    outputs = [o if isinstance(o, MaskedDistArray) else
+               MaskedDistArray._new(r, DistArray._new(np.zeros(r.distribution.local_shape, bool), r.distribution),
+                                    _fill_value_of(inputs)) if o is None and isinstance(r, DistArray) else r
+               for o, r in zip(outs, results)]
     masked = [(o, _result_mask(o.data, inputs, ufunc, False), _outside_domain(o.data, inputs, ufunc, False))
-              for o in outs if isinstance(o, MaskedDistArray)]
+              for o in outputs if isinstance(o, MaskedDistArray)]
     for o, block, outside in masked:  # (every mask computed before any is replaced: an output may be an operand)
         o.mask = DistArray._new(block, o.data.distribution)
         if outside is not None:  # NumPy's __array_wrap__ also puts the ufunc's fill value there
             np.copyto(o.data.local, _domain_fill(ufunc, o), where=outside, casting="unsafe")
-    return outs[0] if len(outs) == 1 else outs
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
 
 def _domain_fill(ufunc: np.ufunc, out: MaskedDistArray) -> Any:
@@ -171,6 +177,25 @@ def _data_method(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> A
     return MaskedDistArray._new(result, unmasked, _fill_value_of(inputs))
 
 
+def _check_inplace(ufunc: np.ufunc, m: MaskedDistArray, value: Any, masks_first: bool = False,
+                   divides: bool = False) -> None:
+    """numpy.ma's errors for ``m <op>= value``, in its order, from global metadata on every rank (before any
+    rank slices its block): shapes that do not broadcast together (its ``np.where``), an output cast
+    ``same_kind`` refuses, a broadcast shape that is not ``m``'s.  Its mask update (``masks_first``: a masked
+    operand's mask OR'd into ``m``'s; ``divides``: the domain's too) checks that last one before the cast."""
+
+    def fits_m() -> None:
+        if shape != m.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {m.shape} doesn't match the broadcast "
+                             f"shape {shape}")
+
+    shape = np.broadcast_shapes(np.shape(value), m.shape)
+    if masks_first or divides:
+        fits_m()
+    ufunc.resolve_dtypes((m.dtype, value.dtype, m.dtype), casting="same_kind")
+    fits_m()
+
+
 def _inplace(ufunc: np.ufunc, neutral: int, divides: bool = False) -> Any:
     """``m += x`` and kin as numpy.ma's: the masks combine first (with a division's domain), then the data is
     updated in place where unmasked (masked places get ``neutral``, leaving their data as it was)."""
@@ -181,6 +206,7 @@ def _inplace(ufunc: np.ufunc, neutral: int, divides: bool = False) -> Any:
         dist = self.data.distribution
         value = _data_of(other)
         value = value if isinstance(value, DistArray) else np.asarray(value)  # (numpy.ma's getdata: no weak scalar)
+        _check_inplace(ufunc, self, value, masks_first=_mask_of(other) is not None, divides=divides)
         block = np.broadcast_to(np.asarray(aligned_block(value, dist)), dist.local_shape)
         mask = self.mask.local.copy()
         other_mask = _mask_of(other)
@@ -207,6 +233,7 @@ def _inplace_power(self: MaskedDistArray, other: Any) -> Any:
     dist = self.data.distribution
     value = _data_of(other)
     value = value if isinstance(value, DistArray) else np.asarray(value)
+    _check_inplace(np.power, self, value)
     block = np.broadcast_to(np.asarray(aligned_block(value, dist)), dist.local_shape)
     filled = DistArray._new(np.where(self.mask.local, value.dtype.type(1), block), dist)
     with np.errstate(divide="ignore", invalid="ignore"):

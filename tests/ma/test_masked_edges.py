@@ -362,3 +362,45 @@ def test_layout_methods_and_filled_scans_as_numpy_ma(case, name):
     x = np.arange(12.0).reshape(3, 4) - 5
     m, e = masked_pair(x, (np.arange(12) % 5 == 0).reshape(3, 4), case)
     assert_ma_equal(LAYOUT_AND_SCANS[name](m), LAYOUT_AND_SCANS[name](e), what=name)
+
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+@pytest.mark.parametrize("other", [np.arange(2.0), np.arange(3.0), np.ones((4, 2)), np.arange(4.0)])
+def test_an_inplace_operand_that_does_not_broadcast_raises_on_every_rank(case, other):
+    x = np.arange(12.0).reshape(3, 4)
+    m, e = masked_pair(x, np.eye(3, 4, dtype=bool), case)
+    for op in ("+=", "**="):
+        try:
+            INPLACE[op](e, other)
+        except ValueError:
+            assert_same_exception(lambda: INPLACE[op](m, other), lambda: INPLACE[op](e.copy(), other))
+        else:
+            assert_ma_equal(INPLACE[op](m, other), e, what=f"m {op} {other.shape}")
+
+
+def test_review_fixes_against_numpy_ma():
+    x, w = np.array([100, 100, 5], np.int8), np.array([2, 2, 1], np.int8)  # the products in float64, not int8
+    got = ndma.average(ndma.masked_array(nd.asarray(x), mask=[0, 0, 1]), weights=w)
+    assert_all_ranks(got == np.ma.average(np.ma.masked_array(x, mask=[0, 0, 1]), weights=w), f"average {got}")
+    m, e = masked_pair(np.array([1.0, 5, 9, 3]), np.array([0, 1, 0, 0], bool), "cyclic")
+    assert_ma_equal(np.clip(m, min=2, max=8), np.clip(e, min=2, max=8), what="np.clip(min=, max=)")
+    assert_ma_equal(m.clip(max=4), e.clip(max=4), what="m.clip(max=)")
+    got_q = np.divmod(m, 2.0, out=(m.copy(), None))
+    want_q = np.divmod(e, 2.0, out=(e.copy(), None))
+    for g, w_ in zip(got_q, want_q):
+        assert_ma_equal(g, w_, what="divmod with an output NumPy allocates")
+    nan = np.array([np.nan, 1, np.nan, 2, 3, np.inf])
+    for fill in ([5.0, 6.0, 7.0], [4.0], 9.0, [5.0, 6.0]):
+        try:
+            want = np.ma.fix_invalid(nan, fill_value=fill)
+        except ValueError:
+            assert_same_exception(lambda: ndma.fix_invalid(distribute(nan, "cyclic"), fill_value=fill),
+                                  lambda: np.ma.fix_invalid(nan, fill_value=fill))
+        else:
+            got_fixed = ndma.fix_invalid(distribute(nan, "cyclic"), fill_value=fill)
+            assert_ma_equal(got_fixed, want, what=f"fix_invalid(fill_value={fill})")
+            data = nd.asnumpy(got_fixed.data)  # (the filled places are masked: compared here)
+            assert_all_ranks(np.array_equal(data, want.data), f"fix_invalid data {data} != {want.data}")
+    m.mask, e.mask = np.ma.masked, np.ma.masked
+    assert_ma_equal(m, e, what="m.mask = np.ma.masked")
