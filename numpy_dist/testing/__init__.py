@@ -26,7 +26,7 @@ from ..distarray import DistArray
 from ..distribution import Distribution
 from ..maps import BlockMap, CyclicMap, NoDistMap, UnstructuredMap
 
-__all__ = ["assert_dist_equal", "assert_all_ranks", "DIST_CASES", "dist_cases", "distribute", "rng_data",
+__all__ = ["assert_dist_equal", "assert_all_ranks", "assert_raises_like_numpy", "DIST_CASES", "dist_cases", "distribute", "rng_data",
            "SHAPES_1D", "SHAPES_2D", "SHAPES_3D"]
 
 
@@ -263,6 +263,47 @@ def assert_all_ranks(ok: bool, message: str = "", comm: MPI.Intracomm | None = N
     bad = [(r, m) for r, (v, m) in enumerate(verdicts) if not v]
     if bad:
         raise AssertionError("; ".join(f"rank {r}: {m}" for r, m in bad))
+
+
+def assert_raises_like_numpy(ours: Callable[[], Any], numpy_call: Callable[[], Any],
+                             comm: MPI.Intracomm | None = None) -> None:
+    """Fail on every rank unless ``ours()`` raises, on every rank, the class ``numpy_call()`` raises (or a
+    subclass of it).
+
+    Parameters
+    ----------
+    ours : callable
+        The numpy_dist call (collective).
+    numpy_call : callable
+        The same call on NumPy data: it must raise.
+    comm : mpi4py.MPI.Intracomm, optional
+        Default ``COMM_WORLD``.
+
+    Raises
+    ------
+    AssertionError
+        If NumPy raises nothing, or any rank's ``ours()`` raises another class or nothing.
+
+    Examples
+    --------
+    >>> import numpy as np, numpy_dist as nd
+    >>> from numpy_dist.testing import assert_raises_like_numpy
+    >>> assert_raises_like_numpy(lambda: np.sum(nd.asarray(np.ones(3)), axis=2),
+    ...                          lambda: np.sum(np.ones(3), axis=2))
+    """
+    try:
+        numpy_call()
+    except Exception as exc:  # noqa: BLE001 - compared by class
+        expected = type(exc)
+    else:
+        raise AssertionError("NumPy raised nothing")
+    got = None
+    try:
+        ours()
+    except Exception as exc:  # noqa: BLE001
+        got = type(exc)
+    assert_all_ranks(got is not None and issubclass(got, expected), f"expected {expected.__name__}, got {got}",
+                     comm)
 
 
 def _default_rtol(dtype: np.dtype) -> float:

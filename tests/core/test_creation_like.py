@@ -8,27 +8,12 @@ import pytest
 from mpi4py import MPI
 
 import numpy_dist as nd
-from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, distribute
+from numpy_dist.testing import DIST_CASES, assert_all_ranks, assert_dist_equal, assert_raises_like_numpy, distribute
 
 COMM = MPI.COMM_WORLD
 
 
 pytestmark = pytest.mark.usefixtures("refuse_fallback")
-
-
-def _raises_alike(call_numpy, call_ours):
-    try:
-        call_numpy()
-    except Exception as exc:  # noqa: BLE001 - compared by class
-        expected = type(exc)
-    else:
-        raise AssertionError("NumPy raised nothing")
-    got = None
-    try:
-        call_ours()
-    except Exception as exc:  # noqa: BLE001
-        got = type(exc)
-    assert_all_ranks(got is not None and issubclass(got, expected), f"expected {expected.__name__}, got {got}")
 
 
 LIKE_CALLS = {
@@ -97,7 +82,7 @@ def test_like_of_a_distarray_argument_keeps_it():
     lambda like: np.asarray([[1], [2, 3]], like=like),
 ], ids=["negative", "dtype", "zero_step", "short_iter", "float_N", "ragged"])
 def test_like_errors_as_numpy(call):
-    _raises_alike(lambda: call(None), lambda: call(nd.zeros(2)))
+    assert_raises_like_numpy(lambda: call(nd.zeros(2)), lambda: call(None))
 
 
 # --------------------------------------------------------------------------
@@ -128,10 +113,10 @@ def test_spaces_with_distributed_endpoints(case, axis):
 
 def test_spaces_errors_and_zero_steps():
     s = distribute(np.array([1.0, 0.0, 2.0, 3.0, 4.0]), "uneven")  # the zero sits on one rank
-    _raises_alike(lambda: np.geomspace(np.array([1.0, 0.0, 2.0, 3.0, 4.0]), 5.0),
-                  lambda: np.geomspace(s, 5.0))
-    _raises_alike(lambda: np.linspace(np.ones(3), 2.0, -1), lambda: np.linspace(s, 2.0, -1))
-    _raises_alike(lambda: np.linspace(np.ones(5), 2.0, 3, axis=3), lambda: np.linspace(s, 2.0, 3, axis=3))
+    assert_raises_like_numpy(lambda: np.geomspace(s, 5.0),
+                             lambda: np.geomspace(np.array([1.0, 0.0, 2.0, 3.0, 4.0]), 5.0))
+    assert_raises_like_numpy(lambda: np.linspace(s, 2.0, -1), lambda: np.linspace(np.ones(3), 2.0, -1))
+    assert_raises_like_numpy(lambda: np.linspace(s, 2.0, 3, axis=3), lambda: np.linspace(np.ones(5), 2.0, 3, axis=3))
     tiny = np.array([0.0, 1e-320, 1.0, 2.0, 5e-324])  # a zero step on one rank changes NumPy's arithmetic
     t = distribute(tiny, "cyclic")
     assert_dist_equal(np.linspace(t, tiny * 3, 7), np.linspace(tiny, tiny * 3, 7))
@@ -151,5 +136,5 @@ def test_scalar_geomspace_and_logspace(args):
             lo, hi = (abs(complex(a)) for a in args[:2])
             assert_dist_equal(nd.logspace(np.log10(lo), np.log10(hi), num, base=base),
                               np.logspace(np.log10(lo), np.log10(hi), num, base=base))
-    _raises_alike(lambda: np.geomspace(0, 5), lambda: nd.geomspace(0, 5))
-    _raises_alike(lambda: np.linspace(0, 5, 3, axis=1), lambda: nd.linspace(0, 5, 3, axis=1))
+    assert_raises_like_numpy(lambda: nd.geomspace(0, 5), lambda: np.geomspace(0, 5))
+    assert_raises_like_numpy(lambda: nd.linspace(0, 5, 3, axis=1), lambda: np.linspace(0, 5, 3, axis=1))

@@ -52,18 +52,3 @@ def assert_ma_equal(got: Any, expected: Any, rtol: float = 1e-9, what: str = "")
     problem = _problem(got, expected, rtol)
     assert_all_ranks(problem == "", f"{what}: {problem}")
 
-
-def assert_same_exception(nd_call: Any, numpy_call: Any) -> None:
-    """Fail on every rank unless ``nd_call`` raises (on every rank) the class ``numpy_call`` raises."""
-    try:
-        numpy_call()
-    except Exception as exc:  # noqa: BLE001 - compared by class
-        expected = type(exc)
-    else:
-        raise AssertionError("NumPy raised nothing")
-    got = None
-    try:
-        nd_call()
-    except Exception as exc:  # noqa: BLE001
-        got = type(exc)
-    assert_all_ranks(got is not None and issubclass(got, expected), f"expected {expected.__name__}, got {got}")
