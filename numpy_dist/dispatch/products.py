@@ -109,6 +109,16 @@ def _gufunc_out(ufunc: np.ufunc, out: Any, args: tuple, dtype: Any = None, casti
     return out
 
 
+def _check_core_ndims(ufunc: np.ufunc, args: tuple) -> None:
+    """NumPy's first check of a gufunc call, before any dtype or casting: every operand has its core axes."""
+    cores = ufunc.signature.split("->")[0][1:-1].split("),(")
+    for i, (a, core) in enumerate(zip(args, cores)):
+        need = len([d for d in core.split(",") if d and not d.endswith("?")])
+        if np.ndim(a) < need:
+            raise ValueError(f"{ufunc.__name__}: Input operand {i} does not have enough dimensions (has {np.ndim(a)}, "
+                             f"gufunc core with signature {ufunc.signature} requires {need})")
+
+
 def _loop_operands(ufunc: np.ufunc, x1: Any, x2: Any, dtype: Any, casting: str = "same_kind") -> tuple[Any, Any]:
     """``x1, x2`` in the loop dtype that ``dtype=`` selects: NumPy computes in it, not in the operands'
     common type (an int8 . float16 vecdot with ``dtype=complex128`` sums complex128 products).
@@ -367,14 +377,13 @@ def vecdot(x1, x2, /, out=None, *, axis=-1, **kwargs):
         if np.shape(r) != shape:  # keepdims: NumPy's length-1 axes (a scalar result becomes a 1-element array)
             r = np.reshape(as_dist(r, comm_of(x1, x2)), shape)
         return r if out is None else _store_gufunc_out(out, r, comm_of(x1, x2))
+    _check_core_ndims(np.vecdot, (x1, x2))
     out = _gufunc_out(np.vecdot, out, (x1, x2), kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     x1, x2 = _loop_operands(np.vecdot, x1, x2, kwargs.get("dtype"), kwargs.get("casting", "same_kind"))
     dt = kwargs.get("dtype") or probe_dtype(np.vecdot, np.asarray(x1).dtype if not isinstance(x1, DistArray)
                                              else x1.dtype, np.asarray(x2).dtype if not isinstance(x2, DistArray)
                                              else x2.dtype, shapes=((0,), (0,)))
     s1, s2 = np.shape(x1), np.shape(x2)
-    if not s1 or not s2:
-        raise ValueError("vecdot: Input operand does not have enough dimensions")
     a1, a2 = normalize_axis_index(axis, len(s1)), normalize_axis_index(axis, len(s2))
     if s1[a1] != s2[a2]:
         raise ValueError(f"vecdot: Input operand 1 has a mismatch in its core dimension 0 "
@@ -402,10 +411,9 @@ def matvec(x1, x2, /, out=None, **kwargs):
     if kwargs:
         return fallback(np.matvec, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
                         "numpy.matvec (axes options)")
+    _check_core_ndims(np.matvec, (x1, x2))
     out = _gufunc_out(np.matvec, out, (x1, x2), dtype, casting)
     x1, x2 = _loop_operands(np.matvec, x1, x2, dtype, casting)
-    if np.ndim(x1) < 2 or np.ndim(x2) < 1:
-        raise ValueError("matvec: the first operand needs 2 dimensions and the second 1")
     result = matmul(x1, np.expand_dims(x2, -1))[..., 0]
     return result if out is None else _store_gufunc_out(out, result, comm_of(x1, x2))
 
@@ -417,10 +425,9 @@ def vecmat(x1, x2, /, out=None, **kwargs):
     if kwargs:
         return fallback(np.vecmat, (x1, x2), {"out": out, "dtype": dtype, "casting": casting, **kwargs},
                         "numpy.vecmat (axes options)")
+    _check_core_ndims(np.vecmat, (x1, x2))
     out = _gufunc_out(np.vecmat, out, (x1, x2), dtype, casting)
     x1, x2 = _loop_operands(np.vecmat, x1, x2, dtype, casting)
-    if np.ndim(x1) < 1 or np.ndim(x2) < 2:
-        raise ValueError("vecmat: the first operand needs 1 dimension and the second 2")
     x1c = np.conjugate(x1) if np.result_type(x1).kind == "c" else x1  # (conjugate turns bool into int8)
     result = matmul(np.expand_dims(x1c, -2), x2)[..., 0, :]
     return result if out is None else _store_gufunc_out(out, result, comm_of(x1, x2))

@@ -274,6 +274,27 @@ def test_matvec_vecmat(case):
     assert_dist_equal(np.vecmat(distribute(w, "block"), distribute(A, case)), np.vecmat(w, A))
 
 
+@pytest.mark.parametrize("func", [np.matvec, np.vecmat, np.vecdot])
+@pytest.mark.parametrize("shapes", [((1, 8), ()), ((), (3, 3)), ((3, 3), ()), ((3,), (3,)), ((2,), (2, 2))])
+@pytest.mark.parametrize("kwargs", [{}, {"dtype": np.float16, "casting": "no"}])
+def test_gufunc_core_dimensions_are_checked_before_dtypes_as_numpy(func, shapes, kwargs):
+    """NumPy's first check of a gufunc call is the operands' core axes (ValueError, its message), then the
+    casting (UFuncTypeError); a 0-d operand with a bad cast gets the ValueError."""
+    a, b = np.ones(shapes[0], np.float16), np.full(shapes[1], 300)
+    try:
+        func(a, b, **kwargs)
+        want = None
+    except Exception as exc:  # noqa: BLE001 - compared by class and message
+        want = (type(exc), str(exc))
+    try:
+        func(distribute(a, "block") if a.ndim else nd.asarray(a), nd.asarray(b), **kwargs)
+        got = None
+    except Exception as exc:  # noqa: BLE001
+        got = (type(exc), str(exc))
+    same = got == want or (got and want and issubclass(got[0], want[0]) and want[0] is not ValueError)
+    assert_all_ranks(bool(same), f"NumPy {want}, numpy_dist {got}")
+
+
 LOOP_CALLS = [(np.matmul, (6, 5), (5, 3)), (np.matmul, (5,), (5, 3)), (np.vecdot, (6, 5), (6, 5)),
               (np.vecdot, (5,), (5,)), (np.matvec, (6, 5), (5,)), (np.vecmat, (6,), (6, 5))]
 
